@@ -1,0 +1,100 @@
+"""Find product files: by id (latest edition), by ``id@edition``, or by path.
+
+Product files live in one directory: ``$CLAIMCALC_PRODUCTS`` if set, else
+the ``products/`` shipped with the package (installed wheel) or beside the
+source tree (editable install). A file is named ``<id>@<edition>.yaml``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from claimcalc.errors import UnknownProductError, UsageError
+from claimcalc.loader import load_product_file
+from claimcalc.rules import Product
+
+_FILE_NAME = re.compile(r"^(?P<id>[a-z][a-z0-9_-]*)@(?P<edition>\d{4}-\d{2})\.ya?ml$")
+
+
+def products_dir() -> Path:
+    """The directory that holds the shipped product files."""
+    env = os.environ.get("CLAIMCALC_PRODUCTS")
+    if env:
+        return Path(env)
+    package = Path(__file__).resolve().parent
+    shipped = package / "_products"
+    if shipped.is_dir():
+        return shipped
+    return package.parent.parent / "products"
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogEntry:
+    id: str
+    edition: str
+    path: Path
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.edition}"
+
+
+def catalog(directory: Path | None = None) -> list[CatalogEntry]:
+    """Every product file in the directory, by id then edition."""
+    root = directory or products_dir()
+    entries = []
+    for path in sorted(root.glob("*.y*ml")) if root.is_dir() else []:
+        match = _FILE_NAME.match(path.name)
+        if match:
+            entries.append(CatalogEntry(match["id"], match["edition"], path))
+    return sorted(entries, key=lambda e: (e.id, e.edition))
+
+
+def find_product(ref: str, directory: Path | None = None) -> Path:
+    """The file a reference names: a path, ``id@edition``, or ``id`` (latest edition)."""
+    if ref.endswith((".yaml", ".yml")) or os.sep in ref or "/" in ref:
+        path = Path(ref)
+        if not path.is_file():
+            raise UnknownProductError(f"{ref}: no such product file")
+        return path
+    product_id, _, edition = ref.partition("@")
+    entries = [e for e in catalog(directory) if e.id == product_id]
+    if not entries:
+        known = ", ".join(sorted({e.id for e in catalog(directory)})) or "none"
+        raise UnknownProductError(f"{ref}: unknown product (known: {known})")
+    if not edition:
+        return entries[-1].path
+    for entry in entries:
+        if entry.edition == edition:
+            return entry.path
+    editions = ", ".join(e.edition for e in entries)
+    raise UnknownProductError(f"{ref}: no edition {edition} of {product_id} (editions: {editions})")
+
+
+def load_product(ref: str | Path, directory: Path | None = None) -> Product:
+    """Load a product by id, ``id@edition`` or file path.
+
+    >>> load_product("imaway").edition
+    '2026-01'
+    """
+    path = ref if isinstance(ref, Path) else find_product(ref, directory)
+    return load_product_file(path)
+
+
+def split_level(ref: str) -> tuple[str, str | None]:
+    """``imaway:smart`` → (``imaway``, ``smart``); a Windows drive letter is not a level."""
+    head, sep, tail = ref.rpartition(":")
+    if not sep or not head or "/" in tail or "\\" in tail or len(head) == 1:
+        return ref, None
+    return head, tail
+
+
+def check_level(product: Product, level: str) -> str:
+    if level not in product.level_ids:
+        raise UsageError(
+            f"{product.ref}: no level {level!r} (levels: {', '.join(product.level_ids)})"
+        )
+    return level

@@ -1,0 +1,85 @@
+"""The error family raised by the library, and the exit codes the CLI maps them to.
+
+Every error the library raises on bad input is a :class:`ClaimcalcError`. The CLI
+has one handler that prints ``str(error)`` (one line per problem, never a
+traceback) and exits with ``error.exit_code``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Documented process exit codes (README, ``claimcalc --help``)."""
+
+    OK = 0
+    #: ``claimcalc diff``: the two sides differ (like ``diff``).
+    DIFFERENT = 1
+    #: Command-line misuse: unknown option, missing argument, bad level name.
+    USAGE = 2
+    #: A claim file is malformed or fails validation.
+    INVALID_CLAIM = 3
+    #: A product file is malformed, fails validation, or no such product exists.
+    INVALID_PRODUCT = 4
+    #: A file could not be read or written.
+    IO = 5
+
+
+class ClaimcalcError(Exception):
+    """Base of every error claimcalc reports to a user."""
+
+    exit_code: ExitCode = ExitCode.USAGE
+
+
+class UsageError(ClaimcalcError):
+    """The request itself is wrong (e.g. a level the product does not have)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class FileAccessError(ClaimcalcError):
+    """A file could not be read or written."""
+
+    exit_code = ExitCode.IO
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem found in a file, located by line/column and key path."""
+
+    file: str
+    line: int
+    column: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class ProductError(ClaimcalcError):
+    """A product cannot be found, or its file is invalid."""
+
+    exit_code = ExitCode.INVALID_PRODUCT
+
+
+class UnknownProductError(ProductError):
+    """No product file matches the given id, edition or path."""
+
+
+class ProductFileError(ProductError):
+    """A product file is invalid; carries every problem found, each on one line."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class ClaimError(ClaimcalcError):
+    """A claim file is malformed or invalid."""
+
+    exit_code = ExitCode.INVALID_CLAIM

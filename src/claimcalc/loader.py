@@ -1,0 +1,520 @@
+"""Load and validate product files, reporting every problem at once.
+
+Each problem is one line, ``file:line:column: key.path: message``. Loading
+is in three passes: YAML (safe loader, C implementation when available,
+floats read as exact decimals, duplicate keys refused), the pydantic model,
+then cross-checks that need the whole file (references, nesting of limits,
+matrices against the declared levels and zones, facts in conditions).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from claimcalc.errors import FileAccessError, Problem, ProductFileError
+from claimcalc.facts import EXPENSE_CATEGORIES, FACTS, FactType
+from claimcalc.rules import (
+    AllOf,
+    Amount,
+    AnyOf,
+    Condition,
+    Exclusion,
+    FactTest,
+    FixedSum,
+    Guarantee,
+    Limit,
+    Not,
+    PercentOfSumInsured,
+    Product,
+    Section,
+    Token,
+    UnitAllowance,
+    iter_fact_tests,
+    resolve_matrix,
+)
+
+KeyPath = tuple[str | int, ...]
+
+_BaseLoader: type[yaml.SafeLoader]
+try:
+    _BaseLoader = yaml.CSafeLoader  # type: ignore[assignment]  # same interface, C parser
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _BaseLoader = yaml.SafeLoader
+
+
+class _DecimalLoader(_BaseLoader):  # type: ignore[valid-type, misc]
+    """Safe loader that reads YAML floats as exact :class:`Decimal`."""
+
+
+def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
+    text = str(loader.construct_scalar(node)).replace("_", "")
+    return Decimal(text)
+
+
+_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+
+
+def format_path(path: KeyPath) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+class _Marks:
+    """Line/column (1-based) of every key path in a YAML document."""
+
+    def __init__(self) -> None:
+        self.marks: dict[KeyPath, tuple[int, int]] = {}
+        self.duplicates: list[tuple[KeyPath, tuple[int, int]]] = []
+
+    def walk(self, node: yaml.Node, path: KeyPath = ()) -> None:
+        self.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.MappingNode):
+            seen: set[object] = set()
+            for key_node, value_node in node.value:
+                key = key_node.value
+                child = (*path, key)
+                if key in seen:
+                    mark = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                    self.duplicates.append((child, mark))
+                    continue
+                seen.add(key)
+                self.marks[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                self.walk(value_node, child)
+                # A problem *in* the value points at the value, not at its key.
+                if isinstance(value_node, yaml.ScalarNode):
+                    self.marks[child] = (
+                        value_node.start_mark.line + 1,
+                        value_node.start_mark.column + 1,
+                    )
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                self.walk(item, (*path, index))
+
+    def locate(self, path: KeyPath) -> tuple[int, int]:
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.marks:
+                return self.marks[path[:end]]
+        return (1, 1)
+
+
+def _data_path(data: object, loc: Sequence[str | int]) -> KeyPath:
+    """Map a pydantic error location to a key path in the data.
+
+    Pydantic inserts union tags (``per_claim``, ``fact``…) into locations;
+    keep only the parts that exist in the document.
+    """
+    path: list[str | int] = []
+    current = data
+    last = len(loc) - 1
+    for index, part in enumerate(loc):
+        if isinstance(current, Mapping) and part in current:
+            path.append(part)
+            current = current[part]
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            path.append(part)
+            current = current[part]
+        elif index == last and isinstance(current, Mapping) and isinstance(part, str):
+            path.append(part)  # a missing key: name it
+        # else: a union tag pydantic added; it is not in the document
+    return tuple(path)
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "missing required key"
+    if kind == "union_tag_invalid":
+        expected = error.get("ctx", {}).get("expected_tags", "")
+        return f"unknown kind {error['input']!r}; expected one of: {expected}"
+    if kind == "union_tag_not_found":
+        return "missing required key 'kind'"
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ")
+
+
+def parse_yaml(text: str, file: str) -> tuple[object, _Marks]:
+    """Parse one YAML document; raise :class:`ProductFileError` on syntax errors."""
+    loader = _DecimalLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise ProductFileError([Problem(file, 1, 1, "", "empty file")])
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        text_ = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        raise ProductFileError([Problem(file, line, column, "", f"invalid YAML: {text_}")]) from None
+    except yaml.YAMLError as exc:
+        raise ProductFileError([Problem(file, 1, 1, "", f"invalid YAML: {exc}")]) from None
+    finally:
+        loader.dispose()
+    marks = _Marks()
+    marks.walk(node)
+    return data, marks
+
+
+def load_product_file(path: str | Path) -> Product:
+    """Read, validate and cross-check one product file."""
+    file_path = Path(path)
+    try:
+        raw = file_path.read_bytes()
+    except OSError as exc:
+        raise FileAccessError(f"{path}: cannot read product file: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProductFileError(
+            [Problem(str(path), 1, 1, "", f"not UTF-8 text (byte {exc.start})")]
+        ) from None
+    product = load_product_text(text, str(path))
+    product._sha256 = hashlib.sha256(raw).hexdigest()
+    product._path = str(file_path)
+    return product
+
+
+def load_product_text(text: str, file: str = "<string>") -> Product:
+    """Validate product YAML given as text; ``file`` names it in error lines."""
+    data, marks = parse_yaml(text, file)
+    problems = [
+        Problem(file, line, col, format_path(path), "duplicate key")
+        for path, (line, col) in marks.duplicates
+    ]
+
+    def problem(path: KeyPath, message: str) -> Problem:
+        line, col = marks.locate(path)
+        return Problem(file, line, col, format_path(path), message)
+
+    if not isinstance(data, Mapping):
+        raise ProductFileError([problem((), "a product file must be a mapping of keys")])
+    try:
+        product = Product.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            problems.append(problem(_data_path(data, error["loc"]), _message(error)))
+        raise ProductFileError(_sorted(problems)) from None
+    problems.extend(problem(path, message) for path, message in cross_check(product))
+    if problems:
+        raise ProductFileError(_sorted(problems))
+    return product
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    unique = dict.fromkeys(problems)
+    return sorted(unique, key=lambda p: (p.line, p.column, p.path, p.message))
+
+
+# --------------------------------------------------------------------------- cross-checks
+
+
+def cross_check(product: Product) -> Iterator[tuple[KeyPath, str]]:
+    """Checks that need the whole file. Yields (key path, message)."""
+    levels, zones = product.level_ids, product.zone_ids
+    yield from _check_non_empty(product)
+    yield from _unique(product.levels, ("levels",), "level")
+    yield from _unique(product.zones, ("zones",), "zone")
+    overlap = set(levels) & set(zones)
+    for name in sorted(overlap):
+        yield ("zones",), f"{name!r} is both a level and a zone"
+
+    limits: dict[str, tuple[KeyPath, Limit]] = {}
+    guarantees: dict[str, KeyPath] = {}
+    sections: dict[str, KeyPath] = {}
+    for s_index, section in enumerate(product.sections):
+        s_path: KeyPath = ("sections", s_index)
+        if section.code in sections:
+            yield (*s_path, "code"), f"duplicate section code {section.code!r}"
+        sections.setdefault(section.code, s_path)
+        yield from _levels_known(section.levels, (*s_path, "levels"), levels)
+        for l_index, limit in enumerate(section.limits):
+            yield from _register_limit(limits, limit, (*s_path, "limits", l_index))
+        for g_index, guarantee in enumerate(section.guarantees):
+            g_path: KeyPath = (*s_path, "guarantees", g_index)
+            if guarantee.code in guarantees:
+                yield (*g_path, "code"), f"duplicate guarantee code {guarantee.code!r}"
+            guarantees.setdefault(guarantee.code, g_path)
+            if not guarantee.code.startswith(section.code + "."):
+                yield (*g_path, "code"), f"guarantee code must start with {section.code + '.'!r}"
+            yield from _levels_known(guarantee.levels, (*g_path, "levels"), levels)
+            if guarantee.levels is not None and section.levels is not None:
+                for i, level in enumerate(guarantee.levels):
+                    if level in levels and level not in section.levels:
+                        yield (*g_path, "levels", i), f"level {level!r} is not in section {section.code}"
+            for l_index, limit in enumerate(guarantee.limits):
+                yield from _register_limit(limits, limit, (*g_path, "limits", l_index))
+
+    resolved: dict[str, dict[tuple[str, str], Amount]] = {}
+    for limit_id, (path, limit) in limits.items():
+        values, problems = resolve_matrix(limit.amount, levels, zones)
+        for sub, message in problems:
+            yield (*path, "amount", *sub), message
+        if not problems:
+            resolved[limit_id] = values
+        if limit.max_units is not None:
+            units, problems = resolve_matrix(limit.max_units, levels, zones)
+            for sub, message in problems:
+                yield (*path, "max_units", *sub), message
+            fractions = sorted(
+                {v for v in units.values() if isinstance(v, Decimal) and v != v.to_integral_value()}
+            )
+            if fractions:
+                yield (*path, "max_units"), f"a number of units must be whole, got {fractions[0]}"
+
+    yield from _check_parents(limits, resolved, levels, zones)
+
+    for s_index, section in enumerate(product.sections):
+        s_path = ("sections", s_index)
+        for g_index, guarantee in enumerate(section.guarantees):
+            g_path = (*s_path, "guarantees", g_index)
+            yield from _check_formula(guarantee, g_path, limits)
+        yield from _check_exclusions(section.exclusions, (*s_path, "exclusions"), sections)
+        for g_index, guarantee in enumerate(section.guarantees):
+            g_path = (*s_path, "guarantees", g_index)
+            yield from _check_exclusions(guarantee.exclusions, (*g_path, "exclusions"), sections)
+    yield from _check_exclusions(product.exclusions, ("exclusions",), sections)
+
+    for a_index, alternative in enumerate(product.alternatives):
+        for i, code in enumerate(alternative.guarantees):
+            if code not in guarantees:
+                yield ("alternatives", a_index, "guarantees", i), f"unknown guarantee {code!r}"
+
+    for path, condition in _conditions(product):
+        yield from _check_condition(condition, path)
+
+
+def _unique(items: Sequence[Any], path: KeyPath, what: str) -> Iterator[tuple[KeyPath, str]]:
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        if item.id in seen:
+            yield (*path, index, "id"), f"duplicate {what} {item.id!r}"
+        seen.add(item.id)
+
+
+def _levels_known(
+    given: tuple[str, ...] | None, path: KeyPath, levels: tuple[str, ...]
+) -> Iterator[tuple[KeyPath, str]]:
+    for index, level in enumerate(given or ()):
+        if level not in levels:
+            yield (*path, index), f"unknown level {level!r} (levels: {', '.join(levels)})"
+
+
+def _register_limit(
+    limits: dict[str, tuple[KeyPath, Limit]], limit: Limit, path: KeyPath
+) -> Iterator[tuple[KeyPath, str]]:
+    if limit.id in limits:
+        yield (*path, "id"), f"duplicate limit id {limit.id!r}"
+        return
+    limits[limit.id] = (path, limit)
+
+
+def _check_parents(
+    limits: dict[str, tuple[KeyPath, Limit]],
+    resolved: dict[str, dict[tuple[str, str], Amount]],
+    levels: tuple[str, ...],
+    zones: tuple[str, ...],
+) -> Iterator[tuple[KeyPath, str]]:
+    for limit_id, (path, limit) in limits.items():
+        if limit.parent is None:
+            continue
+        if limit.parent not in limits:
+            yield (*path, "parent"), f"unknown limit {limit.parent!r}"
+            continue
+        # Walk up the chain to refuse cycles.
+        seen = {limit_id}
+        current: str | None = limit.parent
+        while current is not None and current in limits:
+            if current in seen:
+                yield (*path, "parent"), f"limit {limit_id!r} nests in itself"
+                break
+            seen.add(current)
+            current = limits[current][1].parent
+        parent = limits[limit.parent][1]
+        if parent.unit is not limit.unit:
+            yield (*path, "parent"), (
+                f"cannot nest {limit.unit.value} in {limit.parent!r}, which counts {parent.unit.value}"
+            )
+            continue
+        yield from _sub_not_larger(limit, parent, path, resolved, levels, zones)
+
+
+def _sub_not_larger(
+    limit: Limit,
+    parent: Limit,
+    path: KeyPath,
+    resolved: dict[str, dict[tuple[str, str], Amount]],
+    levels: tuple[str, ...],
+    zones: tuple[str, ...],
+) -> Iterator[tuple[KeyPath, str]]:
+    sub, top = resolved.get(limit.id), resolved.get(parent.id)
+    if sub is None or top is None:
+        return
+    for level in levels:
+        for zone in zones:
+            a, b = sub[(level, zone)], top[(level, zone)]
+            if {a, b} & {Token.NOT_COVERED, Token.NOT_APPLICABLE, Token.TRIP_COST}:
+                continue
+            too_large = (
+                (isinstance(a, Decimal) and isinstance(b, Decimal) and a > b)
+                or (a is Token.UNLIMITED and isinstance(b, Decimal))
+            )
+            if too_large:
+                yield (
+                    (*path, "amount"),
+                    f"sub-limit {a} is larger than its parent {parent.id!r} ({b}) "
+                    f"at level {level!r}, zone {zone!r}",
+                )
+                return
+
+
+def _check_formula(
+    guarantee: Guarantee, path: KeyPath, limits: dict[str, tuple[KeyPath, Limit]]
+) -> Iterator[tuple[KeyPath, str]]:
+    formula = guarantee.formula
+    refs: list[tuple[str, str]] = []
+    if isinstance(formula, UnitAllowance):
+        refs.append(("rate_limit", formula.rate_limit))
+    elif isinstance(formula, PercentOfSumInsured | FixedSum):
+        refs.append(("sum_insured", formula.sum_insured))
+        if isinstance(formula, FixedSum) and formula.only_if_sum_exceeds:
+            refs.append(("only_if_sum_exceeds", formula.only_if_sum_exceeds))
+    for key, ref in refs:
+        if ref not in limits:
+            yield (*path, "formula", key), f"unknown limit {ref!r}"
+        elif key == "rate_limit" and not limits[ref][1].scope.is_unit_rate:
+            yield (*path, "formula", key), f"limit {ref!r} is not a per-unit rate"
+
+
+def _check_exclusions(
+    exclusions: Sequence[Exclusion], path: KeyPath, sections: Mapping[str, KeyPath]
+) -> Iterator[tuple[KeyPath, str]]:
+    seen: set[str] = set()
+    for index, exclusion in enumerate(exclusions):
+        if exclusion.id in seen:
+            yield (*path, index, "id"), f"duplicate exclusion id {exclusion.id!r}"
+        seen.add(exclusion.id)
+        for i, code in enumerate(exclusion.not_for):
+            if code not in sections:
+                yield (*path, index, "not_for", i), f"unknown section {code!r}"
+
+
+def _conditions(product: Product) -> Iterator[tuple[KeyPath, Condition]]:
+    """Every condition in the product, with its key path."""
+
+    def rules_of(owner: Product | Section | Guarantee, path: KeyPath) -> Iterator[tuple[KeyPath, Condition]]:
+        for index, rule in enumerate(owner.eligibility):
+            when = getattr(rule, "when", None)
+            if when is not None:
+                yield (*path, "eligibility", index, "when"), when
+        for index, exclusion in enumerate(owner.exclusions):
+            yield (*path, "exclusions", index, "when"), exclusion.when
+            if exclusion.except_when is not None:
+                yield (*path, "exclusions", index, "except_when"), exclusion.except_when
+        if isinstance(owner, Section | Guarantee):
+            for index, limit in enumerate(owner.limits):
+                if limit.applies_when is not None:
+                    yield (*path, "limits", index, "applies_when"), limit.applies_when
+            for index, deductible in enumerate(owner.deductibles):
+                waived = getattr(deductible, "waived_when", None)
+                if waived is not None:
+                    yield (*path, "deductibles", index, "waived_when"), waived
+
+    yield from rules_of(product, ())
+    for s_index, section in enumerate(product.sections):
+        yield from rules_of(section, ("sections", s_index))
+        for g_index, guarantee in enumerate(section.guarantees):
+            yield from rules_of(guarantee, ("sections", s_index, "guarantees", g_index))
+
+
+def _check_condition(condition: Condition, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
+    for sub, test in iter_fact_tests(condition):
+        yield from _check_fact_test(test, (*path, *sub))
+
+
+_OPERATORS = {
+    FactType.BOOL: {"is"},
+    FactType.INT: {"is", "gt", "ge", "lt", "le"},
+    FactType.DECIMAL: {"gt", "ge", "lt", "le"},
+    FactType.ENUM: {"is", "in"},
+    FactType.SET: {"has", "has_any"},
+}
+
+
+def _check_fact_test(test: FactTest, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
+    spec = FACTS.get(test.fact)
+    if spec is None:
+        yield (*path, "fact"), f"unknown fact {test.fact!r}"
+        return
+    operator, operand = test.operator, test.operand
+    allowed = _OPERATORS[spec.type]
+    if operator not in allowed:
+        yield (
+            (*path, operator),
+            f"operator {operator!r} does not apply to {spec.type.value} fact {test.fact!r} "
+            f"(use {', '.join(sorted(allowed))})",
+        )
+        return
+    if spec.type is FactType.BOOL and not isinstance(operand, bool):
+        yield (*path, operator), f"fact {test.fact!r} is true or false, got {operand!r}"
+    elif spec.type is FactType.INT and operator == "is" and (
+        isinstance(operand, bool) or not isinstance(operand, int)
+    ):
+        yield (*path, operator), f"fact {test.fact!r} is a whole number, got {operand!r}"
+    elif spec.type in (FactType.ENUM, FactType.SET):
+        values = operand if isinstance(operand, tuple) else (operand,)
+        for i, value in enumerate(values):
+            if value not in spec.values:
+                sub = (*path, operator, i) if isinstance(operand, tuple) else (*path, operator)
+                yield sub, f"{value!r} is not a value of fact {test.fact!r}"
+
+
+def _check_non_empty(product: Product) -> Iterator[tuple[KeyPath, str]]:
+    for key in ("levels", "zones", "sections"):
+        if not getattr(product, key):
+            yield (key,), f"at least one {key[:-1]} is required"
+    for s_index, section in enumerate(product.sections):
+        if not section.guarantees:
+            yield ("sections", s_index, "guarantees"), "at least one guarantee is required"
+    for a_index, alternative in enumerate(product.alternatives):
+        if len(alternative.guarantees) < 2:
+            yield ("alternatives", a_index, "guarantees"), "an alternative needs two guarantees or more"
+    for path, condition in _conditions(product):
+        for sub, test in _empty_groups(condition):
+            yield (*path, *sub), f"{test} needs at least one condition"
+    for owner_path, limits in _all_limits(product):
+        for index, limit in enumerate(limits):
+            for i, category in enumerate(limit.applies_to):
+                if category not in EXPENSE_CATEGORIES:
+                    yield (
+                        (*owner_path, "limits", index, "applies_to", i),
+                        f"unknown expense category {category!r}",
+                    )
+
+
+def _empty_groups(condition: Condition, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
+    if isinstance(condition, AllOf | AnyOf):
+        key = "all" if isinstance(condition, AllOf) else "any"
+        children = condition.all if isinstance(condition, AllOf) else condition.any
+        if not children:
+            yield (*path, key), f"'{key}'"
+        for i, child in enumerate(children):
+            yield from _empty_groups(child, (*path, key, i))
+    elif isinstance(condition, Not):
+        yield from _empty_groups(condition.not_, (*path, "not"))
+
+
+def _all_limits(product: Product) -> Iterator[tuple[KeyPath, Sequence[Limit]]]:
+    for s_index, section in enumerate(product.sections):
+        yield ("sections", s_index), section.limits
+        for g_index, guarantee in enumerate(section.guarantees):
+            yield ("sections", s_index, "guarantees", g_index), guarantee.limits

@@ -1,0 +1,46 @@
+"""Money and percentages as :class:`decimal.Decimal`, never float."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+
+
+class NotADecimalError(ValueError):
+    """The value is not a finite decimal number written as such."""
+
+
+def to_decimal(value: object) -> Decimal:
+    """Parse an int, a Decimal or a decimal string; reject floats and booleans.
+
+    Floats are refused because they cannot carry an exact amount: the YAML
+    loader turns ``12.50`` into ``Decimal("12.50")`` before we get here.
+    """
+    if isinstance(value, bool):
+        raise NotADecimalError(f"expected a decimal number, got {str(value).lower()}")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation:
+            raise NotADecimalError(f"expected a decimal number, got {value!r}") from None
+    else:
+        raise NotADecimalError(f"expected a decimal number, got {type(value).__name__}")
+    if not result.is_finite():
+        raise NotADecimalError(f"expected a finite decimal number, got {value!r}")
+    return result
+
+
+def round_cents(amount: Decimal) -> Decimal:
+    """Round half up to the cent (domain.md, step 7)."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def format_eur(amount: Decimal) -> str:
+    """Italian-style euro amount as printed in the contracts: ``€ 1.500,00``."""
+    text = f"{round_cents(amount):,.2f}"
+    return "€ " + text.replace(",", "_").replace(".", ",").replace("_", ".")

@@ -1,0 +1,773 @@
+"""The rule model: a product edition's articles as immutable, typed objects.
+
+One YAML file per product edition (``products/``) validates into a
+:class:`Product`. Every rule carries its ``source`` (the article, and the
+summary-table line where that fixes the value) and, where the contract is
+ambiguous, the ``reading`` claimcalc takes.
+
+Amounts that vary by level and destination zone are *matrices*: a single
+value, a mapping by level, a mapping by zone, or a mapping by level of
+mappings by zone. Matrix keys are resolved against the product's declared
+levels and zones by :func:`resolve_matrix`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from enum import StrEnum
+from functools import cached_property
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    WithJsonSchema,
+    model_validator,
+)
+
+from claimcalc.money import NotADecimalError, to_decimal
+
+FORMAT_VERSION = 1
+
+Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
+Code = Annotated[str, Field(pattern=r"^[A-Z][A-Za-z0-9_.]*$")]
+
+
+def _decimal(value: object) -> Decimal:
+    try:
+        return to_decimal(value)
+    except NotADecimalError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _non_negative(value: object) -> Decimal:
+    amount = _decimal(value)
+    if amount < 0:
+        raise ValueError(f"must not be negative, got {amount}")
+    return amount
+
+
+def _percent(value: object) -> Decimal:
+    amount = _non_negative(value)
+    if amount > 100:
+        raise ValueError(f"a percentage must be at most 100, got {amount}")
+    return amount
+
+
+_DECIMAL_SCHEMA: dict[str, Any] = {
+    "anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}]
+}
+Money = Annotated[Decimal, BeforeValidator(_non_negative), WithJsonSchema(_DECIMAL_SCHEMA)]
+Percent = Annotated[Decimal, BeforeValidator(_percent), WithJsonSchema(_DECIMAL_SCHEMA)]
+Number = Annotated[Decimal, BeforeValidator(_decimal), WithJsonSchema(_DECIMAL_SCHEMA)]
+
+
+class Token(StrEnum):
+    """Non-numeric matrix values, as the contracts print them."""
+
+    UNLIMITED = "unlimited"  # "Illimitato"
+    INCLUDED = "included"  # "Inclusa"/"Incluso": a service with no stated amount
+    NOT_COVERED = "not_covered"  # "Esclusa" at this level or zone
+    NOT_APPLICABLE = "not_applicable"  # the limit does not bite here (e.g. "esclusa Italia")
+    TRIP_COST = "trip_cost"  # "fino alla concorrenza del costo del viaggio"
+
+
+Amount = Decimal | Token
+
+_CELL_SCHEMA: dict[str, Any] = {
+    "anyOf": [*_DECIMAL_SCHEMA["anyOf"], {"enum": [t.value for t in Token]}]
+}
+_MATRIX_SCHEMA: dict[str, Any] = {
+    "description": (
+        "An amount, or a mapping by level, or by zone, or by level of mappings by zone. "
+        "Values: a non-negative decimal, or one of " + ", ".join(t.value for t in Token) + "."
+    ),
+    "anyOf": [
+        _CELL_SCHEMA,
+        {
+            "type": "object",
+            "additionalProperties": {
+                "anyOf": [_CELL_SCHEMA, {"type": "object", "additionalProperties": _CELL_SCHEMA}]
+            },
+        },
+    ],
+}
+#: Checked by :func:`resolve_matrix` once levels and zones are known.
+Matrix = Annotated[Any, WithJsonSchema(_MATRIX_SCHEMA)]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _source_shorthand(value: object) -> object:
+    return {"article": value} if isinstance(value, str) else value
+
+
+class Source(Frozen):
+    """Where a rule comes from: the article, and the summary-table line if any."""
+
+    article: str = Field(min_length=1, description="Article as printed, e.g. 'D2' or '1.22 c'.")
+    table: str | None = Field(
+        default=None, description="The TABELLA RIEPILOGATIVA line that fixes the value, quoted."
+    )
+    document: Literal["condizioni", "dip", "dip_aggiuntivo", "tabella", "glossario"] = "condizioni"
+
+    def __str__(self) -> str:
+        return self.article
+
+
+SourceField = Annotated[Source, BeforeValidator(_source_shorthand)]
+
+
+class Annotations(Frozen):
+    """Provenance shared by every rule."""
+
+    source: SourceField
+    reading: str | None = Field(
+        default=None, description="The reading taken where the text is ambiguous (domain.md)."
+    )
+    discrepancy: str | None = Field(
+        default=None, description="Where DIP, DIP aggiuntivo and Condizioni disagree, and why."
+    )
+    note: str | None = None
+
+
+# --------------------------------------------------------------------------- conditions
+
+
+class FactTest(Frozen):
+    """A test of one claim fact. Exactly one operator is given."""
+
+    fact: str
+    is_: bool | str | int | None = Field(default=None, alias="is")
+    in_: tuple[str, ...] | None = Field(default=None, alias="in")
+    has: str | None = None
+    has_any: tuple[str, ...] | None = None
+    gt: Number | None = None
+    ge: Number | None = None
+    lt: Number | None = None
+    le: Number | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> FactTest:
+        given = [name for name in self.operators() if getattr(self, _attr(name)) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "a fact test takes exactly one of: " + ", ".join(self.operators())
+            )
+        return self
+
+    @staticmethod
+    def operators() -> tuple[str, ...]:
+        return ("is", "in", "has", "has_any", "gt", "ge", "lt", "le")
+
+    @property
+    def operator(self) -> str:
+        return next(n for n in self.operators() if getattr(self, _attr(n)) is not None)
+
+    @property
+    def operand(self) -> object:
+        return getattr(self, _attr(self.operator))
+
+    def __str__(self) -> str:
+        operand = self.operand
+        if isinstance(operand, tuple):
+            operand = "[" + ", ".join(operand) + "]"
+        elif isinstance(operand, bool):
+            operand = str(operand).lower()
+        return f"{self.fact} {self.operator} {operand}"
+
+
+def _attr(operator: str) -> str:
+    return {"is": "is_", "in": "in_"}.get(operator, operator)
+
+
+class AllOf(Frozen):
+    all: tuple[Condition, ...]
+
+    def __str__(self) -> str:
+        return "(" + " and ".join(str(c) for c in self.all) + ")"
+
+
+class AnyOf(Frozen):
+    any: tuple[Condition, ...]
+
+    def __str__(self) -> str:
+        return "(" + " or ".join(str(c) for c in self.any) + ")"
+
+
+class Not(Frozen):
+    not_: Condition = Field(alias="not")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def __str__(self) -> str:
+        return f"not {self.not_}"
+
+
+def _condition_kind(value: object) -> str | None:
+    if isinstance(value, Mapping):
+        for key in ("all", "any", "not", "fact"):
+            if key in value:
+                return key
+        return None
+    if isinstance(value, BaseModel):
+        return {AllOf: "all", AnyOf: "any", Not: "not", FactTest: "fact"}.get(type(value))
+    return None
+
+
+Condition = Annotated[
+    Annotated[AllOf, Tag("all")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[Not, Tag("not")]
+    | Annotated[FactTest, Tag("fact")],
+    Discriminator(
+        _condition_kind,
+        custom_error_type="condition",
+        custom_error_message="a condition needs one of the keys: fact, all, any, not",
+    ),
+]
+AllOf.model_rebuild()
+AnyOf.model_rebuild()
+Not.model_rebuild()
+
+
+def iter_fact_tests(condition: Condition) -> Iterator[tuple[tuple[str | int, ...], FactTest]]:
+    """Every fact test inside a condition, with its key path relative to it."""
+    if isinstance(condition, FactTest):
+        yield (), condition
+    elif isinstance(condition, AllOf):
+        for i, child in enumerate(condition.all):
+            for path, test in iter_fact_tests(child):
+                yield ("all", i, *path), test
+    elif isinstance(condition, AnyOf):
+        for i, child in enumerate(condition.any):
+            for path, test in iter_fact_tests(child):
+                yield ("any", i, *path), test
+    else:
+        for path, test in iter_fact_tests(condition.not_):
+            yield ("not", *path), test
+
+
+# --------------------------------------------------------------------------- limits
+
+
+class Scope(StrEnum):
+    PER_CLAIM = "per_claim"
+    PER_TRIP = "per_trip"
+    PER_INSURED_PER_PERIOD = "per_insured_per_period"
+    PER_EVENT = "per_event"
+    PER_OBJECT = "per_object"
+    PER_DAY = "per_day"
+    PER_NIGHT = "per_night"
+    PER_HOUR = "per_hour"
+    PER_BLOCK = "per_block"
+
+    @property
+    def is_unit_rate(self) -> bool:
+        """A rate per unit of time, applied while quantifying the loss."""
+        return self in _UNIT_SCOPES
+
+
+_UNIT_SCOPES = frozenset({Scope.PER_DAY, Scope.PER_NIGHT, Scope.PER_HOUR, Scope.PER_BLOCK})
+
+
+class Unit(StrEnum):
+    EUR = "eur"
+    HOURS = "hours"
+    DAYS = "days"
+
+
+class Limit(Annotations):
+    """A massimale, sottomassimale or per-unit cap."""
+
+    id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_.]*$", description="Unique in the product.")
+    title: str | None = None
+    scope: Scope
+    amount: Matrix
+    unit: Unit = Unit.EUR
+    parent: str | None = Field(default=None, description="Id of the limit this one nests in.")
+    applies_when: Condition | None = Field(
+        default=None, description="The limit applies only when this holds (e.g. an age band)."
+    )
+    max_units: Matrix | None = Field(
+        default=None, description="Per-day/night/hour/block limits: at most this many units."
+    )
+    block_hours: int | None = Field(default=None, gt=0, description="per_block: hours a block.")
+    percent_of_parent: Percent | None = Field(
+        default=None, description="Also at most this percentage of the parent's amount."
+    )
+    applies_to: tuple[str, ...] = Field(
+        default=(), description="Expense categories the limit caps; default: all of them."
+    )
+
+    @model_validator(mode="after")
+    def _unit_fields(self) -> Limit:
+        if (self.block_hours is None) == (self.scope is Scope.PER_BLOCK):
+            raise ValueError("block_hours is required for per_block limits and only for them")
+        if self.max_units is not None and not self.scope.is_unit_rate:
+            raise ValueError("max_units applies only to per_day, per_night, per_hour, per_block")
+        if self.percent_of_parent is not None and self.parent is None:
+            raise ValueError("percent_of_parent needs a parent")
+        return self
+
+
+# --------------------------------------------------------------------------- formulas
+
+
+class DocumentedCost(Annotations):
+    """The documented cost of the expense lines (converted to EUR)."""
+
+    kind: Literal["documented_cost"]
+
+
+class ObjectValues(Annotations):
+    """Baggage: each object's commercial value, capped by the per-object limit."""
+
+    kind: Literal["object_values"]
+    basis: Literal["commercial_value"] = "commercial_value"
+
+
+class UnitAllowance(Annotations):
+    """A fixed sum per complete unit (day, night, hour, block) from a per-unit limit."""
+
+    kind: Literal["unit_allowance"]
+    rate_limit: str = Field(description="Id of the per-unit limit that fixes the rate.")
+    units_fact: Literal["delay_hours", "hospital_days", "days"] = "delay_hours"
+    min_exclusive: Number | None = Field(
+        default=None, description="Pays only when the units fact is strictly above this."
+    )
+
+
+class ProRataTripCost(Annotations):
+    """Trip cost (net of fees) divided by its days or nights, times unused days."""
+
+    kind: Literal["pro_rata_trip_cost"]
+    divide_by: Literal["days", "nights"]
+    multiply_by: Literal["unused_days"] = "unused_days"
+    net_of: tuple[Literal["registration_fees", "insurance"], ...] = ()
+
+
+class PercentOfSumInsured(Annotations):
+    """Sum insured times a percentage fact (permanent invalidity)."""
+
+    kind: Literal["percent_of_sum_insured"]
+    sum_insured: str = Field(description="Id of the limit that is the sum insured.")
+    percent_fact: Literal["invalidity_percent"] = "invalidity_percent"
+
+
+class FixedSum(Annotations):
+    """The whole sum insured (death benefit)."""
+
+    kind: Literal["fixed_sum"]
+    sum_insured: str
+    less_paid_under: tuple[str, ...] = Field(
+        default=(),
+        description="Guarantees whose payments for the same accident are deducted (L8, D2).",
+    )
+    only_if_sum_exceeds: str | None = Field(
+        default=None,
+        description="Deduct-and-top-up only if this sum insured is exceeded (Wi School D2).",
+    )
+
+
+Formula = Annotated[
+    DocumentedCost | ObjectValues | UnitAllowance | ProRataTripCost | PercentOfSumInsured | FixedSum,
+    Field(discriminator="kind"),
+]
+
+
+# --------------------------------------------------------------------------- deductibles
+
+
+class Franchigia(Annotations):
+    """A fixed amount deducted from the loss."""
+
+    kind: Literal["franchigia"]
+    amount: Money
+    per: Literal["claim", "person"] = "claim"
+    waived_when: Condition | None = None
+
+
+class Scoperto(Annotations):
+    """A percentage of the loss left to the insured, with a minimum amount."""
+
+    kind: Literal["scoperto"]
+    percent: Percent
+    minimum: Money | None = None
+    per: Literal["claim", "person"] = "claim"
+    waived_when: Condition | None = None
+
+
+class InvalidityThreshold(Annotations):
+    """Absolute: pay only points above the threshold. Relative: nothing up to it, then all."""
+
+    kind: Literal["invalidity_threshold"]
+    percent: Percent
+    mode: Literal["absolute", "relative"]
+
+
+Deductible = Annotated[Franchigia | Scoperto | InvalidityThreshold, Field(discriminator="kind")]
+
+
+# --------------------------------------------------------------------------- eligibility
+
+
+class MaxAge(Annotations):
+    kind: Literal["max_age"]
+    age: int = Field(gt=0)
+    at: Literal["subscription"] = "subscription"
+    roles: tuple[Literal["student", "teacher"], ...] | None = None
+
+
+class MaxTripDays(Annotations):
+    kind: Literal["max_trip_days"]
+    days: int = Field(gt=0)
+
+
+class PolicyWindow(Annotations):
+    """Trips start on or after the policy start and end by its expiry."""
+
+    kind: Literal["policy_window"]
+    duration_months: int | None = Field(default=None, gt=0)
+
+
+class WaitingPeriod(Annotations):
+    """Cover starts at 24:00 of the n-th day after ``from_``."""
+
+    kind: Literal["waiting_period"]
+    days: int = Field(ge=0)
+    from_: Literal["policy_issue", "enrolment"] = Field(alias="from")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class CoverEnds(Annotations):
+    kind: Literal["cover_ends"]
+    at: Literal["departure", "first_service", "trip_end"]
+
+
+class ReportingDeadline(Annotations):
+    kind: Literal["reporting_deadline"]
+    days: int | None = Field(default=None, gt=0)
+    hours: int | None = Field(default=None, gt=0)
+    from_: Literal["event", "return", "renunciation", "when_possible", "planned_departure"] = Field(
+        alias="from"
+    )
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _days_or_hours(self) -> ReportingDeadline:
+        if (self.days is None) == (self.hours is None):
+            raise ValueError("a reporting deadline takes exactly one of: days, hours")
+        return self
+
+
+class OncePerPeriod(Annotations):
+    kind: Literal["once_per_period"]
+
+
+class PriorAuthorisation(Annotations):
+    """Expenses above ``above`` (0: any) need a practice number."""
+
+    kind: Literal["prior_authorisation"]
+    above: Money = Decimal(0)
+
+
+class WithinDaysOfEvent(Annotations):
+    """Expenses count only if incurred within n days after the event."""
+
+    kind: Literal["within_days_of_event"]
+    days: int = Field(gt=0)
+
+
+class Requires(Annotations):
+    """A condition the claim's facts must meet for the guarantee to operate."""
+
+    kind: Literal["requires"]
+    when: Condition
+    text: str
+
+
+EligibilityRule = Annotated[
+    MaxAge
+    | MaxTripDays
+    | PolicyWindow
+    | WaitingPeriod
+    | CoverEnds
+    | ReportingDeadline
+    | OncePerPeriod
+    | PriorAuthorisation
+    | WithinDaysOfEvent
+    | Requires,
+    Field(discriminator="kind"),
+]
+
+
+# --------------------------------------------------------------------------- exclusions
+
+
+class Exclusion(Annotations):
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.]*$")
+    text: str
+    when: Condition
+    per: Literal["claim", "object"] = "claim"
+    not_for: tuple[str, ...] = Field(
+        default=(), description="Section codes for which this exclusion does not operate."
+    )
+    except_when: Condition | None = Field(
+        default=None, description="The exception the text makes (e.g. recreational practice)."
+    )
+    exception_limit: Money | None = Field(
+        default=None, description="When the exception applies, cover up to this amount."
+    )
+
+
+# --------------------------------------------------------------------------- structure
+
+
+class GuaranteeKind(StrEnum):
+    CASH = "cash"  # garanzia: the insurer reimburses or indemnifies
+    ASSISTANCE = "assistance"  # prestazione in kind, organised by the Struttura
+    ADVANCE = "advance"  # anticipo: the insured must repay it
+
+
+class Guarantee(Annotations):
+    code: str = Field(pattern=r"^[A-Z]\.[a-z][a-z0-9_]*$", description="Stable code, e.g. D.dental.")
+    title: str = Field(description="Name as printed in the contract.")
+    kind: GuaranteeKind
+    levels: tuple[str, ...] | None = Field(
+        default=None, description="Levels where included; default: the section's levels."
+    )
+    formula: Formula
+    limits: tuple[Limit, ...] = ()
+    deductibles: tuple[Deductible, ...] = ()
+    eligibility: tuple[EligibilityRule, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()
+
+
+class Section(Annotations):
+    code: str = Field(pattern=r"^[A-Z]$")
+    title: str
+    levels: tuple[str, ...] | None = Field(
+        default=None, description="Levels where the section is included; default: all."
+    )
+    limits: tuple[Limit, ...] = Field(
+        default=(), description="Massimali shared by every guarantee of the section."
+    )
+    deductibles: tuple[Deductible, ...] = Field(
+        default=(), description="Taken once per claim across the section's guarantees."
+    )
+    eligibility: tuple[EligibilityRule, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()
+    guarantees: tuple[Guarantee, ...]
+
+
+class Alternative(Annotations):
+    """Guarantees that never both pay for the same flight or trip."""
+
+    id: str
+    guarantees: tuple[str, ...]
+    rule: Literal["more_favourable"] = "more_favourable"
+    scope: Literal["same_flight", "same_trip"]
+
+
+class Level(Frozen):
+    id: Slug
+    name: str
+
+
+class Zone(Frozen):
+    id: Slug
+    name: str
+    source: SourceField
+    note: str | None = None
+
+
+class Discrepancy(Frozen):
+    """A disagreement between the product's documents, and what was encoded."""
+
+    text: str
+    source: SourceField
+    encoded: str
+
+
+class Product(Frozen):
+    """One product edition, as loaded from its YAML file."""
+
+    format: Literal[1] = Field(description="Version of the product file format.")
+    id: Slug
+    insurer: str
+    name: str
+    edition: str = Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM of the edition.")
+    edition_label: str = Field(description="Edition as printed, e.g. 'Ed. 01/2026'.")
+    seed: str = Field(description="The contract document this file encodes.")
+    levels: tuple[Level, ...]
+    zones: tuple[Zone, ...] = Field(
+        description="Destination zones, narrowest first (each contains the previous)."
+    )
+    eligibility: tuple[EligibilityRule, ...] = ()
+    exclusions: tuple[Exclusion, ...] = Field(default=(), description="The general exclusions.")
+    alternatives: tuple[Alternative, ...] = ()
+    sections: tuple[Section, ...]
+    discrepancies: tuple[Discrepancy, ...] = ()
+
+    _sha256: str = PrivateAttr(default="")
+    _path: str = PrivateAttr(default="")
+
+    @property
+    def sha256(self) -> str:
+        """Hash of the file's bytes, so a settlement can name what it used."""
+        return self._sha256
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.edition}"
+
+    @property
+    def level_ids(self) -> tuple[str, ...]:
+        return tuple(level.id for level in self.levels)
+
+    @property
+    def zone_ids(self) -> tuple[str, ...]:
+        return tuple(zone.id for zone in self.zones)
+
+    def guarantees(self) -> Iterator[tuple[Section, Guarantee]]:
+        for section in self.sections:
+            for guarantee in section.guarantees:
+                yield section, guarantee
+
+    @cached_property
+    def _guarantee_index(self) -> dict[str, tuple[Section, Guarantee]]:
+        return {g.code: (s, g) for s, g in self.guarantees()}
+
+    @cached_property
+    def _limit_index(self) -> dict[str, Limit]:
+        index: dict[str, Limit] = {}
+        for section in self.sections:
+            index.update((limit.id, limit) for limit in section.limits)
+            for guarantee in section.guarantees:
+                index.update((limit.id, limit) for limit in guarantee.limits)
+        return index
+
+    def guarantee(self, code: str) -> Guarantee:
+        return self._guarantee_index[code][1]
+
+    def section_of(self, code: str) -> Section:
+        return self._guarantee_index[code][0]
+
+    def limit(self, limit_id: str) -> Limit:
+        return self._limit_index[limit_id]
+
+    def covered_levels(self, section: Section, guarantee: Guarantee | None = None) -> tuple[str, ...]:
+        if guarantee is not None and guarantee.levels is not None:
+            return guarantee.levels
+        return section.levels if section.levels is not None else self.level_ids
+
+    def amount(self, matrix: Matrix, level: str, zone: str) -> Amount:
+        """The value of a matrix for one level and zone (the file must be valid)."""
+        resolved, problems = resolve_matrix(matrix, self.level_ids, self.zone_ids)
+        if problems:
+            raise ValueError(problems[0][1])
+        return resolved[(level, zone)]
+
+
+# --------------------------------------------------------------------------- matrices
+
+MatrixProblem = tuple[tuple[str | int, ...], str]
+
+
+def parse_cell(value: object) -> Amount:
+    """One matrix value: a non-negative decimal or a :class:`Token`."""
+    if isinstance(value, str) and not value.strip().lstrip("-").replace(".", "", 1).isdigit():
+        try:
+            return Token(value)
+        except ValueError:
+            tokens = ", ".join(t.value for t in Token)
+            raise ValueError(f"expected an amount or one of {tokens}, got {value!r}") from None
+    amount = _decimal(value)
+    if amount < 0:
+        raise ValueError(f"amount must not be negative, got {amount}")
+    return amount
+
+
+def resolve_matrix(
+    raw: object, levels: tuple[str, ...], zones: tuple[str, ...]
+) -> tuple[dict[tuple[str, str], Amount], list[MatrixProblem]]:
+    """Expand a matrix to one value per (level, zone); report problems by key path."""
+    problems: list[MatrixProblem] = []
+    result: dict[tuple[str, str], Amount] = {}
+
+    def cell(value: object, path: tuple[str | int, ...]) -> Amount | None:
+        if isinstance(value, Mapping | list):
+            problems.append((path, "expected an amount here, not a mapping or list"))
+            return None
+        try:
+            return parse_cell(value)
+        except ValueError as exc:
+            problems.append((path, str(exc)))
+            return None
+
+    def by_zone(value: Mapping[Any, Any], path: tuple[str | int, ...]) -> dict[str, Amount] | None:
+        unknown = [k for k in value if k not in zones]
+        for key in unknown:
+            problems.append(((*path, key), f"unknown zone {key!r} (zones: {', '.join(zones)})"))
+        missing = [z for z in zones if z not in value]
+        if missing:
+            problems.append((path, "no value for zone " + ", ".join(repr(z) for z in missing)))
+        if unknown or missing:
+            return None
+        cells = {z: cell(value[z], (*path, z)) for z in zones}
+        if any(v is None for v in cells.values()):
+            return None
+        return {z: v for z, v in cells.items() if v is not None}
+
+    if not isinstance(raw, Mapping):
+        value = cell(raw, ())
+        if value is not None:
+            result = {(lv, z): value for lv in levels for z in zones}
+        return result, problems
+
+    keys = list(raw)
+    if keys and all(k in zones for k in keys) and not any(k in levels for k in keys):
+        zone_values = by_zone(raw, ())
+        if zone_values is not None:
+            result = {(lv, z): zone_values[z] for lv in levels for z in zones}
+        return result, problems
+
+    unknown = [k for k in keys if k not in levels]
+    for key in unknown:
+        problems.append(
+            ((key,), f"unknown level or zone {key!r} (levels: {', '.join(levels)}; "
+                     f"zones: {', '.join(zones)})")
+        )
+    missing = [lv for lv in levels if lv not in raw]
+    if missing and not unknown:
+        problems.append(((), "no value for level " + ", ".join(repr(lv) for lv in missing)))
+    if unknown or missing:
+        return {}, problems
+    for level in levels:
+        value = raw[level]
+        if isinstance(value, Mapping):
+            zone_values = by_zone(value, (level,))
+            if zone_values is not None:
+                result.update(((level, z), v) for z, v in zone_values.items())
+        else:
+            single = cell(value, (level,))
+            if single is not None:
+                result.update(((level, z), single) for z in zones)
+    return (result if not problems else {}), problems
