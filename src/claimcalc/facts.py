@@ -156,6 +156,7 @@ CIRCUMSTANCES = frozenset(
         "missed_connection_time",
         "domestic_flight_outside_trip",
         "aircraft_pilot_or_crew",
+        "aircraft_passenger",
         "air_travel_excluded_operator",
         "cause_before_booking",
         "work_or_study_commitment",

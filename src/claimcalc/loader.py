@@ -80,6 +80,8 @@ class _Marks:
         if isinstance(node, yaml.MappingNode):
             seen: set[object] = set()
             for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue  # merged keys may be overridden: not duplicates
                 key = key_node.value
                 child = (*path, key)
                 if key in seen:
@@ -150,6 +152,9 @@ def parse_yaml(text: str, file: str) -> tuple[object, _Marks]:
         node = loader.get_single_node()
         if node is None:
             raise ProductFileError([Problem(file, 1, 1, "", "empty file")])
+        # Before construction: constructing flattens merge keys in place.
+        marks = _Marks()
+        marks.walk(node)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -160,8 +165,6 @@ def parse_yaml(text: str, file: str) -> tuple[object, _Marks]:
         raise ProductFileError([Problem(file, 1, 1, "", f"invalid YAML: {exc}")]) from None
     finally:
         loader.dispose()
-    marks = _Marks()
-    marks.walk(node)
     return data, marks
 
 
