@@ -1,0 +1,338 @@
+"""Renderers: products as rich tables (for people) and as JSON (for scripts).
+
+rich is imported only by the table renderers, so machine output does not pay
+for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from claimcalc.money import format_eur
+from claimcalc.rules import (
+    Amount,
+    Deductible,
+    EligibilityRule,
+    Franchigia,
+    Guarantee,
+    InvalidityThreshold,
+    Limit,
+    Product,
+    Scope,
+    Scoperto,
+    Section,
+    Token,
+    Unit,
+)
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+#: Version of the JSON documents claimcalc prints. Bump on breaking changes.
+SCHEMA_VERSION = "1"
+
+_TOKEN_TEXT = {
+    Token.UNLIMITED: "unlimited",
+    Token.INCLUDED: "included",
+    Token.NOT_COVERED: "not covered",
+    Token.NOT_APPLICABLE: "n/a",
+    Token.TRIP_COST: "trip cost",
+}
+_PER_UNIT = {Scope.PER_DAY: "day", Scope.PER_NIGHT: "night", Scope.PER_HOUR: "hour"}
+
+
+def amount_json(value: Amount) -> str:
+    """Amounts as decimal strings, tokens as their names: never a float."""
+    return value.value if isinstance(value, Token) else str(value)
+
+
+def amount_text(value: Amount, unit: Unit = Unit.EUR) -> str:
+    if isinstance(value, Token):
+        return _TOKEN_TEXT[value]
+    if unit is Unit.EUR:
+        return format_eur(value)
+    return f"{value.normalize():f} {unit.value}"
+
+
+def limit_cell(product: Product, limit: Limit, level: str, zone: str) -> str:
+    """One limit's value for a level and zone, with its per-unit rate and cap."""
+    value = product.amount(limit.amount, level, zone)
+    text = amount_text(value, limit.unit)
+    if not isinstance(value, Decimal):
+        return text
+    if limit.scope is Scope.PER_BLOCK:
+        text += f" per {limit.block_hours}h"
+    elif limit.scope in _PER_UNIT:
+        text += f"/{_PER_UNIT[limit.scope]}"
+    if limit.max_units is not None:
+        units = product.amount(limit.max_units, level, zone)
+        text += f" × max {amount_text(units, Unit.EUR) if isinstance(units, Token) else units}"
+    if limit.percent_of_parent is not None:
+        text += f" (≤ {limit.percent_of_parent.normalize():f}% of sum insured)"
+    return text
+
+
+def deductible_text(deductible: Deductible) -> str:
+    if isinstance(deductible, Franchigia):
+        text = f"franchigia {format_eur(deductible.amount)} per {deductible.per}"
+    elif isinstance(deductible, Scoperto):
+        text = f"scoperto {deductible.percent.normalize():f}%"
+        if deductible.minimum is not None:
+            text += f", minimum {format_eur(deductible.minimum)}"
+        text += f" per {deductible.per}"
+    else:
+        text = f"invalidity threshold {deductible.percent.normalize():f}% ({deductible.mode})"
+    waived = getattr(deductible, "waived_when", None)
+    if waived is not None:
+        text += f"; waived when {waived}"
+    return text
+
+
+def eligibility_text(rule: EligibilityRule) -> str:
+    data = rule.model_dump(by_alias=True, exclude_none=True)
+    kind = data.pop("kind")
+    for key in ("source", "reading", "discrepancy", "note"):
+        data.pop(key, None)
+    if kind == "requires":
+        return f"requires: {data['text']}"
+    details = ", ".join(f"{k} {v if not isinstance(v, list | tuple) else '/'.join(v)}" for k, v in data.items())
+    return f"{kind.replace('_', ' ')}: {details}" if details else kind.replace("_", " ")
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def _limit_json(product: Product, limit: Limit, levels: Iterable[str]) -> dict[str, Any]:
+    values = {
+        level: {zone: amount_json(product.amount(limit.amount, level, zone)) for zone in product.zone_ids}
+        for level in levels
+    }
+    out: dict[str, Any] = {
+        "id": limit.id,
+        "title": limit.title,
+        "scope": limit.scope.value,
+        "unit": limit.unit.value,
+        "parent": limit.parent,
+        "values": values,
+        "source": limit.source.model_dump(exclude_none=True),
+    }
+    if limit.max_units is not None:
+        out["max_units"] = {
+            level: {z: amount_json(product.amount(limit.max_units, level, z)) for z in product.zone_ids}
+            for level in levels
+        }
+    if limit.block_hours is not None:
+        out["block_hours"] = limit.block_hours
+    if limit.percent_of_parent is not None:
+        out["percent_of_parent"] = str(limit.percent_of_parent)
+    if limit.applies_when is not None:
+        out["applies_when"] = str(limit.applies_when)
+    if limit.applies_to:
+        out["applies_to"] = list(limit.applies_to)
+    if limit.reading:
+        out["reading"] = limit.reading
+    return out
+
+
+def _rule_json(rule: Deductible | EligibilityRule) -> dict[str, Any]:
+    return {"text": deductible_text(rule) if _is_deductible(rule) else eligibility_text(rule),
+            "kind": rule.kind, "source": rule.source.article}
+
+
+def _is_deductible(rule: object) -> bool:
+    return isinstance(rule, Franchigia | Scoperto | InvalidityThreshold)
+
+
+def product_json(product: Product, level: str | None = None) -> dict[str, Any]:
+    """A product's cover as a JSON-ready dict (amounts as decimal strings)."""
+    levels = [level] if level else list(product.level_ids)
+    sections = []
+    for section in product.sections:
+        guarantees = []
+        for guarantee in section.guarantees:
+            covered = product.covered_levels(section, guarantee)
+            guarantees.append(
+                {
+                    "code": guarantee.code,
+                    "title": guarantee.title,
+                    "kind": guarantee.kind.value,
+                    "source": guarantee.source.article,
+                    "covered": {lv: lv in covered for lv in levels},
+                    "formula": guarantee.formula.kind,
+                    "limits": [_limit_json(product, lim, levels) for lim in guarantee.limits],
+                    "deductibles": [_rule_json(d) for d in guarantee.deductibles],
+                    "eligibility": [_rule_json(r) for r in guarantee.eligibility],
+                    "exclusions": [e.id for e in guarantee.exclusions],
+                }
+            )
+        covered = product.covered_levels(section)
+        sections.append(
+            {
+                "code": section.code,
+                "title": section.title,
+                "source": section.source.article,
+                "covered": {lv: lv in covered for lv in levels},
+                "limits": [_limit_json(product, lim, levels) for lim in section.limits],
+                "deductibles": [_rule_json(d) for d in section.deductibles],
+                "eligibility": [_rule_json(r) for r in section.eligibility],
+                "exclusions": [e.id for e in section.exclusions],
+                "guarantees": guarantees,
+            }
+        )
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "product": {
+            "id": product.id,
+            "edition": product.edition,
+            "name": product.name,
+            "insurer": product.insurer,
+            "sha256": product.sha256,
+            "levels": [lv.id for lv in product.levels],
+            "zones": [z.id for z in product.zones],
+        },
+        "level": level,
+        "eligibility": [_rule_json(r) for r in product.eligibility],
+        "exclusions": [{"id": e.id, "text": e.text, "source": e.source.article} for e in product.exclusions],
+        "sections": sections,
+    }
+
+
+def catalog_json(products: Iterable[Product]) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "products": [
+            {
+                "id": p.id,
+                "edition": p.edition,
+                "ref": p.ref,
+                "name": p.name,
+                "insurer": p.insurer,
+                "levels": list(p.level_ids),
+                "path": p.path,
+            }
+            for p in products
+        ],
+    }
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _limit_rows(
+    product: Product, owner: Section | Guarantee, level: str | None, by_zone: bool
+) -> list[list[str]]:
+    rows = []
+    for limit in owner.limits:
+        label = limit.title or _scope_label(limit)
+        if isinstance(owner, Section) and limit.title is None:
+            label = f"Section massimale, {label}"
+        if limit.applies_when is not None:
+            label += f" when {limit.applies_when}"
+        if level is None:
+            cells = [_by_zone_text(product, limit, lv) for lv in product.level_ids]
+        elif by_zone:
+            cells = [limit_cell(product, limit, level, zone) for zone in product.zone_ids]
+        else:
+            cells = [limit_cell(product, limit, level, product.zone_ids[0])]
+        rows.append([label, limit.source.article, *cells])
+    return rows
+
+
+def _varies_by_zone(product: Product, section: Section, level: str) -> bool:
+    limits = [*section.limits, *(lim for g in section.guarantees for lim in g.limits)]
+    return any(
+        len({limit_cell(product, limit, level, zone) for zone in product.zone_ids}) > 1
+        for limit in limits
+    )
+
+
+def _scope_label(limit: Limit) -> str:
+    return {
+        Scope.PER_CLAIM: "per claim",
+        Scope.PER_TRIP: "per trip",
+        Scope.PER_INSURED_PER_PERIOD: "per insured, per period",
+        Scope.PER_EVENT: "per event (all insured)",
+        Scope.PER_OBJECT: "per object",
+        Scope.PER_DAY: "per day",
+        Scope.PER_NIGHT: "per night",
+        Scope.PER_HOUR: "per hour",
+        Scope.PER_BLOCK: "per block of hours",
+    }[limit.scope]
+
+
+def _by_zone_text(product: Product, limit: Limit, level: str) -> str:
+    cells = [limit_cell(product, limit, level, zone) for zone in product.zone_ids]
+    if len(set(cells)) == 1:
+        return cells[0]
+    names = {z.id: z.name for z in product.zones}
+    return "\n".join(f"{names[z]}: {c}" for z, c in zip(product.zone_ids, cells, strict=True))
+
+
+def product_tables(product: Product, level: str | None = None) -> list[RenderableType]:
+    """One rich table per section: guarantees, their limits per zone (or per level)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    zone_names = [z.name for z in product.zones]
+    level_names = {lv.id: lv.name for lv in product.levels}
+    out: list[RenderableType] = []
+    title = f"{product.name} — {product.edition_label}"
+    if level:
+        title += f" — {level_names[level]}"
+    out.append(Text(title, style="bold"))
+    for section in product.sections:
+        covered = product.covered_levels(section)
+        by_zone = level is not None and _varies_by_zone(product, section, level)
+        if level is None:
+            columns = [level_names[lv] for lv in product.level_ids]
+        else:
+            columns = zone_names if by_zone else ["All zones"]
+        status = ""
+        if level and level not in covered:
+            status = " — not covered at this level"
+        table = Table(
+            title=f"{section.code}  {section.title} ({section.source.article}){status}",
+            title_justify="left",
+            show_lines=True,
+            expand=False,
+        )
+        table.add_column("Guarantee / limit", overflow="fold", max_width=48)
+        table.add_column("Art.", no_wrap=True)
+        for name in columns:
+            table.add_column(name, overflow="fold")
+        width = len(columns)
+        for row in _limit_rows(product, section, level, by_zone):
+            table.add_row(*row)
+        for deductible in section.deductibles:
+            table.add_row(deductible_text(deductible), deductible.source.article, *[""] * width)
+        for guarantee in section.guarantees:
+            g_covered = product.covered_levels(section, guarantee)
+            label = Text(f"{guarantee.code}  {guarantee.title}", style="bold")
+            if guarantee.kind.value != "cash":
+                label.append(f" [{guarantee.kind.value}]", style="dim")
+            if level and level not in g_covered:
+                table.add_row(label, guarantee.source.article, *["not covered"] * width)
+                continue
+            rows = _limit_rows(product, guarantee, level, by_zone)
+            if not rows:
+                table.add_row(label, guarantee.source.article, *["section limit"] * width)
+            for i, row in enumerate(rows):
+                first = Text.assemble(label, "\n", row[0]) if i == 0 else row[0]
+                table.add_row(first, *row[1:])
+            for deductible in guarantee.deductibles:
+                table.add_row(deductible_text(deductible), deductible.source.article, *[""] * width)
+        out.append(table)
+    return out
+
+
+def catalog_table(products: Iterable[Product]) -> RenderableType:
+    from rich.table import Table
+
+    table = Table(title="Products", title_justify="left")
+    for name in ("Product", "Name", "Edition", "Levels", "Insurer"):
+        table.add_column(name)
+    for p in products:
+        table.add_row(p.ref, p.name, p.edition_label, ", ".join(p.level_ids), p.insurer)
+    return table
