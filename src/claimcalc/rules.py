@@ -484,11 +484,18 @@ class PriorAuthorisation(Annotations):
     above: Money = Decimal(0)
 
 
-class WithinDaysOfEvent(Annotations):
-    """Expenses count only if incurred within n days after the event."""
+class WithinTimeOfEvent(Annotations):
+    """The expense, death or invalidity counts only within this time after the event."""
 
-    kind: Literal["within_days_of_event"]
-    days: int = Field(gt=0)
+    kind: Literal["within_time_of_event"]
+    days: int | None = Field(default=None, gt=0)
+    years: int | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _days_or_years(self) -> WithinTimeOfEvent:
+        if (self.days is None) == (self.years is None):
+            raise ValueError("takes exactly one of: days, years")
+        return self
 
 
 class Requires(Annotations):
@@ -508,7 +515,7 @@ EligibilityRule = Annotated[
     | ReportingDeadline
     | OncePerPeriod
     | PriorAuthorisation
-    | WithinDaysOfEvent
+    | WithinTimeOfEvent
     | Requires,
     Field(discriminator="kind"),
 ]
