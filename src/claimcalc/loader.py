@@ -108,7 +108,7 @@ class _Marks:
         return (1, 1)
 
 
-def _data_path(data: object, loc: Sequence[str | int]) -> KeyPath:
+def _data_path(data: object, loc: Sequence[str | int], missing: bool) -> KeyPath:
     """Map a pydantic error location to a key path in the data.
 
     Pydantic inserts union tags (``per_claim``, ``fact``…) into locations;
@@ -124,8 +124,8 @@ def _data_path(data: object, loc: Sequence[str | int]) -> KeyPath:
         elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
             path.append(part)
             current = current[part]
-        elif index == last and isinstance(current, Mapping) and isinstance(part, str):
-            path.append(part)  # a missing key: name it
+        elif missing and index == last and isinstance(current, Mapping) and isinstance(part, str):
+            path.append(part)  # name the missing key
         # else: a union tag pydantic added; it is not in the document
     return tuple(path)
 
@@ -137,8 +137,10 @@ def _message(error: Mapping[str, Any]) -> str:
     if kind == "missing":
         return "missing required key"
     if kind == "union_tag_invalid":
-        expected = error.get("ctx", {}).get("expected_tags", "")
-        return f"unknown kind {error['input']!r}; expected one of: {expected}"
+        ctx = error.get("ctx", {})
+        return f"unknown kind {ctx.get('tag')!r}; expected one of: {ctx.get('expected_tags', '')}"
+    if kind == "string_pattern_mismatch":
+        return f"{error['input']!r} is not of the form {error['ctx']['pattern']}"
     if kind == "union_tag_not_found":
         return "missing required key 'kind'"
     message = str(error["msg"])
@@ -178,9 +180,11 @@ def load_product_file(path: str | Path) -> Product:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ProductFileError(
-            [Problem(str(path), 1, 1, "", f"not UTF-8 text (byte {exc.start})")]
-        ) from None
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        message = f"not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot be decoded"
+        raise ProductFileError([Problem(str(path), line, column, "", message)]) from None
     product = load_product_text(text, str(path))
     product._sha256 = hashlib.sha256(raw).hexdigest()
     product._path = str(file_path)
@@ -205,7 +209,8 @@ def load_product_text(text: str, file: str = "<string>") -> Product:
         product = Product.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors():
-            problems.append(problem(_data_path(data, error["loc"]), _message(error)))
+            path = _data_path(data, error["loc"], missing=error["type"] == "missing")
+            problems.append(problem(path, _message(error)))
         raise ProductFileError(_sorted(problems)) from None
     problems.extend(problem(path, message) for path, message in cross_check(product))
     if problems:

@@ -53,6 +53,13 @@ def _non_negative(value: object) -> Decimal:
     return amount
 
 
+def _edition(value: object) -> str:
+    text = str(value)
+    if len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isdigit():
+        raise ValueError(f"expected YYYY-MM, e.g. 2026-01, got {text!r}")
+    return text
+
+
 def _percent(value: object) -> Decimal:
     amount = _non_negative(value)
     if amount > 100:
@@ -214,22 +221,29 @@ class Not(Frozen):
         return f"not {self.not_}"
 
 
+# Union tags must not be keys of the document, or error locations would
+# descend into the wrong key.
+_CONDITION_TAGS = {"all": "all-of", "any": "any-of", "not": "not-of", "fact": "fact-test"}
+
+
 def _condition_kind(value: object) -> str | None:
     if isinstance(value, Mapping):
-        for key in ("all", "any", "not", "fact"):
+        for key, tag in _CONDITION_TAGS.items():
             if key in value:
-                return key
+                return tag
         return None
     if isinstance(value, BaseModel):
-        return {AllOf: "all", AnyOf: "any", Not: "not", FactTest: "fact"}.get(type(value))
+        return {AllOf: "all-of", AnyOf: "any-of", Not: "not-of", FactTest: "fact-test"}.get(
+            type(value)
+        )
     return None
 
 
 Condition = Annotated[
-    Annotated[AllOf, Tag("all")]
-    | Annotated[AnyOf, Tag("any")]
-    | Annotated[Not, Tag("not")]
-    | Annotated[FactTest, Tag("fact")],
+    Annotated[AllOf, Tag("all-of")]
+    | Annotated[AnyOf, Tag("any-of")]
+    | Annotated[Not, Tag("not-of")]
+    | Annotated[FactTest, Tag("fact-test")],
     Discriminator(
         _condition_kind,
         custom_error_type="condition",
@@ -616,7 +630,7 @@ class Product(Frozen):
     id: Slug
     insurer: str
     name: str
-    edition: str = Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM of the edition.")
+    edition: Annotated[str, BeforeValidator(_edition)] = Field(description="YYYY-MM of the edition.")
     edition_label: str = Field(description="Edition as printed, e.g. 'Ed. 01/2026'.")
     seed: str = Field(description="The contract document this file encodes.")
     levels: tuple[Level, ...]
@@ -708,7 +722,7 @@ def parse_cell(value: object) -> Amount:
             raise ValueError(f"expected an amount or one of {tokens}, got {value!r}") from None
     amount = _decimal(value)
     if amount < 0:
-        raise ValueError(f"amount must not be negative, got {amount}")
+        raise ValueError(f"must not be negative, got {amount}")
     return amount
 
 

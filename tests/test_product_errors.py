@@ -1,0 +1,83 @@
+"""Broken product files: each gives exactly the one-line errors it expects.
+
+Each fixture in ``fixtures/products/broken/`` states its expected lines in
+``# expect:`` comments; ``{file}`` stands for the path it was loaded from.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from claimcalc.errors import ExitCode, ProductFileError
+from claimcalc.loader import load_product_file, load_product_text
+from tests.conftest import FIXTURES
+
+BROKEN = sorted((FIXTURES / "products" / "broken").glob("*.yaml"))
+
+
+def expected_lines(path: Path) -> list[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [
+        line.removeprefix("# expect: ").replace("{file}", str(path))
+        for line in lines
+        if line.startswith("# expect: ")
+    ]
+
+
+def test_there_are_at_least_twenty_kinds_of_broken_file() -> None:
+    assert len(BROKEN) >= 20
+
+
+@pytest.mark.parametrize("path", BROKEN, ids=[p.stem for p in BROKEN])
+def test_broken_product_file_gives_the_expected_errors(path: Path) -> None:
+    expected = expected_lines(path)
+    assert expected, f"{path.name} states no expected error"
+    with pytest.raises(ProductFileError) as caught:
+        load_product_file(path)
+    assert str(caught.value).splitlines() == expected
+    assert caught.value.exit_code is ExitCode.INVALID_PRODUCT
+    assert [str(p) for p in caught.value.problems] == expected
+
+
+def test_the_minimal_valid_fixture_loads() -> None:
+    loaded = load_product_file(FIXTURES / "products" / "valid-minimal.yaml")
+    assert loaded.ref == "tiny@2026-01"
+
+
+def test_yaml_floats_are_read_as_exact_decimals() -> None:
+    text = (FIXTURES / "products" / "valid-minimal.yaml").read_text(encoding="utf-8")
+    loaded = load_product_text(text.replace("amount: 50", "amount: 50.10"))
+    (deductible,) = loaded.sections[0].deductibles
+    assert str(deductible.amount) == "50.10"  # exact, trailing zero kept: never a float
+
+
+def test_merge_keys_may_override_without_being_duplicates() -> None:
+    text = (FIXTURES / "products" / "valid-minimal.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "          - {id: E.per_object, scope: per_object, parent: E.zone, amount: 200, source: E2}",
+        "          - &obj {id: E.per_object, scope: per_object, parent: E.zone, amount: 200, source: E2}\n"
+        "          - {<<: *obj, id: E.per_object_2}",
+    )
+    loaded = load_product_text(text)
+    assert loaded.limit("E.per_object_2").amount == 200
+
+
+def test_unreadable_product_file_is_an_io_error(tmp_path: Path) -> None:
+    from claimcalc.errors import FileAccessError
+
+    with pytest.raises(FileAccessError) as caught:
+        load_product_file(tmp_path / "missing.yaml")
+    assert str(caught.value) == (
+        f"{tmp_path / 'missing.yaml'}: cannot read product file: No such file or directory"
+    )
+    assert caught.value.exit_code is ExitCode.IO
+
+
+def test_non_utf8_product_file(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("format: 1\nname: Polizza più\n".encode("latin-1"))
+    with pytest.raises(ProductFileError) as caught:
+        load_product_file(path)
+    assert str(caught.value) == f"{path}:2:17: not UTF-8 text: byte 0xf9 cannot be decoded"
