@@ -33,11 +33,11 @@ class Case:
         return f"{self.product}-{self.article}-{self.limit}{field}"
 
 
-def im(article: str, quote: str, limit: str, field: str = "amount", **levels: Expected) -> Case:
+def im(article: str, quote: str, limit: str, *, field: str = "amount", **levels: Expected) -> Case:
     return Case(article, quote, "imaway", limit, levels, field)
 
 
-def wi(article: str, quote: str, limit: str, value: Expected, field: str = "amount") -> Case:
+def wi(article: str, quote: str, limit: str, value: Expected, *, field: str = "amount") -> Case:
     return Case(article, quote, "wi-school", limit, {"standard": value}, field)
 
 
@@ -52,10 +52,10 @@ IMAWAY_TABLE = [
     im("A1.5", "Rientro del convalescente Illimitato € 4.000,00 € 1.500,00", "A.convalescent_return.max", top=U, smart="4000", easy="1500"),
     im("A1.6", "Viaggio di un famigliare: costo viaggio € 800,00 € 500,00 € 200,00", "A.family_visit_travel.max", top="800", smart="500", easy="200"),
     im("A1.6", "Viaggio di un famigliare: soggiorno 10gg per 80€/gg. 8gg per 60€/gg. 8gg per 50€/gg.", "A.family_visit_stay.per_day", top="80", smart="60", easy="50"),
-    im("A1.6", "Viaggio di un famigliare: soggiorno 10gg per 80€/gg. 8gg per 60€/gg. 8gg per 50€/gg.", "A.family_visit_stay.per_day", "max_units", top="10", smart="8", easy="8"),
+    im("A1.6", "Viaggio di un famigliare: soggiorno 10gg per 80€/gg. 8gg per 60€/gg. 8gg per 50€/gg.", "A.family_visit_stay.per_day", field="max_units", top="10", smart="8", easy="8"),
     im("A1.7", "Rientro anticipato dell'assicurato € 5.000,00 € 3.500,00 € 1.500,00", "A.early_return.max", top="5000", smart="3500", easy="1500"),
     im("A1.8", "Prolungamento soggiorno fino a 6gg; max 120€/gg fino a 4gg; max 100€/gg fino a 3gg; max 80€/gg", "A.extended_stay.per_day", top="120", smart="100", easy="80"),
-    im("A1.8", "Prolungamento soggiorno fino a 6gg; max 120€/gg fino a 4gg; max 100€/gg fino a 3gg; max 80€/gg", "A.extended_stay.per_day", "max_units", top="6", smart="4", easy="3"),
+    im("A1.8", "Prolungamento soggiorno fino a 6gg; max 120€/gg fino a 4gg; max 100€/gg fino a 3gg; max 80€/gg", "A.extended_stay.per_day", field="max_units", top="6", smart="4", easy="3"),
     im("A1.9", "Segnalazione di un legale Inclusa Inclusa Inclusa", "A.legal_referral.max", top=INC, smart=INC, easy=INC),
     im("A1.9", "Anticipo spese difesa € 3.000,00 € 2.000,00 € 1.500,00", "A.defence_costs_advance.max", top="3000", smart="2000", easy="1500"),
     im("A1.9", "Eventuale cauzione penale € 15.000,00 € 7.500,00 € 2.500,00", "A.bail_advance.max", top="15000", smart="7500", easy="2500"),
@@ -81,9 +81,13 @@ IMAWAY_TABLE = [
        smart={"mondo": "5000000", "mondo_escl_usa_canada": "2000000", "europa": "1000000", "italia": "2000"},
        easy={"mondo": "5000000", "mondo_escl_usa_canada": "2000000", "europa": "1000000", "italia": "1000"}),
     im("D2", "Sottolimite: età compresa tra i 61 e i 69 anni € 200.000 € 200.000 € 200.000", "D.age_61_69",
-       **{lv: {"italia": NA, "europa": "200000", "mondo_escl_usa_canada": "200000", "mondo": "200000"} for lv in ("top", "smart", "easy")}),
+       top={"italia": NA, "europa": "200000", "mondo_escl_usa_canada": "200000", "mondo": "200000"},
+       smart={"italia": NA, "europa": "200000", "mondo_escl_usa_canada": "200000", "mondo": "200000"},
+       easy={"italia": NA, "europa": "200000", "mondo_escl_usa_canada": "200000", "mondo": "200000"}),
     im("D2", "Sottolimite: età compresa tra i 70 e i 75 anni € 50.000 € 50.000 € 50.000", "D.age_70_75",
-       **{lv: {"italia": NA, "europa": "50000", "mondo_escl_usa_canada": "50000", "mondo": "50000"} for lv in ("top", "smart", "easy")}),
+       top={"italia": NA, "europa": "50000", "mondo_escl_usa_canada": "50000", "mondo": "50000"},
+       smart={"italia": NA, "europa": "50000", "mondo_escl_usa_canada": "50000", "mondo": "50000"},
+       easy={"italia": NA, "europa": "50000", "mondo_escl_usa_canada": "50000", "mondo": "50000"}),
     im("D2 a", "Sottolimite: Spese mediche e farmaceutiche € 3.000 € 2.000 € 1.000", "D.medical_pharma.max", top="3000", smart="2000", easy="1000"),
     im("D2 b", "Sottolimite: Spese per cure al rientro € 550 € 450 € 400", "D.return_care.max", top="550", smart="450", easy="400"),
     im("D2 c", "Sottolimite: Spese odontoiatriche urgenti € 550 € 400 € 200", "D.dental.max", top="550", smart="400", easy="200"),
@@ -168,11 +172,11 @@ WI_TABLE = [
     wi("A1.5", "Trasporto sanitario organizzato Illimitato", "A.medical_transport.max", U),
     wi("A1.6", "Trasporto della salma Incluso", "A.repatriation_of_remains.max", INC),
     wi("A1.7", "Viaggio di un familiare in caso di ospedalizzazione € 100 per max 10gg", "A.family_visit.per_day", "100"),
-    wi("A1.7", "Viaggio di un familiare in caso di ospedalizzazione € 100 per max 10gg", "A.family_visit.per_day", "10", "max_units"),
+    wi("A1.7", "Viaggio di un familiare in caso di ospedalizzazione € 100 per max 10gg", "A.family_visit.per_day", "10", field="max_units"),
     wi("A1.8", "Assistenza ai minori Incluso", "A.minors_assistance.max", INC),
     wi("A1.9", "Rientro dell’assicurato convalescente Incluso", "A.convalescent_return.max", INC),
     wi("A1.10", "Prolungamento del soggiorno €100 per max 10gg", "A.extended_stay.per_day", "100"),
-    wi("A1.10", "Prolungamento del soggiorno €100 per max 10gg", "A.extended_stay.per_day", "10", "max_units"),
+    wi("A1.10", "Prolungamento del soggiorno €100 per max 10gg", "A.extended_stay.per_day", "10", field="max_units"),
     wi("A1.11", "Invio urgente di medicinali all'estero Incluso", "A.urgent_medicines_abroad.max", {"italia": NC, "europa": INC, "mondo": INC}),
     wi("A1.12", "Interprete a disposizione all'estero €1.000,00", "A.interpreter_abroad.max", {"italia": NC, "europa": "1000", "mondo": "1000"}),
     wi("A1.13", "Anticipo spese di prima necessita €8.000,00", "A.emergency_cash_advance.max", "8000"),

@@ -12,6 +12,7 @@ import pytest
 
 from claimcalc.errors import ExitCode, ProductFileError
 from claimcalc.loader import load_product_file, load_product_text
+from claimcalc.rules import Franchigia
 from tests.conftest import FIXTURES
 
 BROKEN = sorted((FIXTURES / "products" / "broken").glob("*.yaml"))
@@ -50,15 +51,16 @@ def test_yaml_floats_are_read_as_exact_decimals() -> None:
     text = (FIXTURES / "products" / "valid-minimal.yaml").read_text(encoding="utf-8")
     loaded = load_product_text(text.replace("amount: 50", "amount: 50.10"))
     (deductible,) = loaded.sections[0].deductibles
+    assert isinstance(deductible, Franchigia)
     assert str(deductible.amount) == "50.10"  # exact, trailing zero kept: never a float
 
 
 def test_merge_keys_may_override_without_being_duplicates() -> None:
     text = (FIXTURES / "products" / "valid-minimal.yaml").read_text(encoding="utf-8")
+    limit = "{id: E.per_object, scope: per_object, parent: E.zone, amount: 200, source: E2}"
+    indent = " " * 10
     text = text.replace(
-        "          - {id: E.per_object, scope: per_object, parent: E.zone, amount: 200, source: E2}",
-        "          - &obj {id: E.per_object, scope: per_object, parent: E.zone, amount: 200, source: E2}\n"
-        "          - {<<: *obj, id: E.per_object_2}",
+        f"{indent}- {limit}", f"{indent}- &obj {limit}\n{indent}- {{<<: *obj, id: E.per_object_2}}"
     )
     loaded = load_product_text(text)
     assert loaded.limit("E.per_object_2").amount == 200

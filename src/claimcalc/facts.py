@@ -268,9 +268,13 @@ _SPECS: tuple[FactSpec, ...] = (
     FactSpec("affected_person_age", FactType.INT, "Age of the affected person, in years."),
     FactSpec("circumstances", FactType.SET, "Exclusion-relevant circumstances.", CIRCUMSTANCES),
     FactSpec("sport", FactType.ENUM, "Sport being practised when the event happened.", SPORTS),
-    FactSpec("sport_recreational", FactType.BOOL, "The sport was purely recreational and occasional."),
+    FactSpec(
+        "sport_recreational", FactType.BOOL, "The sport was purely recreational and occasional."
+    ),
     FactSpec("sport_professional", FactType.BOOL, "The sport was practised professionally."),
-    FactSpec("sport_competition", FactType.BOOL, "In a federation race or competition (or its training)."),
+    FactSpec(
+        "sport_competition", FactType.BOOL, "In a federation race or competition (or its training)."
+    ),
     FactSpec("safety_equipment_used", FactType.BOOL, "All recommended safety equipment was used."),
     FactSpec("pregnancy_week", FactType.INT, "Week of pregnancy at the event."),
     FactSpec("hospital_days", FactType.INT, "Days of hospitalisation (ricovero)."),
@@ -283,11 +287,17 @@ _SPECS: tuple[FactSpec, ...] = (
     FactSpec("authorised", FactType.BOOL, "Prior authorisation: the claim has a practice number."),
     FactSpec("organised_by_assistance", FactType.BOOL, "Organised by the Struttura Organizzativa."),
     FactSpec("self_organised", FactType.BOOL, "The insured organised the service and paid for it."),
-    FactSpec("search_by_public_authority", FactType.BOOL, "Search costs were borne by public bodies."),
-    FactSpec("paid_by_teacher", FactType.BOOL, "Expenses paid by the teacher/companion for a student."),
+    FactSpec(
+        "search_by_public_authority", FactType.BOOL, "Search costs were borne by public bodies."
+    ),
+    FactSpec(
+        "paid_by_teacher", FactType.BOOL, "Expenses paid by the teacher/companion for a student."
+    ),
     FactSpec("family_adult_on_site", FactType.BOOL, "An adult family member is already on site."),
     FactSpec("trip_started", FactType.BOOL, "The trip had started when the event happened."),
-    FactSpec("same_ticket", FactType.BOOL, "Delayed and connecting flights are on the same ticket."),
+    FactSpec(
+        "same_ticket", FactType.BOOL, "Delayed and connecting flights are on the same ticket."
+    ),
     FactSpec("tickets_issued_to_insured", FactType.BOOL, "Tickets were issued to the insured."),
     FactSpec("baggage_not_delivered", FactType.BOOL, "The carrier never delivered the baggage."),
     FactSpec("resident_in_italy", FactType.BOOL, "Resident or domiciled in Italy."),
@@ -295,11 +305,24 @@ _SPECS: tuple[FactSpec, ...] = (
     FactSpec("role", FactType.ENUM, "Wi School role.", frozenset({"student", "teacher"})),
     FactSpec("age", FactType.INT, "Age in whole years at subscription."),
     FactSpec(
-        "object_category", FactType.ENUM, "Baggage object category.", OBJECT_CATEGORIES,
+        "object_category",
+        FactType.ENUM,
+        "Baggage object category.",
+        OBJECT_CATEGORIES,
         level=FactLevel.OBJECT,
     ),
-    FactSpec("object_checked_in", FactType.BOOL, "Object was in checked-in baggage.", level=FactLevel.OBJECT),
-    FactSpec("object_left_in_vehicle", FactType.BOOL, "Object was left in a vehicle.", level=FactLevel.OBJECT),
+    FactSpec(
+        "object_checked_in",
+        FactType.BOOL,
+        "Object was in checked-in baggage.",
+        level=FactLevel.OBJECT,
+    ),
+    FactSpec(
+        "object_left_in_vehicle",
+        FactType.BOOL,
+        "Object was left in a vehicle.",
+        level=FactLevel.OBJECT,
+    ),
     FactSpec(
         "object_secured_in_vehicle",
         FactType.BOOL,

@@ -108,6 +108,14 @@ class _Marks:
         return (1, 1)
 
 
+def _step(current: object, part: str | int) -> tuple[bool, object]:
+    if isinstance(current, Mapping) and part in current:
+        return True, current[part]
+    if isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+        return True, current[part]
+    return False, None
+
+
 def _data_path(data: object, loc: Sequence[str | int], missing: bool) -> KeyPath:
     """Map a pydantic error location to a key path in the data.
 
@@ -118,12 +126,10 @@ def _data_path(data: object, loc: Sequence[str | int], missing: bool) -> KeyPath
     current = data
     last = len(loc) - 1
     for index, part in enumerate(loc):
-        if isinstance(current, Mapping) and part in current:
+        found, child = _step(current, part)
+        if found:
             path.append(part)
-            current = current[part]
-        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
-            path.append(part)
-            current = current[part]
+            current = child
         elif missing and index == last and isinstance(current, Mapping) and isinstance(part, str):
             path.append(part)  # name the missing key
         # else: a union tag pydantic added; it is not in the document
@@ -162,7 +168,9 @@ def parse_yaml(text: str, file: str) -> tuple[object, _Marks]:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         text_ = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        raise ProductFileError([Problem(file, line, column, "", f"invalid YAML: {text_}")]) from None
+        raise ProductFileError(
+            [Problem(file, line, column, "", f"invalid YAML: {text_}")]
+        ) from None
     except yaml.YAMLError as exc:
         raise ProductFileError([Problem(file, 1, 1, "", f"invalid YAML: {exc}")]) from None
     finally:
@@ -258,7 +266,10 @@ def cross_check(product: Product) -> Iterator[tuple[KeyPath, str]]:
             if guarantee.levels is not None and section.levels is not None:
                 for i, level in enumerate(guarantee.levels):
                     if level in levels and level not in section.levels:
-                        yield (*g_path, "levels", i), f"level {level!r} is not in section {section.code}"
+                        yield (
+                            (*g_path, "levels", i),
+                            f"level {level!r} is not in section {section.code}",
+                        )
             for l_index, limit in enumerate(guarantee.limits):
                 yield from _register_limit(limits, limit, (*g_path, "limits", l_index))
 
@@ -349,8 +360,10 @@ def _check_parents(
             current = limits[current][1].parent
         parent = limits[limit.parent][1]
         if parent.unit is not limit.unit:
-            yield (*path, "parent"), (
-                f"cannot nest {limit.unit.value} in {limit.parent!r}, which counts {parent.unit.value}"
+            yield (
+                (*path, "parent"),
+                f"cannot nest {limit.unit.value} in {limit.parent!r}, "
+                f"which counts {parent.unit.value}",
             )
             continue
         yield from _sub_not_larger(limit, parent, path, resolved, levels, zones)
@@ -372,9 +385,8 @@ def _sub_not_larger(
             a, b = sub[(level, zone)], top[(level, zone)]
             if {a, b} & {Token.NOT_COVERED, Token.NOT_APPLICABLE, Token.TRIP_COST}:
                 continue
-            too_large = (
-                (isinstance(a, Decimal) and isinstance(b, Decimal) and a > b)
-                or (a is Token.UNLIMITED and isinstance(b, Decimal))
+            too_large = (isinstance(a, Decimal) and isinstance(b, Decimal) and a > b) or (
+                a is Token.UNLIMITED and isinstance(b, Decimal)
             )
             if too_large:
                 yield (
@@ -419,7 +431,9 @@ def _check_exclusions(
 def _conditions(product: Product) -> Iterator[tuple[KeyPath, Condition]]:
     """Every condition in the product, with its key path."""
 
-    def rules_of(owner: Product | Section | Guarantee, path: KeyPath) -> Iterator[tuple[KeyPath, Condition]]:
+    def rules_of(
+        owner: Product | Section | Guarantee, path: KeyPath
+    ) -> Iterator[tuple[KeyPath, Condition]]:
         for index, rule in enumerate(owner.eligibility):
             when = getattr(rule, "when", None)
             if when is not None:
@@ -474,8 +488,10 @@ def _check_fact_test(test: FactTest, path: KeyPath) -> Iterator[tuple[KeyPath, s
         return
     if spec.type is FactType.BOOL and not isinstance(operand, bool):
         yield (*path, operator), f"fact {test.fact!r} is true or false, got {operand!r}"
-    elif spec.type is FactType.INT and operator == "is" and (
-        isinstance(operand, bool) or not isinstance(operand, int)
+    elif (
+        spec.type is FactType.INT
+        and operator == "is"
+        and (isinstance(operand, bool) or not isinstance(operand, int))
     ):
         yield (*path, operator), f"fact {test.fact!r} is a whole number, got {operand!r}"
     elif spec.type in (FactType.ENUM, FactType.SET):
@@ -495,7 +511,10 @@ def _check_non_empty(product: Product) -> Iterator[tuple[KeyPath, str]]:
             yield ("sections", s_index, "guarantees"), "at least one guarantee is required"
     for a_index, alternative in enumerate(product.alternatives):
         if len(alternative.guarantees) < 2:
-            yield ("alternatives", a_index, "guarantees"), "an alternative needs two guarantees or more"
+            yield (
+                ("alternatives", a_index, "guarantees"),
+                "an alternative needs two guarantees or more",
+            )
     for path, condition in _conditions(product):
         for sub, test in _empty_groups(condition):
             yield (*path, *sub), f"{test} needs at least one condition"

@@ -17,7 +17,6 @@ from claimcalc.rules import (
     EligibilityRule,
     Franchigia,
     Guarantee,
-    InvalidityThreshold,
     Limit,
     Product,
     Scope,
@@ -97,7 +96,9 @@ def eligibility_text(rule: EligibilityRule) -> str:
         data.pop(key, None)
     if kind == "requires":
         return f"requires: {data['text']}"
-    details = ", ".join(f"{k} {v if not isinstance(v, list | tuple) else '/'.join(v)}" for k, v in data.items())
+    details = ", ".join(
+        f"{k} {v if not isinstance(v, list | tuple) else '/'.join(v)}" for k, v in data.items()
+    )
     return f"{kind.replace('_', ' ')}: {details}" if details else kind.replace("_", " ")
 
 
@@ -106,7 +107,10 @@ def eligibility_text(rule: EligibilityRule) -> str:
 
 def _limit_json(product: Product, limit: Limit, levels: Iterable[str]) -> dict[str, Any]:
     values = {
-        level: {zone: amount_json(product.amount(limit.amount, level, zone)) for zone in product.zone_ids}
+        level: {
+            zone: amount_json(product.amount(limit.amount, level, zone))
+            for zone in product.zone_ids
+        }
         for level in levels
     }
     out: dict[str, Any] = {
@@ -120,7 +124,9 @@ def _limit_json(product: Product, limit: Limit, levels: Iterable[str]) -> dict[s
     }
     if limit.max_units is not None:
         out["max_units"] = {
-            level: {z: amount_json(product.amount(limit.max_units, level, z)) for z in product.zone_ids}
+            level: {
+                z: amount_json(product.amount(limit.max_units, level, z)) for z in product.zone_ids
+            }
             for level in levels
         }
     if limit.block_hours is not None:
@@ -136,13 +142,12 @@ def _limit_json(product: Product, limit: Limit, levels: Iterable[str]) -> dict[s
     return out
 
 
-def _rule_json(rule: Deductible | EligibilityRule) -> dict[str, Any]:
-    return {"text": deductible_text(rule) if _is_deductible(rule) else eligibility_text(rule),
-            "kind": rule.kind, "source": rule.source.article}
+def _deductible_json(rule: Deductible) -> dict[str, Any]:
+    return {"text": deductible_text(rule), "kind": rule.kind, "source": rule.source.article}
 
 
-def _is_deductible(rule: object) -> bool:
-    return isinstance(rule, Franchigia | Scoperto | InvalidityThreshold)
+def _eligibility_json(rule: EligibilityRule) -> dict[str, Any]:
+    return {"text": eligibility_text(rule), "kind": rule.kind, "source": rule.source.article}
 
 
 def product_json(product: Product, level: str | None = None) -> dict[str, Any]:
@@ -162,8 +167,8 @@ def product_json(product: Product, level: str | None = None) -> dict[str, Any]:
                     "covered": {lv: lv in covered for lv in levels},
                     "formula": guarantee.formula.kind,
                     "limits": [_limit_json(product, lim, levels) for lim in guarantee.limits],
-                    "deductibles": [_rule_json(d) for d in guarantee.deductibles],
-                    "eligibility": [_rule_json(r) for r in guarantee.eligibility],
+                    "deductibles": [_deductible_json(d) for d in guarantee.deductibles],
+                    "eligibility": [_eligibility_json(r) for r in guarantee.eligibility],
                     "exclusions": [e.id for e in guarantee.exclusions],
                 }
             )
@@ -175,8 +180,8 @@ def product_json(product: Product, level: str | None = None) -> dict[str, Any]:
                 "source": section.source.article,
                 "covered": {lv: lv in covered for lv in levels},
                 "limits": [_limit_json(product, lim, levels) for lim in section.limits],
-                "deductibles": [_rule_json(d) for d in section.deductibles],
-                "eligibility": [_rule_json(r) for r in section.eligibility],
+                "deductibles": [_deductible_json(d) for d in section.deductibles],
+                "eligibility": [_eligibility_json(r) for r in section.eligibility],
                 "exclusions": [e.id for e in section.exclusions],
                 "guarantees": guarantees,
             }
@@ -193,8 +198,10 @@ def product_json(product: Product, level: str | None = None) -> dict[str, Any]:
             "zones": [z.id for z in product.zones],
         },
         "level": level,
-        "eligibility": [_rule_json(r) for r in product.eligibility],
-        "exclusions": [{"id": e.id, "text": e.text, "source": e.source.article} for e in product.exclusions],
+        "eligibility": [_eligibility_json(r) for r in product.eligibility],
+        "exclusions": [
+            {"id": e.id, "text": e.text, "source": e.source.article} for e in product.exclusions
+        ],
         "sections": sections,
     }
 

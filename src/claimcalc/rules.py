@@ -168,9 +168,7 @@ class FactTest(Frozen):
     def _one_operator(self) -> FactTest:
         given = [name for name in self.operators() if getattr(self, _attr(name)) is not None]
         if len(given) != 1:
-            raise ValueError(
-                "a fact test takes exactly one of: " + ", ".join(self.operators())
-            )
+            raise ValueError("a fact test takes exactly one of: " + ", ".join(self.operators()))
         return self
 
     @staticmethod
@@ -395,7 +393,12 @@ class FixedSum(Annotations):
 
 
 Formula = Annotated[
-    DocumentedCost | ObjectValues | UnitAllowance | ProRataTripCost | PercentOfSumInsured | FixedSum,
+    DocumentedCost
+    | ObjectValues
+    | UnitAllowance
+    | ProRataTripCost
+    | PercentOfSumInsured
+    | FixedSum,
     Field(discriminator="kind"),
 ]
 
@@ -564,7 +567,9 @@ class GuaranteeKind(StrEnum):
 
 
 class Guarantee(Annotations):
-    code: str = Field(pattern=r"^[A-Z]\.[a-z][a-z0-9_]*$", description="Stable code, e.g. D.dental.")
+    code: str = Field(
+        pattern=r"^[A-Z]\.[a-z][a-z0-9_]*$", description="Stable code, e.g. D.dental."
+    )
     title: str = Field(description="Name as printed in the contract.")
     kind: GuaranteeKind
     levels: tuple[str, ...] | None = Field(
@@ -630,7 +635,9 @@ class Product(Frozen):
     id: Slug
     insurer: str
     name: str
-    edition: Annotated[str, BeforeValidator(_edition)] = Field(description="YYYY-MM of the edition.")
+    edition: Annotated[str, BeforeValidator(_edition)] = Field(
+        description="YYYY-MM of the edition."
+    )
     edition_label: str = Field(description="Edition as printed, e.g. 'Ed. 01/2026'.")
     seed: str = Field(description="The contract document this file encodes.")
     levels: tuple[Level, ...]
@@ -694,7 +701,9 @@ class Product(Frozen):
     def limit(self, limit_id: str) -> Limit:
         return self._limit_index[limit_id]
 
-    def covered_levels(self, section: Section, guarantee: Guarantee | None = None) -> tuple[str, ...]:
+    def covered_levels(
+        self, section: Section, guarantee: Guarantee | None = None
+    ) -> tuple[str, ...]:
         if guarantee is not None and guarantee.levels is not None:
             return guarantee.levels
         return section.levels if section.levels is not None else self.level_ids
@@ -773,8 +782,11 @@ def resolve_matrix(
     unknown = [k for k in keys if k not in levels]
     for key in unknown:
         problems.append(
-            ((key,), f"unknown level or zone {key!r} (levels: {', '.join(levels)}; "
-                     f"zones: {', '.join(zones)})")
+            (
+                (key,),
+                f"unknown level or zone {key!r} (levels: {', '.join(levels)}; "
+                f"zones: {', '.join(zones)})",
+            )
         )
     missing = [lv for lv in levels if lv not in raw]
     if missing and not unknown:

@@ -1,0 +1,51 @@
+"""Finding products by id, id@edition, path; PRODUCT:LEVEL references."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from claimcalc.catalog import catalog, find_product, load_product, split_level
+from claimcalc.errors import UnknownProductError
+from tests.conftest import ROOT
+
+
+def test_bare_id_is_the_latest_edition(tmp_path: Path) -> None:
+    shipped = (ROOT / "products" / "imaway@2026-01.yaml").read_text(encoding="utf-8")
+    (tmp_path / "imaway@2026-01.yaml").write_text(shipped, encoding="utf-8")
+    (tmp_path / "imaway@2027-01.yaml").write_text(
+        shipped.replace("edition: 2026-01", "edition: 2027-01"), encoding="utf-8"
+    )
+    assert find_product("imaway", tmp_path).name == "imaway@2027-01.yaml"
+    assert find_product("imaway@2026-01", tmp_path).name == "imaway@2026-01.yaml"
+    assert load_product("imaway", tmp_path).edition == "2027-01"
+
+
+def test_the_environment_variable_names_the_products_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLAIMCALC_PRODUCTS", str(tmp_path))
+    assert catalog() == []
+    with pytest.raises(UnknownProductError, match="unknown product \\(known: none\\)"):
+        find_product("imaway")
+
+
+def test_a_path_works_wherever_an_id_does() -> None:
+    path = ROOT / "products" / "wi-school@2023-05.yaml"
+    assert load_product(str(path)).ref == "wi-school@2023-05"
+    assert load_product(path).sha256 == load_product("wi-school").sha256
+
+
+@pytest.mark.parametrize(
+    ("ref", "expected"),
+    [
+        ("imaway:smart", ("imaway", "smart")),
+        ("imaway@2026-01:top", ("imaway@2026-01", "top")),
+        ("products/imaway@2026-01.yaml:top", ("products/imaway@2026-01.yaml", "top")),
+        ("imaway", ("imaway", None)),
+        ("C:/products/imaway.yaml", ("C:/products/imaway.yaml", None)),
+    ],
+)
+def test_split_level(ref: str, expected: tuple[str, str | None]) -> None:
+    assert split_level(ref) == expected
