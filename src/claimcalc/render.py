@@ -282,6 +282,8 @@ def product_tables(product: Product, level: str | None = None) -> list[Renderabl
     from rich.table import Table
     from rich.text import Text
 
+    if level is None and len(product.levels) == 1:
+        level = product.level_ids[0]
     zone_names = [z.name for z in product.zones]
     level_names = {lv.id: lv.name for lv in product.levels}
     out: list[RenderableType] = []
