@@ -295,7 +295,9 @@ def _exclusion(loaded: Product, exclusion_id: str) -> Any:
 
 def test_imaway_1_22_c_terrorism_not_excluded_for_assistance_and_medical() -> None:
     quoted("imaway", "c) atti di terrorismo. La presente esclusione non è operante per le garanzie Assistenza in Viaggio e Spese Mediche in Viaggio;")
-    assert _exclusion(product("imaway"), "1.22.c").not_for == ("A", "D")
+    quoted("imaway", "l) gli infortuni derivanti da tumulti popolari o da atti di terrorismo, vandalismo, attentati, a condizione che l’Assicurato non vi abbia preso parte attiva.")
+    # A and D as printed; L by the reading recorded on the rule (L1 l).
+    assert _exclusion(product("imaway"), "1.22.c").not_for == ("A", "D", "L")
 
 
 def test_imaway_1_22_f_bob_kitesurf_scuba_covered_when_recreational() -> None:

@@ -95,6 +95,7 @@ CIRCUMSTANCES = frozenset(
         "negligence",
         "reckless_act",
         "crime_by_insured",
+        "active_participation",
         "suicide_or_attempt",
         "unlicensed_driving",
         "drunkenness",
