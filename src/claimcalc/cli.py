@@ -125,6 +125,50 @@ def products_validate(
         raise typer.Exit(max(int(e.exit_code) for e in failed))
 
 
+@app.command("settle")
+def settle_command(
+    claim: Annotated[Path, typer.Argument(help="Claim file (JSON, claim format 1).")],
+    product: Annotated[
+        str | None,
+        typer.Option("--product", "-p", help="Product id, id@edition or file; default: the claim's."),
+    ] = None,
+    rates: Annotated[
+        Path | None,
+        typer.Option("--rates", help="ECB reference rates, eurofxref-hist.csv."),
+    ] = None,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
+    explain: Annotated[bool, typer.Option("--explain", help="Show every step of every line.")] = False,
+) -> None:
+    """Settle a claim: an itemised settlement, line by line, with the articles."""
+    from claimcalc.claim import read_claim
+    from claimcalc.engine import settle
+    from claimcalc.rates import read_ecb_csv
+
+    parsed = read_claim(claim)
+    loaded = load_product(product or parsed.product_ref)
+    table = read_ecb_csv(rates) if rates is not None else None
+    settlement = settle(parsed, loaded, table)
+    if format is OutputFormat.JSON:
+        _print_json(settlement.to_json())
+        return
+    from claimcalc.render import settlement_tables
+
+    console = _console()
+    for renderable in settlement_tables(settlement, explain=explain):
+        console.print(renderable)
+
+
+@schema_app.command("claim")
+def schema_claim() -> None:
+    """Print the JSON Schema of claim files (claim format 1)."""
+    from claimcalc.claim import Claim
+
+    schema = Claim.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "claimcalc claim file (format 1)"
+    _print_json(schema)
+
+
 @schema_app.command("product")
 def schema_product() -> None:
     """Print the JSON Schema of product files (for editors)."""

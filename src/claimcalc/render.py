@@ -25,12 +25,13 @@ from claimcalc.rules import (
     Token,
     Unit,
 )
+from claimcalc.settlement import Settlement
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
 #: Version of the JSON documents claimcalc prints. Bump on breaking changes.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "1"  # settlements share it: claimcalc.settlement.SCHEMA_VERSION
 
 _TOKEN_TEXT = {
     Token.UNLIMITED: "unlimited",
@@ -345,3 +346,82 @@ def catalog_table(products: Iterable[Product]) -> RenderableType:
     for p in products:
         table.add_row(p.ref, p.name, p.edition_label, ", ".join(p.level_ids), p.insurer)
     return table
+
+
+# --------------------------------------------------------------------------- settlements
+
+
+def _money(amount: Decimal | None) -> str:
+    return "—" if amount is None else format_eur(amount)
+
+
+def settlement_tables(settlement: Settlement, explain: bool = False) -> list[RenderableType]:
+    """One table per insured person, then totals; ``explain`` adds every step."""
+    from rich.table import Table
+    from rich.text import Text
+
+    out: list[RenderableType] = [
+        Text(
+            f"Claim {settlement.claim_id} — {settlement.product_id}@{settlement.edition} "
+            f"level {settlement.level} — event {settlement.event_date} ({settlement.zone})",
+            style="bold",
+        )
+    ]
+    for person in settlement.insured:
+        table = Table(
+            title=f"Insured {person.ref} (age {person.age} at subscription)",
+            title_justify="left",
+            show_lines=True,
+        )
+        for name, justify in (
+            ("Line", "left"),
+            ("Guarantee", "left"),
+            ("Art.", "left"),
+            ("Claimed", "right"),
+            ("Assessed", "right"),
+            ("Deductible", "right"),
+            ("Limit applied", "right"),
+            ("Paid", "right"),
+            ("Reason", "left"),
+        ):
+            table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        for line in person.lines:
+            title = f"{line.guarantee}\n{line.title}"
+            if line.kind == "advance":
+                title += " [advance]"
+            limit = "" if line.limit is None else f"{format_eur(line.limit.amount)}\n({line.limit.article})"
+            paid = Text(format_eur(line.paid), style="bold" if line.paid else "dim")
+            table.add_row(
+                line.line_id,
+                title,
+                line.article,
+                _money(line.claimed),
+                format_eur(line.assessed_loss),
+                format_eur(line.deductible),
+                limit,
+                paid,
+                line.reason_text(),
+            )
+        out.append(table)
+        if explain:
+            for line in person.lines:
+                steps = Table(title=f"Line {line.line_id}: {line.guarantee} — steps", title_justify="left")
+                for name in ("Step", "Code", "Art.", "What", "Amount"):
+                    steps.add_column(name, overflow="fold")
+                for step in line.trace:
+                    steps.add_row(
+                        step.step.value,
+                        step.code.value,
+                        step.article,
+                        step.text,
+                        "" if step.amount is None else format_eur(step.amount),
+                    )
+                out.append(steps)
+    totals = Table(title="Totals", title_justify="left", show_header=False)
+    totals.add_column("What")
+    totals.add_column("Amount", justify="right")
+    totals.add_row("Claimed (documented, EUR)", format_eur(settlement.claimed))
+    totals.add_row(Text("Indemnities paid", style="bold"), Text(format_eur(settlement.indemnity), style="bold"))
+    totals.add_row("Advances (to be repaid)", format_eur(settlement.advances))
+    out.append(totals)
+    return out

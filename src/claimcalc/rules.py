@@ -340,6 +340,10 @@ class DocumentedCost(Annotations):
     """The documented cost of the expense lines (converted to EUR)."""
 
     kind: Literal["documented_cost"]
+    proportional_to_insured_value: bool = Field(
+        default=False,
+        description="c.c. 1907: reduce in proportion when the insured trip value is below its cost.",
+    )
 
 
 class ObjectValues(Annotations):
@@ -515,6 +519,19 @@ class WithinTimeOfEvent(Annotations):
         return self
 
 
+class EventInDestination(Annotations):
+    """The event happened inside the destination zone bought (zones nest)."""
+
+    kind: Literal["event_in_destination"]
+
+
+class EventDuringTrip(Annotations):
+    """The event happens between departure and return (plus some days after it)."""
+
+    kind: Literal["event_during_trip"]
+    days_after_return: int = Field(default=0, ge=0)
+
+
 class Requires(Annotations):
     """A condition the claim's facts must meet for the guarantee to operate."""
 
@@ -533,6 +550,8 @@ EligibilityRule = Annotated[
     | OncePerPeriod
     | PriorAuthorisation
     | WithinTimeOfEvent
+    | EventDuringTrip
+    | EventInDestination
     | Requires,
     Field(discriminator="kind"),
 ]
@@ -585,6 +604,13 @@ class Guarantee(Annotations):
 class Section(Annotations):
     code: str = Field(pattern=r"^[A-Z]$")
     title: str
+    zone_basis: Literal["event", "destination"] = Field(
+        default="event",
+        description=(
+            "Which zone selects the limits: where the event happened (Imaway 1.2) or the trip's "
+            "destination (cancellation, interruption)."
+        ),
+    )
     levels: tuple[str, ...] | None = Field(
         default=None, description="Levels where the section is included; default: all."
     )
@@ -628,6 +654,16 @@ class Discrepancy(Frozen):
     encoded: str
 
 
+class CurrencyConversion(Annotations):
+    """How foreign expenses become euro (Imaway 1.15, Wi School 1.15)."""
+
+    basis: Literal["ecb_reference_rate"] = "ecb_reference_rate"
+    rate_date: Literal["expense_date"] = "expense_date"
+    fallback_days: int = Field(
+        default=7, ge=0, description="Use the last fixing at most this many days earlier."
+    )
+
+
 class Product(Frozen):
     """One product edition, as loaded from its YAML file."""
 
@@ -644,6 +680,7 @@ class Product(Frozen):
     zones: tuple[Zone, ...] = Field(
         description="Destination zones, narrowest first (each contains the previous)."
     )
+    currency: CurrencyConversion
     eligibility: tuple[EligibilityRule, ...] = ()
     exclusions: tuple[Exclusion, ...] = Field(default=(), description="The general exclusions.")
     alternatives: tuple[Alternative, ...] = ()
@@ -707,6 +744,35 @@ class Product(Frozen):
         if guarantee is not None and guarantee.levels is not None:
             return guarantee.levels
         return section.levels if section.levels is not None else self.level_ids
+
+    @cached_property
+    def _limit_values(self) -> dict[str, dict[tuple[str, str], Amount]]:
+        values = {}
+        for limit_id, limit in self._limit_index.items():
+            resolved, problems = resolve_matrix(limit.amount, self.level_ids, self.zone_ids)
+            if not problems:
+                values[limit_id] = resolved
+        return values
+
+    @cached_property
+    def _limit_units(self) -> dict[str, dict[tuple[str, str], Amount]]:
+        values = {}
+        for limit_id, limit in self._limit_index.items():
+            if limit.max_units is not None:
+                resolved, _ = resolve_matrix(limit.max_units, self.level_ids, self.zone_ids)
+                values[limit_id] = resolved
+        return values
+
+    def limit_amount(self, limit_id: str, level: str, zone: str) -> Amount:
+        """A limit's amount at a level and zone (resolved once per product)."""
+        return self._limit_values[limit_id][(level, zone)]
+
+    def limit_max_units(self, limit_id: str, level: str, zone: str) -> Amount | None:
+        units = self._limit_units.get(limit_id)
+        return None if units is None else units[(level, zone)]
+
+    def zone_index(self, zone: str) -> int:
+        return self.zone_ids.index(zone)
 
     def amount(self, matrix: Matrix, level: str, zone: str) -> Amount:
         """The value of a matrix for one level and zone (the file must be valid)."""

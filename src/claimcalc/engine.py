@@ -1,0 +1,1066 @@
+"""The settlement engine: apply a product's rules to a claim, in domain.md's order.
+
+For every line: cover at the level → eligibility → exclusions → quantification
+→ franchigie/scoperti (once per claim where the contract says "per sinistro")
+→ limits innermost first (per-period limits reduced by prior payments) →
+alternatives → rounding half up to the cent; then per-event caps across the
+insured persons of the claim, with shares that add up to the cap exactly.
+
+Every step that changes an amount, or refuses a line, is recorded with a
+reason code and the article that causes it. Nothing here knows a product:
+articles, amounts and conditions all come from the product file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+
+from claimcalc.claim import Claim, Expense, Insured, Line
+from claimcalc.conditions import evaluate, unknown_facts
+from claimcalc.errors import ClaimError
+from claimcalc.money import CENT, format_eur, round_cents
+from claimcalc.rates import Fixing, RateTable
+from claimcalc.rules import (
+    Amount,
+    CoverEnds,
+    DocumentedCost,
+    EligibilityRule,
+    EventDuringTrip,
+    EventInDestination,
+    Exclusion,
+    FixedSum,
+    Franchigia,
+    Guarantee,
+    InvalidityThreshold,
+    Limit,
+    MaxAge,
+    MaxTripDays,
+    ObjectValues,
+    OncePerPeriod,
+    PercentOfSumInsured,
+    PolicyWindow,
+    PriorAuthorisation,
+    Product,
+    ProRataTripCost,
+    ReportingDeadline,
+    Requires,
+    Scope,
+    Scoperto,
+    Section,
+    Token,
+    Unit,
+    UnitAllowance,
+    WaitingPeriod,
+    WithinTimeOfEvent,
+)
+from claimcalc.settlement import (
+    Code,
+    InsuredResult,
+    LimitApplied,
+    LineResult,
+    Settlement,
+    Status,
+    Step,
+    TraceStep,
+)
+
+ZERO = Decimal(0)
+_TOTAL_SCOPES = frozenset({Scope.PER_CLAIM, Scope.PER_TRIP, Scope.PER_INSURED_PER_PERIOD})
+_REDUCED_CODES = frozenset(
+    {
+        Code.LIMIT,
+        Code.PERIOD_LIMIT_USED,
+        Code.EVENT_CAP,
+        Code.PER_OBJECT_CAP,
+        Code.PER_UNIT_CAP,
+        Code.UNITS_CAP,
+        Code.EXCEPTION_LIMIT,
+        Code.UNDERINSURANCE,
+        Code.OBJECT_EXCLUDED,
+        Code.OUT_OF_TIME,
+        Code.CARRIER_PAID,
+    }
+)
+
+
+def settle(claim: Claim, product: Product, rates: RateTable | None = None) -> Settlement:
+    """Settle a claim under a product: an itemised :class:`Settlement`.
+
+    ``rates`` adds ECB fixings to those in the claim (the claim's win).
+    Raises :class:`ClaimError` if the claim does not fit the product (unknown
+    level, zone or guarantee; a fact or rate the settlement needs is missing).
+    """
+    table = RateTable(
+        Fixing(r.currency, r.date, r.units_per_eur, "claim") for r in claim.rates
+    ).merged(rates or RateTable())
+    context = _Context(claim, product, table)
+    context.check()
+    insured = [context.settle_person(i, person) for i, person in enumerate(claim.insured)]
+    context.apply_event_caps(insured)
+    return Settlement(
+        claim_id=claim.claim_id,
+        product_id=product.id,
+        edition=product.edition,
+        level=claim.level,
+        product_sha256=product.sha256,
+        event_id=claim.event.id,
+        event_date=claim.event.date.isoformat(),
+        zone=claim.event.zone,
+        insured=insured,
+    )
+
+
+# --------------------------------------------------------------------------- working state
+
+
+@dataclass(slots=True)
+class _Work:
+    """A line being settled."""
+
+    position: tuple[int, int]
+    line_id: str
+    line: Line
+    section: Section
+    guarantee: Guarantee
+    facts: dict[str, object]
+    zone: str
+    trace: list[TraceStep] = field(default_factory=list)
+    refused: bool = False
+    claimed: Decimal | None = None
+    loss: Decimal = ZERO
+    deductible: Decimal = ZERO
+    value: Decimal = ZERO
+    by_category: dict[str, Decimal] = field(default_factory=dict)
+    exception_limit: tuple[Decimal, str] | None = None
+    limit: LimitApplied | None = None
+    chain: list[Limit] = field(default_factory=list)
+    paid: Decimal = ZERO
+    dropped_as_alternative: bool = False
+
+    def note(
+        self, step: Step, code: Code, article: str, text: str, amount: Decimal | None = None
+    ) -> None:
+        self.trace.append(TraceStep(step, code, article, text, amount))
+
+    def refuse(self, step: Step, code: Code, article: str, text: str) -> None:
+        self.refused = True
+        self.value = ZERO
+        self.note(step, code, article, text, ZERO)
+
+
+class _Context:
+    def __init__(self, claim: Claim, product: Product, rates: RateTable) -> None:
+        self.claim = claim
+        self.product = product
+        self.rates = rates
+        self.level = claim.level
+        self.problems: list[tuple[str, str]] = []
+
+    # ----------------------------------------------------------------- checks
+
+    def check(self) -> None:
+        """Everything a claim must state for this product, reported at once."""
+        product, claim = self.product, self.claim
+        if claim.level not in product.level_ids:
+            self.problem("level", f"no level {claim.level!r} in {product.ref} "
+                         f"(levels: {', '.join(product.level_ids)})")
+        for where, zone in (("policy.zone", claim.policy.zone), ("event.zone", claim.event.zone)):
+            if zone not in product.zone_ids:
+                self.problem(where, f"unknown zone {zone!r} (zones: {', '.join(product.zone_ids)})")
+        if claim.edition and claim.edition != product.edition:
+            self.problem("edition", f"the claim names edition {claim.edition}, "
+                         f"the product is {product.ref}")
+        needs_role = any(isinstance(r, MaxAge) and r.roles for r in product.eligibility)
+        for i, person in enumerate(claim.insured):
+            if needs_role and person.role is None:
+                self.problem(f"insured[{i}].role", f"required by {product.ref}: student or teacher")
+            for k, payment in enumerate(person.prior_payments):
+                if payment.guarantee not in product._guarantee_index:
+                    self.problem(f"insured[{i}].prior_payments[{k}].guarantee",
+                                 f"unknown guarantee {payment.guarantee!r} in {product.ref}")
+            for j, line in enumerate(person.lines):
+                at = f"insured[{i}].lines[{j}]"
+                if line.guarantee not in product._guarantee_index:
+                    self.problem(f"{at}.guarantee",
+                                 f"unknown guarantee {line.guarantee!r} in {product.ref}")
+                    continue
+                self._check_line(at, line)
+        self._raise_problems()
+
+    def _check_line(self, at: str, line: Line) -> None:
+        guarantee = self.product.guarantee(line.guarantee)
+        formula = guarantee.formula
+        if isinstance(formula, ObjectValues) and not line.objects:
+            self.problem(f"{at}.objects", f"{guarantee.code} is settled on baggage objects: list them")
+        if isinstance(formula, DocumentedCost) and not line.expenses:
+            self.problem(f"{at}.expenses", f"{guarantee.code} is settled on documented expenses: list them")
+        rate_limits = [lim for lim in guarantee.limits if lim.scope.is_unit_rate]
+        if isinstance(formula, DocumentedCost) and rate_limits:
+            for k, expense in enumerate(line.expenses):
+                if expense.units is None:
+                    self.problem(f"{at}.expenses[{k}].units",
+                                 f"required by {rate_limits[0].id} ({rate_limits[0].scope.value})")
+        for k, expense in enumerate(line.expenses):
+            self._check_rate(f"{at}.expenses[{k}]", expense.currency, expense.date)
+        for k, obj in enumerate(line.objects):
+            self._check_rate(f"{at}.objects[{k}]", obj.currency, obj.date)
+
+    def _check_rate(self, at: str, currency: str, day: dt.date) -> None:
+        days = self.product.currency.fallback_days
+        if currency != "EUR" and self.rates.lookup(currency, day, days) is None:
+            self.problem(f"{at}.currency",
+                         f"no ECB rate for {currency} on {day} or the {days} days before; "
+                         "give it in the claim's rates or with --rates")
+
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append((where, message))
+
+    def _raise_problems(self) -> None:
+        if self.problems:
+            lines = [f"{self.claim.claim_id}: {where}: {msg}" for where, msg in self.problems]
+            self.problems = []
+            raise ClaimError("\n".join(lines))
+
+    # ----------------------------------------------------------------- one person
+
+    def settle_person(self, index: int, person: Insured) -> InsuredResult:
+        age = self.age(person)
+        base: dict[str, object] = {**self.claim.event.facts, **person.facts, "age": age}
+        if person.role is not None:
+            base["role"] = person.role
+        works = [self._new_work(index, j, line, base) for j, line in enumerate(person.lines)]
+        for work in works:
+            self._cover(work)
+            self._eligibility(work, person, age)
+            self._exclusions(work)
+            self._quantify(work, person)
+        self._raise_problems()
+        dropped = self._limits_and_deductibles(works, person)
+        if dropped:
+            # An alternative was dropped: settle the rest again without it, so
+            # that it consumes no limit and takes no deductible.
+            for work in works:
+                self._reset_after_quantification(work)
+            self._limits_and_deductibles(works, person)
+        for work in works:
+            self._round(work)
+        return InsuredResult(person.ref, age, [self._result(w) for w in works])
+
+    def _new_work(self, i: int, j: int, line: Line, base: dict[str, object]) -> _Work:
+        section = self.product.section_of(line.guarantee)
+        guarantee = self.product.guarantee(line.guarantee)
+        zone = self.claim.event.zone if section.zone_basis == "event" else self.claim.policy.zone
+        facts = {**base, **line.facts}
+        return _Work((i, j), line.id or str(j + 1), line, section, guarantee, facts, zone)
+
+    def age(self, person: Insured) -> int:
+        if person.age_at_subscription is not None:
+            return person.age_at_subscription
+        assert person.birth_date is not None
+        issued, born = self.claim.policy.issue_date, person.birth_date
+        return issued.year - born.year - ((issued.month, issued.day) < (born.month, born.day))
+
+    # ----------------------------------------------------------------- 1. cover
+
+    def _cover(self, work: _Work) -> None:
+        section, guarantee = work.section, work.guarantee
+        levels = self.product.covered_levels(section, guarantee)
+        if self.level not in levels:
+            name = next(lv.name for lv in self.product.levels if lv.id == self.level)
+            article = (guarantee.source if guarantee.levels else section.source).article
+            work.refuse(Step.COVER, Code.NOT_COVERED_AT_LEVEL, article,
+                        f"{section.title} is not covered by {name}")
+            return
+        for limit in self._own_limits(work):
+            if self.product.limit_amount(limit.id, self.level, work.zone) is Token.NOT_COVERED:
+                zone = next(z.name for z in self.product.zones if z.id == work.zone)
+                work.refuse(Step.COVER, Code.NOT_COVERED_IN_ZONE, limit.source.article,
+                            f"not covered in {zone}")
+                return
+
+    def _own_limits(self, work: _Work) -> list[Limit]:
+        return [*work.section.limits, *work.guarantee.limits]
+
+    # ----------------------------------------------------------------- 2. eligibility
+
+    def _eligibility(self, work: _Work, person: Insured, age: int) -> None:
+        if work.refused:
+            return
+        rules: list[EligibilityRule] = [
+            *self.product.eligibility,
+            *work.section.eligibility,
+            *work.guarantee.eligibility,
+        ]
+        for rule in rules:
+            refusal = self._check_rule(rule, work, person, age)
+            if refusal is not None:
+                code, text = refusal
+                work.refuse(Step.ELIGIBILITY, code, rule.source.article, text)
+                return
+
+    def _check_rule(  # noqa: C901 - one branch per rule kind, each short
+        self, rule: EligibilityRule, work: _Work, person: Insured, age: int
+    ) -> tuple[Code, str] | None:
+        claim, trip = self.claim, self.claim.trip
+        event = claim.event.date
+        if isinstance(rule, MaxAge):
+            if rule.roles and person.role not in rule.roles:
+                return None
+            if age > rule.age:
+                return Code.AGE_CAP, f"aged {age} at subscription; the cap is {rule.age}"
+        elif isinstance(rule, MaxTripDays):
+            days = (trip.return_date - trip.departure_date).days + 1
+            if days > rule.days:
+                return Code.TRIP_TOO_LONG, f"the trip lasts {days} days; at most {rule.days}"
+        elif isinstance(rule, PolicyWindow):
+            start, end = self._policy_window(rule)
+            if trip.departure_date < start:
+                return Code.OUTSIDE_POLICY_PERIOD, f"departure {trip.departure_date} is before the policy starts ({start})"
+            if end is not None and trip.return_date > end:
+                return Code.OUTSIDE_POLICY_PERIOD, f"return {trip.return_date} is after the policy ends ({end})"
+        elif isinstance(rule, EventInDestination):
+            if work.section.zone_basis == "event" and (
+                self.product.zone_index(claim.event.zone) > self.product.zone_index(claim.policy.zone)
+            ):
+                return Code.OUTSIDE_DESTINATION, (
+                    f"the event happened in {claim.event.zone}, outside the destination bought "
+                    f"({claim.policy.zone})"
+                )
+        elif isinstance(rule, EventDuringTrip):
+            last = trip.return_date + dt.timedelta(days=rule.days_after_return)
+            if not trip.departure_date <= event <= last:
+                return Code.OUTSIDE_TRIP, f"the event ({event}) is not during the trip ({trip.departure_date} to {last})"
+        elif isinstance(rule, WaitingPeriod):
+            return self._waiting(rule, event)
+        elif isinstance(rule, CoverEnds):
+            if event > trip.departure_date:
+                return Code.COVER_ENDED, f"cover ends at departure ({trip.departure_date}); the event is {event}"
+        elif isinstance(rule, ReportingDeadline):
+            return self._deadline(rule, work)
+        elif isinstance(rule, OncePerPeriod):
+            section_codes = {g.code for g in work.section.guarantees}
+            paid = [p for p in person.prior_payments if p.guarantee in section_codes and p.amount > 0]
+            if paid:
+                return Code.ONCE_PER_PERIOD, f"already paid once in this policy period (on {paid[0].date})"
+        elif isinstance(rule, PriorAuthorisation):
+            total = self._documented_total(work)
+            if total > rule.above and work.facts.get("authorised") is not True:
+                above = "" if rule.above == 0 else f" above {format_eur(rule.above)}"
+                return Code.NO_AUTHORISATION, f"no prior authorisation (practice number) for expenses{above}"
+        elif isinstance(rule, Requires):
+            result = evaluate(rule.when, work.facts)
+            if result is None:
+                missing = ", ".join(sorted(set(unknown_facts(rule.when, work.facts))))
+                self.problem(
+                    f"insured[{work.position[0]}].lines[{work.position[1]}].facts",
+                    f"{work.guarantee.code} needs {missing} ({rule.source.article}: {rule.text})",
+                )
+                work.refused = True
+                return None
+            if not result:
+                return Code.CONDITION_NOT_MET, rule.text
+        return None
+
+    def _policy_window(self, rule: PolicyWindow) -> tuple[dt.date, dt.date | None]:
+        policy = self.claim.policy
+        start = policy.start_date or policy.issue_date
+        if policy.end_date is not None:
+            return start, policy.end_date
+        if rule.duration_months is None:
+            return start, None
+        return start, _add_months(start, rule.duration_months) - dt.timedelta(days=1)
+
+    def _waiting(self, rule: WaitingPeriod, event: dt.date) -> tuple[Code, str] | None:
+        if rule.from_ == "policy_issue":
+            issued = self.claim.policy.issue_date
+            # Cover starts at 24:00 of the n-th day after issue: day n+1 onwards.
+            if (event - issued).days <= rule.days:
+                first = issued + dt.timedelta(days=rule.days + 1)
+                return Code.WAITING_PERIOD, (
+                    f"the event ({event}) is before cover starts ({first}: 24:00 of day {rule.days} after issue)"
+                )
+            return None
+        enrolled = self.claim.trip.booking_date
+        if enrolled is None:
+            self.problem("trip.booking_date", "required: cover starts at enrolment")
+            return None
+        if event < enrolled + dt.timedelta(days=rule.days):
+            return Code.WAITING_PERIOD, f"the event ({event}) is before enrolment ({enrolled})"
+        return None
+
+    def _deadline(self, rule: ReportingDeadline, work: _Work) -> tuple[Code, str] | None:
+        claim = self.claim
+        anchors = {
+            "event": claim.event.date,
+            "return": claim.trip.return_date,
+            "renunciation": work.line.renunciation_date or claim.event.date,
+            "when_possible": claim.event.reporting_possible_from or claim.event.date,
+            "planned_departure": claim.trip.departure_date,
+        }
+        anchor = anchors[rule.from_]
+        if rule.days is not None:
+            deadline, span = anchor + dt.timedelta(days=rule.days), f"{rule.days} days"
+        else:
+            assert rule.hours is not None
+            deadline = anchor + dt.timedelta(days=-(-rule.hours // 24))
+            span = f"{rule.hours} hours"
+        if claim.reported_on > deadline:
+            work.facts["reported_late"] = True
+            what = rule.from_.replace("_", " ")
+            return Code.REPORTED_LATE, (
+                f"reported on {claim.reported_on}, more than {span} after the {what} ({anchor})"
+            )
+        work.facts.setdefault("reported_late", False)
+        return None
+
+    def _documented_total(self, work: _Work) -> Decimal:
+        return sum((self._eur(e.amount, e.currency, e.date) for e in work.line.expenses), ZERO)
+
+    # ----------------------------------------------------------------- 3. exclusions
+
+    def _exclusions(self, work: _Work) -> None:
+        if work.refused:
+            return
+        general = [e for e in self.product.exclusions if work.section.code not in e.not_for]
+        for exclusion in [*general, *work.section.exclusions, *work.guarantee.exclusions]:
+            if exclusion.per != "claim":
+                continue
+            if evaluate(exclusion.when, work.facts) is not True:
+                continue
+            article = exclusion.source.article
+            if exclusion.except_when is not None and evaluate(exclusion.except_when, work.facts):
+                if exclusion.exception_limit is not None:
+                    work.exception_limit = (exclusion.exception_limit, article)
+                work.note(Step.EXCLUSION, Code.EXCEPTION_LIMIT if exclusion.exception_limit else Code.DOCUMENTED,
+                          article, f"exception applies: {exclusion.except_when}")
+                continue
+            work.refuse(Step.EXCLUSION, Code.EXCLUDED, article, f"excluded: {exclusion.text}")
+            return
+
+    # ----------------------------------------------------------------- 4. quantification
+
+    def _quantify(self, work: _Work, person: Insured) -> None:
+        if work.refused:
+            return
+        formula = work.guarantee.formula
+        if isinstance(formula, DocumentedCost):
+            self._documented(work, formula)
+        elif isinstance(formula, ObjectValues):
+            self._objects(work)
+        elif isinstance(formula, UnitAllowance):
+            self._allowance(work, formula)
+        elif isinstance(formula, ProRataTripCost):
+            self._pro_rata(work, formula)
+        elif isinstance(formula, PercentOfSumInsured):
+            self._percent(work, formula)
+        else:
+            self._fixed(work, formula, person)
+        carrier = work.facts.get("carrier_compensation")
+        if carrier is not None and Decimal(str(carrier)) > 0 and work.loss > 0:
+            paid = Decimal(str(carrier))
+            work.loss = max(ZERO, work.loss - paid)
+            work.note(Step.QUANTIFICATION, Code.CARRIER_PAID, work.guarantee.formula.source.article,
+                      f"less {format_eur(paid)} already paid by the carrier", work.loss)
+        work.value = work.loss
+        if not work.refused and work.loss == 0 and not any(s.code is Code.BELOW_THRESHOLD for s in work.trace):
+            work.note(Step.QUANTIFICATION, Code.DOCUMENTED, work.guarantee.formula.source.article,
+                      "nothing to pay", ZERO)
+
+    def _eur(self, amount: Decimal, currency: str, day: dt.date) -> Decimal:
+        if currency == "EUR":
+            return amount
+        fixing = self.rates.lookup(currency, day, self.product.currency.fallback_days)
+        assert fixing is not None  # checked up front
+        return amount / fixing.units_per_eur
+
+    def _convert(self, work: _Work, amount: Decimal, currency: str, day: dt.date, what: str) -> Decimal:
+        eur = self._eur(amount, currency, day)
+        if currency != "EUR":
+            fixing = self.rates.lookup(currency, day, self.product.currency.fallback_days)
+            assert fixing is not None
+            when = "" if fixing.date == day else f" (last fixing before {day})"
+            work.note(Step.QUANTIFICATION, Code.CURRENCY, self.product.currency.source.article,
+                      f"{what}: {amount} {currency} at {fixing.units_per_eur} per EUR of "
+                      f"{fixing.date}{when} = {format_eur(round_cents(eur))}")
+        return eur
+
+    def _documented(self, work: _Work, formula: DocumentedCost) -> None:
+        article = formula.source.article
+        expenses = sorted(work.line.expenses, key=lambda e: e.date)
+        window = next((r for r in self._all_rules(work) if isinstance(r, WithinTimeOfEvent)), None)
+        rate_limits = [lim for lim in work.guarantee.limits if lim.scope.is_unit_rate]
+        units_left: Decimal | None = None
+        if rate_limits:
+            units = self.product.limit_max_units(rate_limits[0].id, self.level, work.zone)
+            units_left = units if isinstance(units, Decimal) else None
+        total = ZERO
+        claimed = ZERO
+        for expense in expenses:
+            eur = self._convert(work, expense.amount, expense.currency, expense.date,
+                                expense.label or f"expense of {expense.date}")
+            claimed += eur
+            if window is not None and not _within(window, self.claim.event.date, expense.date):
+                work.note(Step.ELIGIBILITY, Code.OUT_OF_TIME, window.source.article,
+                          f"expense of {expense.date} is later than {_window_text(window)} after the event")
+                continue
+            eur = self._unit_rate(work, expense, eur, rate_limits, units_left)
+            if rate_limits and units_left is not None and expense.units is not None:
+                units_left = max(ZERO, units_left - expense.units)
+            work.by_category[expense.category] = work.by_category.get(expense.category, ZERO) + eur
+            total += eur
+        total = self._unit_count_caps(work, expenses, total)
+        work.claimed = claimed
+        work.loss = total
+        work.note(Step.QUANTIFICATION, Code.DOCUMENTED, article,
+                  f"documented cost {format_eur(round_cents(total))}", total)
+        if formula.proportional_to_insured_value:
+            self._underinsurance(work, formula)
+
+    def _unit_rate(
+        self,
+        work: _Work,
+        expense: Expense,
+        eur: Decimal,
+        rate_limits: Sequence[Limit],
+        units_left: Decimal | None,
+    ) -> Decimal:
+        if not rate_limits or expense.units is None:
+            return eur
+        limit = rate_limits[0]
+        rate = self.product.limit_amount(limit.id, self.level, work.zone)
+        units = expense.units if units_left is None else min(expense.units, units_left)
+        if units < expense.units:
+            work.note(Step.QUANTIFICATION, Code.PER_UNIT_CAP, limit.source.article,
+                      f"{expense.units} units claimed, {units} left of the maximum")
+        if not isinstance(rate, Decimal):
+            return eur * units / expense.units if expense.units else eur
+        cap = rate * units
+        if eur > cap:
+            work.note(Step.QUANTIFICATION, Code.PER_UNIT_CAP, limit.source.article,
+                      f"{format_eur(round_cents(eur))} for {expense.units} units: at most "
+                      f"{format_eur(rate)} each for {units} = {format_eur(cap)}")
+            return cap
+        return eur * units / expense.units if expense.units else eur
+
+    def _unit_count_caps(self, work: _Work, expenses: Sequence[Expense], total: Decimal) -> Decimal:
+        """Limits counted in hours or days (guardia giurata 10 h; 100 days of hospital)."""
+        for limit in self._own_limits(work):
+            if limit.unit is Unit.EUR or limit.scope not in _TOTAL_SCOPES:
+                continue
+            cap = self.product.limit_amount(limit.id, self.level, work.zone)
+            units = sum((e.units for e in expenses if e.units is not None), ZERO)
+            if isinstance(cap, Decimal) and units > cap and total > 0:
+                reduced = total * cap / units
+                work.note(Step.QUANTIFICATION, Code.UNITS_CAP, limit.source.article,
+                          f"{units} {limit.unit.value} claimed, at most {cap}: "
+                          f"{format_eur(round_cents(reduced))}", reduced)
+                factor = cap / units
+                work.by_category = {k: v * factor for k, v in work.by_category.items()}
+                total = reduced
+        return total
+
+    def _underinsurance(self, work: _Work, formula: DocumentedCost) -> None:
+        trip = self.claim.trip
+        if trip.insured_value is None or trip.cost is None or trip.insured_value >= trip.cost:
+            return
+        factor = trip.insured_value / trip.cost
+        work.loss *= factor
+        work.by_category = {k: v * factor for k, v in work.by_category.items()}
+        work.note(Step.QUANTIFICATION, Code.UNDERINSURANCE, formula.source.article,
+                  f"insured value {format_eur(trip.insured_value)} below the trip cost "
+                  f"{format_eur(trip.cost)} (c.c. 1907)", work.loss)
+
+    def _objects(self, work: _Work) -> None:
+        article = work.guarantee.formula.source.article
+        per_object = next((lim for lim in work.guarantee.limits if lim.scope is Scope.PER_OBJECT), None)
+        cap: Decimal | None = None
+        if per_object is not None:
+            amount = self.product.limit_amount(per_object.id, self.level, work.zone)
+            cap = amount if isinstance(amount, Decimal) else None
+            if per_object.percent_of_parent is not None and per_object.parent is not None:
+                parent = self.product.limit_amount(per_object.parent, self.level, work.zone)
+                if isinstance(parent, Decimal):
+                    share = parent * per_object.percent_of_parent / 100
+                    cap = share if cap is None else min(cap, share)
+        exclusions = [
+            e for e in (*work.section.exclusions, *work.guarantee.exclusions) if e.per == "object"
+        ]
+        total = claimed = ZERO
+        for k, obj in enumerate(work.line.objects):
+            name = obj.label or f"object {k + 1}"
+            eur = self._convert(work, obj.value, obj.currency, obj.date, name)
+            claimed += eur
+            facts = {
+                **work.facts,
+                "object_category": obj.category,
+                "object_checked_in": obj.checked_in,
+                "object_left_in_vehicle": obj.left_in_vehicle,
+                "object_secured_in_vehicle": obj.secured_in_vehicle,
+            }
+            excluded = next((e for e in exclusions if _excludes(e, facts)), None)
+            if excluded is not None:
+                work.note(Step.EXCLUSION, Code.OBJECT_EXCLUDED, excluded.source.article,
+                          f"{name}: {excluded.text}")
+                continue
+            if cap is not None and eur > cap:
+                assert per_object is not None
+                work.note(Step.QUANTIFICATION, Code.PER_OBJECT_CAP, per_object.source.article,
+                          f"{name}: {format_eur(round_cents(eur))} counts {format_eur(cap)} (per-object limit)")
+                eur = cap
+            total += eur
+        work.claimed = claimed
+        work.loss = total
+        work.note(Step.QUANTIFICATION, Code.DOCUMENTED, article,
+                  f"assessed value {format_eur(round_cents(total))}", total)
+
+    def _allowance(self, work: _Work, formula: UnitAllowance) -> None:
+        limit = self.product.limit(formula.rate_limit)
+        hours = self._needed_number(work, formula.units_fact, formula.source.article)
+        if hours is None:
+            return
+        if formula.min_exclusive is not None and hours <= formula.min_exclusive:
+            work.refuse(Step.QUANTIFICATION, Code.BELOW_THRESHOLD, formula.source.article,
+                        f"{hours} hours is not more than {formula.min_exclusive}")
+            return
+        rate = self.product.limit_amount(limit.id, self.level, work.zone)
+        assert isinstance(rate, Decimal)
+        size = Decimal(limit.block_hours or 1)
+        blocks = (hours / size).to_integral_value(rounding=ROUND_DOWN)
+        work.loss = rate * blocks
+        work.note(Step.QUANTIFICATION, Code.ALLOWANCE, formula.source.article,
+                  f"{hours} hours = {blocks} complete blocks of {size} hours × {format_eur(rate)}",
+                  work.loss)
+
+    def _pro_rata(self, work: _Work, formula: ProRataTripCost) -> None:
+        trip = self.claim.trip
+        if trip.cost is None:
+            self.problem("trip.cost", f"required by {work.guarantee.code} ({formula.source.article})")
+            work.refused = True
+            return
+        unused = self._needed_number(work, "unused_days", formula.source.article)
+        if unused is None:
+            return
+        fees = (trip.fees or ZERO) if formula.net_of else ZERO
+        base = trip.cost - fees
+        span = (trip.return_date - trip.departure_date).days
+        divisor = span + 1 if formula.divide_by == "days" else max(span, 1)
+        unused = min(unused, Decimal(divisor))
+        work.loss = base / divisor * unused
+        work.claimed = None
+        work.note(Step.QUANTIFICATION, Code.PRO_RATA, formula.source.article,
+                  f"{format_eur(base)} / {divisor} {formula.divide_by} × {unused} unused days", work.loss)
+
+    def _percent(self, work: _Work, formula: PercentOfSumInsured) -> None:
+        amount = self.product.limit_amount(formula.sum_insured, self.level, work.zone)
+        percent = self._needed_number(work, formula.percent_fact, formula.source.article)
+        if percent is None or not isinstance(amount, Decimal):
+            return
+        percent = min(percent, Decimal(100))
+        work.loss = amount * percent / 100
+        work.note(Step.QUANTIFICATION, Code.PERCENT_OF_SUM, formula.source.article,
+                  f"{percent}% of {format_eur(amount)}", work.loss)
+
+    def _fixed(self, work: _Work, formula: FixedSum, person: Insured) -> None:
+        amount = self.product.limit_amount(formula.sum_insured, self.level, work.zone)
+        assert isinstance(amount, Decimal)
+        work.loss = amount
+        work.note(Step.QUANTIFICATION, Code.FIXED_SUM, formula.source.article,
+                  f"sum insured {format_eur(amount)}", amount)
+        already = sum(
+            (p.amount for p in person.prior_payments
+             if p.same_accident and p.guarantee in formula.less_paid_under),
+            ZERO,
+        )
+        if already <= 0:
+            return
+        if formula.only_if_sum_exceeds is not None:
+            other = self.product.limit_amount(formula.only_if_sum_exceeds, self.level, work.zone)
+            if isinstance(other, Decimal) and amount <= other:
+                work.refuse(Step.QUANTIFICATION, Code.ALREADY_PAID, formula.source.article,
+                            f"{format_eur(already)} already paid for invalidity; the death sum "
+                            f"does not exceed the invalidity sum, so no top-up is due")
+                return
+        work.loss = max(ZERO, amount - already)
+        work.note(Step.QUANTIFICATION, Code.ALREADY_PAID, formula.source.article,
+                  f"less {format_eur(already)} already paid for the same accident", work.loss)
+
+    def _needed_number(self, work: _Work, fact: str, article: str) -> Decimal | None:
+        value = work.facts.get(fact)
+        if value is None:
+            self.problem(f"insured[{work.position[0]}].lines[{work.position[1]}].facts.{fact}",
+                         f"required by {work.guarantee.code} ({article})")
+            work.refused = True
+            return None
+        return Decimal(str(value))
+
+    def _all_rules(self, work: _Work) -> Iterator[EligibilityRule]:
+        yield from self.product.eligibility
+        yield from work.section.eligibility
+        yield from work.guarantee.eligibility
+
+    # ----------------------------------------------------------------- 5–6. deductibles, limits
+
+    def _reset_after_quantification(self, work: _Work) -> None:
+        keep = [s for s in work.trace if s.step not in (Step.DEDUCTIBLE, Step.LIMIT)]
+        work.trace = keep
+        work.deductible = ZERO
+        work.limit = None
+        work.chain = []
+        if not work.refused:
+            work.value = work.loss
+
+    def _limits_and_deductibles(self, works: list[_Work], person: Insured) -> bool:
+        """Deductibles per section, limits innermost first, then alternatives.
+
+        Returns True when an alternative was dropped (the caller settles again).
+        """
+        for section_code, group in _by_section(works):
+            self._section_deductibles(section_code, group)
+        for work in works:
+            self._guarantee_deductibles(work)
+        consumed: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        prior = self._prior_by_limit(person)
+        for work in works:
+            if not work.refused:
+                self._limits(work, consumed, prior)
+        return self._alternatives(works)
+
+    def _section_deductibles(self, section_code: str, works: list[_Work]) -> None:
+        section = works[0].section
+        live = [w for w in works if not w.refused and w.value > 0]
+        for deductible in section.deductibles:
+            article = deductible.source.article
+            if isinstance(deductible, InvalidityThreshold):
+                continue
+            payable = []
+            for work in live:
+                waived = deductible.waived_when is not None and evaluate(deductible.waived_when, work.facts)
+                if waived:
+                    code = Code.FRANCHIGIA_WAIVED if isinstance(deductible, Franchigia) else Code.SCOPERTO_WAIVED
+                    work.note(Step.DEDUCTIBLE, code, article, f"no {deductible.kind}: {deductible.waived_when}")
+                else:
+                    payable.append(work)
+            if not payable:
+                continue
+            if isinstance(deductible, Franchigia):
+                amount, code = deductible.amount, Code.FRANCHIGIA
+                text = f"franchigia {format_eur(amount)} per {deductible.per}"
+            else:
+                total = sum((w.value for w in payable), ZERO)
+                amount = total * deductible.percent / 100
+                if deductible.minimum is not None:
+                    amount = max(amount, deductible.minimum)
+                code = Code.SCOPERTO
+                text = f"scoperto {deductible.percent}% of {format_eur(round_cents(total))}"
+                if deductible.minimum is not None:
+                    text += f", minimum {format_eur(deductible.minimum)}"
+            # Once for the section. Where it lands changes what is paid, so it is
+            # taken where it costs the insured least: first from lines whose loss
+            # exceeds their own sub-limit (the excess absorbs it), then from the
+            # largest. This does not depend on the order of the lines.
+            left = amount
+            for work in sorted(payable, key=self._deductible_priority):
+                take = min(left, work.value)
+                if take <= 0:
+                    break
+                work.deductible += take
+                work.value -= take
+                left -= take
+                share = "" if take == amount else f"; {format_eur(round_cents(take))} taken on this line"
+                work.note(Step.DEDUCTIBLE, code, article, f"{text}, once for section {section_code}{share}",
+                          work.value)
+
+    def _deductible_priority(self, work: _Work) -> tuple[Decimal, Decimal, tuple[int, int]]:
+        caps = [
+            amount
+            for limit in work.guarantee.limits
+            if limit.scope in _TOTAL_SCOPES and limit.unit is Unit.EUR and limit.applies_when is None
+            if isinstance(amount := self.product.limit_amount(limit.id, self.level, work.zone), Decimal)
+        ]
+        excess = max(ZERO, work.value - min(caps)) if caps else ZERO
+        return (-excess, -work.value, work.position)
+
+    def _guarantee_deductibles(self, work: _Work) -> None:
+        if work.refused:
+            return
+        for deductible in work.guarantee.deductibles:
+            article = deductible.source.article
+            if isinstance(deductible, InvalidityThreshold):
+                formula = work.guarantee.formula
+                if not isinstance(formula, PercentOfSumInsured):
+                    continue
+                percent = Decimal(str(work.facts.get(formula.percent_fact, 0)))
+                sum_insured = self.product.limit_amount(formula.sum_insured, self.level, work.zone)
+                assert isinstance(sum_insured, Decimal)
+                if percent <= deductible.percent:
+                    take = work.value
+                    text = f"invalidity {percent}% is not above {deductible.percent}%"
+                elif deductible.mode == "absolute":
+                    take = sum_insured * deductible.percent / 100
+                    text = f"absolute threshold: only the points above {deductible.percent}% are paid"
+                else:
+                    take = ZERO
+                    text = f"{percent}% is above the {deductible.percent}% threshold: paid in full"
+                take = min(take, work.value)
+                work.deductible += take
+                work.value -= take
+                work.note(Step.DEDUCTIBLE, Code.INVALIDITY_THRESHOLD, article, text, work.value)
+            elif isinstance(deductible, Franchigia | Scoperto):
+                waived = deductible.waived_when is not None and evaluate(deductible.waived_when, work.facts)
+                if waived or work.value <= 0:
+                    continue
+                if isinstance(deductible, Franchigia):
+                    take, code = min(deductible.amount, work.value), Code.FRANCHIGIA
+                else:
+                    take = work.value * deductible.percent / 100
+                    if deductible.minimum is not None:
+                        take = max(take, deductible.minimum)
+                    take, code = min(take, work.value), Code.SCOPERTO
+                work.deductible += take
+                work.value -= take
+                work.note(Step.DEDUCTIBLE, code, article, f"{deductible.kind} {format_eur(round_cents(take))}", work.value)
+
+    def _chain(self, work: _Work) -> list[Limit]:
+        """The limits on a line's total, innermost first (sub-limits before parents)."""
+        chosen: dict[str, Limit] = {}
+        candidates = [*work.guarantee.limits, *work.section.limits]
+        for limit in candidates:
+            if limit.scope not in _TOTAL_SCOPES or limit.unit is not Unit.EUR:
+                continue
+            if limit.applies_when is not None and evaluate(limit.applies_when, work.facts) is not True:
+                continue
+            current: Limit | None = limit
+            while current is not None and current.id not in chosen:
+                chosen[current.id] = current
+                current = self.product.limit(current.parent) if current.parent else None
+        depth = {lid: self._depth(lim) for lid, lim in chosen.items()}
+        return sorted(chosen.values(), key=lambda lim: -depth[lim.id])
+
+    def _depth(self, limit: Limit) -> int:
+        depth = 0
+        while limit.parent:
+            depth += 1
+            limit = self.product.limit(limit.parent)
+        return depth
+
+    def _prior_by_limit(self, person: Insured) -> dict[str, Decimal]:
+        """Prior payments in the policy period, by the per-period limits they consumed."""
+        prior: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for payment in person.prior_payments:
+            section = self.product.section_of(payment.guarantee)
+            guarantee = self.product.guarantee(payment.guarantee)
+            ghost = _Work((0, 0), "", Line(guarantee=payment.guarantee), section, guarantee,
+                          {"age": self.age(person)}, self.claim.event.zone)
+            for limit in self._chain(ghost):
+                if limit.scope is Scope.PER_INSURED_PER_PERIOD:
+                    prior[limit.id] += payment.amount
+        return prior
+
+    def _limits(self, work: _Work, consumed: dict[str, Decimal], prior: dict[str, Decimal]) -> None:
+        work.chain = self._chain(work)
+        for limit in work.chain:
+            amount = self.product.limit_amount(limit.id, self.level, work.zone)
+            cap = self._cap_value(amount)
+            if cap is None:
+                continue
+            used_before = prior.get(limit.id, ZERO)
+            left = max(ZERO, cap - consumed[limit.id] - used_before)
+            if limit.applies_to:
+                portion = sum((work.by_category.get(c, ZERO) for c in limit.applies_to), ZERO)
+                if work.loss > 0:
+                    portion = portion * work.value / work.loss
+                if portion > left:
+                    cut = portion - left
+                    work.value -= cut
+                    work.limit = LimitApplied(limit.id, cap, limit.source.article)
+                    work.note(Step.LIMIT, Code.LIMIT, limit.source.article,
+                              f"{limit.title or limit.id}: {', '.join(limit.applies_to)} capped at "
+                              f"{format_eur(cap)}", work.value)
+                continue
+            if work.value > left:
+                code = Code.PERIOD_LIMIT_USED if used_before > 0 or consumed[limit.id] > 0 else Code.LIMIT
+                text = f"limit {format_eur(cap)} ({_scope_text(limit)})"
+                if used_before > 0:
+                    text += f"; {format_eur(used_before)} already paid in the policy period"
+                if consumed[limit.id] > 0:
+                    text += f"; {format_eur(round_cents(consumed[limit.id]))} used by other lines of this claim"
+                work.value = left
+                work.limit = LimitApplied(limit.id, cap, limit.source.article)
+                work.note(Step.LIMIT, code, limit.source.article, text, work.value)
+            else:
+                work.note(Step.LIMIT, Code.WITHIN_LIMIT, limit.source.article,
+                          f"within {limit.title or limit.id} {format_eur(cap)} "
+                          f"({format_eur(round_cents(left))} left)", work.value)
+        if work.exception_limit is not None:
+            cap, article = work.exception_limit
+            if work.value > cap:
+                work.value = cap
+                work.limit = LimitApplied("exception", cap, article)
+                work.note(Step.LIMIT, Code.EXCEPTION_LIMIT, article, f"covered up to {format_eur(cap)}", work.value)
+        for limit in work.chain:
+            consumed[limit.id] += work.value
+
+    def _cap_value(self, amount: Amount) -> Decimal | None:
+        if isinstance(amount, Decimal):
+            return amount
+        if amount is Token.TRIP_COST:
+            return self.claim.trip.cost
+        if amount is Token.NOT_COVERED:
+            return ZERO
+        return None  # unlimited, included, not applicable
+
+    def _alternatives(self, works: list[_Work]) -> bool:
+        dropped = False
+        for alternative in self.product.alternatives:
+            group = [w for w in works if w.guarantee.code in alternative.guarantees and not w.refused]
+            if len({w.guarantee.code for w in group}) < 2:
+                continue
+            best = max(group, key=lambda w: (w.value, -works.index(w)))
+            for work in group:
+                if work is best or work.dropped_as_alternative:
+                    continue
+                work.dropped_as_alternative = True
+                dropped = True
+                best_title = best.guarantee.title
+                work.refuse(Step.ALTERNATIVE, Code.ALTERNATIVE, alternative.source.article,
+                            f"not cumulable with {best.guarantee.code} ({best_title}), which pays more: "
+                            f"{format_eur(round_cents(best.value))}")
+        return dropped
+
+    # ----------------------------------------------------------------- 7. rounding
+
+    def _round(self, work: _Work) -> None:
+        exact = ZERO if work.refused else work.value
+        work.paid = round_cents(exact)
+        if work.paid != exact:
+            work.note(Step.ROUNDING, Code.ROUNDED, "", f"rounded half up to {format_eur(work.paid)}", work.paid)
+
+    def _result(self, work: _Work) -> LineResult:
+        status = Status.PAID
+        if work.paid == 0:
+            status = Status.REFUSED
+        elif any(s.code in _REDUCED_CODES for s in work.trace):
+            status = Status.REDUCED
+        return LineResult(
+            line_id=work.line_id,
+            guarantee=work.guarantee.code,
+            title=work.guarantee.title,
+            kind=work.guarantee.kind.value,
+            article=work.guarantee.source.article,
+            claimed=work.claimed,
+            assessed_loss=work.loss,
+            deductible=work.deductible,
+            limit=work.limit,
+            paid=work.paid,
+            status=status,
+            trace=work.trace,
+        )
+
+    # ----------------------------------------------------------------- event caps
+
+    def apply_event_caps(self, insured: list[InsuredResult]) -> None:
+        """Per-event caps across insured persons: exact proportional shares."""
+        by_limit: dict[str, list[tuple[LineResult, Limit]]] = defaultdict(list)
+        for person in insured:
+            for result in person.lines:
+                if result.paid <= 0:
+                    continue
+                section = self.product.section_of(result.guarantee)
+                guarantee = self.product.guarantee(result.guarantee)
+                for limit in (*section.limits, *guarantee.limits):
+                    if limit.scope is Scope.PER_EVENT:
+                        by_limit[limit.id].append((result, limit))
+        for limit_id, members in by_limit.items():
+            limit = members[0][1]
+            zone = self._zone_of(members[0][0].guarantee)
+            cap = self._cap_value(self.product.limit_amount(limit_id, self.level, zone))
+            total = sum((r.paid for r, _ in members), ZERO)
+            if cap is None or total <= cap:
+                continue
+            shares = proportional_shares([r.paid for r, _ in members], cap)
+            for (result, _), share in zip(members, shares, strict=True):
+                before = result.paid
+                result.paid = share
+                result.status = Status.REFUSED if share == 0 else Status.REDUCED
+                result.limit = LimitApplied(limit_id, cap, limit.source.article)
+                result.trace.append(TraceStep(
+                    Step.EVENT_CAP, Code.EVENT_CAP, limit.source.article,
+                    f"event cap {format_eur(cap)} for {len(members)} lines totalling "
+                    f"{format_eur(total)}: {format_eur(before)} reduced in proportion",
+                    share,
+                ))
+
+    def _zone_of(self, code: str) -> str:
+        section = self.product.section_of(code)
+        return self.claim.event.zone if section.zone_basis == "event" else self.claim.policy.zone
+
+
+def proportional_shares(amounts: Sequence[Decimal], cap: Decimal) -> list[Decimal]:
+    """Reduce amounts in proportion so they add up to ``cap`` exactly, to the cent.
+
+    Each share is rounded down to the cent; the cents left over go one each to
+    the largest remainders, ties to the earlier amount (domain.md "cumulo").
+    """
+    total = sum(amounts, ZERO)
+    if total <= cap:
+        return list(amounts)
+    exact = [a * cap / total for a in amounts]
+    floors = [e.quantize(CENT, rounding=ROUND_DOWN) for e in exact]
+    left = int(((cap - sum(floors, ZERO)) / CENT).to_integral_value())
+    order = sorted(range(len(amounts)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += CENT
+    return floors
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _by_section(works: Iterable[_Work]) -> list[tuple[str, list[_Work]]]:
+    groups: dict[str, list[_Work]] = {}
+    for work in works:
+        groups.setdefault(work.section.code, []).append(work)
+    return list(groups.items())
+
+
+def _excludes(exclusion: Exclusion, facts: dict[str, object]) -> bool:
+    if evaluate(exclusion.when, facts) is not True:
+        return False
+    return not (exclusion.except_when is not None and evaluate(exclusion.except_when, facts))
+
+
+def _within(rule: WithinTimeOfEvent, event: dt.date, day: dt.date) -> bool:
+    if rule.days is not None:
+        return day <= event + dt.timedelta(days=rule.days)
+    assert rule.years is not None
+    return day <= _add_months(event, 12 * rule.years)
+
+
+def _window_text(rule: WithinTimeOfEvent) -> str:
+    return f"{rule.days} days" if rule.days is not None else f"{rule.years} years"
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _scope_text(limit: Limit) -> str:
+    return {
+        Scope.PER_CLAIM: "per claim",
+        Scope.PER_TRIP: "per trip",
+        Scope.PER_INSURED_PER_PERIOD: "per insured, per policy period",
+    }.get(limit.scope, limit.scope.value)
+
+
+__all__ = ["proportional_shares", "settle"]

@@ -1,0 +1,268 @@
+"""What :func:`claimcalc.engine.settle` returns: an itemised settlement.
+
+Every line says what was claimed, the loss assessed, the deductible, the
+limit applied and what is paid, with a trace of steps, each with a reason
+code and the article that causes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from claimcalc.money import round_cents
+
+SCHEMA_VERSION = "1"
+
+
+class Step(StrEnum):
+    """The settlement steps of domain.md, in order."""
+
+    COVER = "cover"
+    ELIGIBILITY = "eligibility"
+    EXCLUSION = "exclusion"
+    QUANTIFICATION = "quantification"
+    DEDUCTIBLE = "deductible"
+    LIMIT = "limit"
+    ALTERNATIVE = "alternative"
+    ROUNDING = "rounding"
+    EVENT_CAP = "event_cap"
+
+
+class Code(StrEnum):
+    """Reason codes: stable, for scripts."""
+
+    NOT_COVERED_AT_LEVEL = "not_covered_at_level"
+    NOT_COVERED_IN_ZONE = "not_covered_in_zone"
+    OUTSIDE_DESTINATION = "outside_destination"
+    AGE_CAP = "age_cap"
+    TRIP_TOO_LONG = "trip_too_long"
+    OUTSIDE_POLICY_PERIOD = "outside_policy_period"
+    OUTSIDE_TRIP = "outside_trip"
+    WAITING_PERIOD = "waiting_period"
+    COVER_ENDED = "cover_ended"
+    REPORTED_LATE = "reported_late"
+    ONCE_PER_PERIOD = "once_per_period"
+    NO_AUTHORISATION = "no_authorisation"
+    OUT_OF_TIME = "out_of_time"
+    CONDITION_NOT_MET = "condition_not_met"
+    EXCLUDED = "excluded"
+    EXCEPTION_LIMIT = "exception_limit"
+    OBJECT_EXCLUDED = "object_excluded"
+    CURRENCY = "currency"
+    DOCUMENTED = "documented"
+    PER_OBJECT_CAP = "per_object_cap"
+    PER_UNIT_CAP = "per_unit_cap"
+    UNITS_CAP = "units_cap"
+    CARRIER_PAID = "carrier_paid"
+    UNDERINSURANCE = "underinsurance"
+    BELOW_THRESHOLD = "below_threshold"
+    ALLOWANCE = "allowance"
+    PRO_RATA = "pro_rata"
+    PERCENT_OF_SUM = "percent_of_sum"
+    FIXED_SUM = "fixed_sum"
+    ALREADY_PAID = "already_paid"
+    FRANCHIGIA = "franchigia"
+    FRANCHIGIA_WAIVED = "franchigia_waived"
+    SCOPERTO = "scoperto"
+    SCOPERTO_WAIVED = "scoperto_waived"
+    INVALIDITY_THRESHOLD = "invalidity_threshold"
+    LIMIT = "limit"
+    WITHIN_LIMIT = "within_limit"
+    PERIOD_LIMIT_USED = "period_limit_used"
+    ALTERNATIVE = "alternative"
+    ROUNDED = "rounded"
+    EVENT_CAP = "event_cap"
+
+
+@dataclass(frozen=True, slots=True)
+class TraceStep:
+    step: Step
+    code: Code
+    article: str
+    text: str
+    amount: Decimal | None = None  # the line's amount after this step, EUR
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "step": self.step.value,
+            "code": self.code.value,
+            "article": self.article,
+            "text": self.text,
+            "amount": None if self.amount is None else str(round_cents(self.amount)),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LimitApplied:
+    id: str
+    amount: Decimal
+    article: str
+
+
+class Status(StrEnum):
+    PAID = "paid"  # in full, after deductibles only
+    REDUCED = "reduced"  # a limit, cap or alternative reduced it
+    REFUSED = "refused"  # pays 0
+
+
+@dataclass(slots=True)
+class LineResult:
+    line_id: str
+    guarantee: str
+    title: str
+    kind: str
+    article: str
+    claimed: Decimal | None
+    assessed_loss: Decimal
+    deductible: Decimal
+    limit: LimitApplied | None
+    paid: Decimal
+    status: Status
+    trace: list[TraceStep]
+
+    @property
+    def reasons(self) -> list[TraceStep]:
+        """The steps that refused or reduced the line."""
+        return [s for s in self.trace if s.code in _REDUCING]
+
+    def reason_text(self) -> str:
+        reasons = self.reasons
+        if not reasons:
+            return ""
+        return "; ".join(f"{r.text} ({r.article})" for r in reasons)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "line": self.line_id,
+            "guarantee": self.guarantee,
+            "title": self.title,
+            "kind": self.kind,
+            "article": self.article,
+            "status": self.status.value,
+            "claimed": None if self.claimed is None else str(round_cents(self.claimed)),
+            "assessed_loss": str(round_cents(self.assessed_loss)),
+            "deductible": str(round_cents(self.deductible)),
+            "limit": None
+            if self.limit is None
+            else {
+                "id": self.limit.id,
+                "amount": str(round_cents(self.limit.amount)),
+                "article": self.limit.article,
+            },
+            "paid": str(self.paid),
+            "reasons": [
+                {"code": r.code.value, "article": r.article, "text": r.text} for r in self.reasons
+            ],
+            "steps": [s.to_json() for s in self.trace],
+        }
+
+
+_REDUCING = frozenset(
+    {
+        Code.NOT_COVERED_AT_LEVEL,
+        Code.NOT_COVERED_IN_ZONE,
+        Code.OUTSIDE_DESTINATION,
+        Code.AGE_CAP,
+        Code.TRIP_TOO_LONG,
+        Code.OUTSIDE_POLICY_PERIOD,
+        Code.OUTSIDE_TRIP,
+        Code.WAITING_PERIOD,
+        Code.COVER_ENDED,
+        Code.REPORTED_LATE,
+        Code.ONCE_PER_PERIOD,
+        Code.NO_AUTHORISATION,
+        Code.OUT_OF_TIME,
+        Code.CONDITION_NOT_MET,
+        Code.EXCLUDED,
+        Code.EXCEPTION_LIMIT,
+        Code.OBJECT_EXCLUDED,
+        Code.PER_OBJECT_CAP,
+        Code.PER_UNIT_CAP,
+        Code.UNITS_CAP,
+        Code.CARRIER_PAID,
+        Code.UNDERINSURANCE,
+        Code.BELOW_THRESHOLD,
+        Code.ALREADY_PAID,
+        Code.FRANCHIGIA,
+        Code.SCOPERTO,
+        Code.INVALIDITY_THRESHOLD,
+        Code.LIMIT,
+        Code.PERIOD_LIMIT_USED,
+        Code.ALTERNATIVE,
+        Code.EVENT_CAP,
+    }
+)
+
+
+@dataclass(slots=True)
+class InsuredResult:
+    ref: str
+    age: int
+    lines: list[LineResult] = field(default_factory=list)
+
+    @property
+    def indemnity(self) -> Decimal:
+        return sum((ln.paid for ln in self.lines if ln.kind != "advance"), Decimal("0.00"))
+
+    @property
+    def advances(self) -> Decimal:
+        return sum((ln.paid for ln in self.lines if ln.kind == "advance"), Decimal("0.00"))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ref": self.ref,
+            "age": self.age,
+            "lines": [ln.to_json() for ln in self.lines],
+            "totals": {"indemnity": str(self.indemnity), "advances": str(self.advances)},
+        }
+
+
+@dataclass(slots=True)
+class Settlement:
+    claim_id: str
+    product_id: str
+    edition: str
+    level: str
+    product_sha256: str
+    event_id: str | None
+    event_date: str
+    zone: str
+    insured: list[InsuredResult]
+
+    @property
+    def indemnity(self) -> Decimal:
+        return sum((p.indemnity for p in self.insured), Decimal("0.00"))
+
+    @property
+    def advances(self) -> Decimal:
+        return sum((p.advances for p in self.insured), Decimal("0.00"))
+
+    @property
+    def claimed(self) -> Decimal:
+        amounts = [ln.claimed for p in self.insured for ln in p.lines if ln.claimed is not None]
+        return round_cents(sum(amounts, Decimal(0)))
+
+    def lines(self) -> list[LineResult]:
+        return [ln for p in self.insured for ln in p.lines]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "claim_id": self.claim_id,
+            "product": {
+                "id": self.product_id,
+                "edition": self.edition,
+                "level": self.level,
+                "sha256": self.product_sha256,
+            },
+            "event": {"id": self.event_id, "date": self.event_date, "zone": self.zone},
+            "insured": [p.to_json() for p in self.insured],
+            "totals": {
+                "claimed": str(self.claimed),
+                "indemnity": str(self.indemnity),
+                "advances": str(self.advances),
+            },
+        }
