@@ -201,12 +201,35 @@ def _message(error: Mapping[str, Any]) -> str:
         return f"not a valid date (YYYY-MM-DD): {error['input']!r}"
     if kind == "literal_error" and error["loc"] == ("claim_format",):
         return f"unsupported claim format {error['input']!r}; this claimcalc reads format 1"
+    if kind == "string_pattern_mismatch":
+        field = error["loc"][-1]
+        expected = _PATTERN_TEXT.get(str(field), f"the form {error['ctx']['pattern']}")
+        return f"expected {expected}, got {error['input']!r}"
+    if kind in _TYPE_TEXT:
+        return f"expected {_TYPE_TEXT[kind]}, got {json.dumps(error['input'], default=str)}"
     return str(error["msg"]).removeprefix("Value error, ")
 
 
-def _problems_error(file: str, problems: list[tuple[str, str]]) -> ClaimError:
-    lines = [f"{file}: {path}: {message}" if path else f"{file}: {message}" for path, message in problems]
-    return ClaimError("\n".join(lines))
+_PATTERN_TEXT = {
+    "currency": "an ISO 4217 currency code such as EUR or USD",
+    "country": "an ISO 3166 country code such as IT or FR",
+    "edition": "YYYY-MM, e.g. 2026-01",
+    "ref": "letters, digits and . _ : / - only",
+    "id": "letters, digits and . _ : / - only",
+    "claim_id": "letters, digits and . _ : / - only",
+}
+_TYPE_TEXT = {
+    "string_type": "a string",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "dict_type": "an object",
+    "model_type": "an object",
+    "list_type": "a list",
+    "tuple_type": "a list",
+}
 
 
 def parse_claim(text: str, file: str = "<claim>") -> Claim:
@@ -214,23 +237,21 @@ def parse_claim(text: str, file: str = "<claim>") -> Claim:
     try:
         data = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
-        raise ClaimError(
-            f"{file}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}"
-        ) from None
+        raise ClaimError(f"{file}:{exc.lineno}:{exc.colno}", [("", f"invalid JSON: {exc.msg}")]) from None
     return claim_from_data(data, file)
 
 
 def claim_from_data(data: object, file: str = "<claim>") -> Claim:
     if not isinstance(data, dict):
-        raise ClaimError(f"{file}: a claim must be a JSON object")
+        raise ClaimError(file, [("", "a claim must be a JSON object")])
     try:
         claim = Claim.model_validate(data)
     except ValidationError as exc:
         problems = [(_path(tuple(e["loc"])), _message(e)) for e in exc.errors()]
-        raise _problems_error(file, problems) from None
+        raise ClaimError(file, problems) from None
     problems = list(check_claim(claim))
     if problems:
-        raise _problems_error(file, problems)
+        raise ClaimError(file, problems)
     return claim
 
 
@@ -242,7 +263,7 @@ def read_claim(path: str | Path) -> Claim:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ClaimError(f"{path}: not UTF-8 text") from None
+        raise ClaimError(str(path), [("", "not UTF-8 text")]) from None
     return parse_claim(text, str(path))
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from claimcalc.catalog import catalog, check_level, load_product, split_level
-from claimcalc.errors import ClaimcalcError, ExitCode, ProductFileError
+from claimcalc.errors import ClaimcalcError, ExitCode, ProductFileError, UnknownProductError
 from claimcalc.loader import load_product_file
 
 if TYPE_CHECKING:
@@ -145,9 +145,15 @@ def settle_command(
     from claimcalc.rates import read_ecb_csv
 
     parsed = read_claim(claim)
-    loaded = load_product(product or parsed.product_ref)
+    try:
+        loaded = load_product(product or parsed.product_ref)
+    except UnknownProductError as exc:
+        if product is not None:
+            raise
+        field = "edition" if parsed.edition else "product"
+        raise UnknownProductError(f"{claim}: {field}: {exc}") from None
     table = read_ecb_csv(rates) if rates is not None else None
-    settlement = settle(parsed, loaded, table)
+    settlement = settle(parsed, loaded, table, source=str(claim))
     if format is OutputFormat.JSON:
         _print_json(settlement.to_json())
         return

@@ -87,17 +87,20 @@ _REDUCED_CODES = frozenset(
 )
 
 
-def settle(claim: Claim, product: Product, rates: RateTable | None = None) -> Settlement:
+def settle(
+    claim: Claim, product: Product, rates: RateTable | None = None, source: str | None = None
+) -> Settlement:
     """Settle a claim under a product: an itemised :class:`Settlement`.
 
     ``rates`` adds ECB fixings to those in the claim (the claim's win).
     Raises :class:`ClaimError` if the claim does not fit the product (unknown
-    level, zone or guarantee; a fact or rate the settlement needs is missing).
+    level, zone or guarantee; a fact or rate the settlement needs is missing);
+    its lines name ``source`` (the claim's file), or else the claim id.
     """
     table = RateTable(
         Fixing(r.currency, r.date, r.units_per_eur, "claim") for r in claim.rates
     ).merged(rates or RateTable())
-    context = _Context(claim, product, table)
+    context = _Context(claim, product, table, source or claim.claim_id)
     context.check()
     insured = [context.settle_person(i, person) for i, person in enumerate(claim.insured)]
     context.apply_event_caps(insured)
@@ -153,7 +156,8 @@ class _Work:
 
 
 class _Context:
-    def __init__(self, claim: Claim, product: Product, rates: RateTable) -> None:
+    def __init__(self, claim: Claim, product: Product, rates: RateTable, source: str) -> None:
+        self.source = source
         self.claim = claim
         self.product = product
         self.rates = rates
@@ -221,9 +225,8 @@ class _Context:
 
     def _raise_problems(self) -> None:
         if self.problems:
-            lines = [f"{self.claim.claim_id}: {where}: {msg}" for where, msg in self.problems]
-            self.problems = []
-            raise ClaimError("\n".join(lines))
+            problems, self.problems = self.problems, []
+            raise ClaimError(self.source, problems)
 
     # ----------------------------------------------------------------- one person
 

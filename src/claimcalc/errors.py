@@ -80,6 +80,28 @@ class ProductFileError(ProductError):
 
 
 class ClaimError(ClaimcalcError):
-    """A claim file is malformed or invalid."""
+    """A claim file is malformed or invalid: every problem, one line each.
+
+    Each line reads ``source: field: message``; ``source`` is the file (with
+    line and column for JSON syntax errors) or the claim id.
+    """
 
     exit_code = ExitCode.INVALID_CLAIM
+
+    def __init__(self, source: str, problems: Iterable[tuple[str, str]]) -> None:
+        self.source = source
+        self.problems: tuple[tuple[str, str], ...] = tuple(problems)
+        super().__init__(self.text())
+
+    def text(self) -> str:
+        return "\n".join(
+            f"{self.source}: {field}: {message}" if field else f"{self.source}: {message}"
+            for field, message in self.problems
+        )
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def located(self, source: str) -> ClaimError:
+        """The same problems, attributed to another source (the claim's file)."""
+        return ClaimError(source, self.problems)

@@ -74,9 +74,9 @@ def read_ecb_csv(path: str | Path) -> RateTable:
     except OSError as exc:
         raise FileAccessError(f"{path}: cannot read rates file: {exc.strerror}") from None
     except UnicodeDecodeError:
-        raise ClaimError(f"{path}: rates file is not UTF-8 text") from None
+        raise ClaimError(str(path), [("", "rates file is not UTF-8 text")]) from None
     if not rows or not rows[0] or rows[0][0].strip() != "Date":
-        raise ClaimError(f"{path}:1: rates file: expected ECB's header 'Date,USD,JPY,…'")
+        raise ClaimError(f"{path}:1", [("", "expected ECB's header 'Date,USD,JPY,…'")])
     header = [name.strip() for name in rows[0]]
     fixings: list[Fixing] = []
     for number, row in enumerate(rows[1:], start=2):
@@ -85,7 +85,7 @@ def read_ecb_csv(path: str | Path) -> RateTable:
         try:
             day = dt.date.fromisoformat(row[0].strip())
         except ValueError:
-            raise ClaimError(f"{path}:{number}: Date: not a valid date {row[0]!r}") from None
+            raise ClaimError(f"{path}:{number}", [("Date", f"not a valid date {row[0]!r}")]) from None
         for currency, cell in zip(header[1:], row[1:], strict=False):
             value = cell.strip()
             if not currency or not value or value == "N/A":
@@ -93,8 +93,8 @@ def read_ecb_csv(path: str | Path) -> RateTable:
             try:
                 rate = Decimal(value)
             except InvalidOperation:
-                raise ClaimError(f"{path}:{number}: {currency}: not a rate {value!r}") from None
+                raise ClaimError(f"{path}:{number}", [(currency, f"not a rate {value!r}")]) from None
             if rate <= 0:
-                raise ClaimError(f"{path}:{number}: {currency}: rate must be positive, got {rate}")
+                raise ClaimError(f"{path}:{number}", [(currency, f"rate must be positive, got {rate}")])
             fixings.append(Fixing(currency, day, rate, str(path)))
     return RateTable(fixings)
