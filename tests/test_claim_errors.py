@@ -16,7 +16,9 @@ from claimcalc.errors import ClaimError, ExitCode
 from tests.conftest import FIXTURES
 
 BAD = FIXTURES / "claims" / "bad"
-EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load((BAD / "expected.yaml").read_text(encoding="utf-8"))
+EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load(
+    (BAD / "expected.yaml").read_text(encoding="utf-8")
+)
 
 
 def test_there_are_at_least_twenty_five_kinds_of_bad_claim() -> None:

@@ -26,7 +26,9 @@ zones = st.sampled_from(["italia", "europa", "mondo_escl_usa_canada", "mondo"])
 medical = st.sampled_from(["D.hospital_surgical", "D.medical_pharma", "D.dental", "D.return_care"])
 
 
-def claim(level: str, zone: str, age: int, lines: list[dict[str, Any]], **facts: Any) -> dict[str, Any]:
+def claim(
+    level: str, zone: str, age: int, lines: list[dict[str, Any]], **facts: Any
+) -> dict[str, Any]:
     return {
         "claim_format": 1,
         "claim_id": "PROP",
@@ -34,7 +36,12 @@ def claim(level: str, zone: str, age: int, lines: list[dict[str, Any]], **facts:
         "level": level,
         "policy": {"issue_date": "2026-01-05", "zone": "mondo"},
         "trip": {"departure_date": "2026-03-01", "return_date": "2026-03-10", "cost": "1500.00"},
-        "event": {"date": "2026-03-03", "country": "XX", "zone": zone, "facts": {"cause": "accident", **facts}},
+        "event": {
+            "date": "2026-03-03",
+            "country": "XX",
+            "zone": zone,
+            "facts": {"cause": "accident", **facts},
+        },
         "reported_on": "2026-03-05",
         "insured": [
             {
@@ -62,7 +69,11 @@ def tightest_cap(loaded: Product, code: str, level: str, zone: str, age: int) ->
     section = loaded.section_of(code)
     caps = []
     for limit in (*loaded.guarantee(code).limits, *section.limits):
-        if limit.unit.value != "eur" or limit.scope.value not in ("per_claim", "per_trip", "per_insured_per_period"):
+        if limit.unit.value != "eur" or limit.scope.value not in (
+            "per_claim",
+            "per_trip",
+            "per_insured_per_period",
+        ):
             continue
         if limit.applies_when is not None and limit.id.startswith("D.age_"):
             low, high = (61, 69) if limit.id == "D.age_61_69" else (70, 75)
@@ -75,11 +86,18 @@ def tightest_cap(loaded: Product, code: str, level: str, zone: str, age: int) ->
 
 
 @settings(max_examples=150, deadline=None)
-@given(levels, zones, st.integers(18, 75), st.lists(st.tuples(medical, st.lists(money, min_size=1, max_size=3)), min_size=1, max_size=4))
+@given(
+    levels,
+    zones,
+    st.integers(18, 75),
+    st.lists(st.tuples(medical, st.lists(money, min_size=1, max_size=3)), min_size=1, max_size=4),
+)
 def test_medical_lines_are_never_negative_nor_above_their_limit(
     level: str, zone: str, age: int, lines: list[tuple[str, list[Decimal]]]
 ) -> None:
-    data = claim(level, zone, age, [expense_line(g, amounts, str(i)) for i, (g, amounts) in enumerate(lines)])
+    data = claim(
+        level, zone, age, [expense_line(g, amounts, str(i)) for i, (g, amounts) in enumerate(lines)]
+    )
     settlement = run(data)
     loaded = product("imaway")
     for result in settlement.lines():
@@ -101,16 +119,28 @@ def test_a_larger_claimed_amount_never_pays_less(
 ) -> None:
     index = data.draw(st.integers(0, len(lines) - 1))
     extra = data.draw(money)
-    before = run(claim(level, zone, 40, [expense_line(g, [a], str(i)) for i, (g, a) in enumerate(lines)]))
+    before = run(
+        claim(level, zone, 40, [expense_line(g, [a], str(i)) for i, (g, a) in enumerate(lines)])
+    )
     bigger = [(g, a + extra if i == index else a) for i, (g, a) in enumerate(lines)]
-    after = run(claim(level, zone, 40, [expense_line(g, [a], str(i)) for i, (g, a) in enumerate(bigger)]))
+    after = run(
+        claim(level, zone, 40, [expense_line(g, [a], str(i)) for i, (g, a) in enumerate(bigger)])
+    )
     assert after.indemnity >= before.indemnity
 
 
 @settings(max_examples=100, deadline=None)
 @given(
     st.lists(
-        st.lists(st.tuples(st.sampled_from(["clothing", "electronics", "photo_video", "jewellery"]), money, st.booleans()), min_size=1, max_size=5),
+        st.lists(
+            st.tuples(
+                st.sampled_from(["clothing", "electronics", "photo_video", "jewellery"]),
+                money,
+                st.booleans(),
+            ),
+            min_size=1,
+            max_size=5,
+        ),
         min_size=1,
         max_size=1,
     ),
@@ -134,8 +164,13 @@ def test_baggage_never_pays_more_than_the_sum_insured(
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.decimals(min_value="0.01", max_value=100_000, places=2), min_size=1, max_size=40), st.data())
-def test_event_cap_shares_add_up_exactly_to_the_cap(amounts: list[Decimal], data: st.DataObject) -> None:
+@given(
+    st.lists(st.decimals(min_value="0.01", max_value=100_000, places=2), min_size=1, max_size=40),
+    st.data(),
+)
+def test_event_cap_shares_add_up_exactly_to_the_cap(
+    amounts: list[Decimal], data: st.DataObject
+) -> None:
     total = sum(amounts, Decimal(0))
     cap = data.draw(st.decimals(min_value="0.01", max_value=total, places=2))
     shares = proportional_shares(amounts, cap)
@@ -167,7 +202,9 @@ def test_flight_delay_event_cap_across_insured(people: int, hours: int) -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(levels, zones, st.lists(st.tuples(medical, money), min_size=1, max_size=3))
-def test_the_same_input_gives_byte_identical_json(level: str, zone: str, lines: list[tuple[str, Decimal]]) -> None:
+def test_the_same_input_gives_byte_identical_json(
+    level: str, zone: str, lines: list[tuple[str, Decimal]]
+) -> None:
     data = claim(level, zone, 40, [expense_line(g, [a], str(i)) for i, (g, a) in enumerate(lines)])
     first = json.dumps(run(data).to_json(), sort_keys=False)
     second = json.dumps(run(json.loads(json.dumps(data))).to_json(), sort_keys=False)

@@ -12,9 +12,9 @@ person's, which override the event's.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator, Mapping
-import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -176,7 +176,11 @@ class Claim(Strict):
 
     @property
     def product_ref(self) -> str:
-        if self.edition and "@" not in self.product and not self.product.endswith((".yaml", ".yml")):
+        if (
+            self.edition
+            and "@" not in self.product
+            and not self.product.endswith((".yaml", ".yml"))
+        ):
             return f"{self.product}@{self.edition}"
         return self.product
 
@@ -237,7 +241,9 @@ def parse_claim(text: str, file: str = "<claim>") -> Claim:
     try:
         data = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
-        raise ClaimError(f"{file}:{exc.lineno}:{exc.colno}", [("", f"invalid JSON: {exc.msg}")]) from None
+        raise ClaimError(
+            f"{file}:{exc.lineno}:{exc.colno}", [("", f"invalid JSON: {exc.msg}")]
+        ) from None
     return claim_from_data(data, file)
 
 
@@ -274,8 +280,9 @@ def check_claim(claim: Claim) -> Iterator[tuple[str, str]]:
     """Checks between fields, independent of the product."""
     trip = claim.trip
     if trip.return_date < trip.departure_date:
-        yield "trip.return_date", (
-            f"return {trip.return_date} is before departure {trip.departure_date}"
+        yield (
+            "trip.return_date",
+            (f"return {trip.return_date} is before departure {trip.departure_date}"),
         )
     if trip.booking_date and trip.booking_date > trip.departure_date:
         yield "trip.booking_date", f"booking {trip.booking_date} is after departure"
@@ -314,13 +321,15 @@ def check_claim(claim: Claim) -> Iterator[tuple[str, str]]:
             yield from _check_facts(line.facts, f"{at}.facts", FactLevel.CLAIM)
             for k, expense in enumerate(line.expenses):
                 if expense.category not in EXPENSE_CATEGORIES:
-                    yield f"{at}.expenses[{k}].category", _unknown(
-                        "expense category", expense.category, EXPENSE_CATEGORIES
+                    yield (
+                        f"{at}.expenses[{k}].category",
+                        _unknown("expense category", expense.category, EXPENSE_CATEGORIES),
                     )
             for k, obj in enumerate(line.objects):
                 if obj.category not in OBJECT_CATEGORIES:
-                    yield f"{at}.objects[{k}].category", _unknown(
-                        "object category", obj.category, OBJECT_CATEGORIES
+                    yield (
+                        f"{at}.objects[{k}].category",
+                        _unknown("object category", obj.category, OBJECT_CATEGORIES),
                     )
 
 

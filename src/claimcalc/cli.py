@@ -130,14 +130,18 @@ def settle_command(
     claim: Annotated[Path, typer.Argument(help="Claim file (JSON, claim format 1).")],
     product: Annotated[
         str | None,
-        typer.Option("--product", "-p", help="Product id, id@edition or file; default: the claim's."),
+        typer.Option(
+            "--product", "-p", help="Product id, id@edition or file; default: the claim's."
+        ),
     ] = None,
     rates: Annotated[
         Path | None,
         typer.Option("--rates", help="ECB reference rates, eurofxref-hist.csv."),
     ] = None,
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
-    explain: Annotated[bool, typer.Option("--explain", help="Show every step of every line.")] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show every step of every line.")
+    ] = False,
 ) -> None:
     """Settle a claim: an itemised settlement, line by line, with the articles."""
     from claimcalc.claim import read_claim

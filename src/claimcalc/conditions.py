@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from claimcalc.facts import FACTS, FactType
 from claimcalc.money import to_decimal
-from claimcalc.rules import AllOf, AnyOf, Condition, FactTest, Not
+from claimcalc.rules import AllOf, AnyOf, Condition, FactTest
 
 Facts = Mapping[str, object]
 

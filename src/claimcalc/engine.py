@@ -170,27 +170,34 @@ class _Context:
         """Everything a claim must state for this product, reported at once."""
         product, claim = self.product, self.claim
         if claim.level not in product.level_ids:
-            self.problem("level", f"no level {claim.level!r} in {product.ref} "
-                         f"(levels: {', '.join(product.level_ids)})")
+            self.problem(
+                "level",
+                f"no level {claim.level!r} in {product.ref} "
+                f"(levels: {', '.join(product.level_ids)})",
+            )
         for where, zone in (("policy.zone", claim.policy.zone), ("event.zone", claim.event.zone)):
             if zone not in product.zone_ids:
                 self.problem(where, f"unknown zone {zone!r} (zones: {', '.join(product.zone_ids)})")
         if claim.edition and claim.edition != product.edition:
-            self.problem("edition", f"the claim names edition {claim.edition}, "
-                         f"the product is {product.ref}")
+            self.problem(
+                "edition", f"the claim names edition {claim.edition}, the product is {product.ref}"
+            )
         needs_role = any(isinstance(r, MaxAge) and r.roles for r in product.eligibility)
         for i, person in enumerate(claim.insured):
             if needs_role and person.role is None:
                 self.problem(f"insured[{i}].role", f"required by {product.ref}: student or teacher")
             for k, payment in enumerate(person.prior_payments):
                 if payment.guarantee not in product._guarantee_index:
-                    self.problem(f"insured[{i}].prior_payments[{k}].guarantee",
-                                 f"unknown guarantee {payment.guarantee!r} in {product.ref}")
+                    self.problem(
+                        f"insured[{i}].prior_payments[{k}].guarantee",
+                        f"unknown guarantee {payment.guarantee!r} in {product.ref}",
+                    )
             for j, line in enumerate(person.lines):
                 at = f"insured[{i}].lines[{j}]"
                 if line.guarantee not in product._guarantee_index:
-                    self.problem(f"{at}.guarantee",
-                                 f"unknown guarantee {line.guarantee!r} in {product.ref}")
+                    self.problem(
+                        f"{at}.guarantee", f"unknown guarantee {line.guarantee!r} in {product.ref}"
+                    )
                     continue
                 self._check_line(at, line)
         self._raise_problems()
@@ -199,15 +206,21 @@ class _Context:
         guarantee = self.product.guarantee(line.guarantee)
         formula = guarantee.formula
         if isinstance(formula, ObjectValues) and not line.objects:
-            self.problem(f"{at}.objects", f"{guarantee.code} is settled on baggage objects: list them")
+            self.problem(
+                f"{at}.objects", f"{guarantee.code} is settled on baggage objects: list them"
+            )
         if isinstance(formula, DocumentedCost) and not line.expenses:
-            self.problem(f"{at}.expenses", f"{guarantee.code} is settled on documented expenses: list them")
+            self.problem(
+                f"{at}.expenses", f"{guarantee.code} is settled on documented expenses: list them"
+            )
         rate_limits = [lim for lim in guarantee.limits if lim.scope.is_unit_rate]
         if isinstance(formula, DocumentedCost) and rate_limits:
             for k, expense in enumerate(line.expenses):
                 if expense.units is None:
-                    self.problem(f"{at}.expenses[{k}].units",
-                                 f"required by {rate_limits[0].id} ({rate_limits[0].scope.value})")
+                    self.problem(
+                        f"{at}.expenses[{k}].units",
+                        f"required by {rate_limits[0].id} ({rate_limits[0].scope.value})",
+                    )
         for k, expense in enumerate(line.expenses):
             self._check_rate(f"{at}.expenses[{k}]", expense.currency, expense.date)
         for k, obj in enumerate(line.objects):
@@ -216,9 +229,11 @@ class _Context:
     def _check_rate(self, at: str, currency: str, day: dt.date) -> None:
         days = self.product.currency.fallback_days
         if currency != "EUR" and self.rates.lookup(currency, day, days) is None:
-            self.problem(f"{at}.currency",
-                         f"no ECB rate for {currency} on {day} or the {days} days before; "
-                         "give it in the claim's rates or with --rates")
+            self.problem(
+                f"{at}.currency",
+                f"no ECB rate for {currency} on {day} or the {days} days before; "
+                "give it in the claim's rates or with --rates",
+            )
 
     def problem(self, where: str, message: str) -> None:
         self.problems.append((where, message))
@@ -275,14 +290,22 @@ class _Context:
         if self.level not in levels:
             name = next(lv.name for lv in self.product.levels if lv.id == self.level)
             article = (guarantee.source if guarantee.levels else section.source).article
-            work.refuse(Step.COVER, Code.NOT_COVERED_AT_LEVEL, article,
-                        f"{section.title} is not covered by {name}")
+            work.refuse(
+                Step.COVER,
+                Code.NOT_COVERED_AT_LEVEL,
+                article,
+                f"{section.title} is not covered by {name}",
+            )
             return
         for limit in self._own_limits(work):
             if self.product.limit_amount(limit.id, self.level, work.zone) is Token.NOT_COVERED:
                 zone = next(z.name for z in self.product.zones if z.id == work.zone)
-                work.refuse(Step.COVER, Code.NOT_COVERED_IN_ZONE, limit.source.article,
-                            f"not covered in {zone}")
+                work.refuse(
+                    Step.COVER,
+                    Code.NOT_COVERED_IN_ZONE,
+                    limit.source.article,
+                    f"not covered in {zone}",
+                )
                 return
 
     def _own_limits(self, work: _Work) -> list[Limit]:
@@ -305,7 +328,7 @@ class _Context:
                 work.refuse(Step.ELIGIBILITY, code, rule.source.article, text)
                 return
 
-    def _check_rule(  # noqa: C901 - one branch per rule kind, each short
+    def _check_rule(
         self, rule: EligibilityRule, work: _Work, person: Insured, age: int
     ) -> tuple[Code, str] | None:
         claim, trip = self.claim, self.claim.trip
@@ -322,12 +345,19 @@ class _Context:
         elif isinstance(rule, PolicyWindow):
             start, end = self._policy_window(rule)
             if trip.departure_date < start:
-                return Code.OUTSIDE_POLICY_PERIOD, f"departure {trip.departure_date} is before the policy starts ({start})"
+                return (
+                    Code.OUTSIDE_POLICY_PERIOD,
+                    f"departure {trip.departure_date} is before the policy starts ({start})",
+                )
             if end is not None and trip.return_date > end:
-                return Code.OUTSIDE_POLICY_PERIOD, f"return {trip.return_date} is after the policy ends ({end})"
+                return (
+                    Code.OUTSIDE_POLICY_PERIOD,
+                    f"return {trip.return_date} is after the policy ends ({end})",
+                )
         elif isinstance(rule, EventInDestination):
             if work.section.zone_basis == "event" and (
-                self.product.zone_index(claim.event.zone) > self.product.zone_index(claim.policy.zone)
+                self.product.zone_index(claim.event.zone)
+                > self.product.zone_index(claim.policy.zone)
             ):
                 return Code.OUTSIDE_DESTINATION, (
                     f"the event happened in {claim.event.zone}, outside the destination bought "
@@ -336,24 +366,38 @@ class _Context:
         elif isinstance(rule, EventDuringTrip):
             last = trip.return_date + dt.timedelta(days=rule.days_after_return)
             if not trip.departure_date <= event <= last:
-                return Code.OUTSIDE_TRIP, f"the event ({event}) is not during the trip ({trip.departure_date} to {last})"
+                return (
+                    Code.OUTSIDE_TRIP,
+                    f"the event ({event}) is not during the trip ({trip.departure_date} to {last})",
+                )
         elif isinstance(rule, WaitingPeriod):
             return self._waiting(rule, event)
         elif isinstance(rule, CoverEnds):
             if event > trip.departure_date:
-                return Code.COVER_ENDED, f"cover ends at departure ({trip.departure_date}); the event is {event}"
+                return (
+                    Code.COVER_ENDED,
+                    f"cover ends at departure ({trip.departure_date}); the event is {event}",
+                )
         elif isinstance(rule, ReportingDeadline):
             return self._deadline(rule, work)
         elif isinstance(rule, OncePerPeriod):
             section_codes = {g.code for g in work.section.guarantees}
-            paid = [p for p in person.prior_payments if p.guarantee in section_codes and p.amount > 0]
+            paid = [
+                p for p in person.prior_payments if p.guarantee in section_codes and p.amount > 0
+            ]
             if paid:
-                return Code.ONCE_PER_PERIOD, f"already paid once in this policy period (on {paid[0].date})"
+                return (
+                    Code.ONCE_PER_PERIOD,
+                    f"already paid once in this policy period (on {paid[0].date})",
+                )
         elif isinstance(rule, PriorAuthorisation):
             total = self._documented_total(work)
             if total > rule.above and work.facts.get("authorised") is not True:
                 above = "" if rule.above == 0 else f" above {format_eur(rule.above)}"
-                return Code.NO_AUTHORISATION, f"no prior authorisation (practice number) for expenses{above}"
+                return (
+                    Code.NO_AUTHORISATION,
+                    f"no prior authorisation (practice number) for expenses{above}",
+                )
         elif isinstance(rule, Requires):
             result = evaluate(rule.when, work.facts)
             if result is None:
@@ -384,7 +428,8 @@ class _Context:
             if (event - issued).days <= rule.days:
                 first = issued + dt.timedelta(days=rule.days + 1)
                 return Code.WAITING_PERIOD, (
-                    f"the event ({event}) is before cover starts ({first}: 24:00 of day {rule.days} after issue)"
+                    f"the event ({event}) is before cover starts "
+                    f"({first}: 24:00 of day {rule.days} after issue)"
                 )
             return None
         enrolled = self.claim.trip.booking_date
@@ -438,8 +483,12 @@ class _Context:
             if exclusion.except_when is not None and evaluate(exclusion.except_when, work.facts):
                 if exclusion.exception_limit is not None:
                     work.exception_limit = (exclusion.exception_limit, article)
-                work.note(Step.EXCLUSION, Code.EXCEPTION_LIMIT if exclusion.exception_limit else Code.DOCUMENTED,
-                          article, f"exception applies: {exclusion.except_when}")
+                work.note(
+                    Step.EXCLUSION,
+                    Code.EXCEPTION_LIMIT if exclusion.exception_limit else Code.DOCUMENTED,
+                    article,
+                    f"exception applies: {exclusion.except_when}",
+                )
                 continue
             work.refuse(Step.EXCLUSION, Code.EXCLUDED, article, f"excluded: {exclusion.text}")
             return
@@ -466,12 +515,26 @@ class _Context:
         if carrier is not None and Decimal(str(carrier)) > 0 and work.loss > 0:
             paid = Decimal(str(carrier))
             work.loss = max(ZERO, work.loss - paid)
-            work.note(Step.QUANTIFICATION, Code.CARRIER_PAID, work.guarantee.formula.source.article,
-                      f"less {format_eur(paid)} already paid by the carrier", work.loss)
+            work.note(
+                Step.QUANTIFICATION,
+                Code.CARRIER_PAID,
+                work.guarantee.formula.source.article,
+                f"less {format_eur(paid)} already paid by the carrier",
+                work.loss,
+            )
         work.value = work.loss
-        if not work.refused and work.loss == 0 and not any(s.code is Code.BELOW_THRESHOLD for s in work.trace):
-            work.note(Step.QUANTIFICATION, Code.DOCUMENTED, work.guarantee.formula.source.article,
-                      "nothing to pay", ZERO)
+        if (
+            not work.refused
+            and work.loss == 0
+            and not any(s.code is Code.BELOW_THRESHOLD for s in work.trace)
+        ):
+            work.note(
+                Step.QUANTIFICATION,
+                Code.DOCUMENTED,
+                work.guarantee.formula.source.article,
+                "nothing to pay",
+                ZERO,
+            )
 
     def _eur(self, amount: Decimal, currency: str, day: dt.date) -> Decimal:
         if currency == "EUR":
@@ -480,15 +543,21 @@ class _Context:
         assert fixing is not None  # checked up front
         return amount / fixing.units_per_eur
 
-    def _convert(self, work: _Work, amount: Decimal, currency: str, day: dt.date, what: str) -> Decimal:
+    def _convert(
+        self, work: _Work, amount: Decimal, currency: str, day: dt.date, what: str
+    ) -> Decimal:
         eur = self._eur(amount, currency, day)
         if currency != "EUR":
             fixing = self.rates.lookup(currency, day, self.product.currency.fallback_days)
             assert fixing is not None
             when = "" if fixing.date == day else f" (last fixing before {day})"
-            work.note(Step.QUANTIFICATION, Code.CURRENCY, self.product.currency.source.article,
-                      f"{what}: {amount} {currency} at {fixing.units_per_eur} per EUR of "
-                      f"{fixing.date}{when} = {format_eur(round_cents(eur))}")
+            work.note(
+                Step.QUANTIFICATION,
+                Code.CURRENCY,
+                self.product.currency.source.article,
+                f"{what}: {amount} {currency} at {fixing.units_per_eur} per EUR of "
+                f"{fixing.date}{when} = {format_eur(round_cents(eur))}",
+            )
         return eur
 
     def _documented(self, work: _Work, formula: DocumentedCost) -> None:
@@ -503,12 +572,22 @@ class _Context:
         total = ZERO
         claimed = ZERO
         for expense in expenses:
-            eur = self._convert(work, expense.amount, expense.currency, expense.date,
-                                expense.label or f"expense of {expense.date}")
+            eur = self._convert(
+                work,
+                expense.amount,
+                expense.currency,
+                expense.date,
+                expense.label or f"expense of {expense.date}",
+            )
             claimed += eur
             if window is not None and not _within(window, self.claim.event.date, expense.date):
-                work.note(Step.ELIGIBILITY, Code.OUT_OF_TIME, window.source.article,
-                          f"expense of {expense.date} is later than {_window_text(window)} after the event")
+                work.note(
+                    Step.ELIGIBILITY,
+                    Code.OUT_OF_TIME,
+                    window.source.article,
+                    f"expense of {expense.date} is later than {_window_text(window)} "
+                    "after the event",
+                )
                 continue
             eur = self._unit_rate(work, expense, eur, rate_limits, units_left)
             if rate_limits and units_left is not None and expense.units is not None:
@@ -518,8 +597,13 @@ class _Context:
         total = self._unit_count_caps(work, expenses, total)
         work.claimed = claimed
         work.loss = total
-        work.note(Step.QUANTIFICATION, Code.DOCUMENTED, article,
-                  f"documented cost {format_eur(round_cents(total))}", total)
+        work.note(
+            Step.QUANTIFICATION,
+            Code.DOCUMENTED,
+            article,
+            f"documented cost {format_eur(round_cents(total))}",
+            total,
+        )
         if formula.proportional_to_insured_value:
             self._underinsurance(work, formula)
 
@@ -537,15 +621,23 @@ class _Context:
         rate = self.product.limit_amount(limit.id, self.level, work.zone)
         units = expense.units if units_left is None else min(expense.units, units_left)
         if units < expense.units:
-            work.note(Step.QUANTIFICATION, Code.PER_UNIT_CAP, limit.source.article,
-                      f"{expense.units} units claimed, {units} left of the maximum")
+            work.note(
+                Step.QUANTIFICATION,
+                Code.PER_UNIT_CAP,
+                limit.source.article,
+                f"{expense.units} units claimed, {units} left of the maximum",
+            )
         if not isinstance(rate, Decimal):
             return eur * units / expense.units if expense.units else eur
         cap = rate * units
         if eur > cap:
-            work.note(Step.QUANTIFICATION, Code.PER_UNIT_CAP, limit.source.article,
-                      f"{format_eur(round_cents(eur))} for {expense.units} units: at most "
-                      f"{format_eur(rate)} each for {units} = {format_eur(cap)}")
+            work.note(
+                Step.QUANTIFICATION,
+                Code.PER_UNIT_CAP,
+                limit.source.article,
+                f"{format_eur(round_cents(eur))} for {expense.units} units: at most "
+                f"{format_eur(rate)} each for {units} = {format_eur(cap)}",
+            )
             return cap
         return eur * units / expense.units if expense.units else eur
 
@@ -558,9 +650,14 @@ class _Context:
             units = sum((e.units for e in expenses if e.units is not None), ZERO)
             if isinstance(cap, Decimal) and units > cap and total > 0:
                 reduced = total * cap / units
-                work.note(Step.QUANTIFICATION, Code.UNITS_CAP, limit.source.article,
-                          f"{units} {limit.unit.value} claimed, at most {cap}: "
-                          f"{format_eur(round_cents(reduced))}", reduced)
+                work.note(
+                    Step.QUANTIFICATION,
+                    Code.UNITS_CAP,
+                    limit.source.article,
+                    f"{units} {limit.unit.value} claimed, at most {cap}: "
+                    f"{format_eur(round_cents(reduced))}",
+                    reduced,
+                )
                 factor = cap / units
                 work.by_category = {k: v * factor for k, v in work.by_category.items()}
                 total = reduced
@@ -573,13 +670,20 @@ class _Context:
         factor = trip.insured_value / trip.cost
         work.loss *= factor
         work.by_category = {k: v * factor for k, v in work.by_category.items()}
-        work.note(Step.QUANTIFICATION, Code.UNDERINSURANCE, formula.source.article,
-                  f"insured value {format_eur(trip.insured_value)} below the trip cost "
-                  f"{format_eur(trip.cost)} (c.c. 1907)", work.loss)
+        work.note(
+            Step.QUANTIFICATION,
+            Code.UNDERINSURANCE,
+            formula.source.article,
+            f"insured value {format_eur(trip.insured_value)} below the trip cost "
+            f"{format_eur(trip.cost)} (c.c. 1907)",
+            work.loss,
+        )
 
     def _objects(self, work: _Work) -> None:
         article = work.guarantee.formula.source.article
-        per_object = next((lim for lim in work.guarantee.limits if lim.scope is Scope.PER_OBJECT), None)
+        per_object = next(
+            (lim for lim in work.guarantee.limits if lim.scope is Scope.PER_OBJECT), None
+        )
         cap: Decimal | None = None
         if per_object is not None:
             amount = self.product.limit_amount(per_object.id, self.level, work.zone)
@@ -606,19 +710,33 @@ class _Context:
             }
             excluded = next((e for e in exclusions if _excludes(e, facts)), None)
             if excluded is not None:
-                work.note(Step.EXCLUSION, Code.OBJECT_EXCLUDED, excluded.source.article,
-                          f"{name}: {excluded.text}")
+                work.note(
+                    Step.EXCLUSION,
+                    Code.OBJECT_EXCLUDED,
+                    excluded.source.article,
+                    f"{name}: {excluded.text}",
+                )
                 continue
             if cap is not None and eur > cap:
                 assert per_object is not None
-                work.note(Step.QUANTIFICATION, Code.PER_OBJECT_CAP, per_object.source.article,
-                          f"{name}: {format_eur(round_cents(eur))} counts {format_eur(cap)} (per-object limit)")
+                work.note(
+                    Step.QUANTIFICATION,
+                    Code.PER_OBJECT_CAP,
+                    per_object.source.article,
+                    f"{name}: {format_eur(round_cents(eur))} counts {format_eur(cap)} "
+                    "(per-object limit)",
+                )
                 eur = cap
             total += eur
         work.claimed = claimed
         work.loss = total
-        work.note(Step.QUANTIFICATION, Code.DOCUMENTED, article,
-                  f"assessed value {format_eur(round_cents(total))}", total)
+        work.note(
+            Step.QUANTIFICATION,
+            Code.DOCUMENTED,
+            article,
+            f"assessed value {format_eur(round_cents(total))}",
+            total,
+        )
 
     def _allowance(self, work: _Work, formula: UnitAllowance) -> None:
         limit = self.product.limit(formula.rate_limit)
@@ -626,22 +744,32 @@ class _Context:
         if hours is None:
             return
         if formula.min_exclusive is not None and hours <= formula.min_exclusive:
-            work.refuse(Step.QUANTIFICATION, Code.BELOW_THRESHOLD, formula.source.article,
-                        f"{hours} hours is not more than {formula.min_exclusive}")
+            work.refuse(
+                Step.QUANTIFICATION,
+                Code.BELOW_THRESHOLD,
+                formula.source.article,
+                f"{hours} hours is not more than {formula.min_exclusive}",
+            )
             return
         rate = self.product.limit_amount(limit.id, self.level, work.zone)
         assert isinstance(rate, Decimal)
         size = Decimal(limit.block_hours or 1)
         blocks = (hours / size).to_integral_value(rounding=ROUND_DOWN)
         work.loss = rate * blocks
-        work.note(Step.QUANTIFICATION, Code.ALLOWANCE, formula.source.article,
-                  f"{hours} hours = {blocks} complete blocks of {size} hours × {format_eur(rate)}",
-                  work.loss)
+        work.note(
+            Step.QUANTIFICATION,
+            Code.ALLOWANCE,
+            formula.source.article,
+            f"{hours} hours = {blocks} complete blocks of {size} hours × {format_eur(rate)}",
+            work.loss,
+        )
 
     def _pro_rata(self, work: _Work, formula: ProRataTripCost) -> None:
         trip = self.claim.trip
         if trip.cost is None:
-            self.problem("trip.cost", f"required by {work.guarantee.code} ({formula.source.article})")
+            self.problem(
+                "trip.cost", f"required by {work.guarantee.code} ({formula.source.article})"
+            )
             work.refused = True
             return
         unused = self._needed_number(work, "unused_days", formula.source.article)
@@ -654,8 +782,13 @@ class _Context:
         unused = min(unused, Decimal(divisor))
         work.loss = base / divisor * unused
         work.claimed = None
-        work.note(Step.QUANTIFICATION, Code.PRO_RATA, formula.source.article,
-                  f"{format_eur(base)} / {divisor} {formula.divide_by} × {unused} unused days", work.loss)
+        work.note(
+            Step.QUANTIFICATION,
+            Code.PRO_RATA,
+            formula.source.article,
+            f"{format_eur(base)} / {divisor} {formula.divide_by} × {unused} unused days",
+            work.loss,
+        )
 
     def _percent(self, work: _Work, formula: PercentOfSumInsured) -> None:
         amount = self.product.limit_amount(formula.sum_insured, self.level, work.zone)
@@ -664,18 +797,31 @@ class _Context:
             return
         percent = min(percent, Decimal(100))
         work.loss = amount * percent / 100
-        work.note(Step.QUANTIFICATION, Code.PERCENT_OF_SUM, formula.source.article,
-                  f"{percent}% of {format_eur(amount)}", work.loss)
+        work.note(
+            Step.QUANTIFICATION,
+            Code.PERCENT_OF_SUM,
+            formula.source.article,
+            f"{percent}% of {format_eur(amount)}",
+            work.loss,
+        )
 
     def _fixed(self, work: _Work, formula: FixedSum, person: Insured) -> None:
         amount = self.product.limit_amount(formula.sum_insured, self.level, work.zone)
         assert isinstance(amount, Decimal)
         work.loss = amount
-        work.note(Step.QUANTIFICATION, Code.FIXED_SUM, formula.source.article,
-                  f"sum insured {format_eur(amount)}", amount)
+        work.note(
+            Step.QUANTIFICATION,
+            Code.FIXED_SUM,
+            formula.source.article,
+            f"sum insured {format_eur(amount)}",
+            amount,
+        )
         already = sum(
-            (p.amount for p in person.prior_payments
-             if p.same_accident and p.guarantee in formula.less_paid_under),
+            (
+                p.amount
+                for p in person.prior_payments
+                if p.same_accident and p.guarantee in formula.less_paid_under
+            ),
             ZERO,
         )
         if already <= 0:
@@ -683,19 +829,30 @@ class _Context:
         if formula.only_if_sum_exceeds is not None:
             other = self.product.limit_amount(formula.only_if_sum_exceeds, self.level, work.zone)
             if isinstance(other, Decimal) and amount <= other:
-                work.refuse(Step.QUANTIFICATION, Code.ALREADY_PAID, formula.source.article,
-                            f"{format_eur(already)} already paid for invalidity; the death sum "
-                            f"does not exceed the invalidity sum, so no top-up is due")
+                work.refuse(
+                    Step.QUANTIFICATION,
+                    Code.ALREADY_PAID,
+                    formula.source.article,
+                    f"{format_eur(already)} already paid for invalidity; the death sum "
+                    f"does not exceed the invalidity sum, so no top-up is due",
+                )
                 return
         work.loss = max(ZERO, amount - already)
-        work.note(Step.QUANTIFICATION, Code.ALREADY_PAID, formula.source.article,
-                  f"less {format_eur(already)} already paid for the same accident", work.loss)
+        work.note(
+            Step.QUANTIFICATION,
+            Code.ALREADY_PAID,
+            formula.source.article,
+            f"less {format_eur(already)} already paid for the same accident",
+            work.loss,
+        )
 
     def _needed_number(self, work: _Work, fact: str, article: str) -> Decimal | None:
         value = work.facts.get(fact)
         if value is None:
-            self.problem(f"insured[{work.position[0]}].lines[{work.position[1]}].facts.{fact}",
-                         f"required by {work.guarantee.code} ({article})")
+            self.problem(
+                f"insured[{work.position[0]}].lines[{work.position[1]}].facts.{fact}",
+                f"required by {work.guarantee.code} ({article})",
+            )
             work.refused = True
             return None
         return Decimal(str(value))
@@ -741,10 +898,21 @@ class _Context:
                 continue
             payable = []
             for work in live:
-                waived = deductible.waived_when is not None and evaluate(deductible.waived_when, work.facts)
+                waived = deductible.waived_when is not None and evaluate(
+                    deductible.waived_when, work.facts
+                )
                 if waived:
-                    code = Code.FRANCHIGIA_WAIVED if isinstance(deductible, Franchigia) else Code.SCOPERTO_WAIVED
-                    work.note(Step.DEDUCTIBLE, code, article, f"no {deductible.kind}: {deductible.waived_when}")
+                    code = (
+                        Code.FRANCHIGIA_WAIVED
+                        if isinstance(deductible, Franchigia)
+                        else Code.SCOPERTO_WAIVED
+                    )
+                    work.note(
+                        Step.DEDUCTIBLE,
+                        code,
+                        article,
+                        f"no {deductible.kind}: {deductible.waived_when}",
+                    )
                 else:
                     payable.append(work)
             if not payable:
@@ -773,16 +941,29 @@ class _Context:
                 work.deductible += take
                 work.value -= take
                 left -= take
-                share = "" if take == amount else f"; {format_eur(round_cents(take))} taken on this line"
-                work.note(Step.DEDUCTIBLE, code, article, f"{text}, once for section {section_code}{share}",
-                          work.value)
+                share = (
+                    ""
+                    if take == amount
+                    else f"; {format_eur(round_cents(take))} taken on this line"
+                )
+                work.note(
+                    Step.DEDUCTIBLE,
+                    code,
+                    article,
+                    f"{text}, once for section {section_code}{share}",
+                    work.value,
+                )
 
     def _deductible_priority(self, work: _Work) -> tuple[Decimal, Decimal, tuple[int, int]]:
         caps = [
             amount
             for limit in work.guarantee.limits
-            if limit.scope in _TOTAL_SCOPES and limit.unit is Unit.EUR and limit.applies_when is None
-            if isinstance(amount := self.product.limit_amount(limit.id, self.level, work.zone), Decimal)
+            if limit.scope in _TOTAL_SCOPES
+            and limit.unit is Unit.EUR
+            and limit.applies_when is None
+            if isinstance(
+                amount := self.product.limit_amount(limit.id, self.level, work.zone), Decimal
+            )
         ]
         excess = max(ZERO, work.value - min(caps)) if caps else ZERO
         return (-excess, -work.value, work.position)
@@ -804,7 +985,9 @@ class _Context:
                     text = f"invalidity {percent}% is not above {deductible.percent}%"
                 elif deductible.mode == "absolute":
                     take = sum_insured * deductible.percent / 100
-                    text = f"absolute threshold: only the points above {deductible.percent}% are paid"
+                    text = (
+                        f"absolute threshold: only the points above {deductible.percent}% are paid"
+                    )
                 else:
                     take = ZERO
                     text = f"{percent}% is above the {deductible.percent}% threshold: paid in full"
@@ -813,7 +996,9 @@ class _Context:
                 work.value -= take
                 work.note(Step.DEDUCTIBLE, Code.INVALIDITY_THRESHOLD, article, text, work.value)
             elif isinstance(deductible, Franchigia | Scoperto):
-                waived = deductible.waived_when is not None and evaluate(deductible.waived_when, work.facts)
+                waived = deductible.waived_when is not None and evaluate(
+                    deductible.waived_when, work.facts
+                )
                 if waived or work.value <= 0:
                     continue
                 if isinstance(deductible, Franchigia):
@@ -825,7 +1010,13 @@ class _Context:
                     take, code = min(take, work.value), Code.SCOPERTO
                 work.deductible += take
                 work.value -= take
-                work.note(Step.DEDUCTIBLE, code, article, f"{deductible.kind} {format_eur(round_cents(take))}", work.value)
+                work.note(
+                    Step.DEDUCTIBLE,
+                    code,
+                    article,
+                    f"{deductible.kind} {format_eur(round_cents(take))}",
+                    work.value,
+                )
 
     def _chain(self, work: _Work) -> list[Limit]:
         """The limits on a line's total, innermost first (sub-limits before parents)."""
@@ -834,7 +1025,10 @@ class _Context:
         for limit in candidates:
             if limit.scope not in _TOTAL_SCOPES or limit.unit is not Unit.EUR:
                 continue
-            if limit.applies_when is not None and evaluate(limit.applies_when, work.facts) is not True:
+            if (
+                limit.applies_when is not None
+                and evaluate(limit.applies_when, work.facts) is not True
+            ):
                 continue
             current: Limit | None = limit
             while current is not None and current.id not in chosen:
@@ -856,8 +1050,15 @@ class _Context:
         for payment in person.prior_payments:
             section = self.product.section_of(payment.guarantee)
             guarantee = self.product.guarantee(payment.guarantee)
-            ghost = _Work((0, 0), "", Line(guarantee=payment.guarantee), section, guarantee,
-                          {"age": self.age(person)}, self.claim.event.zone)
+            ghost = _Work(
+                (0, 0),
+                "",
+                Line(guarantee=payment.guarantee),
+                section,
+                guarantee,
+                {"age": self.age(person)},
+                self.claim.event.zone,
+            )
             for limit in self._chain(ghost):
                 if limit.scope is Scope.PER_INSURED_PER_PERIOD:
                     prior[limit.id] += payment.amount
@@ -880,30 +1081,51 @@ class _Context:
                     cut = portion - left
                     work.value -= cut
                     work.limit = LimitApplied(limit.id, cap, limit.source.article)
-                    work.note(Step.LIMIT, Code.LIMIT, limit.source.article,
-                              f"{limit.title or limit.id}: {', '.join(limit.applies_to)} capped at "
-                              f"{format_eur(cap)}", work.value)
+                    work.note(
+                        Step.LIMIT,
+                        Code.LIMIT,
+                        limit.source.article,
+                        f"{limit.title or limit.id}: {', '.join(limit.applies_to)} capped at "
+                        f"{format_eur(cap)}",
+                        work.value,
+                    )
                 continue
             if work.value > left:
-                code = Code.PERIOD_LIMIT_USED if used_before > 0 or consumed[limit.id] > 0 else Code.LIMIT
+                code = (
+                    Code.PERIOD_LIMIT_USED
+                    if used_before > 0 or consumed[limit.id] > 0
+                    else Code.LIMIT
+                )
                 text = f"limit {format_eur(cap)} ({_scope_text(limit)})"
                 if used_before > 0:
                     text += f"; {format_eur(used_before)} already paid in the policy period"
                 if consumed[limit.id] > 0:
-                    text += f"; {format_eur(round_cents(consumed[limit.id]))} used by other lines of this claim"
+                    used = format_eur(round_cents(consumed[limit.id]))
+                    text += f"; {used} used by other lines of this claim"
                 work.value = left
                 work.limit = LimitApplied(limit.id, cap, limit.source.article)
                 work.note(Step.LIMIT, code, limit.source.article, text, work.value)
             else:
-                work.note(Step.LIMIT, Code.WITHIN_LIMIT, limit.source.article,
-                          f"within {limit.title or limit.id} {format_eur(cap)} "
-                          f"({format_eur(round_cents(left))} left)", work.value)
+                work.note(
+                    Step.LIMIT,
+                    Code.WITHIN_LIMIT,
+                    limit.source.article,
+                    f"within {limit.title or limit.id} {format_eur(cap)} "
+                    f"({format_eur(round_cents(left))} left)",
+                    work.value,
+                )
         if work.exception_limit is not None:
             cap, article = work.exception_limit
             if work.value > cap:
                 work.value = cap
                 work.limit = LimitApplied("exception", cap, article)
-                work.note(Step.LIMIT, Code.EXCEPTION_LIMIT, article, f"covered up to {format_eur(cap)}", work.value)
+                work.note(
+                    Step.LIMIT,
+                    Code.EXCEPTION_LIMIT,
+                    article,
+                    f"covered up to {format_eur(cap)}",
+                    work.value,
+                )
         for limit in work.chain:
             consumed[limit.id] += work.value
 
@@ -919,7 +1141,9 @@ class _Context:
     def _alternatives(self, works: list[_Work]) -> bool:
         dropped = False
         for alternative in self.product.alternatives:
-            group = [w for w in works if w.guarantee.code in alternative.guarantees and not w.refused]
+            group = [
+                w for w in works if w.guarantee.code in alternative.guarantees and not w.refused
+            ]
             if len({w.guarantee.code for w in group}) < 2:
                 continue
             best = max(group, key=lambda w: (w.value, -works.index(w)))
@@ -929,9 +1153,13 @@ class _Context:
                 work.dropped_as_alternative = True
                 dropped = True
                 best_title = best.guarantee.title
-                work.refuse(Step.ALTERNATIVE, Code.ALTERNATIVE, alternative.source.article,
-                            f"not cumulable with {best.guarantee.code} ({best_title}), which pays more: "
-                            f"{format_eur(round_cents(best.value))}")
+                work.refuse(
+                    Step.ALTERNATIVE,
+                    Code.ALTERNATIVE,
+                    alternative.source.article,
+                    f"not cumulable with {best.guarantee.code} ({best_title}), which pays more: "
+                    f"{format_eur(round_cents(best.value))}",
+                )
         return dropped
 
     # ----------------------------------------------------------------- 7. rounding
@@ -940,7 +1168,13 @@ class _Context:
         exact = ZERO if work.refused else work.value
         work.paid = round_cents(exact)
         if work.paid != exact:
-            work.note(Step.ROUNDING, Code.ROUNDED, "", f"rounded half up to {format_eur(work.paid)}", work.paid)
+            work.note(
+                Step.ROUNDING,
+                Code.ROUNDED,
+                "",
+                f"rounded half up to {format_eur(work.paid)}",
+                work.paid,
+            )
 
     def _result(self, work: _Work) -> LineResult:
         status = Status.PAID
@@ -990,12 +1224,16 @@ class _Context:
                 result.paid = share
                 result.status = Status.REFUSED if share == 0 else Status.REDUCED
                 result.limit = LimitApplied(limit_id, cap, limit.source.article)
-                result.trace.append(TraceStep(
-                    Step.EVENT_CAP, Code.EVENT_CAP, limit.source.article,
-                    f"event cap {format_eur(cap)} for {len(members)} lines totalling "
-                    f"{format_eur(total)}: {format_eur(before)} reduced in proportion",
-                    share,
-                ))
+                result.trace.append(
+                    TraceStep(
+                        Step.EVENT_CAP,
+                        Code.EVENT_CAP,
+                        limit.source.article,
+                        f"event cap {format_eur(cap)} for {len(members)} lines totalling "
+                        f"{format_eur(total)}: {format_eur(before)} reduced in proportion",
+                        share,
+                    )
+                )
 
     def _zone_of(self, code: str) -> str:
         section = self.product.section_of(code)

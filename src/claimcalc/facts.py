@@ -282,7 +282,9 @@ _SPECS: tuple[FactSpec, ...] = (
     FactSpec("hospital_hours", FactType.INT, "Hours of hospitalisation."),
     FactSpec("delay_hours", FactType.DECIMAL, "Hours of flight or baggage-delivery delay."),
     FactSpec("invalidity_percent", FactType.DECIMAL, "Permanent invalidity, percent of total."),
-    FactSpec("unused_days", FactType.INT, "Days of the trip not used (interruption, early return)."),
+    FactSpec(
+        "unused_days", FactType.INT, "Days of the trip not used (interruption, early return)."
+    ),
     FactSpec("team_card_used", FactType.BOOL, "The TEAM (EHIC) card was used."),
     FactSpec("hospital_in_eu", FactType.BOOL, "The hospital is in the European Union."),
     FactSpec("carrier_compensation", FactType.DECIMAL, "What the carrier already paid, EUR."),

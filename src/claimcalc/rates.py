@@ -85,7 +85,9 @@ def read_ecb_csv(path: str | Path) -> RateTable:
         try:
             day = dt.date.fromisoformat(row[0].strip())
         except ValueError:
-            raise ClaimError(f"{path}:{number}", [("Date", f"not a valid date {row[0]!r}")]) from None
+            raise ClaimError(
+                f"{path}:{number}", [("Date", f"not a valid date {row[0]!r}")]
+            ) from None
         for currency, cell in zip(header[1:], row[1:], strict=False):
             value = cell.strip()
             if not currency or not value or value == "N/A":
@@ -93,8 +95,12 @@ def read_ecb_csv(path: str | Path) -> RateTable:
             try:
                 rate = Decimal(value)
             except InvalidOperation:
-                raise ClaimError(f"{path}:{number}", [(currency, f"not a rate {value!r}")]) from None
+                raise ClaimError(
+                    f"{path}:{number}", [(currency, f"not a rate {value!r}")]
+                ) from None
             if rate <= 0:
-                raise ClaimError(f"{path}:{number}", [(currency, f"rate must be positive, got {rate}")])
+                raise ClaimError(
+                    f"{path}:{number}", [(currency, f"rate must be positive, got {rate}")]
+                )
             fixings.append(Fixing(currency, day, rate, str(path)))
     return RateTable(fixings)

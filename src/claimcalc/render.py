@@ -389,7 +389,11 @@ def settlement_tables(settlement: Settlement, explain: bool = False) -> list[Ren
             title = f"{line.guarantee}\n{line.title}"
             if line.kind == "advance":
                 title += " [advance]"
-            limit = "" if line.limit is None else f"{format_eur(line.limit.amount)}\n({line.limit.article})"
+            limit = (
+                ""
+                if line.limit is None
+                else f"{format_eur(line.limit.amount)}\n({line.limit.article})"
+            )
             paid = Text(format_eur(line.paid), style="bold" if line.paid else "dim")
             table.add_row(
                 line.line_id,
@@ -405,7 +409,9 @@ def settlement_tables(settlement: Settlement, explain: bool = False) -> list[Ren
         out.append(table)
         if explain:
             for line in person.lines:
-                steps = Table(title=f"Line {line.line_id}: {line.guarantee} — steps", title_justify="left")
+                steps = Table(
+                    title=f"Line {line.line_id}: {line.guarantee} — steps", title_justify="left"
+                )
                 for name in ("Step", "Code", "Art.", "What", "Amount"):
                     steps.add_column(name, overflow="fold")
                 for step in line.trace:
@@ -421,7 +427,9 @@ def settlement_tables(settlement: Settlement, explain: bool = False) -> list[Ren
     totals.add_column("What")
     totals.add_column("Amount", justify="right")
     totals.add_row("Claimed (documented, EUR)", format_eur(settlement.claimed))
-    totals.add_row(Text("Indemnities paid", style="bold"), Text(format_eur(settlement.indemnity), style="bold"))
+    totals.add_row(
+        Text("Indemnities paid", style="bold"), Text(format_eur(settlement.indemnity), style="bold")
+    )
     totals.add_row("Advances (to be repaid)", format_eur(settlement.advances))
     out.append(totals)
     return out

@@ -342,7 +342,7 @@ class DocumentedCost(Annotations):
     kind: Literal["documented_cost"]
     proportional_to_insured_value: bool = Field(
         default=False,
-        description="c.c. 1907: reduce in proportion when the insured trip value is below its cost.",
+        description="c.c. 1907: reduce in proportion when the insured value is below the cost.",
     )
 
 
