@@ -200,3 +200,94 @@ def test_help_lists_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--help")
     assert code == ExitCode.OK
     assert "Exit codes: 0 success" in out
+
+
+# --------------------------------------------------------------------------- settle
+
+EXAMPLE = ROOT / "examples" / "imaway-D-medical-usa.json"
+
+
+def test_settle_json_shape_is_pinned(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "settle", str(EXAMPLE), "--format", "json")
+    assert (code, err) == (ExitCode.OK, "")
+    document = json.loads(out)
+    assert list(document) == ["schema_version", "claim_id", "product", "event", "insured", "totals"]
+    assert document["schema_version"] == "1"
+    assert list(document["product"]) == ["id", "edition", "level", "sha256"]
+    assert list(document["event"]) == ["id", "date", "zone"]
+    assert list(document["totals"]) == ["claimed", "indemnity", "advances"]
+    person = document["insured"][0]
+    assert list(person) == ["ref", "age", "lines", "totals"]
+    line = person["lines"][1]
+    assert list(line) == [
+        "line", "guarantee", "title", "kind", "article", "status", "claimed",
+        "assessed_loss", "deductible", "limit", "paid", "reasons", "steps",
+    ]  # fmt: skip
+    assert line["limit"] == {"id": "D.medical_pharma.max", "amount": "2000.00", "article": "D2 a"}
+    assert line["reasons"] == [
+        {
+            "code": "franchigia",
+            "article": "D3",
+            "text": "franchigia € 50,00 per claim, once for section D",
+        },
+        {
+            "code": "limit",
+            "article": "D2 a",
+            "text": "limit € 2.000,00 (per insured, per policy period)",
+        },
+    ]
+    assert all(set(step) == {"step", "code", "article", "text", "amount"} for step in line["steps"])
+    # amounts are decimal strings, never floats
+    assert isinstance(document["totals"]["indemnity"], str)
+
+
+def test_settle_json_records_the_product_hash(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "settle", str(EXAMPLE), "--format", "json")
+    from claimcalc import load_product
+
+    assert json.loads(out)["product"]["sha256"] == load_product("imaway").sha256
+
+
+def test_settle_with_an_explicit_product_file(capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(ROOT / "products" / "imaway@2026-01.yaml")
+    code, out, _ = run(capsys, "settle", str(EXAMPLE), "--product", path, "--format", "json")
+    assert code == ExitCode.OK
+    assert json.loads(out)["totals"]["indemnity"] == "5708.23"
+
+
+def test_a_settlement_that_pays_nothing_still_succeeds(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    claim = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    claim["reported_on"] = "2026-05-30"  # long after the 15 days of D4
+    (tmp_path / "late.json").write_text(json.dumps(claim), encoding="utf-8")
+    code, out, err = run(capsys, "settle", str(tmp_path / "late.json"), "--format", "json")
+    assert (code, err) == (ExitCode.OK, "")
+    document = json.loads(out)
+    assert document["totals"]["indemnity"] == "0.00"
+    assert {ln["status"] for ln in document["insured"][0]["lines"]} == {"refused"}
+
+
+def test_settle_table_is_plain_text_when_not_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "settle", str(EXAMPLE))
+    assert code == ExitCode.OK
+    assert "\x1b[" not in out
+    assert "Insured INS-A (age 61 at subscription)" in out
+
+
+def test_schema_claim_describes_facts(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "schema", "claim")
+    assert code == ExitCode.OK
+    schema = json.loads(out)
+    assert schema["title"] == "claimcalc claim file (format 1)"
+    facts = schema["$defs"]["Event"]["properties"]["facts"]
+    assert facts["additionalProperties"] is False
+    assert "terrorism" in facts["properties"]["circumstances"]["items"]["enum"]
+    assert schema["additionalProperties"] is False
+
+
+def test_settle_help_lists_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "settle", "--help")
+    assert code == ExitCode.OK
+    assert "--explain" in out and "--rates" in out
+    assert "3 invalid claim" in out

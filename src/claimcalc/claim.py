@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
 
 from claimcalc.errors import ClaimError, FileAccessError
 from claimcalc.facts import EXPENSE_CATEGORIES, FACTS, OBJECT_CATEGORIES, FactLevel, FactType
@@ -28,6 +28,29 @@ from claimcalc.money import NotADecimalError, to_decimal
 CLAIM_FORMAT = 1
 
 FactValue = bool | int | Decimal | str | list[str]
+
+
+def _facts_schema() -> dict[str, Any]:
+    kinds: dict[FactType, dict[str, Any]] = {
+        FactType.BOOL: {"type": "boolean"},
+        FactType.INT: {"type": "integer", "minimum": 0},
+        FactType.DECIMAL: {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string"}]},
+    }
+    properties: dict[str, Any] = {}
+    for spec in FACTS.values():
+        if spec.level is not FactLevel.CLAIM or spec.name in ("age", "role", "reported_late"):
+            continue
+        if spec.type is FactType.ENUM:
+            schema: dict[str, Any] = {"enum": sorted(spec.values)}
+        elif spec.type is FactType.SET:
+            schema = {"type": "array", "items": {"enum": sorted(spec.values)}, "uniqueItems": True}
+        else:
+            schema = dict(kinds[spec.type])
+        properties[spec.name] = {**schema, "description": spec.description}
+    return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
+Facts = Annotated[dict[str, FactValue], WithJsonSchema(_facts_schema())]
 
 
 def _amount(value: object) -> Decimal:
@@ -105,7 +128,7 @@ class Line(Strict):
     guarantee: str
     expenses: tuple[Expense, ...] = ()
     objects: tuple[BaggageObject, ...] = ()
-    facts: dict[str, FactValue] = Field(default_factory=dict)
+    facts: Facts = Field(default_factory=dict)
     renunciation_date: dt.date | None = Field(
         default=None, description="Rinuncia al volo / perdita dei servizi: the renunciation date."
     )
@@ -116,7 +139,7 @@ class Insured(Strict):
     birth_date: dt.date | None = None
     age_at_subscription: int | None = Field(default=None, ge=0, le=130)
     role: Literal["student", "teacher"] | None = Field(default=None, description="Wi School.")
-    facts: dict[str, FactValue] = Field(default_factory=dict)
+    facts: Facts = Field(default_factory=dict)
     prior_payments: tuple[PriorPayment, ...] = ()
     lines: tuple[Line, ...]
 
@@ -147,7 +170,7 @@ class Event(Strict):
     date: dt.date
     country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166 code of the country.")
     zone: str = Field(description="Destination zone where the event happened.")
-    facts: dict[str, FactValue] = Field(default_factory=dict)
+    facts: Facts = Field(default_factory=dict)
     reporting_possible_from: dt.date | None = Field(
         default=None, description="When reporting became possible (accident: 3 days from it)."
     )

@@ -103,6 +103,16 @@ def products_show(
         console.print(renderable)
 
 
+@products_app.command("guide")
+def products_guide(
+    product: Annotated[str, typer.Argument(help="Product id, id@edition, or file path.")],
+) -> None:
+    """Print, as Markdown, what a claim line needs for each guarantee."""
+    from claimcalc.guide import claim_guide
+
+    sys.stdout.write(claim_guide(load_product(product)) + "\n")
+
+
 @products_app.command("validate")
 def products_validate(
     paths: Annotated[
@@ -125,7 +135,11 @@ def products_validate(
         raise typer.Exit(max(int(e.exit_code) for e in failed))
 
 
-@app.command("settle")
+@app.command(
+    "settle",
+    help="Settle a claim: an itemised settlement, line by line, with the articles.\n\n"
+    + EXIT_CODES_HELP,
+)
 def settle_command(
     claim: Annotated[Path, typer.Argument(help="Claim file (JSON, claim format 1).")],
     product: Annotated[
@@ -143,7 +157,6 @@ def settle_command(
         bool, typer.Option("--explain", help="Show every step of every line.")
     ] = False,
 ) -> None:
-    """Settle a claim: an itemised settlement, line by line, with the articles."""
     from claimcalc.claim import read_claim
     from claimcalc.engine import settle
     from claimcalc.rates import read_ecb_csv
