@@ -112,7 +112,7 @@ def test_medical_lines_are_never_negative_nor_above_their_limit(
     assert settlement.indemnity <= section_cap
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(levels, zones, st.lists(st.tuples(medical, money), min_size=1, max_size=4), st.data())
 def test_a_larger_claimed_amount_never_pays_less(
     level: str, zone: str, lines: list[tuple[str, Decimal]], data: st.DataObject

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_DOWN, Decimal
 
 from claimcalc.claim import Claim, Expense, Insured, Line
@@ -878,18 +878,20 @@ class _Context:
 
         Returns True when an alternative was dropped (the caller settles again).
         """
+        prior = self._prior_by_limit(person)
         for section_code, group in _by_section(works):
-            self._section_deductibles(section_code, group)
+            self._section_deductibles(section_code, group, prior)
         for work in works:
             self._guarantee_deductibles(work)
         consumed: dict[str, Decimal] = defaultdict(lambda: ZERO)
-        prior = self._prior_by_limit(person)
         for work in works:
             if not work.refused:
                 self._limits(work, consumed, prior)
         return self._alternatives(works)
 
-    def _section_deductibles(self, section_code: str, works: list[_Work]) -> None:
+    def _section_deductibles(
+        self, section_code: str, works: list[_Work], prior: dict[str, Decimal]
+    ) -> None:
         section = works[0].section
         live = [w for w in works if not w.refused and w.value > 0]
         for deductible in section.deductibles:
@@ -929,12 +931,11 @@ class _Context:
                 text = f"scoperto {deductible.percent}% of {format_eur(round_cents(total))}"
                 if deductible.minimum is not None:
                     text += f", minimum {format_eur(deductible.minimum)}"
-            # Once for the section. Where it lands changes what is paid, so it is
-            # taken where it costs the insured least: first from lines whose loss
-            # exceeds their own sub-limit (the excess absorbs it), then from the
-            # largest. This does not depend on the order of the lines.
+            # Once for the section. Where it lands changes what is paid (a line
+            # over its sub-limit absorbs it), so it is taken where it costs the
+            # insured least: see _cheapest_allocation.
             left = amount
-            for work in sorted(payable, key=self._deductible_priority):
+            for work in self._cheapest_allocation(works, payable, amount, prior):
                 take = min(left, work.value)
                 if take <= 0:
                     break
@@ -954,19 +955,41 @@ class _Context:
                     work.value,
                 )
 
-    def _deductible_priority(self, work: _Work) -> tuple[Decimal, Decimal, tuple[int, int]]:
-        caps = [
-            amount
-            for limit in work.guarantee.limits
-            if limit.scope in _TOTAL_SCOPES
-            and limit.unit is Unit.EUR
-            and limit.applies_when is None
-            if isinstance(
-                amount := self.product.limit_amount(limit.id, self.level, work.zone), Decimal
-            )
-        ]
-        excess = max(ZERO, work.value - min(caps)) if caps else ZERO
-        return (-excess, -work.value, work.position)
+    def _cheapest_allocation(
+        self,
+        section_works: list[_Work],
+        payable: list[_Work],
+        amount: Decimal,
+        prior: dict[str, Decimal],
+    ) -> list[_Work]:
+        """The order to take a section deductible from, paying the insured most.
+
+        Each candidate takes it from one line first, the rest in line order;
+        the section's limits are applied to copies of its lines and the
+        candidate that pays most wins (ties: the earlier line). Limits never
+        span sections, so the section's lines are all that can change.
+        """
+        best: tuple[Decimal, list[_Work]] | None = None
+        for first in payable:
+            order = [first, *(w for w in payable if w is not first)]
+            copies = {id(w): _copy(w) for w in section_works}
+            left = amount
+            for work in order:
+                clone = copies[id(work)]
+                take = min(left, clone.value)
+                clone.value -= take
+                left -= take
+            consumed: dict[str, Decimal] = defaultdict(lambda: ZERO)
+            paid = ZERO
+            for work in section_works:
+                clone = copies[id(work)]
+                if not clone.refused:
+                    self._limits(clone, consumed, prior)
+                    paid += clone.value
+            if best is None or paid > best[0]:
+                best = (paid, order)
+        assert best is not None
+        return best[1]
 
     def _guarantee_deductibles(self, work: _Work) -> None:
         if work.refused:
@@ -1126,6 +1149,18 @@ class _Context:
                     f"covered up to {format_eur(cap)}",
                     work.value,
                 )
+        # Round the line here, once, so that the shared limits it consumes hold
+        # exactly what is paid: lines sharing a limit then add up to it.
+        rounded = round_cents(work.value)
+        if rounded != work.value:
+            work.note(
+                Step.ROUNDING,
+                Code.ROUNDED,
+                "",
+                f"rounded half up to {format_eur(rounded)}",
+                rounded,
+            )
+            work.value = rounded
         for limit in work.chain:
             consumed[limit.id] += work.value
 
@@ -1165,16 +1200,8 @@ class _Context:
     # ----------------------------------------------------------------- 7. rounding
 
     def _round(self, work: _Work) -> None:
-        exact = ZERO if work.refused else work.value
-        work.paid = round_cents(exact)
-        if work.paid != exact:
-            work.note(
-                Step.ROUNDING,
-                Code.ROUNDED,
-                "",
-                f"rounded half up to {format_eur(work.paid)}",
-                work.paid,
-            )
+        # Lines that reached the limits step were rounded there.
+        work.paid = round_cents(ZERO if work.refused else work.value)
 
     def _result(self, work: _Work) -> LineResult:
         status = Status.PAID
@@ -1259,6 +1286,11 @@ def proportional_shares(amounts: Sequence[Decimal], cap: Decimal) -> list[Decima
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _copy(work: _Work) -> _Work:
+    """A copy of a line to try something on; its mutable parts are its own."""
+    return replace(work, trace=list(work.trace), by_category=dict(work.by_category), chain=[])
 
 
 def _by_section(works: Iterable[_Work]) -> list[tuple[str, list[_Work]]]:
