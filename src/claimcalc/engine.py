@@ -485,7 +485,7 @@ class _Context:
                     work.exception_limit = (exclusion.exception_limit, article)
                 work.note(
                     Step.EXCLUSION,
-                    Code.EXCEPTION_LIMIT if exclusion.exception_limit else Code.DOCUMENTED,
+                    Code.EXCEPTION_LIMIT if exclusion.exception_limit else Code.EXCEPTION_APPLIES,
                     article,
                     f"exception applies: {exclusion.except_when}",
                 )

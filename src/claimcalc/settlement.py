@@ -49,6 +49,7 @@ class Code(StrEnum):
     OUT_OF_TIME = "out_of_time"
     CONDITION_NOT_MET = "condition_not_met"
     EXCLUDED = "excluded"
+    EXCEPTION_APPLIES = "exception_applies"
     EXCEPTION_LIMIT = "exception_limit"
     OBJECT_EXCLUDED = "object_excluded"
     CURRENCY = "currency"
