@@ -26,6 +26,7 @@ from claimcalc.errors import ClaimcalcError, ExitCode, ProductFileError, Unknown
 from claimcalc.loader import load_product_file
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
     from rich.console import Console
 
 EXIT_CODES_HELP = (
@@ -181,15 +182,19 @@ def settle_command(
         console.print(renderable)
 
 
+def _print_schema(model: type[BaseModel], title: str) -> None:
+    schema = model.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = title
+    _print_json(schema)
+
+
 @schema_app.command("claim")
 def schema_claim() -> None:
     """Print the JSON Schema of claim files (claim format 1)."""
     from claimcalc.claim import Claim
 
-    schema = Claim.model_json_schema(by_alias=True)
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "claimcalc claim file (format 1)"
-    _print_json(schema)
+    _print_schema(Claim, "claimcalc claim file (format 1)")
 
 
 @schema_app.command("product")
@@ -197,10 +202,7 @@ def schema_product() -> None:
     """Print the JSON Schema of product files (for editors)."""
     from claimcalc.rules import Product
 
-    schema = Product.model_json_schema(by_alias=True)
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "claimcalc product file"
-    _print_json(schema)
+    _print_schema(Product, "claimcalc product file")
 
 
 def main(argv: list[str] | None = None) -> int:

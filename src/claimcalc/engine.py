@@ -58,6 +58,7 @@ from claimcalc.rules import (
     WithinTimeOfEvent,
 )
 from claimcalc.settlement import (
+    CAPPING,
     Code,
     InsuredResult,
     LimitApplied,
@@ -70,21 +71,6 @@ from claimcalc.settlement import (
 
 ZERO = Decimal(0)
 _TOTAL_SCOPES = frozenset({Scope.PER_CLAIM, Scope.PER_TRIP, Scope.PER_INSURED_PER_PERIOD})
-_REDUCED_CODES = frozenset(
-    {
-        Code.LIMIT,
-        Code.PERIOD_LIMIT_USED,
-        Code.EVENT_CAP,
-        Code.PER_OBJECT_CAP,
-        Code.PER_UNIT_CAP,
-        Code.UNITS_CAP,
-        Code.EXCEPTION_LIMIT,
-        Code.UNDERINSURANCE,
-        Code.OBJECT_EXCLUDED,
-        Code.OUT_OF_TIME,
-        Code.CARRIER_PAID,
-    }
-)
 
 
 def settle(
@@ -187,14 +173,14 @@ class _Context:
             if needs_role and person.role is None:
                 self.problem(f"insured[{i}].role", f"required by {product.ref}: student or teacher")
             for k, payment in enumerate(person.prior_payments):
-                if payment.guarantee not in product._guarantee_index:
+                if not product.has_guarantee(payment.guarantee):
                     self.problem(
                         f"insured[{i}].prior_payments[{k}].guarantee",
                         f"unknown guarantee {payment.guarantee!r} in {product.ref}",
                     )
             for j, line in enumerate(person.lines):
                 at = f"insured[{i}].lines[{j}]"
-                if line.guarantee not in product._guarantee_index:
+                if not product.has_guarantee(line.guarantee):
                     self.problem(
                         f"{at}.guarantee", f"unknown guarantee {line.guarantee!r} in {product.ref}"
                     )
@@ -1207,7 +1193,7 @@ class _Context:
         status = Status.PAID
         if work.paid == 0:
             status = Status.REFUSED
-        elif any(s.code in _REDUCED_CODES for s in work.trace):
+        elif any(s.code in CAPPING for s in work.trace):
             status = Status.REDUCED
         return LineResult(
             line_id=work.line_id,

@@ -729,6 +729,9 @@ class Product(Frozen):
                 index.update((limit.id, limit) for limit in guarantee.limits)
         return index
 
+    def has_guarantee(self, code: str) -> bool:
+        return code in self._guarantee_index
+
     def guarantee(self, code: str) -> Guarantee:
         return self._guarantee_index[code][1]
 

@@ -198,6 +198,24 @@ _REDUCING = frozenset(
 )
 
 
+#: Codes that make a paid line "reduced": caps and limits, not deductibles.
+CAPPING = frozenset(
+    {
+        Code.LIMIT,
+        Code.PERIOD_LIMIT_USED,
+        Code.EVENT_CAP,
+        Code.PER_OBJECT_CAP,
+        Code.PER_UNIT_CAP,
+        Code.UNITS_CAP,
+        Code.EXCEPTION_LIMIT,
+        Code.UNDERINSURANCE,
+        Code.OBJECT_EXCLUDED,
+        Code.OUT_OF_TIME,
+        Code.CARRIER_PAID,
+    }
+)
+
+
 @dataclass(slots=True)
 class InsuredResult:
     ref: str
