@@ -66,3 +66,14 @@ def test_unreadable_claim_file(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert capsys.readouterr().err == (
         f"{tmp_path / 'none.json'}: cannot read claim file: No such file or directory\n"
     )
+
+
+def test_errors_survive_pickling_for_worker_processes() -> None:
+    import pickle
+
+    from claimcalc.errors import Problem, ProductFileError
+
+    claim_error = ClaimError("x.json", [("level", "expected a string, got 3")])
+    assert str(pickle.loads(pickle.dumps(claim_error))) == "x.json: level: expected a string, got 3"
+    product_error = ProductFileError([Problem("p.yaml", 3, 1, "id", "missing required key")])
+    assert pickle.loads(pickle.dumps(product_error)).problems == product_error.problems

@@ -8,30 +8,43 @@ Exit codes (also in ``claimcalc --help`` and the README):
   3  invalid claim file
   4  invalid product file, or unknown product
   5  a file could not be read or written
+  6  batch: some claims failed (each has an error record); the others were settled
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
 from claimcalc.catalog import catalog, check_level, load_product, split_level
-from claimcalc.errors import ClaimcalcError, ExitCode, ProductFileError, UnknownProductError
+from claimcalc.errors import (
+    ClaimcalcError,
+    ClaimError,
+    ExitCode,
+    FileAccessError,
+    ProductFileError,
+)
 from claimcalc.loader import load_product_file
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
     from rich.console import Console
 
+    from claimcalc.rates import RateTable
+
 EXIT_CODES_HELP = (
     "Exit codes: 0 success; 1 diff found differences; 2 usage error; 3 invalid claim; "
-    "4 invalid or unknown product; 5 file not readable or writable."
+    "4 invalid or unknown product; 5 file not readable or writable; "
+    "6 batch with some claims failed (the others settled)."
 )
 
 app = typer.Typer(
@@ -52,12 +65,12 @@ class OutputFormat(StrEnum):
     JSON = "json"
 
 
-def _console(stderr: bool = False) -> Console:
+def _console(stderr: bool = False, file: TextIO | None = None) -> Console:
     from rich.console import Console
 
     # rich honours NO_COLOR and drops styling when not writing to a terminal;
     # tables get room to breathe when piped.
-    stream = sys.stderr if stderr else sys.stdout
+    stream = file or (sys.stderr if stderr else sys.stdout)
     width = None if stream.isatty() else int(os.environ.get("COLUMNS", "160"))
     return Console(file=stream, width=width, highlight=False)
 
@@ -136,13 +149,25 @@ def products_validate(
         raise typer.Exit(max(int(e.exit_code) for e in failed))
 
 
+class SettleFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    NDJSON = "ndjson"
+    CSV = "csv"
+
+
 @app.command(
     "settle",
-    help="Settle a claim: an itemised settlement, line by line, with the articles.\n\n"
-    + EXIT_CODES_HELP,
+    help="Settle claims: an itemised settlement, line by line, with the articles.\n\n"
+    "One claim file prints its settlement. Several files, a directory, an NDJSON file "
+    "or - (NDJSON on standard input) make a batch: one record per claim, in input "
+    "order, errors included, and a summary on standard error.\n\n" + EXIT_CODES_HELP,
 )
 def settle_command(
-    claim: Annotated[Path, typer.Argument(help="Claim file (JSON, claim format 1).")],
+    claims: Annotated[
+        list[str],
+        typer.Argument(help="Claim files, directories, NDJSON files, or - for NDJSON on stdin."),
+    ],
     product: Annotated[
         str | None,
         typer.Option(
@@ -150,36 +175,134 @@ def settle_command(
         ),
     ] = None,
     rates: Annotated[
-        Path | None,
-        typer.Option("--rates", help="ECB reference rates, eurofxref-hist.csv."),
+        Path | None, typer.Option("--rates", help="ECB reference rates, eurofxref-hist.csv.")
     ] = None,
-    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
+    format: Annotated[SettleFormat, typer.Option("--format", "-f")] = SettleFormat.TABLE,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (atomically), not stdout.")
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
     explain: Annotated[
         bool, typer.Option("--explain", help="Show every step of every line.")
     ] = False,
 ) -> None:
-    from claimcalc.claim import read_claim
-    from claimcalc.engine import settle
     from claimcalc.rates import read_ecb_csv
 
-    parsed = read_claim(claim)
-    try:
-        loaded = load_product(product or parsed.product_ref)
-    except UnknownProductError as exc:
-        if product is not None:
-            raise
-        field = "edition" if parsed.edition else "product"
-        raise UnknownProductError(f"{claim}: {field}: {exc}") from None
     table = read_ecb_csv(rates) if rates is not None else None
-    settlement = settle(parsed, loaded, table, source=str(claim))
-    if format is OutputFormat.JSON:
-        _print_json(settlement.to_json())
-        return
-    from claimcalc.render import settlement_tables
+    single = (
+        len(claims) == 1
+        and claims[0] != "-"
+        and Path(claims[0]).suffix not in (".ndjson", ".jsonl")
+        and not Path(claims[0]).is_dir()
+        and format in (SettleFormat.TABLE, SettleFormat.JSON)
+    )
+    if single:
+        _settle_single(Path(claims[0]), product, table, format, output, explain)
+    else:
+        raise typer.Exit(_settle_batch(claims, product, table, format, output, jobs, explain))
 
-    console = _console()
-    for renderable in settlement_tables(settlement, explain=explain):
-        console.print(renderable)
+
+def _settle_single(
+    claim: Path,
+    product: str | None,
+    rates: RateTable | None,
+    format: SettleFormat,
+    output: Path | None,
+    explain: bool,
+) -> None:
+    from claimcalc.batch import Item, Settler, atomic_writer
+
+    try:
+        text = claim.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise FileAccessError(f"{claim}: cannot read claim file: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ClaimError(str(claim), [("", "not UTF-8 text")]) from None
+    settlement = Settler(product, rates).settle_text(Item(1, str(claim), text))
+    with _output(output, atomic_writer) as stream:
+        if format is SettleFormat.JSON:
+            stream.write(json.dumps(settlement.to_json(), ensure_ascii=False, indent=2) + "\n")
+            return
+        from claimcalc.render import settlement_tables
+
+        console = _console(file=stream)
+        for renderable in settlement_tables(settlement, explain=explain):
+            console.print(renderable)
+
+
+def _settle_batch(
+    claims: list[str],
+    product: str | None,
+    rates: RateTable | None,
+    format: SettleFormat,
+    output: Path | None,
+    jobs: int,
+    explain: bool,
+) -> int:
+    from claimcalc.batch import BatchFormat, Summary, atomic_writer, iter_items, run, write_records
+    from claimcalc.money import format_eur
+
+    summary = Summary()
+    items = iter_items(claims)
+    with _output(output, atomic_writer) as stream, _progress() as advance:
+        if format is SettleFormat.TABLE:
+            from claimcalc.render import settlement_tables
+
+            console = _console(file=stream)
+            for outcome in run(items, BatchFormat.NDJSON, product, rates, keep_settlements=True):
+                summary.add(outcome)
+                advance()
+                if outcome.settlement is not None:
+                    for renderable in settlement_tables(outcome.settlement, explain=explain):
+                        console.print(renderable)
+                elif outcome.error is not None:
+                    sys.stderr.write(f"{outcome.error}\n")
+        else:
+            fmt = BatchFormat(format.value)
+            outcomes = run(items, fmt, product, rates, jobs=jobs)
+            write_records(outcomes, fmt, stream.write, summary, on_outcome=lambda _: advance())
+    sys.stderr.write(
+        f"settled {summary.settled}, failed {summary.failed}, "
+        f"indemnities {format_eur(summary.indemnity)}, advances {format_eur(summary.advances)}\n"
+    )
+    return int(ExitCode.PARTIAL) if summary.failed else int(ExitCode.OK)
+
+
+@contextmanager
+def _output(path: Path | None, atomic: Callable[[Path], Any]) -> Iterator[TextIO]:
+    if path is None:
+        yield sys.stdout
+        return
+    # SIGTERM unwinds like Ctrl-C, so the temporary file is removed.
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        with atomic(path) as stream:
+            yield stream
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[], None]]:
+    """A progress line on stderr when it is a terminal; nothing otherwise."""
+    if not sys.stderr.isatty():
+        yield lambda: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("settled {task.completed} claims"),
+        TimeElapsedColumn(),
+        console=_console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("settle", total=None)
+        yield lambda: progress.advance(task)
 
 
 def _print_schema(model: type[BaseModel], title: str) -> None:

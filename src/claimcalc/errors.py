@@ -26,6 +26,8 @@ class ExitCode(IntEnum):
     INVALID_PRODUCT = 4
     #: A file could not be read or written.
     IO = 5
+    #: A batch: some claims failed (each has an error record); the others were settled.
+    PARTIAL = 6
 
 
 class ClaimcalcError(Exception):
@@ -78,6 +80,9 @@ class ProductFileError(ProductError):
         self.problems: tuple[Problem, ...] = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[ProductFileError], tuple[tuple[Problem, ...]]]:
+        return (type(self), (self.problems,))  # for worker processes
+
 
 class ClaimError(ClaimcalcError):
     """A claim file is malformed or invalid: every problem, one line each.
@@ -101,6 +106,9 @@ class ClaimError(ClaimcalcError):
 
     def __str__(self) -> str:
         return self.text()
+
+    def __reduce__(self) -> tuple[type[ClaimError], tuple[str, tuple[tuple[str, str], ...]]]:
+        return (type(self), (self.source, self.problems))  # for worker processes
 
     def located(self, source: str) -> ClaimError:
         """The same problems, attributed to another source (the claim's file)."""

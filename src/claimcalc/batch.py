@@ -1,0 +1,409 @@
+"""Settle many claims: one output record per input claim, in input order.
+
+Inputs are read lazily (claim files, directories of them, NDJSON files or
+standard input), so memory does not grow with the number of claims. A claim
+that fails yields an error record and the others are still settled. With
+``jobs > 1`` chunks of claims go to worker processes, a bounded number at a
+time, and come back in order.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import multiprocessing
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TextIO
+
+from claimcalc.errors import ClaimcalcError, ClaimError, FileAccessError, ProductFileError
+from claimcalc.rates import RateTable
+from claimcalc.settlement import SCHEMA_VERSION, Settlement
+
+CHUNK = 256  # claims per task sent to a worker
+WINDOW = 4  # chunks in flight per worker
+
+
+class BatchFormat(StrEnum):
+    NDJSON = "ndjson"
+    JSON = "json"
+    CSV = "csv"
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One claim to settle: its position (1-based), where it came from, its text."""
+
+    position: int
+    source: str
+    text: str
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one claim produced: a formatted record, and what the summary needs."""
+
+    position: int
+    record: str
+    ok: bool
+    indemnity: Decimal = Decimal("0.00")
+    advances: Decimal = Decimal("0.00")
+    settlement: Settlement | None = None
+    error: ClaimcalcError | None = None
+
+
+@dataclass(slots=True)
+class Summary:
+    settled: int = 0
+    failed: int = 0
+    indemnity: Decimal = Decimal("0.00")
+    advances: Decimal = Decimal("0.00")
+    exit_codes: set[int] = field(default_factory=set)
+
+    def add(self, outcome: Outcome) -> None:
+        if outcome.ok:
+            self.settled += 1
+            self.indemnity += outcome.indemnity
+            self.advances += outcome.advances
+        else:
+            self.failed += 1
+            if outcome.error is not None:
+                self.exit_codes.add(int(outcome.error.exit_code))
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def iter_items(inputs: Iterable[str], stdin: Iterable[str] | None = None) -> Iterator[Item]:
+    """Claims from files, directories (their ``*.json``, sorted), NDJSON files
+    (``*.ndjson``, ``*.jsonl``: one claim a line) and ``-`` (NDJSON on stdin)."""
+    position = 0
+    for name in inputs:
+        if name == "-":
+            lines = stdin if stdin is not None else sys.stdin
+            for number, line in enumerate(lines, start=1):
+                if line.strip():
+                    position += 1
+                    yield Item(position, f"<stdin>:{number}", line)
+            continue
+        path = Path(name)
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.suffix == ".json" and p.is_file())
+        else:
+            files = [path]
+        for file in files:
+            if file.suffix in (".ndjson", ".jsonl"):
+                for number, line in _ndjson_lines(file):
+                    position += 1
+                    yield Item(position, f"{file}:{number}", line)
+            else:
+                position += 1
+                yield Item(position, str(file), _read_text(file))
+
+
+def _ndjson_lines(path: Path) -> Iterator[tuple[int, str]]:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    yield number, line
+    except OSError as exc:
+        raise FileAccessError(f"{path}: cannot read claims file: {exc.strerror}") from None
+
+
+def _read_text(path: Path) -> str:
+    """The file's text; an unreadable file becomes a claim that fails to parse."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        return _UNREADABLE + (exc.strerror or "cannot read")
+    except UnicodeDecodeError:
+        return _UNREADABLE + "not UTF-8 text"
+
+
+_UNREADABLE = "\x00unreadable:"
+
+
+# --------------------------------------------------------------------------- settling
+
+
+class Settler:
+    """Settles claim texts; loads each product once and keeps it."""
+
+    def __init__(self, product: str | None = None, rates: RateTable | None = None) -> None:
+        self.product = product
+        self.rates = rates
+        self._products: dict[str, Any] = {}
+
+    def load(self, ref: str) -> Any:
+        from claimcalc.catalog import load_product
+
+        product = self._products.get(ref)
+        if product is None:
+            product = self._products[ref] = load_product(ref)
+        return product
+
+    def settle_text(self, item: Item) -> Settlement:
+        from claimcalc.claim import parse_claim
+        from claimcalc.engine import settle
+        from claimcalc.errors import UnknownProductError
+
+        if item.text.startswith(_UNREADABLE):
+            message = item.text.removeprefix(_UNREADABLE)
+            raise FileAccessError(f"{item.source}: cannot read claim file: {message}")
+        claim = parse_claim(item.text, item.source)
+        ref = self.product or claim.product_ref
+        try:
+            product = self.load(ref)
+        except UnknownProductError as exc:
+            if self.product is not None:
+                raise
+            field = "edition" if claim.edition else "product"
+            raise UnknownProductError(f"{item.source}: {field}: {exc}") from None
+        return settle(claim, product, self.rates, source=item.source)
+
+
+def _claim_id(text: str) -> str | None:
+    """The claim id of a claim that failed, if it can be read."""
+    try:
+        data = json.loads(text)
+    except (ValueError, TypeError):
+        return None
+    claim_id = data.get("claim_id") if isinstance(data, dict) else None
+    return claim_id if isinstance(claim_id, str) else None
+
+
+def error_record(item: Item, error: ClaimcalcError) -> dict[str, Any]:
+    """The record of a claim that could not be settled."""
+    if isinstance(error, ClaimError):
+        problems = [{"field": f, "message": m} for f, m in error.problems]
+    elif isinstance(error, ProductFileError):
+        problems = [{"field": p.path, "message": str(p)} for p in error.problems]
+    else:
+        problems = [{"field": "", "message": str(error)}]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "position": item.position,
+        "source": item.source,
+        "claim_id": _claim_id(item.text),
+        "status": "error",
+        "exit_code": int(error.exit_code),
+        "errors": problems,
+    }
+
+
+CSV_FIELDS = [
+    "position",
+    "source",
+    "claim_id",
+    "status",
+    "insured",
+    "line",
+    "guarantee",
+    "kind",
+    "line_status",
+    "claimed",
+    "assessed_loss",
+    "deductible",
+    "limit",
+    "paid",
+    "reasons",
+    "message",
+]
+
+
+def csv_header() -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(CSV_FIELDS)
+    return buffer.getvalue()
+
+
+def _csv_rows(rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, CSV_FIELDS, lineterminator="\n")
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def format_outcome(item: Item, result: Settlement | ClaimcalcError, fmt: BatchFormat) -> str:
+    """One claim's record in the batch format (a line of NDJSON, CSV rows, or JSON)."""
+    if isinstance(result, ClaimcalcError):
+        record = error_record(item, result)
+        if fmt is BatchFormat.CSV:
+            message = " | ".join(
+                f"{p['field']}: {p['message']}" if p["field"] else p["message"]
+                for p in record["errors"]
+            )
+            base = {
+                "position": item.position,
+                "source": item.source,
+                "claim_id": record["claim_id"],
+            }
+            return _csv_rows([{**base, "status": "error", "message": message}])
+        return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    if fmt is BatchFormat.CSV:
+        rows = []
+        for person in result.insured:
+            for line in person.lines:
+                rows.append(
+                    {
+                        "position": item.position,
+                        "source": item.source,
+                        "claim_id": result.claim_id,
+                        "status": "settled",
+                        "insured": person.ref,
+                        "line": line.line_id,
+                        "guarantee": line.guarantee,
+                        "kind": line.kind,
+                        "line_status": line.status.value,
+                        "claimed": "" if line.claimed is None else f"{line.claimed:.2f}",
+                        "assessed_loss": f"{line.assessed_loss:.2f}",
+                        "deductible": f"{line.deductible:.2f}",
+                        "limit": "" if line.limit is None else line.limit.id,
+                        "paid": str(line.paid),
+                        "reasons": " ".join(f"{r.code.value}:{r.article}" for r in line.reasons),
+                        "message": "",
+                    }
+                )
+        return _csv_rows(rows)
+    document = {"position": item.position, "source": item.source, "status": "settled"}
+    document.update(result.to_json())
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+def settle_one(settler: Settler, item: Item, fmt: BatchFormat) -> Outcome:
+    try:
+        result: Settlement | ClaimcalcError = settler.settle_text(item)
+    except ClaimcalcError as error:
+        result = error
+    record = format_outcome(item, result, fmt)
+    if isinstance(result, ClaimcalcError):
+        return Outcome(item.position, record, ok=False, error=result)
+    return Outcome(
+        item.position, record, True, result.indemnity, result.advances, settlement=result
+    )
+
+
+# --------------------------------------------------------------------------- running
+
+
+_worker: tuple[Settler, BatchFormat] | None = None
+
+
+def _init_worker(product: str | None, rates: RateTable | None, fmt: BatchFormat) -> None:
+    global _worker
+    _worker = (Settler(product, rates), fmt)
+
+
+def _settle_chunk(items: list[Item]) -> list[Outcome]:
+    assert _worker is not None
+    settler, fmt = _worker
+    outcomes = [settle_one(settler, item, fmt) for item in items]
+    for outcome in outcomes:  # settlements stay in the worker: only records travel
+        outcome.settlement = None
+    return outcomes
+
+
+def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    chunk: list[Item] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def run(
+    items: Iterable[Item],
+    fmt: BatchFormat,
+    product: str | None = None,
+    rates: RateTable | None = None,
+    jobs: int = 1,
+    keep_settlements: bool = False,
+) -> Iterator[Outcome]:
+    """Settle every item, yielding outcomes in input order."""
+    if jobs <= 1:
+        settler = Settler(product, rates)
+        for item in items:
+            outcome = settle_one(settler, item, fmt)
+            if not keep_settlements:
+                outcome.settlement = None
+            yield outcome
+        return
+    # spawn, not fork: forking a process that already runs the pool's threads
+    # can deadlock.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        jobs, mp_context=context, initializer=_init_worker, initargs=(product, rates, fmt)
+    ) as pool:
+        pending: list[Future[list[Outcome]]] = []
+        for chunk in _chunks(items, CHUNK):
+            pending.append(pool.submit(_settle_chunk, chunk))
+            # A bounded window of chunks in flight keeps memory flat.
+            if len(pending) >= jobs * WINDOW:
+                yield from pending.pop(0).result()
+        for future in pending:
+            yield from future.result()
+
+
+def write_records(
+    outcomes: Iterable[Outcome],
+    fmt: BatchFormat,
+    write: Callable[[str], object],
+    summary: Summary,
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> None:
+    """Write every record in the format's framing, and count them."""
+    if fmt is BatchFormat.CSV:
+        write(csv_header())
+    elif fmt is BatchFormat.JSON:
+        write("[")
+    first = True
+    for outcome in outcomes:
+        summary.add(outcome)
+        if fmt is BatchFormat.JSON:
+            write(("\n" if first else ",\n") + outcome.record)
+        elif fmt is BatchFormat.NDJSON:
+            write(outcome.record + "\n")
+        else:
+            write(outcome.record)
+        first = False
+        if on_outcome is not None:
+            on_outcome(outcome)
+    if fmt is BatchFormat.JSON:
+        write("\n]\n" if not first else "]\n")
+
+
+@contextmanager
+def atomic_writer(path: Path) -> Iterator[TextIO]:
+    """Write to a temporary file beside ``path``, then rename it into place.
+
+    An interrupted run leaves ``path`` as it was: never a half-written file.
+    """
+    try:
+        fd, temporary = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".part", dir=path.parent or "."
+        )
+    except OSError as exc:
+        raise FileAccessError(f"{path}: cannot write output: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(temporary).replace(path)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            Path(temporary).unlink()
+        raise

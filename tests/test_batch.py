@@ -1,0 +1,240 @@
+"""Batch settlement: one record per claim, in order, errors included; atomic
+output; --jobs N gives the same bytes as one job."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from claimcalc.batch import Item, iter_items
+from claimcalc.cli import main
+from claimcalc.errors import ExitCode
+from tests.conftest import FIXTURES, ROOT
+
+EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
+BAD = FIXTURES / "claims" / "bad"
+
+
+def corpus(count: int, bad_every: int = 7) -> list[str]:
+    """NDJSON lines: the examples with fresh ids, a bad line every so often."""
+    texts = [json.loads(p.read_text(encoding="utf-8")) for p in EXAMPLES]
+    lines = []
+    for i in range(count):
+        if i % bad_every == 3:
+            lines.append(
+                "{not json"
+                if i % 2
+                else json.dumps({**texts[0], "level": "gold", "claim_id": f"BAD-{i}"})
+            )
+            continue
+        claim = dict(texts[i % len(texts)], claim_id=f"C-{i:06d}")
+        lines.append(json.dumps(claim))
+    return lines
+
+
+def write_ndjson(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_n_inputs_give_n_records_in_order_with_bad_lines_interleaved(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = corpus(60)
+    path = write_ndjson(tmp_path / "claims.ndjson", lines)
+    code, out, err = run_cli(capsys, "settle", str(path), "--format", "ndjson")
+    records = [json.loads(line) for line in out.splitlines()]
+    assert len(records) == len(lines)
+    assert [r["position"] for r in records] == list(range(1, 61))
+    assert [r["source"] for r in records] == [f"{path}:{n}" for n in range(1, 61)]
+    for i, (line, record) in enumerate(zip(lines, records, strict=True)):
+        if line.startswith("{not json"):
+            assert record["status"] == "error" and record["claim_id"] is None
+            assert record["errors"][0]["message"].startswith("invalid JSON:")
+        elif "BAD-" in line:
+            assert record["status"] == "error" and record["claim_id"] == f"BAD-{i}"
+            assert record["errors"] == [
+                {
+                    "field": "level",
+                    "message": "no level 'gold' in imaway@2026-01 (levels: easy, smart, top)",
+                }
+            ]
+        else:
+            assert record["status"] == "settled" and record["claim_id"] == f"C-{i:06d}"
+    failed = sum(1 for r in records if r["status"] == "error")
+    assert code == ExitCode.PARTIAL
+    assert err.splitlines()[-1].startswith(
+        f"settled {60 - failed}, failed {failed}, indemnities € "
+    )
+
+
+def test_error_record_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = BAD / "35-several-problems.json"
+    code, out, _ = run_cli(capsys, "settle", str(path), str(EXAMPLES[0]), "--format", "ndjson")
+    first = json.loads(out.splitlines()[0])
+    assert first == {
+        "schema_version": "1",
+        "position": 1,
+        "source": str(path),
+        "claim_id": "TEST-0001",
+        "status": "error",
+        "exit_code": 3,
+        "errors": [
+            {"field": "level", "message": "expected a string, got 3"},
+            {"field": "trip.return_date", "message": "not a valid date (YYYY-MM-DD): '2026-13-01'"},
+            {
+                "field": "insured[0].lines[0].expenses[0].amount",
+                "message": "must not be negative, got -1",
+            },
+        ],
+    }
+    assert json.loads(out.splitlines()[1])["status"] == "settled"
+    assert code == ExitCode.PARTIAL
+
+
+def test_all_settled_exits_0_and_sums_up(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "settle", str(ROOT / "examples"), "--format", "ndjson")
+    assert code == ExitCode.OK
+    assert len(out.splitlines()) == len(EXAMPLES)
+    assert err == "settled 17, failed 0, indemnities € 17.631,39, advances € 0,00\n"
+
+
+def test_stdin_ndjson(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = corpus(10)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n\n"))
+    code, out, _ = run_cli(capsys, "settle", "-", "--format", "ndjson")
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["source"] for r in records] == [f"<stdin>:{n}" for n in range(1, 11)]
+    assert code == ExitCode.PARTIAL
+
+
+def test_json_format_is_one_array(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_ndjson(tmp_path / "c.ndjson", corpus(9))
+    _, out, _ = run_cli(capsys, "settle", str(path), "--format", "json")
+    document = json.loads(out)
+    assert [r["position"] for r in document] == list(range(1, 10))
+
+
+def test_csv_has_a_row_per_line_and_per_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_ndjson(tmp_path / "c.ndjson", corpus(8))
+    _, out, _ = run_cli(capsys, "settle", str(path), "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows[0]["position"] == "1" and rows[0]["guarantee"] == "A.extended_stay"
+    errors = [r for r in rows if r["status"] == "error"]
+    assert [r["position"] for r in errors] == ["4"]
+    assert errors[0]["message"].startswith("invalid JSON:")
+
+
+def test_batch_tables_print_settlements_and_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(
+        capsys, "settle", str(EXAMPLES[0]), str(BAD / "16-unknown-guarantee.json")
+    )
+    assert "Insured INS-7F3A" in out
+    assert (
+        f"{BAD / '16-unknown-guarantee.json'}: insured[0].lines[0].guarantee: unknown guarantee"
+        in err
+    )
+    assert code == ExitCode.PARTIAL
+
+
+def test_directory_inputs_are_sorted() -> None:
+    items = list(iter_items([str(ROOT / "examples")]))
+    assert [Path(i.source).name for i in items] == [p.name for p in EXAMPLES]
+    assert all(isinstance(i, Item) for i in items)
+
+
+@pytest.mark.parametrize("fmt", ["ndjson", "csv"])
+def test_two_jobs_give_byte_identical_output(tmp_path: Path, fmt: str) -> None:
+    path = write_ndjson(tmp_path / "claims.ndjson", corpus(700))
+    outputs = []
+    for jobs in ("1", "2"):
+        target = tmp_path / f"out-{jobs}.{fmt}"
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "claimcalc",
+                "settle",
+                str(path),
+                "--format",
+                fmt,
+                "--jobs",
+                jobs,
+                "-o",
+                str(target),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == ExitCode.PARTIAL, result.stderr
+        outputs.append(target.read_bytes())
+    assert outputs[0] == outputs[1]
+    assert outputs[0].count(b"\n") >= 700
+
+
+def test_interrupted_output_leaves_no_partial_file(tmp_path: Path) -> None:
+    path = write_ndjson(tmp_path / "claims.ndjson", corpus(30_000, bad_every=10**9))
+    target = tmp_path / "settled.ndjson"
+    target.write_text("previous run\n", encoding="utf-8")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "claimcalc",
+            "settle",
+            str(path),
+            "--format",
+            "ndjson",
+            "-o",
+            str(target),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    # Wait until the temporary file is being written, then interrupt.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(
+        p.name.endswith(".part") for p in tmp_path.iterdir()
+    ):
+        time.sleep(0.05)
+    time.sleep(0.3)
+    assert process.poll() is None, "the run ended before it could be interrupted"
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM, err
+    assert target.read_text(encoding="utf-8") == "previous run\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["claims.ndjson", "settled.ndjson"]
+
+
+def test_unwritable_output_is_an_io_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "missing-dir" / "out.ndjson"
+    code, _, err = run_cli(capsys, "settle", str(EXAMPLES[0]), "-f", "ndjson", "-o", str(target))
+    assert code == ExitCode.IO
+    assert err == f"{target}: cannot write output: No such file or directory\n"
+
+
+def test_output_file_for_a_single_claim(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "settlement.json"
+    code, out, _ = run_cli(capsys, "settle", str(EXAMPLES[3]), "-f", "json", "-o", str(target))
+    assert (code, out) == (ExitCode.OK, "")
+    assert json.loads(target.read_text(encoding="utf-8"))["claim_id"] == "IMA-2026-000417"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
