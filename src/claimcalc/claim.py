@@ -81,7 +81,7 @@ Label = Annotated[str, Field(max_length=80)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Expense(Strict):

@@ -5,11 +5,14 @@ false, except ``circumstances``, where not stating any means there are none.
 Callers decide what unknown means: an exclusion or a waiver whose condition
 is unknown does not operate; a requirement whose condition is unknown makes
 the claim incomplete.
+
+Each condition is compiled once into a closure (conditions live as long as
+their product), so settling many claims does not re-read the rule objects.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 
 from claimcalc.facts import FACTS, FactType
@@ -17,29 +20,83 @@ from claimcalc.money import to_decimal
 from claimcalc.rules import AllOf, AnyOf, Condition, FactTest
 
 Facts = Mapping[str, object]
+Test = Callable[[Facts], bool | None]
+
+# id(condition) → (condition, compiled); holding the condition keeps its id unique.
+_COMPILED: dict[int, tuple[Condition, Test]] = {}
 
 
 def evaluate(condition: Condition, facts: Facts) -> bool | None:
+    entry = _COMPILED.get(id(condition))
+    if entry is None:
+        entry = _COMPILED[id(condition)] = (condition, _compile(condition))
+    return entry[1](facts)
+
+
+def _compile(condition: Condition) -> Test:
     if isinstance(condition, FactTest):
-        return _test(condition, facts)
-    if isinstance(condition, AllOf):
-        results = [evaluate(c, facts) for c in condition.all]
-        if False in results:
-            return False
-        return None if None in results else True
-    if isinstance(condition, AnyOf):
-        results = [evaluate(c, facts) for c in condition.any]
-        if True in results:
-            return True
-        return None if None in results else False
-    inner = evaluate(condition.not_, facts)
-    return None if inner is None else not inner
+        return _compile_test(condition)
+    if isinstance(condition, AllOf | AnyOf):
+        children = [
+            _compile(c) for c in (condition.all if isinstance(condition, AllOf) else condition.any)
+        ]
+        decisive = isinstance(condition, AnyOf)  # any: True decides; all: False decides
+
+        def group(facts: Facts) -> bool | None:
+            unknown = False
+            for child in children:
+                result = child(facts)
+                if result is decisive:
+                    return decisive
+                if result is None:
+                    unknown = True
+            return None if unknown else not decisive
+
+        return group
+    inner = _compile(condition.not_)
+
+    def negate(facts: Facts) -> bool | None:
+        result = inner(facts)
+        return None if result is None else not result
+
+    return negate
+
+
+def _compile_test(test: FactTest) -> Test:
+    name, operator, operand = test.fact, test.operator, test.operand
+    is_set = FACTS[name].type is FactType.SET
+
+    def value(facts: Facts) -> object:
+        found = facts.get(name)
+        return () if found is None and is_set else found
+
+    if operator == "is":
+        want_bool = isinstance(operand, bool)
+        return lambda facts: (
+            None
+            if (v := value(facts)) is None
+            else v == operand and isinstance(v, bool) == want_bool
+        )
+    if operator == "in":
+        allowed = frozenset(operand) if isinstance(operand, tuple) else frozenset()
+        return lambda facts: None if (v := value(facts)) is None else v in allowed
+    if operator in ("has", "has_any"):
+        wanted = frozenset(operand) if isinstance(operand, tuple) else frozenset({operand})
+        return lambda facts: bool(_as_set(value(facts)) & wanted)
+    assert isinstance(operand, Decimal)
+    compare: Callable[[Decimal], bool] = {
+        "gt": operand.__lt__,  # fact > operand  ⇔  operand < fact
+        "ge": operand.__le__,
+        "lt": operand.__gt__,
+        "le": operand.__ge__,
+    }[operator]
+    return lambda facts: None if (v := value(facts)) is None else compare(to_decimal(v))
 
 
 def unknown_facts(condition: Condition, facts: Facts) -> Iterator[str]:
     """Facts the condition tests that the claim does not state."""
     if isinstance(condition, FactTest):
-        if _value(condition.fact, facts) is None:
+        if facts.get(condition.fact) is None and FACTS[condition.fact].type is not FactType.SET:
             yield condition.fact
     elif isinstance(condition, AllOf | AnyOf):
         for child in condition.all if isinstance(condition, AllOf) else condition.any:
@@ -48,37 +105,7 @@ def unknown_facts(condition: Condition, facts: Facts) -> Iterator[str]:
         yield from unknown_facts(condition.not_, facts)
 
 
-def _value(name: str, facts: Facts) -> object:
-    value = facts.get(name)
-    if value is None and FACTS[name].type is FactType.SET:
-        return ()
-    return value
-
-
-def _test(test: FactTest, facts: Facts) -> bool | None:
-    value = _value(test.fact, facts)
-    if value is None:
-        return None
-    operator, operand = test.operator, test.operand
-    if operator == "is":
-        return value == operand and isinstance(value, bool) == isinstance(operand, bool)
-    if operator == "in":
-        assert isinstance(operand, tuple)
-        return value in operand
-    if operator == "has":
-        return operand in _as_set(value)
-    if operator == "has_any":
-        assert isinstance(operand, tuple)
-        return bool(_as_set(value) & set(operand))
-    number = to_decimal(value)
-    assert isinstance(operand, Decimal)
-    return {
-        "gt": number > operand,
-        "ge": number >= operand,
-        "lt": number < operand,
-        "le": number <= operand,
-    }[operator]
-
-
-def _as_set(value: object) -> set[object]:
-    return set(value) if isinstance(value, list | tuple | set | frozenset) else {value}
+def _as_set(value: object) -> frozenset[object]:
+    if isinstance(value, list | tuple | set | frozenset):
+        return frozenset(value)
+    return frozenset({value})

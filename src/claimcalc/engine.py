@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
 from claimcalc.claim import Claim, Expense, Insured, Line
@@ -56,6 +56,7 @@ from claimcalc.rules import (
     UnitAllowance,
     WaitingPeriod,
     WithinTimeOfEvent,
+    iter_fact_tests,
 )
 from claimcalc.settlement import (
     CAPPING,
@@ -129,6 +130,7 @@ class _Work:
     chain: list[Limit] = field(default_factory=list)
     paid: Decimal = ZERO
     dropped_as_alternative: bool = False
+    silent: bool = False  # a copy being tried: records no steps
 
     def note(
         self, step: Step, code: Code, article: str, text: str, amount: Decimal | None = None
@@ -149,6 +151,7 @@ class _Context:
         self.rates = rates
         self.level = claim.level
         self.problems: list[tuple[str, str]] = []
+        self._chains: dict[object, list[Limit]] = product.memo.setdefault("chains", {})
 
     # ----------------------------------------------------------------- checks
 
@@ -459,10 +462,10 @@ class _Context:
     def _exclusions(self, work: _Work) -> None:
         if work.refused:
             return
-        general = [e for e in self.product.exclusions if work.section.code not in e.not_for]
-        for exclusion in [*general, *work.section.exclusions, *work.guarantee.exclusions]:
-            if exclusion.per != "claim":
-                continue
+        facts = work.facts.keys()
+        for exclusion, tested, fires_without_facts in self._exclusion_plan(work):
+            if not fires_without_facts and facts.isdisjoint(tested):
+                continue  # the claim states none of the facts it tests
             if evaluate(exclusion.when, work.facts) is not True:
                 continue
             article = exclusion.source.article
@@ -478,6 +481,24 @@ class _Context:
                 continue
             work.refuse(Step.EXCLUSION, Code.EXCLUDED, article, f"excluded: {exclusion.text}")
             return
+
+    def _exclusion_plan(self, work: _Work) -> list[tuple[Exclusion, frozenset[str], bool]]:
+        """The claim-level exclusions of a guarantee, each with the facts it tests."""
+        plans: dict[str, list[tuple[Exclusion, frozenset[str], bool]]]
+        plans = self.product.memo.setdefault("exclusions", {})
+        plan = plans.get(work.guarantee.code)
+        if plan is None:
+            general = [e for e in self.product.exclusions if work.section.code not in e.not_for]
+            plan = plans[work.guarantee.code] = [
+                (
+                    e,
+                    frozenset(t.fact for _, t in iter_fact_tests(e.when)),
+                    evaluate(e.when, {}) is True,
+                )
+                for e in (*general, *work.section.exclusions, *work.guarantee.exclusions)
+                if e.per == "claim"
+            ]
+        return plan
 
     # ----------------------------------------------------------------- 4. quantification
 
@@ -1029,16 +1050,26 @@ class _Context:
 
     def _chain(self, work: _Work) -> list[Limit]:
         """The limits on a line's total, innermost first (sub-limits before parents)."""
+        candidates = [
+            limit
+            for limit in (*work.guarantee.limits, *work.section.limits)
+            if limit.scope in _TOTAL_SCOPES and limit.unit is Unit.EUR
+        ]
+        applies = tuple(
+            limit.applies_when is None or evaluate(limit.applies_when, work.facts) is True
+            for limit in candidates
+        )
+        key = (work.guarantee.code, applies)
+        chain = self._chains.get(key)
+        if chain is None:
+            chain = self._chains[key] = self._build_chain(
+                [lim for lim, ok in zip(candidates, applies, strict=True) if ok]
+            )
+        return chain
+
+    def _build_chain(self, candidates: list[Limit]) -> list[Limit]:
         chosen: dict[str, Limit] = {}
-        candidates = [*work.guarantee.limits, *work.section.limits]
         for limit in candidates:
-            if limit.scope not in _TOTAL_SCOPES or limit.unit is not Unit.EUR:
-                continue
-            if (
-                limit.applies_when is not None
-                and evaluate(limit.applies_when, work.facts) is not True
-            ):
-                continue
             current: Limit | None = limit
             while current is not None and current.id not in chosen:
                 chosen[current.id] = current
@@ -1090,6 +1121,8 @@ class _Context:
                     cut = portion - left
                     work.value -= cut
                     work.limit = LimitApplied(limit.id, cap, limit.source.article)
+                    if work.silent:
+                        continue
                     work.note(
                         Step.LIMIT,
                         Code.LIMIT,
@@ -1099,7 +1132,9 @@ class _Context:
                         work.value,
                     )
                 continue
-            if work.value > left:
+            if work.value > left and work.silent:
+                work.value = left
+            elif work.value > left:
                 code = (
                     Code.PERIOD_LIMIT_USED
                     if used_before > 0 or consumed[limit.id] > 0
@@ -1114,7 +1149,7 @@ class _Context:
                 work.value = left
                 work.limit = LimitApplied(limit.id, cap, limit.source.article)
                 work.note(Step.LIMIT, code, limit.source.article, text, work.value)
-            else:
+            elif not work.silent:
                 work.note(
                     Step.LIMIT,
                     Code.WITHIN_LIMIT,
@@ -1138,7 +1173,7 @@ class _Context:
         # Round the line here, once, so that the shared limits it consumes hold
         # exactly what is paid: lines sharing a limit then add up to it.
         rounded = round_cents(work.value)
-        if rounded != work.value:
+        if rounded != work.value and not work.silent:
             work.note(
                 Step.ROUNDING,
                 Code.ROUNDED,
@@ -1146,7 +1181,7 @@ class _Context:
                 f"rounded half up to {format_eur(rounded)}",
                 rounded,
             )
-            work.value = rounded
+        work.value = rounded
         for limit in work.chain:
             consumed[limit.id] += work.value
 
@@ -1275,8 +1310,15 @@ def proportional_shares(amounts: Sequence[Decimal], cap: Decimal) -> list[Decima
 
 
 def _copy(work: _Work) -> _Work:
-    """A copy of a line to try something on; its mutable parts are its own."""
-    return replace(work, trace=list(work.trace), by_category=dict(work.by_category), chain=[])
+    """A silent copy of a line to try something on; its mutable parts are its own."""
+    copy = _Work(
+        work.position, work.line_id, work.line, work.section, work.guarantee, work.facts, work.zone
+    )
+    copy.refused, copy.loss, copy.value = work.refused, work.loss, work.value
+    copy.by_category = work.by_category  # read only by _limits
+    copy.exception_limit = work.exception_limit
+    copy.silent = True
+    return copy
 
 
 def _by_section(works: Iterable[_Work]) -> list[tuple[str, list[_Work]]]:

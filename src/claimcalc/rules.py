@@ -110,7 +110,7 @@ Matrix = Annotated[Any, WithJsonSchema(_MATRIX_SCHEMA)]
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def _source_shorthand(value: object) -> object:
@@ -689,6 +689,12 @@ class Product(Frozen):
 
     _sha256: str = PrivateAttr(default="")
     _path: str = PrivateAttr(default="")
+    #: Memo for the engine (derived from the rules, so safe to keep for the product's life).
+    _memo: dict[object, Any] = PrivateAttr(default_factory=dict)
+
+    @property
+    def memo(self) -> dict[object, Any]:
+        return self._memo
 
     @property
     def sha256(self) -> str:
