@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -238,3 +239,10 @@ def test_output_file_for_a_single_claim(tmp_path: Path, capsys: pytest.CaptureFi
     assert (code, out) == (ExitCode.OK, "")
     assert json.loads(target.read_text(encoding="utf-8"))["claim_id"] == "IMA-2026-000417"
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+def test_output_to_a_device_is_written_not_replaced(capsys: pytest.CaptureFixture[str]) -> None:
+    device = Path(os.devnull)
+    code, _, _ = run_cli(capsys, "settle", str(EXAMPLES[0]), "-f", "ndjson", "-o", str(device))
+    assert code == ExitCode.OK
+    assert device.is_char_device()  # still the device, not a file renamed over it

@@ -390,7 +390,16 @@ def atomic_writer(path: Path) -> Iterator[TextIO]:
     """Write to a temporary file beside ``path``, then rename it into place.
 
     An interrupted run leaves ``path`` as it was: never a half-written file.
+    Only regular files are replaced this way; a device or a pipe (``/dev/null``,
+    a FIFO) is written directly, never renamed over.
     """
+    if path.exists() and not path.is_file():
+        try:
+            with path.open("w", encoding="utf-8", newline="") as handle:
+                yield handle
+        except OSError as exc:
+            raise FileAccessError(f"{path}: cannot write output: {exc.strerror}") from None
+        return
     try:
         fd, temporary = tempfile.mkstemp(
             prefix=f".{path.name}.", suffix=".part", dir=path.parent or "."
