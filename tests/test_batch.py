@@ -246,3 +246,14 @@ def test_output_to_a_device_is_written_not_replaced(capsys: pytest.CaptureFixtur
     code, _, _ = run_cli(capsys, "settle", str(EXAMPLES[0]), "-f", "ndjson", "-o", str(device))
     assert code == ExitCode.OK
     assert device.is_char_device()  # still the device, not a file renamed over it
+
+
+def test_batch_records_carry_reasons_and_steps_only_with_explain(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, compact, _ = run_cli(capsys, "settle", str(EXAMPLES[3]), "-f", "ndjson")
+    _, full, _ = run_cli(capsys, "settle", str(EXAMPLES[3]), "-f", "ndjson", "--explain")
+    line = json.loads(compact)["insured"][0]["lines"][1]
+    assert "steps" not in line
+    assert [r["code"] for r in line["reasons"]] == ["franchigia", "limit"]
+    assert json.loads(full)["insured"][0]["lines"][1]["steps"][0]["code"] == "currency"

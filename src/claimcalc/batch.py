@@ -234,7 +234,9 @@ def _csv_rows(rows: list[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def format_outcome(item: Item, result: Settlement | ClaimcalcError, fmt: BatchFormat) -> str:
+def format_outcome(
+    item: Item, result: Settlement | ClaimcalcError, fmt: BatchFormat, steps: bool = False
+) -> str:
     """One claim's record in the batch format (a line of NDJSON, CSV rows, or JSON)."""
     if isinstance(result, ClaimcalcError):
         record = error_record(item, result)
@@ -276,16 +278,16 @@ def format_outcome(item: Item, result: Settlement | ClaimcalcError, fmt: BatchFo
                 )
         return _csv_rows(rows)
     document = {"position": item.position, "source": item.source, "status": "settled"}
-    document.update(result.to_json())
+    document.update(result.to_json(steps))
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
-def settle_one(settler: Settler, item: Item, fmt: BatchFormat) -> Outcome:
+def settle_one(settler: Settler, item: Item, fmt: BatchFormat, steps: bool = False) -> Outcome:
     try:
         result: Settlement | ClaimcalcError = settler.settle_text(item)
     except ClaimcalcError as error:
         result = error
-    record = format_outcome(item, result, fmt)
+    record = format_outcome(item, result, fmt, steps)
     if isinstance(result, ClaimcalcError):
         return Outcome(item.position, record, ok=False, error=result)
     return Outcome(
@@ -296,18 +298,20 @@ def settle_one(settler: Settler, item: Item, fmt: BatchFormat) -> Outcome:
 # --------------------------------------------------------------------------- running
 
 
-_worker: tuple[Settler, BatchFormat] | None = None
+_worker: tuple[Settler, BatchFormat, bool] | None = None
 
 
-def _init_worker(product: str | None, rates: RateTable | None, fmt: BatchFormat) -> None:
+def _init_worker(
+    product: str | None, rates: RateTable | None, fmt: BatchFormat, steps: bool
+) -> None:
     global _worker
-    _worker = (Settler(product, rates), fmt)
+    _worker = (Settler(product, rates), fmt, steps)
 
 
 def _settle_chunk(items: list[Item]) -> list[Outcome]:
     assert _worker is not None
-    settler, fmt = _worker
-    outcomes = [settle_one(settler, item, fmt) for item in items]
+    settler, fmt, steps = _worker
+    outcomes = [settle_one(settler, item, fmt, steps) for item in items]
     for outcome in outcomes:  # settlements stay in the worker: only records travel
         outcome.settlement = None
     return outcomes
@@ -331,12 +335,16 @@ def run(
     rates: RateTable | None = None,
     jobs: int = 1,
     keep_settlements: bool = False,
+    steps: bool = False,
 ) -> Iterator[Outcome]:
-    """Settle every item, yielding outcomes in input order."""
+    """Settle every item, yielding outcomes in input order.
+
+    Records carry each line's reasons; ``steps`` adds every step (``--explain``).
+    """
     if jobs <= 1:
         settler = Settler(product, rates)
         for item in items:
-            outcome = settle_one(settler, item, fmt)
+            outcome = settle_one(settler, item, fmt, steps)
             if not keep_settlements:
                 outcome.settlement = None
             yield outcome
@@ -345,7 +353,7 @@ def run(
     # can deadlock.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
-        jobs, mp_context=context, initializer=_init_worker, initargs=(product, rates, fmt)
+        jobs, mp_context=context, initializer=_init_worker, initargs=(product, rates, fmt, steps)
     ) as pool:
         pending: list[Future[list[Outcome]]] = []
         for chunk in _chunks(items, CHUNK):

@@ -259,7 +259,7 @@ def _settle_batch(
                     sys.stderr.write(f"{outcome.error}\n")
         else:
             fmt = BatchFormat(format.value)
-            outcomes = run(items, fmt, product, rates, jobs=jobs)
+            outcomes = run(items, fmt, product, rates, jobs=jobs, steps=explain)
             write_records(outcomes, fmt, stream.write, summary, on_outcome=lambda _: advance())
     sys.stderr.write(
         f"settled {summary.settled}, failed {summary.failed}, "

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
@@ -71,6 +71,8 @@ from claimcalc.settlement import (
 )
 
 ZERO = Decimal(0)
+_Refusal = tuple[Code, str] | None
+_NO_RATES = RateTable()
 _TOTAL_SCOPES = frozenset({Scope.PER_CLAIM, Scope.PER_TRIP, Scope.PER_INSURED_PER_PERIOD})
 
 
@@ -84,9 +86,10 @@ def settle(
     level, zone or guarantee; a fact or rate the settlement needs is missing);
     its lines name ``source`` (the claim's file), or else the claim id.
     """
-    table = RateTable(
-        Fixing(r.currency, r.date, r.units_per_eur, "claim") for r in claim.rates
-    ).merged(rates or RateTable())
+    table = rates or _NO_RATES
+    if claim.rates:
+        own = RateTable(Fixing(r.currency, r.date, r.units_per_eur, "claim") for r in claim.rates)
+        table = own.merged(table)
     context = _Context(claim, product, table, source or claim.claim_id)
     context.check()
     insured = [context.settle_person(i, person) for i, person in enumerate(claim.insured)]
@@ -311,95 +314,112 @@ class _Context:
             *work.guarantee.eligibility,
         ]
         for rule in rules:
-            refusal = self._check_rule(rule, work, person, age)
+            refusal = _CHECKS[type(rule)](self, rule, work, person, age)
             if refusal is not None:
                 code, text = refusal
                 work.refuse(Step.ELIGIBILITY, code, rule.source.article, text)
                 return
 
-    def _check_rule(
-        self, rule: EligibilityRule, work: _Work, person: Insured, age: int
-    ) -> tuple[Code, str] | None:
-        claim, trip = self.claim, self.claim.trip
-        event = claim.event.date
-        if isinstance(rule, MaxAge):
-            if rule.roles and person.role not in rule.roles:
-                return None
-            if age > rule.age:
-                return Code.AGE_CAP, f"aged {age} at subscription; the cap is {rule.age}"
-        elif isinstance(rule, MaxTripDays):
-            days = (trip.return_date - trip.departure_date).days + 1
-            if days > rule.days:
-                return Code.TRIP_TOO_LONG, f"the trip lasts {days} days; at most {rule.days}"
-        elif isinstance(rule, PolicyWindow):
-            start, end = self._policy_window(rule)
-            if trip.departure_date < start:
-                return (
-                    Code.OUTSIDE_POLICY_PERIOD,
-                    f"departure {trip.departure_date} is before the policy starts ({start})",
-                )
-            if end is not None and trip.return_date > end:
-                return (
-                    Code.OUTSIDE_POLICY_PERIOD,
-                    f"return {trip.return_date} is after the policy ends ({end})",
-                )
-        elif isinstance(rule, EventInDestination):
-            if work.section.zone_basis == "event" and (
-                self.product.zone_index(claim.event.zone)
-                > self.product.zone_index(claim.policy.zone)
-            ):
-                return Code.OUTSIDE_DESTINATION, (
-                    f"the event happened in {claim.event.zone}, outside the destination bought "
-                    f"({claim.policy.zone})"
-                )
-        elif isinstance(rule, EventDuringTrip):
-            last = trip.return_date + dt.timedelta(days=rule.days_after_return)
-            if not trip.departure_date <= event <= last:
-                return (
-                    Code.OUTSIDE_TRIP,
-                    f"the event ({event}) is not during the trip ({trip.departure_date} to {last})",
-                )
-        elif isinstance(rule, WaitingPeriod):
-            return self._waiting(rule, event)
-        elif isinstance(rule, CoverEnds):
-            if event > trip.departure_date:
-                return (
-                    Code.COVER_ENDED,
-                    f"cover ends at departure ({trip.departure_date}); the event is {event}",
-                )
-        elif isinstance(rule, ReportingDeadline):
-            return self._deadline(rule, work)
-        elif isinstance(rule, OncePerPeriod):
-            section_codes = {g.code for g in work.section.guarantees}
-            paid = [
-                p for p in person.prior_payments if p.guarantee in section_codes and p.amount > 0
-            ]
-            if paid:
-                return (
-                    Code.ONCE_PER_PERIOD,
-                    f"already paid once in this policy period (on {paid[0].date})",
-                )
-        elif isinstance(rule, PriorAuthorisation):
-            total = self._documented_total(work)
-            if total > rule.above and work.facts.get("authorised") is not True:
-                above = "" if rule.above == 0 else f" above {format_eur(rule.above)}"
-                return (
-                    Code.NO_AUTHORISATION,
-                    f"no prior authorisation (practice number) for expenses{above}",
-                )
-        elif isinstance(rule, Requires):
-            result = evaluate(rule.when, work.facts)
-            if result is None:
-                missing = ", ".join(sorted(set(unknown_facts(rule.when, work.facts))))
-                self.problem(
-                    f"insured[{work.position[0]}].lines[{work.position[1]}].facts",
-                    f"{work.guarantee.code} needs {missing} ({rule.source.article}: {rule.text})",
-                )
-                work.refused = True
-                return None
-            if not result:
-                return Code.CONDITION_NOT_MET, rule.text
+    # Each eligibility check takes (rule, line, person, age) and returns a
+    # refusal (code, text), or None when the rule is met.
+
+    def _max_age(self, rule: MaxAge, work: _Work, person: Insured, age: int) -> _Refusal:
+        if rule.roles and person.role not in rule.roles:
+            return None
+        if age > rule.age:
+            return Code.AGE_CAP, f"aged {age} at subscription; the cap is {rule.age}"
         return None
+
+    def _max_trip_days(self, rule: MaxTripDays, work: _Work, person: Insured, age: int) -> _Refusal:
+        trip = self.claim.trip
+        days = (trip.return_date - trip.departure_date).days + 1
+        if days > rule.days:
+            return Code.TRIP_TOO_LONG, f"the trip lasts {days} days; at most {rule.days}"
+        return None
+
+    def _in_policy(self, rule: PolicyWindow, work: _Work, person: Insured, age: int) -> _Refusal:
+        trip = self.claim.trip
+        start, end = self._policy_window(rule)
+        if trip.departure_date < start:
+            return (
+                Code.OUTSIDE_POLICY_PERIOD,
+                f"departure {trip.departure_date} is before the policy starts ({start})",
+            )
+        if end is not None and trip.return_date > end:
+            return (
+                Code.OUTSIDE_POLICY_PERIOD,
+                f"return {trip.return_date} is after the policy ends ({end})",
+            )
+        return None
+
+    def _in_destination(
+        self, rule: EventInDestination, work: _Work, person: Insured, age: int
+    ) -> _Refusal:
+        claim = self.claim
+        if work.section.zone_basis == "event" and (
+            self.product.zone_index(claim.event.zone) > self.product.zone_index(claim.policy.zone)
+        ):
+            return Code.OUTSIDE_DESTINATION, (
+                f"the event happened in {claim.event.zone}, outside the destination bought "
+                f"({claim.policy.zone})"
+            )
+        return None
+
+    def _during_trip(
+        self, rule: EventDuringTrip, work: _Work, person: Insured, age: int
+    ) -> _Refusal:
+        trip, event = self.claim.trip, self.claim.event.date
+        last = trip.return_date + dt.timedelta(days=rule.days_after_return)
+        if not trip.departure_date <= event <= last:
+            return (
+                Code.OUTSIDE_TRIP,
+                f"the event ({event}) is not during the trip ({trip.departure_date} to {last})",
+            )
+        return None
+
+    def _cover_ends(self, rule: CoverEnds, work: _Work, person: Insured, age: int) -> _Refusal:
+        departure, event = self.claim.trip.departure_date, self.claim.event.date
+        if event > departure:
+            return Code.COVER_ENDED, f"cover ends at departure ({departure}); the event is {event}"
+        return None
+
+    def _once(self, rule: OncePerPeriod, work: _Work, person: Insured, age: int) -> _Refusal:
+        codes = {g.code for g in work.section.guarantees}
+        paid = [p for p in person.prior_payments if p.guarantee in codes and p.amount > 0]
+        if paid:
+            return (
+                Code.ONCE_PER_PERIOD,
+                f"already paid once in this policy period (on {paid[0].date})",
+            )
+        return None
+
+    def _authorised(
+        self, rule: PriorAuthorisation, work: _Work, person: Insured, age: int
+    ) -> _Refusal:
+        if work.facts.get("authorised") is True:
+            return None
+        if self._documented_total(work) > rule.above:
+            above = "" if rule.above == 0 else f" above {format_eur(rule.above)}"
+            return (
+                Code.NO_AUTHORISATION,
+                f"no prior authorisation (practice number) for expenses{above}",
+            )
+        return None
+
+    def _requires(self, rule: Requires, work: _Work, person: Insured, age: int) -> _Refusal:
+        result = evaluate(rule.when, work.facts)
+        if result is None:
+            missing = ", ".join(sorted(set(unknown_facts(rule.when, work.facts))))
+            self.problem(
+                f"insured[{work.position[0]}].lines[{work.position[1]}].facts",
+                f"{work.guarantee.code} needs {missing} ({rule.source.article}: {rule.text})",
+            )
+            work.refused = True
+            return None
+        return None if result else (Code.CONDITION_NOT_MET, rule.text)
+
+    def _no_check(self, rule: EligibilityRule, work: _Work, person: Insured, age: int) -> _Refusal:
+        return None  # applied elsewhere (within_time_of_event: per expense)
 
     def _policy_window(self, rule: PolicyWindow) -> tuple[dt.date, dt.date | None]:
         policy = self.claim.policy
@@ -410,7 +430,8 @@ class _Context:
             return start, None
         return start, _add_months(start, rule.duration_months) - dt.timedelta(days=1)
 
-    def _waiting(self, rule: WaitingPeriod, event: dt.date) -> tuple[Code, str] | None:
+    def _waiting(self, rule: WaitingPeriod, work: _Work, person: Insured, age: int) -> _Refusal:
+        event = self.claim.event.date
         if rule.from_ == "policy_issue":
             issued = self.claim.policy.issue_date
             # Cover starts at 24:00 of the n-th day after issue: day n+1 onwards.
@@ -429,7 +450,9 @@ class _Context:
             return Code.WAITING_PERIOD, f"the event ({event}) is before enrolment ({enrolled})"
         return None
 
-    def _deadline(self, rule: ReportingDeadline, work: _Work) -> tuple[Code, str] | None:
+    def _deadline(
+        self, rule: ReportingDeadline, work: _Work, person: Insured, age: int
+    ) -> _Refusal:
         claim = self.claim
         anchors = {
             "event": claim.event.date,
@@ -462,10 +485,7 @@ class _Context:
     def _exclusions(self, work: _Work) -> None:
         if work.refused:
             return
-        facts = work.facts.keys()
-        for exclusion, tested, fires_without_facts in self._exclusion_plan(work):
-            if not fires_without_facts and facts.isdisjoint(tested):
-                continue  # the claim states none of the facts it tests
+        for exclusion in self._exclusions_to_check(work):
             if evaluate(exclusion.when, work.facts) is not True:
                 continue
             article = exclusion.source.article
@@ -482,23 +502,33 @@ class _Context:
             work.refuse(Step.EXCLUSION, Code.EXCLUDED, article, f"excluded: {exclusion.text}")
             return
 
-    def _exclusion_plan(self, work: _Work) -> list[tuple[Exclusion, frozenset[str], bool]]:
-        """The claim-level exclusions of a guarantee, each with the facts it tests."""
-        plans: dict[str, list[tuple[Exclusion, frozenset[str], bool]]]
+    def _exclusions_to_check(self, work: _Work) -> list[Exclusion]:
+        """The claim-level exclusions that can apply to a line, in contract order.
+
+        An exclusion is skipped when the claim states none of the facts it
+        tests, unless it could hold without any (a negation can).
+        """
+        plans: dict[str, tuple[list[Exclusion], list[int], dict[str, list[int]]]]
         plans = self.product.memo.setdefault("exclusions", {})
         plan = plans.get(work.guarantee.code)
         if plan is None:
             general = [e for e in self.product.exclusions if work.section.code not in e.not_for]
-            plan = plans[work.guarantee.code] = [
-                (
-                    e,
-                    frozenset(t.fact for _, t in iter_fact_tests(e.when)),
-                    evaluate(e.when, {}) is True,
-                )
+            ordered = [
+                e
                 for e in (*general, *work.section.exclusions, *work.guarantee.exclusions)
                 if e.per == "claim"
             ]
-        return plan
+            always = [i for i, e in enumerate(ordered) if evaluate(e.when, {}) is True]
+            by_fact: dict[str, list[int]] = defaultdict(list)
+            for i, exclusion in enumerate(ordered):
+                for fact in {t.fact for _, t in iter_fact_tests(exclusion.when)}:
+                    by_fact[fact].append(i)
+            plan = plans[work.guarantee.code] = (ordered, always, dict(by_fact))
+        ordered, always, by_fact = plan
+        positions = set(always)
+        for fact in work.facts:
+            positions.update(by_fact.get(fact, ()))
+        return [ordered[i] for i in sorted(positions)]
 
     # ----------------------------------------------------------------- 4. quantification
 
@@ -1286,6 +1316,22 @@ class _Context:
     def _zone_of(self, code: str) -> str:
         section = self.product.section_of(code)
         return self.claim.event.zone if section.zone_basis == "event" else self.claim.policy.zone
+
+
+_CHECKS: dict[type, Callable[..., _Refusal]] = {
+    MaxAge: _Context._max_age,
+    MaxTripDays: _Context._max_trip_days,
+    PolicyWindow: _Context._in_policy,
+    EventInDestination: _Context._in_destination,
+    EventDuringTrip: _Context._during_trip,
+    WaitingPeriod: _Context._waiting,
+    CoverEnds: _Context._cover_ends,
+    ReportingDeadline: _Context._deadline,
+    OncePerPeriod: _Context._once,
+    PriorAuthorisation: _Context._authorised,
+    WithinTimeOfEvent: _Context._no_check,
+    Requires: _Context._requires,
+}
 
 
 def proportional_shares(amounts: Sequence[Decimal], cap: Decimal) -> list[Decimal]:

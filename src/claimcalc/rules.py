@@ -709,11 +709,11 @@ class Product(Frozen):
     def ref(self) -> str:
         return f"{self.id}@{self.edition}"
 
-    @property
+    @cached_property
     def level_ids(self) -> tuple[str, ...]:
         return tuple(level.id for level in self.levels)
 
-    @property
+    @cached_property
     def zone_ids(self) -> tuple[str, ...]:
         return tuple(zone.id for zone in self.zones)
 

@@ -135,7 +135,7 @@ class LineResult:
             return ""
         return "; ".join(f"{r.text} ({r.article})" for r in reasons)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, steps: bool = True) -> dict[str, Any]:
         return {
             "line": self.line_id,
             "guarantee": self.guarantee,
@@ -157,7 +157,7 @@ class LineResult:
             "reasons": [
                 {"code": r.code.value, "article": r.article, "text": r.text} for r in self.reasons
             ],
-            "steps": [s.to_json() for s in self.trace],
+            **({"steps": [s.to_json() for s in self.trace]} if steps else {}),
         }
 
 
@@ -230,11 +230,11 @@ class InsuredResult:
     def advances(self) -> Decimal:
         return sum((ln.paid for ln in self.lines if ln.kind == "advance"), Decimal("0.00"))
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, steps: bool = True) -> dict[str, Any]:
         return {
             "ref": self.ref,
             "age": self.age,
-            "lines": [ln.to_json() for ln in self.lines],
+            "lines": [ln.to_json(steps) for ln in self.lines],
             "totals": {"indemnity": str(self.indemnity), "advances": str(self.advances)},
         }
 
@@ -267,7 +267,8 @@ class Settlement:
     def lines(self) -> list[LineResult]:
         return [ln for p in self.insured for ln in p.lines]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, steps: bool = True) -> dict[str, Any]:
+        """The settlement as JSON; ``steps=False`` leaves out the step-by-step trace."""
         return {
             "schema_version": SCHEMA_VERSION,
             "claim_id": self.claim_id,
@@ -278,7 +279,7 @@ class Settlement:
                 "sha256": self.product_sha256,
             },
             "event": {"id": self.event_id, "date": self.event_date, "zone": self.zone},
-            "insured": [p.to_json() for p in self.insured],
+            "insured": [p.to_json(steps) for p in self.insured],
             "totals": {
                 "claimed": str(self.claimed),
                 "indemnity": str(self.indemnity),
