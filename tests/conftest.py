@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from functools import cache
 from pathlib import Path
 
 import pytest
 
 from claimcalc import Product, load_product
+
+# The suite keeps its product cache to itself (subprocesses inherit it).
+os.environ["CLAIMCALC_CACHE_DIR"] = tempfile.mkdtemp(prefix="claimcalc-test-cache-")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

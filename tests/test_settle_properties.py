@@ -209,3 +209,34 @@ def test_the_same_input_gives_byte_identical_json(
     first = json.dumps(run(data).to_json(), sort_keys=False)
     second = json.dumps(run(json.loads(json.dumps(data))).to_json(), sort_keys=False)
     assert first == second
+
+
+SUB_LIMITS = {  # D2 a–c by level: (Top, Smart, Easy)
+    "D.medical_pharma": {"top": 3000, "smart": 2000, "easy": 1000},
+    "D.return_care": {"top": 550, "smart": 450, "easy": 400},
+    "D.dental": {"top": 550, "smart": 400, "easy": 200},
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(levels, st.lists(st.tuples(medical, money), min_size=1, max_size=5))
+def test_the_franchigia_costs_only_what_the_sub_limits_do_not_absorb(
+    level: str, lines: list[tuple[str, Decimal]]
+) -> None:
+    """Oracle, by another method: per guarantee, what is over its sub-limit absorbs
+    the €50 first (D3); only the rest reduces what is paid. Europa, age 40: the
+    €1,000,000 massimale never binds here."""
+    settlement = run(
+        claim(level, "europa", 40, [expense_line(g, [a], str(i)) for i, (g, a) in enumerate(lines)])
+    )
+    totals: dict[str, Decimal] = {}
+    for guarantee, amount in lines:
+        totals[guarantee] = totals.get(guarantee, Decimal(0)) + amount
+    capped = excess = Decimal(0)
+    for guarantee, total in totals.items():
+        cap = Decimal(SUB_LIMITS[guarantee][level]) if guarantee in SUB_LIMITS else total
+        capped += min(total, cap)
+        excess += max(Decimal(0), total - cap)
+    loss = sum(totals.values(), Decimal(0))
+    expected = capped - max(Decimal(0), min(Decimal(50), loss) - excess)
+    assert settlement.indemnity == expected

@@ -971,14 +971,9 @@ class _Context:
             # Once for the section. Where it lands changes what is paid (a line
             # over its sub-limit absorbs it), so it is taken where it costs the
             # insured least: see _cheapest_allocation.
-            left = amount
-            for work in self._cheapest_allocation(works, payable, amount, prior):
-                take = min(left, work.value)
-                if take <= 0:
-                    break
+            for work, take in self._cheapest_allocation(works, payable, amount, prior):
                 work.deductible += take
                 work.value -= take
-                left -= take
                 share = (
                     ""
                     if take == amount
@@ -998,35 +993,32 @@ class _Context:
         payable: list[_Work],
         amount: Decimal,
         prior: dict[str, Decimal],
-    ) -> list[_Work]:
-        """The order to take a section deductible from, paying the insured most.
+    ) -> list[tuple[_Work, Decimal]]:
+        """How much of a section deductible each line takes, costing the insured least.
 
-        Each candidate takes it from one line first, the rest in line order;
-        the section's limits are applied to copies of its lines and the
-        candidate that pays most wins (ties: the earlier line). Limits never
-        span sections, so the section's lines are all that can change.
+        The section is settled once without it (on silent copies). What a
+        limit cut from a line absorbs the deductible for free — the limit
+        still binds — so it is taken there first; any rest costs the insured
+        one for one wherever it lands, and is taken in line order.
         """
-        best: tuple[Decimal, list[_Work]] | None = None
-        for first in payable:
-            order = [first, *(w for w in payable if w is not first)]
-            copies = {id(w): _copy(w) for w in section_works}
-            left = amount
-            for work in order:
-                clone = copies[id(work)]
-                take = min(left, clone.value)
-                clone.value -= take
-                left -= take
-            consumed: dict[str, Decimal] = defaultdict(lambda: ZERO)
-            paid = ZERO
-            for work in section_works:
-                clone = copies[id(work)]
-                if not clone.refused:
-                    self._limits(clone, consumed, prior)
-                    paid += clone.value
-            if best is None or paid > best[0]:
-                best = (paid, order)
-        assert best is not None
-        return best[1]
+        copies = {id(w): _copy(w) for w in section_works}
+        consumed: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for work in section_works:
+            clone = copies[id(work)]
+            if not clone.refused:
+                self._limits(clone, consumed, prior)
+        takes = dict.fromkeys(map(id, payable), ZERO)
+        left = amount
+        for work in payable:  # free: what limits cut anyway
+            cut = max(ZERO, round_cents(work.value) - copies[id(work)].value)
+            take = min(left, cut, work.value)
+            takes[id(work)] += take
+            left -= take
+        for work in payable:  # the rest, one for one
+            take = min(left, work.value - takes[id(work)])
+            takes[id(work)] += take
+            left -= take
+        return [(w, takes[id(w)]) for w in payable if takes[id(w)] > 0]
 
     def _guarantee_deductibles(self, work: _Work) -> None:
         if work.refused:

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from claimcalc import cache
 from claimcalc.errors import FileAccessError, Problem, ProductFileError
 from claimcalc.facts import EXPENSE_CATEGORIES, FACTS, FactType
 from claimcalc.rules import (
@@ -193,8 +194,12 @@ def load_product_file(path: str | Path) -> Product:
         column = exc.start - (before.rfind(b"\n") + 1) + 1
         message = f"not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot be decoded"
         raise ProductFileError([Problem(str(path), line, column, "", message)]) from None
-    product = load_product_text(text, str(path))
-    product._sha256 = hashlib.sha256(raw).hexdigest()
+    sha256 = hashlib.sha256(raw).hexdigest()
+    cached = cache.get(sha256)
+    product = cached if cached is not None else load_product_text(text, str(path))
+    if cached is None:
+        cache.put(sha256, product)
+    product._sha256 = sha256
     product._path = str(file_path)
     return product
 

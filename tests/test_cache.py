@@ -1,0 +1,63 @@
+"""The cache of validated products: same product, keyed by the file's bytes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from claimcalc import cache
+from claimcalc.loader import load_product_file
+from tests.conftest import ROOT
+
+IMAWAY = ROOT / "products" / "imaway@2026-01.yaml"
+
+
+@pytest.fixture
+def cache_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CLAIMCALC_CACHE_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_a_cached_product_equals_the_validated_one(cache_in: Path) -> None:
+    first = load_product_file(IMAWAY)
+    (entry,) = cache_in.glob("product-*.pickle")
+    assert first.sha256 in entry.name
+    second = load_product_file(IMAWAY)
+    assert second == first
+    assert (second.sha256, second.path) == (first.sha256, first.path)
+
+
+def test_a_changed_file_is_validated_again(cache_in: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "imaway@2026-01.yaml"
+    copy.write_text(IMAWAY.read_text(encoding="utf-8"), encoding="utf-8")
+    load_product_file(copy)
+    copy.write_text(
+        IMAWAY.read_text(encoding="utf-8").replace("amount: 500\n", "amount: 600\n", 1),
+        encoding="utf-8",
+    )
+    changed = load_product_file(copy)
+    assert changed.limit_amount("B.home_nursing.max", "top", "europa") == 600
+    assert len(list(cache_in.glob("product-*.pickle"))) == 2
+
+
+def test_a_corrupt_entry_is_ignored(cache_in: Path) -> None:
+    product = load_product_file(IMAWAY)
+    (entry,) = cache_in.glob("product-*.pickle")
+    entry.write_bytes(b"not a pickle")
+    assert load_product_file(IMAWAY) == product
+
+
+def test_the_cache_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLAIMCALC_CACHE_DIR", "off")
+    assert cache.cache_dir() is None
+    assert load_product_file(IMAWAY).ref == "imaway@2026-01"
+
+
+def test_an_unwritable_cache_is_not_an_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("CLAIMCALC_CACHE_DIR", str(blocker / "sub"))
+    assert load_product_file(IMAWAY).ref == "imaway@2026-01"
