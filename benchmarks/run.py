@@ -17,6 +17,7 @@ Writes ``benchmarks/results.json`` and prints a Markdown table.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import os
 import platform
@@ -231,7 +232,7 @@ def bench_peer(count: int) -> dict[str, Any]:
         <= Decimal("0.01")
     )
     result.update(
-        zen_version=getattr(zen, "__version__", "?"),
+        zen_version=importlib.metadata.version("zen-engine"),
         zen_per_s=round(zen_rate),
         ratio=round(ours_rate / zen_rate, 3),
         same_total_paid=f"{agree}/{count}",

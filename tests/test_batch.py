@@ -257,3 +257,16 @@ def test_batch_records_carry_reasons_and_steps_only_with_explain(
     assert "steps" not in line
     assert [r["code"] for r in line["reasons"]] == ["franchigia", "limit"]
     assert json.loads(full)["insured"][0]["lines"][1]["steps"][0]["code"] == "currency"
+
+
+def test_an_unreadable_file_fails_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a.json").write_bytes(EXAMPLES[0].read_bytes())
+    (tmp_path / "b.json").write_bytes('{"claim_id": "più"}'.encode("latin-1"))
+    code, out, _ = run_cli(capsys, "settle", str(tmp_path), "-f", "ndjson")
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert first["status"] == "settled"
+    assert second["status"] == "error" and second["exit_code"] == ExitCode.IO
+    assert second["errors"] == [
+        {"field": "", "message": f"{tmp_path / 'b.json'}: cannot read claim file: not UTF-8 text"}
+    ]
+    assert code == ExitCode.PARTIAL

@@ -46,6 +46,7 @@ class Item:
     position: int
     source: str
     text: str
+    unreadable: str | None = None  # why the file could not be read, if it could not
 
 
 @dataclass(slots=True)
@@ -107,7 +108,8 @@ def iter_items(inputs: Iterable[str], stdin: Iterable[str] | None = None) -> Ite
                     yield Item(position, f"{file}:{number}", line)
             else:
                 position += 1
-                yield Item(position, str(file), _read_text(file))
+                text, problem = _read_text(file)
+                yield Item(position, str(file), text, problem)
 
 
 def _ndjson_lines(path: Path) -> Iterator[tuple[int, str]]:
@@ -120,17 +122,14 @@ def _ndjson_lines(path: Path) -> Iterator[tuple[int, str]]:
         raise FileAccessError(f"{path}: cannot read claims file: {exc.strerror}") from None
 
 
-def _read_text(path: Path) -> str:
-    """The file's text; an unreadable file becomes a claim that fails to parse."""
+def _read_text(path: Path) -> tuple[str, str | None]:
+    """The file's text, or why it could not be read (its claim then fails alone)."""
     try:
-        return path.read_bytes().decode("utf-8")
+        return path.read_bytes().decode("utf-8"), None
     except OSError as exc:
-        return _UNREADABLE + (exc.strerror or "cannot read")
+        return "", exc.strerror or "cannot read"
     except UnicodeDecodeError:
-        return _UNREADABLE + "not UTF-8 text"
-
-
-_UNREADABLE = "\x00unreadable:"
+        return "", "not UTF-8 text"
 
 
 # --------------------------------------------------------------------------- settling
@@ -157,9 +156,8 @@ class Settler:
         from claimcalc.engine import settle
         from claimcalc.errors import UnknownProductError
 
-        if item.text.startswith(_UNREADABLE):
-            message = item.text.removeprefix(_UNREADABLE)
-            raise FileAccessError(f"{item.source}: cannot read claim file: {message}")
+        if item.unreadable is not None:
+            raise FileAccessError(f"{item.source}: cannot read claim file: {item.unreadable}")
         claim = parse_claim(item.text, item.source)
         ref = self.product or claim.product_ref
         try:
