@@ -29,6 +29,7 @@ from claimcalc.catalog import catalog, check_level, load_product, split_level
 from claimcalc.errors import (
     ClaimcalcError,
     ClaimError,
+    DiffError,
     ExitCode,
     FileAccessError,
     ProductFileError,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
     from rich.console import Console
 
+    from claimcalc.diff import Side
     from claimcalc.rates import RateTable
 
 EXIT_CODES_HELP = (
@@ -303,6 +305,72 @@ def _progress() -> Iterator[Callable[[], None]]:
     ) as progress:
         task = progress.add_task("settle", total=None)
         yield lambda: progress.advance(task)
+
+
+@app.command(
+    "diff",
+    help="What changed between two products, editions or levels, and what it does to claims.\n\n"
+    "OLD and NEW are product ids, id@edition, files, or any of those with :LEVEL "
+    "(imaway:easy). Exit codes, as diff(1): 0 equivalent, 1 different, 2 trouble.",
+)
+def diff_command(
+    old: Annotated[
+        str, typer.Argument(help="The old side: product, edition, file, or PRODUCT:LEVEL.")
+    ],
+    new: Annotated[str, typer.Argument(help="The new side.")],
+    claims: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--claims", help="Claims to settle under both sides (files, directory, NDJSON, -)."
+        ),
+    ] = None,
+    rates: Annotated[
+        Path | None, typer.Option("--rates", help="ECB reference rates, eurofxref-hist.csv.")
+    ] = None,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
+) -> None:
+    from claimcalc.diff import Side, diff_products
+
+    try:
+        old_side, new_side = _diff_side(old), _diff_side(new)
+        result = diff_products(old_side.product, new_side.product, old_side.level, new_side.level)
+        effect = None
+        if claims:
+            from claimcalc.batch import iter_items
+            from claimcalc.impact import impact
+            from claimcalc.rates import read_ecb_csv
+
+            table = read_ecb_csv(rates) if rates is not None else None
+            effect = impact(
+                Side(old_side.product, old_side.level),
+                Side(new_side.product, new_side.level),
+                iter_items(claims),
+                table,
+            )
+    except ClaimcalcError as exc:
+        raise DiffError(str(exc)) from None
+    if format is OutputFormat.JSON:
+        document = result.to_json()
+        if effect is not None:
+            document["impact"] = effect.to_json()
+        _print_json(document)
+    else:
+        from claimcalc.render import diff_tables, impact_tables
+
+        console = _console()
+        for renderable in diff_tables(result) + (impact_tables(effect) if effect else []):
+            console.print(renderable)
+    raise typer.Exit(0 if result.equivalent else 1)
+
+
+def _diff_side(ref: str) -> Side:
+    from claimcalc.diff import Side
+
+    product_ref, level = split_level(ref)
+    product = load_product(product_ref)
+    if level is not None:
+        check_level(product, level)
+    return Side(product, level)
 
 
 def _print_schema(model: type[BaseModel], title: str) -> None:

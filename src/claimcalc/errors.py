@@ -42,6 +42,12 @@ class UsageError(ClaimcalcError):
     exit_code = ExitCode.USAGE
 
 
+class DiffError(ClaimcalcError):
+    """``claimcalc diff`` could not compare: exit 2, as diff(1) does on trouble."""
+
+    exit_code = ExitCode.USAGE
+
+
 class FileAccessError(ClaimcalcError):
     """A file could not be read or written."""
 

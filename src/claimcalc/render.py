@@ -30,6 +30,9 @@ from claimcalc.settlement import Settlement
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
+    from claimcalc.diff import Difference, ProductDiff
+    from claimcalc.impact import Impact
+
 #: Version of the JSON documents claimcalc prints. Bump on breaking changes.
 SCHEMA_VERSION = "1"  # settlements share it: claimcalc.settlement.SCHEMA_VERSION
 
@@ -432,4 +435,110 @@ def settlement_tables(settlement: Settlement, explain: bool = False) -> list[Ren
     )
     totals.add_row("Advances (to be repaid)", format_eur(settlement.advances))
     out.append(totals)
+    return out
+
+
+# --------------------------------------------------------------------------- diffs
+
+
+def _diff_value(value: object, unit: str) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Token):
+        return amount_text(value)
+    if isinstance(value, Decimal | int) and unit == "eur":
+        return format_eur(Decimal(value))
+    if isinstance(value, Decimal | int) and unit:
+        return f"{value}{unit}" if unit == "%" else f"{value} {unit}"
+    return str(value)
+
+
+_EFFECT_TEXT = {"more_cover": "↑ more cover", "less_cover": "↓ less cover", "changed": "changed"}
+
+
+def diff_tables(diff: ProductDiff) -> list[RenderableType]:
+    """One table per section: each difference, old → new, with both articles."""
+    from rich.table import Table
+    from rich.text import Text
+
+    out: list[RenderableType] = [Text(f"{diff.old.label} → {diff.new.label}", style="bold")]
+    if diff.equivalent:
+        out.append(Text("No differences in cover."))
+        return out
+    sections: dict[str, list[Difference]] = {}
+    for difference in diff.differences:
+        sections.setdefault(difference.section, []).append(difference)
+    for code, differences in sections.items():
+        table = Table(title=f"Section {code}", title_justify="left", show_lines=False)
+        for name in ("Guarantee", "What", "Zone", "Old", "Art.", "New", "Art.", "Change"):
+            table.add_column(name, overflow="fold")
+        for d in differences:
+            style = {"more_cover": "green", "less_cover": "red"}.get(d.effect.value, "")
+            table.add_row(
+                d.guarantee or "(section)",
+                f"{d.subject}: {d.field}",
+                d.zone or ("all" if d.zoned else ""),
+                _diff_value(d.old, d.unit),
+                d.old_article or "",
+                _diff_value(d.new, d.unit),
+                d.new_article or "",
+                Text(f"{d.change.value}, {_EFFECT_TEXT[d.effect.value]}", style=style),
+            )
+        out.append(table)
+    more = sum(1 for d in diff.differences if d.effect.value == "more_cover")
+    less = sum(1 for d in diff.differences if d.effect.value == "less_cover")
+    out.append(Text(f"{len(diff.differences)} differences: {more} give more cover, {less} less."))
+    return out
+
+
+def impact_tables(result: Impact) -> list[RenderableType]:
+    from rich.table import Table
+    from rich.text import Text
+
+    out: list[RenderableType] = []
+    summary = Table(
+        title=f"Impact on {result.claims} claims", title_justify="left", show_header=False
+    )
+    summary.add_column("What")
+    summary.add_column("Value", justify="right")
+    summary.add_row("settled under both", str(result.compared))
+    summary.add_row("failed", str(result.failed))
+    summary.add_row("skipped (another product)", str(result.skipped))
+    summary.add_row("settlements changed", str(result.changed))
+    summary.add_row(f"paid under {result.old.label}", format_eur(result.old_total))
+    summary.add_row(f"paid under {result.new.label}", format_eur(result.new_total))
+    summary.add_row(
+        Text("change", style="bold"),
+        Text(format_eur(result.new_total - result.old_total), style="bold"),
+    )
+    out.append(summary)
+    if result.by_guarantee:
+        table = Table(title="Change by guarantee", title_justify="left")
+        for name, justify in (
+            ("Guarantee", "left"),
+            ("Old", "right"),
+            ("New", "right"),
+            ("Change", "right"),
+        ):
+            table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        for code, (old, new) in sorted(result.by_guarantee.items()):
+            table.add_row(code, format_eur(old), format_eur(new), format_eur(new - old))
+        out.append(table)
+    if result.largest:
+        table = Table(title="Largest changes", title_justify="left")
+        for name in ("Claim", "Old", "New", "Change", "Why"):
+            table.add_column(name, overflow="fold")
+        for change in result.largest:
+            table.add_row(
+                change.claim_id,
+                format_eur(change.old),
+                format_eur(change.new),
+                format_eur(change.delta),
+                "\n".join(change.why),
+            )
+        out.append(table)
+    for error in result.errors:
+        out.append(Text(f"failed: {error}", style="red"))
     return out

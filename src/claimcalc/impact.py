@@ -1,0 +1,174 @@
+"""What a product change does to a book of claims.
+
+Every claim is settled under both sides (at the side's level, when the sides
+are levels) and compared: how many settlements change, the total paid before
+and after, the change by guarantee, and the largest individual changes with
+why. Claims are read one at a time; only totals and the largest changes are
+kept.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from claimcalc.batch import Item
+from claimcalc.claim import Claim, parse_claim
+from claimcalc.diff import Side
+from claimcalc.engine import settle
+from claimcalc.errors import ClaimcalcError
+from claimcalc.rates import RateTable
+from claimcalc.render import SCHEMA_VERSION
+from claimcalc.settlement import Settlement
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimChange:
+    claim_id: str
+    source: str
+    old: Decimal
+    new: Decimal
+    why: tuple[str, ...]
+
+    @property
+    def delta(self) -> Decimal:
+        return self.new - self.old
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "claim_id": self.claim_id,
+            "source": self.source,
+            "old": str(self.old),
+            "new": str(self.new),
+            "delta": str(self.delta),
+            "why": list(self.why),
+        }
+
+
+@dataclass(slots=True)
+class Impact:
+    old: Side
+    new: Side
+    claims: int = 0
+    compared: int = 0
+    failed: int = 0
+    skipped: int = 0  # claims of another product
+    changed: int = 0
+    old_total: Decimal = ZERO
+    new_total: Decimal = ZERO
+    by_guarantee: dict[str, list[Decimal]] = field(default_factory=dict)
+    largest: list[ClaimChange] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "old": self.old.label,
+            "new": self.new.label,
+            "claims": self.claims,
+            "compared": self.compared,
+            "failed": self.failed,
+            "skipped_other_product": self.skipped,
+            "changed": self.changed,
+            "old_total": str(self.old_total),
+            "new_total": str(self.new_total),
+            "delta": str(self.new_total - self.old_total),
+            "by_guarantee": {
+                code: {"old": str(old), "new": str(new), "delta": str(new - old)}
+                for code, (old, new) in sorted(self.by_guarantee.items())
+            },
+            "largest_changes": [c.to_json() for c in self.largest],
+            "errors": self.errors,
+        }
+
+
+def _product_id(ref: str) -> str:
+    """``imaway@2026-01`` or ``products/imaway@2026-01.yaml`` → ``imaway``."""
+    return ref.replace("\\", "/").rsplit("/", 1)[-1].split("@")[0].removesuffix(".yaml")
+
+
+def _settle_side(claim: Claim, item: Item, side: Side, rates: RateTable | None) -> Settlement:
+    if side.level is not None:
+        claim = claim.model_copy(update={"level": side.level})
+    return settle(claim, side.product, rates, source=item.source)
+
+
+def _lines(settlement: Settlement) -> dict[tuple[str, str], tuple[str, Decimal, str]]:
+    return {
+        (person.ref, line.line_id): (
+            line.guarantee,
+            line.paid,
+            " ".join(f"{r.code.value}:{r.article}" for r in line.reasons) or "paid in full",
+        )
+        for person in settlement.insured
+        for line in person.lines
+    }
+
+
+def _why(before: Settlement, after: Settlement) -> tuple[str, ...]:
+    old, new = _lines(before), _lines(after)
+    reasons = []
+    for key in old.keys() | new.keys():
+        (g_old, p_old, r_old), (g_new, p_new, r_new) = (
+            old.get(key, ("", ZERO, "")),
+            new.get(key, ("", ZERO, "")),
+        )
+        if p_old != p_new:
+            reasons.append(
+                f"{key[0]} line {key[1]} {g_old or g_new}: {p_old} → {p_new} ({r_old} → {r_new})"
+            )
+    return tuple(sorted(reasons))
+
+
+def impact(
+    old: Side,
+    new: Side,
+    items: Iterable[Item],
+    rates: RateTable | None = None,
+    top: int = 10,
+    max_errors: int = 20,
+) -> Impact:
+    """Settle every claim under both sides and sum up the differences."""
+    result = Impact(old, new)
+    heap: list[tuple[Decimal, int, ClaimChange]] = []
+    for item in items:
+        result.claims += 1
+        try:
+            claim = parse_claim(item.text, item.source)
+            if _product_id(claim.product) not in (old.product.id, new.product.id):
+                result.skipped += 1
+                continue
+            before = _settle_side(claim, item, old, rates)
+            after = _settle_side(claim, item, new, rates)
+        except ClaimcalcError as error:
+            result.failed += 1
+            if len(result.errors) < max_errors:
+                result.errors.append(str(error).splitlines()[0])
+            continue
+        result.compared += 1
+        result.old_total += before.indemnity
+        result.new_total += after.indemnity
+        for settlement, index in ((before, 0), (after, 1)):
+            for line in settlement.lines():
+                if line.kind != "advance":
+                    result.by_guarantee.setdefault(line.guarantee, [ZERO, ZERO])[index] += line.paid
+        if before.indemnity != after.indemnity or _lines(before) != _lines(after):
+            result.changed += 1
+            change = ClaimChange(
+                before.claim_id, item.source, before.indemnity, after.indemnity, _why(before, after)
+            )
+            entry = (abs(change.delta), -item.position, change)
+            if len(heap) < top:
+                heapq.heappush(heap, entry)
+            else:
+                heapq.heappushpop(heap, entry)
+    result.largest = [c for _, _, c in sorted(heap, key=lambda e: (-e[0], -e[1]))]
+    result.by_guarantee = {
+        code: values for code, values in result.by_guarantee.items() if values[0] != values[1]
+    }
+    return result
