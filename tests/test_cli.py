@@ -291,3 +291,13 @@ def test_settle_help_lists_exit_codes(capsys: pytest.CaptureFixture[str]) -> Non
     assert code == ExitCode.OK
     assert "--explain" in out and "--rates" in out
     assert "3 invalid claim" in " ".join(out.split())
+
+
+def test_the_package_exports_the_library_lazily() -> None:
+    import claimcalc
+
+    assert sorted(claimcalc.__all__) == sorted(claimcalc._EXPORTS)
+    for name in claimcalc.__all__:
+        assert getattr(claimcalc, name) is not None
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = claimcalc.nothing
