@@ -45,7 +45,7 @@ def _scaled(value: str, rng: random.Random) -> str:
 
 def mixed_claim(i: int, rng: random.Random, templates: list[dict[str, Any]]) -> dict[str, Any]:
     """An example claim with a new id and amounts scaled 0.5×–2×."""
-    claim = json.loads(json.dumps(templates[i % len(templates)]))
+    claim: dict[str, Any] = json.loads(json.dumps(templates[i % len(templates)]))
     claim["claim_id"] = f"BENCH-{i:07d}"
     for person in claim["insured"]:
         for line in person["lines"]:
@@ -75,7 +75,8 @@ def medical_claim(i: int, rng: random.Random) -> dict[str, Any]:
     lines = []
     for j in range(rng.randint(1, 3)):
         guarantee = rng.choice(MEDICAL)
-        amount = f"{rng.randint(20, 300000 if guarantee == 'D.hospital_surgical' else 3000)}.{rng.randint(0, 99):02d}"
+        ceiling = 300000 if guarantee == "D.hospital_surgical" else 3000
+        amount = f"{rng.randint(20, ceiling)}.{rng.randint(0, 99):02d}"
         lines.append(
             {
                 "id": str(j + 1),
@@ -140,11 +141,13 @@ def zen_decision() -> dict[str, Any]:
         ("dentalCap", _by_level(550, 400, 200)),
         (
             "capped",
-            "$.hospital + min([$.pharma, $.pharmaCap]) + min([$.care, $.careCap]) + min([$.dental, $.dentalCap])",
+            "$.hospital + min([$.pharma, $.pharmaCap]) + min([$.care, $.careCap])"
+            " + min([$.dental, $.dentalCap])",
         ),
         (
             "excess",
-            "max([$.pharma - $.pharmaCap, 0]) + max([$.care - $.careCap, 0]) + max([$.dental - $.dentalCap, 0])",
+            "max([$.pharma - $.pharmaCap, 0]) + max([$.care - $.careCap, 0])"
+            " + max([$.dental - $.dentalCap, 0])",
         ),
         ("loss", "$.hospital + $.pharma + $.care + $.dental"),
         ("franchigia", "max([min([50, $.loss]) - $.excess, 0])"),
@@ -208,7 +211,7 @@ def bench_peer(count: int) -> dict[str, Any]:
     ours_rate = count / (time.perf_counter() - start)
     result: dict[str, Any] = {"claims": count, "claimcalc_per_s": round(ours_rate)}
     try:
-        import zen
+        import zen  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
         result["zen"] = "zen-engine not installed: pip install zen-engine"
         return result
@@ -304,7 +307,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="20k claims, no 1M run")
     args = parser.parse_args()
     results: dict[str, Any] = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": (
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        ),
         "date": time.strftime("%Y-%m-%d"),
     }
     print("cold start …", file=sys.stderr)
