@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,3 +64,27 @@ def test_an_unwritable_cache_is_not_an_error(
     blocker.write_text("", encoding="utf-8")
     monkeypatch.setenv("CLAIMCALC_CACHE_DIR", str(blocker / "sub"))
     assert load_product_file(IMAWAY).ref == "imaway@2026-01"
+
+
+_IMPORTED = """
+import sys
+from claimcalc.cli import main
+sys.argv = ["claimcalc", "settle", sys.argv[1], "--format", "json"]
+try:
+    main()
+except SystemExit:
+    pass
+print(" ".join(m for m in ("yaml", "rich", "multiprocessing") if m in sys.modules), file=sys.stderr)
+"""
+
+
+def test_a_one_claim_json_run_from_the_cache_imports_no_yaml_rich_or_pool(cache_in: Path) -> None:
+    """Start-up pays only for what the run uses (issue 4): the cache hit needs no
+    YAML parser, JSON output no rich, one claim no process pool."""
+    claim = str(ROOT / "examples" / "imaway-D-medical-usa.json")
+    command = [sys.executable, "-c", _IMPORTED, claim]
+    cold = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert cold.stderr.split() == ["yaml"]  # the first run parses and caches the product
+    warm = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert warm.stderr.split() == []
+    assert json.loads(warm.stdout)["totals"] == json.loads(cold.stdout)["totals"]

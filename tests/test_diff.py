@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from claimcalc.batch import iter_items
+from claimcalc.batch import Item, iter_items
 from claimcalc.claim import read_claim
 from claimcalc.cli import main
 from claimcalc.diff import Change, Difference, Effect, Side, diff_products
@@ -298,3 +298,13 @@ def test_impact_between_two_levels_matches_settling_each_side(
     document = json.loads(capsys.readouterr().out)
     assert code == 1
     assert document["impact"]["new_total"] == str(expected["top"])
+
+
+def test_impact_keeps_the_first_of_equal_changes_even_when_positions_repeat() -> None:
+    """Items built by a caller may repeat positions; ties go to the earlier claim."""
+    imaway = product("imaway")
+    text = (ROOT / "examples" / "imaway-D-medical-usa.json").read_text(encoding="utf-8")
+    items = [Item(1, f"copy-{n}.json", text.replace('"IMA-', f'"C{n}-IMA-', 1)) for n in range(4)]
+    result = impact(Side(imaway, "easy"), Side(imaway, "top"), items, top=2)
+    assert result.changed == 4
+    assert [c.source for c in result.largest] == ["copy-0.json", "copy-1.json"]

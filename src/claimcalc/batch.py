@@ -12,22 +12,23 @@ from __future__ import annotations
 import csv
 import io
 import json
-import multiprocessing
 import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from claimcalc.errors import ClaimcalcError, ClaimError, FileAccessError, ProductFileError
 from claimcalc.rates import RateTable
 from claimcalc.settlement import SCHEMA_VERSION, Settlement
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 CHUNK = 256  # claims per task sent to a worker
 WINDOW = 4  # chunks in flight per worker
@@ -347,6 +348,10 @@ def run(
                 outcome.settlement = None
             yield outcome
         return
+    # Imported here: a one-claim run does not pay for the process pool.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     # spawn, not fork: forking a process that already runs the pool's threads
     # can deadlock.
     context = multiprocessing.get_context("spawn")

@@ -162,7 +162,9 @@ def impact(
             change = ClaimChange(
                 before.claim_id, item.source, before.indemnity, after.indemnity, _why(before, after)
             )
-            entry = (abs(change.delta), -item.position, change)
+            # The claim's rank in this run breaks ties (earlier first) and is
+            # unique, so the heap never has to compare two ClaimChanges.
+            entry = (abs(change.delta), -result.claims, change)
             if len(heap) < top:
                 heapq.heappush(heap, entry)
             else:

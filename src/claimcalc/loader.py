@@ -15,7 +15,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from claimcalc import cache
@@ -43,70 +42,12 @@ from claimcalc.rules import (
 
 KeyPath = tuple[str | int, ...]
 
-_BaseLoader: type[yaml.SafeLoader]
-try:
-    _BaseLoader = yaml.CSafeLoader  # type: ignore[assignment]  # same interface, C parser
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _BaseLoader = yaml.SafeLoader
-
-
-class _DecimalLoader(_BaseLoader):  # type: ignore[valid-type, misc]
-    """Safe loader that reads YAML floats as exact :class:`Decimal`."""
-
-
-def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
-    text = str(loader.construct_scalar(node)).replace("_", "")
-    return Decimal(text)
-
-
-_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
-
 
 def format_path(path: KeyPath) -> str:
     out = ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
-
-
-class _Marks:
-    """Line/column (1-based) of every key path in a YAML document."""
-
-    def __init__(self) -> None:
-        self.marks: dict[KeyPath, tuple[int, int]] = {}
-        self.duplicates: list[tuple[KeyPath, tuple[int, int]]] = []
-
-    def walk(self, node: yaml.Node, path: KeyPath = ()) -> None:
-        self.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
-        if isinstance(node, yaml.MappingNode):
-            seen: set[object] = set()
-            for key_node, value_node in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    continue  # merged keys may be overridden: not duplicates
-                key = key_node.value
-                child = (*path, key)
-                if key in seen:
-                    mark = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                    self.duplicates.append((child, mark))
-                    continue
-                seen.add(key)
-                self.marks[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                self.walk(value_node, child)
-                # A problem *in* the value points at the value, not at its key.
-                if isinstance(value_node, yaml.ScalarNode):
-                    self.marks[child] = (
-                        value_node.start_mark.line + 1,
-                        value_node.start_mark.column + 1,
-                    )
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                self.walk(item, (*path, index))
-
-    def locate(self, path: KeyPath) -> tuple[int, int]:
-        for end in range(len(path), -1, -1):
-            if path[:end] in self.marks:
-                return self.marks[path[:end]]
-        return (1, 1)
 
 
 def _step(current: object, part: str | int) -> tuple[bool, object]:
@@ -154,31 +95,6 @@ def _message(error: Mapping[str, Any]) -> str:
     return message.removeprefix("Value error, ")
 
 
-def parse_yaml(text: str, file: str) -> tuple[object, _Marks]:
-    """Parse one YAML document; raise :class:`ProductFileError` on syntax errors."""
-    loader = _DecimalLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            raise ProductFileError([Problem(file, 1, 1, "", "empty file")])
-        # Before construction: constructing flattens merge keys in place.
-        marks = _Marks()
-        marks.walk(node)
-        data = loader.construct_document(node)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        text_ = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        raise ProductFileError(
-            [Problem(file, line, column, "", f"invalid YAML: {text_}")]
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ProductFileError([Problem(file, 1, 1, "", f"invalid YAML: {exc}")]) from None
-    finally:
-        loader.dispose()
-    return data, marks
-
-
 def load_product_file(path: str | Path) -> Product:
     """Read, validate and cross-check one product file."""
     file_path = Path(path)
@@ -206,6 +122,9 @@ def load_product_file(path: str | Path) -> Product:
 
 def load_product_text(text: str, file: str = "<string>") -> Product:
     """Validate product YAML given as text; ``file`` names it in error lines."""
+    # Imported here: a product found in the cache never needs the YAML parser.
+    from claimcalc.yamlfile import parse_yaml
+
     data, marks = parse_yaml(text, file)
     problems = [
         Problem(file, line, col, format_path(path), "duplicate key")
