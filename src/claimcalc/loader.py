@@ -1,10 +1,11 @@
 """Load and validate product files, reporting every problem at once.
 
 Each problem is one line, ``file:line:column: key.path: message``. Loading
-is in three passes: YAML (safe loader, C implementation when available,
-floats read as exact decimals, duplicate keys refused), the pydantic model,
-then cross-checks that need the whole file (references, nesting of limits,
-matrices against the declared levels and zones, facts in conditions).
+is in three passes: YAML (:mod:`claimcalc.yamlfile`: safe loader, C
+implementation when available, floats read as exact decimals, duplicate keys
+refused), the pydantic model, then cross-checks that need the whole file
+(references, nesting of limits, matrices against the declared levels and
+zones, facts in conditions).
 """
 
 from __future__ import annotations
