@@ -308,3 +308,11 @@ def test_impact_keeps_the_first_of_equal_changes_even_when_positions_repeat() ->
     result = impact(Side(imaway, "easy"), Side(imaway, "top"), items, top=2)
     assert result.changed == 4
     assert [c.source for c in result.largest] == ["copy-0.json", "copy-1.json"]
+
+
+def test_impact_reports_an_unreadable_claim_file_as_the_batch_does() -> None:
+    imaway = product("imaway")
+    items = [Item(1, "gone.json", "", unreadable="Permission denied")]
+    result = impact(Side(imaway, "easy"), Side(imaway, "top"), items)
+    assert (result.claims, result.failed) == (1, 1)
+    assert result.errors == ["gone.json: cannot read claim file: Permission denied"]

@@ -30,6 +30,8 @@ from claimcalc.settlement import SCHEMA_VERSION, Settlement
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
+    from claimcalc.claim import Claim
+
 CHUNK = 256  # claims per task sent to a worker
 WINDOW = 4  # chunks in flight per worker
 
@@ -48,6 +50,14 @@ class Item:
     source: str
     text: str
     unreadable: str | None = None  # why the file could not be read, if it could not
+
+    def claim(self) -> Claim:
+        """The claim this item holds, validated; an unreadable file fails here."""
+        from claimcalc.claim import parse_claim
+
+        if self.unreadable is not None:
+            raise FileAccessError(f"{self.source}: cannot read claim file: {self.unreadable}")
+        return parse_claim(self.text, self.source)
 
 
 @dataclass(slots=True)
@@ -153,13 +163,10 @@ class Settler:
         return product
 
     def settle_text(self, item: Item) -> Settlement:
-        from claimcalc.claim import parse_claim
         from claimcalc.engine import settle
         from claimcalc.errors import UnknownProductError
 
-        if item.unreadable is not None:
-            raise FileAccessError(f"{item.source}: cannot read claim file: {item.unreadable}")
-        claim = parse_claim(item.text, item.source)
+        claim = item.claim()
         ref = self.product or claim.product_ref
         try:
             product = self.load(ref)

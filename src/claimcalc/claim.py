@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
 
-from claimcalc.errors import ClaimError, FileAccessError
+from claimcalc.errors import ClaimError, FileAccessError, key_path
 from claimcalc.facts import EXPENSE_CATEGORIES, FACTS, OBJECT_CATEGORIES, FactLevel, FactType
 from claimcalc.money import NotADecimalError, to_decimal
 
@@ -211,13 +211,6 @@ class Claim(Strict):
 # --------------------------------------------------------------------------- reading
 
 
-def _path(loc: tuple[str | int, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def _message(error: Mapping[str, Any]) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -276,7 +269,7 @@ def claim_from_data(data: object, file: str = "<claim>") -> Claim:
     try:
         claim = Claim.model_validate(data)
     except ValidationError as exc:
-        problems = [(_path(tuple(e["loc"])), _message(e)) for e in exc.errors()]
+        problems = [(key_path(e["loc"]), _message(e)) for e in exc.errors()]
         raise ClaimError(file, problems) from None
     problems = list(check_claim(claim))
     if problems:

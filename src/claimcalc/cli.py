@@ -329,7 +329,7 @@ def diff_command(
     ] = None,
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
 ) -> None:
-    from claimcalc.diff import Side, diff_products
+    from claimcalc.diff import diff_products
 
     try:
         old_side, new_side = _diff_side(old), _diff_side(new)
@@ -341,12 +341,7 @@ def diff_command(
             from claimcalc.rates import read_ecb_csv
 
             table = read_ecb_csv(rates) if rates is not None else None
-            effect = impact(
-                Side(old_side.product, old_side.level),
-                Side(new_side.product, new_side.level),
-                iter_items(claims),
-                table,
-            )
+            effect = impact(old_side, new_side, iter_items(claims), table)
     except ClaimcalcError as exc:
         raise DiffError(str(exc)) from None
     if format is OutputFormat.JSON:
@@ -367,10 +362,7 @@ def _diff_side(ref: str) -> Side:
     from claimcalc.diff import Side
 
     product_ref, level = split_level(ref)
-    product = load_product(product_ref)
-    if level is not None:
-        check_level(product, level)
-    return Side(product, level)
+    return Side(load_product(product_ref), level)  # diff_products checks the level
 
 
 def _print_schema(model: type[BaseModel], title: str) -> None:

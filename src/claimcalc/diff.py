@@ -15,6 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from claimcalc.catalog import check_level
 from claimcalc.errors import UsageError
 from claimcalc.render import SCHEMA_VERSION, amount_json
 from claimcalc.rules import (
@@ -147,10 +148,8 @@ def diff_products(
     if (old_level is None) != (new_level is None):
         raise UsageError("give a level on both sides of the diff, or on neither")
     for product, level in ((old, old_level), (new, new_level)):
-        if level is not None and level not in product.level_ids:
-            raise UsageError(
-                f"{product.ref}: no level {level!r} (levels: {', '.join(product.level_ids)})"
-            )
+        if level is not None:
+            check_level(product, level)
     before = dict(_facts(old, old_level))
     after = dict(_facts(new, new_level))
     items_before = {_item(k) for k in before}

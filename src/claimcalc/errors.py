@@ -54,6 +54,14 @@ class FileAccessError(ClaimcalcError):
     exit_code = ExitCode.IO
 
 
+def key_path(parts: Iterable[str | int]) -> str:
+    """Where a problem is, as error lines print it: ``insured[0].lines[1].amount``."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One problem found in a file, located by line/column and key path."""

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from claimcalc.batch import Item
-from claimcalc.claim import Claim, parse_claim
+from claimcalc.claim import Claim
 from claimcalc.diff import Side
 from claimcalc.engine import settle
 from claimcalc.errors import ClaimcalcError
@@ -139,7 +139,7 @@ def impact(
     for item in items:
         result.claims += 1
         try:
-            claim = parse_claim(item.text, item.source)
+            claim = item.claim()
             if _product_id(claim.product) not in (old.product.id, new.product.id):
                 result.skipped += 1
                 continue

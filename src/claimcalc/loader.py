@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from claimcalc import cache
-from claimcalc.errors import FileAccessError, Problem, ProductFileError
+from claimcalc.errors import FileAccessError, Problem, ProductFileError, key_path
 from claimcalc.facts import EXPENSE_CATEGORIES, FACTS, FactType
 from claimcalc.rules import (
     AllOf,
@@ -42,13 +42,6 @@ from claimcalc.rules import (
 )
 
 KeyPath = tuple[str | int, ...]
-
-
-def format_path(path: KeyPath) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def _step(current: object, part: str | int) -> tuple[bool, object]:
@@ -128,13 +121,13 @@ def load_product_text(text: str, file: str = "<string>") -> Product:
 
     data, marks = parse_yaml(text, file)
     problems = [
-        Problem(file, line, col, format_path(path), "duplicate key")
+        Problem(file, line, col, key_path(path), "duplicate key")
         for path, (line, col) in marks.duplicates
     ]
 
     def problem(path: KeyPath, message: str) -> Problem:
         line, col = marks.locate(path)
-        return Problem(file, line, col, format_path(path), message)
+        return Problem(file, line, col, key_path(path), message)
 
     if not isinstance(data, Mapping):
         raise ProductFileError([problem((), "a product file must be a mapping of keys")])
