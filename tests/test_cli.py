@@ -39,6 +39,16 @@ def test_products_list_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert "\x1b[" not in out  # not a terminal: no escape codes
 
 
+@pytest.mark.parametrize("columns", ["abc", "", "-5"])
+def test_a_table_to_a_pipe_survives_a_bad_columns_variable(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, columns: str
+) -> None:
+    monkeypatch.setenv("COLUMNS", columns)
+    code, out, _ = run(capsys, "products", "list")
+    assert code == ExitCode.OK
+    assert "imaway@2026-01" in out
+
+
 def test_products_show_smart_reads_like_the_dip_aggiuntivo(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -73,7 +73,8 @@ def _console(stderr: bool = False, file: TextIO | None = None) -> Console:
     # rich honours NO_COLOR and drops styling when not writing to a terminal;
     # tables get room to breathe when piped.
     stream = file or (sys.stderr if stderr else sys.stdout)
-    width = None if stream.isatty() else int(os.environ.get("COLUMNS", "160"))
+    columns = os.environ.get("COLUMNS", "")
+    width = None if stream.isatty() else (int(columns) if columns.isdigit() else 160)
     return Console(file=stream, width=width, highlight=False)
 
 
