@@ -3,6 +3,7 @@ articles; reordering a file changes nothing; impact on a book of claims."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -280,7 +281,7 @@ def test_impact_between_two_levels_matches_settling_each_side(
     for path in imaway_examples:
         claim = read_claim(path)
         for level in expected:
-            expected[level] += settle(claim.model_copy(update={"level": level}), smart).indemnity
+            expected[level] += settle(dataclasses.replace(claim, level=level), smart).indemnity
     assert (result.old_total, result.new_total) == (expected["smart"], expected["top"])
     assert (result.compared, result.skipped, result.failed) == (len(imaway_examples), 6, 0)
     assert result.largest[0].claim_id == "IMA-2026-000811"  # cancellation: Top only

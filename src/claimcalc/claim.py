@@ -8,18 +8,24 @@ seeds 000/002/004).
 Facts (``facts`` objects on the event, an insured person or a line) use the
 vocabulary of :mod:`claimcalc.facts`; a line's facts override its insured
 person's, which override the event's.
+
+Claims are plain dataclasses read by a hand-written reader: a batch reads
+thousands of claims a second and a one-claim run must not pay for building
+pydantic models. The format's JSON Schema comes from the pydantic mirror in
+:mod:`claimcalc.claim_schema`; a test holds the reader and the mirror to the
+same answers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
+from typing import Any, Literal
 
 from claimcalc.errors import ClaimError, FileAccessError, key_path
 from claimcalc.facts import EXPENSE_CATEGORIES, FACTS, OBJECT_CATEGORIES, FactLevel, FactType
@@ -28,172 +34,117 @@ from claimcalc.money import NotADecimalError, to_decimal
 CLAIM_FORMAT = 1
 
 FactValue = bool | int | Decimal | str | list[str]
+Facts = dict[str, FactValue]
 
 
-def _facts_schema() -> dict[str, Any]:
-    kinds: dict[FactType, dict[str, Any]] = {
-        FactType.BOOL: {"type": "boolean"},
-        FactType.INT: {"type": "integer", "minimum": 0},
-        FactType.DECIMAL: {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string"}]},
-    }
-    properties: dict[str, Any] = {}
-    for spec in FACTS.values():
-        if spec.level is not FactLevel.CLAIM or spec.name in ("age", "role", "reported_late"):
-            continue
-        if spec.type is FactType.ENUM:
-            schema: dict[str, Any] = {"enum": sorted(spec.values)}
-        elif spec.type is FactType.SET:
-            schema = {"type": "array", "items": {"enum": sorted(spec.values)}, "uniqueItems": True}
-        else:
-            schema = dict(kinds[spec.type])
-        properties[spec.name] = {**schema, "description": spec.description}
-    return {"type": "object", "properties": properties, "additionalProperties": False}
-
-
-Facts = Annotated[dict[str, FactValue], WithJsonSchema(_facts_schema())]
-
-
-def _amount(value: object) -> Decimal:
-    try:
-        amount = to_decimal(value)
-    except NotADecimalError as exc:
-        raise ValueError(str(exc)) from None
-    if amount < 0:
-        raise ValueError(f"must not be negative, got {amount}")
-    return amount
-
-
-def _positive(value: object) -> Decimal:
-    amount = _amount(value)
-    if amount == 0:
-        raise ValueError("must be greater than 0")
-    return amount
-
-
-_DECIMAL_SCHEMA: dict[str, Any] = {
-    "anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": r"^\d+(\.\d+)?$"}]
-}
-Amount = Annotated[Decimal, BeforeValidator(_amount), Field(json_schema_extra=_DECIMAL_SCHEMA)]
-Rate = Annotated[Decimal, BeforeValidator(_positive), Field(json_schema_extra=_DECIMAL_SCHEMA)]
-Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR.")]
-Ref = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:/-]+$")]
-Label = Annotated[str, Field(max_length=80)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-
-class Expense(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Expense:
     """One documented expense: an invoice, a receipt, a penalty."""
 
-    amount: Amount
-    currency: Currency = "EUR"
+    amount: Decimal
+    currency: str = "EUR"
     date: dt.date
-    category: str = Field(default="other", description="Expense category, for sub-limits.")
-    units: Amount | None = Field(
-        default=None, description="Days, nights or hours the expense covers (per-unit limits)."
-    )
-    label: Label | None = Field(default=None, description="What it is, e.g. 'hotel night'.")
+    category: str = "other"  # for sub-limits
+    units: Decimal | None = None  # days, nights or hours it covers (per-unit limits)
+    label: str | None = None
 
 
-class BaggageObject(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BaggageObject:
     """One baggage object; a photo kit is one object (Imaway E3, Wi School C3)."""
 
-    label: Label | None = None
-    value: Amount = Field(description="Commercial value (valore commerciale).")
-    currency: Currency = "EUR"
-    date: dt.date = Field(description="Date of the loss, for the exchange rate.")
+    label: str | None = None
+    value: Decimal  # valore commerciale
+    currency: str = "EUR"
+    date: dt.date  # of the loss, for the exchange rate
     category: str = "other"
     checked_in: bool = False
     left_in_vehicle: bool = False
     secured_in_vehicle: bool = False
 
 
-class PriorPayment(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PriorPayment:
     """What the insurer already paid in the same policy period."""
 
     guarantee: str
-    amount: Amount
+    amount: Decimal
     date: dt.date
-    same_accident: bool = Field(
-        default=False, description="Paid for the same accident (death after invalidity)."
-    )
+    same_accident: bool = False  # death after invalidity
 
 
-class Line(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Line:
     """One thing claimed under one guarantee."""
 
-    id: Ref | None = None
+    id: str | None = None
     guarantee: str
     expenses: tuple[Expense, ...] = ()
     objects: tuple[BaggageObject, ...] = ()
-    facts: Facts = Field(default_factory=dict)
-    renunciation_date: dt.date | None = Field(
-        default=None, description="Rinuncia al volo / perdita dei servizi: the renunciation date."
-    )
+    facts: Facts = field(default_factory=dict)
+    renunciation_date: dt.date | None = None
 
 
-class Insured(Strict):
-    ref: Ref = Field(description="Pseudonymous reference; never a name or fiscal code.")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Insured:
+    ref: str  # pseudonymous; never a name or fiscal code
     birth_date: dt.date | None = None
-    age_at_subscription: int | None = Field(default=None, ge=0, le=130)
-    role: Literal["student", "teacher"] | None = Field(default=None, description="Wi School.")
-    facts: Facts = Field(default_factory=dict)
+    age_at_subscription: int | None = None
+    role: Literal["student", "teacher"] | None = None
+    facts: Facts = field(default_factory=dict)
     prior_payments: tuple[PriorPayment, ...] = ()
     lines: tuple[Line, ...]
 
 
-class Policy(Strict):
-    issue_date: dt.date = Field(description="Emissione / sottoscrizione: ages are taken here.")
-    start_date: dt.date | None = Field(default=None, description="Decorrenza; default: issue date.")
-    end_date: dt.date | None = Field(
-        default=None, description="Scadenza; default: start + the product's duration."
-    )
-    zone: str = Field(description="Destination zone bought.")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Policy:
+    issue_date: dt.date  # ages are taken here
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    zone: str  # destination zone bought
 
 
-class Trip(Strict):
-    booking_date: dt.date | None = Field(default=None, description="Prenotazione / iscrizione.")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Trip:
+    booking_date: dt.date | None = None
     departure_date: dt.date
     return_date: dt.date
-    cost: Amount | None = Field(default=None, description="Trip cost per insured, EUR.")
-    flight_cost: Amount | None = Field(default=None, description="Its flight-only part, EUR.")
-    fees: Amount | None = Field(default=None, description="Registration and insurance fees, EUR.")
-    insured_value: Amount | None = Field(
-        default=None, description="Trip value declared as insured (underinsurance, c.c. 1907)."
-    )
+    cost: Decimal | None = None  # per insured, EUR
+    flight_cost: Decimal | None = None
+    fees: Decimal | None = None
+    insured_value: Decimal | None = None  # underinsurance, c.c. 1907
 
 
-class Event(Strict):
-    id: Ref | None = Field(default=None, description="Groups the sinistri of one evento.")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    id: str | None = None  # groups the sinistri of one evento
     date: dt.date
-    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166 code of the country.")
-    zone: str = Field(description="Destination zone where the event happened.")
-    facts: Facts = Field(default_factory=dict)
-    reporting_possible_from: dt.date | None = Field(
-        default=None, description="When reporting became possible (accident: 3 days from it)."
-    )
+    country: str
+    zone: str
+    facts: Facts = field(default_factory=dict)
+    reporting_possible_from: dt.date | None = None
 
 
-class ExchangeRate(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExchangeRate:
     """An ECB reference rate: units of currency per 1 EUR."""
 
-    currency: Currency
+    currency: str
     date: dt.date
-    units_per_eur: Rate
+    units_per_eur: Decimal
 
 
-class Claim(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Claim:
     claim_format: Literal[1]
-    claim_id: Ref
-    product: str = Field(description="Product id, id@edition, or file path.")
-    edition: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}$")
+    claim_id: str
+    product: str  # id, id@edition, or file path
+    edition: str | None = None
     level: str
     policy: Policy
     trip: Trip
     event: Event
-    reported_on: dt.date = Field(description="When the claim was reported to the insurer.")
+    reported_on: dt.date
     rates: tuple[ExchangeRate, ...] = ()
     insured: tuple[Insured, ...]
 
@@ -211,47 +162,6 @@ class Claim(Strict):
 # --------------------------------------------------------------------------- reading
 
 
-def _message(error: Mapping[str, Any]) -> str:
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        return "unknown field"
-    if kind == "missing":
-        return "missing required field"
-    if kind in ("date_from_datetime_parsing", "date_parsing", "date_from_datetime_inexact"):
-        return f"not a valid date (YYYY-MM-DD): {error['input']!r}"
-    if kind == "literal_error" and error["loc"] == ("claim_format",):
-        return f"unsupported claim format {error['input']!r}; this claimcalc reads format 1"
-    if kind == "string_pattern_mismatch":
-        field = error["loc"][-1]
-        expected = _PATTERN_TEXT.get(str(field), f"the form {error['ctx']['pattern']}")
-        return f"expected {expected}, got {error['input']!r}"
-    if kind in _TYPE_TEXT:
-        return f"expected {_TYPE_TEXT[kind]}, got {json.dumps(error['input'], default=str)}"
-    return str(error["msg"]).removeprefix("Value error, ")
-
-
-_PATTERN_TEXT = {
-    "currency": "an ISO 4217 currency code such as EUR or USD",
-    "country": "an ISO 3166 country code such as IT or FR",
-    "edition": "YYYY-MM, e.g. 2026-01",
-    "ref": "letters, digits and . _ : / - only",
-    "id": "letters, digits and . _ : / - only",
-    "claim_id": "letters, digits and . _ : / - only",
-}
-_TYPE_TEXT = {
-    "string_type": "a string",
-    "int_type": "a whole number",
-    "int_parsing": "a whole number",
-    "int_from_float": "a whole number",
-    "bool_type": "true or false",
-    "bool_parsing": "true or false",
-    "dict_type": "an object",
-    "model_type": "an object",
-    "list_type": "a list",
-    "tuple_type": "a list",
-}
-
-
 def parse_claim(text: str, file: str = "<claim>") -> Claim:
     """Parse and validate one claim document (JSON text)."""
     try:
@@ -264,16 +174,17 @@ def parse_claim(text: str, file: str = "<claim>") -> Claim:
 
 
 def claim_from_data(data: object, file: str = "<claim>") -> Claim:
+    """Validate a decoded claim (JSON types; dates may also be ``datetime.date``)."""
     if not isinstance(data, dict):
         raise ClaimError(file, [("", "a claim must be a JSON object")])
-    try:
-        claim = Claim.model_validate(data)
-    except ValidationError as exc:
-        problems = [(key_path(e["loc"]), _message(e)) for e in exc.errors()]
-        raise ClaimError(file, problems) from None
-    problems = list(check_claim(claim))
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    claim = _CLAIM(data, (), problems)
     if problems:
-        raise ClaimError(file, problems)
+        raise ClaimError(file, [(key_path(loc), message) for loc, message in problems])
+    assert isinstance(claim, Claim)
+    found = list(check_claim(claim))
+    if found:
+        raise ClaimError(file, found)
     return claim
 
 
@@ -287,6 +198,331 @@ def read_claim(path: str | Path) -> Claim:
     except UnicodeDecodeError:
         raise ClaimError(str(path), [("", "not UTF-8 text")]) from None
     return parse_claim(text, str(path))
+
+
+# --------------------------------------------------------------------------- the reader
+#
+# Each field has a converter: ``convert(value)`` returns the field's value or
+# raises _Invalid with the message; nested objects and lists report their own
+# problems with their full location. Problems come in field order, then the
+# unknown fields, as the pydantic mirror reports them.
+
+Loc = tuple[str | int, ...]
+Problems = list[tuple[Loc, str]]
+
+
+class _Invalid(Exception):
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+_REQUIRED: Any = object()
+_BAD: Any = object()  # a nested value that had problems (already reported)
+
+
+def _got(value: object) -> str:
+    return json.dumps(value, default=str)
+
+
+def _string(value: object) -> str:
+    if not isinstance(value, str):
+        raise _Invalid(f"expected a string, got {_got(value)}")
+    return value
+
+
+def _pattern(pattern: str, text: str, max_length: int | None = None) -> Callable[[object], str]:
+    match = re.compile(pattern).match
+
+    def convert(value: object) -> str:
+        value = _string(value)
+        if max_length is not None and len(value) > max_length:
+            raise _Invalid(f"String should have at most {max_length} characters")
+        if match(value) is None:
+            raise _Invalid(f"expected {text}, got {value!r}")
+        return value
+
+    return convert
+
+
+def _ref(value: object) -> str:
+    value = _string(value)
+    if not value:
+        raise _Invalid("String should have at least 1 character")
+    return _REF(value)
+
+
+_REF = _pattern(r"^[A-Za-z0-9._:/-]+$", "letters, digits and . _ : / - only", 64)
+_CURRENCY = _pattern(r"^[A-Z]{3}$", "an ISO 4217 currency code such as EUR or USD")
+_COUNTRY = _pattern(r"^[A-Z]{2}$", "an ISO 3166 country code such as IT or FR")
+_EDITION = _pattern(r"^\d{4}-\d{2}$", "YYYY-MM, e.g. 2026-01")
+_DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$").match
+
+
+def _label(value: object) -> str:
+    value = _string(value)
+    if len(value) > 80:
+        raise _Invalid("String should have at most 80 characters")
+    return value
+
+
+def _date(value: object) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _DATE_TEXT(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _Invalid(f"not a valid date (YYYY-MM-DD): {value!r}")
+
+
+def _amount(value: object) -> Decimal:
+    try:
+        amount = to_decimal(value)
+    except NotADecimalError as exc:
+        raise _Invalid(str(exc)) from None
+    if amount < 0:
+        raise _Invalid(f"must not be negative, got {amount}")
+    return amount
+
+
+def _rate(value: object) -> Decimal:
+    amount = _amount(value)
+    if amount == 0:
+        raise _Invalid("must be greater than 0")
+    return amount
+
+
+def _bool(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid(f"expected true or false, got {_got(value)}")
+    return value
+
+
+def _age(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Invalid(f"expected a whole number, got {_got(value)}")
+    if value < 0:
+        raise _Invalid("Input should be greater than or equal to 0")
+    if value > 130:
+        raise _Invalid("Input should be less than or equal to 130")
+    return value
+
+
+def _role(value: object) -> str:
+    if value not in ("student", "teacher") or not isinstance(value, str):
+        raise _Invalid("Input should be 'student' or 'teacher'")
+    return value
+
+
+def _claim_format(value: object) -> int:
+    if value != CLAIM_FORMAT or isinstance(value, bool) or not isinstance(value, int):
+        raise _Invalid(f"unsupported claim format {value!r}; this claimcalc reads format 1")
+    return CLAIM_FORMAT
+
+
+def _facts(value: object) -> Facts:
+    # Each value is checked against its fact's type by check_claim.
+    if not isinstance(value, dict):
+        raise _Invalid(f"expected an object, got {_got(value)}")
+    return value
+
+
+class _Model:
+    """Reads one JSON object into a claim dataclass, field by field."""
+
+    def __init__(
+        self,
+        cls: type,
+        fields: dict[str, tuple[Callable[..., Any], Any]],
+        optional: frozenset[str] = frozenset(),
+    ) -> None:
+        self.cls = cls
+        self.fields = fields
+        self.optional = optional  # fields that may be null
+        self.nested = {
+            name for name, (convert, _) in fields.items() if isinstance(convert, _Nested)
+        }
+
+    def __call__(self, data: object, loc: Loc, problems: Problems) -> Any:
+        if not isinstance(data, dict):
+            problems.append((loc, f"expected an object, got {_got(data)}"))
+            return _BAD
+        values: dict[str, Any] = {}
+        bad = False
+        for name, (convert, default) in self.fields.items():
+            if name not in data:
+                if default is _REQUIRED:
+                    problems.append(((*loc, name), "missing required field"))
+                    bad = True
+                elif callable(default):
+                    values[name] = default()
+                else:
+                    values[name] = default
+                continue
+            value = data[name]
+            if value is None and name in self.optional:
+                values[name] = None
+                continue
+            if name in self.nested:
+                value = convert(value, (*loc, name), problems)
+                bad = bad or value is _BAD
+                values[name] = value
+                continue
+            try:
+                values[name] = convert(value)
+            except _Invalid as invalid:
+                problems.append(((*loc, name), invalid.message))
+                bad = True
+        if not self.fields.keys() >= data.keys():
+            for name in data:
+                if name not in self.fields:
+                    problems.append(((*loc, name), "unknown field"))
+                    bad = True
+        return _BAD if bad else self.cls(**values)
+
+
+class _Nested:
+    """A nested object, or a list of them."""
+
+    def __init__(self, model: _Model, many: bool = False) -> None:
+        self.model = model
+        self.many = many
+
+    def __call__(self, value: object, loc: Loc, problems: Problems) -> Any:
+        if not self.many:
+            return self.model(value, loc, problems)
+        if not isinstance(value, list | tuple):
+            problems.append((loc, f"expected a list, got {_got(value)}"))
+            return _BAD
+        items = tuple(self.model(item, (*loc, i), problems) for i, item in enumerate(value))
+        return _BAD if any(item is _BAD for item in items) else items
+
+
+def _empty_facts() -> Facts:
+    return {}
+
+
+_EXPENSE = _Model(
+    Expense,
+    {
+        "amount": (_amount, _REQUIRED),
+        "currency": (_CURRENCY, "EUR"),
+        "date": (_date, _REQUIRED),
+        "category": (_string, "other"),
+        "units": (_amount, None),
+        "label": (_label, None),
+    },
+    frozenset({"units", "label"}),
+)
+_OBJECT = _Model(
+    BaggageObject,
+    {
+        "label": (_label, None),
+        "value": (_amount, _REQUIRED),
+        "currency": (_CURRENCY, "EUR"),
+        "date": (_date, _REQUIRED),
+        "category": (_string, "other"),
+        "checked_in": (_bool, False),
+        "left_in_vehicle": (_bool, False),
+        "secured_in_vehicle": (_bool, False),
+    },
+    frozenset({"label"}),
+)
+_PRIOR_PAYMENT = _Model(
+    PriorPayment,
+    {
+        "guarantee": (_string, _REQUIRED),
+        "amount": (_amount, _REQUIRED),
+        "date": (_date, _REQUIRED),
+        "same_accident": (_bool, False),
+    },
+)
+_LINE = _Model(
+    Line,
+    {
+        "id": (_ref, None),
+        "guarantee": (_string, _REQUIRED),
+        "expenses": (_Nested(_EXPENSE, many=True), ()),
+        "objects": (_Nested(_OBJECT, many=True), ()),
+        "facts": (_facts, _empty_facts),
+        "renunciation_date": (_date, None),
+    },
+    frozenset({"id", "renunciation_date"}),
+)
+_INSURED = _Model(
+    Insured,
+    {
+        "ref": (_ref, _REQUIRED),
+        "birth_date": (_date, None),
+        "age_at_subscription": (_age, None),
+        "role": (_role, None),
+        "facts": (_facts, _empty_facts),
+        "prior_payments": (_Nested(_PRIOR_PAYMENT, many=True), ()),
+        "lines": (_Nested(_LINE, many=True), _REQUIRED),
+    },
+    frozenset({"birth_date", "age_at_subscription", "role"}),
+)
+_POLICY = _Model(
+    Policy,
+    {
+        "issue_date": (_date, _REQUIRED),
+        "start_date": (_date, None),
+        "end_date": (_date, None),
+        "zone": (_string, _REQUIRED),
+    },
+    frozenset({"start_date", "end_date"}),
+)
+_TRIP = _Model(
+    Trip,
+    {
+        "booking_date": (_date, None),
+        "departure_date": (_date, _REQUIRED),
+        "return_date": (_date, _REQUIRED),
+        "cost": (_amount, None),
+        "flight_cost": (_amount, None),
+        "fees": (_amount, None),
+        "insured_value": (_amount, None),
+    },
+    frozenset({"booking_date", "cost", "flight_cost", "fees", "insured_value"}),
+)
+_EVENT = _Model(
+    Event,
+    {
+        "id": (_ref, None),
+        "date": (_date, _REQUIRED),
+        "country": (_COUNTRY, _REQUIRED),
+        "zone": (_string, _REQUIRED),
+        "facts": (_facts, _empty_facts),
+        "reporting_possible_from": (_date, None),
+    },
+    frozenset({"id", "reporting_possible_from"}),
+)
+_RATE = _Model(
+    ExchangeRate,
+    {
+        "currency": (_CURRENCY, _REQUIRED),
+        "date": (_date, _REQUIRED),
+        "units_per_eur": (_rate, _REQUIRED),
+    },
+)
+_CLAIM = _Model(
+    Claim,
+    {
+        "claim_format": (_claim_format, _REQUIRED),
+        "claim_id": (_ref, _REQUIRED),
+        "product": (_string, _REQUIRED),
+        "edition": (_EDITION, None),
+        "level": (_string, _REQUIRED),
+        "policy": (_Nested(_POLICY), _REQUIRED),
+        "trip": (_Nested(_TRIP), _REQUIRED),
+        "event": (_Nested(_EVENT), _REQUIRED),
+        "reported_on": (_date, _REQUIRED),
+        "rates": (_Nested(_RATE, many=True), ()),
+        "insured": (_Nested(_INSURED, many=True), _REQUIRED),
+    },
+    frozenset({"edition"}),
+)
 
 
 # --------------------------------------------------------------------------- checks
@@ -313,38 +549,39 @@ def check_claim(claim: Claim) -> Iterator[tuple[str, str]]:
         yield "reported_on", f"report {claim.reported_on} is before the event {claim.event.date}"
     if not claim.insured:
         yield "insured", "at least one insured person is required"
-    yield from _check_facts(claim.event.facts, "event.facts", FactLevel.CLAIM)
+    if claim.event.facts:
+        yield from _check_facts(claim.event.facts, "event.facts")
     refs: set[str] = set()
     for i, person in enumerate(claim.insured):
-        where = f"insured[{i}]"
         if person.ref in refs:
-            yield f"{where}.ref", f"duplicate insured reference {person.ref!r}"
+            yield f"insured[{i}].ref", f"duplicate insured reference {person.ref!r}"
         refs.add(person.ref)
         if person.birth_date is None and person.age_at_subscription is None:
-            yield where, "give birth_date or age_at_subscription"
+            yield f"insured[{i}]", "give birth_date or age_at_subscription"
         if person.birth_date and person.birth_date > policy.issue_date:
-            yield f"{where}.birth_date", "birth date is after the policy was issued"
+            yield f"insured[{i}].birth_date", "birth date is after the policy was issued"
         if not person.lines:
-            yield f"{where}.lines", "at least one line is required"
-        yield from _check_facts(person.facts, f"{where}.facts", FactLevel.CLAIM)
+            yield f"insured[{i}].lines", "at least one line is required"
+        if person.facts:
+            yield from _check_facts(person.facts, f"insured[{i}].facts")
         line_ids: set[str] = set()
         for j, line in enumerate(person.lines):
-            at = f"{where}.lines[{j}]"
             if line.id is not None:
                 if line.id in line_ids:
-                    yield f"{at}.id", f"duplicate line id {line.id!r}"
+                    yield f"insured[{i}].lines[{j}].id", f"duplicate line id {line.id!r}"
                 line_ids.add(line.id)
-            yield from _check_facts(line.facts, f"{at}.facts", FactLevel.CLAIM)
+            if line.facts:
+                yield from _check_facts(line.facts, f"insured[{i}].lines[{j}].facts")
             for k, expense in enumerate(line.expenses):
                 if expense.category not in EXPENSE_CATEGORIES:
                     yield (
-                        f"{at}.expenses[{k}].category",
+                        f"insured[{i}].lines[{j}].expenses[{k}].category",
                         _unknown("expense category", expense.category, EXPENSE_CATEGORIES),
                     )
             for k, obj in enumerate(line.objects):
                 if obj.category not in OBJECT_CATEGORIES:
                     yield (
-                        f"{at}.objects[{k}].category",
+                        f"insured[{i}].lines[{j}].objects[{k}].category",
                         _unknown("object category", obj.category, OBJECT_CATEGORIES),
                     )
 
@@ -356,42 +593,48 @@ def _unknown(what: str, value: str, allowed: frozenset[str]) -> str:
 _DERIVED = frozenset({"age", "role", "reported_late"})
 
 
-def _check_facts(
-    facts: Mapping[str, FactValue], where: str, level: FactLevel
-) -> Iterator[tuple[str, str]]:
+def _check_facts(facts: Mapping[str, object], where: str) -> Iterator[tuple[str, str]]:
     for name, value in facts.items():
-        at = f"{where}.{name}"
         spec = FACTS.get(name)
-        if spec is None or spec.level is not level:
-            yield at, "unknown fact"
+        if spec is None or spec.level is not FactLevel.CLAIM:
+            yield f"{where}.{name}", "unknown fact"
             continue
         if name in _DERIVED:
-            yield at, "computed by claimcalc; do not state it"
+            yield f"{where}.{name}", "computed by claimcalc; do not state it"
             continue
-        kind = spec.type
-        if kind is FactType.BOOL and not isinstance(value, bool):
-            yield at, f"expected true or false, got {value!r}"
-        elif kind is FactType.INT and (isinstance(value, bool) or not isinstance(value, int)):
-            yield at, f"expected a whole number, got {value!r}"
-        elif kind is FactType.INT and isinstance(value, int) and value < 0:
-            yield at, f"must not be negative, got {value}"
-        elif kind is FactType.DECIMAL:
-            if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
-                yield at, f"expected a decimal number, got {value!r}"
-            else:
-                try:
-                    number = to_decimal(value)
-                except NotADecimalError as exc:
-                    yield at, str(exc)
-                else:
-                    if number < 0:
-                        yield at, f"must not be negative, got {number}"
-        elif kind is FactType.ENUM and (not isinstance(value, str) or value not in spec.values):
-            yield at, _unknown("value", str(value), spec.values)
-        elif kind is FactType.SET:
-            if not isinstance(value, list):
-                yield at, "expected a list"
-                continue
-            for i, item in enumerate(value):
-                if item not in spec.values:
-                    yield f"{at}[{i}]", f"unknown {name} value {item!r}"
+        for at, text in _fact_problems(spec.type, spec.values, name, value):
+            yield f"{where}.{name}{at}", text
+
+
+def _fact_problems(
+    kind: FactType, values: frozenset[str], name: str, value: object
+) -> Iterator[tuple[str, str]]:
+    """What is wrong with a fact's value: (where inside it, message)."""
+    if kind is FactType.BOOL:
+        if not isinstance(value, bool):
+            yield "", f"expected true or false, got {value!r}"
+    elif kind is FactType.INT:
+        if isinstance(value, bool) or not isinstance(value, int):
+            yield "", f"expected a whole number, got {value!r}"
+        elif value < 0:
+            yield "", f"must not be negative, got {value}"
+    elif kind is FactType.DECIMAL:
+        if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
+            yield "", f"expected a decimal number, got {value!r}"
+            return
+        try:
+            number = to_decimal(value)
+        except NotADecimalError as exc:
+            yield "", str(exc)
+            return
+        if number < 0:
+            yield "", f"must not be negative, got {number}"
+    elif kind is FactType.ENUM:
+        if not isinstance(value, str) or value not in values:
+            yield "", _unknown("value", str(value), values)
+    elif not isinstance(value, list):  # a set of values
+        yield "", "expected a list"
+    else:
+        for i, item in enumerate(value):
+            if item not in values:
+                yield f"[{i}]", f"unknown {name} value {item!r}"

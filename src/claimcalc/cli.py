@@ -376,7 +376,7 @@ def _print_schema(model: type[BaseModel], title: str) -> None:
 @schema_app.command("claim")
 def schema_claim() -> None:
     """Print the JSON Schema of claim files (claim format 1)."""
-    from claimcalc.claim import Claim
+    from claimcalc.claim_schema import Claim
 
     _print_schema(Claim, "claimcalc claim file (format 1)")
 

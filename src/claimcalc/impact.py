@@ -9,6 +9,7 @@ kept.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -94,7 +95,7 @@ def _product_id(ref: str) -> str:
 
 def _settle_side(claim: Claim, item: Item, side: Side, rates: RateTable | None) -> Settlement:
     if side.level is not None:
-        claim = claim.model_copy(update={"level": side.level})
+        claim = dataclasses.replace(claim, level=side.level)
     return settle(claim, side.product, rates, source=item.source)
 
 
