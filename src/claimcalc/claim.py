@@ -177,10 +177,15 @@ def claim_from_data(data: object, file: str = "<claim>") -> Claim:
     """Validate a decoded claim (JSON types; dates may also be ``datetime.date``)."""
     if not isinstance(data, dict):
         raise ClaimError(file, [("", "a claim must be a JSON object")])
-    problems: list[tuple[tuple[str | int, ...], str]] = []
-    claim = _CLAIM(data, (), problems)
-    if problems:
-        raise ClaimError(file, [(key_path(loc), message) for loc, message in problems])
+    try:
+        claim = _CLAIM.quick(data)
+    except _Invalid:
+        problems: Problems = []
+        claim = _CLAIM(data, (), problems)
+        if problems:
+            raise ClaimError(
+                file, [(key_path(loc), message) for loc, message in problems]
+            ) from None
     assert isinstance(claim, Claim)
     found = list(check_claim(claim))
     if found:
@@ -266,14 +271,25 @@ def _label(value: object) -> str:
 
 
 def _date(value: object) -> dt.date:
+    day = _DATES.get(value) if type(value) is str else None
+    if day is not None:
+        return day
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     if isinstance(value, str) and _DATE_TEXT(value):
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            if len(_DATES) >= 4096:  # claims of a batch share few dates: keep the memo small
+                _DATES.clear()
+            _DATES[value] = day
+            return day
     raise _Invalid(f"not a valid date (YYYY-MM-DD): {value!r}")
+
+
+_DATES: dict[str, dt.date] = {}
 
 
 def _amount(value: object) -> Decimal:
@@ -343,6 +359,24 @@ class _Model:
         self.nested = {
             name for name, (convert, _) in fields.items() if isinstance(convert, _Nested)
         }
+        self.required = frozenset(n for n, (_, default) in fields.items() if default is _REQUIRED)
+        self.quick_converters = {
+            name: _quick(
+                convert.quick if isinstance(convert, _Nested) else convert, name in optional
+            )
+            for name, (convert, _) in fields.items()
+        }
+
+    def quick(self, data: object) -> Any:
+        """The common case, a valid object: raises _Invalid at the first problem.
+
+        Then the caller reads the document again with ``__call__``, which
+        reports every problem, in field order.
+        """
+        if type(data) is not dict or not (self.required <= data.keys() <= self.fields.keys()):
+            raise _Invalid("")
+        convert = self.quick_converters
+        return self.cls(**{name: convert[name](value) for name, value in data.items()})
 
     def __call__(self, data: object, loc: Loc, problems: Problems) -> Any:
         if not isinstance(data, dict):
@@ -397,6 +431,19 @@ class _Nested:
             return _BAD
         items = tuple(self.model(item, (*loc, i), problems) for i, item in enumerate(value))
         return _BAD if any(item is _BAD for item in items) else items
+
+    def quick(self, value: object) -> Any:
+        if not self.many:
+            return self.model.quick(value)
+        if type(value) is not list:
+            raise _Invalid("")
+        return tuple(map(self.model.quick, value))
+
+
+def _quick(convert: Callable[[object], Any], optional: bool) -> Callable[[object], Any]:
+    if not optional:
+        return convert
+    return lambda value: None if value is None else convert(value)
 
 
 def _empty_facts() -> Facts:
