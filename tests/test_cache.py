@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from claimcalc import cache
+from claimcalc import cache, rulebook
 from claimcalc.loader import load_product_file
 from tests.conftest import ROOT
 
@@ -51,6 +51,32 @@ def test_a_corrupt_entry_is_ignored(cache_in: Path) -> None:
     assert load_product_file(IMAWAY) == product
 
 
+def test_the_rulebook_is_cached_beside_the_product_and_settles_the_same(cache_in: Path) -> None:
+    from claimcalc.catalog import load_rulebook
+    from claimcalc.claim import read_claim
+    from claimcalc.engine import settle
+
+    first = load_rulebook(IMAWAY)
+    (entry,) = cache_in.glob("rulebook-*.pickle")
+    assert first.sha256 in entry.name
+    assert type(first) is rulebook.Product
+    second = load_rulebook(IMAWAY)
+    assert second is not first
+    assert (second.sha256, second.path) == (first.sha256, str(IMAWAY))
+    claim = read_claim(ROOT / "examples" / "imaway-D-medical-usa.json")
+    validated = load_product_file(IMAWAY)
+    assert settle(claim, second).to_json() == settle(claim, validated).to_json()
+
+
+def test_a_corrupt_rulebook_entry_is_ignored(cache_in: Path) -> None:
+    from claimcalc.catalog import load_rulebook
+
+    load_rulebook(IMAWAY)
+    (entry,) = cache_in.glob("rulebook-*.pickle")
+    entry.write_bytes(b"not a pickle")
+    assert load_rulebook(IMAWAY).ref == "imaway@2026-01"
+
+
 def test_the_cache_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLAIMCALC_CACHE_DIR", "off")
     assert cache.cache_dir() is None
@@ -74,17 +100,22 @@ try:
     main()
 except SystemExit:
     pass
-print(" ".join(m for m in ("yaml", "rich", "multiprocessing") if m in sys.modules), file=sys.stderr)
+heavy = ("yaml", "pydantic", "claimcalc.rules", "rich", "multiprocessing")
+print(" ".join(m for m in heavy if m in sys.modules), file=sys.stderr)
 """
 
 
-def test_a_one_claim_json_run_from_the_cache_imports_no_yaml_rich_or_pool(cache_in: Path) -> None:
+def test_a_one_claim_json_run_from_the_cache_imports_no_yaml_pydantic_rich_or_pool(
+    cache_in: Path,
+) -> None:
     """Start-up pays only for what the run uses (issue 4): the cache hit needs no
-    YAML parser, JSON output no rich, one claim no process pool."""
+    YAML parser and no rule model (it settles with the plain rulebook), the claim
+    is read without pydantic, JSON output needs no rich, one claim no process pool."""
     claim = str(ROOT / "examples" / "imaway-D-medical-usa.json")
     command = [sys.executable, "-c", _IMPORTED, claim]
     cold = subprocess.run(command, capture_output=True, text=True, check=True)
-    assert cold.stderr.split() == ["yaml"]  # the first run parses and caches the product
+    # the first run parses, validates and caches the product
+    assert cold.stderr.split() == ["yaml", "pydantic", "claimcalc.rules"]
     warm = subprocess.run(command, capture_output=True, text=True, check=True)
     assert warm.stderr.split() == []
     assert json.loads(warm.stdout)["totals"] == json.loads(cold.stdout)["totals"]

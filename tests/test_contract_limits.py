@@ -12,7 +12,13 @@ from decimal import Decimal
 
 import pytest
 
-from claimcalc.rules import Amount, Product, Token
+from claimcalc.rulebook import (
+    Amount,
+    Token,
+)
+from claimcalc.rules import (
+    Product,
+)
 from tests.conftest import product, seed_text, squash
 
 Expected = str | dict[str, str]  # one value for every zone, or by zone

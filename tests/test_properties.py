@@ -8,7 +8,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from claimcalc.loader import load_product_text
-from claimcalc.rules import Franchigia, Token, resolve_matrix
+from claimcalc.rulebook import (
+    Token,
+    resolve_matrix,
+)
+from claimcalc.rules import (
+    Franchigia,
+)
 from tests.conftest import FIXTURES
 
 LEVELS = ("basic", "plus")

@@ -15,6 +15,7 @@ import yaml
 
 from claimcalc.claim import claim_from_data
 from claimcalc.engine import settle
+from claimcalc.rulebook import freeze
 from claimcalc.settlement import LineResult, Settlement
 from tests.conftest import product
 
@@ -76,3 +77,14 @@ def test_worked_example(name: str, claim: dict[str, Any], expect: dict[str, Any]
         assert str(settlement.indemnity) == expect["indemnity"]
     if "advances" in expect:
         assert str(settlement.advances) == expect["advances"]
+
+
+@pytest.mark.parametrize(("name", "claim", "expect"), CASES, ids=[c[0] for c in CASES])
+def test_the_frozen_rulebook_settles_every_worked_example_the_same(
+    name: str, claim: dict[str, Any], expect: dict[str, Any]
+) -> None:
+    """Batch and one-claim runs settle with the plain copy (rulebook.freeze): to the
+    trace text, it must settle as the validated product does."""
+    parsed = claim_from_data(claim, name)
+    validated = product(parsed.product)
+    assert settle(parsed, freeze(validated)).to_json() == settle(parsed, validated).to_json()

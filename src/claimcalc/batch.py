@@ -155,11 +155,11 @@ class Settler:
         self._products: dict[str, Any] = {}
 
     def load(self, ref: str) -> Any:
-        from claimcalc.catalog import load_product
+        from claimcalc.catalog import load_rulebook
 
         product = self._products.get(ref)
         if product is None:
-            product = self._products[ref] = load_product(ref)
+            product = self._products[ref] = load_rulebook(ref)
         return product
 
     def settle_text(self, item: Item) -> Settlement:

@@ -3,7 +3,9 @@
 Validating a product file means parsing its YAML and checking it against the
 rule model and the cross-checks; the result depends only on the file's bytes
 and on claimcalc's version, so it is kept (pickled) in the user's cache
-directory and reused. A missing, stale or unreadable entry is ignored and the
+directory and reused. Two kinds are kept: the pydantic ``product`` (for
+showing, diffing, guides) and its plain ``rulebook`` copy (for settling,
+which then imports no pydantic). A missing, stale or unreadable entry is ignored and the
 file is loaded normally; failing to write one is not an error either.
 
 The directory is ``$CLAIMCALC_CACHE_DIR``, else ``$XDG_CACHE_HOME/claimcalc``,
@@ -19,11 +21,13 @@ import sys
 import tempfile
 from contextlib import suppress
 from pathlib import Path
+from typing import Literal, TypeVar
 
-from claimcalc.rules import Product
+Kind = Literal["product", "rulebook"]
+T = TypeVar("T")
 
 #: Bump when the rule model changes shape: old entries are then ignored.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 
 
 def cache_dir() -> Path | None:
@@ -36,18 +40,19 @@ def cache_dir() -> Path | None:
     return Path(base) / "claimcalc"
 
 
-def _entry(sha256: str) -> Path | None:
+def _entry(sha256: str, kind: Kind) -> Path | None:
     from claimcalc import __version__
 
     directory = cache_dir()
     if directory is None:
         return None
     python = f"py{sys.version_info.major}{sys.version_info.minor}"
-    return directory / f"product-{sha256}-{__version__}-{CACHE_FORMAT}-{python}.pickle"
+    return directory / f"{kind}-{sha256}-{__version__}-{CACHE_FORMAT}-{python}.pickle"
 
 
-def get(sha256: str) -> Product | None:
-    entry = _entry(sha256)
+def get(sha256: str, kind: Kind, expected: type[T]) -> T | None:
+    """The cached object of this kind for a file's hash, if it is there and an ``expected``."""
+    entry = _entry(sha256, kind)
     if entry is None:
         return None
     try:
@@ -55,11 +60,11 @@ def get(sha256: str) -> Product | None:
             product = pickle.load(handle)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
         return None
-    return product if isinstance(product, Product) else None
+    return product if isinstance(product, expected) else None
 
 
-def put(sha256: str, product: Product) -> None:
-    entry = _entry(sha256)
+def put(sha256: str, kind: Kind, product: object) -> None:
+    entry = _entry(sha256, kind)
     if entry is None:
         return
     with suppress(OSError, pickle.PicklingError):

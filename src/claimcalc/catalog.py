@@ -7,14 +7,18 @@ source tree (editable install). A file is named ``<id>@<edition>.yaml``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from claimcalc.errors import UnknownProductError, UsageError
-from claimcalc.loader import load_product_file
-from claimcalc.rules import Product
+from claimcalc import cache, rulebook
+from claimcalc.errors import FileAccessError, UnknownProductError, UsageError
+
+if TYPE_CHECKING:
+    from claimcalc.rules import Product
 
 _FILE_NAME = re.compile(r"^(?P<id>[a-z][a-z0-9_-]*)@(?P<edition>\d{4}-\d{2})\.ya?ml$")
 
@@ -80,8 +84,37 @@ def load_product(ref: str | Path, directory: Path | None = None) -> Product:
     >>> load_product("imaway").edition
     '2026-01'
     """
+    from claimcalc.loader import load_product_file
+
     path = ref if isinstance(ref, Path) else find_product(ref, directory)
     return load_product_file(path)
+
+
+def load_rulebook(ref: str | Path, directory: Path | None = None) -> rulebook.Product:
+    """A product to settle with: its plain copy (:func:`claimcalc.rulebook.freeze`).
+
+    Found in the cache by the file's hash, it costs a file read and an
+    unpickling, and imports neither PyYAML nor pydantic; otherwise the file is
+    loaded and validated as by :func:`load_product`, then frozen and cached.
+    """
+    path = ref if isinstance(ref, Path) else find_product(ref, directory)
+    raw = read_product_bytes(path)
+    sha256 = hashlib.sha256(raw).hexdigest()
+    book = cache.get(sha256, "rulebook", rulebook.Product)
+    if book is None:
+        from claimcalc.loader import load_product_bytes
+
+        book = rulebook.freeze(load_product_bytes(raw, path))
+        cache.put(sha256, "rulebook", book)
+    book._sha256, book._path = sha256, str(path)
+    return book
+
+
+def read_product_bytes(path: str | Path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise FileAccessError(f"{path}: cannot read product file: {exc.strerror}") from None
 
 
 def split_level(ref: str) -> tuple[str, str | None]:
@@ -92,7 +125,7 @@ def split_level(ref: str) -> tuple[str, str | None]:
     return head, tail
 
 
-def check_level(product: Product, level: str) -> str:
+def check_level(product: rulebook.Product, level: str) -> str:
     if level not in product.level_ids:
         raise UsageError(
             f"{product.ref}: no level {level!r} (levels: {', '.join(product.level_ids)})"

@@ -34,7 +34,6 @@ from claimcalc.errors import (
     FileAccessError,
     ProductFileError,
 )
-from claimcalc.loader import load_product_file
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -87,6 +86,7 @@ def products_list(
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
 ) -> None:
     """List the shipped products: id, name, edition, levels."""
+    from claimcalc.loader import load_product_file
     from claimcalc.render import catalog_json, catalog_table
 
     products = [load_product_file(entry.path) for entry in catalog()]
@@ -137,6 +137,8 @@ def products_validate(
     ] = None,
 ) -> None:
     """Validate product files; print every problem, one per line."""
+    from claimcalc.loader import load_product_file
+
     files = paths or [entry.path for entry in catalog()]
     failed: list[ClaimcalcError] = []
     for path in files:

@@ -17,7 +17,12 @@ from decimal import Decimal
 
 from claimcalc.facts import FACTS, FactType
 from claimcalc.money import to_decimal
-from claimcalc.rules import AllOf, AnyOf, Condition, FactTest
+from claimcalc.rulebook import (
+    AllOf,
+    AnyOf,
+    Condition,
+    FactTest,
+)
 
 Facts = Mapping[str, object]
 Test = Callable[[Facts], bool | None]

@@ -18,6 +18,9 @@ from typing import Any
 from claimcalc.catalog import check_level
 from claimcalc.errors import UsageError
 from claimcalc.render import SCHEMA_VERSION, amount_json
+from claimcalc.rulebook import (
+    Token,
+)
 from claimcalc.rules import (
     AllOf,
     AnyOf,
@@ -31,7 +34,6 @@ from claimcalc.rules import (
     Not,
     Product,
     Section,
-    Token,
 )
 
 

@@ -24,7 +24,7 @@ from claimcalc.conditions import evaluate, unknown_facts
 from claimcalc.errors import ClaimError
 from claimcalc.money import CENT, format_eur, round_cents
 from claimcalc.rates import Fixing, RateTable
-from claimcalc.rules import (
+from claimcalc.rulebook import (
     Amount,
     CoverEnds,
     DocumentedCost,
@@ -314,7 +314,7 @@ class _Context:
             *work.guarantee.eligibility,
         ]
         for rule in rules:
-            refusal = _CHECKS[type(rule)](self, rule, work, person, age)
+            refusal = _CHECKS[rule.kind](self, rule, work, person, age)
             if refusal is not None:
                 code, text = refusal
                 work.refuse(Step.ELIGIBILITY, code, rule.source.article, text)
@@ -1310,19 +1310,19 @@ class _Context:
         return self.claim.event.zone if section.zone_basis == "event" else self.claim.policy.zone
 
 
-_CHECKS: dict[type, Callable[..., _Refusal]] = {
-    MaxAge: _Context._max_age,
-    MaxTripDays: _Context._max_trip_days,
-    PolicyWindow: _Context._in_policy,
-    EventInDestination: _Context._in_destination,
-    EventDuringTrip: _Context._during_trip,
-    WaitingPeriod: _Context._waiting,
-    CoverEnds: _Context._cover_ends,
-    ReportingDeadline: _Context._deadline,
-    OncePerPeriod: _Context._once,
-    PriorAuthorisation: _Context._authorised,
-    WithinTimeOfEvent: _Context._no_check,
-    Requires: _Context._requires,
+_CHECKS: dict[str, Callable[..., _Refusal]] = {
+    "max_age": _Context._max_age,
+    "max_trip_days": _Context._max_trip_days,
+    "policy_window": _Context._in_policy,
+    "event_in_destination": _Context._in_destination,
+    "event_during_trip": _Context._during_trip,
+    "waiting_period": _Context._waiting,
+    "cover_ends": _Context._cover_ends,
+    "reporting_deadline": _Context._deadline,
+    "once_per_period": _Context._once,
+    "prior_authorisation": _Context._authorised,
+    "within_time_of_event": _Context._no_check,
+    "requires": _Context._requires,
 }
 
 

@@ -10,6 +10,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from claimcalc.rulebook import (
+    iter_fact_tests,
+)
 from claimcalc.rules import (
     Condition,
     DocumentedCost,
@@ -21,7 +24,6 @@ from claimcalc.rules import (
     ProRataTripCost,
     Section,
     UnitAllowance,
-    iter_fact_tests,
 )
 
 _HOW = {

@@ -19,15 +19,21 @@ from typing import Any
 from pydantic import ValidationError
 
 from claimcalc import cache
-from claimcalc.errors import FileAccessError, Problem, ProductFileError, key_path
+from claimcalc.catalog import read_product_bytes
+from claimcalc.errors import Problem, ProductFileError, key_path
 from claimcalc.facts import EXPENSE_CATEGORIES, FACTS, FactType
+from claimcalc.rulebook import (
+    Amount,
+    Condition,
+    FactTest,
+    Token,
+    iter_fact_tests,
+    resolve_matrix,
+)
 from claimcalc.rules import (
     AllOf,
-    Amount,
     AnyOf,
-    Condition,
     Exclusion,
-    FactTest,
     FixedSum,
     Guarantee,
     Limit,
@@ -35,10 +41,7 @@ from claimcalc.rules import (
     PercentOfSumInsured,
     Product,
     Section,
-    Token,
     UnitAllowance,
-    iter_fact_tests,
-    resolve_matrix,
 )
 
 KeyPath = tuple[str | int, ...]
@@ -91,11 +94,11 @@ def _message(error: Mapping[str, Any]) -> str:
 
 def load_product_file(path: str | Path) -> Product:
     """Read, validate and cross-check one product file."""
-    file_path = Path(path)
-    try:
-        raw = file_path.read_bytes()
-    except OSError as exc:
-        raise FileAccessError(f"{path}: cannot read product file: {exc.strerror}") from None
+    return load_product_bytes(read_product_bytes(path), path)
+
+
+def load_product_bytes(raw: bytes, path: str | Path) -> Product:
+    """Validate and cross-check a product file's bytes; ``path`` names the file."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -105,12 +108,12 @@ def load_product_file(path: str | Path) -> Product:
         message = f"not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot be decoded"
         raise ProductFileError([Problem(str(path), line, column, "", message)]) from None
     sha256 = hashlib.sha256(raw).hexdigest()
-    cached = cache.get(sha256)
+    cached = cache.get(sha256, "product", Product)
     product = cached if cached is not None else load_product_text(text, str(path))
     if cached is None:
-        cache.put(sha256, product)
+        cache.put(sha256, "product", product)
     product._sha256 = sha256
-    product._path = str(file_path)
+    product._path = str(path)
     return product
 
 

@@ -11,19 +11,21 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from claimcalc.money import format_eur
-from claimcalc.rules import (
+from claimcalc.rulebook import (
     Amount,
+    Scope,
+    Token,
+    Unit,
+)
+from claimcalc.rules import (
     Deductible,
     EligibilityRule,
     Franchigia,
     Guarantee,
     Limit,
     Product,
-    Scope,
     Scoperto,
     Section,
-    Token,
-    Unit,
 )
 from claimcalc.settlement import Settlement
 

@@ -13,10 +13,8 @@ levels and zones by :func:`resolve_matrix`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
-from enum import StrEnum
-from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -31,7 +29,16 @@ from pydantic import (
     model_validator,
 )
 
+from claimcalc import rulebook
 from claimcalc.money import NotADecimalError, to_decimal
+
+# The plain side of the model, re-exported: the rule model is read from here.
+from claimcalc.rulebook import (
+    GuaranteeKind,
+    Scope,
+    Token,
+    Unit,
+)
 
 FORMAT_VERSION = 1
 
@@ -75,18 +82,6 @@ Percent = Annotated[Decimal, BeforeValidator(_percent), WithJsonSchema(_DECIMAL_
 Number = Annotated[Decimal, BeforeValidator(_decimal), WithJsonSchema(_DECIMAL_SCHEMA)]
 
 
-class Token(StrEnum):
-    """Non-numeric matrix values, as the contracts print them."""
-
-    UNLIMITED = "unlimited"  # "Illimitato"
-    INCLUDED = "included"  # "Inclusa"/"Incluso": a service with no stated amount
-    NOT_COVERED = "not_covered"  # "Esclusa" at this level or zone
-    NOT_APPLICABLE = "not_applicable"  # the limit does not bite here (e.g. "esclusa Italia")
-    TRIP_COST = "trip_cost"  # "fino alla concorrenza del costo del viaggio"
-
-
-Amount = Decimal | Token
-
 _CELL_SCHEMA: dict[str, Any] = {
     "anyOf": [*_DECIMAL_SCHEMA["anyOf"], {"enum": [t.value for t in Token]}]
 }
@@ -117,7 +112,7 @@ def _source_shorthand(value: object) -> object:
     return {"article": value} if isinstance(value, str) else value
 
 
-class Source(Frozen):
+class Source(rulebook.Source, Frozen):
     """Where a rule comes from: the article, and the summary-table line if any."""
 
     article: str = Field(min_length=1, description="Article as printed, e.g. 'D2' or '1.22 c'.")
@@ -126,14 +121,11 @@ class Source(Frozen):
     )
     document: Literal["condizioni", "dip", "dip_aggiuntivo", "tabella", "glossario"] = "condizioni"
 
-    def __str__(self) -> str:
-        return self.article
-
 
 SourceField = Annotated[Source, BeforeValidator(_source_shorthand)]
 
 
-class Annotations(Frozen):
+class Annotations(rulebook.Annotations, Frozen):
     """Provenance shared by every rule."""
 
     source: SourceField
@@ -149,7 +141,7 @@ class Annotations(Frozen):
 # --------------------------------------------------------------------------- conditions
 
 
-class FactTest(Frozen):
+class FactTest(rulebook.FactTest, Frozen):
     """A test of one claim fact. Exactly one operator is given."""
 
     fact: str
@@ -166,57 +158,28 @@ class FactTest(Frozen):
 
     @model_validator(mode="after")
     def _one_operator(self) -> FactTest:
-        given = [name for name in self.operators() if getattr(self, _attr(name)) is not None]
+        given = [
+            name
+            for name in self.operators()
+            if getattr(self, rulebook.operator_attribute(name)) is not None
+        ]
         if len(given) != 1:
             raise ValueError("a fact test takes exactly one of: " + ", ".join(self.operators()))
         return self
 
-    @staticmethod
-    def operators() -> tuple[str, ...]:
-        return ("is", "in", "has", "has_any", "gt", "ge", "lt", "le")
 
-    @property
-    def operator(self) -> str:
-        return next(n for n in self.operators() if getattr(self, _attr(n)) is not None)
-
-    @property
-    def operand(self) -> object:
-        return getattr(self, _attr(self.operator))
-
-    def __str__(self) -> str:
-        operand = self.operand
-        if isinstance(operand, tuple):
-            operand = "[" + ", ".join(operand) + "]"
-        elif isinstance(operand, bool):
-            operand = str(operand).lower()
-        return f"{self.fact} {self.operator} {operand}"
-
-
-def _attr(operator: str) -> str:
-    return {"is": "is_", "in": "in_"}.get(operator, operator)
-
-
-class AllOf(Frozen):
+class AllOf(rulebook.AllOf, Frozen):
     all: tuple[Condition, ...]
 
-    def __str__(self) -> str:
-        return "(" + " and ".join(str(c) for c in self.all) + ")"
 
-
-class AnyOf(Frozen):
+class AnyOf(rulebook.AnyOf, Frozen):
     any: tuple[Condition, ...]
 
-    def __str__(self) -> str:
-        return "(" + " or ".join(str(c) for c in self.any) + ")"
 
-
-class Not(Frozen):
+class Not(rulebook.Not, Frozen):
     not_: Condition = Field(alias="not")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    def __str__(self) -> str:
-        return f"not {self.not_}"
 
 
 # Union tags must not be keys of the document, or error locations would
@@ -253,53 +216,10 @@ AnyOf.model_rebuild()
 Not.model_rebuild()
 
 
-def iter_fact_tests(condition: Condition) -> Iterator[tuple[tuple[str | int, ...], FactTest]]:
-    """Every fact test inside a condition, with its key path relative to it."""
-    if isinstance(condition, FactTest):
-        yield (), condition
-    elif isinstance(condition, AllOf):
-        for i, child in enumerate(condition.all):
-            for path, test in iter_fact_tests(child):
-                yield ("all", i, *path), test
-    elif isinstance(condition, AnyOf):
-        for i, child in enumerate(condition.any):
-            for path, test in iter_fact_tests(child):
-                yield ("any", i, *path), test
-    else:
-        for path, test in iter_fact_tests(condition.not_):
-            yield ("not", *path), test
-
-
 # --------------------------------------------------------------------------- limits
 
 
-class Scope(StrEnum):
-    PER_CLAIM = "per_claim"
-    PER_TRIP = "per_trip"
-    PER_INSURED_PER_PERIOD = "per_insured_per_period"
-    PER_EVENT = "per_event"
-    PER_OBJECT = "per_object"
-    PER_DAY = "per_day"
-    PER_NIGHT = "per_night"
-    PER_HOUR = "per_hour"
-    PER_BLOCK = "per_block"
-
-    @property
-    def is_unit_rate(self) -> bool:
-        """A rate per unit of time, applied while quantifying the loss."""
-        return self in _UNIT_SCOPES
-
-
-_UNIT_SCOPES = frozenset({Scope.PER_DAY, Scope.PER_NIGHT, Scope.PER_HOUR, Scope.PER_BLOCK})
-
-
-class Unit(StrEnum):
-    EUR = "eur"
-    HOURS = "hours"
-    DAYS = "days"
-
-
-class Limit(Annotations):
+class Limit(rulebook.Limit, Annotations):
     """A massimale, sottomassimale or per-unit cap."""
 
     id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_.]*$", description="Unique in the product.")
@@ -336,7 +256,7 @@ class Limit(Annotations):
 # --------------------------------------------------------------------------- formulas
 
 
-class DocumentedCost(Annotations):
+class DocumentedCost(rulebook.DocumentedCost, Annotations):
     """The documented cost of the expense lines (converted to EUR)."""
 
     kind: Literal["documented_cost"]
@@ -346,14 +266,14 @@ class DocumentedCost(Annotations):
     )
 
 
-class ObjectValues(Annotations):
+class ObjectValues(rulebook.ObjectValues, Annotations):
     """Baggage: each object's commercial value, capped by the per-object limit."""
 
     kind: Literal["object_values"]
     basis: Literal["commercial_value"] = "commercial_value"
 
 
-class UnitAllowance(Annotations):
+class UnitAllowance(rulebook.UnitAllowance, Annotations):
     """A fixed sum per complete unit (day, night, hour, block) from a per-unit limit."""
 
     kind: Literal["unit_allowance"]
@@ -364,7 +284,7 @@ class UnitAllowance(Annotations):
     )
 
 
-class ProRataTripCost(Annotations):
+class ProRataTripCost(rulebook.ProRataTripCost, Annotations):
     """Trip cost (net of fees) divided by its days or nights, times unused days."""
 
     kind: Literal["pro_rata_trip_cost"]
@@ -373,7 +293,7 @@ class ProRataTripCost(Annotations):
     net_of: tuple[Literal["registration_fees", "insurance"], ...] = ()
 
 
-class PercentOfSumInsured(Annotations):
+class PercentOfSumInsured(rulebook.PercentOfSumInsured, Annotations):
     """Sum insured times a percentage fact (permanent invalidity)."""
 
     kind: Literal["percent_of_sum_insured"]
@@ -381,7 +301,7 @@ class PercentOfSumInsured(Annotations):
     percent_fact: Literal["invalidity_percent"] = "invalidity_percent"
 
 
-class FixedSum(Annotations):
+class FixedSum(rulebook.FixedSum, Annotations):
     """The whole sum insured (death benefit)."""
 
     kind: Literal["fixed_sum"]
@@ -410,7 +330,7 @@ Formula = Annotated[
 # --------------------------------------------------------------------------- deductibles
 
 
-class Franchigia(Annotations):
+class Franchigia(rulebook.Franchigia, Annotations):
     """A fixed amount deducted from the loss."""
 
     kind: Literal["franchigia"]
@@ -419,7 +339,7 @@ class Franchigia(Annotations):
     waived_when: Condition | None = None
 
 
-class Scoperto(Annotations):
+class Scoperto(rulebook.Scoperto, Annotations):
     """A percentage of the loss left to the insured, with a minimum amount."""
 
     kind: Literal["scoperto"]
@@ -429,7 +349,7 @@ class Scoperto(Annotations):
     waived_when: Condition | None = None
 
 
-class InvalidityThreshold(Annotations):
+class InvalidityThreshold(rulebook.InvalidityThreshold, Annotations):
     """Absolute: pay only points above the threshold. Relative: nothing up to it, then all."""
 
     kind: Literal["invalidity_threshold"]
@@ -443,26 +363,26 @@ Deductible = Annotated[Franchigia | Scoperto | InvalidityThreshold, Field(discri
 # --------------------------------------------------------------------------- eligibility
 
 
-class MaxAge(Annotations):
+class MaxAge(rulebook.MaxAge, Annotations):
     kind: Literal["max_age"]
     age: int = Field(gt=0)
     at: Literal["subscription"] = "subscription"
     roles: tuple[Literal["student", "teacher"], ...] | None = None
 
 
-class MaxTripDays(Annotations):
+class MaxTripDays(rulebook.MaxTripDays, Annotations):
     kind: Literal["max_trip_days"]
     days: int = Field(gt=0)
 
 
-class PolicyWindow(Annotations):
+class PolicyWindow(rulebook.PolicyWindow, Annotations):
     """Trips start on or after the policy start and end by its expiry."""
 
     kind: Literal["policy_window"]
     duration_months: int | None = Field(default=None, gt=0)
 
 
-class WaitingPeriod(Annotations):
+class WaitingPeriod(rulebook.WaitingPeriod, Annotations):
     """Cover starts at 24:00 of the n-th day after ``from_``."""
 
     kind: Literal["waiting_period"]
@@ -472,12 +392,12 @@ class WaitingPeriod(Annotations):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-class CoverEnds(Annotations):
+class CoverEnds(rulebook.CoverEnds, Annotations):
     kind: Literal["cover_ends"]
     at: Literal["departure", "first_service", "trip_end"]
 
 
-class ReportingDeadline(Annotations):
+class ReportingDeadline(rulebook.ReportingDeadline, Annotations):
     kind: Literal["reporting_deadline"]
     days: int | None = Field(default=None, gt=0)
     hours: int | None = Field(default=None, gt=0)
@@ -494,18 +414,18 @@ class ReportingDeadline(Annotations):
         return self
 
 
-class OncePerPeriod(Annotations):
+class OncePerPeriod(rulebook.OncePerPeriod, Annotations):
     kind: Literal["once_per_period"]
 
 
-class PriorAuthorisation(Annotations):
+class PriorAuthorisation(rulebook.PriorAuthorisation, Annotations):
     """Expenses above ``above`` (0: any) need a practice number."""
 
     kind: Literal["prior_authorisation"]
     above: Money = Decimal(0)
 
 
-class WithinTimeOfEvent(Annotations):
+class WithinTimeOfEvent(rulebook.WithinTimeOfEvent, Annotations):
     """The expense, death or invalidity counts only within this time after the event."""
 
     kind: Literal["within_time_of_event"]
@@ -519,20 +439,20 @@ class WithinTimeOfEvent(Annotations):
         return self
 
 
-class EventInDestination(Annotations):
+class EventInDestination(rulebook.EventInDestination, Annotations):
     """The event happened inside the destination zone bought (zones nest)."""
 
     kind: Literal["event_in_destination"]
 
 
-class EventDuringTrip(Annotations):
+class EventDuringTrip(rulebook.EventDuringTrip, Annotations):
     """The event happens between departure and return (plus some days after it)."""
 
     kind: Literal["event_during_trip"]
     days_after_return: int = Field(default=0, ge=0)
 
 
-class Requires(Annotations):
+class Requires(rulebook.Requires, Annotations):
     """A condition the claim's facts must meet for the guarantee to operate."""
 
     kind: Literal["requires"]
@@ -560,7 +480,7 @@ EligibilityRule = Annotated[
 # --------------------------------------------------------------------------- exclusions
 
 
-class Exclusion(Annotations):
+class Exclusion(rulebook.Exclusion, Annotations):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.]*$")
     text: str
     when: Condition
@@ -579,13 +499,7 @@ class Exclusion(Annotations):
 # --------------------------------------------------------------------------- structure
 
 
-class GuaranteeKind(StrEnum):
-    CASH = "cash"  # garanzia: the insurer reimburses or indemnifies
-    ASSISTANCE = "assistance"  # prestazione in kind, organised by the Struttura
-    ADVANCE = "advance"  # anticipo: the insured must repay it
-
-
-class Guarantee(Annotations):
+class Guarantee(rulebook.Guarantee, Annotations):
     code: str = Field(
         pattern=r"^[A-Z]\.[a-z][a-z0-9_]*$", description="Stable code, e.g. D.dental."
     )
@@ -601,7 +515,7 @@ class Guarantee(Annotations):
     exclusions: tuple[Exclusion, ...] = ()
 
 
-class Section(Annotations):
+class Section(rulebook.Section, Annotations):
     code: str = Field(pattern=r"^[A-Z]$")
     title: str
     zone_basis: Literal["event", "destination"] = Field(
@@ -625,7 +539,7 @@ class Section(Annotations):
     guarantees: tuple[Guarantee, ...]
 
 
-class Alternative(Annotations):
+class Alternative(rulebook.Alternative, Annotations):
     """Guarantees that never both pay for the same flight or trip."""
 
     id: str
@@ -634,19 +548,19 @@ class Alternative(Annotations):
     scope: Literal["same_flight", "same_trip"]
 
 
-class Level(Frozen):
+class Level(rulebook.Level, Frozen):
     id: Slug
     name: str
 
 
-class Zone(Frozen):
+class Zone(rulebook.Zone, Frozen):
     id: Slug
     name: str
     source: SourceField
     note: str | None = None
 
 
-class Discrepancy(Frozen):
+class Discrepancy(rulebook.Discrepancy, Frozen):
     """A disagreement between the product's documents, and what was encoded."""
 
     text: str
@@ -654,7 +568,7 @@ class Discrepancy(Frozen):
     encoded: str
 
 
-class CurrencyConversion(Annotations):
+class CurrencyConversion(rulebook.CurrencyConversion, Annotations):
     """How foreign expenses become euro (Imaway 1.15, Wi School 1.15)."""
 
     basis: Literal["ecb_reference_rate"] = "ecb_reference_rate"
@@ -664,7 +578,7 @@ class CurrencyConversion(Annotations):
     )
 
 
-class Product(Frozen):
+class Product(rulebook.Product, Frozen):
     """One product edition, as loaded from its YAML file."""
 
     format: Literal[1] = Field(description="Version of the product file format.")
@@ -691,191 +605,3 @@ class Product(Frozen):
     _path: str = PrivateAttr(default="")
     #: Memo for the engine (derived from the rules, so safe to keep for the product's life).
     _memo: dict[object, Any] = PrivateAttr(default_factory=dict)
-
-    @property
-    def memo(self) -> dict[object, Any]:
-        return self._memo
-
-    @property
-    def sha256(self) -> str:
-        """Hash of the file's bytes, so a settlement can name what it used."""
-        return self._sha256
-
-    @property
-    def path(self) -> str:
-        return self._path
-
-    @property
-    def ref(self) -> str:
-        return f"{self.id}@{self.edition}"
-
-    @cached_property
-    def level_ids(self) -> tuple[str, ...]:
-        return tuple(level.id for level in self.levels)
-
-    @cached_property
-    def zone_ids(self) -> tuple[str, ...]:
-        return tuple(zone.id for zone in self.zones)
-
-    def guarantees(self) -> Iterator[tuple[Section, Guarantee]]:
-        for section in self.sections:
-            for guarantee in section.guarantees:
-                yield section, guarantee
-
-    @cached_property
-    def _guarantee_index(self) -> dict[str, tuple[Section, Guarantee]]:
-        return {g.code: (s, g) for s, g in self.guarantees()}
-
-    @cached_property
-    def _limit_index(self) -> dict[str, Limit]:
-        index: dict[str, Limit] = {}
-        for section in self.sections:
-            index.update((limit.id, limit) for limit in section.limits)
-            for guarantee in section.guarantees:
-                index.update((limit.id, limit) for limit in guarantee.limits)
-        return index
-
-    def has_guarantee(self, code: str) -> bool:
-        return code in self._guarantee_index
-
-    def guarantee(self, code: str) -> Guarantee:
-        return self._guarantee_index[code][1]
-
-    def section_of(self, code: str) -> Section:
-        return self._guarantee_index[code][0]
-
-    def limit(self, limit_id: str) -> Limit:
-        return self._limit_index[limit_id]
-
-    def covered_levels(
-        self, section: Section, guarantee: Guarantee | None = None
-    ) -> tuple[str, ...]:
-        if guarantee is not None and guarantee.levels is not None:
-            return guarantee.levels
-        return section.levels if section.levels is not None else self.level_ids
-
-    @cached_property
-    def _limit_values(self) -> dict[str, dict[tuple[str, str], Amount]]:
-        values = {}
-        for limit_id, limit in self._limit_index.items():
-            resolved, problems = resolve_matrix(limit.amount, self.level_ids, self.zone_ids)
-            if not problems:
-                values[limit_id] = resolved
-        return values
-
-    @cached_property
-    def _limit_units(self) -> dict[str, dict[tuple[str, str], Amount]]:
-        values = {}
-        for limit_id, limit in self._limit_index.items():
-            if limit.max_units is not None:
-                resolved, _ = resolve_matrix(limit.max_units, self.level_ids, self.zone_ids)
-                values[limit_id] = resolved
-        return values
-
-    def limit_amount(self, limit_id: str, level: str, zone: str) -> Amount:
-        """A limit's amount at a level and zone (resolved once per product)."""
-        return self._limit_values[limit_id][(level, zone)]
-
-    def limit_max_units(self, limit_id: str, level: str, zone: str) -> Amount | None:
-        units = self._limit_units.get(limit_id)
-        return None if units is None else units[(level, zone)]
-
-    def zone_index(self, zone: str) -> int:
-        return self.zone_ids.index(zone)
-
-    def amount(self, matrix: Matrix, level: str, zone: str) -> Amount:
-        """The value of a matrix for one level and zone (the file must be valid)."""
-        resolved, problems = resolve_matrix(matrix, self.level_ids, self.zone_ids)
-        if problems:
-            raise ValueError(problems[0][1])
-        return resolved[(level, zone)]
-
-
-# --------------------------------------------------------------------------- matrices
-
-MatrixProblem = tuple[tuple[str | int, ...], str]
-
-
-def parse_cell(value: object) -> Amount:
-    """One matrix value: a non-negative decimal or a :class:`Token`."""
-    if isinstance(value, str) and not value.strip().lstrip("-").replace(".", "", 1).isdigit():
-        try:
-            return Token(value)
-        except ValueError:
-            tokens = ", ".join(t.value for t in Token)
-            raise ValueError(f"expected an amount or one of {tokens}, got {value!r}") from None
-    amount = _decimal(value)
-    if amount < 0:
-        raise ValueError(f"must not be negative, got {amount}")
-    return amount
-
-
-def resolve_matrix(
-    raw: object, levels: tuple[str, ...], zones: tuple[str, ...]
-) -> tuple[dict[tuple[str, str], Amount], list[MatrixProblem]]:
-    """Expand a matrix to one value per (level, zone); report problems by key path."""
-    problems: list[MatrixProblem] = []
-    result: dict[tuple[str, str], Amount] = {}
-
-    def cell(value: object, path: tuple[str | int, ...]) -> Amount | None:
-        if isinstance(value, Mapping | list):
-            problems.append((path, "expected an amount here, not a mapping or list"))
-            return None
-        try:
-            return parse_cell(value)
-        except ValueError as exc:
-            problems.append((path, str(exc)))
-            return None
-
-    def by_zone(value: Mapping[Any, Any], path: tuple[str | int, ...]) -> dict[str, Amount] | None:
-        unknown = [k for k in value if k not in zones]
-        for key in unknown:
-            problems.append(((*path, key), f"unknown zone {key!r} (zones: {', '.join(zones)})"))
-        missing = [z for z in zones if z not in value]
-        if missing:
-            problems.append((path, "no value for zone " + ", ".join(repr(z) for z in missing)))
-        if unknown or missing:
-            return None
-        cells = {z: cell(value[z], (*path, z)) for z in zones}
-        if any(v is None for v in cells.values()):
-            return None
-        return {z: v for z, v in cells.items() if v is not None}
-
-    if not isinstance(raw, Mapping):
-        value = cell(raw, ())
-        if value is not None:
-            result = {(lv, z): value for lv in levels for z in zones}
-        return result, problems
-
-    keys = list(raw)
-    if keys and all(k in zones for k in keys) and not any(k in levels for k in keys):
-        zone_values = by_zone(raw, ())
-        if zone_values is not None:
-            result = {(lv, z): zone_values[z] for lv in levels for z in zones}
-        return result, problems
-
-    unknown = [k for k in keys if k not in levels]
-    for key in unknown:
-        problems.append(
-            (
-                (key,),
-                f"unknown level or zone {key!r} (levels: {', '.join(levels)}; "
-                f"zones: {', '.join(zones)})",
-            )
-        )
-    missing = [lv for lv in levels if lv not in raw]
-    if missing and not unknown:
-        problems.append(((), "no value for level " + ", ".join(repr(lv) for lv in missing)))
-    if unknown or missing:
-        return {}, problems
-    for level in levels:
-        value = raw[level]
-        if isinstance(value, Mapping):
-            zone_values = by_zone(value, (level,))
-            if zone_values is not None:
-                result.update(((level, z), v) for z, v in zone_values.items())
-        else:
-            single = cell(value, (level,))
-            if single is not None:
-                result.update(((level, z), single) for z in zones)
-    return (result if not problems else {}), problems
