@@ -89,13 +89,13 @@ def _compile_test(test: FactTest) -> Test:
         wanted = frozenset(operand) if isinstance(operand, tuple) else frozenset({operand})
         return lambda facts: bool(_as_set(value(facts)) & wanted)
     assert isinstance(operand, Decimal)
-    compare: Callable[[Decimal], bool] = {
+    compare: Callable[[Decimal | int], bool] = {
         "gt": operand.__lt__,  # fact > operand  ⇔  operand < fact
         "ge": operand.__le__,
         "lt": operand.__gt__,
         "le": operand.__ge__,
     }[operator]
-    return lambda facts: None if (v := value(facts)) is None else compare(to_decimal(v))
+    return lambda facts: None if (v := value(facts)) is None else compare(_number(v))
 
 
 def unknown_facts(condition: Condition, facts: Facts) -> Iterator[str]:
@@ -108,6 +108,13 @@ def unknown_facts(condition: Condition, facts: Facts) -> Iterator[str]:
             yield from unknown_facts(child, facts)
     else:
         yield from unknown_facts(condition.not_, facts)
+
+
+def _number(value: object) -> Decimal | int:
+    # Decimals compare exactly with ints: only text needs parsing.
+    if type(value) is int or type(value) is Decimal:
+        return value
+    return to_decimal(value)
 
 
 def _as_set(value: object) -> frozenset[object]:

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
+from functools import partial
 
 from claimcalc.claim import Claim, Expense, Insured, Line
 from claimcalc.conditions import evaluate, unknown_facts
@@ -136,8 +137,14 @@ class _Work:
     silent: bool = False  # a copy being tried: records no steps
 
     def note(
-        self, step: Step, code: Code, article: str, text: str, amount: Decimal | None = None
+        self,
+        step: Step,
+        code: Code,
+        article: str,
+        text: str | Callable[[], str],
+        amount: Decimal | None = None,
     ) -> None:
+        """Record a step; ``text`` may be a function, called only if the text is read."""
         self.trace.append(TraceStep(step, code, article, text, amount))
 
     def refuse(self, step: Step, code: Code, article: str, text: str) -> None:
@@ -496,7 +503,7 @@ class _Context:
                     Step.EXCLUSION,
                     Code.EXCEPTION_LIMIT if exclusion.exception_limit else Code.EXCEPTION_APPLIES,
                     article,
-                    f"exception applies: {exclusion.except_when}",
+                    partial(_labelled, "exception applies:", exclusion.except_when),
                 )
                 continue
             work.refuse(Step.EXCLUSION, Code.EXCLUDED, article, f"excluded: {exclusion.text}")
@@ -592,8 +599,7 @@ class _Context:
                 Step.QUANTIFICATION,
                 Code.CURRENCY,
                 self.product.currency.source.article,
-                f"{what}: {amount} {currency} at {fixing.units_per_eur} per EUR of "
-                f"{fixing.date}{when} = {format_eur(round_cents(eur))}",
+                partial(_currency_text, what, amount, currency, fixing, when, eur),
             )
         return eur
 
@@ -638,7 +644,7 @@ class _Context:
             Step.QUANTIFICATION,
             Code.DOCUMENTED,
             article,
-            f"documented cost {format_eur(round_cents(total))}",
+            partial(_amount_text, "documented cost", total),
             total,
         )
         if formula.proportional_to_insured_value:
@@ -771,7 +777,7 @@ class _Context:
             Step.QUANTIFICATION,
             Code.DOCUMENTED,
             article,
-            f"assessed value {format_eur(round_cents(total))}",
+            partial(_amount_text, "assessed value", total),
             total,
         )
 
@@ -950,7 +956,7 @@ class _Context:
                         Step.DEDUCTIBLE,
                         code,
                         article,
-                        f"no {deductible.kind}: {deductible.waived_when}",
+                        partial(_labelled, f"no {deductible.kind}:", deductible.waived_when),
                     )
                 else:
                     payable.append(work)
@@ -1001,6 +1007,9 @@ class _Context:
         still binds — so it is taken there first; any rest costs the insured
         one for one wherever it lands, and is taken in line order.
         """
+        for work in section_works:  # computed once, shared with the copies
+            if not work.refused and not work.chain:
+                work.chain = self._chain(work)
         copies = {id(w): _copy(w) for w in section_works}
         consumed: dict[str, Decimal] = defaultdict(lambda: ZERO)
         for work in section_works:
@@ -1127,7 +1136,8 @@ class _Context:
         return prior
 
     def _limits(self, work: _Work, consumed: dict[str, Decimal], prior: dict[str, Decimal]) -> None:
-        work.chain = self._chain(work)
+        if not work.chain:
+            work.chain = self._chain(work)
         for limit in work.chain:
             amount = self.product.limit_amount(limit.id, self.level, work.zone)
             cap = self._cap_value(amount)
@@ -1176,8 +1186,7 @@ class _Context:
                     Step.LIMIT,
                     Code.WITHIN_LIMIT,
                     limit.source.article,
-                    f"within {limit.title or limit.id} {format_eur(cap)} "
-                    f"({format_eur(round_cents(left))} left)",
+                    partial(_within_text, limit, cap, left),
                     work.value,
                 )
         if work.exception_limit is not None:
@@ -1200,7 +1209,7 @@ class _Context:
                 Step.ROUNDING,
                 Code.ROUNDED,
                 "",
-                f"rounded half up to {format_eur(rounded)}",
+                partial(_amount_text, "rounded half up to", rounded),
                 rounded,
             )
         work.value = rounded
@@ -1355,6 +1364,7 @@ def _copy(work: _Work) -> _Work:
     copy.refused, copy.loss, copy.value = work.refused, work.loss, work.value
     copy.by_category = work.by_category  # read only by _limits
     copy.exception_limit = work.exception_limit
+    copy.chain = work.chain
     copy.silent = True
     return copy
 
@@ -1392,6 +1402,32 @@ def _add_months(day: dt.date, months: int) -> dt.date:
         except ValueError:
             continue
     raise AssertionError("unreachable")
+
+
+# Texts of steps that only the full trace shows: written when read (TraceStep.text).
+
+
+def _amount_text(label: str, amount: Decimal) -> str:
+    return f"{label} {format_eur(round_cents(amount))}"
+
+
+def _labelled(label: str, condition: object) -> str:
+    return f"{label} {condition}"
+
+
+def _within_text(limit: Limit, cap: Decimal, left: Decimal) -> str:
+    return (
+        f"within {limit.title or limit.id} {format_eur(cap)} ({format_eur(round_cents(left))} left)"
+    )
+
+
+def _currency_text(
+    what: str, amount: Decimal, currency: str, fixing: Fixing, when: str, eur: Decimal
+) -> str:
+    return (
+        f"{what}: {amount} {currency} at {fixing.units_per_eur} per EUR of "
+        f"{fixing.date}{when} = {format_eur(round_cents(eur))}"
+    )
 
 
 def _scope_text(limit: Limit) -> str:

@@ -7,6 +7,7 @@ code and the article that causes it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -78,13 +79,47 @@ class Code(StrEnum):
     EVENT_CAP = "event_cap"
 
 
-@dataclass(frozen=True, slots=True)
 class TraceStep:
-    step: Step
-    code: Code
-    article: str
-    text: str
-    amount: Decimal | None = None  # the line's amount after this step, EUR
+    """One step of a line's settlement: what it did, why, and the amount after it.
+
+    ``text`` may be given as a function that writes it: most steps' texts are
+    only read when the full trace is printed (``--explain``, ``--steps``), and
+    a batch settles thousands of lines a second without printing them.
+    """
+
+    __slots__ = ("_text", "amount", "article", "code", "step")
+
+    def __init__(
+        self,
+        step: Step,
+        code: Code,
+        article: str,
+        text: str | Callable[[], str],
+        amount: Decimal | None = None,  # the line's amount after this step, EUR
+    ) -> None:
+        self.step = step
+        self.code = code
+        self.article = article
+        self._text = text
+        self.amount = amount
+
+    @property
+    def text(self) -> str:
+        if not isinstance(self._text, str):
+            self._text = self._text()
+        return self._text
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.step, self.code, self.article, self.text, self.amount)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TraceStep) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"TraceStep{self._key()!r}"
 
     def to_json(self) -> dict[str, Any]:
         return {
