@@ -11,7 +11,9 @@ person's, which override the event's.
 
 Claims are plain dataclasses read by a hand-written reader: a batch reads
 thousands of claims a second and a one-claim run must not pay for building
-pydantic models. The format's JSON Schema comes from the pydantic mirror in
+pydantic models. They are not frozen (a frozen dataclass costs five times as
+much to build) but nothing changes them once read: use ``dataclasses.replace``.
+The format's JSON Schema comes from the pydantic mirror in
 :mod:`claimcalc.claim_schema`; a test holds the reader and the mirror to the
 same answers.
 """
@@ -37,7 +39,7 @@ FactValue = bool | int | Decimal | str | list[str]
 Facts = dict[str, FactValue]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class Expense:
     """One documented expense: an invoice, a receipt, a penalty."""
 
@@ -49,7 +51,7 @@ class Expense:
     label: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class BaggageObject:
     """One baggage object; a photo kit is one object (Imaway E3, Wi School C3)."""
 
@@ -63,7 +65,7 @@ class BaggageObject:
     secured_in_vehicle: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class PriorPayment:
     """What the insurer already paid in the same policy period."""
 
@@ -73,7 +75,7 @@ class PriorPayment:
     same_accident: bool = False  # death after invalidity
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class Line:
     """One thing claimed under one guarantee."""
 
@@ -85,7 +87,7 @@ class Line:
     renunciation_date: dt.date | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class Insured:
     ref: str  # pseudonymous; never a name or fiscal code
     birth_date: dt.date | None = None
@@ -96,7 +98,7 @@ class Insured:
     lines: tuple[Line, ...]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class Policy:
     issue_date: dt.date  # ages are taken here
     start_date: dt.date | None = None
@@ -104,7 +106,7 @@ class Policy:
     zone: str  # destination zone bought
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class Trip:
     booking_date: dt.date | None = None
     departure_date: dt.date
@@ -115,7 +117,7 @@ class Trip:
     insured_value: Decimal | None = None  # underinsurance, c.c. 1907
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class Event:
     id: str | None = None  # groups the sinistri of one evento
     date: dt.date
@@ -125,7 +127,7 @@ class Event:
     reporting_possible_from: dt.date | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class ExchangeRate:
     """An ECB reference rate: units of currency per 1 EUR."""
 
@@ -134,7 +136,7 @@ class ExchangeRate:
     units_per_eur: Decimal
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class Claim:
     claim_format: Literal[1]
     claim_id: str

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from functools import partial
@@ -118,8 +118,7 @@ class _Work:
     position: tuple[int, int]
     line_id: str
     line: Line
-    section: Section
-    guarantee: Guarantee
+    plan: _Plan
     facts: dict[str, object]
     zone: str
     trace: list[TraceStep] = field(default_factory=list)
@@ -136,6 +135,14 @@ class _Work:
     dropped_as_alternative: bool = False
     silent: bool = False  # a copy being tried: records no steps
 
+    @property
+    def section(self) -> Section:
+        return self.plan.section
+
+    @property
+    def guarantee(self) -> Guarantee:
+        return self.plan.guarantee
+
     def note(
         self,
         step: Step,
@@ -151,6 +158,52 @@ class _Work:
         self.refused = True
         self.value = ZERO
         self.note(step, code, article, text, ZERO)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What settling a line of one guarantee needs from the product: found once.
+
+    Plans live in the product's memo (products are immutable), so a batch
+    looks each guarantee's rules up once, not once per line.
+    """
+
+    section: Section
+    guarantee: Guarantee
+    own_limits: tuple[Limit, ...]  # the section's, then the guarantee's
+    eligibility: tuple[tuple[EligibilityRule, Callable[..., _Refusal]], ...]
+    window: WithinTimeOfEvent | None  # expenses count only this long after the event
+    rate_limits: tuple[Limit, ...]  # per day / night / hour / block
+    unit_count_limits: tuple[Limit, ...]  # caps counted in hours or days
+    chain_candidates: tuple[Limit, ...]  # caps on the line's total, guarantee's first
+
+    @classmethod
+    def of(cls, product: Product, code: str) -> _Plan:
+        plans: dict[str, _Plan] = product.memo.setdefault("plans", {})
+        plan = plans.get(code)
+        if plan is None:
+            section, guarantee = product.section_of(code), product.guarantee(code)
+            rules = (*product.eligibility, *section.eligibility, *guarantee.eligibility)
+            own_limits = (*section.limits, *guarantee.limits)
+            plan = plans[code] = cls(
+                section=section,
+                guarantee=guarantee,
+                own_limits=own_limits,
+                eligibility=tuple((rule, _CHECKS[rule.kind]) for rule in rules),
+                window=next((r for r in rules if isinstance(r, WithinTimeOfEvent)), None),
+                rate_limits=tuple(lim for lim in guarantee.limits if lim.scope.is_unit_rate),
+                unit_count_limits=tuple(
+                    lim
+                    for lim in own_limits
+                    if lim.unit is not Unit.EUR and lim.scope in _TOTAL_SCOPES
+                ),
+                chain_candidates=tuple(
+                    lim
+                    for lim in (*guarantee.limits, *section.limits)
+                    if lim.scope in _TOTAL_SCOPES and lim.unit is Unit.EUR
+                ),
+            )
+        return plan
 
 
 class _Context:
@@ -268,11 +321,11 @@ class _Context:
         return InsuredResult(person.ref, age, [self._result(w) for w in works])
 
     def _new_work(self, i: int, j: int, line: Line, base: dict[str, object]) -> _Work:
-        section = self.product.section_of(line.guarantee)
-        guarantee = self.product.guarantee(line.guarantee)
-        zone = self.claim.event.zone if section.zone_basis == "event" else self.claim.policy.zone
+        plan = _Plan.of(self.product, line.guarantee)
+        event = plan.section.zone_basis == "event"
+        zone = self.claim.event.zone if event else self.claim.policy.zone
         facts = {**base, **line.facts}
-        return _Work((i, j), line.id or str(j + 1), line, section, guarantee, facts, zone)
+        return _Work((i, j), line.id or str(j + 1), line, plan, facts, zone)
 
     def age(self, person: Insured) -> int:
         if person.age_at_subscription is not None:
@@ -296,7 +349,7 @@ class _Context:
                 f"{section.title} is not covered by {name}",
             )
             return
-        for limit in self._own_limits(work):
+        for limit in work.plan.own_limits:
             if self.product.limit_amount(limit.id, self.level, work.zone) is Token.NOT_COVERED:
                 zone = next(z.name for z in self.product.zones if z.id == work.zone)
                 work.refuse(
@@ -307,21 +360,13 @@ class _Context:
                 )
                 return
 
-    def _own_limits(self, work: _Work) -> list[Limit]:
-        return [*work.section.limits, *work.guarantee.limits]
-
     # ----------------------------------------------------------------- 2. eligibility
 
     def _eligibility(self, work: _Work, person: Insured, age: int) -> None:
         if work.refused:
             return
-        rules: list[EligibilityRule] = [
-            *self.product.eligibility,
-            *work.section.eligibility,
-            *work.guarantee.eligibility,
-        ]
-        for rule in rules:
-            refusal = _CHECKS[rule.kind](self, rule, work, person, age)
+        for rule, check in work.plan.eligibility:
+            refusal = check(self, rule, work, person, age)
             if refusal is not None:
                 code, text = refusal
                 work.refuse(Step.ELIGIBILITY, code, rule.source.article, text)
@@ -606,8 +651,7 @@ class _Context:
     def _documented(self, work: _Work, formula: DocumentedCost) -> None:
         article = formula.source.article
         expenses = sorted(work.line.expenses, key=lambda e: e.date)
-        window = next((r for r in self._all_rules(work) if isinstance(r, WithinTimeOfEvent)), None)
-        rate_limits = [lim for lim in work.guarantee.limits if lim.scope.is_unit_rate]
+        window, rate_limits = work.plan.window, work.plan.rate_limits
         units_left: Decimal | None = None
         if rate_limits:
             units = self.product.limit_max_units(rate_limits[0].id, self.level, work.zone)
@@ -686,9 +730,7 @@ class _Context:
 
     def _unit_count_caps(self, work: _Work, expenses: Sequence[Expense], total: Decimal) -> Decimal:
         """Limits counted in hours or days (guardia giurata 10 h; 100 days of hospital)."""
-        for limit in self._own_limits(work):
-            if limit.unit is Unit.EUR or limit.scope not in _TOTAL_SCOPES:
-                continue
+        for limit in work.plan.unit_count_limits:
             cap = self.product.limit_amount(limit.id, self.level, work.zone)
             units = sum((e.units for e in expenses if e.units is not None), ZERO)
             if isinstance(cap, Decimal) and units > cap and total > 0:
@@ -900,11 +942,6 @@ class _Context:
             return None
         return Decimal(str(value))
 
-    def _all_rules(self, work: _Work) -> Iterator[EligibilityRule]:
-        yield from self.product.eligibility
-        yield from work.section.eligibility
-        yield from work.guarantee.eligibility
-
     # ----------------------------------------------------------------- 5–6. deductibles, limits
 
     def _reset_after_quantification(self, work: _Work) -> None:
@@ -1081,11 +1118,7 @@ class _Context:
 
     def _chain(self, work: _Work) -> list[Limit]:
         """The limits on a line's total, innermost first (sub-limits before parents)."""
-        candidates = [
-            limit
-            for limit in (*work.guarantee.limits, *work.section.limits)
-            if limit.scope in _TOTAL_SCOPES and limit.unit is Unit.EUR
-        ]
+        candidates = work.plan.chain_candidates
         applies = tuple(
             limit.applies_when is None or evaluate(limit.applies_when, work.facts) is True
             for limit in candidates
@@ -1119,14 +1152,11 @@ class _Context:
         """Prior payments in the policy period, by the per-period limits they consumed."""
         prior: dict[str, Decimal] = defaultdict(lambda: ZERO)
         for payment in person.prior_payments:
-            section = self.product.section_of(payment.guarantee)
-            guarantee = self.product.guarantee(payment.guarantee)
             ghost = _Work(
                 (0, 0),
                 "",
                 Line(guarantee=payment.guarantee),
-                section,
-                guarantee,
+                _Plan.of(self.product, payment.guarantee),
                 {"age": self.age(person)},
                 self.claim.event.zone,
             )
@@ -1358,9 +1388,7 @@ def proportional_shares(amounts: Sequence[Decimal], cap: Decimal) -> list[Decima
 
 def _copy(work: _Work) -> _Work:
     """A silent copy of a line to try something on; its mutable parts are its own."""
-    copy = _Work(
-        work.position, work.line_id, work.line, work.section, work.guarantee, work.facts, work.zone
-    )
+    copy = _Work(work.position, work.line_id, work.line, work.plan, work.facts, work.zone)
     copy.refused, copy.loss, copy.value = work.refused, work.loss, work.value
     copy.by_category = work.by_category  # read only by _limits
     copy.exception_limit = work.exception_limit
