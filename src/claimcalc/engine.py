@@ -130,7 +130,7 @@ class _Work:
     by_category: dict[str, Decimal] = field(default_factory=dict)
     exception_limit: tuple[Decimal, str] | None = None
     limit: LimitApplied | None = None
-    chain: list[Limit] = field(default_factory=list)
+    chain: list[tuple[Limit, Decimal | None]] = field(default_factory=list)  # with caps
     paid: Decimal = ZERO
     dropped_as_alternative: bool = False
     silent: bool = False  # a copy being tried: records no steps
@@ -1046,7 +1046,7 @@ class _Context:
         """
         for work in section_works:  # computed once, shared with the copies
             if not work.refused and not work.chain:
-                work.chain = self._chain(work)
+                work.chain = self._capped_chain(work)
         copies = {id(w): _copy(w) for w in section_works}
         consumed: dict[str, Decimal] = defaultdict(lambda: ZERO)
         for work in section_works:
@@ -1131,6 +1131,13 @@ class _Context:
             )
         return chain
 
+    def _capped_chain(self, work: _Work) -> list[tuple[Limit, Decimal | None]]:
+        """The line's chain, each limit with its cap at the claim's level and the line's zone."""
+        return [
+            (limit, self._cap_value(self.product.limit_amount(limit.id, self.level, work.zone)))
+            for limit in self._chain(work)
+        ]
+
     def _build_chain(self, candidates: list[Limit]) -> list[Limit]:
         chosen: dict[str, Limit] = {}
         for limit in candidates:
@@ -1167,10 +1174,8 @@ class _Context:
 
     def _limits(self, work: _Work, consumed: dict[str, Decimal], prior: dict[str, Decimal]) -> None:
         if not work.chain:
-            work.chain = self._chain(work)
-        for limit in work.chain:
-            amount = self.product.limit_amount(limit.id, self.level, work.zone)
-            cap = self._cap_value(amount)
+            work.chain = self._capped_chain(work)
+        for limit, cap in work.chain:
             if cap is None:
                 continue
             used_before = prior.get(limit.id, ZERO)
@@ -1243,7 +1248,7 @@ class _Context:
                 rounded,
             )
         work.value = rounded
-        for limit in work.chain:
+        for limit, _ in work.chain:
             consumed[limit.id] += work.value
 
     def _cap_value(self, amount: Amount) -> Decimal | None:
