@@ -69,25 +69,21 @@ def _compile(condition: Condition) -> Test:
 
 def _compile_test(test: FactTest) -> Test:
     name, operator, operand = test.fact, test.operator, test.operand
-    is_set = FACTS[name].type is FactType.SET
-
-    def value(facts: Facts) -> object:
-        found = facts.get(name)
-        return () if found is None and is_set else found
-
+    # Not stating a set fact (circumstances) means the set is empty, not unknown.
+    missing: object = () if FACTS[name].type is FactType.SET else None
+    if operator in ("has", "has_any"):
+        wanted = frozenset(operand) if isinstance(operand, tuple) else frozenset({operand})
+        return lambda facts: bool(_as_set(facts.get(name, missing)) & wanted)
     if operator == "is":
         want_bool = isinstance(operand, bool)
         return lambda facts: (
             None
-            if (v := value(facts)) is None
+            if (v := facts.get(name, missing)) is None
             else v == operand and isinstance(v, bool) == want_bool
         )
     if operator == "in":
         allowed = frozenset(operand) if isinstance(operand, tuple) else frozenset()
-        return lambda facts: None if (v := value(facts)) is None else v in allowed
-    if operator in ("has", "has_any"):
-        wanted = frozenset(operand) if isinstance(operand, tuple) else frozenset({operand})
-        return lambda facts: bool(_as_set(value(facts)) & wanted)
+        return lambda facts: None if (v := facts.get(name, missing)) is None else v in allowed
     assert isinstance(operand, Decimal)
     compare: Callable[[Decimal | int], bool] = {
         "gt": operand.__lt__,  # fact > operand  ⇔  operand < fact
@@ -95,7 +91,7 @@ def _compile_test(test: FactTest) -> Test:
         "lt": operand.__gt__,
         "le": operand.__ge__,
     }[operator]
-    return lambda facts: None if (v := value(facts)) is None else compare(_number(v))
+    return lambda facts: None if (v := facts.get(name, missing)) is None else compare(_number(v))
 
 
 def unknown_facts(condition: Condition, facts: Facts) -> Iterator[str]:

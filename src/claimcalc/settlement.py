@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
-from claimcalc.money import round_cents
+from claimcalc.money import CENT, round_cents
 
 SCHEMA_VERSION = "1"
 
@@ -127,7 +127,7 @@ class TraceStep:
             "code": self.code.value,
             "article": self.article,
             "text": self.text,
-            "amount": None if self.amount is None else str(round_cents(self.amount)),
+            "amount": None if self.amount is None else _cents(self.amount),
         }
 
 
@@ -178,22 +178,28 @@ class LineResult:
             "kind": self.kind,
             "article": self.article,
             "status": self.status.value,
-            "claimed": None if self.claimed is None else str(round_cents(self.claimed)),
-            "assessed_loss": str(round_cents(self.assessed_loss)),
-            "deductible": str(round_cents(self.deductible)),
+            "claimed": None if self.claimed is None else _cents(self.claimed),
+            "assessed_loss": _cents(self.assessed_loss),
+            "deductible": _cents(self.deductible),
             "limit": None
             if self.limit is None
             else {
                 "id": self.limit.id,
-                "amount": str(round_cents(self.limit.amount)),
+                "amount": _cents(self.limit.amount),
                 "article": self.limit.article,
             },
             "paid": str(self.paid),
             "reasons": [
-                {"code": r.code.value, "article": r.article, "text": r.text} for r in self.reasons
+                {"code": r.code.value, "article": r.article, "text": r.text}
+                for r in self.trace
+                if r.code in _REDUCING
             ],
             **({"steps": [s.to_json() for s in self.trace]} if steps else {}),
         }
+
+
+def _cents(amount: Decimal) -> str:
+    return str(amount.quantize(CENT, ROUND_HALF_UP))
 
 
 _REDUCING = frozenset(
