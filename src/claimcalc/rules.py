@@ -8,7 +8,12 @@ ambiguous, the ``reading`` claimcalc takes.
 Amounts that vary by level and destination zone are *matrices*: a single
 value, a mapping by level, a mapping by zone, or a mapping by level of
 mappings by zone. Matrix keys are resolved against the product's declared
-levels and zones by :func:`resolve_matrix`.
+levels and zones by :func:`~claimcalc.rulebook.resolve_matrix`.
+
+Each model subclasses its namesake in :mod:`claimcalc.rulebook` (the plain
+class the engine reads, with the lookups and texts both share), listed first
+so that its methods win over BaseModel's (``__str__`` of a condition). The
+fields are declared again here with their constraints and descriptions.
 """
 
 from __future__ import annotations
@@ -100,7 +105,7 @@ _MATRIX_SCHEMA: dict[str, Any] = {
         },
     ],
 }
-#: Checked by :func:`resolve_matrix` once levels and zones are known.
+#: Checked by :func:`~claimcalc.rulebook.resolve_matrix` once levels and zones are known.
 Matrix = Annotated[Any, WithJsonSchema(_MATRIX_SCHEMA)]
 
 
