@@ -274,29 +274,31 @@ def _timed(work: Callable[[], T], count: int) -> tuple[float, T]:
 # --------------------------------------------------------------------------- runs
 
 
-def cold_start(runs: int = 11) -> dict[str, Any]:
+def cold_start(runs: int = 21) -> dict[str, Any]:
     example = str(ROOT / "examples" / "imaway-D-medical-usa.json")
 
-    def median(command: list[str]) -> float:
-        times = []
-        for _ in range(runs):
-            start = time.perf_counter()
-            subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-            times.append(time.perf_counter() - start)
-        return statistics.median(times)
+    def seconds(command: list[str]) -> float:
+        start = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        return time.perf_counter() - start
 
     # As an installed wheel would be: bytecode compiled (an editable install
     # under PYTHONDONTWRITEBYTECODE would recompile the sources on every run),
     # and the product cache warm, as on any run after the first.
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src")], check=True)
     settle_command = [*CLAIMCALC, "settle", example, "--format", "json"]
+    baseline_command = [sys.executable, "-c", "import typer, pydantic, yaml"]
     subprocess.run(settle_command, check=True, stdout=subprocess.DEVNULL)
-    baseline = median([sys.executable, "-c", "import typer, pydantic, yaml"])
-    settle = median(settle_command)
+    baseline_times, settle_times = [], []
+    for _ in range(runs):  # alternated, so that a noisy second hits both
+        baseline_times.append(seconds(baseline_command))
+        settle_times.append(seconds(settle_command))
+    baseline, settle = statistics.median(baseline_times), statistics.median(settle_times)
     return {
         "baseline_s": round(baseline, 3),
         "settle_s": round(settle, 3),
         "ratio": round(settle / baseline, 2),
+        "runs": runs,
     }
 
 

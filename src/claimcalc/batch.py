@@ -9,12 +9,9 @@ time, and come back in order.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -227,13 +224,22 @@ CSV_FIELDS = [
 ]
 
 
+# csv, io and tempfile are imported where used: a one-claim JSON run needs none.
+
+
 def csv_header() -> str:
+    import csv
+    import io
+
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerow(CSV_FIELDS)
     return buffer.getvalue()
 
 
 def _csv_rows(rows: list[dict[str, Any]]) -> str:
+    import csv
+    import io
+
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, CSV_FIELDS, lineterminator="\n")
     writer.writerows(rows)
@@ -418,6 +424,8 @@ def atomic_writer(path: Path) -> Iterator[TextIO]:
         except OSError as exc:
             raise FileAccessError(f"{path}: cannot write output: {exc.strerror}") from None
         return
+    import tempfile
+
     try:
         fd, temporary = tempfile.mkstemp(
             prefix=f".{path.name}.", suffix=".part", dir=path.parent or "."

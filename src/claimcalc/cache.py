@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import pickle
 import sys
-import tempfile
 from contextlib import suppress
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -64,6 +63,8 @@ def get(sha256: str, kind: Kind, expected: type[T]) -> T | None:
 
 
 def put(sha256: str, kind: Kind, product: object) -> None:
+    import tempfile  # only on a miss: a run served from the cache never writes
+
     entry = _entry(sha256, kind)
     if entry is None:
         return

@@ -11,7 +11,6 @@ fixing).
 from __future__ import annotations
 
 import bisect
-import csv
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
@@ -68,6 +67,8 @@ class RateTable:
 
 def read_ecb_csv(path: str | Path) -> RateTable:
     """Read ECB's historical reference-rate CSV (``eurofxref-hist.csv``)."""
+    import csv  # only with --rates
+
     try:
         with Path(path).open(newline="", encoding="utf-8-sig") as handle:
             rows = list(csv.reader(handle))
