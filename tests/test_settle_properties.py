@@ -2,7 +2,8 @@
 
 Never negative; never above the applicable limit; a larger claimed amount
 never pays less; event-capped shares add up exactly to the cap; the same
-input gives byte-identical JSON.
+input gives byte-identical JSON; the frozen rulebook settles as the
+validated product does.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 
 from claimcalc.claim import claim_from_data
 from claimcalc.engine import proportional_shares, settle
+from claimcalc.rulebook import freeze
 from claimcalc.rules import Product
 from claimcalc.settlement import Settlement
 from tests.conftest import product
@@ -209,6 +211,22 @@ def test_the_same_input_gives_byte_identical_json(
     first = json.dumps(run(data).to_json(), sort_keys=False)
     second = json.dumps(run(json.loads(json.dumps(data))).to_json(), sort_keys=False)
     assert first == second
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    levels,
+    zones,
+    st.integers(18, 80),
+    st.lists(st.tuples(medical, money), min_size=1, max_size=4),
+)
+def test_the_frozen_rulebook_settles_as_the_validated_product(
+    level: str, zone: str, age: int, lines: list[tuple[str, Decimal]]
+) -> None:
+    data = claim(level, zone, age, [expense_line(g, [a], str(i)) for i, (g, a) in enumerate(lines)])
+    parsed = claim_from_data(data, "x.json")
+    validated = product("imaway")
+    assert settle(parsed, freeze(validated)).to_json() == settle(parsed, validated).to_json()
 
 
 SUB_LIMITS = {  # D2 a–c by level: (Top, Smart, Easy)
