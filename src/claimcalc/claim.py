@@ -218,8 +218,12 @@ Loc = tuple[str | int, ...]
 Problems = list[tuple[Loc, str]]
 
 
-class _Invalid(Exception):
+class _Invalid(ValueError):
+    """A field's value is wrong; the message says why (a ValueError, so that the
+    pydantic mirror can use the same converters)."""
+
     def __init__(self, message: str) -> None:
+        super().__init__(message)
         self.message = message
 
 
@@ -294,7 +298,8 @@ def _date(value: object) -> dt.date:
 _DATES: dict[str, dt.date] = {}
 
 
-def _amount(value: object) -> Decimal:
+def parse_amount(value: object) -> Decimal:
+    """A non-negative amount: a decimal number or decimal text, never a float."""
     try:
         amount = to_decimal(value)
     except NotADecimalError as exc:
@@ -304,8 +309,9 @@ def _amount(value: object) -> Decimal:
     return amount
 
 
-def _rate(value: object) -> Decimal:
-    amount = _amount(value)
+def parse_rate(value: object) -> Decimal:
+    """An exchange rate: an amount greater than 0."""
+    amount = parse_amount(value)
     if amount == 0:
         raise _Invalid("must be greater than 0")
     return amount
@@ -455,11 +461,11 @@ def _empty_facts() -> Facts:
 _EXPENSE = _Model(
     Expense,
     {
-        "amount": (_amount, _REQUIRED),
+        "amount": (parse_amount, _REQUIRED),
         "currency": (_CURRENCY, "EUR"),
         "date": (_date, _REQUIRED),
         "category": (_string, "other"),
-        "units": (_amount, None),
+        "units": (parse_amount, None),
         "label": (_label, None),
     },
     frozenset({"units", "label"}),
@@ -468,7 +474,7 @@ _OBJECT = _Model(
     BaggageObject,
     {
         "label": (_label, None),
-        "value": (_amount, _REQUIRED),
+        "value": (parse_amount, _REQUIRED),
         "currency": (_CURRENCY, "EUR"),
         "date": (_date, _REQUIRED),
         "category": (_string, "other"),
@@ -482,7 +488,7 @@ _PRIOR_PAYMENT = _Model(
     PriorPayment,
     {
         "guarantee": (_string, _REQUIRED),
-        "amount": (_amount, _REQUIRED),
+        "amount": (parse_amount, _REQUIRED),
         "date": (_date, _REQUIRED),
         "same_accident": (_bool, False),
     },
@@ -528,10 +534,10 @@ _TRIP = _Model(
         "booking_date": (_date, None),
         "departure_date": (_date, _REQUIRED),
         "return_date": (_date, _REQUIRED),
-        "cost": (_amount, None),
-        "flight_cost": (_amount, None),
-        "fees": (_amount, None),
-        "insured_value": (_amount, None),
+        "cost": (parse_amount, None),
+        "flight_cost": (parse_amount, None),
+        "fees": (parse_amount, None),
+        "insured_value": (parse_amount, None),
     },
     frozenset({"booking_date", "cost", "flight_cost", "fees", "insured_value"}),
 )
@@ -552,7 +558,7 @@ _RATE = _Model(
     {
         "currency": (_CURRENCY, _REQUIRED),
         "date": (_date, _REQUIRED),
-        "units_per_eur": (_rate, _REQUIRED),
+        "units_per_eur": (parse_rate, _REQUIRED),
     },
 )
 _CLAIM = _Model(

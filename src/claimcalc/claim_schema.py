@@ -15,8 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
+from claimcalc.claim import parse_amount, parse_rate
 from claimcalc.facts import FACTS, FactLevel, FactType
-from claimcalc.money import NotADecimalError, to_decimal
 
 FactValue = bool | int | Decimal | str | list[str]
 
@@ -44,28 +44,11 @@ def _facts_schema() -> dict[str, Any]:
 Facts = Annotated[dict[str, FactValue], WithJsonSchema(_facts_schema())]
 
 
-def _amount(value: object) -> Decimal:
-    try:
-        amount = to_decimal(value)
-    except NotADecimalError as exc:
-        raise ValueError(str(exc)) from None
-    if amount < 0:
-        raise ValueError(f"must not be negative, got {amount}")
-    return amount
-
-
-def _positive(value: object) -> Decimal:
-    amount = _amount(value)
-    if amount == 0:
-        raise ValueError("must be greater than 0")
-    return amount
-
-
 _DECIMAL_SCHEMA: dict[str, Any] = {
     "anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": r"^\d+(\.\d+)?$"}]
 }
-Amount = Annotated[Decimal, BeforeValidator(_amount), Field(json_schema_extra=_DECIMAL_SCHEMA)]
-Rate = Annotated[Decimal, BeforeValidator(_positive), Field(json_schema_extra=_DECIMAL_SCHEMA)]
+Amount = Annotated[Decimal, BeforeValidator(parse_amount), Field(json_schema_extra=_DECIMAL_SCHEMA)]
+Rate = Annotated[Decimal, BeforeValidator(parse_rate), Field(json_schema_extra=_DECIMAL_SCHEMA)]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR.")]
 Ref = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:/-]+$")]
 Label = Annotated[str, Field(max_length=80)]
