@@ -346,10 +346,11 @@ def _claim_format(value: object) -> int:
 
 
 def _facts(value: object) -> Facts:
-    # Each value is checked against its fact's type by check_claim.
+    # Each value is checked against its fact's type by check_claim. A copy: the
+    # claim must not change when the caller's document does.
     if not isinstance(value, dict):
         raise _Invalid(f"expected an object, got {_got(value)}")
-    return value
+    return dict(value)
 
 
 class _Model:
