@@ -176,6 +176,11 @@ class _Plan:
     rate_limits: tuple[Limit, ...]  # per day / night / hour / block
     unit_count_limits: tuple[Limit, ...]  # caps counted in hours or days
     chain_candidates: tuple[Limit, ...]  # caps on the line's total, guarantee's first
+    # Claim-level exclusions in contract order, those that hold on no facts at
+    # all (a negation can), and for each fact the exclusions that test it.
+    exclusions: tuple[Exclusion, ...]
+    always_excluding: tuple[int, ...]
+    exclusions_by_fact: dict[str, tuple[int, ...]]
 
     @classmethod
     def of(cls, product: Product, code: str) -> _Plan:
@@ -185,6 +190,16 @@ class _Plan:
             section, guarantee = product.section_of(code), product.guarantee(code)
             rules = (*product.eligibility, *section.eligibility, *guarantee.eligibility)
             own_limits = (*section.limits, *guarantee.limits)
+            general = [e for e in product.exclusions if section.code not in e.not_for]
+            exclusions = tuple(
+                e
+                for e in (*general, *section.exclusions, *guarantee.exclusions)
+                if e.per == "claim"
+            )
+            by_fact: dict[str, list[int]] = defaultdict(list)
+            for i, exclusion in enumerate(exclusions):
+                for fact in {t.fact for _, t in iter_fact_tests(exclusion.when)}:
+                    by_fact[fact].append(i)
             plan = plans[code] = cls(
                 section=section,
                 guarantee=guarantee,
@@ -202,6 +217,11 @@ class _Plan:
                     for lim in (*guarantee.limits, *section.limits)
                     if lim.scope in _TOTAL_SCOPES and lim.unit is Unit.EUR
                 ),
+                exclusions=exclusions,
+                always_excluding=tuple(
+                    i for i, e in enumerate(exclusions) if evaluate(e.when, {}) is True
+                ),
+                exclusions_by_fact={fact: tuple(at) for fact, at in by_fact.items()},
             )
         return plan
 
@@ -255,7 +275,8 @@ class _Context:
         self._raise_problems()
 
     def _check_line(self, at: str, line: Line) -> None:
-        guarantee = self.product.guarantee(line.guarantee)
+        plan = _Plan.of(self.product, line.guarantee)
+        guarantee, rate_limits = plan.guarantee, plan.rate_limits
         formula = guarantee.formula
         if isinstance(formula, ObjectValues) and not line.objects:
             self.problem(
@@ -265,7 +286,6 @@ class _Context:
             self.problem(
                 f"{at}.expenses", f"{guarantee.code} is settled on documented expenses: list them"
             )
-        rate_limits = [lim for lim in guarantee.limits if lim.scope.is_unit_rate]
         if isinstance(formula, DocumentedCost) and rate_limits:
             for k, expense in enumerate(line.expenses):
                 if expense.units is None:
@@ -322,10 +342,8 @@ class _Context:
 
     def _new_work(self, i: int, j: int, line: Line, base: dict[str, object]) -> _Work:
         plan = _Plan.of(self.product, line.guarantee)
-        event = plan.section.zone_basis == "event"
-        zone = self.claim.event.zone if event else self.claim.policy.zone
         facts = {**base, **line.facts}
-        return _Work((i, j), line.id or str(j + 1), line, plan, facts, zone)
+        return _Work((i, j), line.id or str(j + 1), line, plan, facts, self._zone(plan.section))
 
     def age(self, person: Insured) -> int:
         if person.age_at_subscription is not None:
@@ -560,27 +578,11 @@ class _Context:
         An exclusion is skipped when the claim states none of the facts it
         tests, unless it could hold without any (a negation can).
         """
-        plans: dict[str, tuple[list[Exclusion], list[int], dict[str, list[int]]]]
-        plans = self.product.memo.setdefault("exclusions", {})
-        plan = plans.get(work.guarantee.code)
-        if plan is None:
-            general = [e for e in self.product.exclusions if work.section.code not in e.not_for]
-            ordered = [
-                e
-                for e in (*general, *work.section.exclusions, *work.guarantee.exclusions)
-                if e.per == "claim"
-            ]
-            always = [i for i, e in enumerate(ordered) if evaluate(e.when, {}) is True]
-            by_fact: dict[str, list[int]] = defaultdict(list)
-            for i, exclusion in enumerate(ordered):
-                for fact in {t.fact for _, t in iter_fact_tests(exclusion.when)}:
-                    by_fact[fact].append(i)
-            plan = plans[work.guarantee.code] = (ordered, always, dict(by_fact))
-        ordered, always, by_fact = plan
-        positions = set(always)
+        plan = work.plan
+        positions = set(plan.always_excluding)
         for fact in work.facts:
-            positions.update(by_fact.get(fact, ()))
-        return [ordered[i] for i in sorted(positions)]
+            positions.update(plan.exclusions_by_fact.get(fact, ()))
+        return [plan.exclusions[i] for i in sorted(positions)]
 
     # ----------------------------------------------------------------- 4. quantification
 
@@ -1320,14 +1322,12 @@ class _Context:
             for result in person.lines:
                 if result.paid <= 0:
                     continue
-                section = self.product.section_of(result.guarantee)
-                guarantee = self.product.guarantee(result.guarantee)
-                for limit in (*section.limits, *guarantee.limits):
+                for limit in _Plan.of(self.product, result.guarantee).own_limits:
                     if limit.scope is Scope.PER_EVENT:
                         by_limit[limit.id].append((result, limit))
         for limit_id, members in by_limit.items():
             limit = members[0][1]
-            zone = self._zone_of(members[0][0].guarantee)
+            zone = self._zone(self.product.section_of(members[0][0].guarantee))
             cap = self._cap_value(self.product.limit_amount(limit_id, self.level, zone))
             total = sum((r.paid for r, _ in members), ZERO)
             if cap is None or total <= cap:
@@ -1349,8 +1349,8 @@ class _Context:
                     )
                 )
 
-    def _zone_of(self, code: str) -> str:
-        section = self.product.section_of(code)
+    def _zone(self, section: Section) -> str:
+        """The zone that selects a section's limits: the event's, or the destination bought."""
         return self.claim.event.zone if section.zone_basis == "event" else self.claim.policy.zone
 
 

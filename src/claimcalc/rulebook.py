@@ -17,7 +17,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any, Literal
 
-from claimcalc.money import NotADecimalError, to_decimal
+from claimcalc.money import to_decimal
 
 
 class Token(StrEnum):
@@ -555,13 +555,6 @@ class Product:
 # --------------------------------------------------------------------------- matrices
 
 
-def _decimal(value: object) -> Decimal:
-    try:
-        return to_decimal(value)
-    except NotADecimalError as exc:
-        raise ValueError(str(exc)) from None
-
-
 MatrixProblem = tuple[tuple[str | int, ...], str]
 
 
@@ -573,7 +566,7 @@ def parse_cell(value: object) -> Amount:
         except ValueError:
             tokens = ", ".join(t.value for t in Token)
             raise ValueError(f"expected an amount or one of {tokens}, got {value!r}") from None
-    amount = _decimal(value)
+    amount = to_decimal(value)
     if amount < 0:
         raise ValueError(f"must not be negative, got {amount}")
     return amount

@@ -35,7 +35,7 @@ from pydantic import (
 )
 
 from claimcalc import rulebook
-from claimcalc.money import NotADecimalError, to_decimal
+from claimcalc.money import to_decimal
 
 # The plain side of the model, re-exported: the rule model is read from here.
 from claimcalc.rulebook import (
@@ -51,15 +51,8 @@ Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
 Code = Annotated[str, Field(pattern=r"^[A-Z][A-Za-z0-9_.]*$")]
 
 
-def _decimal(value: object) -> Decimal:
-    try:
-        return to_decimal(value)
-    except NotADecimalError as exc:
-        raise ValueError(str(exc)) from None
-
-
 def _non_negative(value: object) -> Decimal:
-    amount = _decimal(value)
+    amount = to_decimal(value)
     if amount < 0:
         raise ValueError(f"must not be negative, got {amount}")
     return amount
@@ -84,7 +77,7 @@ _DECIMAL_SCHEMA: dict[str, Any] = {
 }
 Money = Annotated[Decimal, BeforeValidator(_non_negative), WithJsonSchema(_DECIMAL_SCHEMA)]
 Percent = Annotated[Decimal, BeforeValidator(_percent), WithJsonSchema(_DECIMAL_SCHEMA)]
-Number = Annotated[Decimal, BeforeValidator(_decimal), WithJsonSchema(_DECIMAL_SCHEMA)]
+Number = Annotated[Decimal, BeforeValidator(to_decimal), WithJsonSchema(_DECIMAL_SCHEMA)]
 
 
 _CELL_SCHEMA: dict[str, Any] = {

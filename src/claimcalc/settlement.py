@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from claimcalc.money import CENT, round_cents
+from claimcalc.money import round_cents
 
 SCHEMA_VERSION = "1"
 
@@ -199,7 +199,7 @@ class LineResult:
 
 
 def _cents(amount: Decimal) -> str:
-    return str(amount.quantize(CENT, ROUND_HALF_UP))
+    return str(round_cents(amount))
 
 
 _REDUCING = frozenset(
