@@ -133,7 +133,6 @@ class _Work:
     chain: list[tuple[Limit, Decimal | None]] = field(default_factory=list)  # with caps
     paid: Decimal = ZERO
     dropped_as_alternative: bool = False
-    silent: bool = False  # a copy being tried: records no steps
 
     @property
     def section(self) -> Section:
@@ -965,7 +964,7 @@ class _Context:
             self._section_deductibles(section_code, group, prior)
         for work in works:
             self._guarantee_deductibles(work)
-        consumed: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        consumed: dict[str, Decimal] = {}
         for work in works:
             if not work.refused:
                 self._limits(work, consumed, prior)
@@ -1041,24 +1040,21 @@ class _Context:
     ) -> list[tuple[_Work, Decimal]]:
         """How much of a section deductible each line takes, costing the insured least.
 
-        The section is settled once without it (on silent copies). What a
-        limit cut from a line absorbs the deductible for free — the limit
-        still binds — so it is taken there first; any rest costs the insured
-        one for one wherever it lands, and is taken in line order.
+        The section is settled once without it (dry). What a limit cut from
+        a line absorbs the deductible for free — the limit still binds — so it
+        is taken there first; any rest costs the insured one for one wherever
+        it lands, and is taken in line order.
         """
-        for work in section_works:  # computed once, shared with the copies
-            if not work.refused and not work.chain:
-                work.chain = self._capped_chain(work)
-        copies = {id(w): _copy(w) for w in section_works}
-        consumed: dict[str, Decimal] = defaultdict(lambda: ZERO)
-        for work in section_works:
-            clone = copies[id(work)]
-            if not clone.refused:
-                self._limits(clone, consumed, prior)
+        consumed: dict[str, Decimal] = {}
+        after_limits = {
+            id(w): self._limits(w, consumed, prior, dry=True)
+            for w in section_works
+            if not w.refused
+        }
         takes = dict.fromkeys(map(id, payable), ZERO)
         left = amount
         for work in payable:  # free: what limits cut anyway
-            cut = max(ZERO, round_cents(work.value) - copies[id(work)].value)
+            cut = max(ZERO, round_cents(work.value) - after_limits[id(work)])
             take = min(left, cut, work.value)
             takes[id(work)] += take
             left -= take
@@ -1174,74 +1170,83 @@ class _Context:
                     prior[limit.id] += payment.amount
         return prior
 
-    def _limits(self, work: _Work, consumed: dict[str, Decimal], prior: dict[str, Decimal]) -> None:
+    def _limits(
+        self,
+        work: _Work,
+        consumed: dict[str, Decimal],
+        prior: dict[str, Decimal],
+        dry: bool = False,
+    ) -> Decimal:
+        """Apply the line's chain of limits; return what the line pays after them.
+
+        ``dry``: only compute it (to place a section deductible): the line is
+        left as it was and nothing is recorded, but ``consumed`` is charged.
+        """
         if not work.chain:
             work.chain = self._capped_chain(work)
+        value = work.value
         for limit, cap in work.chain:
             if cap is None:
                 continue
+            used_here = consumed.get(limit.id, ZERO)
             used_before = prior.get(limit.id, ZERO)
-            left = max(ZERO, cap - consumed[limit.id] - used_before)
+            left = max(ZERO, cap - used_here - used_before)
             if limit.applies_to:
                 portion = sum((work.by_category.get(c, ZERO) for c in limit.applies_to), ZERO)
                 if work.loss > 0:
-                    portion = portion * work.value / work.loss
+                    portion = portion * value / work.loss
                 if portion > left:
-                    cut = portion - left
-                    work.value -= cut
-                    work.limit = LimitApplied(limit.id, cap, limit.source.article)
-                    if work.silent:
+                    value -= portion - left
+                    if dry:
                         continue
+                    work.limit = LimitApplied(limit.id, cap, limit.source.article)
                     work.note(
                         Step.LIMIT,
                         Code.LIMIT,
                         limit.source.article,
                         f"{limit.title or limit.id}: {', '.join(limit.applies_to)} capped at "
                         f"{format_eur(cap)}",
-                        work.value,
+                        value,
                     )
                 continue
-            if work.value > left and work.silent:
-                work.value = left
-            elif work.value > left:
-                code = (
-                    Code.PERIOD_LIMIT_USED
-                    if used_before > 0 or consumed[limit.id] > 0
-                    else Code.LIMIT
-                )
+            if dry:
+                value = min(value, left)
+            elif value > left:
+                code = Code.PERIOD_LIMIT_USED if used_before > 0 or used_here > 0 else Code.LIMIT
                 text = f"limit {format_eur(cap)} ({_scope_text(limit)})"
                 if used_before > 0:
                     text += f"; {format_eur(used_before)} already paid in the policy period"
-                if consumed[limit.id] > 0:
-                    used = format_eur(round_cents(consumed[limit.id]))
-                    text += f"; {used} used by other lines of this claim"
-                work.value = left
+                if used_here > 0:
+                    text += (
+                        f"; {format_eur(round_cents(used_here))} used by other lines of this claim"
+                    )
+                value = left
                 work.limit = LimitApplied(limit.id, cap, limit.source.article)
-                work.note(Step.LIMIT, code, limit.source.article, text, work.value)
-            elif not work.silent:
+                work.note(Step.LIMIT, code, limit.source.article, text, value)
+            else:
                 work.note(
                     Step.LIMIT,
                     Code.WITHIN_LIMIT,
                     limit.source.article,
                     partial(_within_text, limit, cap, left),
-                    work.value,
+                    value,
                 )
-        if work.exception_limit is not None:
+        if work.exception_limit is not None and value > work.exception_limit[0]:
             cap, article = work.exception_limit
-            if work.value > cap:
-                work.value = cap
+            value = cap
+            if not dry:
                 work.limit = LimitApplied("exception", cap, article)
                 work.note(
                     Step.LIMIT,
                     Code.EXCEPTION_LIMIT,
                     article,
                     f"covered up to {format_eur(cap)}",
-                    work.value,
+                    value,
                 )
         # Round the line here, once, so that the shared limits it consumes hold
         # exactly what is paid: lines sharing a limit then add up to it.
-        rounded = round_cents(work.value)
-        if rounded != work.value and not work.silent:
+        rounded = round_cents(value)
+        if rounded != value and not dry:
             work.note(
                 Step.ROUNDING,
                 Code.ROUNDED,
@@ -1249,9 +1254,11 @@ class _Context:
                 partial(_amount_text, "rounded half up to", rounded),
                 rounded,
             )
-        work.value = rounded
         for limit, _ in work.chain:
-            consumed[limit.id] += work.value
+            consumed[limit.id] = consumed.get(limit.id, ZERO) + rounded
+        if not dry:
+            work.value = rounded
+        return rounded
 
     def _cap_value(self, amount: Amount) -> Decimal | None:
         if isinstance(amount, Decimal):
@@ -1389,17 +1396,6 @@ def proportional_shares(amounts: Sequence[Decimal], cap: Decimal) -> list[Decima
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _copy(work: _Work) -> _Work:
-    """A silent copy of a line to try something on; its mutable parts are its own."""
-    copy = _Work(work.position, work.line_id, work.line, work.plan, work.facts, work.zone)
-    copy.refused, copy.loss, copy.value = work.refused, work.loss, work.value
-    copy.by_category = work.by_category  # read only by _limits
-    copy.exception_limit = work.exception_limit
-    copy.chain = work.chain
-    copy.silent = True
-    return copy
 
 
 def _by_section(works: Iterable[_Work]) -> list[tuple[str, list[_Work]]]:
