@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from claimcalc.errors import ClaimcalcError, ClaimError, FileAccessError, ProductFileError
+from claimcalc.jsonio import FAST_AFTER, dumps
 from claimcalc.rates import RateTable
 from claimcalc.settlement import SCHEMA_VERSION, Settlement
 
@@ -54,7 +55,12 @@ class Item:
 
         if self.unreadable is not None:
             raise FileAccessError(f"{self.source}: cannot read claim file: {self.unreadable}")
-        return parse_claim(self.text, self.source)
+        return parse_claim(self.text, self.source, fast=self.fast)
+
+    @property
+    def fast(self) -> bool:
+        """Read and write this claim's JSON with orjson (a batch's later claims)."""
+        return self.position > FAST_AFTER
 
 
 @dataclass(slots=True)
@@ -179,7 +185,7 @@ def _claim_id(text: str) -> str | None:
     """The claim id of a claim that failed, if it can be read."""
     try:
         data = json.loads(text)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         return None
     claim_id = data.get("claim_id") if isinstance(data, dict) else None
     return claim_id if isinstance(claim_id, str) else None
@@ -263,7 +269,7 @@ def format_outcome(
                 "claim_id": record["claim_id"],
             }
             return _csv_rows([{**base, "status": "error", "message": message}])
-        return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        return dumps(record, item.fast)
     if fmt is BatchFormat.CSV:
         rows = []
         for person in result.insured:
@@ -291,7 +297,7 @@ def format_outcome(
         return _csv_rows(rows)
     document = {"position": item.position, "source": item.source, "status": "settled"}
     document.update(result.to_json(steps))
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return dumps(document, item.fast)
 
 
 def settle_one(settler: Settler, item: Item, fmt: BatchFormat, steps: bool = False) -> Outcome:

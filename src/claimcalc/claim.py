@@ -29,6 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from claimcalc import jsonio
 from claimcalc.errors import ClaimError, FileAccessError, key_path
 from claimcalc.facts import EXPENSE_CATEGORIES, FACTS, OBJECT_CATEGORIES, FactLevel, FactType
 from claimcalc.money import NotADecimalError, to_decimal
@@ -164,14 +165,26 @@ class Claim:
 # --------------------------------------------------------------------------- reading
 
 
-def parse_claim(text: str, file: str = "<claim>") -> Claim:
-    """Parse and validate one claim document (JSON text)."""
+def parse_claim(text: str, file: str = "<claim>", fast: bool = False) -> Claim:
+    """Parse and validate one claim document (JSON text).
+
+    ``fast``: read the JSON with orjson first. Its values differ from the json
+    module's only by floats, which no field of a claim accepts: a claim it
+    yields is exact; otherwise the text is read again, as without ``fast``.
+    """
+    if fast:
+        try:
+            return claim_from_data(jsonio.loads_fast(text), file)
+        except (ClaimError, ValueError):
+            pass  # the exact reading below reports it
     try:
-        data = json.loads(text, parse_float=Decimal)
+        data = jsonio.loads(text)
     except json.JSONDecodeError as exc:
         raise ClaimError(
             f"{file}:{exc.lineno}:{exc.colno}", [("", f"invalid JSON: {exc.msg}")]
         ) from None
+    except RecursionError:
+        raise ClaimError(file, [("", "invalid JSON: nested too deeply")]) from None
     return claim_from_data(data, file)
 
 

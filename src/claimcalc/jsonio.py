@@ -1,0 +1,58 @@
+"""JSON text in and out of a batch: orjson where it gives what the json module gives.
+
+Reading a claim and writing its record with the json module take about a
+seventh of a medical claim's instructions; orjson does both in an eighth of
+that (README, "Performance"). But orjson takes ~20 ms to import, as long as a
+whole one-claim run: so a batch reads and writes its first ``FAST_AFTER``
+claims with the json module, the rest with orjson (``fast``). The result is
+the same either way (tests/test_jsonio.py):
+
+* reading: orjson makes a float of a number with a fraction or an exponent,
+  or of an integer too long for 64 bits, where the json module gives us an
+  exact Decimal or int. A claim refuses floats wherever they appear, so a
+  claim read from orjson's values is the claim; when that reading fails,
+  the text is read again with the json module, whose values and messages
+  are the ones reported (claim.parse_claim);
+* writing: orjson refuses lone surrogates, integers beyond 64 bits and
+  non-text keys; the json module then writes the record, or refuses it.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+FAST_AFTER = 64  # claims a batch settles before it imports orjson
+
+
+def loads(text: str) -> Any:
+    """Parse JSON exactly: numbers with a fraction or exponent become Decimal.
+
+    Raises :class:`json.JSONDecodeError` on bad JSON.
+    """
+    return json.loads(text, parse_float=Decimal)
+
+
+def loads_fast(text: str) -> Any:
+    """Parse JSON with orjson: such numbers become floats, which callers refuse.
+
+    Raises a ValueError (``orjson.JSONDecodeError``) on what orjson refuses.
+    """
+    import orjson
+
+    return orjson.loads(text)
+
+
+def dumps(document: object, fast: bool = False) -> str:
+    """One line of JSON: compact separators, non-ASCII text as it is."""
+    if fast:
+        import orjson
+
+        passthrough = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+        try:
+            # Dataclasses and dates are refused, as by the json module.
+            return orjson.dumps(document, option=passthrough).decode()
+        except TypeError:  # orjson.JSONEncodeError: the json module writes or refuses it
+            pass
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
