@@ -180,6 +180,7 @@ class _Plan:
     exclusions: tuple[Exclusion, ...]
     always_excluding: tuple[int, ...]
     exclusions_by_fact: dict[str, tuple[int, ...]]
+    exclusions_for: dict[tuple[str, ...], tuple[Exclusion, ...]]  # by the facts stated
 
     @classmethod
     def of(cls, product: Product, code: str) -> _Plan:
@@ -221,6 +222,7 @@ class _Plan:
                     i for i, e in enumerate(exclusions) if evaluate(e.when, {}) is True
                 ),
                 exclusions_by_fact={fact: tuple(at) for fact, at in by_fact.items()},
+                exclusions_for={},
             )
         return plan
 
@@ -571,17 +573,23 @@ class _Context:
             work.refuse(Step.EXCLUSION, Code.EXCLUDED, article, f"excluded: {exclusion.text}")
             return
 
-    def _exclusions_to_check(self, work: _Work) -> list[Exclusion]:
+    def _exclusions_to_check(self, work: _Work) -> tuple[Exclusion, ...]:
         """The claim-level exclusions that can apply to a line, in contract order.
 
         An exclusion is skipped when the claim states none of the facts it
         tests, unless it could hold without any (a negation can).
         """
         plan = work.plan
-        positions = set(plan.always_excluding)
-        for fact in work.facts:
-            positions.update(plan.exclusions_by_fact.get(fact, ()))
-        return [plan.exclusions[i] for i in sorted(positions)]
+        stated = tuple(work.facts)  # lines of a batch state few sets of facts: memoised
+        found = plan.exclusions_for.get(stated)
+        if found is None:
+            positions = set(plan.always_excluding)
+            for fact in stated:
+                positions.update(plan.exclusions_by_fact.get(fact, ()))
+            found = tuple(plan.exclusions[i] for i in sorted(positions))
+            if len(plan.exclusions_for) < 1024:
+                plan.exclusions_for[stated] = found
+        return found
 
     # ----------------------------------------------------------------- 4. quantification
 
