@@ -308,9 +308,8 @@ def settle_one(settler: Settler, item: Item, fmt: BatchFormat, steps: bool = Fal
     record = format_outcome(item, result, fmt, steps)
     if isinstance(result, ClaimcalcError):
         return Outcome(item.position, record, ok=False, error=result)
-    return Outcome(
-        item.position, record, True, result.indemnity, result.advances, settlement=result
-    )
+    indemnity, advances = result.totals()
+    return Outcome(item.position, record, True, indemnity, advances, settlement=result)
 
 
 # --------------------------------------------------------------------------- running

@@ -119,6 +119,8 @@ class _Work:
     line_id: str
     line: Line
     plan: _Plan
+    section: Section  # the plan's: read often enough to be worth a slot
+    guarantee: Guarantee
     facts: dict[str, object]
     zone: str
     trace: list[TraceStep] = field(default_factory=list)
@@ -133,14 +135,6 @@ class _Work:
     chain: list[tuple[Limit, Decimal | None]] = field(default_factory=list)  # with caps
     paid: Decimal = ZERO
     dropped_as_alternative: bool = False
-
-    @property
-    def section(self) -> Section:
-        return self.plan.section
-
-    @property
-    def guarantee(self) -> Guarantee:
-        return self.plan.guarantee
 
     def note(
         self,
@@ -184,9 +178,10 @@ class _Plan:
 
     @classmethod
     def of(cls, product: Product, code: str) -> _Plan:
-        plans: dict[str, _Plan] = product.memo.setdefault("plans", {})
-        plan = plans.get(code)
-        if plan is None:
+        try:
+            plan: _Plan = product.memo["plans"][code]
+        except KeyError:
+            plans: dict[str, _Plan] = product.memo.setdefault("plans", {})
             section, guarantee = product.section_of(code), product.guarantee(code)
             rules = (*product.eligibility, *section.eligibility, *guarantee.eligibility)
             own_limits = (*section.limits, *guarantee.limits)
@@ -255,7 +250,11 @@ class _Context:
             self.problem(
                 "edition", f"the claim names edition {claim.edition}, the product is {product.ref}"
             )
-        needs_role = any(isinstance(r, MaxAge) and r.roles for r in product.eligibility)
+        needs_role = product.memo.get("needs_role")
+        if needs_role is None:
+            needs_role = product.memo["needs_role"] = any(
+                isinstance(r, MaxAge) and r.roles for r in product.eligibility
+            )
         for i, person in enumerate(claim.insured):
             if needs_role and person.role is None:
                 self.problem(f"insured[{i}].role", f"required by {product.ref}: student or teacher")
@@ -344,7 +343,16 @@ class _Context:
     def _new_work(self, i: int, j: int, line: Line, base: dict[str, object]) -> _Work:
         plan = _Plan.of(self.product, line.guarantee)
         facts = {**base, **line.facts}
-        return _Work((i, j), line.id or str(j + 1), line, plan, facts, self._zone(plan.section))
+        return _Work(
+            (i, j),
+            line.id or str(j + 1),
+            line,
+            plan,
+            plan.section,
+            plan.guarantee,
+            facts,
+            self._zone(plan.section),
+        )
 
     def age(self, person: Insured) -> int:
         if person.age_at_subscription is not None:
@@ -1165,11 +1173,14 @@ class _Context:
         """Prior payments in the policy period, by the per-period limits they consumed."""
         prior: dict[str, Decimal] = defaultdict(lambda: ZERO)
         for payment in person.prior_payments:
+            plan = _Plan.of(self.product, payment.guarantee)
             ghost = _Work(
                 (0, 0),
                 "",
                 Line(guarantee=payment.guarantee),
-                _Plan.of(self.product, payment.guarantee),
+                plan,
+                plan.section,
+                plan.guarantee,
                 {"age": self.age(person)},
                 self.claim.event.zone,
             )
@@ -1332,10 +1343,18 @@ class _Context:
 
     def apply_event_caps(self, insured: list[InsuredResult]) -> None:
         """Per-event caps across insured persons: exact proportional shares."""
+        capped = self.product.memo.get("event_capped")
+        if capped is None:  # the guarantees with a per-event limit
+            capped = self.product.memo["event_capped"] = frozenset(
+                g.code
+                for section in self.product.sections
+                for g in section.guarantees
+                if any(lim.scope is Scope.PER_EVENT for lim in (*section.limits, *g.limits))
+            )
         by_limit: dict[str, list[tuple[LineResult, Limit]]] = defaultdict(list)
         for person in insured:
             for result in person.lines:
-                if result.paid <= 0:
+                if result.paid <= 0 or result.guarantee not in capped:
                     continue
                 for limit in _Plan.of(self.product, result.guarantee).own_limits:
                     if limit.scope is Scope.PER_EVENT:

@@ -16,6 +16,7 @@ from typing import Any
 from claimcalc.money import round_cents
 
 SCHEMA_VERSION = "1"
+_ZERO_CENTS = Decimal("0.00")
 
 
 class Step(StrEnum):
@@ -123,8 +124,8 @@ class TraceStep:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "step": self.step.value,
-            "code": self.code.value,
+            "step": _TEXT[self.step],
+            "code": _TEXT[self.code],
             "article": self.article,
             "text": self.text,
             "amount": None if self.amount is None else _cents(self.amount),
@@ -177,7 +178,7 @@ class LineResult:
             "title": self.title,
             "kind": self.kind,
             "article": self.article,
-            "status": self.status.value,
+            "status": _TEXT[self.status],
             "claimed": None if self.claimed is None else _cents(self.claimed),
             "assessed_loss": _cents(self.assessed_loss),
             "deductible": _cents(self.deductible),
@@ -190,7 +191,7 @@ class LineResult:
             },
             "paid": str(self.paid),
             "reasons": [
-                {"code": r.code.value, "article": r.article, "text": r.text}
+                {"code": _TEXT[r.code], "article": r.article, "text": r.text}
                 for r in self.trace
                 if r.code in _REDUCING
             ],
@@ -257,6 +258,11 @@ CAPPING = frozenset(
 )
 
 
+# The plain text of each step, code and status, for JSON (an enum's ``.value``
+# is a Python-level property: this is a dict lookup).
+_TEXT: dict[StrEnum, str] = {m: m.value for e in (Step, Code, Status) for m in e}
+
+
 @dataclass(slots=True)
 class InsuredResult:
     ref: str
@@ -265,18 +271,29 @@ class InsuredResult:
 
     @property
     def indemnity(self) -> Decimal:
-        return sum((ln.paid for ln in self.lines if ln.kind != "advance"), Decimal("0.00"))
+        return self.totals()[0]
 
     @property
     def advances(self) -> Decimal:
-        return sum((ln.paid for ln in self.lines if ln.kind == "advance"), Decimal("0.00"))
+        return self.totals()[1]
+
+    def totals(self) -> tuple[Decimal, Decimal]:
+        """Indemnities and advances paid, in one pass over the lines."""
+        indemnity = advances = _ZERO_CENTS
+        for line in self.lines:
+            if line.kind == "advance":
+                advances += line.paid
+            else:
+                indemnity += line.paid
+        return indemnity, advances
 
     def to_json(self, steps: bool = True) -> dict[str, Any]:
+        indemnity, advances = self.totals()
         return {
             "ref": self.ref,
             "age": self.age,
             "lines": [ln.to_json(steps) for ln in self.lines],
-            "totals": {"indemnity": str(self.indemnity), "advances": str(self.advances)},
+            "totals": {"indemnity": str(indemnity), "advances": str(advances)},
         }
 
 
@@ -294,11 +311,20 @@ class Settlement:
 
     @property
     def indemnity(self) -> Decimal:
-        return sum((p.indemnity for p in self.insured), Decimal("0.00"))
+        return self.totals()[0]
 
     @property
     def advances(self) -> Decimal:
-        return sum((p.advances for p in self.insured), Decimal("0.00"))
+        return self.totals()[1]
+
+    def totals(self) -> tuple[Decimal, Decimal]:
+        """Indemnities and advances paid to all insured persons."""
+        indemnity = advances = _ZERO_CENTS
+        for person in self.insured:
+            paid, advanced = person.totals()
+            indemnity += paid
+            advances += advanced
+        return indemnity, advances
 
     @property
     def claimed(self) -> Decimal:
@@ -310,6 +336,7 @@ class Settlement:
 
     def to_json(self, steps: bool = True) -> dict[str, Any]:
         """The settlement as JSON; ``steps=False`` leaves out the step-by-step trace."""
+        indemnity, advances = self.totals()
         return {
             "schema_version": SCHEMA_VERSION,
             "claim_id": self.claim_id,
@@ -323,7 +350,7 @@ class Settlement:
             "insured": [p.to_json(steps) for p in self.insured],
             "totals": {
                 "claimed": str(self.claimed),
-                "indemnity": str(self.indemnity),
-                "advances": str(self.advances),
+                "indemnity": str(indemnity),
+                "advances": str(advances),
             },
         }
