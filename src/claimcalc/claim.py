@@ -242,6 +242,7 @@ class _Invalid(ValueError):
 
 _REQUIRED: Any = object()
 _BAD: Any = object()  # a nested value that had problems (already reported)
+_MISSING: Any = object()  # a field the object does not have
 
 
 def _got(value: object) -> str:
@@ -382,23 +383,10 @@ class _Model:
             name for name, (convert, _) in fields.items() if isinstance(convert, _Nested)
         }
         self.required = frozenset(n for n, (_, default) in fields.items() if default is _REQUIRED)
-        self.quick_converters = {
-            name: _quick(
-                convert.quick if isinstance(convert, _Nested) else convert, name in optional
-            )
-            for name, (convert, _) in fields.items()
-        }
-
-    def quick(self, data: object) -> Any:
-        """The common case, a valid object: raises _Invalid at the first problem.
-
-        Then the caller reads the document again with ``__call__``, which
-        reports every problem, in field order.
-        """
-        if type(data) is not dict or not (self.required <= data.keys() <= self.fields.keys()):
-            raise _Invalid("")
-        convert = self.quick_converters
-        return self.cls(**{name: convert[name](value) for name, value in data.items()})
+        # The common case, a valid object: raises _Invalid at the first problem.
+        # Then the caller reads the document again with ``__call__``, which
+        # reports every problem, in field order.
+        self.quick: Callable[[object], Any] = _compile_quick(self)
 
     def __call__(self, data: object, loc: Loc, problems: Problems) -> Any:
         if not isinstance(data, dict):
@@ -454,18 +442,81 @@ class _Nested:
         items = tuple(self.model(item, (*loc, i), problems) for i, item in enumerate(value))
         return _BAD if any(item is _BAD for item in items) else items
 
-    def quick(self, value: object) -> Any:
-        if not self.many:
-            return self.model.quick(value)
-        if type(value) is not list:
-            raise _Invalid("")
-        return tuple(map(self.model.quick, value))
+
+def _compile_quick(model: _Model) -> Callable[[object], Any]:
+    """The quick reading of a model, written as one function.
+
+    As dataclasses write ``__init__``: no loop over the fields, and the
+    commonest checks (text, true/false, a date seen before, a list) written
+    in place rather than called. Any problem raises ``_Invalid("")``: the
+    full reading then says what it is (tests/test_claim_reader.py holds the
+    two readings to the same answers).
+    """
+    space: dict[str, Any] = {
+        "_Invalid": _Invalid,
+        "_MISSING": _MISSING,
+        "_DATES": _DATES,
+        "_date": _date,
+        "cls": model.cls,
+        "required": model.required,
+        "known": frozenset(model.fields),
+    }
+    code = [
+        "def quick(data):",
+        "    if type(data) is not dict or not (required <= data.keys() <= known):",
+        "        raise _Invalid('')",
+        "    get = data.get",
+    ]
+    for i, (name, (convert, default)) in enumerate(model.fields.items()):
+        branches = []  # (condition, statements); the last one has no condition
+        if default is _REQUIRED:
+            code.append(f"    v = data[{name!r}]")
+        else:
+            space[f"d{i}"] = default
+            code.append(f"    v = get({name!r}, _MISSING)")
+            branches.append(
+                ("v is _MISSING", [f"f{i} = d{i}()" if callable(default) else f"f{i} = d{i}"])
+            )
+        if name in model.optional:
+            branches.append(("v is None", [f"f{i} = None"]))
+        branches.append(("", _quick_statements(convert, f"f{i}", i, space)))
+        if len(branches) == 1:
+            code += [f"    {line}" for line in branches[0][1]]
+            continue
+        for k, (condition, statements) in enumerate(branches):
+            code.append(
+                f"    {'if' if k == 0 else 'elif'} {condition}:" if condition else "    else:"
+            )
+            code += [f"        {line}" for line in statements]
+    arguments = ", ".join(f"{name}=f{i}" for i, name in enumerate(model.fields))
+    code.append(f"    return cls({arguments})")
+    exec("\n".join(code), space)  # our own source, written from the field table
+    quick: Callable[[object], Any] = space["quick"]
+    return quick
 
 
-def _quick(convert: Callable[[object], Any], optional: bool) -> Callable[[object], Any]:
-    if not optional:
-        return convert
-    return lambda value: None if value is None else convert(value)
+def _quick_statements(convert: object, target: str, i: int, space: dict[str, Any]) -> list[str]:
+    """Statements that set ``target`` from the field's value ``v``, or raise."""
+    if convert is _string or convert is _bool:
+        kind = "str" if convert is _string else "bool"
+        return [f"if type(v) is not {kind}:", "    raise _Invalid('')", f"{target} = v"]
+    if convert is _date:
+        return [
+            f"{target} = _DATES.get(v) if type(v) is str else None",
+            f"if {target} is None:",
+            f"    {target} = _date(v)",
+        ]
+    if isinstance(convert, _Nested):
+        space[f"q{i}"] = convert.model.quick
+        if not convert.many:
+            return [f"{target} = q{i}(v)"]
+        return [
+            "if type(v) is not list:",
+            "    raise _Invalid('')",
+            f"{target} = tuple(map(q{i}, v))",
+        ]
+    space[f"c{i}"] = convert
+    return [f"{target} = c{i}(v)"]
 
 
 def _empty_facts() -> Facts:
