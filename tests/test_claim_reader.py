@@ -119,7 +119,17 @@ def test_reader_and_mirror_read_a_valid_claim_to_the_same_values(path: Path) -> 
 
 # --------------------------------------------------------------------------- broken claims
 
-_BAD_VALUES: tuple[object, ...] = (None, "x", -1, True, {}, [], Decimal("-0.5"), "2026-02-30")
+_BAD_VALUES: tuple[object, ...] = (
+    None,
+    "x",
+    -1,
+    True,
+    {},
+    [],
+    Decimal("-0.5"),
+    "2026-02-30",
+    "EUR\n",
+)
 
 
 def _leaves(node: object, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:

@@ -256,7 +256,7 @@ def _string(value: object) -> str:
 
 
 def _pattern(pattern: str, text: str, max_length: int | None = None) -> Callable[[object], str]:
-    match = re.compile(pattern).match
+    match = re.compile(pattern).fullmatch  # "$" alone would let a final newline through
 
     def convert(value: object) -> str:
         value = _string(value)
@@ -266,7 +266,12 @@ def _pattern(pattern: str, text: str, max_length: int | None = None) -> Callable
             raise _Invalid(f"expected {text}, got {value!r}")
         return value
 
+    _PATTERNS[convert] = (match, max_length)
     return convert
+
+
+# Each pattern converter's match and maximum length, for the quick reading.
+_PATTERNS: dict[Callable[[object], str], tuple[Callable[[str], object], int | None]] = {}
 
 
 def _ref(value: object) -> str:
@@ -505,6 +510,17 @@ def _quick_statements(convert: object, target: str, i: int, space: dict[str, Any
             f"{target} = _DATES.get(v) if type(v) is str else None",
             f"if {target} is None:",
             f"    {target} = _date(v)",
+        ]
+    if convert is _ref:  # what _ref adds to _REF (not empty), its pattern requires
+        convert = _REF
+    if convert in _PATTERNS:
+        match, max_length = _PATTERNS[convert]
+        space[f"m{i}"] = match
+        too_long = "" if max_length is None else f" or len(v) > {max_length}"
+        return [
+            f"if type(v) is not str or m{i}(v) is None{too_long}:",
+            "    raise _Invalid('')",
+            f"{target} = v",
         ]
     if isinstance(convert, _Nested):
         space[f"q{i}"] = convert.model.quick
