@@ -32,10 +32,15 @@ _COMPILED: dict[int, tuple[Condition, Test]] = {}
 
 
 def evaluate(condition: Condition, facts: Facts) -> bool | None:
+    return compiled(condition)(facts)
+
+
+def compiled(condition: Condition) -> Test:
+    """The condition as a function of the facts (compiled once, then kept)."""
     entry = _COMPILED.get(id(condition))
     if entry is None:
         entry = _COMPILED[id(condition)] = (condition, _compile(condition))
-    return entry[1](facts)
+    return entry[1]
 
 
 def _compile(condition: Condition) -> Test:
@@ -73,7 +78,7 @@ def _compile_test(test: FactTest) -> Test:
     missing: object = () if FACTS[name].type is FactType.SET else None
     if operator in ("has", "has_any"):
         wanted = frozenset(operand) if isinstance(operand, tuple) else frozenset({operand})
-        return lambda facts: bool(_as_set(facts.get(name, missing)) & wanted)
+        return lambda facts: _has_any(facts.get(name, missing), wanted)
     if operator == "is":
         want_bool = isinstance(operand, bool)
         return lambda facts: (
@@ -113,7 +118,8 @@ def _number(value: object) -> Decimal | int:
     return to_decimal(value)
 
 
-def _as_set(value: object) -> frozenset[object]:
+def _has_any(value: object, wanted: frozenset[object]) -> bool:
+    """Whether a set fact (or a single value) holds any of ``wanted``."""
     if isinstance(value, list | tuple | set | frozenset):
-        return frozenset(value)
-    return frozenset({value})
+        return not wanted.isdisjoint(value)
+    return value in wanted

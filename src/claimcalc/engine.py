@@ -21,7 +21,7 @@ from decimal import ROUND_DOWN, Decimal
 from functools import partial
 
 from claimcalc.claim import Claim, Expense, Insured, Line
-from claimcalc.conditions import evaluate, unknown_facts
+from claimcalc.conditions import Test, compiled, evaluate, unknown_facts
 from claimcalc.errors import ClaimError
 from claimcalc.money import CENT, format_eur, round_cents
 from claimcalc.rates import Fixing, RateTable
@@ -73,6 +73,7 @@ from claimcalc.settlement import (
 
 ZERO = Decimal(0)
 _Refusal = tuple[Code, str] | None
+_ExclusionTests = tuple[Exclusion, Test, Test | None]  # the exclusion, its when, its except_when
 _NO_RATES = RateTable()
 _TOTAL_SCOPES = frozenset({Scope.PER_CLAIM, Scope.PER_TRIP, Scope.PER_INSURED_PER_PERIOD})
 
@@ -174,7 +175,8 @@ class _Plan:
     exclusions: tuple[Exclusion, ...]
     always_excluding: tuple[int, ...]
     exclusions_by_fact: dict[str, tuple[int, ...]]
-    exclusions_for: dict[tuple[str, ...], tuple[Exclusion, ...]]  # by the facts stated
+    exclusion_tests: tuple[_ExclusionTests, ...]  # each with its conditions compiled
+    exclusions_for: dict[tuple[str, ...], tuple[_ExclusionTests, ...]]  # by the facts stated
 
     @classmethod
     def of(cls, product: Product, code: str) -> _Plan:
@@ -217,6 +219,14 @@ class _Plan:
                     i for i, e in enumerate(exclusions) if evaluate(e.when, {}) is True
                 ),
                 exclusions_by_fact={fact: tuple(at) for fact, at in by_fact.items()},
+                exclusion_tests=tuple(
+                    (
+                        e,
+                        compiled(e.when),
+                        None if e.except_when is None else compiled(e.except_when),
+                    )
+                    for e in exclusions
+                ),
                 exclusions_for={},
             )
         return plan
@@ -533,14 +543,15 @@ class _Context:
         self, rule: ReportingDeadline, work: _Work, person: Insured, age: int
     ) -> _Refusal:
         claim = self.claim
-        anchors = {
-            "event": claim.event.date,
-            "return": claim.trip.return_date,
-            "renunciation": work.line.renunciation_date or claim.event.date,
-            "when_possible": claim.event.reporting_possible_from or claim.event.date,
-            "planned_departure": claim.trip.departure_date,
-        }
-        anchor = anchors[rule.from_]
+        anchor = claim.event.date
+        if rule.from_ == "return":
+            anchor = claim.trip.return_date
+        elif rule.from_ == "renunciation":
+            anchor = work.line.renunciation_date or anchor
+        elif rule.from_ == "when_possible":
+            anchor = claim.event.reporting_possible_from or anchor
+        elif rule.from_ == "planned_departure":
+            anchor = claim.trip.departure_date
         if rule.days is not None:
             deadline, span = anchor + dt.timedelta(days=rule.days), f"{rule.days} days"
         else:
@@ -564,11 +575,12 @@ class _Context:
     def _exclusions(self, work: _Work) -> None:
         if work.refused:
             return
-        for exclusion in self._exclusions_to_check(work):
-            if evaluate(exclusion.when, work.facts) is not True:
+        facts = work.facts
+        for exclusion, holds, excepted in self._exclusions_to_check(work):
+            if holds(facts) is not True:
                 continue
             article = exclusion.source.article
-            if exclusion.except_when is not None and evaluate(exclusion.except_when, work.facts):
+            if excepted is not None and excepted(facts):
                 if exclusion.exception_limit is not None:
                     work.exception_limit = (exclusion.exception_limit, article)
                 work.note(
@@ -581,7 +593,7 @@ class _Context:
             work.refuse(Step.EXCLUSION, Code.EXCLUDED, article, f"excluded: {exclusion.text}")
             return
 
-    def _exclusions_to_check(self, work: _Work) -> tuple[Exclusion, ...]:
+    def _exclusions_to_check(self, work: _Work) -> tuple[_ExclusionTests, ...]:
         """The claim-level exclusions that can apply to a line, in contract order.
 
         An exclusion is skipped when the claim states none of the facts it
@@ -594,7 +606,7 @@ class _Context:
             positions = set(plan.always_excluding)
             for fact in stated:
                 positions.update(plan.exclusions_by_fact.get(fact, ()))
-            found = tuple(plan.exclusions[i] for i in sorted(positions))
+            found = tuple(plan.exclusion_tests[i] for i in sorted(positions))
             if len(plan.exclusions_for) < 1024:
                 plan.exclusions_for[stated] = found
         return found
@@ -1290,6 +1302,8 @@ class _Context:
 
     def _alternatives(self, works: list[_Work]) -> bool:
         dropped = False
+        if len(works) < 2:  # alternatives are two guarantees claimed together
+            return dropped
         for alternative in self.product.alternatives:
             group = [
                 w for w in works if w.guarantee.code in alternative.guarantees and not w.refused
