@@ -27,6 +27,7 @@ from claimcalc.money import CENT, format_eur, round_cents
 from claimcalc.rates import Fixing, RateTable
 from claimcalc.rulebook import (
     Amount,
+    Condition,
     CoverEnds,
     DocumentedCost,
     EligibilityRule,
@@ -165,11 +166,14 @@ class _Plan:
     section: Section
     guarantee: Guarantee
     own_limits: tuple[Limit, ...]  # the section's, then the guarantee's
-    eligibility: tuple[tuple[EligibilityRule, Callable[..., _Refusal]], ...]
+    # Each rule with its check, and for a requirement on the facts, its
+    # condition compiled (checked in place of a call).
+    eligibility: tuple[tuple[EligibilityRule, Callable[..., _Refusal], Test | None], ...]
     window: WithinTimeOfEvent | None  # expenses count only this long after the event
     rate_limits: tuple[Limit, ...]  # per day / night / hour / block
     unit_count_limits: tuple[Limit, ...]  # caps counted in hours or days
     chain_candidates: tuple[Limit, ...]  # caps on the line's total, guarantee's first
+    chain_tests: tuple[Test | None, ...]  # each candidate's applies_when, compiled
     # Claim-level exclusions in contract order, those that hold on no facts at
     # all (a negation can), and for each fact the exclusions that test it.
     exclusions: tuple[Exclusion, ...]
@@ -201,7 +205,11 @@ class _Plan:
                 section=section,
                 guarantee=guarantee,
                 own_limits=own_limits,
-                eligibility=tuple((rule, _CHECKS[rule.kind]) for rule in rules),
+                eligibility=tuple(
+                    (rule, _CHECKS[rule.kind], _requirement(rule))
+                    for rule in rules
+                    if rule.kind != "within_time_of_event"  # applied per expense
+                ),
                 window=next((r for r in rules if isinstance(r, WithinTimeOfEvent)), None),
                 rate_limits=tuple(lim for lim in guarantee.limits if lim.scope.is_unit_rate),
                 unit_count_limits=tuple(
@@ -214,18 +222,18 @@ class _Plan:
                     for lim in (*guarantee.limits, *section.limits)
                     if lim.scope in _TOTAL_SCOPES and lim.unit is Unit.EUR
                 ),
+                chain_tests=tuple(
+                    _compiled_or_none(lim.applies_when)
+                    for lim in (*guarantee.limits, *section.limits)
+                    if lim.scope in _TOTAL_SCOPES and lim.unit is Unit.EUR
+                ),
                 exclusions=exclusions,
                 always_excluding=tuple(
                     i for i, e in enumerate(exclusions) if evaluate(e.when, {}) is True
                 ),
                 exclusions_by_fact={fact: tuple(at) for fact, at in by_fact.items()},
                 exclusion_tests=tuple(
-                    (
-                        e,
-                        compiled(e.when),
-                        None if e.except_when is None else compiled(e.except_when),
-                    )
-                    for e in exclusions
+                    (e, compiled(e.when), _compiled_or_none(e.except_when)) for e in exclusions
                 ),
                 exclusions_for={},
             )
@@ -402,12 +410,24 @@ class _Context:
     def _eligibility(self, work: _Work, person: Insured, age: int) -> None:
         if work.refused:
             return
-        for rule, check in work.plan.eligibility:
-            refusal = check(self, rule, work, person, age)
-            if refusal is not None:
-                code, text = refusal
-                work.refuse(Step.ELIGIBILITY, code, rule.source.article, text)
-                return
+        facts = work.facts
+        for rule, check, test in work.plan.eligibility:
+            if test is None:
+                refusal = check(self, rule, work, person, age)
+                if refusal is None:
+                    continue
+            else:  # a requirement on the facts, compiled (see _Plan.of)
+                holds = test(facts)
+                if holds is True:
+                    continue
+                assert isinstance(rule, Requires)
+                if holds is None:
+                    self._incomplete(rule, work)
+                    continue
+                refusal = (Code.CONDITION_NOT_MET, rule.text)
+            code, text = refusal
+            work.refuse(Step.ELIGIBILITY, code, rule.source.article, text)
+            return
 
     # Each eligibility check takes (rule, line, person, age) and returns a
     # refusal (code, text), or None when the rule is met.
@@ -495,20 +515,19 @@ class _Context:
             )
         return None
 
-    def _requires(self, rule: Requires, work: _Work, person: Insured, age: int) -> _Refusal:
-        result = evaluate(rule.when, work.facts)
-        if result is None:
-            missing = ", ".join(sorted(set(unknown_facts(rule.when, work.facts))))
-            self.problem(
-                f"insured[{work.position[0]}].lines[{work.position[1]}].facts",
-                f"{work.guarantee.code} needs {missing} ({rule.source.article}: {rule.text})",
-            )
-            work.refused = True
-            return None
-        return None if result else (Code.CONDITION_NOT_MET, rule.text)
+    def _incomplete(self, rule: Requires, work: _Work) -> None:
+        """The claim does not state a fact the requirement needs: a problem, not a refusal."""
+        missing = ", ".join(sorted(set(unknown_facts(rule.when, work.facts))))
+        self.problem(
+            f"insured[{work.position[0]}].lines[{work.position[1]}].facts",
+            f"{work.guarantee.code} needs {missing} ({rule.source.article}: {rule.text})",
+        )
+        work.refused = True
 
     def _no_check(self, rule: EligibilityRule, work: _Work, person: Insured, age: int) -> _Refusal:
-        return None  # applied elsewhere (within_time_of_event: per expense)
+        # Applied elsewhere: within_time_of_event per expense, requires in place
+        # (_eligibility, with its condition compiled).
+        return None
 
     def _policy_window(self, rule: PolicyWindow) -> tuple[dt.date, dt.date | None]:
         policy = self.claim.policy
@@ -1144,16 +1163,13 @@ class _Context:
 
     def _chain(self, work: _Work) -> list[Limit]:
         """The limits on a line's total, innermost first (sub-limits before parents)."""
-        candidates = work.plan.chain_candidates
-        applies = tuple(
-            limit.applies_when is None or evaluate(limit.applies_when, work.facts) is True
-            for limit in candidates
-        )
+        plan, facts = work.plan, work.facts
+        applies = tuple(test is None or test(facts) is True for test in plan.chain_tests)
         key = (work.guarantee.code, applies)
         chain = self._chains.get(key)
         if chain is None:
             chain = self._chains[key] = self._build_chain(
-                [lim for lim, ok in zip(candidates, applies, strict=True) if ok]
+                [lim for lim, ok in zip(plan.chain_candidates, applies, strict=True) if ok]
             )
         return chain
 
@@ -1414,7 +1430,7 @@ _CHECKS: dict[str, Callable[..., _Refusal]] = {
     "once_per_period": _Context._once,
     "prior_authorisation": _Context._authorised,
     "within_time_of_event": _Context._no_check,
-    "requires": _Context._requires,
+    "requires": _Context._no_check,
 }
 
 
@@ -1444,6 +1460,14 @@ def _by_section(works: Iterable[_Work]) -> list[tuple[str, list[_Work]]]:
     for work in works:
         groups.setdefault(work.section.code, []).append(work)
     return list(groups.items())
+
+
+def _requirement(rule: EligibilityRule) -> Test | None:
+    return compiled(rule.when) if isinstance(rule, Requires) else None
+
+
+def _compiled_or_none(condition: Condition | None) -> Test | None:
+    return None if condition is None else compiled(condition)
 
 
 def _excludes(exclusion: Exclusion, facts: dict[str, object]) -> bool:
