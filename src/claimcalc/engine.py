@@ -180,6 +180,7 @@ class _Plan:
     always_excluding: tuple[int, ...]
     exclusions_by_fact: dict[str, tuple[int, ...]]
     exclusion_tests: tuple[_ExclusionTests, ...]  # each with its conditions compiled
+    uncovered_by: dict[tuple[str, str], Limit | None]  # by level and zone, found when asked
     exclusions_for: dict[tuple[str, ...], tuple[_ExclusionTests, ...]]  # by the facts stated
 
     @classmethod
@@ -236,6 +237,7 @@ class _Plan:
                     (e, compiled(e.when), _compiled_or_none(e.except_when)) for e in exclusions
                 ),
                 exclusions_for={},
+                uncovered_by={},
             )
         return plan
 
@@ -394,16 +396,31 @@ class _Context:
                 f"{section.title} is not covered by {name}",
             )
             return
-        for limit in work.plan.own_limits:
-            if self.product.limit_amount(limit.id, self.level, work.zone) is Token.NOT_COVERED:
-                zone = next(z.name for z in self.product.zones if z.id == work.zone)
-                work.refuse(
-                    Step.COVER,
-                    Code.NOT_COVERED_IN_ZONE,
-                    limit.source.article,
-                    f"not covered in {zone}",
-                )
-                return
+        limit = self._uncovered_by(work.plan, work.zone)
+        if limit is not None:
+            zone = next(z.name for z in self.product.zones if z.id == work.zone)
+            work.refuse(
+                Step.COVER,
+                Code.NOT_COVERED_IN_ZONE,
+                limit.source.article,
+                f"not covered in {zone}",
+            )
+
+    def _uncovered_by(self, plan: _Plan, zone: str) -> Limit | None:
+        """The guarantee's first limit that says "not covered" at the level and zone."""
+        key = (self.level, zone)
+        try:
+            return plan.uncovered_by[key]
+        except KeyError:
+            found = plan.uncovered_by[key] = next(
+                (
+                    limit
+                    for limit in plan.own_limits
+                    if self.product.limit_amount(limit.id, self.level, zone) is Token.NOT_COVERED
+                ),
+                None,
+            )
+            return found
 
     # ----------------------------------------------------------------- 2. eligibility
 
