@@ -724,13 +724,10 @@ class _Context:
         total = ZERO
         claimed = ZERO
         for expense in expenses:
-            eur = self._convert(
-                work,
-                expense.amount,
-                expense.currency,
-                expense.date,
-                expense.label or f"expense of {expense.date}",
-            )
+            eur = expense.amount
+            if expense.currency != "EUR":
+                label = expense.label or f"expense of {expense.date}"
+                eur = self._convert(work, eur, expense.currency, expense.date, label)
             claimed += eur
             if window is not None and not _within(window, self.claim.event.date, expense.date):
                 work.note(
