@@ -727,10 +727,18 @@ def _unknown(what: str, value: str, allowed: frozenset[str]) -> str:
 
 
 _DERIVED = frozenset({"age", "role", "reported_late"})
+# The boolean facts a claim may state: true or false is all there is to check.
+_BOOLEAN_FACTS = frozenset(
+    name
+    for name, spec in FACTS.items()
+    if spec.level is FactLevel.CLAIM and name not in _DERIVED and spec.type is FactType.BOOL
+)
 
 
 def _check_facts(facts: Mapping[str, object], where: str) -> Iterator[tuple[str, str]]:
     for name, value in facts.items():
+        if type(value) is bool and name in _BOOLEAN_FACTS:  # the common case, and valid
+            continue
         spec = FACTS.get(name)
         if spec is None or spec.level is not FactLevel.CLAIM:
             yield f"{where}.{name}", "unknown fact"
