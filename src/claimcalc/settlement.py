@@ -287,8 +287,10 @@ class InsuredResult:
                 indemnity += line.paid
         return indemnity, advances
 
-    def to_json(self, steps: bool = True) -> dict[str, Any]:
-        indemnity, advances = self.totals()
+    def to_json(
+        self, steps: bool = True, totals: tuple[Decimal, Decimal] | None = None
+    ) -> dict[str, Any]:
+        indemnity, advances = totals or self.totals()
         return {
             "ref": self.ref,
             "age": self.age,
@@ -336,7 +338,13 @@ class Settlement:
 
     def to_json(self, steps: bool = True) -> dict[str, Any]:
         """The settlement as JSON; ``steps=False`` leaves out the step-by-step trace."""
-        indemnity, advances = self.totals()
+        insured = []
+        indemnity = advances = _ZERO_CENTS
+        for person in self.insured:
+            totals = person.totals()
+            indemnity += totals[0]
+            advances += totals[1]
+            insured.append(person.to_json(steps, totals))
         return {
             "schema_version": SCHEMA_VERSION,
             "claim_id": self.claim_id,
@@ -347,7 +355,7 @@ class Settlement:
                 "sha256": self.product_sha256,
             },
             "event": {"id": self.event_id, "date": self.event_date, "zone": self.zone},
-            "insured": [p.to_json(steps) for p in self.insured],
+            "insured": insured,
             "totals": {
                 "claimed": str(self.claimed),
                 "indemnity": str(indemnity),
