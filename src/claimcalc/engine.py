@@ -314,13 +314,15 @@ class _Context:
                         f"required by {rate_limits[0].id} ({rate_limits[0].scope.value})",
                     )
         for k, expense in enumerate(line.expenses):
-            self._check_rate(f"{at}.expenses[{k}]", expense.currency, expense.date)
+            if expense.currency != "EUR":
+                self._check_rate(f"{at}.expenses[{k}]", expense.currency, expense.date)
         for k, obj in enumerate(line.objects):
-            self._check_rate(f"{at}.objects[{k}]", obj.currency, obj.date)
+            if obj.currency != "EUR":
+                self._check_rate(f"{at}.objects[{k}]", obj.currency, obj.date)
 
     def _check_rate(self, at: str, currency: str, day: dt.date) -> None:
         days = self.product.currency.fallback_days
-        if currency != "EUR" and self.rates.lookup(currency, day, days) is None:
+        if self.rates.lookup(currency, day, days) is None:
             self.problem(
                 f"{at}.currency",
                 f"no ECB rate for {currency} on {day} or the {days} days before; "
