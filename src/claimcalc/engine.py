@@ -174,12 +174,12 @@ class _Plan:
     unit_count_limits: tuple[Limit, ...]  # caps counted in hours or days
     chain_candidates: tuple[Limit, ...]  # caps on the line's total, guarantee's first
     chain_tests: tuple[Test | None, ...]  # each candidate's applies_when, compiled
-    # Claim-level exclusions in contract order, those that hold on no facts at
-    # all (a negation can), and for each fact the exclusions that test it.
-    exclusions: tuple[Exclusion, ...]
+    # Claim-level exclusions in contract order with their conditions compiled,
+    # those that hold on no facts at all (a negation can), and for each fact
+    # the exclusions that test it.
+    exclusion_tests: tuple[_ExclusionTests, ...]
     always_excluding: tuple[int, ...]
     exclusions_by_fact: dict[str, tuple[int, ...]]
-    exclusion_tests: tuple[_ExclusionTests, ...]  # each with its conditions compiled
     uncovered_by: dict[tuple[str, str], Limit | None]  # by level and zone, found when asked
     exclusions_for: dict[tuple[str, ...], tuple[_ExclusionTests, ...]]  # by the facts stated
 
@@ -202,6 +202,11 @@ class _Plan:
             for i, exclusion in enumerate(exclusions):
                 for fact in {t.fact for _, t in iter_fact_tests(exclusion.when)}:
                     by_fact[fact].append(i)
+            candidates = tuple(
+                lim
+                for lim in (*guarantee.limits, *section.limits)
+                if lim.scope in _TOTAL_SCOPES and lim.unit is Unit.EUR
+            )
             plan = plans[code] = cls(
                 section=section,
                 guarantee=guarantee,
@@ -218,24 +223,15 @@ class _Plan:
                     for lim in own_limits
                     if lim.unit is not Unit.EUR and lim.scope in _TOTAL_SCOPES
                 ),
-                chain_candidates=tuple(
-                    lim
-                    for lim in (*guarantee.limits, *section.limits)
-                    if lim.scope in _TOTAL_SCOPES and lim.unit is Unit.EUR
+                chain_candidates=candidates,
+                chain_tests=tuple(_compiled_or_none(lim.applies_when) for lim in candidates),
+                exclusion_tests=tuple(
+                    (e, compiled(e.when), _compiled_or_none(e.except_when)) for e in exclusions
                 ),
-                chain_tests=tuple(
-                    _compiled_or_none(lim.applies_when)
-                    for lim in (*guarantee.limits, *section.limits)
-                    if lim.scope in _TOTAL_SCOPES and lim.unit is Unit.EUR
-                ),
-                exclusions=exclusions,
                 always_excluding=tuple(
                     i for i, e in enumerate(exclusions) if evaluate(e.when, {}) is True
                 ),
                 exclusions_by_fact={fact: tuple(at) for fact, at in by_fact.items()},
-                exclusion_tests=tuple(
-                    (e, compiled(e.when), _compiled_or_none(e.except_when)) for e in exclusions
-                ),
                 exclusions_for={},
                 uncovered_by={},
             )
