@@ -175,17 +175,16 @@ def parse_claim(text: str, file: str = "<claim>", fast: bool = False) -> Claim:
     if fast:
         try:
             return claim_from_data(jsonio.loads_fast(text), file)
-        except (ClaimError, ValueError):
+        except (ClaimError, ValueError, RecursionError):
             pass  # the exact reading below reports it
     try:
-        data = jsonio.loads(text)
+        return claim_from_data(jsonio.loads(text), file)
     except json.JSONDecodeError as exc:
         raise ClaimError(
             f"{file}:{exc.lineno}:{exc.colno}", [("", f"invalid JSON: {exc.msg}")]
         ) from None
-    except RecursionError:
+    except RecursionError:  # parsing it, or quoting it in a message
         raise ClaimError(file, [("", "invalid JSON: nested too deeply")]) from None
-    return claim_from_data(data, file)
 
 
 def claim_from_data(data: object, file: str = "<claim>") -> Claim:
