@@ -1104,6 +1104,9 @@ class _Context:
         is taken there first; any rest costs the insured one for one wherever
         it lands, and is taken in line order.
         """
+        if len(payable) == 1:  # it all lands on the one line, whatever limits do
+            take = min(amount, payable[0].value)
+            return [(payable[0], take)] if take > 0 else []
         consumed: dict[str, Decimal] = {}
         after_limits = {
             id(w): self._limits(w, consumed, prior, dry=True)
