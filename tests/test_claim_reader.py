@@ -129,6 +129,11 @@ _BAD_VALUES: tuple[object, ...] = (
     Decimal("-0.5"),
     "2026-02-30",
     "EUR\n",
+    # texts that amounts read (or refuse) with care
+    " 12.50 ",
+    "-0.5",
+    "NaN",
+    "1e3",
 )
 
 

@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
-from functools import partial
+from functools import lru_cache, partial
 
 from claimcalc.claim import Claim, Expense, Insured, Line
 from claimcalc.conditions import Test, compiled, evaluate, unknown_facts
@@ -551,7 +551,7 @@ class _Context:
             return start, policy.end_date
         if rule.duration_months is None:
             return start, None
-        return start, _add_months(start, rule.duration_months) - dt.timedelta(days=1)
+        return start, _last_day(start, rule.duration_months)
 
     def _waiting(self, rule: WaitingPeriod, work: _Work, person: Insured, age: int) -> _Refusal:
         event = self.claim.event.date
@@ -1500,6 +1500,12 @@ def _within(rule: WithinTimeOfEvent, event: dt.date, day: dt.date) -> bool:
 
 def _window_text(rule: WithinTimeOfEvent) -> str:
     return f"{rule.days} days" if rule.days is not None else f"{rule.years} years"
+
+
+@lru_cache(maxsize=4096)  # the policies of a batch start on few days
+def _last_day(start: dt.date, months: int) -> dt.date:
+    """The last day of a policy of ``months`` months from ``start``."""
+    return _add_months(start, months) - dt.timedelta(days=1)
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
