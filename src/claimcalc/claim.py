@@ -741,17 +741,23 @@ def _unknown(what: str, value: str, allowed: frozenset[str]) -> str:
 
 
 _DERIVED = frozenset({"age", "role", "reported_late"})
-# The boolean facts a claim may state: true or false is all there is to check.
-_BOOLEAN_FACTS = frozenset(
-    name
+# The boolean facts a claim may state (true or false is all there is to
+# check), and the enumerated ones with their values.
+_STATED = {
+    name: spec
     for name, spec in FACTS.items()
-    if spec.level is FactLevel.CLAIM and name not in _DERIVED and spec.type is FactType.BOOL
-)
+    if spec.level is FactLevel.CLAIM and name not in _DERIVED
+}
+_BOOLEAN_FACTS = frozenset(name for name, spec in _STATED.items() if spec.type is FactType.BOOL)
+_ENUM_FACTS = {name: spec.values for name, spec in _STATED.items() if spec.type is FactType.ENUM}
 
 
 def _check_facts(facts: Mapping[str, object], where: str) -> Iterator[tuple[str, str]]:
     for name, value in facts.items():
-        if type(value) is bool and name in _BOOLEAN_FACTS:  # the common case, and valid
+        # The common cases, and valid: a boolean fact, a value of an enumerated one.
+        if type(value) is bool and name in _BOOLEAN_FACTS:
+            continue
+        if type(value) is str and value in _ENUM_FACTS.get(name, ()):
             continue
         spec = FACTS.get(name)
         if spec is None or spec.level is not FactLevel.CLAIM:
