@@ -332,29 +332,20 @@ def _limits(
         base = Fact(None, limit.source.article, section.code, code, subject, "")
         for lv in levels:
             for zone in product.zone_ids:
-                amount = product.limit_amount(limit.id, lv, zone)
-                yield (
-                    ("limit", limit.id, "amount", *tag(lv), zone),
-                    replace(
-                        base,
-                        value=amount,
-                        field=_tagged("amount", tag(lv)),
-                        zone=zone,
-                        polarity=+1,
-                        unit=limit.unit.value,
-                        zoned=True,
-                    ),
-                )
+                cells = [("amount", product.limit_amount(limit.id, lv, zone), limit.unit.value)]
                 units = product.limit_max_units(limit.id, lv, zone)
                 if units is not None:
+                    cells.append(("max units", units, ""))
+                for name, value, unit in cells:
                     yield (
-                        ("limit", limit.id, "max_units", *tag(lv), zone),
+                        ("limit", limit.id, name.replace(" ", "_"), *tag(lv), zone),
                         replace(
                             base,
-                            value=units,
-                            field=_tagged("max units", tag(lv)),
+                            value=value,
+                            field=_tagged(name, tag(lv)),
                             zone=zone,
                             polarity=+1,
+                            unit=unit,
                             zoned=True,
                         ),
                     )
