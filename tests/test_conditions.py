@@ -1,0 +1,192 @@
+"""Compiled conditions give the answers of the plain three-valued reading.
+
+Conditions are compiled into one generated function each (claimcalc.conditions);
+the reference below reads the condition tree as domain.md states it: a fact
+the claim does not state is unknown, except a set fact (not stating any means
+none); "all" is false if any member is false, else unknown if any is unknown;
+"any" the mirror; "not" keeps unknown unknown.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from claimcalc import rulebook
+from claimcalc.catalog import load_rulebook
+from claimcalc.conditions import compiled, evaluate
+from claimcalc.facts import FACTS, FactType
+from claimcalc.rulebook import AllOf, AnyOf, Condition, FactTest, Not, iter_fact_tests
+
+
+def reference(condition: Condition, facts: dict[str, object]) -> bool | None:
+    if isinstance(condition, AllOf | AnyOf):
+        decisive = isinstance(condition, AnyOf)
+        results = [
+            reference(c, facts)
+            for c in (condition.any if isinstance(condition, AnyOf) else condition.all)
+        ]
+        if decisive in results:
+            return decisive
+        return None if None in results else not decisive
+    if isinstance(condition, Not):
+        inner = reference(condition.not_, facts)
+        return None if inner is None else not inner
+    spec = FACTS[condition.fact]
+    value = facts.get(condition.fact)
+    if value is None:
+        if spec.type is not FactType.SET:
+            return None
+        value = []
+    operator, operand = condition.operator, condition.operand
+    if operator in ("has", "has_any"):
+        wanted = set(operand) if isinstance(operand, tuple) else {operand}
+        held = set(value) if isinstance(value, list) else {value}
+        return bool(wanted & held)
+    if operator == "is":
+        return value == operand and isinstance(value, bool) == isinstance(operand, bool)
+    if operator == "in":
+        assert isinstance(operand, tuple)
+        return value in operand
+    assert isinstance(operand, Decimal) and isinstance(value, int | Decimal)
+    return {
+        "gt": value > operand,
+        "ge": value >= operand,
+        "lt": value < operand,
+        "le": value <= operand,
+    }[operator]
+
+
+def _conditions() -> list[Condition]:
+    """Every condition of the shipped products, whole."""
+    found: list[Condition] = []
+    seen: set[int] = set()
+
+    def walk(value: object) -> None:
+        if id(value) in seen:
+            return
+        seen.add(id(value))
+        if isinstance(value, AllOf | AnyOf | Not | FactTest):
+            found.append(value)
+            return
+        if isinstance(value, tuple | list):
+            for item in value:
+                walk(item)
+        elif hasattr(value, "__dict__") and type(value).__module__ == rulebook.__name__:
+            for item in vars(value).values():
+                walk(item)
+
+    for ref in ("imaway", "wi-school"):
+        walk(load_rulebook(ref))
+    return found
+
+
+CONDITIONS = _conditions()
+TESTS = [t for c in CONDITIONS for _, t in iter_fact_tests(c)]
+
+
+def _group(kind: type, members: list[Condition]) -> Condition:
+    group: Any = object.__new__(kind)
+    if kind is Not:
+        group.not_ = members[0]
+    else:
+        setattr(group, "all" if kind is AllOf else "any", tuple(members))
+    built: Condition = group
+    return built
+
+
+def _value(name: str) -> st.SearchStrategy[object]:
+    spec = FACTS[name]
+    operands = [t.operand for t in TESTS if t.fact == name]
+    texts = sorted(spec.values | {o for op in operands for o in _texts(op)})
+    if spec.type is FactType.BOOL:
+        return st.booleans()
+    if spec.type is FactType.ENUM:
+        return st.sampled_from(texts)
+    if spec.type is FactType.SET:
+        return st.lists(st.sampled_from(texts), max_size=3, unique=True)
+    numbers = [o for o in operands if isinstance(o, Decimal)]
+    near = st.sampled_from(numbers).flatmap(
+        lambda n: st.sampled_from([n - 1, n, n + 1, n - Decimal("0.01")])
+    )
+    plain = st.integers(-5, 200)
+    drawn = st.one_of(plain, near) if numbers else plain
+    if spec.type is FactType.INT:
+        return drawn.map(int)
+    return drawn.map(Decimal)
+
+
+def _texts(operand: object) -> tuple[str, ...]:
+    if isinstance(operand, tuple):
+        return operand
+    return (operand,) if isinstance(operand, str) else ()
+
+
+NAMES = sorted({t.fact for t in TESTS})
+facts_strategy = st.fixed_dictionaries({}, optional={name: _value(name) for name in NAMES})
+conditions_strategy = st.recursive(
+    st.sampled_from(CONDITIONS),
+    lambda inner: st.one_of(
+        st.lists(inner, min_size=1, max_size=4).map(lambda m: _group(AllOf, m)),
+        st.lists(inner, min_size=1, max_size=4).map(lambda m: _group(AnyOf, m)),
+        inner.map(lambda c: _group(Not, [c])),
+    ),
+    max_leaves=12,
+)
+
+
+def test_the_shipped_products_have_conditions_of_every_kind() -> None:
+    kinds = {type(c) for c in CONDITIONS} | {t.operator for t in TESTS}
+    assert {AllOf, AnyOf, Not, FactTest, "is", "in", "has_any", "ge"} <= kinds
+
+
+@settings(max_examples=400)
+@given(st.sampled_from(CONDITIONS), facts_strategy)
+def test_every_product_condition_reads_as_the_reference(
+    condition: Condition, facts: dict[str, object]
+) -> None:
+    assert compiled(condition)(facts) is reference(condition, facts)
+
+
+@settings(max_examples=400)
+@given(conditions_strategy, facts_strategy)
+def test_nested_groups_read_as_the_reference(
+    condition: Condition, facts: dict[str, object]
+) -> None:
+    assert evaluate(condition, facts) is reference(condition, facts)
+
+
+def test_an_unstated_set_fact_is_empty_not_unknown() -> None:
+    has = next(t for t in TESTS if FACTS[t.fact].type is FactType.SET)
+    assert evaluate(has, {}) is False
+    assert evaluate(_group(Not, [has]), {}) is True
+
+
+NUMERIC = [t for t in TESTS if isinstance(t.operand, Decimal)]
+
+
+def test_the_shipped_products_compare_numbers() -> None:
+    assert NUMERIC
+
+
+@pytest.mark.parametrize("test", NUMERIC, ids=str)
+@pytest.mark.parametrize("offset", [Decimal("-0.01"), Decimal(0), Decimal("0.01")])
+def test_a_number_at_and_around_the_bound_reads_as_the_reference(
+    test: FactTest, offset: Decimal
+) -> None:
+    assert isinstance(test.operand, Decimal)
+    value: object = test.operand + offset
+    if FACTS[test.fact].type is FactType.INT and offset == 0:
+        value = int(test.operand)
+    facts = {test.fact: value}
+    assert compiled(test)(facts) is reference(test, facts)
+
+
+def test_a_boolean_is_not_the_number_one() -> None:
+    flag = next(t for t in TESTS if t.operator == "is" and t.operand is True)
+    assert evaluate(flag, {flag.fact: 1}) is False
+    assert evaluate(flag, {flag.fact: True}) is True
