@@ -80,8 +80,9 @@ def _conditions() -> list[Condition]:
             for item in vars(value).values():
                 walk(item)
 
-    for ref in ("imaway", "wi-school"):
-        walk(load_rulebook(ref))
+    products = [load_rulebook(ref) for ref in ("imaway", "wi-school")]
+    for product in products:  # all alive while walked: an id is not reused
+        walk(product)
     return found
 
 

@@ -20,6 +20,7 @@ same answers.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -494,8 +495,13 @@ def _compile_quick(model: _Model) -> Callable[[object], Any]:
                 f"    {'if' if k == 0 else 'elif'} {condition}:" if condition else "    else:"
             )
             code += [f"        {line}" for line in statements]
-    arguments = ", ".join(f"{name}=f{i}" for i, name in enumerate(model.fields))
-    code.append(f"    return cls({arguments})")
+    # Every field is set here, so the object is made without its __init__
+    # (a call with a keyword per field costs more than the fields' checks).
+    assert set(model.fields) == {f.name for f in dataclasses.fields(model.cls)}
+    space["_new"] = object.__new__
+    code.append("    o = _new(cls)")
+    code += [f"    o.{name} = f{i}" for i, name in enumerate(model.fields)]
+    code.append("    return o")
     exec("\n".join(code), space)  # our own source, written from the field table
     quick: Callable[[object], Any] = space["quick"]
     return quick
