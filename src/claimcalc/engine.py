@@ -1250,9 +1250,13 @@ class _Context:
         for limit, cap in work.chain:
             if cap is None:
                 continue
+            # Most limits are untouched by other lines and earlier payments:
+            # no arithmetic for them (a Decimal operation costs a context lookup).
             used_here = consumed.get(limit.id, ZERO)
-            used_before = prior.get(limit.id, ZERO)
-            left = max(ZERO, cap - used_here - used_before)
+            used_before = prior.get(limit.id, ZERO) if prior else ZERO
+            left = cap
+            if used_here or used_before:
+                left = max(ZERO, cap - used_here - used_before)
             if limit.applies_to:
                 portion = sum((work.by_category.get(c, ZERO) for c in limit.applies_to), ZERO)
                 if work.loss > 0:
@@ -1317,7 +1321,8 @@ class _Context:
                 rounded,
             )
         for limit, _ in work.chain:
-            consumed[limit.id] = consumed.get(limit.id, ZERO) + rounded
+            used = consumed.get(limit.id)
+            consumed[limit.id] = rounded if used is None else used + rounded
         if not dry:
             work.value = rounded
         return rounded
