@@ -281,40 +281,44 @@ class _Context:
                         f"unknown guarantee {payment.guarantee!r} in {product.ref}",
                     )
             for j, line in enumerate(person.lines):
-                at = f"insured[{i}].lines[{j}]"
                 if not product.has_guarantee(line.guarantee):
                     self.problem(
-                        f"{at}.guarantee", f"unknown guarantee {line.guarantee!r} in {product.ref}"
+                        f"insured[{i}].lines[{j}].guarantee",
+                        f"unknown guarantee {line.guarantee!r} in {product.ref}",
                     )
                     continue
-                self._check_line(at, line)
+                self._check_line(i, j, line)
         self._raise_problems()
 
-    def _check_line(self, at: str, line: Line) -> None:
+    def _check_line(self, i: int, j: int, line: Line) -> None:
         plan = _Plan.of(self.product, line.guarantee)
         guarantee, rate_limits = plan.guarantee, plan.rate_limits
         formula = guarantee.formula
         if isinstance(formula, ObjectValues) and not line.objects:
             self.problem(
-                f"{at}.objects", f"{guarantee.code} is settled on baggage objects: list them"
+                f"insured[{i}].lines[{j}].objects",
+                f"{guarantee.code} is settled on baggage objects: list them",
             )
         if isinstance(formula, DocumentedCost) and not line.expenses:
             self.problem(
-                f"{at}.expenses", f"{guarantee.code} is settled on documented expenses: list them"
+                f"insured[{i}].lines[{j}].expenses",
+                f"{guarantee.code} is settled on documented expenses: list them",
             )
         if isinstance(formula, DocumentedCost) and rate_limits:
             for k, expense in enumerate(line.expenses):
                 if expense.units is None:
                     self.problem(
-                        f"{at}.expenses[{k}].units",
+                        f"insured[{i}].lines[{j}].expenses[{k}].units",
                         f"required by {rate_limits[0].id} ({rate_limits[0].scope.value})",
                     )
         for k, expense in enumerate(line.expenses):
             if expense.currency != "EUR":
-                self._check_rate(f"{at}.expenses[{k}]", expense.currency, expense.date)
+                self._check_rate(
+                    f"insured[{i}].lines[{j}].expenses[{k}]", expense.currency, expense.date
+                )
         for k, obj in enumerate(line.objects):
             if obj.currency != "EUR":
-                self._check_rate(f"{at}.objects[{k}]", obj.currency, obj.date)
+                self._check_rate(f"insured[{i}].lines[{j}].objects[{k}]", obj.currency, obj.date)
 
     def _check_rate(self, at: str, currency: str, day: dt.date) -> None:
         days = self.product.currency.fallback_days
