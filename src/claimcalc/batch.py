@@ -117,9 +117,10 @@ def iter_items(inputs: Iterable[str], stdin: Iterable[str] | None = None) -> Ite
             files = [path]
         for file in files:
             if file.suffix in (".ndjson", ".jsonl"):
+                label = str(file)  # once, not once a line
                 for number, line in _ndjson_lines(file):
                     position += 1
-                    yield Item(position, f"{file}:{number}", line)
+                    yield Item(position, f"{label}:{number}", line)
             else:
                 position += 1
                 text, problem = _read_text(file)
