@@ -717,7 +717,9 @@ class _Context:
 
     def _documented(self, work: _Work, formula: DocumentedCost) -> None:
         article = formula.source.article
-        expenses = sorted(work.line.expenses, key=lambda e: e.date)
+        expenses = work.line.expenses
+        if len(expenses) > 1:
+            expenses = tuple(sorted(expenses, key=lambda e: e.date))
         window, rate_limits = work.plan.window, work.plan.rate_limits
         units_left: Decimal | None = None
         if rate_limits:
@@ -740,12 +742,14 @@ class _Context:
                     "after the event",
                 )
                 continue
-            eur = self._unit_rate(work, expense, eur, rate_limits, units_left)
-            if rate_limits and units_left is not None and expense.units is not None:
-                units_left = max(ZERO, units_left - expense.units)
+            if rate_limits:
+                eur = self._unit_rate(work, expense, eur, rate_limits, units_left)
+                if units_left is not None and expense.units is not None:
+                    units_left = max(ZERO, units_left - expense.units)
             work.by_category[expense.category] = work.by_category.get(expense.category, ZERO) + eur
             total += eur
-        total = self._unit_count_caps(work, expenses, total)
+        if work.plan.unit_count_limits:
+            total = self._unit_count_caps(work, expenses, total)
         work.claimed = claimed
         work.loss = total
         work.note(
