@@ -283,7 +283,7 @@ class _Context:
             for j, line in enumerate(person.lines):
                 if not product.has_guarantee(line.guarantee):
                     self.problem(
-                        f"insured[{i}].lines[{j}].guarantee",
+                        f"{_line_at(i, j)}.guarantee",
                         f"unknown guarantee {line.guarantee!r} in {product.ref}",
                     )
                     continue
@@ -296,29 +296,27 @@ class _Context:
         formula = guarantee.formula
         if isinstance(formula, ObjectValues) and not line.objects:
             self.problem(
-                f"insured[{i}].lines[{j}].objects",
+                f"{_line_at(i, j)}.objects",
                 f"{guarantee.code} is settled on baggage objects: list them",
             )
         if isinstance(formula, DocumentedCost) and not line.expenses:
             self.problem(
-                f"insured[{i}].lines[{j}].expenses",
+                f"{_line_at(i, j)}.expenses",
                 f"{guarantee.code} is settled on documented expenses: list them",
             )
         if isinstance(formula, DocumentedCost) and rate_limits:
             for k, expense in enumerate(line.expenses):
                 if expense.units is None:
                     self.problem(
-                        f"insured[{i}].lines[{j}].expenses[{k}].units",
+                        f"{_line_at(i, j)}.expenses[{k}].units",
                         f"required by {rate_limits[0].id} ({rate_limits[0].scope.value})",
                     )
         for k, expense in enumerate(line.expenses):
             if expense.currency != "EUR":
-                self._check_rate(
-                    f"insured[{i}].lines[{j}].expenses[{k}]", expense.currency, expense.date
-                )
+                self._check_rate(f"{_line_at(i, j)}.expenses[{k}]", expense.currency, expense.date)
         for k, obj in enumerate(line.objects):
             if obj.currency != "EUR":
-                self._check_rate(f"insured[{i}].lines[{j}].objects[{k}]", obj.currency, obj.date)
+                self._check_rate(f"{_line_at(i, j)}.objects[{k}]", obj.currency, obj.date)
 
     def _check_rate(self, at: str, currency: str, day: dt.date) -> None:
         days = self.product.currency.fallback_days
@@ -1261,7 +1259,7 @@ class _Context:
             # Most limits are untouched by other lines and earlier payments:
             # no arithmetic for them (a Decimal operation costs a context lookup).
             used_here = consumed.get(limit.id, ZERO)
-            used_before = prior.get(limit.id, ZERO) if prior else ZERO
+            used_before = prior.get(limit.id, ZERO)
             left = cap
             if used_here or used_before:
                 left = max(ZERO, cap - used_here - used_before)
@@ -1448,6 +1446,11 @@ class _Context:
     def _zone(self, section: Section) -> str:
         """The zone that selects a section's limits: the event's, or the destination bought."""
         return self.claim.event.zone if section.zone_basis == "event" else self.claim.policy.zone
+
+
+def _line_at(i: int, j: int) -> str:
+    """Where a line is in the claim; written only for a problem: most lines have none."""
+    return f"insured[{i}].lines[{j}]"
 
 
 _CHECKS: dict[str, Callable[..., _Refusal]] = {
