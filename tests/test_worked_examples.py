@@ -16,7 +16,7 @@ import yaml
 from claimcalc.claim import claim_from_data
 from claimcalc.engine import settle
 from claimcalc.rulebook import freeze
-from claimcalc.settlement import LineResult, Settlement
+from claimcalc.settlement import REASON_CODES, LineResult, Settlement
 from tests.conftest import product
 
 WORKED = Path(__file__).resolve().parent / "worked"
@@ -88,3 +88,17 @@ def test_the_frozen_rulebook_settles_every_worked_example_the_same(
     parsed = claim_from_data(claim, name)
     validated = product(parsed.product)
     assert settle(parsed, freeze(validated)).to_json() == settle(parsed, validated).to_json()
+
+
+@pytest.mark.parametrize(("name", "claim", "expect"), CASES, ids=[c[0] for c in CASES])
+def test_a_settlement_without_steps_keeps_every_reason(
+    name: str, claim: dict[str, Any], expect: dict[str, Any]
+) -> None:
+    """``steps=False`` (a batch without --explain) leaves out only the steps that
+    are not reasons: the record, amounts and statuses are the same."""
+    parsed = claim_from_data(claim, name)
+    full = settle(parsed, product(parsed.product))
+    lean = settle(parsed, product(parsed.product), steps=False)
+    assert lean.to_json(steps=False) == full.to_json(steps=False)
+    for whole, reasons in zip(full.lines(), lean.lines(), strict=True):
+        assert reasons.trace == [s for s in whole.trace if s.code in REASON_CODES]

@@ -20,7 +20,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from claimcalc.errors import ClaimcalcError, ClaimError, FileAccessError, ProductFileError
+from claimcalc.errors import (
+    ClaimcalcError,
+    ClaimError,
+    FileAccessError,
+    ProductFileError,
+    UnknownProductError,
+)
 from claimcalc.jsonio import FAST_AFTER, dumps
 from claimcalc.rates import RateTable
 from claimcalc.settlement import SCHEMA_VERSION, Settlement
@@ -151,35 +157,46 @@ def _read_text(path: Path) -> tuple[str, str | None]:
 
 
 class Settler:
-    """Settles claim texts; loads each product once and keeps it."""
+    """Settles claim texts; loads each product once and keeps it.
 
-    def __init__(self, product: str | None = None, rates: RateTable | None = None) -> None:
+    ``steps=False``: each line's trace keeps only its reasons (see
+    :func:`claimcalc.engine.settle`), for records written without steps.
+    """
+
+    def __init__(
+        self, product: str | None = None, rates: RateTable | None = None, steps: bool = True
+    ) -> None:
+        # Imported here, once, not per claim: a function-level import is a
+        # lookup on every call.
+        from claimcalc.catalog import load_rulebook
+        from claimcalc.engine import settle
+
         self.product = product
         self.rates = rates
+        self.steps = steps
         self._products: dict[str, Any] = {}
+        self._load_rulebook = load_rulebook
+        self._settle = settle
 
     def load(self, ref: str) -> Any:
-        from claimcalc.catalog import load_rulebook
-
         product = self._products.get(ref)
         if product is None:
-            product = self._products[ref] = load_rulebook(ref)
+            product = self._products[ref] = self._load_rulebook(ref)
         return product
 
     def settle_text(self, item: Item) -> Settlement:
-        from claimcalc.engine import settle
-        from claimcalc.errors import UnknownProductError
-
         claim = item.claim()
         ref = self.product or claim.product_ref
-        try:
-            product = self.load(ref)
-        except UnknownProductError as exc:
-            if self.product is not None:
-                raise
-            field = "edition" if claim.edition else "product"
-            raise UnknownProductError(f"{item.source}: {field}: {exc}") from None
-        return settle(claim, product, self.rates, source=item.source)
+        product = self._products.get(ref)
+        if product is None:
+            try:
+                product = self.load(ref)
+            except UnknownProductError as exc:
+                if self.product is not None:
+                    raise
+                field = "edition" if claim.edition else "product"
+                raise UnknownProductError(f"{item.source}: {field}: {exc}") from None
+        return self._settle(claim, product, self.rates, item.source, self.steps)
 
 
 def _claim_id(text: str) -> str | None:
@@ -323,7 +340,7 @@ def _init_worker(
     product: str | None, rates: RateTable | None, fmt: BatchFormat, steps: bool
 ) -> None:
     global _worker
-    _worker = (Settler(product, rates), fmt, steps)
+    _worker = (Settler(product, rates, steps), fmt, steps)
 
 
 def _settle_chunk(items: list[Item]) -> list[Outcome]:
@@ -360,7 +377,8 @@ def run(
     Records carry each line's reasons; ``steps`` adds every step (``--explain``).
     """
     if jobs <= 1:
-        settler = Settler(product, rates)
+        # A settlement kept is shown whole (a table, --explain): every step.
+        settler = Settler(product, rates, steps or keep_settlements)
         for item in items:
             outcome = settle_one(settler, item, fmt, steps)
             if not keep_settlements:

@@ -62,6 +62,7 @@ from claimcalc.rulebook import (
 )
 from claimcalc.settlement import (
     CAPPING,
+    REASON_CODES,
     Code,
     InsuredResult,
     LimitApplied,
@@ -80,11 +81,18 @@ _TOTAL_SCOPES = frozenset({Scope.PER_CLAIM, Scope.PER_TRIP, Scope.PER_INSURED_PE
 
 
 def settle(
-    claim: Claim, product: Product, rates: RateTable | None = None, source: str | None = None
+    claim: Claim,
+    product: Product,
+    rates: RateTable | None = None,
+    source: str | None = None,
+    steps: bool = True,
 ) -> Settlement:
     """Settle a claim under a product: an itemised :class:`Settlement`.
 
     ``rates`` adds ECB fixings to those in the claim (the claim's win).
+    ``steps=False`` keeps in each line's trace only the steps that refuse or
+    reduce it (its reasons): what a batch record without ``--explain``
+    carries, for less work. Amounts, statuses and reasons are the same.
     Raises :class:`ClaimError` if the claim does not fit the product (unknown
     level, zone or guarantee; a fact or rate the settlement needs is missing);
     its lines name ``source`` (the claim's file), or else the claim id.
@@ -93,7 +101,7 @@ def settle(
     if claim.rates:
         own = RateTable(Fixing(r.currency, r.date, r.units_per_eur, "claim") for r in claim.rates)
         table = own.merged(table)
-    context = _Context(claim, product, table, source or claim.claim_id)
+    context = _Context(claim, product, table, source or claim.claim_id, steps)
     context.check()
     insured = [context.settle_person(i, person) for i, person in enumerate(claim.insured)]
     context.apply_event_caps(insured)
@@ -125,6 +133,7 @@ class _Work:
     guarantee: Guarantee
     facts: dict[str, object]
     zone: str
+    all_steps: bool  # False: only the steps that refuse or reduce it (its reasons)
     trace: list[TraceStep] = field(default_factory=list)
     refused: bool = False
     claimed: Decimal | None = None
@@ -134,7 +143,7 @@ class _Work:
     by_category: dict[str, Decimal] = field(default_factory=dict)
     exception_limit: tuple[Decimal, str] | None = None
     limit: LimitApplied | None = None
-    chain: list[tuple[Limit, Decimal | None]] = field(default_factory=list)  # with caps
+    chain: tuple[tuple[Limit, Decimal | None], ...] = ()  # with caps
     paid: Decimal = ZERO
     dropped_as_alternative: bool = False
 
@@ -147,7 +156,8 @@ class _Work:
         amount: Decimal | None = None,
     ) -> None:
         """Record a step; ``text`` may be a function, called only if the text is read."""
-        self.trace.append(TraceStep(step, code, article, text, amount))
+        if self.all_steps or code in REASON_CODES:
+            self.trace.append(TraceStep(step, code, article, text, amount))
 
     def refuse(self, step: Step, code: Code, article: str, text: str) -> None:
         self.refused = True
@@ -239,14 +249,22 @@ class _Plan:
 
 
 class _Context:
-    def __init__(self, claim: Claim, product: Product, rates: RateTable, source: str) -> None:
+    def __init__(
+        self, claim: Claim, product: Product, rates: RateTable, source: str, steps: bool = True
+    ) -> None:
         self.source = source
+        self.steps = steps
         self.claim = claim
         self.product = product
         self.rates = rates
         self.level = claim.level
         self.problems: list[tuple[str, str]] = []
         self._chains: dict[object, list[Limit]] = product.memo.setdefault("chains", {})
+        # Chains with their caps, by the chain (kept in _chains) and the
+        # level and zone that price it.
+        self._capped: dict[tuple[int, str, str], tuple[tuple[Limit, Decimal | None], ...]] = (
+            product.memo.setdefault("capped_chains", {})
+        )
 
     # ----------------------------------------------------------------- checks
 
@@ -372,6 +390,7 @@ class _Context:
             plan.guarantee,
             facts,
             self._zone(plan.section),
+            self.steps,
         )
 
     def age(self, person: Insured) -> int:
@@ -750,13 +769,14 @@ class _Context:
             total = self._unit_count_caps(work, expenses, total)
         work.claimed = claimed
         work.loss = total
-        work.note(
-            Step.QUANTIFICATION,
-            Code.DOCUMENTED,
-            article,
-            partial(_amount_text, "documented cost", total),
-            total,
-        )
+        if work.all_steps:
+            work.note(
+                Step.QUANTIFICATION,
+                Code.DOCUMENTED,
+                article,
+                partial(_amount_text, "documented cost", total),
+                total,
+            )
         if formula.proportional_to_insured_value:
             self._underinsurance(work, formula)
 
@@ -881,13 +901,14 @@ class _Context:
             total += eur
         work.claimed = claimed
         work.loss = total
-        work.note(
-            Step.QUANTIFICATION,
-            Code.DOCUMENTED,
-            article,
-            partial(_amount_text, "assessed value", total),
-            total,
-        )
+        if work.all_steps:
+            work.note(
+                Step.QUANTIFICATION,
+                Code.DOCUMENTED,
+                article,
+                partial(_amount_text, "assessed value", total),
+                total,
+            )
 
     def _allowance(self, work: _Work, formula: UnitAllowance) -> None:
         limit = self.product.limit(formula.rate_limit)
@@ -1015,7 +1036,7 @@ class _Context:
         work.trace = keep
         work.deductible = ZERO
         work.limit = None
-        work.chain = []
+        work.chain = ()
         if not work.refused:
             work.value = work.loss
 
@@ -1194,12 +1215,21 @@ class _Context:
             )
         return chain
 
-    def _capped_chain(self, work: _Work) -> list[tuple[Limit, Decimal | None]]:
+    def _capped_chain(self, work: _Work) -> tuple[tuple[Limit, Decimal | None], ...]:
         """The line's chain, each limit with its cap at the claim's level and the line's zone."""
-        return [
-            (limit, self._cap_value(self.product.limit_amount(limit.id, self.level, work.zone)))
-            for limit in self._chain(work)
-        ]
+        chain = self._chain(work)
+        key = (id(chain), self.level, work.zone)
+        capped = self._capped.get(key)
+        if capped is None:
+            amounts = [self.product.limit_amount(lim.id, self.level, work.zone) for lim in chain]
+            capped = tuple(
+                (limit, self._cap_value(amount))
+                for limit, amount in zip(chain, amounts, strict=True)
+            )
+            # A cap of "the trip cost" is the claim's own: not kept.
+            if Token.TRIP_COST not in amounts:
+                self._capped[key] = capped
+        return capped
 
     def _build_chain(self, candidates: list[Limit]) -> list[Limit]:
         chosen: dict[str, Limit] = {}
@@ -1232,6 +1262,7 @@ class _Context:
                 plan.guarantee,
                 {"age": self.age(person)},
                 self.claim.event.zone,
+                False,
             )
             for limit in self._chain(ghost):
                 if limit.scope is Scope.PER_INSURED_PER_PERIOD:
@@ -1295,7 +1326,7 @@ class _Context:
                 value = left
                 work.limit = LimitApplied(limit.id, cap, limit.source.article)
                 work.note(Step.LIMIT, code, limit.source.article, text, value)
-            else:
+            elif work.all_steps:  # not a reason: skipped without the call
                 work.note(
                     Step.LIMIT,
                     Code.WITHIN_LIMIT,
@@ -1318,7 +1349,7 @@ class _Context:
         # Round the line here, once, so that the shared limits it consumes hold
         # exactly what is paid: lines sharing a limit then add up to it.
         rounded = round_cents(value)
-        if rounded != value and not dry:
+        if rounded != value and not dry and work.all_steps:
             work.note(
                 Step.ROUNDING,
                 Code.ROUNDED,

@@ -39,20 +39,32 @@ def loads_fast(text: str) -> Any:
 
     Raises a ValueError (``orjson.JSONDecodeError``) on what orjson refuses.
     """
-    import orjson
-
-    return orjson.loads(text)
+    return _orjson().loads(text)  # Any, as json.loads
 
 
 def dumps(document: object, fast: bool = False) -> str:
     """One line of JSON: compact separators, non-ASCII text as it is."""
     if fast:
-        import orjson
-
-        passthrough = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+        orjson = _orjson()
         try:
             # Dataclasses and dates are refused, as by the json module.
-            return orjson.dumps(document, option=passthrough).decode()
+            text: str = orjson.dumps(document, option=_PASSTHROUGH).decode()
+            return text
         except TypeError:  # orjson.JSONEncodeError: the json module writes or refuses it
             pass
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+_orjson_module: Any = None
+_PASSTHROUGH = 0
+
+
+def _orjson() -> Any:
+    """orjson, imported on first use (a global read after that, not an import)."""
+    global _orjson_module, _PASSTHROUGH
+    if _orjson_module is None:
+        import orjson
+
+        _PASSTHROUGH = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+        _orjson_module = orjson
+    return _orjson_module

@@ -163,7 +163,7 @@ class LineResult:
     @property
     def reasons(self) -> list[TraceStep]:
         """The steps that refused or reduced the line."""
-        return [s for s in self.trace if s.code in _REDUCING]
+        return [s for s in self.trace if s.code in REASON_CODES]
 
     def reason_text(self) -> str:
         reasons = self.reasons
@@ -193,7 +193,7 @@ class LineResult:
             "reasons": [
                 {"code": _TEXT[r.code], "article": r.article, "text": r.text}
                 for r in self.trace
-                if r.code in _REDUCING
+                if r.code in REASON_CODES
             ],
             **({"steps": [s.to_json() for s in self.trace]} if steps else {}),
         }
@@ -203,7 +203,8 @@ def _cents(amount: Decimal) -> str:
     return str(round_cents(amount))
 
 
-_REDUCING = frozenset(
+#: Codes that refuse or reduce a line: a line's reasons.
+REASON_CODES = frozenset(
     {
         Code.NOT_COVERED_AT_LEVEL,
         Code.NOT_COVERED_IN_ZONE,
