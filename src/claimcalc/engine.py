@@ -176,9 +176,10 @@ class _Plan:
     section: Section
     guarantee: Guarantee
     own_limits: tuple[Limit, ...]  # the section's, then the guarantee's
-    # Each rule with its check, and for a requirement on the facts, its
-    # condition compiled (checked in place of a call).
-    eligibility: tuple[tuple[EligibilityRule, Callable[..., _Refusal], Test | None], ...]
+    # Each rule with its check, for a requirement on the facts its condition
+    # compiled (checked in place of a call), and whether its answer is the
+    # claim's, the same for every line (then it is checked once a claim).
+    eligibility: tuple[tuple[EligibilityRule, Callable[..., _Refusal], Test | None, bool], ...]
     window: WithinTimeOfEvent | None  # expenses count only this long after the event
     rate_limits: tuple[Limit, ...]  # per day / night / hour / block
     unit_count_limits: tuple[Limit, ...]  # caps counted in hours or days
@@ -222,7 +223,7 @@ class _Plan:
                 guarantee=guarantee,
                 own_limits=own_limits,
                 eligibility=tuple(
-                    (rule, _CHECKS[rule.kind], _requirement(rule))
+                    (rule, _CHECKS[rule.kind], _requirement(rule), rule.kind in _CLAIM_WIDE)
                     for rule in rules
                     if rule.kind != "within_time_of_event"  # applied per expense
                 ),
@@ -259,6 +260,9 @@ class _Context:
         self.rates = rates
         self.level = claim.level
         self.problems: list[tuple[str, str]] = []
+        # The answers of the eligibility checks that depend on the claim alone.
+        self._claim_wide: dict[int, _Refusal] = {}
+        self._plans: dict[str, _Plan] = product.memo.setdefault("plans", {})
         self._chains: dict[object, list[Limit]] = product.memo.setdefault("chains", {})
         # Chains with their caps, by the chain (kept in _chains) and the
         # level and zone that price it.
@@ -309,7 +313,7 @@ class _Context:
         self._raise_problems()
 
     def _check_line(self, i: int, j: int, line: Line) -> None:
-        plan = _Plan.of(self.product, line.guarantee)
+        plan = self._plans.get(line.guarantee) or _Plan.of(self.product, line.guarantee)
         guarantee, rate_limits = plan.guarantee, plan.rate_limits
         formula = guarantee.formula
         if isinstance(formula, ObjectValues) and not line.objects:
@@ -379,7 +383,7 @@ class _Context:
         return InsuredResult(person.ref, age, [self._result(w) for w in works])
 
     def _new_work(self, i: int, j: int, line: Line, base: dict[str, object]) -> _Work:
-        plan = _Plan.of(self.product, line.guarantee)
+        plan = self._plans.get(line.guarantee) or _Plan.of(self.product, line.guarantee)
         facts = {**base, **line.facts}
         return _Work(
             (i, j),
@@ -447,9 +451,16 @@ class _Context:
         if work.refused:
             return
         facts = work.facts
-        for rule, check, test in work.plan.eligibility:
+        answers = self._claim_wide
+        for rule, check, test, claim_wide in work.plan.eligibility:
             if test is None:
-                refusal = check(self, rule, work, person, age)
+                if claim_wide:
+                    if id(rule) in answers:
+                        refusal = answers[id(rule)]
+                    else:
+                        refusal = answers[id(rule)] = check(self, rule, work, person, age)
+                else:
+                    refusal = check(self, rule, work, person, age)
                 if refusal is None:
                     continue
             else:  # a requirement on the facts, compiled (see _Plan.of)
@@ -1135,23 +1146,23 @@ class _Context:
             take = min(amount, payable[0].value)
             return [(payable[0], take)] if take > 0 else []
         consumed: dict[str, Decimal] = {}
-        after_limits = {
-            id(w): self._limits(w, consumed, prior, dry=True)
+        after_limits = {  # by line position
+            w.position: self._limits(w, consumed, prior, dry=True)
             for w in section_works
             if not w.refused
         }
-        takes = dict.fromkeys(map(id, payable), ZERO)
+        takes = []
         left = amount
         for work in payable:  # free: what limits cut anyway
-            cut = max(ZERO, round_cents(work.value) - after_limits[id(work)])
+            cut = max(ZERO, round_cents(work.value) - after_limits[work.position])
             take = min(left, cut, work.value)
-            takes[id(work)] += take
+            takes.append(take)
             left -= take
-        for work in payable:  # the rest, one for one
-            take = min(left, work.value - takes[id(work)])
-            takes[id(work)] += take
+        for k, work in enumerate(payable):  # the rest, one for one
+            take = min(left, work.value - takes[k])
+            takes[k] += take
             left -= take
-        return [(w, takes[id(w)]) for w in payable if takes[id(w)] > 0]
+        return [(w, take) for w, take in zip(payable, takes, strict=True) if take > 0]
 
     def _guarantee_deductibles(self, work: _Work) -> None:
         if work.refused:
@@ -1483,6 +1494,9 @@ def _line_at(i: int, j: int) -> str:
     """Where a line is in the claim; written only for a problem: most lines have none."""
     return f"insured[{i}].lines[{j}]"
 
+
+# Checks that read only the claim's policy, trip and event dates.
+_CLAIM_WIDE = frozenset({"max_trip_days", "policy_window", "event_during_trip", "cover_ends"})
 
 _CHECKS: dict[str, Callable[..., _Refusal]] = {
     "max_age": _Context._max_age,
