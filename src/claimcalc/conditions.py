@@ -118,8 +118,12 @@ def _number(value: object) -> Decimal | int:
     return to_decimal(value)
 
 
+# A tuple, built once: ``list | tuple`` in the isinstance call builds a union each time.
+_COLLECTION = (list, tuple, set, frozenset)
+
+
 def _has_any(value: object, wanted: frozenset[object]) -> bool:
     """Whether a set fact (or a single value) holds any of ``wanted``."""
-    if isinstance(value, list | tuple | set | frozenset):
+    if isinstance(value, _COLLECTION):
         return not wanted.isdisjoint(value)
     return value in wanted

@@ -77,6 +77,7 @@ ZERO = Decimal(0)
 _Refusal = tuple[Code, str] | None
 _ExclusionTests = tuple[Exclusion, Test, Test | None]  # the exclusion, its when, its except_when
 _NO_RATES = RateTable()
+_FRANCHIGIA_OR_SCOPERTO = Franchigia | Scoperto  # built once, not at each isinstance
 _TOTAL_SCOPES = frozenset({Scope.PER_CLAIM, Scope.PER_TRIP, Scope.PER_INSURED_PER_PERIOD})
 
 
@@ -177,9 +178,11 @@ class _Plan:
     guarantee: Guarantee
     own_limits: tuple[Limit, ...]  # the section's, then the guarantee's
     # Each rule with its check, for a requirement on the facts its condition
-    # compiled (checked in place of a call), and whether its answer is the
-    # claim's, the same for every line (then it is checked once a claim).
-    eligibility: tuple[tuple[EligibilityRule, Callable[..., _Refusal], Test | None, bool], ...]
+    # compiled (checked in place of a call), and, where its answer is the
+    # claim's (the same for every line, so checked once a claim), its key.
+    eligibility: tuple[
+        tuple[EligibilityRule, Callable[..., _Refusal], Test | None, int | None], ...
+    ]
     window: WithinTimeOfEvent | None  # expenses count only this long after the event
     rate_limits: tuple[Limit, ...]  # per day / night / hour / block
     unit_count_limits: tuple[Limit, ...]  # caps counted in hours or days
@@ -223,7 +226,12 @@ class _Plan:
                 guarantee=guarantee,
                 own_limits=own_limits,
                 eligibility=tuple(
-                    (rule, _CHECKS[rule.kind], _requirement(rule), rule.kind in _CLAIM_WIDE)
+                    (
+                        rule,
+                        _CHECKS[rule.kind],
+                        _requirement(rule),
+                        id(rule) if rule.kind in _CLAIM_WIDE else None,
+                    )
                     for rule in rules
                     if rule.kind != "within_time_of_event"  # applied per expense
                 ),
@@ -452,13 +460,13 @@ class _Context:
             return
         facts = work.facts
         answers = self._claim_wide
-        for rule, check, test, claim_wide in work.plan.eligibility:
+        for rule, check, test, key in work.plan.eligibility:
             if test is None:
-                if claim_wide:
-                    if id(rule) in answers:
-                        refusal = answers[id(rule)]
+                if key is not None:  # the claim's answer: once a claim
+                    if key in answers:
+                        refusal = answers[key]
                     else:
-                        refusal = answers[id(rule)] = check(self, rule, work, person, age)
+                        refusal = answers[key] = check(self, rule, work, person, age)
                 else:
                     refusal = check(self, rule, work, person, age)
                 if refusal is None:
@@ -1191,7 +1199,7 @@ class _Context:
                 work.deductible += take
                 work.value -= take
                 work.note(Step.DEDUCTIBLE, Code.INVALIDITY_THRESHOLD, article, text, work.value)
-            elif isinstance(deductible, Franchigia | Scoperto):
+            elif isinstance(deductible, _FRANCHIGIA_OR_SCOPERTO):
                 waived = deductible.waived_when is not None and evaluate(
                     deductible.waived_when, work.facts
                 )
