@@ -1149,23 +1149,28 @@ class _Context:
         a line absorbs the deductible for free — the limit still binds — so it
         is taken there first; any rest costs the insured one for one wherever
         it lands, and is taken in line order.
+
+        A line's dry result depends only on the lines before it, so the dry
+        run goes in line order and stops once the deductible is placed.
         """
         if len(payable) == 1:  # it all lands on the one line, whatever limits do
             take = min(amount, payable[0].value)
             return [(payable[0], take)] if take > 0 else []
         consumed: dict[str, Decimal] = {}
-        after_limits = {  # by line position
-            w.position: self._limits(w, consumed, prior, dry=True)
-            for w in section_works
-            if not w.refused
-        }
-        takes = []
+        takes = [ZERO] * len(payable)
         left = amount
-        for work in payable:  # free: what limits cut anyway
-            cut = max(ZERO, round_cents(work.value) - after_limits[work.position])
-            take = min(left, cut, work.value)
-            takes.append(take)
-            left -= take
+        k = 0  # the next payable line (payable lines are in section order)
+        for work in section_works:  # free: what limits cut anyway
+            if k == len(payable) or left <= 0:
+                break
+            if work.refused:
+                continue
+            after_limits = self._limits(work, consumed, prior, dry=True)
+            if work is payable[k]:
+                cut = max(ZERO, round_cents(work.value) - after_limits)
+                takes[k] = min(left, cut, work.value)
+                left -= takes[k]
+                k += 1
         for k, work in enumerate(payable):  # the rest, one for one
             take = min(left, work.value - takes[k])
             takes[k] += take
