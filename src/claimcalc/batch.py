@@ -61,9 +61,7 @@ class Item(NamedTuple):
         """The claim this item holds, validated; an unreadable file fails here."""
         from claimcalc.claim import parse_claim
 
-        if self.unreadable is not None:
-            raise FileAccessError(f"{self.source}: cannot read claim file: {self.unreadable}")
-        return parse_claim(self.text, self.source, fast=self.fast)
+        return _claim_of(self, parse_claim)
 
     @property
     def fast(self) -> bool:
@@ -171,6 +169,7 @@ class Settler:
         # Imported here, once, not per claim: a function-level import is a
         # lookup on every call.
         from claimcalc.catalog import load_rulebook
+        from claimcalc.claim import parse_claim
         from claimcalc.engine import settle
 
         self.product = product
@@ -178,6 +177,7 @@ class Settler:
         self.steps = steps
         self._products: dict[str, Any] = {}
         self._load_rulebook = load_rulebook
+        self._parse_claim = parse_claim
         self._settle = settle
 
     def load(self, ref: str) -> Any:
@@ -187,7 +187,7 @@ class Settler:
         return product
 
     def settle_text(self, item: Item) -> Settlement:
-        claim = item.claim()
+        claim = _claim_of(item, self._parse_claim)
         ref = self.product or claim.product_ref
         product = self._products.get(ref)
         if product is None:
@@ -199,6 +199,12 @@ class Settler:
                 field = "edition" if claim.edition else "product"
                 raise UnknownProductError(f"{item.source}: {field}: {exc}") from None
         return self._settle(claim, product, self.rates, item.source, self.steps)
+
+
+def _claim_of(item: Item, parse_claim: Callable[[str, str, bool], Claim]) -> Claim:
+    if item.unreadable is not None:
+        raise FileAccessError(f"{item.source}: cannot read claim file: {item.unreadable}")
+    return parse_claim(item.text, item.source, item.position > FAST_AFTER)  # item.fast
 
 
 def _claim_id(text: str) -> str | None:

@@ -172,7 +172,7 @@ class LineResult:
         return "; ".join(f"{r.text} ({r.article})" for r in reasons)
 
     def to_json(self, steps: bool = True) -> dict[str, Any]:
-        return {
+        document = {
             "line": self.line_id,
             "guarantee": self.guarantee,
             "title": self.title,
@@ -195,8 +195,10 @@ class LineResult:
                 for r in self.trace
                 if r.code in REASON_CODES
             ],
-            **({"steps": [s.to_json() for s in self.trace]} if steps else {}),
         }
+        if steps:
+            document["steps"] = [s.to_json() for s in self.trace]
+        return document
 
 
 def _cents(amount: Decimal) -> str:
