@@ -77,6 +77,8 @@ ZERO = Decimal(0)
 _Refusal = tuple[Code, str] | None
 _ExclusionTests = tuple[Exclusion, Test, Test | None]  # the exclusion, its when, its except_when
 _NO_RATES = RateTable()
+# Statuses as module names: an enum member looked up on its class costs a call.
+_PAID, _REDUCED, _REFUSED = Status.PAID, Status.REDUCED, Status.REFUSED
 _FRANCHIGIA_OR_SCOPERTO = Franchigia | Scoperto  # built once, not at each isinstance
 _TOTAL_SCOPES = frozenset({Scope.PER_CLAIM, Scope.PER_TRIP, Scope.PER_INSURED_PER_PERIOD})
 
@@ -188,6 +190,9 @@ class _Plan:
     unit_count_limits: tuple[Limit, ...]  # caps counted in hours or days
     chain_candidates: tuple[Limit, ...]  # caps on the line's total, guarantee's first
     chain_tests: tuple[Test | None, ...]  # each candidate's applies_when, compiled
+    chain_conditional: bool  # whether any candidate has one
+    kind: str  # the guarantee's kind, as text
+    chain_unconditional: tuple[bool, ...]  # every candidate applies
     # Claim-level exclusions in contract order with their conditions compiled,
     # those that hold on no facts at all (a negation can), and for each fact
     # the exclusions that test it.
@@ -244,6 +249,9 @@ class _Plan:
                 ),
                 chain_candidates=candidates,
                 chain_tests=tuple(_compiled_or_none(lim.applies_when) for lim in candidates),
+                chain_conditional=any(lim.applies_when is not None for lim in candidates),
+                chain_unconditional=(True,) * len(candidates),
+                kind=guarantee.kind.value,
                 exclusion_tests=tuple(
                     (e, compiled(e.when), _compiled_or_none(e.except_when)) for e in exclusions
                 ),
@@ -1230,7 +1238,10 @@ class _Context:
     def _chain(self, work: _Work) -> list[Limit]:
         """The limits on a line's total, innermost first (sub-limits before parents)."""
         plan, facts = work.plan, work.facts
-        applies = tuple(test is None or test(facts) is True for test in plan.chain_tests)
+        if plan.chain_conditional:
+            applies = tuple(test is None or test(facts) is True for test in plan.chain_tests)
+        else:  # no candidate has a condition: all apply
+            applies = plan.chain_unconditional
         key = (work.guarantee.code, applies)
         chain = self._chains.get(key)
         if chain is None:
@@ -1430,11 +1441,14 @@ class _Context:
         work.paid = round_cents(ZERO if work.refused else work.value)
 
     def _result(self, work: _Work) -> LineResult:
-        status = Status.PAID
+        status = _PAID
         if work.paid == 0:
-            status = Status.REFUSED
-        elif any(s.code in CAPPING for s in work.trace):
-            status = Status.REDUCED
+            status = _REFUSED
+        else:
+            for step in work.trace:
+                if step.code in CAPPING:
+                    status = _REDUCED
+                    break
         guarantee = work.guarantee
         # In field order, not by keyword: a call with a dozen keywords matches
         # each against the parameter names (measured: keyword calls were ~5%
@@ -1443,7 +1457,7 @@ class _Context:
             work.line_id,
             guarantee.code,
             guarantee.title,
-            guarantee.kind.value,
+            work.plan.kind,
             guarantee.source.article,
             work.claimed,
             work.loss,  # assessed_loss
