@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from functools import lru_cache
 
 CENT = Decimal("0.01")
 # The default context's precision and traps, rounding half up. Its quantize
@@ -43,6 +44,7 @@ def round_cents(amount: Decimal) -> Decimal:
     return _HALF_UP.quantize(amount, CENT)
 
 
+@lru_cache(maxsize=4096)  # limits and deductibles print the same few amounts again and again
 def format_eur(amount: Decimal) -> str:
     """Italian-style euro amount as printed in the contracts: ``€ 1.500,00``."""
     text = f"{round_cents(amount):,.2f}"
