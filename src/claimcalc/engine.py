@@ -75,6 +75,7 @@ from claimcalc.settlement import (
 
 ZERO = Decimal(0)
 _Refusal = tuple[Code, str] | None
+_CappedChain = tuple[tuple[Limit, str, Decimal], ...]  # each limit with its id and cap
 _ExclusionTests = tuple[Exclusion, Test, Test | None]  # the exclusion, its when, its except_when
 _NO_RATES = RateTable()
 # Statuses as module names: an enum member looked up on its class costs a call.
@@ -146,7 +147,7 @@ class _Work:
     by_category: dict[str, Decimal] = field(default_factory=dict)
     exception_limit: tuple[Decimal, str] | None = None
     limit: LimitApplied | None = None
-    chain: tuple[tuple[Limit, Decimal | None], ...] = ()  # with caps
+    chain: _CappedChain | None = None  # found at the limits step
     paid: Decimal = ZERO
     dropped_as_alternative: bool = False
 
@@ -282,7 +283,7 @@ class _Context:
         self._chains: dict[object, list[Limit]] = product.memo.setdefault("chains", {})
         # Chains with their caps, by the chain (kept in _chains) and the
         # level and zone that price it.
-        self._capped: dict[tuple[int, str, str], tuple[tuple[Limit, Decimal | None], ...]] = (
+        self._capped: dict[tuple[int, str, str], _CappedChain] = (
             product.memo.setdefault("capped_chains", {})
         )
 
@@ -1063,7 +1064,7 @@ class _Context:
         work.trace = keep
         work.deductible = ZERO
         work.limit = None
-        work.chain = ()
+        work.chain = None
         if not work.refused:
             work.value = work.loss
 
@@ -1250,16 +1251,18 @@ class _Context:
             )
         return chain
 
-    def _capped_chain(self, work: _Work) -> tuple[tuple[Limit, Decimal | None], ...]:
-        """The line's chain, each limit with its cap at the claim's level and the line's zone."""
+    def _capped_chain(self, work: _Work) -> _CappedChain:
+        """The line's chain, each limit that caps at the claim's level and the line's
+        zone with its id and cap (an unlimited one neither caps nor is consumed)."""
         chain = self._chain(work)
         key = (id(chain), self.level, work.zone)
         capped = self._capped.get(key)
         if capped is None:
             amounts = [self.product.limit_amount(lim.id, self.level, work.zone) for lim in chain]
             capped = tuple(
-                (limit, self._cap_value(amount))
+                (limit, limit.id, cap)
                 for limit, amount in zip(chain, amounts, strict=True)
+                if (cap := self._cap_value(amount)) is not None
             )
             # A cap of "the trip cost" is the claim's own: not kept.
             if Token.TRIP_COST not in amounts:
@@ -1316,16 +1319,15 @@ class _Context:
         ``dry``: only compute it (to place a section deductible): the line is
         left as it was and nothing is recorded, but ``consumed`` is charged.
         """
-        if not work.chain:
-            work.chain = self._capped_chain(work)
+        chain = work.chain
+        if chain is None:
+            chain = work.chain = self._capped_chain(work)
         value = work.value
-        for limit, cap in work.chain:
-            if cap is None:
-                continue
+        for limit, limit_id, cap in chain:
             # Most limits are untouched by other lines and earlier payments:
             # no arithmetic for them (a Decimal operation costs a context lookup).
-            used_here = consumed.get(limit.id, ZERO)
-            used_before = prior.get(limit.id, ZERO)
+            used_here = consumed.get(limit_id, ZERO)
+            used_before = prior.get(limit_id, ZERO) if prior else ZERO
             left = cap
             if used_here or used_before:
                 left = max(ZERO, cap - used_here - used_before)
@@ -1392,9 +1394,9 @@ class _Context:
                 partial(_amount_text, "rounded half up to", rounded),
                 rounded,
             )
-        for limit, _ in work.chain:
-            used = consumed.get(limit.id)
-            consumed[limit.id] = rounded if used is None else used + rounded
+        for _, limit_id, _ in chain:
+            used = consumed.get(limit_id)
+            consumed[limit_id] = rounded if used is None else used + rounded
         if not dry:
             work.value = rounded
         return rounded
