@@ -202,7 +202,7 @@ def claim_from_data(data: object, file: str = "<claim>") -> Claim:
                 file, [(key_path(loc), message) for loc, message in problems]
             ) from None
     assert isinstance(claim, Claim)
-    found = list(check_claim(claim))
+    found = check_claim(claim)
     if found:
         raise ClaimError(file, found)
     return claim
@@ -512,6 +512,20 @@ def _quick_statements(convert: object, target: str, i: int, space: dict[str, Any
     if convert is _string or convert is _bool:
         kind = "str" if convert is _string else "bool"
         return [f"if type(v) is not {kind}:", "    raise _Invalid('')", f"{target} = v"]
+    if convert is _facts:  # a copy: the claim must not change with the caller's document
+        return ["if type(v) is not dict:", "    raise _Invalid('')", f"{target} = dict(v)"]
+    if convert is _age:
+        return [
+            "if type(v) is not int or not 0 <= v <= 130:",
+            "    raise _Invalid('')",
+            f"{target} = v",
+        ]
+    if convert is _claim_format:
+        return [
+            f"if type(v) is not int or v != {CLAIM_FORMAT}:",
+            "    raise _Invalid('')",
+            f"{target} = v",
+        ]
     if convert is _date:
         return [
             f"{target} = _DATES.get(v) if type(v) is str else None",
@@ -684,62 +698,79 @@ _CLAIM = _Model(
 # --------------------------------------------------------------------------- checks
 
 
-def check_claim(claim: Claim) -> Iterator[tuple[str, str]]:
-    """Checks between fields, independent of the product."""
+def check_claim(claim: Claim) -> list[tuple[str, str]]:
+    """Checks between fields, independent of the product: the problems found.
+
+    A list, not a generator: a valid claim then costs no generator at all.
+    """
+    found: list[tuple[str, str]] = []
     trip = claim.trip
     if trip.return_date < trip.departure_date:
-        yield (
-            "trip.return_date",
-            (f"return {trip.return_date} is before departure {trip.departure_date}"),
+        found.append(
+            (
+                "trip.return_date",
+                f"return {trip.return_date} is before departure {trip.departure_date}",
+            )
         )
     if trip.booking_date and trip.booking_date > trip.departure_date:
-        yield "trip.booking_date", f"booking {trip.booking_date} is after departure"
+        found.append(("trip.booking_date", f"booking {trip.booking_date} is after departure"))
     if trip.flight_cost is not None and trip.cost is not None and trip.flight_cost > trip.cost:
-        yield "trip.flight_cost", f"flight cost {trip.flight_cost} exceeds trip cost {trip.cost}"
+        found.append(
+            ("trip.flight_cost", f"flight cost {trip.flight_cost} exceeds trip cost {trip.cost}")
+        )
     policy = claim.policy
     if policy.start_date and policy.start_date < policy.issue_date:
-        yield "policy.start_date", f"start {policy.start_date} is before issue {policy.issue_date}"
+        found.append(
+            ("policy.start_date", f"start {policy.start_date} is before issue {policy.issue_date}")
+        )
     if policy.end_date and policy.end_date < (policy.start_date or policy.issue_date):
-        yield "policy.end_date", f"end {policy.end_date} is before the policy starts"
+        found.append(("policy.end_date", f"end {policy.end_date} is before the policy starts"))
     if claim.reported_on < claim.event.date:
-        yield "reported_on", f"report {claim.reported_on} is before the event {claim.event.date}"
+        found.append(
+            ("reported_on", f"report {claim.reported_on} is before the event {claim.event.date}")
+        )
     if not claim.insured:
-        yield "insured", "at least one insured person is required"
+        found.append(("insured", "at least one insured person is required"))
     if claim.event.facts:
-        yield from _check_facts(claim.event.facts, "event.facts")
+        _check_facts(claim.event.facts, "event.facts", found)
     refs: set[str] = set()
     for i, person in enumerate(claim.insured):
         if person.ref in refs:
-            yield f"insured[{i}].ref", f"duplicate insured reference {person.ref!r}"
+            found.append((f"insured[{i}].ref", f"duplicate insured reference {person.ref!r}"))
         refs.add(person.ref)
         if person.birth_date is None and person.age_at_subscription is None:
-            yield f"insured[{i}]", "give birth_date or age_at_subscription"
+            found.append((f"insured[{i}]", "give birth_date or age_at_subscription"))
         if person.birth_date and person.birth_date > policy.issue_date:
-            yield f"insured[{i}].birth_date", "birth date is after the policy was issued"
+            found.append((f"insured[{i}].birth_date", "birth date is after the policy was issued"))
         if not person.lines:
-            yield f"insured[{i}].lines", "at least one line is required"
+            found.append((f"insured[{i}].lines", "at least one line is required"))
         if person.facts:
-            yield from _check_facts(person.facts, f"insured[{i}].facts")
+            _check_facts(person.facts, f"insured[{i}].facts", found)
         line_ids: set[str] = set()
         for j, line in enumerate(person.lines):
             if line.id is not None:
                 if line.id in line_ids:
-                    yield f"insured[{i}].lines[{j}].id", f"duplicate line id {line.id!r}"
+                    found.append((f"insured[{i}].lines[{j}].id", f"duplicate line id {line.id!r}"))
                 line_ids.add(line.id)
             if line.facts:
-                yield from _check_facts(line.facts, f"insured[{i}].lines[{j}].facts")
+                _check_facts(line.facts, f"insured[{i}].lines[{j}].facts", found)
             for k, expense in enumerate(line.expenses):
                 if expense.category not in EXPENSE_CATEGORIES:
-                    yield (
-                        f"insured[{i}].lines[{j}].expenses[{k}].category",
-                        _unknown("expense category", expense.category, EXPENSE_CATEGORIES),
+                    found.append(
+                        (
+                            f"insured[{i}].lines[{j}].expenses[{k}].category",
+                            _unknown("expense category", expense.category, EXPENSE_CATEGORIES),
+                        )
                     )
             for k, obj in enumerate(line.objects):
                 if obj.category not in OBJECT_CATEGORIES:
-                    yield (
-                        f"insured[{i}].lines[{j}].objects[{k}].category",
-                        _unknown("object category", obj.category, OBJECT_CATEGORIES),
+                    found.append(
+                        (
+                            f"insured[{i}].lines[{j}].objects[{k}].category",
+                            _unknown("object category", obj.category, OBJECT_CATEGORIES),
+                        )
                     )
+    return found
 
 
 def _unknown(what: str, value: str, allowed: frozenset[str]) -> str:
@@ -758,7 +789,7 @@ _BOOLEAN_FACTS = frozenset(name for name, spec in _STATED.items() if spec.type i
 _ENUM_FACTS = {name: spec.values for name, spec in _STATED.items() if spec.type is FactType.ENUM}
 
 
-def _check_facts(facts: Mapping[str, object], where: str) -> Iterator[tuple[str, str]]:
+def _check_facts(facts: Mapping[str, object], where: str, found: list[tuple[str, str]]) -> None:
     for name, value in facts.items():
         # The common cases, and valid: a boolean fact, a value of an enumerated one.
         if type(value) is bool and name in _BOOLEAN_FACTS:
@@ -767,13 +798,13 @@ def _check_facts(facts: Mapping[str, object], where: str) -> Iterator[tuple[str,
             continue
         spec = FACTS.get(name)
         if spec is None or spec.level is not FactLevel.CLAIM:
-            yield f"{where}.{name}", "unknown fact"
+            found.append((f"{where}.{name}", "unknown fact"))
             continue
         if name in _DERIVED:
-            yield f"{where}.{name}", "computed by claimcalc; do not state it"
+            found.append((f"{where}.{name}", "computed by claimcalc; do not state it"))
             continue
         for at, text in _fact_problems(spec.type, spec.values, name, value):
-            yield f"{where}.{name}{at}", text
+            found.append((f"{where}.{name}{at}", text))
 
 
 def _fact_problems(
