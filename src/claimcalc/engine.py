@@ -240,6 +240,8 @@ class _Plan:
                     )
                     for rule in rules
                     if rule.kind != "within_time_of_event"  # applied per expense
+                    # The destination bought limits only sections zoned by the event.
+                    and (rule.kind != "event_in_destination" or section.zone_basis == "event")
                 ),
                 window=next((r for r in rules if isinstance(r, WithinTimeOfEvent)), None),
                 rate_limits=tuple(lim for lim in guarantee.limits if lim.scope.is_unit_rate),
@@ -283,8 +285,8 @@ class _Context:
         self._chains: dict[object, list[Limit]] = product.memo.setdefault("chains", {})
         # Chains with their caps, by the chain (kept in _chains) and the
         # level and zone that price it.
-        self._capped: dict[tuple[int, str, str], _CappedChain] = (
-            product.memo.setdefault("capped_chains", {})
+        self._capped: dict[tuple[int, str, str], _CappedChain] = product.memo.setdefault(
+            "capped_chains", {}
         )
 
     # ----------------------------------------------------------------- checks
@@ -1524,8 +1526,10 @@ def _line_at(i: int, j: int) -> str:
     return f"insured[{i}].lines[{j}]"
 
 
-# Checks that read only the claim's policy, trip and event dates.
-_CLAIM_WIDE = frozenset({"max_trip_days", "policy_window", "event_during_trip", "cover_ends"})
+# Checks that read only the claim's policy, trip and event (dates, zones).
+_CLAIM_WIDE = frozenset(
+    {"max_trip_days", "policy_window", "event_during_trip", "cover_ends", "event_in_destination"}
+)
 
 _CHECKS: dict[str, Callable[..., _Refusal]] = {
     "max_age": _Context._max_age,

@@ -44,6 +44,11 @@ def round_cents(amount: Decimal) -> Decimal:
     return _HALF_UP.quantize(amount, CENT)
 
 
+def cents_text(amount: Decimal) -> str:
+    """The amount rounded half up to the cent, as JSON writes it: ``"1500.00"``."""
+    return str(_HALF_UP.quantize(amount, CENT))  # round_cents, without the second call
+
+
 @lru_cache(maxsize=4096)  # limits and deductibles print the same few amounts again and again
 def format_eur(amount: Decimal) -> str:
     """Italian-style euro amount as printed in the contracts: ``€ 1.500,00``."""

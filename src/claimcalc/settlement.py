@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from claimcalc.money import round_cents
+from claimcalc.money import cents_text, round_cents
 
 SCHEMA_VERSION = "1"
 _ZERO_CENTS = Decimal("0.00")
@@ -201,8 +201,7 @@ class LineResult:
         return document
 
 
-def _cents(amount: Decimal) -> str:
-    return str(round_cents(amount))
+_cents = cents_text
 
 
 #: Codes that refuse or reduce a line: a line's reasons.
