@@ -189,22 +189,20 @@ class Settler:
     def settle_text(self, item: Item) -> Settlement:
         claim = _claim_of(item, self._parse_claim)
         ref = self.product or claim.product_ref
-        product = self._products.get(ref)
-        if product is None:
-            try:
-                product = self.load(ref)
-            except UnknownProductError as exc:
-                if self.product is not None:
-                    raise
-                field = "edition" if claim.edition else "product"
-                raise UnknownProductError(f"{item.source}: {field}: {exc}") from None
+        try:
+            product = self.load(ref)
+        except UnknownProductError as exc:
+            if self.product is not None:
+                raise
+            field = "edition" if claim.edition else "product"
+            raise UnknownProductError(f"{item.source}: {field}: {exc}") from None
         return self._settle(claim, product, self.rates, item.source, self.steps)
 
 
 def _claim_of(item: Item, parse_claim: Callable[[str, str, bool], Claim]) -> Claim:
     if item.unreadable is not None:
         raise FileAccessError(f"{item.source}: cannot read claim file: {item.unreadable}")
-    return parse_claim(item.text, item.source, item.position > FAST_AFTER)  # item.fast
+    return parse_claim(item.text, item.source, item.fast)
 
 
 def _claim_id(text: str) -> str | None:

@@ -192,8 +192,8 @@ class _Plan:
     chain_candidates: tuple[Limit, ...]  # caps on the line's total, guarantee's first
     chain_tests: tuple[Test | None, ...]  # each candidate's applies_when, compiled
     chain_conditional: bool  # whether any candidate has one
-    kind: str  # the guarantee's kind, as text
     chain_unconditional: tuple[bool, ...]  # every candidate applies
+    kind: str  # the guarantee's kind, as text
     # Claim-level exclusions in contract order with their conditions compiled,
     # those that hold on no facts at all (a negation can), and for each fact
     # the exclusions that test it.
