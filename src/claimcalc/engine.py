@@ -797,16 +797,7 @@ class _Context:
             total += eur
         if work.plan.unit_count_limits:
             total = self._unit_count_caps(work, expenses, total)
-        work.claimed = claimed
-        work.loss = total
-        if work.all_steps:
-            work.note(
-                Step.QUANTIFICATION,
-                Code.DOCUMENTED,
-                article,
-                partial(_amount_text, "documented cost", total),
-                total,
-            )
+        _assessed(work, claimed, total, article, "documented cost")
         if formula.proportional_to_insured_value:
             self._underinsurance(work, formula)
 
@@ -929,16 +920,7 @@ class _Context:
                 )
                 eur = cap
             total += eur
-        work.claimed = claimed
-        work.loss = total
-        if work.all_steps:
-            work.note(
-                Step.QUANTIFICATION,
-                Code.DOCUMENTED,
-                article,
-                partial(_amount_text, "assessed value", total),
-                total,
-            )
+        _assessed(work, claimed, total, article, "assessed value")
 
     def _allowance(self, work: _Work, formula: UnitAllowance) -> None:
         limit = self.product.limit(formula.rate_limit)
@@ -1519,6 +1501,20 @@ class _Context:
     def _zone(self, section: Section) -> str:
         """The zone that selects a section's limits: the event's, or the destination bought."""
         return self.claim.event.zone if section.zone_basis == "event" else self.claim.policy.zone
+
+
+def _assessed(work: _Work, claimed: Decimal, loss: Decimal, article: str, label: str) -> None:
+    """A line's claimed amount and assessed loss; the step only in a full trace."""
+    work.claimed = claimed
+    work.loss = loss
+    if work.all_steps:  # not a reason: skipped without the call
+        work.note(
+            Step.QUANTIFICATION,
+            Code.DOCUMENTED,
+            article,
+            partial(_amount_text, label, loss),
+            loss,
+        )
 
 
 def _line_at(i: int, j: int) -> str:
