@@ -530,10 +530,9 @@ class _Context:
     def _in_destination(
         self, rule: EventInDestination, work: _Work, person: Insured, age: int
     ) -> _Refusal:
+        # Only sections zoned by the event carry this rule (see _Plan.of).
         claim = self.claim
-        if work.section.zone_basis == "event" and (
-            self.product.zone_index(claim.event.zone) > self.product.zone_index(claim.policy.zone)
-        ):
+        if self.product.zone_index(claim.event.zone) > self.product.zone_index(claim.policy.zone):
             return Code.OUTSIDE_DESTINATION, (
                 f"the event happened in {claim.event.zone}, outside the destination bought "
                 f"({claim.policy.zone})"

@@ -128,7 +128,7 @@ class TraceStep:
             "code": _TEXT[self.code],
             "article": self.article,
             "text": self.text,
-            "amount": None if self.amount is None else _cents(self.amount),
+            "amount": None if self.amount is None else cents_text(self.amount),
         }
 
 
@@ -179,14 +179,14 @@ class LineResult:
             "kind": self.kind,
             "article": self.article,
             "status": _TEXT[self.status],
-            "claimed": None if self.claimed is None else _cents(self.claimed),
-            "assessed_loss": _cents(self.assessed_loss),
-            "deductible": _cents(self.deductible),
+            "claimed": None if self.claimed is None else cents_text(self.claimed),
+            "assessed_loss": cents_text(self.assessed_loss),
+            "deductible": cents_text(self.deductible),
             "limit": None
             if self.limit is None
             else {
                 "id": self.limit.id,
-                "amount": _cents(self.limit.amount),
+                "amount": cents_text(self.limit.amount),
                 "article": self.limit.article,
             },
             "paid": str(self.paid),
@@ -199,9 +199,6 @@ class LineResult:
         if steps:
             document["steps"] = [s.to_json() for s in self.trace]
         return document
-
-
-_cents = cents_text
 
 
 #: Codes that refuse or reduce a line: a line's reasons.
