@@ -543,8 +543,9 @@ class _Context:
         self, rule: EventDuringTrip, work: _Work, person: Insured, age: int
     ) -> _Refusal:
         trip, event = self.claim.trip, self.claim.event.date
-        last = trip.return_date + dt.timedelta(days=rule.days_after_return)
-        if not trip.departure_date <= event <= last:
+        # Day counts, not date arithmetic: a timedelta costs more than the test.
+        if event < trip.departure_date or (event - trip.return_date).days > rule.days_after_return:
+            last = trip.return_date + dt.timedelta(days=rule.days_after_return)
             return (
                 Code.OUTSIDE_TRIP,
                 f"the event ({event}) is not during the trip ({trip.departure_date} to {last})",
@@ -637,13 +638,14 @@ class _Context:
         elif rule.from_ == "planned_departure":
             anchor = claim.trip.departure_date
         if rule.days is not None:
-            deadline, span = anchor + dt.timedelta(days=rule.days), f"{rule.days} days"
-        else:
+            allowed = rule.days
+        else:  # hours run to the end of the day they end in
             assert rule.hours is not None
-            deadline = anchor + dt.timedelta(days=-(-rule.hours // 24))
-            span = f"{rule.hours} hours"
-        if claim.reported_on > deadline:
+            allowed = -(-rule.hours // 24)
+        # Day counts, not date arithmetic: a timedelta costs more than the test.
+        if (claim.reported_on - anchor).days > allowed:
             work.facts["reported_late"] = True
+            span = f"{rule.days} days" if rule.days is not None else f"{rule.hours} hours"
             what = rule.from_.replace("_", " ")
             return Code.REPORTED_LATE, (
                 f"reported on {claim.reported_on}, more than {span} after the {what} ({anchor})"
