@@ -192,6 +192,7 @@ class _Plan:
     chain_candidates: tuple[Limit, ...]  # caps on the line's total, guarantee's first
     chain_tests: tuple[Test | None, ...]  # each candidate's applies_when, compiled
     chain_conditional: bool  # whether any candidate has one
+    chain_facts: tuple[str, ...]  # the facts those conditions read
     chain_unconditional: tuple[bool, ...]  # every candidate applies
     kind: str  # the guarantee's kind, as text
     # Claim-level exclusions in contract order with their conditions compiled,
@@ -253,6 +254,16 @@ class _Plan:
                 chain_candidates=candidates,
                 chain_tests=tuple(_compiled_or_none(lim.applies_when) for lim in candidates),
                 chain_conditional=any(lim.applies_when is not None for lim in candidates),
+                chain_facts=tuple(
+                    sorted(
+                        {
+                            test.fact
+                            for lim in candidates
+                            if lim.applies_when is not None
+                            for _, test in iter_fact_tests(lim.applies_when)
+                        }
+                    )
+                ),
                 chain_unconditional=(True,) * len(candidates),
                 kind=guarantee.kind.value,
                 exclusion_tests=tuple(
@@ -283,6 +294,10 @@ class _Context:
         self._claim_wide: dict[int, _Refusal] = {}
         self._plans: dict[str, _Plan] = product.memo.setdefault("plans", {})
         self._chains: dict[object, list[Limit]] = product.memo.setdefault("chains", {})
+        # Chains by guarantee and the values of the facts their conditions read.
+        self._chains_by_facts: dict[tuple[object, ...], list[Limit]] = product.memo.setdefault(
+            "chains_by_facts", {}
+        )
         # Chains with their caps, by the chain (kept in _chains) and the
         # level and zone that price it.
         self._capped: dict[tuple[int, str, str], _CappedChain] = product.memo.setdefault(
@@ -1223,12 +1238,30 @@ class _Context:
 
     def _chain(self, work: _Work) -> list[Limit]:
         """The limits on a line's total, innermost first (sub-limits before parents)."""
-        plan, facts = work.plan, work.facts
-        if plan.chain_conditional:
+        plan, facts, code = work.plan, work.facts, work.guarantee.code
+        if not plan.chain_conditional:  # no candidate has a condition: all apply
+            return self._chain_of(code, plan, plan.chain_unconditional)
+        # The chain depends only on the facts its conditions read, so lines
+        # stating the same values share it: their conditions are tested once.
+        # (The reader holds each fact to one type, so equal values test alike.)
+        memo = self._chains_by_facts
+        key = (code, *[facts.get(name) for name in plan.chain_facts])
+        try:
+            chain, keyed = memo.get(key), True
+        except TypeError:  # a set fact's list is no key: tested each time
+            chain, keyed = None, False
+        if chain is None:
             applies = tuple(test is None or test(facts) is True for test in plan.chain_tests)
-        else:  # no candidate has a condition: all apply
-            applies = plan.chain_unconditional
-        key = (work.guarantee.code, applies)
+            chain = self._chain_of(code, plan, applies)
+            if keyed:
+                if len(memo) >= 4096:  # a number fact could take many values: kept small
+                    memo.clear()
+                memo[key] = chain
+        return chain
+
+    def _chain_of(self, code: str, plan: _Plan, applies: tuple[bool, ...]) -> list[Limit]:
+        """The chain of the candidates that apply (built once per guarantee and answer)."""
+        key = (code, applies)
         chain = self._chains.get(key)
         if chain is None:
             chain = self._chains[key] = self._build_chain(
