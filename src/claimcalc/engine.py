@@ -853,9 +853,11 @@ class _Context:
 
     def _unit_count_caps(self, work: _Work, expenses: Sequence[Expense], total: Decimal) -> Decimal:
         """Limits counted in hours or days (guardia giurata 10 h; 100 days of hospital)."""
+        units = sum((e.units for e in expenses if e.units is not None), ZERO)
+        if not units:  # none counted: no count can exceed its cap
+            return total
         for limit in work.plan.unit_count_limits:
             cap = self.product.limit_amount(limit.id, self.level, work.zone)
-            units = sum((e.units for e in expenses if e.units is not None), ZERO)
             if isinstance(cap, Decimal) and units > cap and total > 0:
                 reduced = total * cap / units
                 work.note(
