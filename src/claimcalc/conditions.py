@@ -6,14 +6,16 @@ Callers decide what unknown means: an exclusion or a waiver whose condition
 is unknown does not operate; a requirement whose condition is unknown makes
 the claim incomplete.
 
-Each condition is compiled once into a closure (conditions live as long as
-their product), so settling many claims does not re-read the rule objects.
+Each condition is compiled once into one generated function, the whole tree
+written out as statements (conditions live as long as their product): settling
+many claims neither re-reads the rule objects nor calls a function per node.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
+from typing import Any
 
 from claimcalc.facts import FACTS, FactType
 from claimcalc.money import to_decimal
@@ -22,10 +24,14 @@ from claimcalc.rulebook import (
     AnyOf,
     Condition,
     FactTest,
+    Not,
 )
 
 Facts = Mapping[str, object]
 Test = Callable[[Facts], bool | None]
+
+# A tuple, built once: ``list | tuple`` in the isinstance call builds a union each time.
+_COLLECTION = (list, tuple, set, frozenset)
 
 # id(condition) → (condition, compiled); holding the condition keeps its id unique.
 _COMPILED: dict[int, tuple[Condition, Test]] = {}
@@ -44,59 +50,100 @@ def compiled(condition: Condition) -> Test:
 
 
 def _compile(condition: Condition) -> Test:
-    if isinstance(condition, FactTest):
-        return _compile_test(condition)
-    if isinstance(condition, AllOf | AnyOf):
-        children = [
-            _compile(c) for c in (condition.all if isinstance(condition, AllOf) else condition.any)
-        ]
-        decisive = isinstance(condition, AnyOf)  # any: True decides; all: False decides
-
-        def group(facts: Facts) -> bool | None:
-            unknown = False
-            for child in children:
-                result = child(facts)
-                if result is decisive:
-                    return decisive
-                if result is None:
-                    unknown = True
-            return None if unknown else not decisive
-
-        return group
-    inner = _compile(condition.not_)
-
-    def negate(facts: Facts) -> bool | None:
-        result = inner(facts)
-        return None if result is None else not result
-
-    return negate
+    """One generated function for the whole tree: no call per node."""
+    writer = _Writer()
+    result = writer.node(condition, 1)
+    source = "\n".join(["def test(facts):", *writer.lines, f"    return {result}"])
+    exec(source, writer.space)  # our own source, written from the condition tree
+    test: Test = writer.space["test"]
+    return test
 
 
-def _compile_test(test: FactTest) -> Test:
-    name, operator, operand = test.fact, test.operator, test.operand
-    # Not stating a set fact (circumstances) means the set is empty, not unknown.
-    missing: object = () if FACTS[name].type is FactType.SET else None
-    if operator in ("has", "has_any"):
-        wanted = frozenset(operand) if isinstance(operand, tuple) else frozenset({operand})
-        return lambda facts: _has_any(facts.get(name, missing), wanted)
-    if operator == "is":
-        want_bool = isinstance(operand, bool)
-        return lambda facts: (
-            None
-            if (v := facts.get(name, missing)) is None
-            else v == operand and isinstance(v, bool) == want_bool
-        )
-    if operator == "in":
-        allowed = frozenset(operand) if isinstance(operand, tuple) else frozenset()
-        return lambda facts: None if (v := facts.get(name, missing)) is None else v in allowed
-    assert isinstance(operand, Decimal)
-    compare: Callable[[Decimal | int], bool] = {
-        "gt": operand.__lt__,  # fact > operand  ⇔  operand < fact
-        "ge": operand.__le__,
-        "lt": operand.__gt__,
-        "le": operand.__ge__,
-    }[operator]
-    return lambda facts: None if (v := facts.get(name, missing)) is None else compare(_number(v))
+class _Writer:
+    """Writes a condition as statements; each node's answer lands in a variable."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.space: dict[str, Any] = {
+            "_COLLECTION": _COLLECTION,
+            "_Decimal": Decimal,
+            "_to_decimal": to_decimal,
+        }
+        self.count = 0
+
+    def name(self, prefix: str) -> str:
+        self.count += 1
+        return f"{prefix}{self.count}"
+
+    def constant(self, value: object) -> str:
+        name = self.name("k")
+        self.space[name] = value
+        return name
+
+    def write(self, depth: int, line: str) -> None:
+        self.lines.append("    " * depth + line)
+
+    def node(self, condition: Condition, depth: int) -> str:
+        """Write the node's statements at ``depth``; return the variable holding its answer."""
+        if isinstance(condition, FactTest):
+            return self.leaf(condition, depth)
+        if isinstance(condition, Not):
+            inner = self.node(condition.not_, depth)
+            result = self.name("r")
+            self.write(depth, f"{result} = None if {inner} is None else not {inner}")
+            return result
+        members = condition.all if isinstance(condition, AllOf) else condition.any
+        # "all": False decides, "any": True decides; else unknown if any member is.
+        decisive = isinstance(condition, AnyOf)
+        result, unknown = self.name("r"), self.name("u")
+        self.write(depth, f"{unknown} = False")
+        for member in members:
+            answer = self.node(member, depth)
+            self.write(depth, f"if {answer} is {decisive}:")
+            self.write(depth + 1, f"{result} = {decisive}")
+            self.write(depth, "else:")
+            depth += 1  # the next member is read only if this one did not decide
+            self.write(depth, f"{unknown} = {unknown} or {answer} is None")
+        self.write(depth, f"{result} = None if {unknown} else {not decisive}")
+        return result
+
+    def leaf(self, test: FactTest, depth: int) -> str:
+        name, operator, operand = test.fact, test.operator, test.operand
+        value, result = self.name("v"), self.name("r")
+        # Not stating a set fact (circumstances) means the set is empty, not unknown.
+        missing = "()" if FACTS[name].type is FactType.SET else "None"
+        self.write(depth, f"{value} = facts.get({name!r}, {missing})")
+        if operator in ("has", "has_any"):
+            wanted = self.constant(
+                frozenset(operand) if isinstance(operand, tuple) else frozenset({operand})
+            )
+            self.write(
+                depth,
+                f"{result} = not {wanted}.isdisjoint({value}) "
+                f"if isinstance({value}, _COLLECTION) else {value} in {wanted}",
+            )
+            return result
+        if operator == "is":
+            # A boolean is not the number one, nor one the boolean.
+            if isinstance(operand, bool):
+                answer = f"{value} is {operand}"
+            elif isinstance(operand, str):
+                answer = f"{value} == {self.constant(operand)}"
+            else:
+                answer = f"{value} == {self.constant(operand)} and not isinstance({value}, bool)"
+        elif operator == "in":
+            allowed = self.constant(frozenset(operand if isinstance(operand, tuple) else ()))
+            answer = f"{value} in {allowed}"
+        else:
+            assert isinstance(operand, Decimal)
+            # Decimals compare exactly with ints: only text needs parsing.
+            text = f"{value} is not None and type({value}) is not int"
+            self.write(depth, f"if {text} and type({value}) is not _Decimal:")
+            self.write(depth + 1, f"{value} = _to_decimal({value})")
+            symbol = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}[operator]
+            answer = f"{value} {symbol} {self.constant(operand)}"
+        self.write(depth, f"{result} = None if {value} is None else {answer}")
+        return result
 
 
 def unknown_facts(condition: Condition, facts: Facts) -> Iterator[str]:
@@ -109,21 +156,3 @@ def unknown_facts(condition: Condition, facts: Facts) -> Iterator[str]:
             yield from unknown_facts(child, facts)
     else:
         yield from unknown_facts(condition.not_, facts)
-
-
-def _number(value: object) -> Decimal | int:
-    # Decimals compare exactly with ints: only text needs parsing.
-    if type(value) is int or type(value) is Decimal:
-        return value
-    return to_decimal(value)
-
-
-# A tuple, built once: ``list | tuple`` in the isinstance call builds a union each time.
-_COLLECTION = (list, tuple, set, frozenset)
-
-
-def _has_any(value: object, wanted: frozenset[object]) -> bool:
-    """Whether a set fact (or a single value) holds any of ``wanted``."""
-    if isinstance(value, _COLLECTION):
-        return not wanted.isdisjoint(value)
-    return value in wanted
