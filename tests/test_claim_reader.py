@@ -55,7 +55,7 @@ def _quick_reading(data: object) -> object:
     """What the quick path reads (valid claims only), or None where it gives up."""
     try:
         return claim_module._CLAIM.quick(data)
-    except ValueError:
+    except claim_module._GIVES_UP:
         return None
 
 
