@@ -1675,12 +1675,15 @@ def _currency_text(
     )
 
 
+_SCOPE_TEXT = {
+    Scope.PER_CLAIM: "per claim",
+    Scope.PER_TRIP: "per trip",
+    Scope.PER_INSURED_PER_PERIOD: "per insured, per policy period",
+}
+
+
 def _scope_text(limit: Limit) -> str:
-    return {
-        Scope.PER_CLAIM: "per claim",
-        Scope.PER_TRIP: "per trip",
-        Scope.PER_INSURED_PER_PERIOD: "per insured, per policy period",
-    }.get(limit.scope, limit.scope.value)
+    return _SCOPE_TEXT.get(limit.scope) or limit.scope.value
 
 
 __all__ = ["proportional_shares", "settle"]
