@@ -853,7 +853,10 @@ class _Context:
 
     def _unit_count_caps(self, work: _Work, expenses: Sequence[Expense], total: Decimal) -> Decimal:
         """Limits counted in hours or days (guardia giurata 10 h; 100 days of hospital)."""
-        units = sum((e.units for e in expenses if e.units is not None), ZERO)
+        units = ZERO
+        for expense in expenses:
+            if expense.units is not None:
+                units += expense.units
         if not units:  # none counted: no count can exceed its cap
             return total
         for limit in work.plan.unit_count_limits:
@@ -1247,7 +1250,9 @@ class _Context:
         # stating the same values share it: their conditions are tested once.
         # (The reader holds each fact to one type, so equal values test alike.)
         memo = self._chains_by_facts
-        key = (code, *[facts.get(name) for name in plan.chain_facts])
+        names = plan.chain_facts
+        # One fact (an age band) is the common case: a key without unpacking.
+        key = (code, facts.get(names[0])) if len(names) == 1 else (code, *map(facts.get, names))
         try:
             chain, keyed = memo.get(key), True
         except TypeError:  # a set fact's list is no key: tested each time
@@ -1308,7 +1313,7 @@ class _Context:
 
     def _prior_by_limit(self, person: Insured) -> dict[str, Decimal]:
         """Prior payments in the policy period, by the per-period limits they consumed."""
-        prior: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        prior: dict[str, Decimal] = {}
         for payment in person.prior_payments:
             plan = _Plan.of(self.product, payment.guarantee)
             ghost = _Work(
@@ -1324,7 +1329,7 @@ class _Context:
             )
             for limit in self._chain(ghost):
                 if limit.scope is Scope.PER_INSURED_PER_PERIOD:
-                    prior[limit.id] += payment.amount
+                    prior[limit.id] = prior.get(limit.id, ZERO) + payment.amount
         return prior
 
     def _limits(
@@ -1622,8 +1627,8 @@ def _excludes(exclusion: Exclusion, facts: dict[str, object]) -> bool:
 
 
 def _within(rule: WithinTimeOfEvent, event: dt.date, day: dt.date) -> bool:
-    if rule.days is not None:
-        return day <= event + dt.timedelta(days=rule.days)
+    if rule.days is not None:  # a day count: no timedelta to build
+        return (day - event).days <= rule.days
     assert rule.years is not None
     return day <= _add_months(event, 12 * rule.years)
 
