@@ -635,7 +635,7 @@ class _Context:
         if enrolled is None:
             self.problem("trip.booking_date", "required: cover starts at enrolment")
             return None
-        if event < enrolled + dt.timedelta(days=rule.days):
+        if (event - enrolled).days < rule.days:
             return Code.WAITING_PERIOD, f"the event ({event}) is before enrolment ({enrolled})"
         return None
 
