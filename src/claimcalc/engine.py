@@ -1507,14 +1507,14 @@ class _Context:
                 for g in section.guarantees
                 if any(lim.scope is Scope.PER_EVENT for lim in (*section.limits, *g.limits))
             )
-        by_limit: dict[str, list[tuple[LineResult, Limit]]] = defaultdict(list)
+        by_limit: dict[str, list[tuple[LineResult, Limit]]] = {}
         for person in insured:
             for result in person.lines:
-                if result.paid <= 0 or result.guarantee not in capped:
+                if result.guarantee not in capped or result.paid <= 0:
                     continue
                 for limit in _Plan.of(self.product, result.guarantee).own_limits:
                     if limit.scope is Scope.PER_EVENT:
-                        by_limit[limit.id].append((result, limit))
+                        by_limit.setdefault(limit.id, []).append((result, limit))
         for limit_id, members in by_limit.items():
             limit = members[0][1]
             zone = self._zone(self.product.section_of(members[0][0].guarantee))
@@ -1526,7 +1526,7 @@ class _Context:
             for (result, _), share in zip(members, shares, strict=True):
                 before = result.paid
                 result.paid = share
-                result.status = Status.REFUSED if share == 0 else Status.REDUCED
+                result.status = _REFUSED if share == 0 else _REDUCED
                 result.limit = LimitApplied(limit_id, cap, limit.source.article)
                 result.trace.append(
                     TraceStep(
