@@ -191,3 +191,13 @@ def test_a_boolean_is_not_the_number_one() -> None:
     flag = next(t for t in TESTS if t.operator == "is" and t.operand is True)
     assert evaluate(flag, {flag.fact: 1}) is False
     assert evaluate(flag, {flag.fact: True}) is True
+
+
+@settings(max_examples=50)
+@given(st.sampled_from([AllOf, AnyOf]), facts_strategy)
+def test_a_group_of_many_members_compiles_and_reads_as_the_reference(
+    kind: type, facts: dict[str, object]
+) -> None:
+    # Python refuses code nested 100 levels deep: members must not nest.
+    group = _group(kind, [TESTS[i % len(TESTS)] for i in range(150)])
+    assert evaluate(group, facts) is reference(group, facts)

@@ -95,16 +95,23 @@ class _Writer:
         members = condition.all if isinstance(condition, AllOf) else condition.any
         # "all": False decides, "any": True decides; else unknown if any member is.
         decisive = isinstance(condition, AnyOf)
-        result, unknown = self.name("r"), self.name("u")
-        self.write(depth, f"{unknown} = False")
-        for member in members:
-            answer = self.node(member, depth)
-            self.write(depth, f"if {answer} is {decisive}:")
-            self.write(depth + 1, f"{result} = {decisive}")
-            self.write(depth, "else:")
-            depth += 1  # the next member is read only if this one did not decide
-            self.write(depth, f"{unknown} = {unknown} or {answer} is None")
-        self.write(depth, f"{result} = None if {unknown} else {not decisive}")
+        result, decided, unknown = self.name("r"), self.name("d"), self.name("u")
+        self.write(depth, f"{decided} = {unknown} = False")
+        for k, member in enumerate(members):
+            # A member is read only while none before it decided. Each sits one
+            # level in, however many there are (Python allows 100 levels).
+            level = depth
+            if k:
+                self.write(depth, f"if not {decided}:")
+                level = depth + 1
+            answer = self.node(member, level)
+            self.write(level, f"if {answer} is {decisive}:")
+            self.write(level + 1, f"{decided} = True")
+            self.write(level, f"elif {answer} is None:")
+            self.write(level + 1, f"{unknown} = True")
+        self.write(
+            depth, f"{result} = {decisive} if {decided} else None if {unknown} else {not decisive}"
+        )
         return result
 
     def leaf(self, test: FactTest, depth: int) -> str:

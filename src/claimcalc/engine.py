@@ -1248,11 +1248,15 @@ class _Context:
             return self._chain_of(code, plan, plan.chain_unconditional)
         # The chain depends only on the facts its conditions read, so lines
         # stating the same values share it: their conditions are tested once.
-        # (The reader holds each fact to one type, so equal values test alike.)
+        # A value's type is in the key: True and 1 are one key, not one fact.
         memo = self._chains_by_facts
         names = plan.chain_facts
-        # One fact (an age band) is the common case: a key without unpacking.
-        key = (code, facts.get(names[0])) if len(names) == 1 else (code, *map(facts.get, names))
+        key: tuple[object, ...]
+        if len(names) == 1:  # one fact (an age band), the common case: no unpacking
+            value = facts.get(names[0])
+            key = (code, type(value), value)
+        else:
+            key = (code, *[(type(value), value) for value in map(facts.get, names)])
         try:
             chain, keyed = memo.get(key), True
         except TypeError:  # a set fact's list is no key: tested each time
