@@ -387,7 +387,6 @@ class _Model:
         self.nested = {
             name for name, (convert, _) in fields.items() if isinstance(convert, _Nested)
         }
-        self.required = frozenset(n for n, (_, default) in fields.items() if default is _REQUIRED)
         # The common case, a valid object: raises _Invalid at the first problem.
         # Then the caller reads the document again with ``__call__``, which
         # reports every problem, in field order.

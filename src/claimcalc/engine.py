@@ -191,9 +191,7 @@ class _Plan:
     unit_count_limits: tuple[Limit, ...]  # caps counted in hours or days
     chain_candidates: tuple[Limit, ...]  # caps on the line's total, guarantee's first
     chain_tests: tuple[Test | None, ...]  # each candidate's applies_when, compiled
-    chain_conditional: bool  # whether any candidate has one
     chain_facts: tuple[str, ...]  # the facts those conditions read
-    chain_unconditional: tuple[bool, ...]  # every candidate applies
     kind: str  # the guarantee's kind, as text
     # Claim-level exclusions in contract order with their conditions compiled,
     # those that hold on no facts at all (a negation can), and for each fact
@@ -253,7 +251,6 @@ class _Plan:
                 ),
                 chain_candidates=candidates,
                 chain_tests=tuple(_compiled_or_none(lim.applies_when) for lim in candidates),
-                chain_conditional=any(lim.applies_when is not None for lim in candidates),
                 chain_facts=tuple(
                     sorted(
                         {
@@ -264,7 +261,6 @@ class _Plan:
                         }
                     )
                 ),
-                chain_unconditional=(True,) * len(candidates),
                 kind=guarantee.kind.value,
                 exclusion_tests=tuple(
                     (e, compiled(e.when), _compiled_or_none(e.except_when)) for e in exclusions
@@ -294,7 +290,8 @@ class _Context:
         self._claim_wide: dict[int, _Refusal] = {}
         self._plans: dict[str, _Plan] = product.memo.setdefault("plans", {})
         self._chains: dict[object, list[Limit]] = product.memo.setdefault("chains", {})
-        # Chains by guarantee and the values of the facts their conditions read.
+        # Chains by guarantee and their answers (_chains), and by guarantee and
+        # the values of the facts their conditions read (see _chain).
         self._chains_by_facts: dict[tuple[object, ...], list[Limit]] = product.memo.setdefault(
             "chains_by_facts", {}
         )
@@ -1242,42 +1239,38 @@ class _Context:
                 )
 
     def _chain(self, work: _Work) -> list[Limit]:
-        """The limits on a line's total, innermost first (sub-limits before parents)."""
+        """The limits on a line's total, innermost first (sub-limits before parents).
+
+        The chain depends only on the facts its candidates' conditions read, so
+        lines stating the same values share it: their conditions are tested
+        once. A value's type is in the key: True and 1 are one key, not one fact.
+        """
         plan, facts, code = work.plan, work.facts, work.guarantee.code
-        if not plan.chain_conditional:  # no candidate has a condition: all apply
-            return self._chain_of(code, plan, plan.chain_unconditional)
-        # The chain depends only on the facts its conditions read, so lines
-        # stating the same values share it: their conditions are tested once.
-        # A value's type is in the key: True and 1 are one key, not one fact.
-        memo = self._chains_by_facts
         names = plan.chain_facts
         key: tuple[object, ...]
-        if len(names) == 1:  # one fact (an age band), the common case: no unpacking
+        if not names:  # no conditions: one chain for the guarantee
+            key = (code,)
+        elif len(names) == 1:  # one fact (an age band): a key without unpacking
             value = facts.get(names[0])
             key = (code, type(value), value)
         else:
             key = (code, *[(type(value), value) for value in map(facts.get, names)])
+        memo = self._chains_by_facts
         try:
             chain, keyed = memo.get(key), True
         except TypeError:  # a set fact's list is no key: tested each time
             chain, keyed = None, False
         if chain is None:
             applies = tuple(test is None or test(facts) is True for test in plan.chain_tests)
-            chain = self._chain_of(code, plan, applies)
+            chain = self._chains.get((code, applies))
+            if chain is None:  # built once per guarantee and answer
+                chain = self._chains[code, applies] = self._build_chain(
+                    [lim for lim, ok in zip(plan.chain_candidates, applies, strict=True) if ok]
+                )
             if keyed:
                 if len(memo) >= 4096:  # a number fact could take many values: kept small
                     memo.clear()
                 memo[key] = chain
-        return chain
-
-    def _chain_of(self, code: str, plan: _Plan, applies: tuple[bool, ...]) -> list[Limit]:
-        """The chain of the candidates that apply (built once per guarantee and answer)."""
-        key = (code, applies)
-        chain = self._chains.get(key)
-        if chain is None:
-            chain = self._chains[key] = self._build_chain(
-                [lim for lim, ok in zip(plan.chain_candidates, applies, strict=True) if ok]
-            )
         return chain
 
     def _capped_chain(self, work: _Work) -> _CappedChain:
