@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from claimcalc import cache, rulebook
-from claimcalc.loader import load_product_file
+from claimcalc.product import cache
+from claimcalc.product import model as rulebook
+from claimcalc.product.load import load_product_file
 from tests.conftest import ROOT
 
 IMAWAY = ROOT / "products" / "imaway@2026-01.yaml"
@@ -52,9 +53,9 @@ def test_a_corrupt_entry_is_ignored(cache_in: Path) -> None:
 
 
 def test_the_rulebook_is_cached_beside_the_product_and_settles_the_same(cache_in: Path) -> None:
-    from claimcalc.catalog import load_rulebook
-    from claimcalc.claim import read_claim
-    from claimcalc.engine import settle
+    from claimcalc.claim.model import read_claim
+    from claimcalc.product.catalog import load_rulebook
+    from claimcalc.settle.engine import settle
 
     first = load_rulebook(IMAWAY)
     (entry,) = cache_in.glob("rulebook-*.pickle")
@@ -69,7 +70,7 @@ def test_the_rulebook_is_cached_beside_the_product_and_settles_the_same(cache_in
 
 
 def test_a_corrupt_rulebook_entry_is_ignored(cache_in: Path) -> None:
-    from claimcalc.catalog import load_rulebook
+    from claimcalc.product.catalog import load_rulebook
 
     load_rulebook(IMAWAY)
     (entry,) = cache_in.glob("rulebook-*.pickle")
@@ -100,7 +101,7 @@ try:
     main()
 except SystemExit:
     pass
-heavy = ("yaml", "pydantic", "claimcalc.rules", "rich", "multiprocessing", "orjson")
+heavy = ("yaml", "pydantic", "claimcalc.product.schema", "rich", "multiprocessing", "orjson")
 print(" ".join(m for m in heavy if m in sys.modules), file=sys.stderr)
 """
 
@@ -116,7 +117,7 @@ def test_a_one_claim_json_run_from_the_cache_imports_no_yaml_pydantic_rich_or_po
     command = [sys.executable, "-c", _IMPORTED, claim]
     cold = subprocess.run(command, capture_output=True, text=True, check=True)
     # the first run parses, validates and caches the product
-    assert cold.stderr.split() == ["yaml", "pydantic", "claimcalc.rules"]
+    assert cold.stderr.split() == ["yaml", "pydantic", "claimcalc.product.schema"]
     warm = subprocess.run(command, capture_output=True, text=True, check=True)
     assert warm.stderr.split() == []
     assert json.loads(warm.stdout)["totals"] == json.loads(cold.stdout)["totals"]

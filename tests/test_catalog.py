@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from claimcalc.catalog import catalog, find_product, load_product, split_level
 from claimcalc.errors import UnknownProductError
+from claimcalc.product.catalog import catalog, find_product, load_product, split_level
 from tests.conftest import ROOT
 
 

@@ -1,6 +1,6 @@
 """The hand-written claim reader against the pydantic mirror of the format.
 
-``claimcalc.claim`` reads claims without pydantic (speed); ``claim_schema``
+``claimcalc.claim.model`` reads claims without pydantic (speed); ``claim_schema``
 is the same format as a pydantic model (the published JSON Schema). Here the
 two must agree: same values for every valid claim, and for every broken one
 the same fields and messages, except where the reader is deliberately
@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from claimcalc import claim as claim_module
-from claimcalc import claim_schema
-from claimcalc.claim import CLAIM_FORMAT, claim_from_data
+from claimcalc.claim import model as claim_module
+from claimcalc.claim import schema as claim_schema
+from claimcalc.claim.model import CLAIM_FORMAT, claim_from_data
 from claimcalc.errors import ClaimError, key_path
 from tests.conftest import FIXTURES
 

@@ -12,11 +12,11 @@ from decimal import Decimal
 
 import pytest
 
-from claimcalc.rulebook import (
+from claimcalc.product.model import (
     Amount,
     Token,
 )
-from claimcalc.rules import (
+from claimcalc.product.schema import (
     Product,
 )
 from tests.conftest import product, seed_text, squash

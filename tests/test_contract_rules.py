@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from claimcalc.rules import (
+from claimcalc.product.schema import (
     CoverEnds,
     EligibilityRule,
     Franchigia,

@@ -12,14 +12,14 @@ import pytest
 import yaml
 
 from claimcalc.batch import Item, iter_items
-from claimcalc.claim import read_claim
+from claimcalc.claim.model import read_claim
 from claimcalc.cli import main
-from claimcalc.diff import Change, Difference, Effect, Side, diff_products
-from claimcalc.engine import settle
+from claimcalc.compare.diff import Change, Difference, Effect, Side, diff_products
+from claimcalc.compare.impact import impact
 from claimcalc.errors import ExitCode, UsageError
-from claimcalc.impact import impact
-from claimcalc.loader import load_product_file
-from claimcalc.rules import Product
+from claimcalc.product.load import load_product_file
+from claimcalc.product.schema import Product
+from claimcalc.settle.engine import settle
 from tests.conftest import ROOT, product
 from tests.test_contract_limits import IMAWAY_TABLE
 

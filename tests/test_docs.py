@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from claimcalc.facts import FACTS, FactLevel
-from claimcalc.guide import claim_guide
+from claimcalc.output.guide import claim_guide
 from tests.conftest import ROOT, product
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from claimcalc.cli import main
-from claimcalc.rules import Product
+from claimcalc.product.schema import Product
 from tests.conftest import ROOT, product
 
 EXAMPLES = ROOT / "examples"

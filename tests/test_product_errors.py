@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from claimcalc.errors import ExitCode, ProductFileError
-from claimcalc.loader import load_product_file, load_product_text
-from claimcalc.rules import Franchigia
+from claimcalc.product.load import load_product_file, load_product_text
+from claimcalc.product.schema import Franchigia
 from tests.conftest import FIXTURES
 
 BROKEN = sorted((FIXTURES / "products" / "broken").glob("*.yaml"))

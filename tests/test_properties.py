@@ -7,12 +7,12 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from claimcalc.loader import load_product_text
-from claimcalc.rulebook import (
+from claimcalc.product.load import load_product_text
+from claimcalc.product.model import (
     Token,
     resolve_matrix,
 )
-from claimcalc.rules import (
+from claimcalc.product.schema import (
     Franchigia,
 )
 from tests.conftest import FIXTURES

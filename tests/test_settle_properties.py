@@ -15,10 +15,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from claimcalc.claim import claim_from_data
-from claimcalc.engine import proportional_shares, settle
-from claimcalc.rulebook import freeze
-from claimcalc.rules import Product
+from claimcalc.claim.model import claim_from_data
+from claimcalc.product.model import freeze
+from claimcalc.product.schema import Product
+from claimcalc.settle.engine import proportional_shares, settle
 from claimcalc.settlement import Settlement
 from tests.conftest import product
 

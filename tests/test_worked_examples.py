@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
-from claimcalc.claim import claim_from_data
-from claimcalc.engine import settle
-from claimcalc.rulebook import freeze
+from claimcalc.claim.model import claim_from_data
+from claimcalc.product.model import freeze
+from claimcalc.settle.engine import settle
 from claimcalc.settlement import REASON_CODES, LineResult, Settlement
 from tests.conftest import product
 

@@ -15,25 +15,25 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Claim": "claimcalc.claim",
+    "Claim": "claimcalc.claim.model",
     "ClaimError": "claimcalc.errors",
     "ClaimcalcError": "claimcalc.errors",
     "ExitCode": "claimcalc.errors",
-    "Impact": "claimcalc.impact",
-    "Product": "claimcalc.rules",
-    "ProductDiff": "claimcalc.diff",
+    "Impact": "claimcalc.compare.impact",
+    "Product": "claimcalc.product.schema",
+    "ProductDiff": "claimcalc.compare.diff",
     "ProductError": "claimcalc.errors",
-    "RateTable": "claimcalc.rates",
+    "RateTable": "claimcalc.settle.rates",
     "Settlement": "claimcalc.settlement",
-    "diff_products": "claimcalc.diff",
-    "impact": "claimcalc.impact",
-    "load_product": "claimcalc.catalog",
-    "load_product_file": "claimcalc.loader",
-    "load_product_text": "claimcalc.loader",
-    "parse_claim": "claimcalc.claim",
-    "read_claim": "claimcalc.claim",
-    "read_ecb_csv": "claimcalc.rates",
-    "settle": "claimcalc.engine",
+    "diff_products": "claimcalc.compare.diff",
+    "impact": "claimcalc.compare.impact",
+    "load_product": "claimcalc.product.catalog",
+    "load_product_file": "claimcalc.product.load",
+    "load_product_text": "claimcalc.product.load",
+    "parse_claim": "claimcalc.claim.model",
+    "read_claim": "claimcalc.claim.model",
+    "read_ecb_csv": "claimcalc.settle.rates",
+    "settle": "claimcalc.settle.engine",
 }
 __all__ = [
     "Claim",
@@ -66,13 +66,13 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from claimcalc.catalog import load_product
-    from claimcalc.claim import Claim, parse_claim, read_claim
-    from claimcalc.diff import ProductDiff, diff_products
-    from claimcalc.engine import settle
+    from claimcalc.claim.model import Claim, parse_claim, read_claim
+    from claimcalc.compare.diff import ProductDiff, diff_products
+    from claimcalc.compare.impact import Impact, impact
     from claimcalc.errors import ClaimcalcError, ClaimError, ExitCode, ProductError
-    from claimcalc.impact import Impact, impact
-    from claimcalc.loader import load_product_file, load_product_text
-    from claimcalc.rates import RateTable, read_ecb_csv
-    from claimcalc.rules import Product
+    from claimcalc.product.catalog import load_product
+    from claimcalc.product.load import load_product_file, load_product_text
+    from claimcalc.product.schema import Product
+    from claimcalc.settle.engine import settle
+    from claimcalc.settle.rates import RateTable, read_ecb_csv
     from claimcalc.settlement import Settlement

@@ -28,13 +28,13 @@ from claimcalc.errors import (
     UnknownProductError,
 )
 from claimcalc.jsonio import FAST_AFTER, dumps
-from claimcalc.rates import RateTable
+from claimcalc.settle.rates import RateTable
 from claimcalc.settlement import SCHEMA_VERSION, Settlement
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-    from claimcalc.claim import Claim
+    from claimcalc.claim.model import Claim
 
 CHUNK = 256  # claims per task sent to a worker
 WINDOW = 4  # chunks in flight per worker
@@ -59,7 +59,7 @@ class Item(NamedTuple):
 
     def claim(self) -> Claim:
         """The claim this item holds, validated; an unreadable file fails here."""
-        from claimcalc.claim import parse_claim
+        from claimcalc.claim.model import parse_claim
 
         return _claim_of(self, parse_claim)
 
@@ -160,7 +160,7 @@ class Settler:
     """Settles claim texts; loads each product once and keeps it.
 
     ``steps=False``: each line's trace keeps only its reasons (see
-    :func:`claimcalc.engine.settle`), for records written without steps.
+    :func:`claimcalc.settle.engine.settle`), for records written without steps.
     """
 
     def __init__(
@@ -168,9 +168,9 @@ class Settler:
     ) -> None:
         # Imported here, once, not per claim: a function-level import is a
         # lookup on every call.
-        from claimcalc.catalog import load_rulebook
-        from claimcalc.claim import parse_claim
-        from claimcalc.engine import settle
+        from claimcalc.claim.model import parse_claim
+        from claimcalc.product.catalog import load_rulebook
+        from claimcalc.settle.engine import settle
 
         self.product = product
         self.rates = rates

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
-from claimcalc.catalog import catalog, check_level, load_product, split_level
 from claimcalc.errors import (
     ClaimcalcError,
     ClaimError,
@@ -34,13 +33,14 @@ from claimcalc.errors import (
     FileAccessError,
     ProductFileError,
 )
+from claimcalc.product.catalog import catalog, check_level, load_product, split_level
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
     from rich.console import Console
 
-    from claimcalc.diff import Side
-    from claimcalc.rates import RateTable
+    from claimcalc.compare.diff import Side
+    from claimcalc.settle.rates import RateTable
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 success; 1 diff found differences; 2 usage error; 3 invalid claim; "
@@ -86,8 +86,8 @@ def products_list(
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
 ) -> None:
     """List the shipped products: id, name, edition, levels."""
-    from claimcalc.loader import load_product_file
-    from claimcalc.render import catalog_json, catalog_table
+    from claimcalc.output.tables import catalog_json, catalog_table
+    from claimcalc.product.load import load_product_file
 
     products = [load_product_file(entry.path) for entry in catalog()]
     if format is OutputFormat.JSON:
@@ -105,7 +105,7 @@ def products_show(
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
 ) -> None:
     """Show a product's guarantees and their limits per zone."""
-    from claimcalc.render import product_json, product_tables
+    from claimcalc.output.tables import product_json, product_tables
 
     ref, ref_level = split_level(product)
     loaded = load_product(ref)
@@ -125,7 +125,7 @@ def products_guide(
     product: Annotated[str, typer.Argument(help="Product id, id@edition, or file path.")],
 ) -> None:
     """Print, as Markdown, what a claim line needs for each guarantee."""
-    from claimcalc.guide import claim_guide
+    from claimcalc.output.guide import claim_guide
 
     sys.stdout.write(claim_guide(load_product(product)) + "\n")
 
@@ -137,7 +137,7 @@ def products_validate(
     ] = None,
 ) -> None:
     """Validate product files; print every problem, one per line."""
-    from claimcalc.loader import load_product_file
+    from claimcalc.product.load import load_product_file
 
     files = paths or [entry.path for entry in catalog()]
     failed: list[ClaimcalcError] = []
@@ -191,7 +191,7 @@ def settle_command(
         bool, typer.Option("--explain", help="Show every step of every line.")
     ] = False,
 ) -> None:
-    from claimcalc.rates import read_ecb_csv
+    from claimcalc.settle.rates import read_ecb_csv
 
     table = read_ecb_csv(rates) if rates is not None else None
     single = (
@@ -228,7 +228,7 @@ def _settle_single(
         if format is SettleFormat.JSON:
             stream.write(json.dumps(settlement.to_json(), ensure_ascii=False, indent=2) + "\n")
             return
-        from claimcalc.render import settlement_tables
+        from claimcalc.output.tables import settlement_tables
 
         console = _console(file=stream)
         for renderable in settlement_tables(settlement, explain=explain):
@@ -251,7 +251,7 @@ def _settle_batch(
     items = iter_items(claims)
     with _output(output, atomic_writer) as stream, _progress() as advance:
         if format is SettleFormat.TABLE:
-            from claimcalc.render import settlement_tables
+            from claimcalc.output.tables import settlement_tables
 
             console = _console(file=stream)
             for outcome in run(items, BatchFormat.NDJSON, product, rates, keep_settlements=True):
@@ -332,7 +332,7 @@ def diff_command(
     ] = None,
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
 ) -> None:
-    from claimcalc.diff import diff_products
+    from claimcalc.compare.diff import diff_products
 
     try:
         old_side, new_side = _diff_side(old), _diff_side(new)
@@ -340,8 +340,8 @@ def diff_command(
         effect = None
         if claims:
             from claimcalc.batch import iter_items
-            from claimcalc.impact import impact
-            from claimcalc.rates import read_ecb_csv
+            from claimcalc.compare.impact import impact
+            from claimcalc.settle.rates import read_ecb_csv
 
             table = read_ecb_csv(rates) if rates is not None else None
             effect = impact(old_side, new_side, iter_items(claims), table)
@@ -353,7 +353,7 @@ def diff_command(
             document["impact"] = effect.to_json()
         _print_json(document)
     else:
-        from claimcalc.render import diff_tables, impact_tables
+        from claimcalc.output.tables import diff_tables, impact_tables
 
         console = _console()
         for renderable in diff_tables(result) + (impact_tables(effect) if effect else []):
@@ -362,7 +362,7 @@ def diff_command(
 
 
 def _diff_side(ref: str) -> Side:
-    from claimcalc.diff import Side
+    from claimcalc.compare.diff import Side
 
     product_ref, level = split_level(ref)
     return Side(load_product(product_ref), level)  # diff_products checks the level
@@ -378,7 +378,7 @@ def _print_schema(model: type[BaseModel], title: str) -> None:
 @schema_app.command("claim")
 def schema_claim() -> None:
     """Print the JSON Schema of claim files (claim format 1)."""
-    from claimcalc.claim_schema import Claim
+    from claimcalc.claim.schema import Claim
 
     _print_schema(Claim, "claimcalc claim file (format 1)")
 
@@ -386,7 +386,7 @@ def schema_claim() -> None:
 @schema_app.command("product")
 def schema_product() -> None:
     """Print the JSON Schema of product files (for editors)."""
-    from claimcalc.rules import Product
+    from claimcalc.product.schema import Product
 
     _print_schema(Product, "claimcalc product file")
 

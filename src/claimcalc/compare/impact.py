@@ -17,12 +17,12 @@ from decimal import Decimal
 from typing import Any
 
 from claimcalc.batch import Item
-from claimcalc.claim import Claim
-from claimcalc.diff import Side
-from claimcalc.engine import settle
+from claimcalc.claim.model import Claim
+from claimcalc.compare.diff import Side
 from claimcalc.errors import ClaimcalcError
-from claimcalc.rates import RateTable
-from claimcalc.render import SCHEMA_VERSION
+from claimcalc.output.tables import SCHEMA_VERSION
+from claimcalc.settle.engine import settle
+from claimcalc.settle.rates import RateTable
 from claimcalc.settlement import Settlement
 
 ZERO = Decimal("0.00")

@@ -1,6 +1,6 @@
 """The claim format as a pydantic model: the source of ``claimcalc schema claim``.
 
-Claims are read by the hand-written reader in :mod:`claimcalc.claim`, which
+Claims are read by the hand-written reader in :mod:`claimcalc.claim.model`, which
 does the same validation without building pydantic models (a claim in a batch
 must cost microseconds, and a one-claim run must not pay for pydantic's
 machinery). ``tests/test_claim_reader.py`` holds the two to the same answers:
@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from claimcalc.claim import parse_amount, parse_rate
+from claimcalc.claim.model import parse_amount, parse_rate
 from claimcalc.facts import FACTS, FactLevel, FactType
 
 FactValue = bool | int | Decimal | str | list[str]

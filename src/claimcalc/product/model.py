@@ -1,6 +1,6 @@
 """The rule objects the engine settles with: plain classes, no pydantic.
 
-:mod:`claimcalc.rules` validates a product file into pydantic models that
+:mod:`claimcalc.product.schema` validates a product file into pydantic models that
 subclass these classes, adding constraints, aliases and JSON Schema; the
 engine only reads fields, so it takes either. :func:`freeze` copies a
 validated product into instances of these plain classes: that copy is what

@@ -10,10 +10,10 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from claimcalc.rulebook import (
+from claimcalc.product.model import (
     iter_fact_tests,
 )
-from claimcalc.rules import (
+from claimcalc.product.schema import (
     Condition,
     DocumentedCost,
     FixedSum,

@@ -19,7 +19,7 @@ from typing import Any
 
 from claimcalc.facts import FACTS, FactType
 from claimcalc.money import to_decimal
-from claimcalc.rulebook import (
+from claimcalc.product.model import (
     AllOf,
     AnyOf,
     Condition,

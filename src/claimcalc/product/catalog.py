@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from claimcalc import cache, rulebook
 from claimcalc.errors import FileAccessError, UnknownProductError, UsageError
+from claimcalc.product import cache
+from claimcalc.product import model as rulebook
 
 if TYPE_CHECKING:
-    from claimcalc.rules import Product
+    from claimcalc.product.schema import Product
 
 _FILE_NAME = re.compile(r"^(?P<id>[a-z][a-z0-9_-]*)@(?P<edition>\d{4}-\d{2})\.ya?ml$")
 
@@ -28,7 +29,7 @@ def products_dir() -> Path:
     env = os.environ.get("CLAIMCALC_PRODUCTS")
     if env:
         return Path(env)
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     shipped = package / "_products"
     if shipped.is_dir():
         return shipped
@@ -84,14 +85,14 @@ def load_product(ref: str | Path, directory: Path | None = None) -> Product:
     >>> load_product("imaway").edition
     '2026-01'
     """
-    from claimcalc.loader import load_product_file
+    from claimcalc.product.load import load_product_file
 
     path = ref if isinstance(ref, Path) else find_product(ref, directory)
     return load_product_file(path)
 
 
 def load_rulebook(ref: str | Path, directory: Path | None = None) -> rulebook.Product:
-    """A product to settle with: its plain copy (:func:`claimcalc.rulebook.freeze`).
+    """A product to settle with: its plain copy (:func:`claimcalc.product.model.freeze`).
 
     Found in the cache by the file's hash, it costs a file read and an
     unpickling, and imports neither PyYAML nor pydantic; otherwise the file is
@@ -102,7 +103,7 @@ def load_rulebook(ref: str | Path, directory: Path | None = None) -> rulebook.Pr
     sha256 = hashlib.sha256(raw).hexdigest()
     book = cache.get(sha256, "rulebook", rulebook.Product)
     if book is None:
-        from claimcalc.loader import load_product_bytes
+        from claimcalc.product.load import load_product_bytes
 
         book = rulebook.freeze(load_product_bytes(raw, path))
         cache.put(sha256, "rulebook", book)

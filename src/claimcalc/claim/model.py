@@ -14,7 +14,7 @@ thousands of claims a second and a one-claim run must not pay for building
 pydantic models. They are not frozen (a frozen dataclass costs five times as
 much to build) but nothing changes them once read: use ``dataclasses.replace``.
 The format's JSON Schema comes from the pydantic mirror in
-:mod:`claimcalc.claim_schema`; a test holds the reader and the mirror to the
+:mod:`claimcalc.claim.schema`; a test holds the reader and the mirror to the
 same answers.
 """
 

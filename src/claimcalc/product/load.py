@@ -1,7 +1,7 @@
 """Load and validate product files, reporting every problem at once.
 
 Each problem is one line, ``file:line:column: key.path: message``. Loading
-is in three passes: YAML (:mod:`claimcalc.yamlfile`: safe loader, C
+is in three passes: YAML (:mod:`claimcalc.product.yamlfile`: safe loader, C
 implementation when available, floats read as exact decimals, duplicate keys
 refused), the pydantic model, then cross-checks that need the whole file
 (references, nesting of limits, matrices against the declared levels and
@@ -18,11 +18,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from claimcalc import cache
-from claimcalc.catalog import read_product_bytes
 from claimcalc.errors import Problem, ProductFileError, key_path
 from claimcalc.facts import EXPENSE_CATEGORIES, FACTS, FactType
-from claimcalc.rulebook import (
+from claimcalc.product import cache
+from claimcalc.product.catalog import read_product_bytes
+from claimcalc.product.model import (
     Amount,
     Condition,
     FactTest,
@@ -30,7 +30,7 @@ from claimcalc.rulebook import (
     iter_fact_tests,
     resolve_matrix,
 )
-from claimcalc.rules import (
+from claimcalc.product.schema import (
     AllOf,
     AnyOf,
     Exclusion,
@@ -120,7 +120,7 @@ def load_product_bytes(raw: bytes, path: str | Path) -> Product:
 def load_product_text(text: str, file: str = "<string>") -> Product:
     """Validate product YAML given as text; ``file`` names it in error lines."""
     # Imported here: a product found in the cache never needs the YAML parser.
-    from claimcalc.yamlfile import parse_yaml
+    from claimcalc.product.yamlfile import parse_yaml
 
     data, marks = parse_yaml(text, file)
     problems = [

@@ -11,13 +11,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from claimcalc.money import format_eur
-from claimcalc.rulebook import (
+from claimcalc.product.model import (
     Amount,
     Scope,
     Token,
     Unit,
 )
-from claimcalc.rules import (
+from claimcalc.product.schema import (
     Deductible,
     EligibilityRule,
     Franchigia,
@@ -32,8 +32,8 @@ from claimcalc.settlement import Settlement
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from claimcalc.diff import Difference, ProductDiff
-    from claimcalc.impact import Impact
+    from claimcalc.compare.diff import Difference, ProductDiff
+    from claimcalc.compare.impact import Impact
 
 #: Version of the JSON documents claimcalc prints. Bump on breaking changes.
 SCHEMA_VERSION = "1"  # settlements share it: claimcalc.settlement.SCHEMA_VERSION

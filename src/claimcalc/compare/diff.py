@@ -15,13 +15,13 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from claimcalc.catalog import check_level
 from claimcalc.errors import UsageError
-from claimcalc.render import SCHEMA_VERSION, amount_json
-from claimcalc.rulebook import (
+from claimcalc.output.tables import SCHEMA_VERSION, amount_json
+from claimcalc.product.catalog import check_level
+from claimcalc.product.model import (
     Token,
 )
-from claimcalc.rules import (
+from claimcalc.product.schema import (
     AllOf,
     AnyOf,
     Condition,

@@ -1,6 +1,6 @@
 """The YAML pass of loading a product: safe C loader, exact decimals, key marks.
 
-Kept apart from :mod:`claimcalc.loader` so that a product served from the
+Kept apart from :mod:`claimcalc.product.load` so that a product served from the
 cache never imports PyYAML.
 """
 
@@ -14,7 +14,7 @@ import yaml
 from claimcalc.errors import Problem, ProductFileError
 
 if TYPE_CHECKING:
-    from claimcalc.loader import KeyPath
+    from claimcalc.product.load import KeyPath
 
 _BaseLoader: type[yaml.SafeLoader]
 try:

@@ -20,12 +20,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from functools import lru_cache, partial
 
-from claimcalc.claim import Claim, Expense, Insured, Line
-from claimcalc.conditions import Test, compiled, evaluate, unknown_facts
+from claimcalc.claim.model import Claim, Expense, Insured, Line
 from claimcalc.errors import ClaimError
 from claimcalc.money import CENT, format_eur, round_cents
-from claimcalc.rates import Fixing, RateTable
-from claimcalc.rulebook import (
+from claimcalc.product.model import (
     Amount,
     Condition,
     CoverEnds,
@@ -60,6 +58,8 @@ from claimcalc.rulebook import (
     WithinTimeOfEvent,
     iter_fact_tests,
 )
+from claimcalc.settle.conditions import Test, compiled, evaluate, unknown_facts
+from claimcalc.settle.rates import Fixing, RateTable
 from claimcalc.settlement import (
     CAPPING,
     REASON_CODES,

@@ -8,9 +8,9 @@ ambiguous, the ``reading`` claimcalc takes.
 Amounts that vary by level and destination zone are *matrices*: a single
 value, a mapping by level, a mapping by zone, or a mapping by level of
 mappings by zone. Matrix keys are resolved against the product's declared
-levels and zones by :func:`~claimcalc.rulebook.resolve_matrix`.
+levels and zones by :func:`~claimcalc.product.model.resolve_matrix`.
 
-Each model subclasses its namesake in :mod:`claimcalc.rulebook` (the plain
+Each model subclasses its namesake in :mod:`claimcalc.product.model` (the plain
 class the engine reads, with the lookups and texts both share), listed first
 so that its methods win over BaseModel's (``__str__`` of a condition). The
 fields are declared again here with their constraints and descriptions.
@@ -34,11 +34,11 @@ from pydantic import (
     model_validator,
 )
 
-from claimcalc import rulebook
 from claimcalc.money import to_decimal
+from claimcalc.product import model as rulebook
 
 # The plain side of the model, re-exported: the rule model is read from here.
-from claimcalc.rulebook import (
+from claimcalc.product.model import (
     GuaranteeKind,
     Scope,
     Token,
@@ -98,7 +98,7 @@ _MATRIX_SCHEMA: dict[str, Any] = {
         },
     ],
 }
-#: Checked by :func:`~claimcalc.rulebook.resolve_matrix` once levels and zones are known.
+#: Checked by :func:`~claimcalc.product.model.resolve_matrix` once levels and zones are known.
 Matrix = Annotated[Any, WithJsonSchema(_MATRIX_SCHEMA)]
 
 

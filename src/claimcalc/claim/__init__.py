@@ -1,0 +1,1 @@
+"""Claims: the claim format, its readers and its JSON Schema."""

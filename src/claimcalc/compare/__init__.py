@@ -1,0 +1,1 @@
+"""Comparing products: the semantic diff and its impact on a book of claims."""

@@ -1,0 +1,1 @@
+"""What claimcalc prints: tables, JSON documents, records, guides."""

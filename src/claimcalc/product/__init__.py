@@ -1,0 +1,1 @@
+"""Products: the rule model, its validation from YAML, the catalog and cache."""

@@ -1,0 +1,1 @@
+"""Settling a claim under a product: the engine and its steps."""
