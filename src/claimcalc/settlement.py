@@ -33,51 +33,291 @@ class Step(StrEnum):
     EVENT_CAP = "event_cap"
 
 
-class Code(StrEnum):
-    """Reason codes: stable, for scripts."""
+class Effect(StrEnum):
+    """What a reason code does to a line: the class a code belongs to."""
 
-    NOT_COVERED_AT_LEVEL = "not_covered_at_level"
-    NOT_COVERED_IN_ZONE = "not_covered_in_zone"
-    OUTSIDE_DESTINATION = "outside_destination"
-    AGE_CAP = "age_cap"
-    TRIP_TOO_LONG = "trip_too_long"
-    OUTSIDE_POLICY_PERIOD = "outside_policy_period"
-    OUTSIDE_TRIP = "outside_trip"
-    WAITING_PERIOD = "waiting_period"
-    COVER_ENDED = "cover_ended"
-    REPORTED_LATE = "reported_late"
-    ONCE_PER_PERIOD = "once_per_period"
-    NO_AUTHORISATION = "no_authorisation"
-    OUT_OF_TIME = "out_of_time"
-    CONDITION_NOT_MET = "condition_not_met"
-    EXCLUDED = "excluded"
-    EXCEPTION_APPLIES = "exception_applies"
-    EXCEPTION_LIMIT = "exception_limit"
-    OBJECT_EXCLUDED = "object_excluded"
-    CURRENCY = "currency"
-    DOCUMENTED = "documented"
-    PER_OBJECT_CAP = "per_object_cap"
-    PER_UNIT_CAP = "per_unit_cap"
-    UNITS_CAP = "units_cap"
-    CARRIER_PAID = "carrier_paid"
-    UNDERINSURANCE = "underinsurance"
-    BELOW_THRESHOLD = "below_threshold"
-    ALLOWANCE = "allowance"
-    PRO_RATA = "pro_rata"
-    PERCENT_OF_SUM = "percent_of_sum"
-    FIXED_SUM = "fixed_sum"
-    ALREADY_PAID = "already_paid"
-    FRANCHIGIA = "franchigia"
-    FRANCHIGIA_WAIVED = "franchigia_waived"
-    SCOPERTO = "scoperto"
-    SCOPERTO_WAIVED = "scoperto_waived"
-    INVALIDITY_THRESHOLD = "invalidity_threshold"
-    LIMIT = "limit"
-    WITHIN_LIMIT = "within_limit"
-    PERIOD_LIMIT_USED = "period_limit_used"
-    ALTERNATIVE = "alternative"
-    ROUNDED = "rounded"
-    EVENT_CAP = "event_cap"
+    REFUSES = "refuses"  # the line pays nothing
+    CAPS = "caps"  # a limit or cap cuts what is paid: the line is "reduced"
+    DEDUCTS = "deducts"  # a deductible or an earlier payment is taken off
+    INFORMS = "informs"  # a step that changes nothing the insured would contest
+
+
+class Code(StrEnum):
+    """Reason codes: stable, for scripts. Each is declared once, with the step
+    that records it, its effect and what it means (docs/reason-codes.md is
+    generated from these declarations)."""
+
+    step: Step
+    effect: Effect
+    meaning: str
+
+    def __new__(cls, value: str, step: Step, effect: Effect, meaning: str) -> Code:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.step = step
+        member.effect = effect
+        member.meaning = meaning
+        return member
+
+    NOT_COVERED_AT_LEVEL = (
+        "not_covered_at_level",
+        Step.COVER,
+        Effect.REFUSES,
+        "The section or guarantee is not included at the policy's level.",
+    )
+    NOT_COVERED_IN_ZONE = (
+        "not_covered_in_zone",
+        Step.COVER,
+        Effect.REFUSES,
+        "The guarantee is not covered in the zone that selects its limits.",
+    )
+    OUTSIDE_DESTINATION = (
+        "outside_destination",
+        Step.ELIGIBILITY,
+        Effect.REFUSES,
+        "The event happened outside the destination zone bought.",
+    )
+    AGE_CAP = (
+        "age_cap",
+        Step.ELIGIBILITY,
+        Effect.REFUSES,
+        "The insured's age at subscription is above the cap.",
+    )
+    TRIP_TOO_LONG = (
+        "trip_too_long",
+        Step.ELIGIBILITY,
+        Effect.REFUSES,
+        "The trip lasts longer than the product allows.",
+    )
+    OUTSIDE_POLICY_PERIOD = (
+        "outside_policy_period",
+        Step.ELIGIBILITY,
+        Effect.REFUSES,
+        "The trip starts before the policy or ends after it.",
+    )
+    OUTSIDE_TRIP = (
+        "outside_trip",
+        Step.ELIGIBILITY,
+        Effect.REFUSES,
+        "The event did not happen during the trip.",
+    )
+    WAITING_PERIOD = (
+        "waiting_period",
+        Step.ELIGIBILITY,
+        Effect.REFUSES,
+        "The event happened before the guarantee's cover started.",
+    )
+    COVER_ENDED = (
+        "cover_ended",
+        Step.ELIGIBILITY,
+        Effect.REFUSES,
+        "The event happened after the guarantee's cover ended.",
+    )
+    REPORTED_LATE = (
+        "reported_late",
+        Step.ELIGIBILITY,
+        Effect.REFUSES,
+        "The claim was reported after the contract's deadline.",
+    )
+    ONCE_PER_PERIOD = (
+        "once_per_period",
+        Step.ELIGIBILITY,
+        Effect.REFUSES,
+        "The guarantee pays once per policy period and has already paid.",
+    )
+    NO_AUTHORISATION = (
+        "no_authorisation",
+        Step.ELIGIBILITY,
+        Effect.REFUSES,
+        "Expenses that needed the Struttura Organizzativa's prior authorisation lack it.",
+    )
+    OUT_OF_TIME = (
+        "out_of_time",
+        Step.ELIGIBILITY,
+        Effect.CAPS,
+        "An expense was incurred later after the event than the contract allows.",
+    )
+    CONDITION_NOT_MET = (
+        "condition_not_met",
+        Step.ELIGIBILITY,
+        Effect.REFUSES,
+        "A condition the guarantee requires of the facts does not hold.",
+    )
+    EXCLUDED = (
+        "excluded",
+        Step.EXCLUSION,
+        Effect.REFUSES,
+        "An exclusion applies.",
+    )
+    EXCEPTION_APPLIES = (
+        "exception_applies",
+        Step.EXCLUSION,
+        Effect.INFORMS,
+        "An exclusion would apply, but its exception holds.",
+    )
+    OBJECT_EXCLUDED = (
+        "object_excluded",
+        Step.EXCLUSION,
+        Effect.CAPS,
+        "One baggage object is excluded; the others count.",
+    )
+    CURRENCY = (
+        "currency",
+        Step.QUANTIFICATION,
+        Effect.INFORMS,
+        "A foreign amount converted to euro at the ECB reference rate.",
+    )
+    DOCUMENTED = (
+        "documented",
+        Step.QUANTIFICATION,
+        Effect.INFORMS,
+        "The loss assessed from the documents.",
+    )
+    PER_OBJECT_CAP = (
+        "per_object_cap",
+        Step.QUANTIFICATION,
+        Effect.CAPS,
+        "A baggage object counts at most its per-object limit.",
+    )
+    PER_UNIT_CAP = (
+        "per_unit_cap",
+        Step.QUANTIFICATION,
+        Effect.CAPS,
+        "An expense counts at most the rate per day, night, hour or block.",
+    )
+    UNITS_CAP = (
+        "units_cap",
+        Step.QUANTIFICATION,
+        Effect.CAPS,
+        "More hours or days claimed than the limit counts.",
+    )
+    CARRIER_PAID = (
+        "carrier_paid",
+        Step.QUANTIFICATION,
+        Effect.CAPS,
+        "What the carrier already paid is taken off the loss.",
+    )
+    UNDERINSURANCE = (
+        "underinsurance",
+        Step.QUANTIFICATION,
+        Effect.CAPS,
+        "The insured value is below the trip cost: paid in proportion (c.c. 1907).",
+    )
+    BELOW_THRESHOLD = (
+        "below_threshold",
+        Step.QUANTIFICATION,
+        Effect.REFUSES,
+        "The hours or units are not above the threshold the guarantee needs.",
+    )
+    ALLOWANCE = (
+        "allowance",
+        Step.QUANTIFICATION,
+        Effect.INFORMS,
+        "A fixed sum per complete unit (day, block of hours).",
+    )
+    PRO_RATA = (
+        "pro_rata",
+        Step.QUANTIFICATION,
+        Effect.INFORMS,
+        "The unused part of the trip cost.",
+    )
+    PERCENT_OF_SUM = (
+        "percent_of_sum",
+        Step.QUANTIFICATION,
+        Effect.INFORMS,
+        "A percentage of the sum insured.",
+    )
+    FIXED_SUM = (
+        "fixed_sum",
+        Step.QUANTIFICATION,
+        Effect.INFORMS,
+        "The whole sum insured.",
+    )
+    ALREADY_PAID = (
+        "already_paid",
+        Step.QUANTIFICATION,
+        Effect.DEDUCTS,
+        "What was already paid for the same accident is taken off (or no top-up is due).",
+    )
+    FRANCHIGIA = (
+        "franchigia",
+        Step.DEDUCTIBLE,
+        Effect.DEDUCTS,
+        "A fixed amount deducted from the loss.",
+    )
+    FRANCHIGIA_WAIVED = (
+        "franchigia_waived",
+        Step.DEDUCTIBLE,
+        Effect.INFORMS,
+        "The franchigia does not apply.",
+    )
+    SCOPERTO = (
+        "scoperto",
+        Step.DEDUCTIBLE,
+        Effect.DEDUCTS,
+        "A percentage of the loss left to the insured, with its minimum.",
+    )
+    SCOPERTO_WAIVED = (
+        "scoperto_waived",
+        Step.DEDUCTIBLE,
+        Effect.INFORMS,
+        "The scoperto does not apply.",
+    )
+    INVALIDITY_THRESHOLD = (
+        "invalidity_threshold",
+        Step.DEDUCTIBLE,
+        Effect.DEDUCTS,
+        "The invalidity threshold (franchigia on the percentage) is applied.",
+    )
+    LIMIT = (
+        "limit",
+        Step.LIMIT,
+        Effect.CAPS,
+        "A limit (massimale or sottomassimale) caps the line.",
+    )
+    WITHIN_LIMIT = (
+        "within_limit",
+        Step.LIMIT,
+        Effect.INFORMS,
+        "The line is within a limit.",
+    )
+    PERIOD_LIMIT_USED = (
+        "period_limit_used",
+        Step.LIMIT,
+        Effect.CAPS,
+        "A limit partly used by earlier payments or other lines caps the line.",
+    )
+    EXCEPTION_LIMIT = (
+        "exception_limit",
+        Step.LIMIT,
+        Effect.CAPS,
+        "Covered by an exclusion's exception, up to the exception's amount.",
+    )
+    ALTERNATIVE = (
+        "alternative",
+        Step.ALTERNATIVE,
+        Effect.REFUSES,
+        "Not cumulable with another guarantee of the claim, which pays more.",
+    )
+    ROUNDED = (
+        "rounded",
+        Step.ROUNDING,
+        Effect.INFORMS,
+        "Rounded half up to the cent.",
+    )
+    EVENT_CAP = (
+        "event_cap",
+        Step.EVENT_CAP,
+        Effect.CAPS,
+        "A cap per event shared by the insured persons, in proportion.",
+    )
+
+
+#: Codes that refuse or reduce a line: a line's reasons.
+REASON_CODES = frozenset(c for c in Code if c.effect is not Effect.INFORMS)
+
+#: Codes that make a paid line "reduced": caps and limits, not deductibles.
+CAPPING = frozenset(c for c in Code if c.effect is Effect.CAPS)
 
 
 class TraceStep:
@@ -199,62 +439,6 @@ class LineResult:
         if steps:
             document["steps"] = [s.to_json() for s in self.trace]
         return document
-
-
-#: Codes that refuse or reduce a line: a line's reasons.
-REASON_CODES = frozenset(
-    {
-        Code.NOT_COVERED_AT_LEVEL,
-        Code.NOT_COVERED_IN_ZONE,
-        Code.OUTSIDE_DESTINATION,
-        Code.AGE_CAP,
-        Code.TRIP_TOO_LONG,
-        Code.OUTSIDE_POLICY_PERIOD,
-        Code.OUTSIDE_TRIP,
-        Code.WAITING_PERIOD,
-        Code.COVER_ENDED,
-        Code.REPORTED_LATE,
-        Code.ONCE_PER_PERIOD,
-        Code.NO_AUTHORISATION,
-        Code.OUT_OF_TIME,
-        Code.CONDITION_NOT_MET,
-        Code.EXCLUDED,
-        Code.EXCEPTION_LIMIT,
-        Code.OBJECT_EXCLUDED,
-        Code.PER_OBJECT_CAP,
-        Code.PER_UNIT_CAP,
-        Code.UNITS_CAP,
-        Code.CARRIER_PAID,
-        Code.UNDERINSURANCE,
-        Code.BELOW_THRESHOLD,
-        Code.ALREADY_PAID,
-        Code.FRANCHIGIA,
-        Code.SCOPERTO,
-        Code.INVALIDITY_THRESHOLD,
-        Code.LIMIT,
-        Code.PERIOD_LIMIT_USED,
-        Code.ALTERNATIVE,
-        Code.EVENT_CAP,
-    }
-)
-
-
-#: Codes that make a paid line "reduced": caps and limits, not deductibles.
-CAPPING = frozenset(
-    {
-        Code.LIMIT,
-        Code.PERIOD_LIMIT_USED,
-        Code.EVENT_CAP,
-        Code.PER_OBJECT_CAP,
-        Code.PER_UNIT_CAP,
-        Code.UNITS_CAP,
-        Code.EXCEPTION_LIMIT,
-        Code.UNDERINSURANCE,
-        Code.OBJECT_EXCLUDED,
-        Code.OUT_OF_TIME,
-        Code.CARRIER_PAID,
-    }
-)
 
 
 # The plain text of each step, code and status, for JSON (an enum's ``.value``

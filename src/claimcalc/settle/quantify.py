@@ -1,0 +1,352 @@
+"""Step 4, quantification: the loss assessed from the facts (danno indennizzabile).
+
+Each formula of the rule language has its function here: documented cost
+(with rates per day, night, hour or block and caps counted in units),
+baggage objects at their value capped per object, an allowance per complete
+block of hours, the unused part of the trip cost, a percentage of the sum
+insured, the whole sum insured. Foreign amounts are converted first, at the
+ECB rate of the day. What the carrier already paid comes off the loss.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from decimal import ROUND_DOWN, Decimal
+from functools import partial
+from typing import Any
+
+from claimcalc.claim.model import Expense
+from claimcalc.product.model import (
+    DocumentedCost,
+    FixedSum,
+    Limit,
+    ObjectValues,
+    PercentOfSumInsured,
+    ProRataTripCost,
+    Scope,
+    UnitAllowance,
+    WithinTimeOfEvent,
+)
+from claimcalc.settle import texts
+from claimcalc.settle.eligibility import add_months
+from claimcalc.settle.exclusions import excludes_object
+from claimcalc.settle.work import ZERO, LineWork, PersonWork, Settling
+from claimcalc.settlement import Code
+
+
+def quantify(s: Settling) -> None:
+    for person in s.persons:
+        for work in person.lines:
+            if not work.refused:
+                _quantify(s, work, person)
+
+
+def _quantify(s: Settling, work: LineWork, person: PersonWork) -> None:
+    formula = work.guarantee.formula
+    _FORMULAS[formula.kind](s, work, formula, person)
+    carrier = work.facts.get("carrier_compensation")
+    if carrier is not None and Decimal(str(carrier)) > 0 and work.loss > 0:
+        paid = Decimal(str(carrier))
+        work.loss = max(ZERO, work.loss - paid)
+        work.note(Code.CARRIER_PAID, formula.source.article, texts.carrier_paid(paid), work.loss)
+    work.value = work.loss
+    if (
+        not work.refused
+        and work.loss == 0
+        and not any(step.code is Code.BELOW_THRESHOLD for step in work.trace)
+    ):
+        work.note(Code.DOCUMENTED, formula.source.article, texts.nothing_to_pay(), ZERO)
+
+
+def _convert(
+    s: Settling, work: LineWork, amount: Decimal, currency: str, day: dt.date, what: str
+) -> Decimal:
+    if currency == "EUR":
+        return amount
+    fixing = s.fixing(currency, day)
+    eur = amount / fixing.units_per_eur
+    work.note(
+        Code.CURRENCY,
+        s.product.currency.source.article,
+        partial(texts.currency, what, amount, currency, fixing, day, eur),
+    )
+    return eur
+
+
+def _assessed(work: LineWork, claimed: Decimal, loss: Decimal, article: str, label: str) -> None:
+    """A line's claimed amount and assessed loss; the step only in a full trace."""
+    work.claimed = claimed
+    work.loss = loss
+    if work.all_steps:  # not a reason: skipped without the call
+        work.note(Code.DOCUMENTED, article, partial(texts.amount_text, label, loss), loss)
+
+
+# --------------------------------------------------------------------------- documented cost
+
+
+def _documented(s: Settling, work: LineWork, formula: DocumentedCost, person: PersonWork) -> None:
+    article = formula.source.article
+    expenses = work.line.expenses
+    if len(expenses) > 1:
+        expenses = tuple(sorted(expenses, key=lambda e: e.date))
+    window, rate_limits = work.plan.window, work.plan.rate_limits
+    units_left: Decimal | None = None
+    if rate_limits:
+        units = s.product.limit_max_units(rate_limits[0].id, s.level, work.zone)
+        units_left = units if isinstance(units, Decimal) else None
+    total = claimed = ZERO
+    event = s.claim.event.date
+    for expense in expenses:
+        eur = expense.amount
+        if expense.currency != "EUR":
+            label = expense.label or f"expense of {expense.date}"
+            eur = _convert(s, work, eur, expense.currency, expense.date, label)
+        claimed += eur
+        if window is not None and not _within(window, event, expense.date):
+            work.note(
+                Code.OUT_OF_TIME, window.source.article, texts.out_of_time(expense.date, window)
+            )
+            continue
+        if rate_limits:
+            eur = _unit_rate(s, work, expense, eur, rate_limits[0], units_left)
+            if units_left is not None and expense.units is not None:
+                units_left = max(ZERO, units_left - expense.units)
+        work.by_category[expense.category] = work.by_category.get(expense.category, ZERO) + eur
+        total += eur
+    if work.plan.unit_count_limits:
+        total = _unit_count_caps(s, work, expenses, total)
+    _assessed(work, claimed, total, article, "documented cost")
+    if formula.proportional_to_insured_value:
+        _underinsurance(s, work, formula)
+
+
+def _within(rule: WithinTimeOfEvent, event: dt.date, day: dt.date) -> bool:
+    if rule.days is not None:  # a day count: no timedelta to build
+        return (day - event).days <= rule.days
+    assert rule.years is not None
+    return day <= add_months(event, 12 * rule.years)
+
+
+def _unit_rate(
+    s: Settling,
+    work: LineWork,
+    expense: Expense,
+    eur: Decimal,
+    limit: Limit,
+    units_left: Decimal | None,
+) -> Decimal:
+    """An expense counts at most the rate per unit times its units (those left)."""
+    if expense.units is None:
+        return eur
+    rate = s.product.limit_amount(limit.id, s.level, work.zone)
+    units = expense.units if units_left is None else min(expense.units, units_left)
+    if units < expense.units:
+        work.note(
+            Code.PER_UNIT_CAP, limit.source.article, texts.per_unit_left(expense.units, units)
+        )
+    if not isinstance(rate, Decimal):
+        return eur * units / expense.units if expense.units else eur
+    cap = rate * units
+    if eur > cap:
+        work.note(
+            Code.PER_UNIT_CAP,
+            limit.source.article,
+            texts.per_unit_cap(eur, expense.units, rate, units),
+        )
+        return cap
+    return eur * units / expense.units if expense.units else eur
+
+
+def _unit_count_caps(
+    s: Settling, work: LineWork, expenses: Sequence[Expense], total: Decimal
+) -> Decimal:
+    """Limits counted in hours or days (guardia giurata 10 h; 100 days of hospital)."""
+    units = ZERO
+    for expense in expenses:
+        if expense.units is not None:
+            units += expense.units
+    if not units:  # none counted: no count can exceed its cap
+        return total
+    for limit in work.plan.unit_count_limits:
+        cap = s.product.limit_amount(limit.id, s.level, work.zone)
+        if isinstance(cap, Decimal) and units > cap and total > 0:
+            reduced = total * cap / units
+            work.note(
+                Code.UNITS_CAP,
+                limit.source.article,
+                texts.units_cap(units, limit.unit.value, cap, reduced),
+                reduced,
+            )
+            factor = cap / units
+            work.by_category = {k: v * factor for k, v in work.by_category.items()}
+            total = reduced
+    return total
+
+
+def _underinsurance(s: Settling, work: LineWork, formula: DocumentedCost) -> None:
+    trip = s.claim.trip
+    if trip.insured_value is None or trip.cost is None or trip.insured_value >= trip.cost:
+        return
+    factor = trip.insured_value / trip.cost
+    work.loss *= factor
+    work.by_category = {k: v * factor for k, v in work.by_category.items()}
+    work.note(
+        Code.UNDERINSURANCE,
+        formula.source.article,
+        texts.underinsurance(trip.insured_value, trip.cost),
+        work.loss,
+    )
+
+
+# --------------------------------------------------------------------------- baggage objects
+
+
+def _objects(s: Settling, work: LineWork, formula: ObjectValues, person: PersonWork) -> None:
+    product, article = s.product, formula.source.article
+    per_object = next((lim for lim in work.guarantee.limits if lim.scope is Scope.PER_OBJECT), None)
+    cap: Decimal | None = None
+    if per_object is not None:
+        amount = product.limit_amount(per_object.id, s.level, work.zone)
+        cap = amount if isinstance(amount, Decimal) else None
+        if per_object.percent_of_parent is not None and per_object.parent is not None:
+            parent = product.limit_amount(per_object.parent, s.level, work.zone)
+            if isinstance(parent, Decimal):
+                share = parent * per_object.percent_of_parent / 100
+                cap = share if cap is None else min(cap, share)
+    exclusions = work.plan.object_exclusions
+    total = claimed = ZERO
+    for k, obj in enumerate(work.line.objects):
+        name = obj.label or f"object {k + 1}"
+        eur = _convert(s, work, obj.value, obj.currency, obj.date, name)
+        claimed += eur
+        facts = {
+            **work.facts,
+            "object_category": obj.category,
+            "object_checked_in": obj.checked_in,
+            "object_left_in_vehicle": obj.left_in_vehicle,
+            "object_secured_in_vehicle": obj.secured_in_vehicle,
+        }
+        excluded = next((e for e in exclusions if excludes_object(e, facts)), None)
+        if excluded is not None:
+            work.note(
+                Code.OBJECT_EXCLUDED,
+                excluded.source.article,
+                texts.object_excluded(name, excluded.text),
+            )
+            continue
+        if cap is not None and eur > cap:
+            assert per_object is not None
+            work.note(
+                Code.PER_OBJECT_CAP, per_object.source.article, texts.per_object_cap(name, eur, cap)
+            )
+            eur = cap
+        total += eur
+    _assessed(work, claimed, total, article, "assessed value")
+
+
+# --------------------------------------------------------------------------- other formulas
+
+
+def _allowance(s: Settling, work: LineWork, formula: UnitAllowance, person: PersonWork) -> None:
+    article = formula.source.article
+    limit = s.product.limit(formula.rate_limit)
+    hours = _needed_number(s, work, formula.units_fact, article)
+    if hours is None:
+        return
+    if formula.min_exclusive is not None and hours <= formula.min_exclusive:
+        work.refuse(
+            Code.BELOW_THRESHOLD, article, texts.not_above_threshold(hours, formula.min_exclusive)
+        )
+        return
+    rate = s.product.limit_amount(limit.id, s.level, work.zone)
+    assert isinstance(rate, Decimal)
+    size = Decimal(limit.block_hours or 1)
+    blocks = (hours / size).to_integral_value(rounding=ROUND_DOWN)
+    work.loss = rate * blocks
+    work.note(Code.ALLOWANCE, article, texts.allowance(hours, blocks, size, rate), work.loss)
+
+
+def _pro_rata(s: Settling, work: LineWork, formula: ProRataTripCost, person: PersonWork) -> None:
+    trip, article = s.claim.trip, formula.source.article
+    if trip.cost is None:
+        s.problem("trip.cost", texts.required_by(work.guarantee.code, article))
+        work.refused = True
+        return
+    unused = _needed_number(s, work, "unused_days", article)
+    if unused is None:
+        return
+    fees = (trip.fees or ZERO) if formula.net_of else ZERO
+    base = trip.cost - fees
+    span = (trip.return_date - trip.departure_date).days
+    divisor = span + 1 if formula.divide_by == "days" else max(span, 1)
+    unused = min(unused, Decimal(divisor))
+    work.loss = base / divisor * unused
+    work.claimed = None
+    work.note(
+        Code.PRO_RATA, article, texts.pro_rata(base, divisor, formula.divide_by, unused), work.loss
+    )
+
+
+def _percent(s: Settling, work: LineWork, formula: PercentOfSumInsured, person: PersonWork) -> None:
+    amount = s.product.limit_amount(formula.sum_insured, s.level, work.zone)
+    percent = _needed_number(s, work, formula.percent_fact, formula.source.article)
+    if percent is None or not isinstance(amount, Decimal):
+        return
+    percent = min(percent, Decimal(100))
+    work.loss = amount * percent / 100
+    work.note(
+        Code.PERCENT_OF_SUM,
+        formula.source.article,
+        texts.percent_of_sum(percent, amount),
+        work.loss,
+    )
+
+
+def _fixed(s: Settling, work: LineWork, formula: FixedSum, person: PersonWork) -> None:
+    article = formula.source.article
+    amount = s.product.limit_amount(formula.sum_insured, s.level, work.zone)
+    assert isinstance(amount, Decimal)
+    work.loss = amount
+    work.note(Code.FIXED_SUM, article, texts.fixed_sum(amount), amount)
+    already = sum(
+        (
+            p.amount
+            for p in person.insured.prior_payments
+            if p.same_accident and p.guarantee in formula.less_paid_under
+        ),
+        ZERO,
+    )
+    if already <= 0:
+        return
+    if formula.only_if_sum_exceeds is not None:
+        other = s.product.limit_amount(formula.only_if_sum_exceeds, s.level, work.zone)
+        if isinstance(other, Decimal) and amount <= other:
+            work.refuse(Code.ALREADY_PAID, article, texts.no_top_up(already))
+            return
+    work.loss = max(ZERO, amount - already)
+    work.note(Code.ALREADY_PAID, article, texts.less_already_paid(already), work.loss)
+
+
+def _needed_number(s: Settling, work: LineWork, fact: str, article: str) -> Decimal | None:
+    value = work.facts.get(fact)
+    if value is None:
+        s.problem(
+            f"{texts.line_at(*work.position)}.facts.{fact}",
+            texts.required_by(work.guarantee.code, article),
+        )
+        work.refused = True
+        return None
+    return Decimal(str(value))
+
+
+#: Each formula kind's function (by kind: the validated and the plain product
+#: have different classes for one formula).
+_FORMULAS: dict[str, Callable[[Settling, LineWork, Any, PersonWork], None]] = {
+    "documented_cost": _documented,
+    "object_values": _objects,
+    "unit_allowance": _allowance,
+    "pro_rata_trip_cost": _pro_rata,
+    "percent_of_sum_insured": _percent,
+    "fixed_sum": _fixed,
+}

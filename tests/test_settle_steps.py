@@ -1,0 +1,67 @@
+"""The engine is domain.md's order of steps, each a function of the claim being settled."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+
+from claimcalc.settle import engine
+from claimcalc.settle.work import LineWork
+from claimcalc.settlement import LineResult, Settlement
+
+
+def test_the_steps_run_in_domain_order() -> None:
+    names = [step.__name__ for step in engine.STEPS]
+    # docs/domain.md "How a line is settled": cover, eligibility, exclusions,
+    # quantification, deductibles, limits (and rounding); event caps last.
+    order = ["cover", "eligibility", "exclusions", "quantify", "deductibles", "limits"]
+    assert [n for n in names if n in order] == order
+    assert names.index("alternatives") < names.index("deductibles")  # see alternatives.py
+    assert names[-1] == "event_caps"
+
+
+def test_every_step_takes_the_claim_being_settled_and_nothing_else() -> None:
+    for step in engine.STEPS:
+        parameters = list(inspect.signature(step).parameters.values())
+        assert [p.annotation for p in parameters] == ["Settling"], step.__name__
+
+
+def test_records_built_positionally_keep_their_field_order() -> None:
+    """The engine builds these positionally on the hot path (keyword calls cost
+    more in CPython 3.11): a moved field would put an amount in another's place."""
+    assert [f.name for f in dataclasses.fields(LineResult)] == [
+        "line_id",
+        "guarantee",
+        "title",
+        "kind",
+        "article",
+        "claimed",
+        "assessed_loss",
+        "deductible",
+        "limit",
+        "paid",
+        "status",
+        "trace",
+    ]
+    assert [f.name for f in dataclasses.fields(Settlement)] == [
+        "claim_id",
+        "product_id",
+        "edition",
+        "level",
+        "product_sha256",
+        "event_id",
+        "event_date",
+        "zone",
+        "insured",
+    ]
+    assert [f.name for f in dataclasses.fields(LineWork)][:9] == [
+        "position",
+        "line_id",
+        "line",
+        "plan",
+        "section",
+        "guarantee",
+        "facts",
+        "zone",
+        "all_steps",
+    ]
