@@ -55,7 +55,7 @@ def test_a_corrupt_entry_is_ignored(cache_in: Path) -> None:
 def test_the_rulebook_is_cached_beside_the_product_and_settles_the_same(cache_in: Path) -> None:
     from claimcalc.claim.model import read_claim
     from claimcalc.product.catalog import load_rulebook
-    from claimcalc.settle.engine import settle
+    from claimcalc.settling.engine import settle
 
     first = load_rulebook(IMAWAY)
     (entry,) = cache_in.glob("rulebook-*.pickle")

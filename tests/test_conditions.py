@@ -1,6 +1,6 @@
 """Compiled conditions give the answers of the plain three-valued reading.
 
-Conditions are compiled into one generated function each (claimcalc.settle.conditions);
+Conditions are compiled into one generated function each (claimcalc.settling.conditions);
 the reference below reads the condition tree as domain.md states it: a fact
 the claim does not state is unknown, except a set fact (not stating any means
 none); "all" is false if any member is false, else unknown if any is unknown;
@@ -20,7 +20,7 @@ from claimcalc.facts import FACTS, FactType
 from claimcalc.product import model as rulebook
 from claimcalc.product.catalog import load_rulebook
 from claimcalc.product.model import AllOf, AnyOf, Condition, FactTest, Not, iter_fact_tests
-from claimcalc.settle.conditions import compiled, evaluate
+from claimcalc.settling.conditions import compiled, evaluate
 
 
 def reference(condition: Condition, facts: dict[str, object]) -> bool | None:

@@ -19,7 +19,7 @@ from claimcalc.compare.impact import impact
 from claimcalc.errors import ExitCode, UsageError
 from claimcalc.product.load import load_product_file
 from claimcalc.product.schema import Product
-from claimcalc.settle.engine import settle
+from claimcalc.settling.engine import settle
 from tests.conftest import ROOT, product
 from tests.test_contract_limits import IMAWAY_TABLE
 

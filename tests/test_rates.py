@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from claimcalc.errors import ClaimError, ExitCode, FileAccessError
-from claimcalc.settle.rates import Fixing, RateTable, read_ecb_csv
+from claimcalc.settling.rates import Fixing, RateTable, read_ecb_csv
 
 FRIDAY = dt.date(2026, 3, 6)
 

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from claimcalc.claim.model import claim_from_data
 from claimcalc.product.model import freeze
 from claimcalc.product.schema import Product
-from claimcalc.settle.engine import proportional_shares, settle
 from claimcalc.settlement import Settlement
+from claimcalc.settling.engine import proportional_shares, settle
 from tests.conftest import product
 
 money = st.decimals(min_value=0, max_value=50_000, places=2, allow_nan=False, allow_infinity=False)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 import inspect
 
-from claimcalc.settle import engine
-from claimcalc.settle.work import LineWork
 from claimcalc.settlement import LineResult, Settlement
+from claimcalc.settling import engine
+from claimcalc.settling.work import LineWork
 
 
 def test_the_steps_run_in_domain_order() -> None:
@@ -65,3 +65,20 @@ def test_records_built_positionally_keep_their_field_order() -> None:
         "zone",
         "all_steps",
     ]
+
+
+def test_the_library_names_hold_whatever_submodules_are_loaded() -> None:
+    """``claimcalc.settle`` is the function, even once every subpackage is imported
+    (a subpackage of that name would replace it on first import)."""
+    import importlib
+    import pkgutil
+
+    import claimcalc
+
+    for module in pkgutil.walk_packages(claimcalc.__path__, "claimcalc."):
+        if module.name not in ("claimcalc.__main__",):
+            importlib.import_module(module.name)
+    from claimcalc import diff_products, impact, load_product, read_claim, settle
+
+    for function in (diff_products, impact, load_product, read_claim, settle):
+        assert callable(function), function

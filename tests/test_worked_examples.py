@@ -15,8 +15,8 @@ import yaml
 
 from claimcalc.claim.model import claim_from_data
 from claimcalc.product.model import freeze
-from claimcalc.settle.engine import settle
 from claimcalc.settlement import REASON_CODES, LineResult, Settlement
+from claimcalc.settling.engine import settle
 from tests.conftest import product
 
 WORKED = Path(__file__).resolve().parent / "worked"

@@ -23,7 +23,7 @@ _EXPORTS = {
     "Product": "claimcalc.product.schema",
     "ProductDiff": "claimcalc.compare.diff",
     "ProductError": "claimcalc.errors",
-    "RateTable": "claimcalc.settle.rates",
+    "RateTable": "claimcalc.settling.rates",
     "Settlement": "claimcalc.settlement",
     "diff_products": "claimcalc.compare.diff",
     "impact": "claimcalc.compare.impact",
@@ -32,8 +32,8 @@ _EXPORTS = {
     "load_product_text": "claimcalc.product.load",
     "parse_claim": "claimcalc.claim.model",
     "read_claim": "claimcalc.claim.model",
-    "read_ecb_csv": "claimcalc.settle.rates",
-    "settle": "claimcalc.settle.engine",
+    "read_ecb_csv": "claimcalc.settling.rates",
+    "settle": "claimcalc.settling.engine",
 }
 __all__ = [
     "Claim",
@@ -73,6 +73,6 @@ if TYPE_CHECKING:
     from claimcalc.product.catalog import load_product
     from claimcalc.product.load import load_product_file, load_product_text
     from claimcalc.product.schema import Product
-    from claimcalc.settle.engine import settle
-    from claimcalc.settle.rates import RateTable, read_ecb_csv
     from claimcalc.settlement import Settlement
+    from claimcalc.settling.engine import settle
+    from claimcalc.settling.rates import RateTable, read_ecb_csv

@@ -28,8 +28,8 @@ from claimcalc.errors import (
     UnknownProductError,
 )
 from claimcalc.jsonio import FAST_AFTER, dumps
-from claimcalc.settle.rates import RateTable
 from claimcalc.settlement import SCHEMA_VERSION, Settlement
+from claimcalc.settling.rates import RateTable
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -160,7 +160,7 @@ class Settler:
     """Settles claim texts; loads each product once and keeps it.
 
     ``steps=False``: each line's trace keeps only its reasons (see
-    :func:`claimcalc.settle.engine.settle`), for records written without steps.
+    :func:`claimcalc.settling.engine.settle`), for records written without steps.
     """
 
     def __init__(
@@ -170,7 +170,7 @@ class Settler:
         # lookup on every call.
         from claimcalc.claim.model import parse_claim
         from claimcalc.product.catalog import load_rulebook
-        from claimcalc.settle.engine import settle
+        from claimcalc.settling.engine import settle
 
         self.product = product
         self.rates = rates

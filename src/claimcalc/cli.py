@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from claimcalc.compare.diff import Side
-    from claimcalc.settle.rates import RateTable
+    from claimcalc.settling.rates import RateTable
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 success; 1 diff found differences; 2 usage error; 3 invalid claim; "
@@ -191,7 +191,7 @@ def settle_command(
         bool, typer.Option("--explain", help="Show every step of every line.")
     ] = False,
 ) -> None:
-    from claimcalc.settle.rates import read_ecb_csv
+    from claimcalc.settling.rates import read_ecb_csv
 
     table = read_ecb_csv(rates) if rates is not None else None
     single = (
@@ -341,7 +341,7 @@ def diff_command(
         if claims:
             from claimcalc.batch import iter_items
             from claimcalc.compare.impact import impact
-            from claimcalc.settle.rates import read_ecb_csv
+            from claimcalc.settling.rates import read_ecb_csv
 
             table = read_ecb_csv(rates) if rates is not None else None
             effect = impact(old_side, new_side, iter_items(claims), table)

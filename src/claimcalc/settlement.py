@@ -1,4 +1,4 @@
-"""What :func:`claimcalc.settle.engine.settle` returns: an itemised settlement.
+"""What :func:`claimcalc.settling.engine.settle` returns: an itemised settlement.
 
 Every line says what was claimed, the loss assessed, the deductible, the
 limit applied and what is paid, with a trace of steps, each with a reason

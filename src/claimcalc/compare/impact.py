@@ -21,9 +21,9 @@ from claimcalc.claim.model import Claim
 from claimcalc.compare.diff import Side
 from claimcalc.errors import ClaimcalcError
 from claimcalc.output.tables import SCHEMA_VERSION
-from claimcalc.settle.engine import settle
-from claimcalc.settle.rates import RateTable
 from claimcalc.settlement import Settlement
+from claimcalc.settling.engine import settle
+from claimcalc.settling.rates import RateTable
 
 ZERO = Decimal("0.00")
 

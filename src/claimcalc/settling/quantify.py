@@ -28,11 +28,11 @@ from claimcalc.product.model import (
     UnitAllowance,
     WithinTimeOfEvent,
 )
-from claimcalc.settle import texts
-from claimcalc.settle.eligibility import add_months
-from claimcalc.settle.exclusions import excludes_object
-from claimcalc.settle.work import ZERO, LineWork, PersonWork, Settling
 from claimcalc.settlement import Code
+from claimcalc.settling import texts
+from claimcalc.settling.eligibility import add_months
+from claimcalc.settling.exclusions import excludes_object
+from claimcalc.settling.work import ZERO, LineWork, PersonWork, Settling
 
 
 def quantify(s: Settling) -> None:

@@ -15,10 +15,10 @@ from decimal import ROUND_DOWN, Decimal
 
 from claimcalc.money import CENT
 from claimcalc.product.model import Limit, Scope
-from claimcalc.settle import texts
-from claimcalc.settle.limits import cap_value
-from claimcalc.settle.work import ZERO, LineWork, Settling
 from claimcalc.settlement import Code, LimitApplied
+from claimcalc.settling import texts
+from claimcalc.settling.limits import cap_value
+from claimcalc.settling.work import ZERO, LineWork, Settling
 
 
 def event_caps(s: Settling) -> None:

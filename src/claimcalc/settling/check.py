@@ -12,8 +12,8 @@ import datetime as dt
 
 from claimcalc.claim.model import Line
 from claimcalc.product.model import DocumentedCost, ObjectValues
-from claimcalc.settle import texts
-from claimcalc.settle.work import Settling
+from claimcalc.settling import texts
+from claimcalc.settling.work import Settling
 
 
 def check(s: Settling) -> None:

@@ -30,8 +30,8 @@ from claimcalc.product.model import (
     WithinTimeOfEvent,
     iter_fact_tests,
 )
-from claimcalc.settle.conditions import Test, compiled, evaluate
 from claimcalc.settlement import Code
+from claimcalc.settling.conditions import Test, compiled, evaluate
 
 Refusal = tuple[Code, str] | None
 #: An eligibility check: (settling, rule, line, person) → a refusal or None.

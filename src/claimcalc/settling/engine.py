@@ -5,7 +5,7 @@ quantification → (alternatives) → franchigie and scoperti → limits innermo
 first, each line rounded half up to the cent; then per-event caps across the
 insured persons of the claim. :data:`STEPS` is that order, and this module
 does nothing else: each step is a function of one argument, the claim being
-settled (:class:`~claimcalc.settle.work.Settling`), in a module of its own.
+settled (:class:`~claimcalc.settling.work.Settling`), in a module of its own.
 
 Every step that changes an amount, or refuses a line, is recorded with a
 reason code and the article that causes it. Nothing here knows a product:
@@ -19,18 +19,18 @@ from collections.abc import Callable
 from claimcalc.claim.model import Claim
 from claimcalc.money import round_cents
 from claimcalc.product.model import Product
-from claimcalc.settle.alternatives import alternatives
-from claimcalc.settle.check import check
-from claimcalc.settle.cover import cover
-from claimcalc.settle.deductibles import deductibles
-from claimcalc.settle.eligibility import derive_reported_late, eligibility
-from claimcalc.settle.event_caps import event_caps, proportional_shares
-from claimcalc.settle.exclusions import exclusions
-from claimcalc.settle.limits import limits, prior_payments
-from claimcalc.settle.quantify import quantify
-from claimcalc.settle.rates import Fixing, RateTable
-from claimcalc.settle.work import ZERO, LineWork, Settling
 from claimcalc.settlement import CAPPING, InsuredResult, LineResult, Settlement, Status
+from claimcalc.settling.alternatives import alternatives
+from claimcalc.settling.check import check
+from claimcalc.settling.cover import cover
+from claimcalc.settling.deductibles import deductibles
+from claimcalc.settling.eligibility import derive_reported_late, eligibility
+from claimcalc.settling.event_caps import event_caps, proportional_shares
+from claimcalc.settling.exclusions import exclusions
+from claimcalc.settling.limits import limits, prior_payments
+from claimcalc.settling.quantify import quantify
+from claimcalc.settling.rates import Fixing, RateTable
+from claimcalc.settling.work import ZERO, LineWork, Settling
 
 Step = Callable[[Settling], None]
 

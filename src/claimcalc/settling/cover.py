@@ -7,10 +7,10 @@ zone refuses the line there.
 from __future__ import annotations
 
 from claimcalc.product.model import Limit, Token
-from claimcalc.settle import texts
-from claimcalc.settle.plan import GuaranteePlan
-from claimcalc.settle.work import LineWork, Settling
 from claimcalc.settlement import Code
+from claimcalc.settling import texts
+from claimcalc.settling.plan import GuaranteePlan
+from claimcalc.settling.work import LineWork, Settling
 
 
 def cover(s: Settling) -> None:

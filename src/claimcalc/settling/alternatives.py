@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from claimcalc.settle import texts
-from claimcalc.settle.deductibles import person_deductibles
-from claimcalc.settle.limits import person_limits
-from claimcalc.settle.work import LineWork, PersonWork, Settling
 from claimcalc.settlement import Code
+from claimcalc.settling import texts
+from claimcalc.settling.deductibles import person_deductibles
+from claimcalc.settling.limits import person_limits
+from claimcalc.settling.work import LineWork, PersonWork, Settling
 
 
 def alternatives(s: Settling) -> None:

@@ -27,11 +27,11 @@ from claimcalc.product.model import (
     Requires,
     WaitingPeriod,
 )
-from claimcalc.settle import texts
-from claimcalc.settle.conditions import unknown_facts
-from claimcalc.settle.plan import Check, EligibilityCheck, Refusal
-from claimcalc.settle.work import ZERO, LineWork, PersonWork, Settling
 from claimcalc.settlement import Code
+from claimcalc.settling import texts
+from claimcalc.settling.conditions import unknown_facts
+from claimcalc.settling.plan import Check, EligibilityCheck, Refusal
+from claimcalc.settling.work import ZERO, LineWork, PersonWork, Settling
 
 
 def derive_reported_late(s: Settling) -> None:

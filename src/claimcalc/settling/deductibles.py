@@ -16,11 +16,11 @@ from functools import partial
 
 from claimcalc.money import round_cents
 from claimcalc.product.model import Franchigia, InvalidityThreshold, PercentOfSumInsured, Scoperto
-from claimcalc.settle import texts
-from claimcalc.settle.conditions import evaluate
-from claimcalc.settle.limits import apply_chain
-from claimcalc.settle.work import ZERO, LineWork, PersonWork, Settling
 from claimcalc.settlement import Code
+from claimcalc.settling import texts
+from claimcalc.settling.conditions import evaluate
+from claimcalc.settling.limits import apply_chain
+from claimcalc.settling.work import ZERO, LineWork, PersonWork, Settling
 
 _FRANCHIGIA_OR_SCOPERTO = Franchigia | Scoperto  # built once, not at each isinstance
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from claimcalc.money import format_eur, round_cents
 from claimcalc.product.model import Limit, Scope, WithinTimeOfEvent
-from claimcalc.settle.rates import Fixing
+from claimcalc.settling.rates import Fixing
 
 # --------------------------------------------------------------------------- scopes
 

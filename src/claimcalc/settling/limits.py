@@ -21,10 +21,10 @@ from functools import partial
 from claimcalc.claim.model import Line
 from claimcalc.money import round_cents
 from claimcalc.product.model import Amount, Limit, Scope, Token
-from claimcalc.settle import texts
-from claimcalc.settle.plan import CappedChain
-from claimcalc.settle.work import ZERO, LineWork, PersonWork, Settling
 from claimcalc.settlement import Code, LimitApplied
+from claimcalc.settling import texts
+from claimcalc.settling.plan import CappedChain
+from claimcalc.settling.work import ZERO, LineWork, PersonWork, Settling
 
 
 def prior_payments(s: Settling) -> None:

@@ -16,9 +16,9 @@ from decimal import Decimal
 from claimcalc.claim.model import Claim, Insured, Line
 from claimcalc.errors import ClaimError
 from claimcalc.product.model import Guarantee, Product, Section
-from claimcalc.settle.plan import CappedChain, GuaranteePlan, ProductPlan
-from claimcalc.settle.rates import Fixing, RateTable
 from claimcalc.settlement import REASON_CODES, Code, LimitApplied, TraceStep
+from claimcalc.settling.plan import CappedChain, GuaranteePlan, ProductPlan
+from claimcalc.settling.rates import Fixing, RateTable
 
 ZERO = Decimal(0)
 

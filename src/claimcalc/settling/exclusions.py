@@ -12,11 +12,11 @@ from __future__ import annotations
 from functools import partial
 
 from claimcalc.product.model import Exclusion
-from claimcalc.settle import texts
-from claimcalc.settle.conditions import evaluate
-from claimcalc.settle.plan import ExclusionTests
-from claimcalc.settle.work import LineWork, Settling
 from claimcalc.settlement import Code
+from claimcalc.settling import texts
+from claimcalc.settling.conditions import evaluate
+from claimcalc.settling.plan import ExclusionTests
+from claimcalc.settling.work import LineWork, Settling
 
 
 def exclusions(s: Settling) -> None:
