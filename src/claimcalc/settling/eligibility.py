@@ -38,10 +38,16 @@ def derive_reported_late(s: Settling) -> None:
     """The derived fact ``reported_late``: the line was reported after one of its
     reporting deadlines. Exclusions may test it (Imaway 1.22 x, Wi School 1.21 n);
     the deadline rules themselves refuse the line in the eligibility step."""
-    for work in s.lines():
-        deadlines = work.plan.deadlines
-        if deadlines:  # a line with no deadline states no such fact
-            work.facts["reported_late"] = any(_late(s, rule, work) for rule in deadlines)
+    for person in s.persons:
+        for work in person.lines:
+            deadlines = work.plan.deadlines
+            if deadlines:  # a line with no deadline states no such fact
+                late = False
+                for rule in deadlines:
+                    if _late(s, rule, work) is not None:
+                        late = True
+                        break
+                work.facts["reported_late"] = late
 
 
 def eligibility(s: Settling) -> None:
@@ -54,7 +60,8 @@ def eligibility(s: Settling) -> None:
 def _eligibility(s: Settling, work: LineWork, person: PersonWork) -> None:
     facts = work.facts
     answers = s.claim_wide
-    for rule_check, check in _checks(s, work):
+    checks = s.plan.checks.get(work.guarantee.code) or _checks(s, work)
+    for rule_check, check in checks:
         test, key = rule_check.requirement, rule_check.claim_wide_key
         rule = rule_check.rule
         if test is None:
@@ -83,10 +90,9 @@ def _eligibility(s: Settling, work: LineWork, person: PersonWork) -> None:
 
 def _checks(s: Settling, work: LineWork) -> tuple[tuple[EligibilityCheck, Check], ...]:
     """The line's rules with their checks, found once per guarantee."""
-    code = work.guarantee.code
-    found = s.plan.checks.get(code)
-    if found is None:
-        found = s.plan.checks[code] = tuple((c, CHECKS[c.rule.kind]) for c in work.plan.eligibility)
+    found = s.plan.checks[work.guarantee.code] = tuple(
+        (c, CHECKS[c.rule.kind]) for c in work.plan.eligibility
+    )
     return found
 
 

@@ -44,8 +44,9 @@ def facts_complete(s: Settling) -> None:
 def paid(s: Settling) -> None:
     """What each line pays: rounded once (lines that reached the limits were
     rounded there, so that shared limits hold exactly what is paid)."""
-    for work in s.lines():
-        work.paid = round_cents(ZERO if work.refused else work.value)
+    for person in s.persons:
+        for work in person.lines:
+            work.paid = round_cents(ZERO if work.refused else work.value)
 
 
 #: domain.md's order of settlement.

@@ -112,9 +112,6 @@ class Settling:
         self.claim_wide: dict[int, tuple[Code, str] | None] = {}
         self.persons: list[PersonWork] = []
 
-    def lines(self) -> list[LineWork]:
-        return [work for person in self.persons for work in person.lines]
-
     def problem(self, where: str, message: str) -> None:
         """Something the claim must state for this product and does not."""
         self.problems.append((where, message))
@@ -151,7 +148,7 @@ class Settling:
         return PersonWork(index, person, age, lines)
 
     def new_line(self, i: int, j: int, line: Line, base: dict[str, object]) -> LineWork:
-        plan = self.plan_of(line.guarantee)
+        plan = self.plan.guarantees.get(line.guarantee) or self.plan.guarantee(line.guarantee)
         return LineWork(  # in field order: see LineWork
             (i, j),
             line.id or str(j + 1),
