@@ -1,8 +1,10 @@
 """Find product files: by id (latest edition), by ``id@edition``, or by path.
 
-Product files live in one directory: ``$CLAIMCALC_PRODUCTS`` if set, else
-the ``products/`` shipped with the package (installed wheel) or beside the
-source tree (editable install). A file is named ``<id>@<edition>.yaml``.
+Products live in one directory: ``$CLAIMCALC_PRODUCTS`` if set, else the
+``products/`` shipped with the package (installed wheel) or beside the source
+tree (editable install). Each product is a folder named by its id, holding one
+file per edition, ``<id>/<edition>.yaml``, beside its ``cases/`` and
+``examples/``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from claimcalc.product import model as rulebook
 if TYPE_CHECKING:
     from claimcalc.product.schema import Product
 
-_FILE_NAME = re.compile(r"^(?P<id>[a-z][a-z0-9_-]*)@(?P<edition>\d{4}-\d{2})\.ya?ml$")
+_PRODUCT_ID = re.compile(r"^[a-z][a-z0-9_-]*$")
+_EDITION_FILE = re.compile(r"^(?P<edition>\d{4}-\d{2})\.ya?ml$")
 
 
 def products_dir() -> Path:
@@ -48,13 +51,13 @@ class CatalogEntry:
 
 
 def catalog(directory: Path | None = None) -> list[CatalogEntry]:
-    """Every product file in the directory, by id then edition."""
+    """Every product edition in the directory (``<id>/<edition>.yaml``), by id then edition."""
     root = directory or products_dir()
     entries = []
-    for path in sorted(root.glob("*.y*ml")) if root.is_dir() else []:
-        match = _FILE_NAME.match(path.name)
-        if match:
-            entries.append(CatalogEntry(match["id"], match["edition"], path))
+    for path in root.glob("*/*.y*ml") if root.is_dir() else []:
+        match = _EDITION_FILE.match(path.name)
+        if match and _PRODUCT_ID.match(path.parent.name):
+            entries.append(CatalogEntry(path.parent.name, match["edition"], path))
     return sorted(entries, key=lambda e: (e.id, e.edition))
 
 
