@@ -165,11 +165,12 @@ class Report:
 
     @property
     def summary(self) -> str:
-        text = (
-            f"{len(self.results)} cases: {self.count('pass')} passed, {self.count('fail')} failed"
-        )
         errors = self.count("error")
-        return text + (f", {errors} with errors" if errors else "")
+        return (
+            f"{self.count('pass')} passed, {self.count('fail')} failed"
+            + (f", {errors} with errors" if errors else "")
+            + f" ({len(self.results)} cases)"
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -236,7 +237,7 @@ def load_cases(files: Iterable[Path]) -> list[Case]:
             continue
         _CaseFile(path, text, cases, problems).load()
     if problems:
-        raise CaseFileError(problems)
+        raise CaseFileError(sorted(problems, key=lambda p: (p.file, p.line, p.column)))
     return cases
 
 
@@ -303,15 +304,15 @@ class _CaseFile:
         if not isinstance(entries, list) or not entries:
             self.problem(("cases",), "required: a list of cases")
             return
-        names: set[str] = set()
+        names: set[object] = set()
         for index, entry in enumerate(entries):
+            name = entry.get("name") if isinstance(entry, dict) else None
+            if isinstance(name, str) and name in names:
+                self.problem(("cases", index, "name"), f"duplicate case name {name!r}")
+            names.add(name)
             case = self.case(entry, ("cases", index), base, person)
-            if case is None:
-                continue
-            if case.name in names:
-                self.problem(("cases", index, "name"), f"duplicate case name {case.name!r}")
-            names.add(case.name)
-            self.cases.append(case)
+            if case is not None:
+                self.cases.append(case)
 
     def case(
         self,
