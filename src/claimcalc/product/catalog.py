@@ -53,12 +53,20 @@ class CatalogEntry:
 def catalog(directory: Path | None = None) -> list[CatalogEntry]:
     """Every product edition in the directory (``<id>/<edition>.yaml``), by id then edition."""
     root = directory or products_dir()
+    folders = sorted(root.iterdir()) if root.is_dir() else []
+    return [entry for folder in folders for entry in _editions(folder)]
+
+
+def _editions(folder: Path) -> list[CatalogEntry]:
+    """A product folder's editions, oldest first; none if the name is not a product id."""
+    if not _PRODUCT_ID.match(folder.name) or not folder.is_dir():
+        return []
     entries = []
-    for path in root.glob("*/*.y*ml") if root.is_dir() else []:
+    for path in folder.glob("*.y*ml"):
         match = _EDITION_FILE.match(path.name)
-        if match and _PRODUCT_ID.match(path.parent.name):
-            entries.append(CatalogEntry(path.parent.name, match["edition"], path))
-    return sorted(entries, key=lambda e: (e.id, e.edition))
+        if match:
+            entries.append(CatalogEntry(folder.name, match["edition"], path))
+    return sorted(entries, key=lambda e: e.edition)
 
 
 def find_product(ref: str, directory: Path | None = None) -> Path:
@@ -69,7 +77,8 @@ def find_product(ref: str, directory: Path | None = None) -> Path:
             raise UnknownProductError(f"{ref}: no such product file")
         return path
     product_id, _, edition = ref.partition("@")
-    entries = [e for e in catalog(directory) if e.id == product_id]
+    # Only the product's own folder is listed: a one-claim run pays for no other.
+    entries = _editions((directory or products_dir()) / product_id)
     if not entries:
         known = ", ".join(sorted({e.id for e in catalog(directory)})) or "none"
         raise UnknownProductError(f"{ref}: unknown product (known: {known})")
