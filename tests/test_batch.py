@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,9 @@ import pytest
 from claimcalc.batch import Item, iter_items
 from claimcalc.cli import main
 from claimcalc.errors import ExitCode
+from claimcalc.money import format_eur
 from tests.conftest import EXAMPLE_DIRS, EXAMPLES, FIXTURES
+from tests.test_examples import EXPECTED
 
 BAD = FIXTURES / "claims" / "bad"
 
@@ -110,7 +113,9 @@ def test_all_settled_exits_0_and_sums_up(capsys: pytest.CaptureFixture[str]) -> 
     code, out, err = run_cli(capsys, "settle", *map(str, EXAMPLE_DIRS), "--format", "ndjson")
     assert code == ExitCode.OK
     assert len(out.splitlines()) == len(EXAMPLES)
-    assert err == "settled 17, failed 0, indemnities € 17.631,39, advances € 0,00\n"
+    # Every product's examples: their hand-computed totals (tests/test_examples.py), summed.
+    total = format_eur(sum((Decimal(v) for v in EXPECTED.values()), Decimal(0)))
+    assert err == f"settled {len(EXAMPLES)}, failed 0, indemnities {total}, advances € 0,00\n"
 
 
 def test_stdin_ndjson(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
