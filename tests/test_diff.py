@@ -318,3 +318,13 @@ def test_impact_reports_an_unreadable_claim_file_as_the_batch_does() -> None:
     result = impact(Side(imaway, "easy"), Side(imaway, "top"), items)
     assert (result.claims, result.failed) == (1, 1)
     assert result.errors == ["gone.json: cannot read claim file: Permission denied"]
+
+
+@pytest.mark.parametrize(
+    "ref",
+    ["imaway", "imaway@2026-01", "products/imaway/2026-01.yaml", "C:\\p\\imaway\\2026-01.yml"],
+)
+def test_impact_knows_a_claims_product_by_id_edition_or_file(ref: str) -> None:
+    from claimcalc.compare.impact import _product_id
+
+    assert _product_id(ref) == "imaway"
