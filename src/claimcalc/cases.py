@@ -36,7 +36,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from claimcalc.errors import (
     ClaimcalcError,
@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from claimcalc.settlement import LineResult, Settlement
 
 CASES_DIR = "cases"
+Status = Literal["pass", "fail", "error"]
 
 _FILE_KEYS = frozenset({"base", "person", "cases"})
 _CASE_KEYS = frozenset({"name", "example", "claim", "person", "lines", "expect"})
@@ -135,7 +136,7 @@ class CaseResult:
     error: ClaimcalcError | None = None
 
     @property
-    def status(self) -> str:
+    def status(self) -> Status:
         if self.error is not None:
             return "error"
         return "fail" if self.differences else "pass"
@@ -152,7 +153,7 @@ class CaseResult:
 class Report:
     results: tuple[CaseResult, ...]
 
-    def count(self, status: str) -> int:
+    def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status == status)
 
     @property
