@@ -25,8 +25,6 @@ EXAMPLE_DIRS = sorted(PRODUCTS.glob("*/examples"))
 EXAMPLES = [path for folder in EXAMPLE_DIRS for path in sorted(folder.glob("*.json"))]
 #: Every shipped product, by id: adding a product folder adds it to each test that iterates.
 PRODUCT_IDS = sorted({entry.id for entry in catalog()})
-#: CI sets it (.ci/run): a test quoting the seeds fails there rather than skip.
-REQUIRE_SEEDS = os.environ.get("CLAIMCALC_REQUIRE_SEEDS") == "1"
 
 
 def example(product_id: str, name: str) -> Path:
@@ -40,17 +38,20 @@ def squash(text: str) -> str:
 
 
 @cache
-def _seed(product_id: str) -> str | None:
-    path = SEEDS / product(product_id).seed
+def _seed(product_id: str, seeds: Path) -> str | None:
+    path = seeds / product(product_id).seed
     return squash(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
-def seed_text(product_id: str) -> str:
-    """The seed contract a product encodes (its ``seed:`` file), whitespace squashed."""
-    text = _seed(product_id)
+def seed_text(product_id: str, seeds: Path = SEEDS) -> str:
+    """The seed contract a product encodes (its ``seed:`` file), whitespace squashed.
+
+    Missing, the test skips; with ``CLAIMCALC_REQUIRE_SEEDS=1`` (CI: .ci/run) it fails.
+    """
+    text = _seed(product_id, seeds)
     if text is None:
-        message = f"seed contracts not found at {SEEDS}"
-        if REQUIRE_SEEDS:
+        message = f"seed contract {product(product_id).seed} not found in {seeds}"
+        if os.environ.get("CLAIMCALC_REQUIRE_SEEDS") == "1":
             pytest.fail(f"{message} (CLAIMCALC_REQUIRE_SEEDS=1)")
         pytest.skip(message)
     return text
