@@ -13,12 +13,13 @@ internal layout. Each case writes ``NAME.out`` (standard output) and
 ``NAME.err`` (the exit code, then standard error); ``commands.txt`` lists
 every case's command. The cases:
 
-* every ``examples/*.json`` settled as a table, JSON, JSON and table with
-  ``--explain``, NDJSON and CSV;
+* every product's example (``products/<id>/examples/*.json``, named
+  ``<id>-<name>`` as when they were ``examples/<id>-<name>.json``) settled
+  as a table, JSON, JSON and table with ``--explain``, NDJSON and CSV;
 * ``products list``, ``products show`` (whole, and per level), ``products
   guide`` for every product that ``products list --format json`` names,
   ``schema product``, ``schema claim``, and two ``diff`` runs, one with
-  ``--claims examples/``;
+  ``--claims`` every product's examples;
 * two corpora made with the generators of ``benchmarks/run.py`` and fixed
   seeds, 5,000 mixed claims and 2,000 medical ones (written to
   ``OUTDIR/inputs``), each settled with ``--jobs 1`` as NDJSON, CSV, JSON
@@ -106,11 +107,16 @@ CORPUS_FORMATS = {
 }
 
 
+EXAMPLE_DIRS = sorted((ROOT / "products").glob("*/examples"))
+
+
 def examples(golden: Golden) -> None:
-    for path in sorted((ROOT / "examples").glob("*.json")):
-        claim = path.relative_to(ROOT).as_posix()
-        for label, options in SETTLE_FORMATS.items():
-            golden.case(f"settle/{path.stem}.{label}", ["settle", claim, *options])
+    for folder in EXAMPLE_DIRS:
+        for path in sorted(folder.glob("*.json")):
+            claim = path.relative_to(ROOT).as_posix()
+            name = f"{folder.parent.name}-{path.stem}"
+            for label, options in SETTLE_FORMATS.items():
+                golden.case(f"settle/{name}.{label}", ["settle", claim, *options])
 
 
 def products(golden: Golden) -> None:
@@ -129,7 +135,12 @@ def products(golden: Golden) -> None:
     golden.case("schema/claim", ["schema", "claim"])
     for name, args in {
         "diff/easy-top": ["diff", "imaway:easy", "imaway:top"],
-        "diff/smart-top-claims": ["diff", "imaway:smart", "imaway:top", "--claims", "examples/"],
+        "diff/smart-top-claims": [
+            "diff",
+            "imaway:smart",
+            "imaway:top",
+            *(arg for d in EXAMPLE_DIRS for arg in ("--claims", d.relative_to(ROOT).as_posix())),
+        ],
     }.items():
         golden.case(f"{name}.table", args)
         golden.case(f"{name}.json", [*args, "--format", "json"])

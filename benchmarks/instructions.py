@@ -10,7 +10,7 @@ it counts, under ``valgrind --tool=callgrind``, the instructions of
 
 * ``cli``: ``python -m claimcalc settle CORPUS --format ndjson -o /dev/null``;
 * ``read``: a driver that calls ``claimcalc.parse_claim`` on each line's text;
-* ``read+settle``: the same, then ``claimcalc.settle(claim, product,
+* ``read+settle``: the same, then ``claimcalc.settling(claim, product,
   steps=False)`` with the product from ``claimcalc.load_product`` (loaded
   once per product).
 

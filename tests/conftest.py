@@ -1,4 +1,4 @@
-"""Shared fixtures: the shipped products and the seed contract texts."""
+"""Shared fixtures: the shipped products, found by glob, and the seed contract texts."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from claimcalc import Product, load_product
+from claimcalc.product.catalog import catalog
 
 # The suite keeps its product cache to itself (subprocesses inherit it).
 os.environ["CLAIMCALC_CACHE_DIR"] = tempfile.mkdtemp(prefix="claimcalc-test-cache-")
@@ -18,10 +19,17 @@ os.environ["CLAIMCALC_CACHE_DIR"] = tempfile.mkdtemp(prefix="claimcalc-test-cach
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEEDS = ROOT.parent / "shared" / "seeds"
-SEED_FILES = {
-    "imaway": "001_7c89922688511f29.txt",
-    "wi-school": "003_742327b81c2d232a.txt",
-}
+PRODUCTS = ROOT / "products"
+#: Every product's example claims, product by product, each folder sorted.
+EXAMPLE_DIRS = sorted(PRODUCTS.glob("*/examples"))
+EXAMPLES = [path for folder in EXAMPLE_DIRS for path in sorted(folder.glob("*.json"))]
+#: Every shipped product, by id: adding a product folder adds it to each test that iterates.
+PRODUCT_IDS = sorted({entry.id for entry in catalog()})
+
+
+def example(product_id: str, name: str) -> Path:
+    """A shipped example claim: ``products/<id>/examples/<name>``."""
+    return PRODUCTS / product_id / "examples" / name
 
 
 def squash(text: str) -> str:
@@ -30,15 +38,22 @@ def squash(text: str) -> str:
 
 
 @cache
-def _seed(product_id: str) -> str | None:
-    path = SEEDS / SEED_FILES[product_id]
+def _seed(product_id: str, seeds: Path) -> str | None:
+    path = seeds / product(product_id).seed
     return squash(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
-def seed_text(product_id: str) -> str:
-    text = _seed(product_id)
+def seed_text(product_id: str, seeds: Path = SEEDS) -> str:
+    """The seed contract a product encodes (its ``seed:`` file), whitespace squashed.
+
+    Missing, the test skips; with ``CLAIMCALC_REQUIRE_SEEDS=1`` (CI: .ci/run) it fails.
+    """
+    text = _seed(product_id, seeds)
     if text is None:
-        pytest.skip(f"seed contracts not found at {SEEDS}")
+        message = f"seed contract {product(product_id).seed} not found in {seeds}"
+        if os.environ.get("CLAIMCALC_REQUIRE_SEEDS") == "1":
+            pytest.fail(f"{message} (CLAIMCALC_REQUIRE_SEEDS=1)")
+        pytest.skip(message)
     return text
 
 

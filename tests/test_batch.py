@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,10 @@ import pytest
 from claimcalc.batch import Item, iter_items
 from claimcalc.cli import main
 from claimcalc.errors import ExitCode
-from tests.conftest import FIXTURES, ROOT
+from claimcalc.money import format_eur
+from tests.conftest import EXAMPLE_DIRS, EXAMPLES, FIXTURES
+from tests.test_examples import EXPECTED
 
-EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
 BAD = FIXTURES / "claims" / "bad"
 
 
@@ -108,10 +110,12 @@ def test_error_record_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 
 def test_all_settled_exits_0_and_sums_up(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run_cli(capsys, "settle", str(ROOT / "examples"), "--format", "ndjson")
+    code, out, err = run_cli(capsys, "settle", *map(str, EXAMPLE_DIRS), "--format", "ndjson")
     assert code == ExitCode.OK
     assert len(out.splitlines()) == len(EXAMPLES)
-    assert err == "settled 17, failed 0, indemnities € 17.631,39, advances € 0,00\n"
+    # Every product's examples: their hand-computed totals (tests/test_examples.py), summed.
+    total = format_eur(sum((Decimal(v) for v in EXPECTED.values()), Decimal(0)))
+    assert err == f"settled {len(EXAMPLES)}, failed 0, indemnities {total}, advances € 0,00\n"
 
 
 def test_stdin_ndjson(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
@@ -155,7 +159,7 @@ def test_batch_tables_print_settlements_and_errors(capsys: pytest.CaptureFixture
 
 
 def test_directory_inputs_are_sorted() -> None:
-    items = list(iter_items([str(ROOT / "examples")]))
+    items = list(iter_items([str(d) for d in EXAMPLE_DIRS]))
     assert [Path(i.source).name for i in items] == [p.name for p in EXAMPLES]
     assert all(isinstance(i, Item) for i in items)
 

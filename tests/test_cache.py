@@ -12,9 +12,9 @@ import pytest
 from claimcalc.product import cache
 from claimcalc.product import model as rulebook
 from claimcalc.product.load import load_product_file
-from tests.conftest import ROOT
+from tests.conftest import ROOT, example
 
-IMAWAY = ROOT / "products" / "imaway@2026-01.yaml"
+IMAWAY = ROOT / "products" / "imaway" / "2026-01.yaml"
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def test_the_rulebook_is_cached_beside_the_product_and_settles_the_same(cache_in
     second = load_rulebook(IMAWAY)
     assert second is not first
     assert (second.sha256, second.path) == (first.sha256, str(IMAWAY))
-    claim = read_claim(ROOT / "examples" / "imaway-D-medical-usa.json")
+    claim = read_claim(example("imaway", "D-medical-usa.json"))
     validated = load_product_file(IMAWAY)
     assert settle(claim, second).to_json() == settle(claim, validated).to_json()
 
@@ -113,7 +113,7 @@ def test_a_one_claim_json_run_from_the_cache_imports_no_yaml_pydantic_rich_or_po
     YAML parser and no rule model (it settles with the plain rulebook), the claim
     is read without pydantic, JSON output needs no rich, one claim no process pool
     and no orjson (~20 ms to import: a batch takes it after its first claims)."""
-    claim = str(ROOT / "examples" / "imaway-D-medical-usa.json")
+    claim = str(example("imaway", "D-medical-usa.json"))
     command = [sys.executable, "-c", _IMPORTED, claim]
     cold = subprocess.run(command, capture_output=True, text=True, check=True)
     # the first run parses, validates and caches the product

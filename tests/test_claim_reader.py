@@ -24,10 +24,10 @@ from claimcalc.claim import model as claim_module
 from claimcalc.claim import schema as claim_schema
 from claimcalc.claim.model import CLAIM_FORMAT, claim_from_data
 from claimcalc.errors import ClaimError, key_path
-from tests.conftest import FIXTURES
+from tests.conftest import EXAMPLES, FIXTURES
 
 ROOT = Path(__file__).resolve().parent.parent
-CLAIMS = [*sorted((ROOT / "examples").glob("*.json")), FIXTURES / "claims" / "valid.json"]
+CLAIMS = [*EXAMPLES, FIXTURES / "claims" / "valid.json"]
 
 
 def _load(path: Path) -> dict[str, Any]:

@@ -9,7 +9,8 @@ import pytest
 
 from claimcalc.cli import main
 from claimcalc.errors import ExitCode
-from tests.conftest import FIXTURES, ROOT
+from claimcalc.product.catalog import catalog, load_product
+from tests.conftest import FIXTURES, PRODUCT_IDS, ROOT, example
 from tests.test_product_errors import expected_lines
 
 BROKEN = FIXTURES / "products" / "broken"
@@ -26,9 +27,12 @@ def test_products_list_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == ExitCode.OK
     document = json.loads(out)
     assert document["schema_version"] == "1"
+    shipped = [load_product(entry.path) for entry in catalog()]
     assert [(p["ref"], p["levels"]) for p in document["products"]] == [
-        ("imaway@2026-01", ["easy", "smart", "top"]),
-        ("wi-school@2023-05", ["standard"]),
+        (p.ref, list(p.level_ids)) for p in shipped
+    ]
+    assert ("imaway@2026-01", ["easy", "smart", "top"]) in [
+        (p["ref"], p["levels"]) for p in document["products"]
     ]
 
 
@@ -136,7 +140,7 @@ def test_products_show_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_products_show_wi_school_by_path(capsys: pytest.CaptureFixture[str]) -> None:
-    path = str(ROOT / "products" / "wi-school@2023-05.yaml")
+    path = str(ROOT / "products" / "wi-school" / "2023-05.yaml")
     code, out, _ = run(capsys, "products", "show", path, "--format", "json")
     assert code == ExitCode.OK
     assert json.loads(out)["product"]["id"] == "wi-school"
@@ -145,7 +149,7 @@ def test_products_show_wi_school_by_path(capsys: pytest.CaptureFixture[str]) -> 
 def test_unknown_product(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "products", "show", "imawai")
     assert (code, out) == (ExitCode.INVALID_PRODUCT, "")
-    assert err == "imawai: unknown product (known: imaway, wi-school)\n"
+    assert err == f"imawai: unknown product (known: {', '.join(PRODUCT_IDS)})\n"
 
 
 def test_unknown_edition(capsys: pytest.CaptureFixture[str]) -> None:
@@ -175,6 +179,9 @@ def test_bad_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None
 def test_validate_shipped_products(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "products", "validate")
     assert (code, err) == (ExitCode.OK, "")
+    assert len(out.splitlines()) == len(catalog())
+    for entry in catalog():
+        assert f"ok {entry.path} ({entry.ref}, " in out
     assert "(imaway@2026-01, 39 guarantees)" in out
     assert "(wi-school@2023-05, 36 guarantees)" in out
 
@@ -214,7 +221,7 @@ def test_help_lists_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
 
 # --------------------------------------------------------------------------- settle
 
-EXAMPLE = ROOT / "examples" / "imaway-D-medical-usa.json"
+EXAMPLE = example("imaway", "D-medical-usa.json")
 
 
 def test_settle_json_shape_is_pinned(capsys: pytest.CaptureFixture[str]) -> None:
@@ -259,7 +266,7 @@ def test_settle_json_records_the_product_hash(capsys: pytest.CaptureFixture[str]
 
 
 def test_settle_with_an_explicit_product_file(capsys: pytest.CaptureFixture[str]) -> None:
-    path = str(ROOT / "products" / "imaway@2026-01.yaml")
+    path = str(ROOT / "products" / "imaway" / "2026-01.yaml")
     code, out, _ = run(capsys, "settle", str(EXAMPLE), "--product", path, "--format", "json")
     assert code == ExitCode.OK
     assert json.loads(out)["totals"]["indemnity"] == "5708.23"

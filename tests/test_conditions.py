@@ -21,6 +21,7 @@ from claimcalc.product import model as rulebook
 from claimcalc.product.catalog import load_rulebook
 from claimcalc.product.model import AllOf, AnyOf, Condition, FactTest, Not, iter_fact_tests
 from claimcalc.settling.conditions import compiled, evaluate
+from tests.conftest import PRODUCT_IDS
 
 
 def reference(condition: Condition, facts: dict[str, object]) -> bool | None:
@@ -80,7 +81,7 @@ def _conditions() -> list[Condition]:
             for item in vars(value).values():
                 walk(item)
 
-    products = [load_rulebook(ref) for ref in ("imaway", "wi-school")]
+    products = [load_rulebook(ref) for ref in PRODUCT_IDS]
     for product in products:  # all alive while walked: an id is not reused
         walk(product)
     return found

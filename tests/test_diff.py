@@ -17,14 +17,14 @@ from claimcalc.cli import main
 from claimcalc.compare.diff import Change, Difference, Effect, Side, diff_products
 from claimcalc.compare.impact import impact
 from claimcalc.errors import ExitCode, UsageError
+from claimcalc.product.catalog import catalog
 from claimcalc.product.load import load_product_file
 from claimcalc.product.schema import Product
 from claimcalc.settling.engine import settle
-from tests.conftest import ROOT, product
+from tests.conftest import EXAMPLE_DIRS, ROOT, example, product
 from tests.test_contract_limits import IMAWAY_TABLE
 
-IMAWAY_FILE = ROOT / "products" / "imaway@2026-01.yaml"
-WI_FILE = ROOT / "products" / "wi-school@2023-05.yaml"
+IMAWAY_FILE = ROOT / "products" / "imaway" / "2026-01.yaml"
 
 
 def variant(tmp_path: Path, source: Path, old: str, new: str) -> Product:
@@ -221,7 +221,7 @@ def _reversed(data: object, key: str | None = None) -> object:
     return data
 
 
-@pytest.mark.parametrize("source", [IMAWAY_FILE, WI_FILE], ids=["imaway", "wi-school"])
+@pytest.mark.parametrize("source", [e.path for e in catalog()], ids=[e.ref for e in catalog()])
 def test_a_reordered_and_reformatted_file_is_equivalent(tmp_path: Path, source: Path) -> None:
     data = yaml.safe_load(source.read_text(encoding="utf-8"))
     path = tmp_path / source.name
@@ -230,7 +230,7 @@ def test_a_reordered_and_reformatted_file_is_equivalent(tmp_path: Path, source: 
         "# Test data\n" + yaml.safe_dump(_reversed(data), sort_keys=True, allow_unicode=True),
         encoding="utf-8",
     )
-    assert diff_products(product(source.name.split("@")[0]), load_product_file(path)).equivalent
+    assert diff_products(load_product_file(source), load_product_file(path)).equivalent
 
 
 def test_easy_against_top_lists_every_summary_table_difference() -> None:
@@ -275,9 +275,11 @@ def test_impact_between_two_levels_matches_settling_each_side(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     smart, top = product("imaway"), product("imaway")
-    result = impact(Side(smart, "smart"), Side(top, "top"), iter_items([str(ROOT / "examples")]))
+    result = impact(
+        Side(smart, "smart"), Side(top, "top"), iter_items([str(d) for d in EXAMPLE_DIRS])
+    )
     expected = {"smart": Decimal(0), "top": Decimal(0)}
-    imaway_examples = sorted((ROOT / "examples").glob("imaway-*.json"))
+    imaway_examples = sorted((ROOT / "products" / "imaway" / "examples").glob("*.json"))
     for path in imaway_examples:
         claim = read_claim(path)
         for level in expected:
@@ -290,8 +292,7 @@ def test_impact_between_two_levels_matches_settling_each_side(
             "diff",
             "imaway:smart",
             "imaway:top",
-            "--claims",
-            str(ROOT / "examples"),
+            *(arg for d in EXAMPLE_DIRS for arg in ("--claims", str(d))),
             "--format",
             "json",
         ]
@@ -304,7 +305,7 @@ def test_impact_between_two_levels_matches_settling_each_side(
 def test_impact_keeps_the_first_of_equal_changes_even_when_positions_repeat() -> None:
     """Items built by a caller may repeat positions; ties go to the earlier claim."""
     imaway = product("imaway")
-    text = (ROOT / "examples" / "imaway-D-medical-usa.json").read_text(encoding="utf-8")
+    text = example("imaway", "D-medical-usa.json").read_text(encoding="utf-8")
     items = [Item(1, f"copy-{n}.json", text.replace('"IMA-', f'"C{n}-IMA-', 1)) for n in range(4)]
     result = impact(Side(imaway, "easy"), Side(imaway, "top"), items, top=2)
     assert result.changed == 4
@@ -317,3 +318,13 @@ def test_impact_reports_an_unreadable_claim_file_as_the_batch_does() -> None:
     result = impact(Side(imaway, "easy"), Side(imaway, "top"), items)
     assert (result.claims, result.failed) == (1, 1)
     assert result.errors == ["gone.json: cannot read claim file: Permission denied"]
+
+
+@pytest.mark.parametrize(
+    "ref",
+    ["imaway", "imaway@2026-01", "products/imaway/2026-01.yaml", "C:\\p\\imaway\\2026-01.yml"],
+)
+def test_impact_knows_a_claims_product_by_id_edition_or_file(ref: str) -> None:
+    from claimcalc.compare.impact import _product_id
+
+    assert _product_id(ref) == "imaway"

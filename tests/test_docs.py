@@ -6,10 +6,10 @@ import pytest
 
 from claimcalc.facts import FACTS, FactLevel
 from claimcalc.output.guide import claim_guide
-from tests.conftest import ROOT, product
+from tests.conftest import PRODUCT_IDS, ROOT, product
 
 
-@pytest.mark.parametrize("product_id", ["imaway", "wi-school"])
+@pytest.mark.parametrize("product_id", PRODUCT_IDS)
 def test_the_generated_guarantee_guides_are_up_to_date(product_id: str) -> None:
     committed = (ROOT / "docs" / f"claims-{product_id}.md").read_text(encoding="utf-8")
     assert committed == claim_guide(product(product_id)) + "\n", (

@@ -9,9 +9,7 @@ import pytest
 
 from claimcalc.cli import main
 from claimcalc.product.schema import Product
-from tests.conftest import ROOT, product
-
-EXAMPLES = ROOT / "examples"
+from tests.conftest import EXAMPLES, PRODUCT_IDS, PRODUCTS, ROOT, product
 
 # indemnity by example, worked out from the contract:
 EXPECTED = {
@@ -54,15 +52,21 @@ EXPECTED = {
 }
 
 
+def path_of(name: str) -> Path:
+    """``imaway-D-medical-usa.json`` → ``products/imaway/examples/D-medical-usa.json``."""
+    product_id = next(p for p in PRODUCT_IDS if name.startswith(f"{p}-"))
+    return PRODUCTS / product_id / "examples" / name.removeprefix(f"{product_id}-")
+
+
 def test_every_example_is_listed() -> None:
-    assert sorted(EXPECTED) == sorted(p.name for p in EXAMPLES.glob("*.json"))
+    assert sorted(EXPECTED) == sorted(f"{p.parent.parent.name}-{p.name}" for p in EXAMPLES)
 
 
 def test_at_least_one_example_per_section_of_each_product() -> None:
-    for product_id, prefix in (("imaway", "imaway-"), ("wi-school", "wi-school-")):
+    for product_id in PRODUCT_IDS:
         loaded: Product = product(product_id)
         for section in loaded.sections:
-            assert any(name.startswith(f"{prefix}{section.code}-") for name in EXPECTED), (
+            assert any(name.startswith(f"{product_id}-{section.code}-") for name in EXPECTED), (
                 section.code
             )
 
@@ -71,7 +75,7 @@ def test_at_least_one_example_per_section_of_each_product() -> None:
 def test_example_settles_to_its_hand_computed_total(
     name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["settle", str(EXAMPLES / name), "--format", "json"])
+    code = main(["settle", str(path_of(name)), "--format", "json"])
     out, err = capsys.readouterr()
     assert (code, err) == (0, "")
     assert json.loads(out)["totals"]["indemnity"] == EXPECTED[name]
@@ -81,9 +85,9 @@ def test_the_readme_main_command_prints_the_itemised_table(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    command = "claimcalc settle examples/imaway-D-medical-usa.json"
+    command = "claimcalc settle products/imaway/examples/D-medical-usa.json"
     assert command in readme
-    code = main(["settle", str(EXAMPLES / "imaway-D-medical-usa.json")])
+    code = main(["settle", str(path_of("imaway-D-medical-usa.json"))])
     out = capsys.readouterr().out
     assert code == 0
     for text in (
@@ -98,7 +102,7 @@ def test_the_readme_main_command_prints_the_itemised_table(
 
 
 def test_explain_shows_every_step(capsys: pytest.CaptureFixture[str]) -> None:
-    main(["settle", str(EXAMPLES / "imaway-D-medical-usa.json"), "--explain"])
+    main(["settle", str(path_of("imaway-D-medical-usa.json")), "--explain"])
     out = capsys.readouterr().out
     assert "Line 2: D.medical_pharma — steps" in out
     assert "2650.00 USD at 1.0897 per EUR of 2026-04-08" in out
@@ -108,7 +112,7 @@ def test_explain_shows_every_step(capsys: pytest.CaptureFixture[str]) -> None:
 def test_rates_file_supplies_missing_fixings(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    claim = json.loads((EXAMPLES / "wi-school-B-medical-london.json").read_text(encoding="utf-8"))
+    claim = json.loads(path_of("wi-school-B-medical-london.json").read_text(encoding="utf-8"))
     del claim["rates"]
     (tmp_path / "claim.json").write_text(json.dumps(claim), encoding="utf-8")
     # ECB's layout: Date first, trailing comma, N/A where a currency has no fixing

@@ -68,7 +68,7 @@ def test_records_built_positionally_keep_their_field_order() -> None:
 
 
 def test_the_library_names_hold_whatever_submodules_are_loaded() -> None:
-    """``claimcalc.settle`` is the function, even once every subpackage is imported
+    """``claimcalc.settling`` is the function, even once every subpackage is imported
     (a subpackage of that name would replace it on first import)."""
     import importlib
     import pkgutil

@@ -391,6 +391,33 @@ def schema_product() -> None:
     _print_schema(Product, "claimcalc product file")
 
 
+@app.command(
+    "test",
+    help="Run product authors' cases: settle each case's claim and compare with what it "
+    "expects.\n\nPATH is a case file, a cases folder, a product folder or a products "
+    "directory; default: every shipped product's cases. Exit codes: 0 every case passed; "
+    "1 some failed; 2 usage error; 3 a case's claim is invalid; 4 invalid case or product "
+    "file; 5 a file could not be read.",
+)
+def test_command(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Case files, cases folders, product folders; default: every product."),
+    ] = None,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
+) -> None:
+    from claimcalc.cases import find_case_files, load_cases, run_cases
+
+    report = run_cases(load_cases(find_case_files(paths or [])))
+    if format is OutputFormat.JSON:
+        _print_json(report.to_json())
+    else:
+        from claimcalc.output.cases import cases_table
+
+        _console().print(cases_table(report))
+    raise typer.Exit(report.exit_code)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: one handler maps every ClaimcalcError to its message and exit code.
 

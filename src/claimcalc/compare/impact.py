@@ -14,6 +14,7 @@ import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from claimcalc.batch import Item
@@ -89,8 +90,11 @@ class Impact:
 
 
 def _product_id(ref: str) -> str:
-    """``imaway@2026-01`` or ``products/imaway@2026-01.yaml`` → ``imaway``."""
-    return ref.replace("\\", "/").rsplit("/", 1)[-1].split("@")[0].removesuffix(".yaml")
+    """``imaway@2026-01`` or ``products/imaway/2026-01.yaml`` → ``imaway``."""
+    if ref.endswith((".yaml", ".yml")):
+        # A product file is <id>/<edition>.yaml: its folder names the product.
+        return Path(ref.replace("\\", "/")).parent.name or Path.cwd().name
+    return ref.split("@")[0]
 
 
 def _settle_side(claim: Claim, item: Item, side: Side, rates: RateTable | None) -> Settlement:

@@ -1,8 +1,10 @@
 """Find product files: by id (latest edition), by ``id@edition``, or by path.
 
-Product files live in one directory: ``$CLAIMCALC_PRODUCTS`` if set, else
-the ``products/`` shipped with the package (installed wheel) or beside the
-source tree (editable install). A file is named ``<id>@<edition>.yaml``.
+Products live in one directory: ``$CLAIMCALC_PRODUCTS`` if set, else the
+``products/`` shipped with the package (installed wheel) or beside the source
+tree (editable install). Each product is a folder named by its id, holding one
+file per edition, ``<id>/<edition>.yaml``, beside its ``cases/`` and
+``examples/``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from claimcalc.product import model as rulebook
 if TYPE_CHECKING:
     from claimcalc.product.schema import Product
 
-_FILE_NAME = re.compile(r"^(?P<id>[a-z][a-z0-9_-]*)@(?P<edition>\d{4}-\d{2})\.ya?ml$")
+_PRODUCT_ID = re.compile(r"^[a-z][a-z0-9_-]*$")
+_EDITION_FILE = re.compile(r"^(?P<edition>\d{4}-\d{2})\.ya?ml$")
 
 
 def products_dir() -> Path:
@@ -48,14 +51,22 @@ class CatalogEntry:
 
 
 def catalog(directory: Path | None = None) -> list[CatalogEntry]:
-    """Every product file in the directory, by id then edition."""
+    """Every product edition in the directory (``<id>/<edition>.yaml``), by id then edition."""
     root = directory or products_dir()
+    folders = sorted(root.iterdir()) if root.is_dir() else []
+    return [entry for folder in folders for entry in _editions(folder)]
+
+
+def _editions(folder: Path) -> list[CatalogEntry]:
+    """A product folder's editions, oldest first; none if the name is not a product id."""
+    if not _PRODUCT_ID.match(folder.name) or not folder.is_dir():
+        return []
     entries = []
-    for path in sorted(root.glob("*.y*ml")) if root.is_dir() else []:
-        match = _FILE_NAME.match(path.name)
+    for path in folder.glob("*.y*ml"):
+        match = _EDITION_FILE.match(path.name)
         if match:
-            entries.append(CatalogEntry(match["id"], match["edition"], path))
-    return sorted(entries, key=lambda e: (e.id, e.edition))
+            entries.append(CatalogEntry(folder.name, match["edition"], path))
+    return sorted(entries, key=lambda e: e.edition)
 
 
 def find_product(ref: str, directory: Path | None = None) -> Path:
@@ -66,7 +77,8 @@ def find_product(ref: str, directory: Path | None = None) -> Path:
             raise UnknownProductError(f"{ref}: no such product file")
         return path
     product_id, _, edition = ref.partition("@")
-    entries = [e for e in catalog(directory) if e.id == product_id]
+    # Only the product's own folder is listed: a one-claim run pays for no other.
+    entries = _editions((directory or products_dir()) / product_id)
     if not entries:
         known = ", ".join(sorted({e.id for e in catalog(directory)})) or "none"
         raise UnknownProductError(f"{ref}: unknown product (known: {known})")

@@ -1,0 +1,38 @@
+"""``claimcalc test``'s table: one row per case, the first difference of each failure."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from claimcalc.cases import Report
+
+_STYLE = {"pass": "green", "fail": "red", "error": "red"}
+
+
+def cases_table(report: Report) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
+    # Text, not markup: a case's name or a message may hold brackets.
+    table = Table(
+        title="Cases", title_justify="left", caption=report.summary, caption_justify="left"
+    )
+    table.add_column("result")
+    table.add_column("case")
+    table.add_column("where", no_wrap=True)
+    table.add_column("first difference")
+    for result in report.results:
+        status = result.status
+        first = result.first
+        if len(result.differences) > 1:
+            first += f" (and {len(result.differences) - 1} more)"
+        table.add_row(
+            Text(status, style=_STYLE[status]),
+            Text(result.case.name),
+            Text(result.case.where),
+            Text(first),
+        )
+    return table
