@@ -81,7 +81,7 @@ _NO_RATES = RateTable()
 # Statuses as module names: an enum member looked up on its class costs a call.
 _PAID, _REDUCED, _REFUSED = Status.PAID, Status.REDUCED, Status.REFUSED
 _FRANCHIGIA_OR_SCOPERTO = Franchigia | Scoperto  # built once, not at each isinstance
-_TOTAL_SCOPES = frozenset({Scope.PER_CLAIM, Scope.PER_TRIP, Scope.PER_INSURED_PER_PERIOD})
+_TOTAL_SCOPES = frozenset({Scope.PER_SINISTRO, Scope.PER_TRIP, Scope.PER_INSURED_PER_PERIOD})
 
 
 def settle(
@@ -1678,7 +1678,7 @@ def _currency_text(
 
 
 _SCOPE_TEXT = {
-    Scope.PER_CLAIM: "per claim",
+    Scope.PER_SINISTRO: "per claim",
     Scope.PER_TRIP: "per trip",
     Scope.PER_INSURED_PER_PERIOD: "per insured, per policy period",
 }
