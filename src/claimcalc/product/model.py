@@ -348,7 +348,7 @@ class Scope(StrEnum):
 
     @property
     def text(self) -> str:
-        """The scope as an adjuster reads it (tables, settlements, diffs)."""
+        """The scope as an adjuster reads it."""
         return SCOPE_TEXTS[self]
 
 
@@ -367,15 +367,12 @@ SCOPE_TEXTS = {
 
 _UNIT_SCOPES = frozenset({Scope.PER_DAY, Scope.PER_NIGHT, Scope.PER_HOUR, Scope.PER_BLOCK})
 
-#: Scope spellings a product file may no longer use, and what replaced them.
-_RENAMED_SCOPES = {"per_claim": Scope.PER_SINISTRO}
-
 
 def scope_spelling(value: object) -> object:
-    """Refuse a renamed scope, naming its new spelling (issue #13)."""
-    if isinstance(value, str) and value in _RENAMED_SCOPES:
+    """Refuse ``per_claim``, the old spelling of ``per_sinistro`` (issue #13), by name."""
+    if value == "per_claim":
         raise ValueError(
-            f"{value!r} was renamed: write {_RENAMED_SCOPES[value].value!r} "
+            "'per_claim' was renamed: write 'per_sinistro' "
             "(per sinistro: one insured person's claim)"
         )
     return value
