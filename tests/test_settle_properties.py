@@ -72,7 +72,7 @@ def tightest_cap(loaded: Product, code: str, level: str, zone: str, age: int) ->
     caps = []
     for limit in (*loaded.guarantee(code).limits, *section.limits):
         if limit.unit.value != "eur" or limit.scope.value not in (
-            "per_claim",
+            "per_sinistro",
             "per_trip",
             "per_insured_per_period",
         ):

@@ -238,7 +238,7 @@ def _limit_rows(
 ) -> list[list[str]]:
     rows = []
     for limit in owner.limits:
-        label = limit.title or _scope_label(limit)
+        label = limit.title or limit.scope.text
         if isinstance(owner, Section) and limit.title is None:
             label = f"Section massimale, {label}"
         if limit.applies_when is not None:
@@ -259,20 +259,6 @@ def _varies_by_zone(product: Product, section: Section, level: str) -> bool:
         len({limit_cell(product, limit, level, zone) for zone in product.zone_ids}) > 1
         for limit in limits
     )
-
-
-def _scope_label(limit: Limit) -> str:
-    return {
-        Scope.PER_CLAIM: "per claim",
-        Scope.PER_TRIP: "per trip",
-        Scope.PER_INSURED_PER_PERIOD: "per insured, per period",
-        Scope.PER_EVENT: "per event (all insured)",
-        Scope.PER_OBJECT: "per object",
-        Scope.PER_DAY: "per day",
-        Scope.PER_NIGHT: "per night",
-        Scope.PER_HOUR: "per hour",
-        Scope.PER_BLOCK: "per block of hours",
-    }[limit.scope]
 
 
 def _by_zone_text(product: Product, limit: Limit, level: str) -> str:

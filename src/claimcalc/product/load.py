@@ -58,7 +58,7 @@ def _step(current: object, part: str | int) -> tuple[bool, object]:
 def _data_path(data: object, loc: Sequence[str | int], missing: bool) -> KeyPath:
     """Map a pydantic error location to a key path in the data.
 
-    Pydantic inserts union tags (``per_claim``, ``fact``…) into locations;
+    Pydantic inserts union tags (``AllOf``, ``FactTest``…) into locations;
     keep only the parts that exist in the document.
     """
     path: list[str | int] = []

@@ -1,21 +1,40 @@
-"""The rule objects the engine settles with: plain classes, no pydantic.
+"""The rule model: a product edition's articles as typed objects, declared once.
 
-:mod:`claimcalc.product.schema` validates a product file into pydantic models that
-subclass these classes, adding constraints, aliases and JSON Schema; the
-engine only reads fields, so it takes either. :func:`freeze` copies a
+One YAML file per product edition (``products/``) validates into a
+:class:`Product`. Every rule carries its ``source`` (the article, and the
+summary-table line where that fixes the value) and, where the contract is
+ambiguous, the ``reading`` claimcalc takes.
+
+This module is the one hand-written declaration of the rule language: every
+class, field, type, default, constraint, alias and description, and the
+checks across fields (``check`` methods). Fields carry their validation in
+``Annotated[type, Meta(...)]``; :mod:`claimcalc.product.schema` (pydantic:
+validates YAML, gives ``claimcalc schema product``) is generated from here by
+:mod:`claimcalc.product.generate`, and a test fails when it is not current.
+
+The engine only reads fields, so it takes either form. :func:`freeze` copies a
 validated product into instances of these plain classes: that copy is what
 the product cache stores for settling, so a run that finds its product in the
 cache imports neither pydantic nor the rule model (most of a one-claim run's
-start-up otherwise).
+start-up otherwise). Field annotations stay strings at run time
+(``from __future__ import annotations``): settling builds no ``Meta`` but
+the six of the type aliases (``Money``…).
+
+Amounts that vary by level and destination zone are *matrices*: a single
+value, a mapping by level, a mapping by zone, or a mapping by level of
+mappings by zone, resolved against the declared levels and zones by
+:func:`resolve_matrix`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import sys
+import typing
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from claimcalc.money import to_decimal
 
@@ -33,38 +52,208 @@ class Token(StrEnum):
 Amount = Decimal | Token
 
 
+# --------------------------------------------------------------------------- field metadata
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+#: The default of a field that has none: the product file must give it.
+REQUIRED: Any = _Required()
+
+
+class Meta:
+    """How one field (or type) of the rule model is validated and documented.
+
+    ``default``/``default_factory``: the value when the file omits the key.
+    ``alias``: the key in the file when the attribute cannot be named so
+    (``is``, ``in``, ``not``, ``from``). ``gt``, ``ge``, ``pattern``,
+    ``min_length``: constraints. ``parse``: a function applied to the raw
+    value first; it returns the value or raises ValueError with the message a
+    product author sees. ``json_schema``: the JSON Schema of a type pydantic
+    cannot describe. ``error``: for a union told apart by its keys, the
+    message when a value has none of them. ``descriptive``: documentation
+    only, no settlement step reads it (``diff`` and ``show`` may print it).
+    """
+
+    __slots__ = (
+        "alias",
+        "default",
+        "default_factory",
+        "description",
+        "descriptive",
+        "error",
+        "ge",
+        "gt",
+        "json_schema",
+        "min_length",
+        "parse",
+        "pattern",
+    )
+
+    def __init__(
+        self,
+        *,
+        default: object = REQUIRED,
+        default_factory: Callable[[], object] | None = None,
+        alias: str | None = None,
+        gt: int | None = None,
+        ge: int | None = None,
+        pattern: str | None = None,
+        min_length: int | None = None,
+        parse: Callable[[Any], Any] | None = None,
+        json_schema: dict[str, Any] | None = None,
+        error: str | None = None,
+        description: str | None = None,
+        descriptive: bool = False,
+    ) -> None:
+        self.default = default
+        self.default_factory = default_factory
+        self.alias = alias
+        self.gt = gt
+        self.ge = ge
+        self.pattern = pattern
+        self.min_length = min_length
+        self.parse = parse
+        self.json_schema = json_schema
+        self.error = error
+        self.description = description
+        self.descriptive = descriptive
+
+
+def non_negative(value: object) -> Decimal:
+    amount = to_decimal(value)
+    if amount < 0:
+        raise ValueError(f"must not be negative, got {amount}")
+    return amount
+
+
+def parse_percent(value: object) -> Decimal:
+    amount = non_negative(value)
+    if amount > 100:
+        raise ValueError(f"a percentage must be at most 100, got {amount}")
+    return amount
+
+
+def parse_edition(value: object) -> str:
+    text = str(value)
+    if len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isdigit():
+        raise ValueError(f"expected YYYY-MM, e.g. 2026-01, got {text!r}")
+    return text
+
+
+def source_shorthand(value: object) -> object:
+    """``source: D2`` is short for ``source: {article: D2}``."""
+    return {"article": value} if isinstance(value, str) else value
+
+
+DECIMAL_JSON_SCHEMA: dict[str, Any] = {
+    "anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}]
+}
+_CELL_JSON_SCHEMA: dict[str, Any] = {
+    "anyOf": [*DECIMAL_JSON_SCHEMA["anyOf"], {"enum": [t.value for t in Token]}]
+}
+MATRIX_JSON_SCHEMA: dict[str, Any] = {
+    "description": (
+        "An amount, or a mapping by level, or by zone, or by level of mappings by zone. "
+        "Values: a non-negative decimal, or one of " + ", ".join(t.value for t in Token) + "."
+    ),
+    "anyOf": [
+        _CELL_JSON_SCHEMA,
+        {
+            "type": "object",
+            "additionalProperties": {
+                "anyOf": [
+                    _CELL_JSON_SCHEMA,
+                    {"type": "object", "additionalProperties": _CELL_JSON_SCHEMA},
+                ]
+            },
+        },
+    ],
+}
+
+Money = Annotated[Decimal, Meta(parse=non_negative, json_schema=DECIMAL_JSON_SCHEMA)]
+Percent = Annotated[Decimal, Meta(parse=parse_percent, json_schema=DECIMAL_JSON_SCHEMA)]
+Number = Annotated[Decimal, Meta(parse=to_decimal, json_schema=DECIMAL_JSON_SCHEMA)]
+#: Checked by :func:`resolve_matrix` once levels and zones are known.
+Matrix = Annotated[Any, Meta(json_schema=MATRIX_JSON_SCHEMA)]
+Slug = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_-]*$")]
+
+
+# --------------------------------------------------------------------------- provenance
+
+
 class Source:
     """Where a rule comes from: the article, and the summary-table line if any."""
 
-    article: str
-    table: str | None
-    document: Literal["condizioni", "dip", "dip_aggiuntivo", "tabella", "glossario"]
+    article: Annotated[
+        str, Meta(min_length=1, description="Article as printed, e.g. 'D2' or '1.22 c'.")
+    ]
+    table: Annotated[
+        str | None,
+        Meta(
+            default=None,
+            descriptive=True,
+            description="The TABELLA RIEPILOGATIVA line that fixes the value, quoted.",
+        ),
+    ]
+    document: Annotated[
+        Literal["condizioni", "dip", "dip_aggiuntivo", "tabella", "glossario"],
+        Meta(default="condizioni", descriptive=True),
+    ]
 
     def __str__(self) -> str:
         return self.article
 
 
+SourceField = Annotated[Source, Meta(parse=source_shorthand)]
+
+
 class Annotations:
     """Provenance shared by every rule."""
 
-    source: Source
-    reading: str | None
-    discrepancy: str | None
-    note: str | None
+    source: SourceField
+    reading: Annotated[
+        str | None,
+        Meta(
+            default=None,
+            descriptive=True,
+            description="The reading taken where the text is ambiguous (domain.md).",
+        ),
+    ]
+    discrepancy: Annotated[
+        str | None,
+        Meta(
+            default=None,
+            descriptive=True,
+            description="Where DIP, DIP aggiuntivo and Condizioni disagree, and why.",
+        ),
+    ]
+    note: Annotated[str | None, Meta(default=None, descriptive=True)]
+
+
+# --------------------------------------------------------------------------- conditions
 
 
 class FactTest:
     """A test of one claim fact. Exactly one operator is given."""
 
     fact: str
-    is_: bool | str | int | None
-    in_: tuple[str, ...] | None
-    has: str | None
-    has_any: tuple[str, ...] | None
-    gt: Decimal | None
-    ge: Decimal | None
-    lt: Decimal | None
-    le: Decimal | None
+    is_: Annotated[bool | str | int | None, Meta(default=None, alias="is")]
+    in_: Annotated[tuple[str, ...] | None, Meta(default=None, alias="in")]
+    has: Annotated[str | None, Meta(default=None)]
+    has_any: Annotated[tuple[str, ...] | None, Meta(default=None)]
+    gt: Annotated[Number | None, Meta(default=None)]
+    ge: Annotated[Number | None, Meta(default=None)]
+    lt: Annotated[Number | None, Meta(default=None)]
+    le: Annotated[Number | None, Meta(default=None)]
+
+    def check(self) -> None:
+        given = [n for n in self.operators() if getattr(self, operator_attribute(n)) is not None]
+        if len(given) != 1:
+            raise ValueError("a fact test takes exactly one of: " + ", ".join(self.operators()))
 
     @staticmethod
     def operators() -> tuple[str, ...]:
@@ -106,13 +295,17 @@ class AnyOf:
 
 
 class Not:
-    not_: Condition
+    not_: Annotated[Condition, Meta(alias="not")]
 
     def __str__(self) -> str:
         return f"not {self.not_}"
 
 
-Condition = AllOf | AnyOf | Not | FactTest
+# Told apart by the one key each has (the first field); the message lists them leaf first.
+Condition = Annotated[
+    AllOf | AnyOf | Not | FactTest,
+    Meta(error="a condition needs one of the keys: fact, all, any, not"),
+]
 
 
 def iter_fact_tests(condition: Condition) -> Iterator[tuple[tuple[str | int, ...], FactTest]]:
@@ -132,8 +325,13 @@ def iter_fact_tests(condition: Condition) -> Iterator[tuple[tuple[str | int, ...
             yield ("not", *path), test
 
 
+# --------------------------------------------------------------------------- limits
+
+
 class Scope(StrEnum):
-    PER_CLAIM = "per_claim"
+    """Over what a limit counts. A sinistro is one insured person's claim (domain.md)."""
+
+    PER_SINISTRO = "per_sinistro"
     PER_TRIP = "per_trip"
     PER_INSURED_PER_PERIOD = "per_insured_per_period"
     PER_EVENT = "per_event"
@@ -148,8 +346,36 @@ class Scope(StrEnum):
         """A rate per unit of time, applied while quantifying the loss."""
         return self in _UNIT_SCOPES
 
+    @property
+    def text(self) -> str:
+        """The scope as an adjuster reads it."""
+        return SCOPE_TEXTS[self]
+
+
+#: Each scope's one human text.
+SCOPE_TEXTS = {
+    Scope.PER_SINISTRO: "per sinistro (per insured)",
+    Scope.PER_TRIP: "per trip",
+    Scope.PER_INSURED_PER_PERIOD: "per insured, per policy period",
+    Scope.PER_EVENT: "per event",
+    Scope.PER_OBJECT: "per object",
+    Scope.PER_DAY: "per day",
+    Scope.PER_NIGHT: "per night",
+    Scope.PER_HOUR: "per hour",
+    Scope.PER_BLOCK: "per block of hours",
+}
 
 _UNIT_SCOPES = frozenset({Scope.PER_DAY, Scope.PER_NIGHT, Scope.PER_HOUR, Scope.PER_BLOCK})
+
+
+def scope_spelling(value: object) -> object:
+    """Refuse ``per_claim``, the old spelling of ``per_sinistro`` (issue #13), by name."""
+    if value == "per_claim":
+        raise ValueError(
+            "'per_claim' was renamed: write 'per_sinistro' "
+            "(per sinistro: one insured person's claim)"
+        )
+    return value
 
 
 class Unit(StrEnum):
@@ -161,40 +387,86 @@ class Unit(StrEnum):
 class Limit(Annotations):
     """A massimale, sottomassimale or per-unit cap."""
 
-    id: str
-    title: str | None
-    scope: Scope
-    amount: Any
-    unit: Unit
-    parent: str | None
-    applies_when: Condition | None
-    max_units: Any | None
-    block_hours: int | None
-    percent_of_parent: Decimal | None
-    applies_to: tuple[str, ...]
+    id: Annotated[
+        str, Meta(pattern=r"^[A-Za-z][A-Za-z0-9_.]*$", description="Unique in the product.")
+    ]
+    title: Annotated[str | None, Meta(default=None, descriptive=True)]
+    scope: Annotated[Scope, Meta(parse=scope_spelling)]
+    amount: Matrix
+    unit: Annotated[Unit, Meta(default=Unit.EUR)]
+    parent: Annotated[
+        str | None, Meta(default=None, description="Id of the limit this one nests in.")
+    ]
+    applies_when: Annotated[
+        Condition | None,
+        Meta(
+            default=None,
+            description="The limit applies only when this holds (e.g. an age band).",
+        ),
+    ]
+    max_units: Annotated[
+        Matrix | None,
+        Meta(
+            default=None,
+            description="Per-day/night/hour/block limits: at most this many units.",
+        ),
+    ]
+    block_hours: Annotated[
+        int | None, Meta(default=None, gt=0, description="per_block: hours a block.")
+    ]
+    percent_of_parent: Annotated[
+        Percent | None,
+        Meta(default=None, description="Also at most this percentage of the parent's amount."),
+    ]
+    applies_to: Annotated[
+        tuple[str, ...],
+        Meta(default=(), description="Expense categories the limit caps; default: all of them."),
+    ]
+
+    def check(self) -> None:
+        if (self.block_hours is None) == (self.scope is Scope.PER_BLOCK):
+            raise ValueError("block_hours is required for per_block limits and only for them")
+        if self.max_units is not None and not self.scope.is_unit_rate:
+            raise ValueError("max_units applies only to per_day, per_night, per_hour, per_block")
+        if self.percent_of_parent is not None and self.parent is None:
+            raise ValueError("percent_of_parent needs a parent")
+
+
+# --------------------------------------------------------------------------- formulas
 
 
 class DocumentedCost(Annotations):
     """The documented cost of the expense lines (converted to EUR)."""
 
     kind: Literal["documented_cost"]
-    proportional_to_insured_value: bool
+    proportional_to_insured_value: Annotated[
+        bool,
+        Meta(
+            default=False,
+            description="c.c. 1907: reduce in proportion when the insured value is below the cost.",
+        ),
+    ]
 
 
 class ObjectValues(Annotations):
     """Baggage: each object's commercial value, capped by the per-object limit."""
 
     kind: Literal["object_values"]
-    basis: Literal["commercial_value"]
+    basis: Annotated[Literal["commercial_value"], Meta(default="commercial_value")]
 
 
 class UnitAllowance(Annotations):
     """A fixed sum per complete unit (day, night, hour, block) from a per-unit limit."""
 
     kind: Literal["unit_allowance"]
-    rate_limit: str
-    units_fact: Literal["delay_hours", "hospital_days", "days"]
-    min_exclusive: Decimal | None
+    rate_limit: Annotated[str, Meta(description="Id of the per-unit limit that fixes the rate.")]
+    units_fact: Annotated[
+        Literal["delay_hours", "hospital_days", "days"], Meta(default="delay_hours")
+    ]
+    min_exclusive: Annotated[
+        Number | None,
+        Meta(default=None, description="Pays only when the units fact is strictly above this."),
+    ]
 
 
 class ProRataTripCost(Annotations):
@@ -202,16 +474,16 @@ class ProRataTripCost(Annotations):
 
     kind: Literal["pro_rata_trip_cost"]
     divide_by: Literal["days", "nights"]
-    multiply_by: Literal["unused_days"]
-    net_of: tuple[Literal["registration_fees", "insurance"], ...]
+    multiply_by: Annotated[Literal["unused_days"], Meta(default="unused_days")]
+    net_of: Annotated[tuple[Literal["registration_fees", "insurance"], ...], Meta(default=())]
 
 
 class PercentOfSumInsured(Annotations):
     """Sum insured times a percentage fact (permanent invalidity)."""
 
     kind: Literal["percent_of_sum_insured"]
-    sum_insured: str
-    percent_fact: Literal["invalidity_percent"]
+    sum_insured: Annotated[str, Meta(description="Id of the limit that is the sum insured.")]
+    percent_fact: Annotated[Literal["invalidity_percent"], Meta(default="invalidity_percent")]
 
 
 class FixedSum(Annotations):
@@ -219,8 +491,20 @@ class FixedSum(Annotations):
 
     kind: Literal["fixed_sum"]
     sum_insured: str
-    less_paid_under: tuple[str, ...]
-    only_if_sum_exceeds: str | None
+    less_paid_under: Annotated[
+        tuple[str, ...],
+        Meta(
+            default=(),
+            description="Guarantees whose payments for the same accident are deducted (L8, D2).",
+        ),
+    ]
+    only_if_sum_exceeds: Annotated[
+        str | None,
+        Meta(
+            default=None,
+            description="Deduct-and-top-up only if this sum insured is exceeded (Wi School D2).",
+        ),
+    ]
 
 
 Formula = (
@@ -228,61 +512,67 @@ Formula = (
 )
 
 
+# --------------------------------------------------------------------------- deductibles
+
+
 class Franchigia(Annotations):
     """A fixed amount deducted from the loss."""
 
     kind: Literal["franchigia"]
-    amount: Decimal
-    per: Literal["claim", "person"]
-    waived_when: Condition | None
+    amount: Money
+    per: Annotated[Literal["claim", "person"], Meta(default="claim")]
+    waived_when: Annotated[Condition | None, Meta(default=None)]
 
 
 class Scoperto(Annotations):
     """A percentage of the loss left to the insured, with a minimum amount."""
 
     kind: Literal["scoperto"]
-    percent: Decimal
-    minimum: Decimal | None
-    per: Literal["claim", "person"]
-    waived_when: Condition | None
+    percent: Percent
+    minimum: Annotated[Money | None, Meta(default=None)]
+    per: Annotated[Literal["claim", "person"], Meta(default="claim")]
+    waived_when: Annotated[Condition | None, Meta(default=None)]
 
 
 class InvalidityThreshold(Annotations):
     """Absolute: pay only points above the threshold. Relative: nothing up to it, then all."""
 
     kind: Literal["invalidity_threshold"]
-    percent: Decimal
+    percent: Percent
     mode: Literal["absolute", "relative"]
 
 
 Deductible = Franchigia | Scoperto | InvalidityThreshold
 
 
+# --------------------------------------------------------------------------- eligibility
+
+
 class MaxAge(Annotations):
     kind: Literal["max_age"]
-    age: int
-    at: Literal["subscription"]
-    roles: tuple[Literal["student", "teacher"], ...] | None
+    age: Annotated[int, Meta(gt=0)]
+    at: Annotated[Literal["subscription"], Meta(default="subscription")]
+    roles: Annotated[tuple[Literal["student", "teacher"], ...] | None, Meta(default=None)]
 
 
 class MaxTripDays(Annotations):
     kind: Literal["max_trip_days"]
-    days: int
+    days: Annotated[int, Meta(gt=0)]
 
 
 class PolicyWindow(Annotations):
     """Trips start on or after the policy start and end by its expiry."""
 
     kind: Literal["policy_window"]
-    duration_months: int | None
+    duration_months: Annotated[int | None, Meta(default=None, gt=0)]
 
 
 class WaitingPeriod(Annotations):
     """Cover starts at 24:00 of the n-th day after ``from_``."""
 
     kind: Literal["waiting_period"]
-    days: int
-    from_: Literal["policy_issue", "enrolment"]
+    days: Annotated[int, Meta(ge=0)]
+    from_: Annotated[Literal["policy_issue", "enrolment"], Meta(alias="from")]
 
 
 class CoverEnds(Annotations):
@@ -292,9 +582,16 @@ class CoverEnds(Annotations):
 
 class ReportingDeadline(Annotations):
     kind: Literal["reporting_deadline"]
-    days: int | None
-    hours: int | None
-    from_: Literal["event", "return", "renunciation", "when_possible", "planned_departure"]
+    days: Annotated[int | None, Meta(default=None, gt=0)]
+    hours: Annotated[int | None, Meta(default=None, gt=0)]
+    from_: Annotated[
+        Literal["event", "return", "renunciation", "when_possible", "planned_departure"],
+        Meta(alias="from"),
+    ]
+
+    def check(self) -> None:
+        if (self.days is None) == (self.hours is None):
+            raise ValueError("a reporting deadline takes exactly one of: days, hours")
 
 
 class OncePerPeriod(Annotations):
@@ -305,15 +602,19 @@ class PriorAuthorisation(Annotations):
     """Expenses above ``above`` (0: any) need a practice number."""
 
     kind: Literal["prior_authorisation"]
-    above: Decimal
+    above: Annotated[Money, Meta(default=Decimal(0))]
 
 
 class WithinTimeOfEvent(Annotations):
     """The expense, death or invalidity counts only within this time after the event."""
 
     kind: Literal["within_time_of_event"]
-    days: int | None
-    years: int | None
+    days: Annotated[int | None, Meta(default=None, gt=0)]
+    years: Annotated[int | None, Meta(default=None, gt=0)]
+
+    def check(self) -> None:
+        if (self.days is None) == (self.years is None):
+            raise ValueError("takes exactly one of: days, years")
 
 
 class EventInDestination(Annotations):
@@ -326,7 +627,7 @@ class EventDuringTrip(Annotations):
     """The event happens between departure and return (plus some days after it)."""
 
     kind: Literal["event_during_trip"]
-    days_after_return: int
+    days_after_return: Annotated[int, Meta(default=0, ge=0)]
 
 
 class Requires(Annotations):
@@ -353,14 +654,32 @@ EligibilityRule = (
 )
 
 
+# --------------------------------------------------------------------------- exclusions
+
+
 class Exclusion(Annotations):
-    id: str
+    id: Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.]*$")]
     text: str
     when: Condition
-    per: Literal["claim", "object"]
-    not_for: tuple[str, ...]
-    except_when: Condition | None
-    exception_limit: Decimal | None
+    per: Annotated[Literal["claim", "object"], Meta(default="claim")]
+    not_for: Annotated[
+        tuple[str, ...],
+        Meta(default=(), description="Section codes for which this exclusion does not operate."),
+    ]
+    except_when: Annotated[
+        Condition | None,
+        Meta(
+            default=None,
+            description="The exception the text makes (e.g. recreational practice).",
+        ),
+    ]
+    exception_limit: Annotated[
+        Money | None,
+        Meta(default=None, description="When the exception applies, cover up to this amount."),
+    ]
+
+
+# --------------------------------------------------------------------------- structure
 
 
 class GuaranteeKind(StrEnum):
@@ -370,26 +689,49 @@ class GuaranteeKind(StrEnum):
 
 
 class Guarantee(Annotations):
-    code: str
-    title: str
+    code: Annotated[
+        str, Meta(pattern=r"^[A-Z]\.[a-z][a-z0-9_]*$", description="Stable code, e.g. D.dental.")
+    ]
+    title: Annotated[str, Meta(descriptive=True, description="Name as printed in the contract.")]
     kind: GuaranteeKind
-    levels: tuple[str, ...] | None
+    levels: Annotated[
+        tuple[str, ...] | None,
+        Meta(default=None, description="Levels where included; default: the section's levels."),
+    ]
     formula: Formula
-    limits: tuple[Limit, ...]
-    deductibles: tuple[Deductible, ...]
-    eligibility: tuple[EligibilityRule, ...]
-    exclusions: tuple[Exclusion, ...]
+    limits: Annotated[tuple[Limit, ...], Meta(default=())]
+    deductibles: Annotated[tuple[Deductible, ...], Meta(default=())]
+    eligibility: Annotated[tuple[EligibilityRule, ...], Meta(default=())]
+    exclusions: Annotated[tuple[Exclusion, ...], Meta(default=())]
 
 
 class Section(Annotations):
-    code: str
-    title: str
-    zone_basis: Literal["event", "destination"]
-    levels: tuple[str, ...] | None
-    limits: tuple[Limit, ...]
-    deductibles: tuple[Deductible, ...]
-    eligibility: tuple[EligibilityRule, ...]
-    exclusions: tuple[Exclusion, ...]
+    code: Annotated[str, Meta(pattern=r"^[A-Z]$")]
+    title: Annotated[str, Meta(descriptive=True)]
+    zone_basis: Annotated[
+        Literal["event", "destination"],
+        Meta(
+            default="event",
+            description=(
+                "Which zone selects the limits: where the event happened (Imaway 1.2) or the "
+                "trip's destination (cancellation, interruption)."
+            ),
+        ),
+    ]
+    levels: Annotated[
+        tuple[str, ...] | None,
+        Meta(default=None, description="Levels where the section is included; default: all."),
+    ]
+    limits: Annotated[
+        tuple[Limit, ...],
+        Meta(default=(), description="Massimali shared by every guarantee of the section."),
+    ]
+    deductibles: Annotated[
+        tuple[Deductible, ...],
+        Meta(default=(), description="Taken once per claim across the section's guarantees."),
+    ]
+    eligibility: Annotated[tuple[EligibilityRule, ...], Meta(default=())]
+    exclusions: Annotated[tuple[Exclusion, ...], Meta(default=())]
     guarantees: tuple[Guarantee, ...]
 
 
@@ -398,60 +740,73 @@ class Alternative(Annotations):
 
     id: str
     guarantees: tuple[str, ...]
-    rule: Literal["more_favourable"]
+    rule: Annotated[Literal["more_favourable"], Meta(default="more_favourable")]
     scope: Literal["same_flight", "same_trip"]
 
 
 class Level:
-    id: str
+    id: Slug
     name: str
 
 
 class Zone:
-    id: str
+    id: Slug
     name: str
-    source: Source
-    note: str | None
+    source: SourceField
+    note: Annotated[str | None, Meta(default=None, descriptive=True)]
 
 
 class Discrepancy:
     """A disagreement between the product's documents, and what was encoded."""
 
-    text: str
-    source: Source
-    encoded: str
+    text: Annotated[str, Meta(descriptive=True)]
+    source: Annotated[SourceField, Meta(descriptive=True)]
+    encoded: Annotated[str, Meta(descriptive=True)]
 
 
 class CurrencyConversion(Annotations):
     """How foreign expenses become euro (Imaway 1.15, Wi School 1.15)."""
 
-    basis: Literal["ecb_reference_rate"]
-    rate_date: Literal["expense_date"]
-    fallback_days: int
+    basis: Annotated[Literal["ecb_reference_rate"], Meta(default="ecb_reference_rate")]
+    rate_date: Annotated[Literal["expense_date"], Meta(default="expense_date")]
+    fallback_days: Annotated[
+        int,
+        Meta(default=7, ge=0, description="Use the last fixing at most this many days earlier."),
+    ]
 
 
 class Product:
     """One product edition, as loaded from its YAML file."""
 
-    format: Literal[1]
-    id: str
-    insurer: str
+    format: Annotated[Literal[1], Meta(description="Version of the product file format.")]
+    id: Slug
+    insurer: Annotated[str, Meta(descriptive=True)]
     name: str
-    edition: str
-    edition_label: str
-    seed: str
+    edition: Annotated[str, Meta(parse=parse_edition, description="YYYY-MM of the edition.")]
+    edition_label: Annotated[
+        str, Meta(descriptive=True, description="Edition as printed, e.g. 'Ed. 01/2026'.")
+    ]
+    seed: Annotated[
+        str, Meta(descriptive=True, description="The contract document this file encodes.")
+    ]
     levels: tuple[Level, ...]
-    zones: tuple[Zone, ...]
+    zones: Annotated[
+        tuple[Zone, ...],
+        Meta(description="Destination zones, narrowest first (each contains the previous)."),
+    ]
     currency: CurrencyConversion
-    eligibility: tuple[EligibilityRule, ...]
-    exclusions: tuple[Exclusion, ...]
-    alternatives: tuple[Alternative, ...]
+    eligibility: Annotated[tuple[EligibilityRule, ...], Meta(default=())]
+    exclusions: Annotated[
+        tuple[Exclusion, ...], Meta(default=(), description="The general exclusions.")
+    ]
+    alternatives: Annotated[tuple[Alternative, ...], Meta(default=())]
     sections: tuple[Section, ...]
-    discrepancies: tuple[Discrepancy, ...]
+    discrepancies: Annotated[tuple[Discrepancy, ...], Meta(default=())]
 
-    _sha256: str
-    _path: str
-    _memo: dict[object, Any]
+    _sha256: Annotated[str, Meta(default="")]
+    _path: Annotated[str, Meta(default="")]
+    #: Memo for the engine (derived from the rules, so safe to keep for the product's life).
+    _memo: Annotated[dict[object, Any], Meta(default_factory=dict)]
 
     @property
     def memo(self) -> dict[object, Any]:
@@ -552,6 +907,61 @@ class Product:
         return resolved[(level, zone)]
 
 
+# --------------------------------------------------------------------------- the model walked
+
+
+def meta_of(hint: object) -> Meta | None:
+    """The :class:`Meta` of an evaluated annotation, if it has one.
+
+    ``Annotated[SourceField, Meta(...)]`` flattens to the alias's metadata
+    followed by the field's: the field's own is the last.
+    """
+    metas = [m for m in getattr(hint, "__metadata__", ()) if isinstance(m, Meta)]
+    return metas[-1] if metas else None
+
+
+def rule_classes(root: type = Product) -> list[type]:
+    """The classes of the rule model reachable from ``root`` and their bases, in
+    declaration order (what :mod:`claimcalc.product.generate` writes a model for)."""
+    found: set[type] = set()
+    pending = [root]
+    while pending:
+        cls = pending.pop()
+        if cls in found:
+            continue
+        found.add(cls)
+        pending.extend(b for b in cls.__mro__[1:] if b.__module__ == __name__)
+        for hint in typing.get_type_hints(cls, include_extras=True).values():
+            pending.extend(_classes_in(hint))
+    return [c for c in vars(sys.modules[__name__]).values() if isinstance(c, type) and c in found]
+
+
+def _classes_in(hint: object) -> Iterator[type]:
+    if isinstance(hint, type) and hint.__module__ == __name__ and not issubclass(hint, StrEnum):
+        yield hint
+    for arg in typing.get_args(hint):
+        yield from _classes_in(arg)
+
+
+def rule_fields(root: type = Product) -> Iterator[tuple[type, str, bool]]:
+    """Every field of the rule model, as (class, field name, descriptive?).
+
+    A field marked ``Meta(descriptive=True)`` is documentation: no settlement
+    step reads it. Inherited fields (the provenance of :class:`Annotations`)
+    are yielded for each class that has them; classes only inherited from
+    (``Annotations``) and private attributes (``_sha256``…) are left out.
+    Evaluates annotations, so it is for tests and tools, not for settling.
+    """
+    bases = {b for c in rule_classes(root) for b in c.__mro__[1:]}
+    for cls in rule_classes(root):
+        if cls in bases:
+            continue
+        for name, hint in typing.get_type_hints(cls, include_extras=True).items():
+            if not name.startswith("_"):
+                meta = meta_of(hint)
+                yield cls, name, meta is not None and meta.descriptive
+
+
 # --------------------------------------------------------------------------- matrices
 
 
@@ -566,10 +976,7 @@ def parse_cell(value: object) -> Amount:
         except ValueError:
             tokens = ", ".join(t.value for t in Token)
             raise ValueError(f"expected an amount or one of {tokens}, got {value!r}") from None
-    amount = to_decimal(value)
-    if amount < 0:
-        raise ValueError(f"must not be negative, got {amount}")
-    return amount
+    return non_negative(value)
 
 
 def resolve_matrix(

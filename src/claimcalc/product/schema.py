@@ -1,19 +1,11 @@
-"""The rule model: a product edition's articles as immutable, typed objects.
+"""The rule model as pydantic models: validates product YAML, gives ``claimcalc schema product``.
 
-One YAML file per product edition (``products/``) validates into a
-:class:`Product`. Every rule carries its ``source`` (the article, and the
-summary-table line where that fixes the value) and, where the contract is
-ambiguous, the ``reading`` claimcalc takes.
+GENERATED from :mod:`claimcalc.product.model` by :mod:`claimcalc.product.generate`;
+do not edit. Change model.py, then run ``python -m claimcalc.product.generate``
+(tests/test_product_model.py fails while this file is not current).
 
-Amounts that vary by level and destination zone are *matrices*: a single
-value, a mapping by level, a mapping by zone, or a mapping by level of
-mappings by zone. Matrix keys are resolved against the product's declared
-levels and zones by :func:`~claimcalc.product.model.resolve_matrix`.
-
-Each model subclasses its namesake in :mod:`claimcalc.product.model` (the plain
-class the engine reads, with the lookups and texts both share), listed first
-so that its methods win over BaseModel's (``__str__`` of a condition). The
-fields are declared again here with their constraints and descriptions.
+Each model subclasses its namesake in model.py, listed first so that its
+methods win over BaseModel's (``__str__`` of a condition).
 """
 
 from __future__ import annotations
@@ -34,83 +26,36 @@ from pydantic import (
     model_validator,
 )
 
-from claimcalc.money import to_decimal
-from claimcalc.product import model as rulebook
-
-# The plain side of the model, re-exported: the rule model is read from here.
-from claimcalc.product.model import (
-    GuaranteeKind,
-    Scope,
-    Token,
-    Unit,
-)
-
-FORMAT_VERSION = 1
-
-Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
-Code = Annotated[str, Field(pattern=r"^[A-Z][A-Za-z0-9_.]*$")]
-
-
-def _non_negative(value: object) -> Decimal:
-    amount = to_decimal(value)
-    if amount < 0:
-        raise ValueError(f"must not be negative, got {amount}")
-    return amount
-
-
-def _edition(value: object) -> str:
-    text = str(value)
-    if len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isdigit():
-        raise ValueError(f"expected YYYY-MM, e.g. 2026-01, got {text!r}")
-    return text
-
-
-def _percent(value: object) -> Decimal:
-    amount = _non_negative(value)
-    if amount > 100:
-        raise ValueError(f"a percentage must be at most 100, got {amount}")
-    return amount
-
-
-_DECIMAL_SCHEMA: dict[str, Any] = {
-    "anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}]
-}
-Money = Annotated[Decimal, BeforeValidator(_non_negative), WithJsonSchema(_DECIMAL_SCHEMA)]
-Percent = Annotated[Decimal, BeforeValidator(_percent), WithJsonSchema(_DECIMAL_SCHEMA)]
-Number = Annotated[Decimal, BeforeValidator(to_decimal), WithJsonSchema(_DECIMAL_SCHEMA)]
-
-
-_CELL_SCHEMA: dict[str, Any] = {
-    "anyOf": [*_DECIMAL_SCHEMA["anyOf"], {"enum": [t.value for t in Token]}]
-}
-_MATRIX_SCHEMA: dict[str, Any] = {
-    "description": (
-        "An amount, or a mapping by level, or by zone, or by level of mappings by zone. "
-        "Values: a non-negative decimal, or one of " + ", ".join(t.value for t in Token) + "."
-    ),
-    "anyOf": [
-        _CELL_SCHEMA,
-        {
-            "type": "object",
-            "additionalProperties": {
-                "anyOf": [_CELL_SCHEMA, {"type": "object", "additionalProperties": _CELL_SCHEMA}]
-            },
-        },
-    ],
-}
-#: Checked by :func:`~claimcalc.product.model.resolve_matrix` once levels and zones are known.
-Matrix = Annotated[Any, WithJsonSchema(_MATRIX_SCHEMA)]
+from claimcalc.product import model
+from claimcalc.product.model import GuaranteeKind, Scope, Unit
 
 
 class Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
-def _source_shorthand(value: object) -> object:
-    return {"article": value} if isinstance(value, str) else value
+Money = Annotated[
+    Decimal, BeforeValidator(model.non_negative), WithJsonSchema(model.DECIMAL_JSON_SCHEMA)
+]
 
 
-class Source(rulebook.Source, Frozen):
+Percent = Annotated[
+    Decimal, BeforeValidator(model.parse_percent), WithJsonSchema(model.DECIMAL_JSON_SCHEMA)
+]
+
+
+Number = Annotated[
+    Decimal, BeforeValidator(model.to_decimal), WithJsonSchema(model.DECIMAL_JSON_SCHEMA)
+]
+
+
+Matrix = Annotated[Any, WithJsonSchema(model.MATRIX_JSON_SCHEMA)]
+
+
+Slug = Annotated[str, Field(pattern="^[a-z][a-z0-9_-]*$")]
+
+
+class Source(model.Source, Frozen):
     """Where a rule comes from: the article, and the summary-table line if any."""
 
     article: str = Field(min_length=1, description="Article as printed, e.g. 'D2' or '1.22 c'.")
@@ -120,10 +65,10 @@ class Source(rulebook.Source, Frozen):
     document: Literal["condizioni", "dip", "dip_aggiuntivo", "tabella", "glossario"] = "condizioni"
 
 
-SourceField = Annotated[Source, BeforeValidator(_source_shorthand)]
+SourceField = Annotated[Source, BeforeValidator(model.source_shorthand)]
 
 
-class Annotations(rulebook.Annotations, Frozen):
+class Annotations(model.Annotations, Frozen):
     """Provenance shared by every rule."""
 
     source: SourceField
@@ -136,10 +81,7 @@ class Annotations(rulebook.Annotations, Frozen):
     note: str | None = None
 
 
-# --------------------------------------------------------------------------- conditions
-
-
-class FactTest(rulebook.FactTest, Frozen):
+class FactTest(model.FactTest, Frozen):
     """A test of one claim fact. Exactly one operator is given."""
 
     fact: str
@@ -152,77 +94,59 @@ class FactTest(rulebook.FactTest, Frozen):
     lt: Number | None = None
     le: Number | None = None
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True)
 
     @model_validator(mode="after")
-    def _one_operator(self) -> FactTest:
-        given = [
-            name
-            for name in self.operators()
-            if getattr(self, rulebook.operator_attribute(name)) is not None
-        ]
-        if len(given) != 1:
-            raise ValueError("a fact test takes exactly one of: " + ", ".join(self.operators()))
+    def _check(self) -> FactTest:
+        self.check()
         return self
 
 
-class AllOf(rulebook.AllOf, Frozen):
+class AllOf(model.AllOf, Frozen):
     all: tuple[Condition, ...]
 
 
-class AnyOf(rulebook.AnyOf, Frozen):
+class AnyOf(model.AnyOf, Frozen):
     any: tuple[Condition, ...]
 
 
-class Not(rulebook.Not, Frozen):
+class Not(model.Not, Frozen):
     not_: Condition = Field(alias="not")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True)
 
 
 # Union tags must not be keys of the document, or error locations would
 # descend into the wrong key.
-_CONDITION_TAGS = {"all": "all-of", "any": "any-of", "not": "not-of", "fact": "fact-test"}
+_CONDITION_TAGS = {"all": "AllOf", "any": "AnyOf", "not": "Not", "fact": "FactTest"}
 
 
-def _condition_kind(value: object) -> str | None:
+def _condition_tag(value: object) -> str | None:
     if isinstance(value, Mapping):
-        for key, tag in _CONDITION_TAGS.items():
-            if key in value:
-                return tag
-        return None
-    if isinstance(value, BaseModel):
-        return {AllOf: "all-of", AnyOf: "any-of", Not: "not-of", FactTest: "fact-test"}.get(
-            type(value)
-        )
-    return None
+        return next((tag for key, tag in _CONDITION_TAGS.items() if key in value), None)
+    tag = type(value).__name__
+    return tag if isinstance(value, BaseModel) and tag in _CONDITION_TAGS.values() else None
 
 
 Condition = Annotated[
-    Annotated[AllOf, Tag("all-of")]
-    | Annotated[AnyOf, Tag("any-of")]
-    | Annotated[Not, Tag("not-of")]
-    | Annotated[FactTest, Tag("fact-test")],
+    Annotated[AllOf, Tag("AllOf")]
+    | Annotated[AnyOf, Tag("AnyOf")]
+    | Annotated[Not, Tag("Not")]
+    | Annotated[FactTest, Tag("FactTest")],
     Discriminator(
-        _condition_kind,
+        _condition_tag,
         custom_error_type="condition",
         custom_error_message="a condition needs one of the keys: fact, all, any, not",
     ),
 ]
-AllOf.model_rebuild()
-AnyOf.model_rebuild()
-Not.model_rebuild()
 
 
-# --------------------------------------------------------------------------- limits
-
-
-class Limit(rulebook.Limit, Annotations):
+class Limit(model.Limit, Annotations):
     """A massimale, sottomassimale or per-unit cap."""
 
-    id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_.]*$", description="Unique in the product.")
+    id: str = Field(pattern="^[A-Za-z][A-Za-z0-9_.]*$", description="Unique in the product.")
     title: str | None = None
-    scope: Scope
+    scope: Annotated[Scope, BeforeValidator(model.scope_spelling)]
     amount: Matrix
     unit: Unit = Unit.EUR
     parent: str | None = Field(default=None, description="Id of the limit this one nests in.")
@@ -241,37 +165,29 @@ class Limit(rulebook.Limit, Annotations):
     )
 
     @model_validator(mode="after")
-    def _unit_fields(self) -> Limit:
-        if (self.block_hours is None) == (self.scope is Scope.PER_BLOCK):
-            raise ValueError("block_hours is required for per_block limits and only for them")
-        if self.max_units is not None and not self.scope.is_unit_rate:
-            raise ValueError("max_units applies only to per_day, per_night, per_hour, per_block")
-        if self.percent_of_parent is not None and self.parent is None:
-            raise ValueError("percent_of_parent needs a parent")
+    def _check(self) -> Limit:
+        self.check()
         return self
 
 
-# --------------------------------------------------------------------------- formulas
-
-
-class DocumentedCost(rulebook.DocumentedCost, Annotations):
+class DocumentedCost(model.DocumentedCost, Annotations):
     """The documented cost of the expense lines (converted to EUR)."""
 
     kind: Literal["documented_cost"]
     proportional_to_insured_value: bool = Field(
         default=False,
-        description="c.c. 1907: reduce in proportion when the insured value is below the cost.",
+        description=("c.c. 1907: reduce in proportion when the insured value is below the cost."),
     )
 
 
-class ObjectValues(rulebook.ObjectValues, Annotations):
+class ObjectValues(model.ObjectValues, Annotations):
     """Baggage: each object's commercial value, capped by the per-object limit."""
 
     kind: Literal["object_values"]
     basis: Literal["commercial_value"] = "commercial_value"
 
 
-class UnitAllowance(rulebook.UnitAllowance, Annotations):
+class UnitAllowance(model.UnitAllowance, Annotations):
     """A fixed sum per complete unit (day, night, hour, block) from a per-unit limit."""
 
     kind: Literal["unit_allowance"]
@@ -282,7 +198,7 @@ class UnitAllowance(rulebook.UnitAllowance, Annotations):
     )
 
 
-class ProRataTripCost(rulebook.ProRataTripCost, Annotations):
+class ProRataTripCost(model.ProRataTripCost, Annotations):
     """Trip cost (net of fees) divided by its days or nights, times unused days."""
 
     kind: Literal["pro_rata_trip_cost"]
@@ -291,7 +207,7 @@ class ProRataTripCost(rulebook.ProRataTripCost, Annotations):
     net_of: tuple[Literal["registration_fees", "insurance"], ...] = ()
 
 
-class PercentOfSumInsured(rulebook.PercentOfSumInsured, Annotations):
+class PercentOfSumInsured(model.PercentOfSumInsured, Annotations):
     """Sum insured times a percentage fact (permanent invalidity)."""
 
     kind: Literal["percent_of_sum_insured"]
@@ -299,7 +215,7 @@ class PercentOfSumInsured(rulebook.PercentOfSumInsured, Annotations):
     percent_fact: Literal["invalidity_percent"] = "invalidity_percent"
 
 
-class FixedSum(rulebook.FixedSum, Annotations):
+class FixedSum(model.FixedSum, Annotations):
     """The whole sum insured (death benefit)."""
 
     kind: Literal["fixed_sum"]
@@ -325,10 +241,7 @@ Formula = Annotated[
 ]
 
 
-# --------------------------------------------------------------------------- deductibles
-
-
-class Franchigia(rulebook.Franchigia, Annotations):
+class Franchigia(model.Franchigia, Annotations):
     """A fixed amount deducted from the loss."""
 
     kind: Literal["franchigia"]
@@ -337,7 +250,7 @@ class Franchigia(rulebook.Franchigia, Annotations):
     waived_when: Condition | None = None
 
 
-class Scoperto(rulebook.Scoperto, Annotations):
+class Scoperto(model.Scoperto, Annotations):
     """A percentage of the loss left to the insured, with a minimum amount."""
 
     kind: Literal["scoperto"]
@@ -347,7 +260,7 @@ class Scoperto(rulebook.Scoperto, Annotations):
     waived_when: Condition | None = None
 
 
-class InvalidityThreshold(rulebook.InvalidityThreshold, Annotations):
+class InvalidityThreshold(model.InvalidityThreshold, Annotations):
     """Absolute: pay only points above the threshold. Relative: nothing up to it, then all."""
 
     kind: Literal["invalidity_threshold"]
@@ -358,44 +271,41 @@ class InvalidityThreshold(rulebook.InvalidityThreshold, Annotations):
 Deductible = Annotated[Franchigia | Scoperto | InvalidityThreshold, Field(discriminator="kind")]
 
 
-# --------------------------------------------------------------------------- eligibility
-
-
-class MaxAge(rulebook.MaxAge, Annotations):
+class MaxAge(model.MaxAge, Annotations):
     kind: Literal["max_age"]
     age: int = Field(gt=0)
     at: Literal["subscription"] = "subscription"
     roles: tuple[Literal["student", "teacher"], ...] | None = None
 
 
-class MaxTripDays(rulebook.MaxTripDays, Annotations):
+class MaxTripDays(model.MaxTripDays, Annotations):
     kind: Literal["max_trip_days"]
     days: int = Field(gt=0)
 
 
-class PolicyWindow(rulebook.PolicyWindow, Annotations):
+class PolicyWindow(model.PolicyWindow, Annotations):
     """Trips start on or after the policy start and end by its expiry."""
 
     kind: Literal["policy_window"]
     duration_months: int | None = Field(default=None, gt=0)
 
 
-class WaitingPeriod(rulebook.WaitingPeriod, Annotations):
+class WaitingPeriod(model.WaitingPeriod, Annotations):
     """Cover starts at 24:00 of the n-th day after ``from_``."""
 
     kind: Literal["waiting_period"]
     days: int = Field(ge=0)
     from_: Literal["policy_issue", "enrolment"] = Field(alias="from")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True)
 
 
-class CoverEnds(rulebook.CoverEnds, Annotations):
+class CoverEnds(model.CoverEnds, Annotations):
     kind: Literal["cover_ends"]
     at: Literal["departure", "first_service", "trip_end"]
 
 
-class ReportingDeadline(rulebook.ReportingDeadline, Annotations):
+class ReportingDeadline(model.ReportingDeadline, Annotations):
     kind: Literal["reporting_deadline"]
     days: int | None = Field(default=None, gt=0)
     hours: int | None = Field(default=None, gt=0)
@@ -403,27 +313,26 @@ class ReportingDeadline(rulebook.ReportingDeadline, Annotations):
         alias="from"
     )
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True)
 
     @model_validator(mode="after")
-    def _days_or_hours(self) -> ReportingDeadline:
-        if (self.days is None) == (self.hours is None):
-            raise ValueError("a reporting deadline takes exactly one of: days, hours")
+    def _check(self) -> ReportingDeadline:
+        self.check()
         return self
 
 
-class OncePerPeriod(rulebook.OncePerPeriod, Annotations):
+class OncePerPeriod(model.OncePerPeriod, Annotations):
     kind: Literal["once_per_period"]
 
 
-class PriorAuthorisation(rulebook.PriorAuthorisation, Annotations):
+class PriorAuthorisation(model.PriorAuthorisation, Annotations):
     """Expenses above ``above`` (0: any) need a practice number."""
 
     kind: Literal["prior_authorisation"]
-    above: Money = Decimal(0)
+    above: Money = Decimal("0")
 
 
-class WithinTimeOfEvent(rulebook.WithinTimeOfEvent, Annotations):
+class WithinTimeOfEvent(model.WithinTimeOfEvent, Annotations):
     """The expense, death or invalidity counts only within this time after the event."""
 
     kind: Literal["within_time_of_event"]
@@ -431,26 +340,25 @@ class WithinTimeOfEvent(rulebook.WithinTimeOfEvent, Annotations):
     years: int | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
-    def _days_or_years(self) -> WithinTimeOfEvent:
-        if (self.days is None) == (self.years is None):
-            raise ValueError("takes exactly one of: days, years")
+    def _check(self) -> WithinTimeOfEvent:
+        self.check()
         return self
 
 
-class EventInDestination(rulebook.EventInDestination, Annotations):
+class EventInDestination(model.EventInDestination, Annotations):
     """The event happened inside the destination zone bought (zones nest)."""
 
     kind: Literal["event_in_destination"]
 
 
-class EventDuringTrip(rulebook.EventDuringTrip, Annotations):
+class EventDuringTrip(model.EventDuringTrip, Annotations):
     """The event happens between departure and return (plus some days after it)."""
 
     kind: Literal["event_during_trip"]
     days_after_return: int = Field(default=0, ge=0)
 
 
-class Requires(rulebook.Requires, Annotations):
+class Requires(model.Requires, Annotations):
     """A condition the claim's facts must meet for the guarantee to operate."""
 
     kind: Literal["requires"]
@@ -475,11 +383,8 @@ EligibilityRule = Annotated[
 ]
 
 
-# --------------------------------------------------------------------------- exclusions
-
-
-class Exclusion(rulebook.Exclusion, Annotations):
-    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.]*$")
+class Exclusion(model.Exclusion, Annotations):
+    id: str = Field(pattern="^[A-Za-z0-9][A-Za-z0-9_.]*$")
     text: str
     when: Condition
     per: Literal["claim", "object"] = "claim"
@@ -494,12 +399,9 @@ class Exclusion(rulebook.Exclusion, Annotations):
     )
 
 
-# --------------------------------------------------------------------------- structure
-
-
-class Guarantee(rulebook.Guarantee, Annotations):
+class Guarantee(model.Guarantee, Annotations):
     code: str = Field(
-        pattern=r"^[A-Z]\.[a-z][a-z0-9_]*$", description="Stable code, e.g. D.dental."
+        pattern="^[A-Z]\\.[a-z][a-z0-9_]*$", description="Stable code, e.g. D.dental."
     )
     title: str = Field(description="Name as printed in the contract.")
     kind: GuaranteeKind
@@ -513,14 +415,14 @@ class Guarantee(rulebook.Guarantee, Annotations):
     exclusions: tuple[Exclusion, ...] = ()
 
 
-class Section(rulebook.Section, Annotations):
-    code: str = Field(pattern=r"^[A-Z]$")
+class Section(model.Section, Annotations):
+    code: str = Field(pattern="^[A-Z]$")
     title: str
     zone_basis: Literal["event", "destination"] = Field(
         default="event",
         description=(
-            "Which zone selects the limits: where the event happened (Imaway 1.2) or the trip's "
-            "destination (cancellation, interruption)."
+            "Which zone selects the limits: where the event happened (Imaway 1.2) or "
+            "the trip's destination (cancellation, interruption)."
         ),
     )
     levels: tuple[str, ...] | None = Field(
@@ -537,7 +439,7 @@ class Section(rulebook.Section, Annotations):
     guarantees: tuple[Guarantee, ...]
 
 
-class Alternative(rulebook.Alternative, Annotations):
+class Alternative(model.Alternative, Annotations):
     """Guarantees that never both pay for the same flight or trip."""
 
     id: str
@@ -546,19 +448,19 @@ class Alternative(rulebook.Alternative, Annotations):
     scope: Literal["same_flight", "same_trip"]
 
 
-class Level(rulebook.Level, Frozen):
+class Level(model.Level, Frozen):
     id: Slug
     name: str
 
 
-class Zone(rulebook.Zone, Frozen):
+class Zone(model.Zone, Frozen):
     id: Slug
     name: str
     source: SourceField
     note: str | None = None
 
 
-class Discrepancy(rulebook.Discrepancy, Frozen):
+class Discrepancy(model.Discrepancy, Frozen):
     """A disagreement between the product's documents, and what was encoded."""
 
     text: str
@@ -566,7 +468,7 @@ class Discrepancy(rulebook.Discrepancy, Frozen):
     encoded: str
 
 
-class CurrencyConversion(rulebook.CurrencyConversion, Annotations):
+class CurrencyConversion(model.CurrencyConversion, Annotations):
     """How foreign expenses become euro (Imaway 1.15, Wi School 1.15)."""
 
     basis: Literal["ecb_reference_rate"] = "ecb_reference_rate"
@@ -576,14 +478,14 @@ class CurrencyConversion(rulebook.CurrencyConversion, Annotations):
     )
 
 
-class Product(rulebook.Product, Frozen):
+class Product(model.Product, Frozen):
     """One product edition, as loaded from its YAML file."""
 
     format: Literal[1] = Field(description="Version of the product file format.")
     id: Slug
     insurer: str
     name: str
-    edition: Annotated[str, BeforeValidator(_edition)] = Field(
+    edition: Annotated[str, BeforeValidator(model.parse_edition)] = Field(
         description="YYYY-MM of the edition."
     )
     edition_label: str = Field(description="Edition as printed, e.g. 'Ed. 01/2026'.")
@@ -598,8 +500,6 @@ class Product(rulebook.Product, Frozen):
     alternatives: tuple[Alternative, ...] = ()
     sections: tuple[Section, ...]
     discrepancies: tuple[Discrepancy, ...] = ()
-
     _sha256: str = PrivateAttr(default="")
     _path: str = PrivateAttr(default="")
-    #: Memo for the engine (derived from the rules, so safe to keep for the product's life).
     _memo: dict[object, Any] = PrivateAttr(default_factory=dict)

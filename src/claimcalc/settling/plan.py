@@ -41,7 +41,7 @@ ExclusionTests = tuple[Exclusion, Test, Test | None]  # the exclusion, its when,
 
 #: Scopes of limits on a line's total (the others are rates per unit, per
 #: object or per event, applied elsewhere).
-TOTAL_SCOPES = frozenset({Scope.PER_CLAIM, Scope.PER_TRIP, Scope.PER_INSURED_PER_PERIOD})
+TOTAL_SCOPES = frozenset({Scope.PER_SINISTRO, Scope.PER_TRIP, Scope.PER_INSURED_PER_PERIOD})
 
 #: Eligibility checks that read only the claim's policy, trip and event: their
 #: answer is the same for every line, so it is found once a claim.

@@ -13,23 +13,8 @@ import datetime as dt
 from decimal import Decimal
 
 from claimcalc.money import format_eur, round_cents
-from claimcalc.product.model import Limit, Scope, WithinTimeOfEvent
+from claimcalc.product.model import SCOPE_TEXTS, Limit, WithinTimeOfEvent
 from claimcalc.settling.rates import Fixing
-
-# --------------------------------------------------------------------------- scopes
-
-#: How each scope reads in a text. In the rule language a "sinistro" is one
-#: insured person's claim; a claim file can hold several (docs/domain.md).
-SCOPE_TEXTS: dict[Scope, str] = {
-    Scope.PER_CLAIM: "per claim",
-    Scope.PER_TRIP: "per trip",
-    Scope.PER_INSURED_PER_PERIOD: "per insured, per policy period",
-}
-
-
-def scope_text(limit: Limit) -> str:
-    return SCOPE_TEXTS.get(limit.scope) or limit.scope.value
-
 
 # --------------------------------------------------------------------------- problems
 
@@ -309,7 +294,7 @@ def categories_capped(limit: Limit, cap: Decimal) -> str:
 
 
 def limit(limit: Limit, cap: Decimal, used_before: Decimal, used_here: Decimal) -> str:
-    text = f"limit {format_eur(cap)} ({scope_text(limit)})"
+    text = f"limit {format_eur(cap)} ({SCOPE_TEXTS[limit.scope]})"
     if used_before > 0:
         text += f"; {format_eur(used_before)} already paid in the policy period"
     if used_here > 0:
