@@ -135,7 +135,11 @@ def test_products_show_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
         "exclusions",
     ]
     assert section_d["deductibles"] == [
-        {"text": "franchigia € 50,00 per claim", "kind": "franchigia", "source": "D3"}
+        {
+            "text": "franchigia € 50,00 per sinistro (per insured)",
+            "kind": "franchigia",
+            "source": "D3",
+        }
     ]
 
 
@@ -245,7 +249,7 @@ def test_settle_json_shape_is_pinned(capsys: pytest.CaptureFixture[str]) -> None
         {
             "code": "franchigia",
             "article": "D3",
-            "text": "franchigia € 50,00 per claim, once for section D",
+            "text": "franchigia € 50,00 per sinistro (per insured), once for section D",
         },
         {
             "code": "limit",

@@ -99,18 +99,18 @@ def test_wi_school_c4_no_franchigia_on_baggage() -> None:
 # --------------------------------------------------------------------------- deductibles
 
 
-def test_imaway_d3_franchigia_50_once_per_claim() -> None:
+def test_imaway_d3_franchigia_50_once_per_sinistro() -> None:
     quoted("imaway", "Art. D3 - FRANCHIGIA APPLICATA I rimborsi tutti saranno effettuati con l’applicazione della franchigia di € 50,00 per sinistro.")
     (deductible,) = section(product("imaway"), "D").deductibles
     assert isinstance(deductible, Franchigia)
-    assert (deductible.amount, deductible.per, deductible.waived_when) == (Decimal(50), "claim", None)
+    assert (deductible.amount, deductible.waived_when) == (Decimal(50), None)
 
 
 def test_imaway_e4_franchigia_50_not_when_carrier_paid() -> None:
     quoted("imaway", "Dall’ammontare del danno risarcibile verrà detratta una franchigia di € 50,00 per sinistro. Detta franchigia non si applicherà agli indennizzi dovuti ad integrazione del risarcimento effettuato dal vettore.")
     (deductible,) = section(product("imaway"), "E").deductibles
     assert isinstance(deductible, Franchigia)
-    assert (deductible.amount, deductible.per) == (Decimal(50), "claim")
+    assert deductible.amount == Decimal(50)
     assert str(deductible.waived_when) == "carrier_compensation gt 0"
 
 
@@ -119,7 +119,7 @@ def test_imaway_m6_scoperto_20_percent_minimum_75_none_for_death_or_hospitalisat
     quoted("imaway", "Dall’ammontare del danno risarcibile verrà detratta una franchigia di € 75,00 per persona ovvero il 20% dell’importo liquidabile se maggiore.")
     (deductible,) = section(product("imaway"), "M").deductibles
     assert isinstance(deductible, Scoperto)
-    assert (deductible.percent, deductible.minimum, deductible.per) == (Decimal(20), Decimal(75), "person")
+    assert (deductible.percent, deductible.minimum) == (Decimal(20), Decimal(75))
     assert str(deductible.waived_when) == "(cause in [death, hospitalisation])"
 
 
@@ -131,12 +131,12 @@ def test_imaway_l9_absolute_invalidity_threshold_5_percent() -> None:
     assert (deductible.percent, deductible.mode) == (Decimal(5), "absolute")
 
 
-def test_wi_school_b3_franchigia_50_per_claim_waived_with_team_card_in_eu_hospital() -> None:
+def test_wi_school_b3_franchigia_50_per_sinistro_waived_with_team_card_in_eu_hospital() -> None:
     quoted("wi-school", "Art. B3 - FRANCHIGIA APPLICATA Per ogni sinistro verra applicata una franchigia assoluta di € 50,00 che rimane a carico dell'Assicurato.")
     quoted("wi-school", "In caso di ricovero ospedaliero nell’Unione Europea - Con l'uso della Tessera Sanitaria (Tessera Europea Assicurazione Malattia — TEAM)")
     (deductible,) = section(product("wi-school"), "B").deductibles
     assert isinstance(deductible, Franchigia)
-    assert (deductible.amount, deductible.per) == (Decimal(50), "claim")
+    assert deductible.amount == Decimal(50)
     assert str(deductible.waived_when) == (
         "(team_card_used is true and hospital_in_eu is true and hospital_days ge 1)"
     )

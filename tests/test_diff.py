@@ -100,8 +100,8 @@ def test_a_franchigia_raised(tmp_path: Path) -> None:
     new = variant(
         tmp_path,
         IMAWAY_FILE,
-        "amount: 50\n        per: claim\n        source: {article: D3",
-        "amount: 60\n        per: claim\n        source: {article: D3",
+        "amount: 50\n        source: {article: D3",
+        "amount: 60\n        source: {article: D3",
     )
     d = only(diff_products(product("imaway"), new).differences)
     assert (d.subject, d.field, d.old, d.new, d.effect) == (

@@ -55,7 +55,7 @@ def test_the_walk_yields_every_field_and_marks_documentation() -> None:
         ("Discrepancy", "source"),
     ]:
         assert fields[documentation] is True, documentation
-    for read in [("Limit", "scope"), ("Limit", "amount"), ("Franchigia", "per"), ("Zone", "id")]:
+    for read in [("Limit", "scope"), ("Limit", "amount"), ("Franchigia", "amount"), ("Zone", "id")]:
         assert fields[read] is False, read
     assert ("Annotations", "source") not in fields  # only inherited from: not a rule of its own
     assert ("Product", "_memo") not in fields

@@ -81,12 +81,12 @@ def limit_cell(product: Product, limit: Limit, level: str, zone: str) -> str:
 
 def deductible_text(deductible: Deductible) -> str:
     if isinstance(deductible, Franchigia):
-        text = f"franchigia {format_eur(deductible.amount)} per {deductible.per}"
+        text = f"franchigia {format_eur(deductible.amount)} {Scope.PER_SINISTRO.text}"
     elif isinstance(deductible, Scoperto):
         text = f"scoperto {deductible.percent.normalize():f}%"
         if deductible.minimum is not None:
             text += f", minimum {format_eur(deductible.minimum)}"
-        text += f" per {deductible.per}"
+        text += f" {Scope.PER_SINISTRO.text}"
     else:
         text = f"invalidity threshold {deductible.percent.normalize():f}% ({deductible.mode})"
     waived = getattr(deductible, "waived_when", None)

@@ -23,6 +23,7 @@ from claimcalc.facts import EXPENSE_CATEGORIES, FACTS, FactType
 from claimcalc.product import cache
 from claimcalc.product.catalog import read_product_bytes
 from claimcalc.product.model import (
+    RETIRED_KEYS,
     Amount,
     Condition,
     FactTest,
@@ -78,7 +79,7 @@ def _data_path(data: object, loc: Sequence[str | int], missing: bool) -> KeyPath
 def _message(error: Mapping[str, Any]) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
-        return "unknown key"
+        return RETIRED_KEYS.get(str(error["loc"][-1]), "unknown key")
     if kind == "missing":
         return "missing required key"
     if kind == "union_tag_invalid":

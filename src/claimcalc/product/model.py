@@ -520,7 +520,6 @@ class Franchigia(Annotations):
 
     kind: Literal["franchigia"]
     amount: Money
-    per: Annotated[Literal["claim", "person"], Meta(default="claim")]
     waived_when: Annotated[Condition | None, Meta(default=None)]
 
 
@@ -530,8 +529,17 @@ class Scoperto(Annotations):
     kind: Literal["scoperto"]
     percent: Percent
     minimum: Annotated[Money | None, Meta(default=None)]
-    per: Annotated[Literal["claim", "person"], Meta(default="claim")]
     waived_when: Annotated[Condition | None, Meta(default=None)]
+
+
+#: Keys the rule language no longer takes, with what to write instead: a file
+#: that still has one is told why, not just "unknown key".
+RETIRED_KEYS = {
+    "per": (
+        "'per' was removed: a franchigia or scoperto is taken once per sinistro "
+        "(one insured person's claim) for its section or guarantee; delete the key"
+    ),
+}
 
 
 class InvalidityThreshold(Annotations):

@@ -246,7 +246,6 @@ class Franchigia(model.Franchigia, Annotations):
 
     kind: Literal["franchigia"]
     amount: Money
-    per: Literal["claim", "person"] = "claim"
     waived_when: Condition | None = None
 
 
@@ -256,7 +255,6 @@ class Scoperto(model.Scoperto, Annotations):
     kind: Literal["scoperto"]
     percent: Percent
     minimum: Money | None = None
-    per: Literal["claim", "person"] = "claim"
     waived_when: Condition | None = None
 
 

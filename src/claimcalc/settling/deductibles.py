@@ -69,7 +69,7 @@ def _section_deductibles(s: Settling, lines: list[LineWork], person: PersonWork)
             continue
         if isinstance(deductible, Franchigia):
             amount, code = deductible.amount, Code.FRANCHIGIA
-            text = texts.franchigia(amount, deductible.per)
+            text = texts.franchigia(amount)
         else:
             total = sum((w.value for w in payable), ZERO)
             amount = total * deductible.percent / 100

@@ -13,7 +13,7 @@ import datetime as dt
 from decimal import Decimal
 
 from claimcalc.money import format_eur, round_cents
-from claimcalc.product.model import SCOPE_TEXTS, Limit, WithinTimeOfEvent
+from claimcalc.product.model import SCOPE_TEXTS, Limit, Scope, WithinTimeOfEvent
 from claimcalc.settling.rates import Fixing
 
 # --------------------------------------------------------------------------- problems
@@ -254,8 +254,8 @@ def labelled(label: str, condition: object) -> str:
 # --------------------------------------------------------------------------- 5. deductibles
 
 
-def franchigia(amount: Decimal, per: str) -> str:
-    return f"franchigia {format_eur(amount)} per {per}"
+def franchigia(amount: Decimal) -> str:
+    return f"franchigia {format_eur(amount)} {SCOPE_TEXTS[Scope.PER_SINISTRO]}"
 
 
 def scoperto(percent: Decimal, total: Decimal, minimum: Decimal | None) -> str:
