@@ -11,6 +11,7 @@ A product folder keeps its cases in ``cases/*.yaml``. A case file reads::
         lines: [{id: "1", guarantee: D.medical_pharma, expenses: [...]}]
         expect:
           paid: {"1": "450.00", "P2:1": "0.00"}   # per line id ("REF:id" for another insured)
+          status: {"1": paid}                     # paid, reduced or refused
           codes: {"1": [franchigia]}              # among the line's reasons; [] for none
           indemnity: "450.00"
           advances: "0.00"
@@ -51,6 +52,7 @@ from claimcalc.errors import (
 )
 from claimcalc.product.catalog import find_product, load_rulebook, products_dir
 from claimcalc.settlement import REASON_CODES, SCHEMA_VERSION
+from claimcalc.settlement import Status as LineStatus
 
 if TYPE_CHECKING:
     from claimcalc.claim.model import Claim
@@ -63,10 +65,11 @@ Status = Literal["pass", "fail", "error"]
 
 _FILE_KEYS = frozenset({"base", "person", "cases"})
 _CASE_KEYS = frozenset({"name", "example", "claim", "person", "lines", "expect"})
-_EXPECT_KEYS = ("paid", "codes", "indemnity", "advances")
+_EXPECT_KEYS = ("paid", "status", "codes", "indemnity", "advances")
 # Settlements print cents: an expectation without them could never match.
 _AMOUNT = re.compile(r"^\d+\.\d\d$")
 _CODES = frozenset(code.value for code in REASON_CODES)
+_STATUSES = tuple(status.value for status in LineStatus)
 
 
 class CaseFileError(ProductFileError):
@@ -78,6 +81,7 @@ class Expectation:
     """What a case expects of its settlement; amounts as the settlement prints them."""
 
     paid: dict[str, str] = field(default_factory=dict)
+    status: dict[str, str] = field(default_factory=dict)  # paid, reduced or refused
     codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     indemnity: str | None = None
     advances: str | None = None
@@ -404,6 +408,15 @@ class _CaseFile:
             text = self.amount(amount, (*path, "paid", key))
             if text is not None:
                 paid[key] = text
+        status: dict[str, str] = {}
+        for key, given in self.line_keys(value.get("status"), (*path, "status")):
+            if given not in _STATUSES:
+                self.problem(
+                    (*path, "status", key),
+                    f"unknown status {given!r} (statuses: {', '.join(_STATUSES)})",
+                )
+                continue
+            status[key] = str(given)
         codes: dict[str, tuple[str, ...]] = {}
         for key, listed in self.line_keys(value.get("codes"), (*path, "codes")):
             if not isinstance(listed, list):
@@ -423,6 +436,7 @@ class _CaseFile:
         }
         return Expectation(
             paid=paid,
+            status=status,
             codes=codes,
             indemnity=totals.get("indemnity"),
             advances=totals.get("advances"),
@@ -493,6 +507,12 @@ def differences(expect: Expectation, settlement: Settlement) -> Iterator[Differe
             yield Difference(f"line {key}", "a line", "none")
         elif str(line.paid) != paid:
             yield Difference(f"line {key} paid", paid, str(line.paid))
+    for key, status in expect.status.items():
+        line = _line(settlement, key)
+        if line is None:
+            yield Difference(f"line {key}", "a line", "none")
+        elif line.status.value != status:
+            yield Difference(f"line {key} status", status, line.status.value)
     for key, codes in expect.codes.items():
         line = _line(settlement, key)
         if line is None:

@@ -666,7 +666,14 @@ EligibilityRule = (
 
 
 class Exclusion(Annotations):
-    id: Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.]*$")]
+    id: Annotated[
+        str,
+        Meta(
+            pattern=r"^[A-Za-z0-9][A-Za-z0-9_.]*$",
+            descriptive=True,
+            description="Names the exclusion (diff matches editions by it).",
+        ),
+    ]
     text: str
     when: Condition
     per: Annotated[Literal["claim", "object"], Meta(default="claim")]
@@ -746,10 +753,22 @@ class Section(Annotations):
 class Alternative(Annotations):
     """Guarantees that never both pay for the same flight or trip."""
 
-    id: str
+    id: Annotated[
+        str, Meta(descriptive=True, description="Names the alternative (diff matches by it).")
+    ]
     guarantees: tuple[str, ...]
     rule: Annotated[Literal["more_favourable"], Meta(default="more_favourable")]
-    scope: Literal["same_flight", "same_trip"]
+    scope: Annotated[
+        Literal["same_flight", "same_trip"],
+        Meta(
+            descriptive=True,
+            description=(
+                "What the guarantees share. A claim file is one event, so within it every "
+                "line is of the same flight and trip (docs/domain.md); the scope says how far "
+                "the alternative reaches across claims."
+            ),
+        ),
+    ]
 
 
 class Level:
@@ -760,7 +779,7 @@ class Level:
 class Zone:
     id: Slug
     name: str
-    source: SourceField
+    source: Annotated[SourceField, Meta(descriptive=True)]
     note: Annotated[str | None, Meta(default=None, descriptive=True)]
 
 
@@ -789,7 +808,7 @@ class Product:
     format: Annotated[Literal[1], Meta(description="Version of the product file format.")]
     id: Slug
     insurer: Annotated[str, Meta(descriptive=True)]
-    name: str
+    name: Annotated[str, Meta(descriptive=True)]
     edition: Annotated[str, Meta(parse=parse_edition, description="YYYY-MM of the edition.")]
     edition_label: Annotated[
         str, Meta(descriptive=True, description="Edition as printed, e.g. 'Ed. 01/2026'.")
@@ -809,7 +828,7 @@ class Product:
     ]
     alternatives: Annotated[tuple[Alternative, ...], Meta(default=())]
     sections: tuple[Section, ...]
-    discrepancies: Annotated[tuple[Discrepancy, ...], Meta(default=())]
+    discrepancies: Annotated[tuple[Discrepancy, ...], Meta(default=(), descriptive=True)]
 
     _sha256: Annotated[str, Meta(default="")]
     _path: Annotated[str, Meta(default="")]

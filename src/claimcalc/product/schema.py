@@ -382,7 +382,10 @@ EligibilityRule = Annotated[
 
 
 class Exclusion(model.Exclusion, Annotations):
-    id: str = Field(pattern="^[A-Za-z0-9][A-Za-z0-9_.]*$")
+    id: str = Field(
+        pattern="^[A-Za-z0-9][A-Za-z0-9_.]*$",
+        description="Names the exclusion (diff matches editions by it).",
+    )
     text: str
     when: Condition
     per: Literal["claim", "object"] = "claim"
@@ -440,10 +443,16 @@ class Section(model.Section, Annotations):
 class Alternative(model.Alternative, Annotations):
     """Guarantees that never both pay for the same flight or trip."""
 
-    id: str
+    id: str = Field(description="Names the alternative (diff matches by it).")
     guarantees: tuple[str, ...]
     rule: Literal["more_favourable"] = "more_favourable"
-    scope: Literal["same_flight", "same_trip"]
+    scope: Literal["same_flight", "same_trip"] = Field(
+        description=(
+            "What the guarantees share. A claim file is one event, so within it every"
+            " line is of the same flight and trip (docs/domain.md); the scope says "
+            "how far the alternative reaches across claims."
+        )
+    )
 
 
 class Level(model.Level, Frozen):

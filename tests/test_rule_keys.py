@@ -1,0 +1,87 @@
+"""The rule language promises nothing the engine ignores (issue #13).
+
+Every field of the rule model is either marked documentation
+(``Meta(descriptive=True)``: ``show`` and ``diff`` print it, no step reads it)
+or read while settling. The check is by observation: every product's cases
+and examples are settled with each rule class's attribute reads recorded, and
+a field that no settlement read is named. A key whose type allows one value
+only (``rule: more_favourable``, ``basis: commercial_value``) says what the
+engine does by construction, and is allowed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import typing
+from collections.abc import Iterator
+from typing import Any, Literal
+
+import pytest
+
+from claimcalc.cases import find_case_files, load_cases
+from claimcalc.claim.model import read_claim
+from claimcalc.errors import ClaimcalcError
+from claimcalc.product import model
+from claimcalc.product.catalog import find_product
+from claimcalc.product.load import load_product_text
+from claimcalc.settling.engine import settle
+from tests.conftest import EXAMPLES, PRODUCT_IDS
+
+
+def _single_valued(hint: object) -> bool:
+    """A ``Literal`` of one value (or such a Literal or None)."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if typing.get_origin(hint) is typing.Annotated:
+        return _single_valued(args[0])
+    if typing.get_origin(hint) is Literal:
+        return len(args) == 1
+    return len(args) == 1 and _single_valued(args[0])
+
+
+def _claims() -> Iterator[Any]:
+    for case in load_cases(find_case_files()):
+        yield case.claim()
+    for path in EXAMPLES:
+        yield read_claim(path)
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> set[tuple[str, str]]:
+    """(class, field) of every attribute read on a rule object while this is on."""
+    seen: set[tuple[str, str]] = set()
+    for cls in model.rule_classes():
+
+        def spy(self: object, name: str, cls: type = cls) -> object:
+            seen.add((cls.__name__, name))
+            return object.__getattribute__(self, name)
+
+        monkeypatch.setattr(cls, "__getattribute__", spy)
+    return seen
+
+
+def test_every_rule_key_is_read_by_a_settlement_step_or_marked_documentation(
+    reads: set[tuple[str, str]],
+) -> None:
+    claims = list(_claims())
+    # Fresh products, so that their lookups are worked out while settling.
+    products = {
+        pid: load_product_text(find_product(pid).read_text(encoding="utf-8"), pid)
+        for pid in PRODUCT_IDS
+    }
+    reads.clear()  # what loading read does not count
+    for claim in claims:
+        # A case of a claim that does not fit the product still reads its rules.
+        with contextlib.suppress(ClaimcalcError):
+            settle(claim, products[claim.product])
+    unread = []
+    for cls, name, descriptive in model.rule_fields():
+        hint = typing.get_type_hints(cls, include_extras=True)[name]
+        # A field inherited from a base is read wherever the base's is.
+        owners = {c.__name__ for c in cls.__mro__ if name in getattr(c, "__annotations__", {})}
+        read = any((owner, name) in reads for owner in owners | {cls.__name__})
+        if not descriptive and not read and not _single_valued(hint):
+            unread.append(f"{cls.__name__}.{name}")
+    assert not unread, (
+        "keys no settlement step reads: implement them, refuse them, or mark them "
+        "Meta(descriptive=True) if they are documentation: " + ", ".join(unread)
+    )
