@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from claimcalc.claim.model import claim_from_data
+from claimcalc.claim.read import claim_from_data
 from claimcalc.product.model import freeze
 from claimcalc.settle.engine import settle
 from claimcalc.settlement import REASON_CODES, LineResult, Settlement
