@@ -101,6 +101,18 @@ def test_every_declared_field_is_in_the_schema_with_its_bounds() -> None:
     assert SCHEMA["properties"]["claim_format"]["const"] == CLAIM_FORMAT
 
 
+def test_the_claim_format_documentation_names_every_field() -> None:
+    text = (ROOT / "docs" / "claim-format.md").read_text(encoding="utf-8")
+    quoted = " ".join(re.findall(r"`([^`]*)`", text))
+    missing = [
+        f"{model.__name__}.{spec.name}"
+        for model in MODELS
+        for spec in fields_of(model)
+        if not re.search(rf"\b{spec.name}\b", quoted)
+    ]
+    assert missing == []
+
+
 @pytest.mark.parametrize("path", CLAIMS, ids=lambda p: p.name)
 def test_the_examples_are_valid_under_the_schema(path: Path) -> None:
     assert [error.message for error in VALIDATOR.iter_errors(_load(path))] == []
