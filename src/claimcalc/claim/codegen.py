@@ -57,10 +57,10 @@ def source() -> str:
     """The text of quick.py."""
     models = "\n".join(f"    {name}," for name in sorted(model.__name__ for model in MODELS))
     lines = _HEADER.format(models=models).splitlines()
-    patterns: dict[str, str] = {}  # regex: its matcher's name
+    patterns: dict[str, str] = {}  # regex: its matcher, named after its first field
     for spec in (spec for model in MODELS for spec in fields_of(model)):
         if spec.pattern is not None and spec.pattern.regex not in patterns:
-            name = f"_match_{len(patterns) + 1}"
+            name = f"_match_{spec.name}"
             patterns[spec.pattern.regex] = name
             lines += [
                 f"# {spec.pattern.says}",

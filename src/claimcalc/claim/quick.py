@@ -34,13 +34,13 @@ from claimcalc.claim.values import DATES, Invalid, amount, date
 _new: Any = object.__new__
 _MISSING: Any = object()
 # letters, digits and . _ : / - only
-_match_1 = re.compile("^[A-Za-z0-9._:/-]+$").fullmatch
+_match_claim_id = re.compile("^[A-Za-z0-9._:/-]+$").fullmatch
 # YYYY-MM, e.g. 2026-01
-_match_2 = re.compile(r"^\d{4}-\d{2}$").fullmatch
+_match_edition = re.compile(r"^\d{4}-\d{2}$").fullmatch
 # an ISO 3166 country code such as IT or FR
-_match_3 = re.compile("^[A-Z]{2}$").fullmatch
+_match_country = re.compile("^[A-Z]{2}$").fullmatch
 # an ISO 4217 currency code such as EUR or USD
-_match_4 = re.compile("^[A-Z]{3}$").fullmatch
+_match_currency = re.compile("^[A-Z]{3}$").fullmatch
 
 
 _CLAIM_FIELDS = frozenset(Claim.__dataclass_fields__)
@@ -56,7 +56,7 @@ def claim(data: Any) -> Claim:
         raise Invalid("")
     o.claim_format = 1
     v = data["claim_id"]
-    if type(v) is not str or _match_1(v) is None or len(v) > 64:
+    if type(v) is not str or _match_claim_id(v) is None or len(v) > 64:
         raise Invalid("")
     o.claim_id = v
     v = data["product"]
@@ -67,7 +67,7 @@ def claim(data: Any) -> Claim:
     if v is None:
         o.edition = None
     else:
-        if type(v) is not str or _match_2(v) is None:
+        if type(v) is not str or _match_edition(v) is None:
             raise Invalid("")
         o.edition = v
     v = data["level"]
@@ -232,7 +232,7 @@ def event(data: Any) -> Event:
     if v is None:
         o.id = None
     else:
-        if type(v) is not str or _match_1(v) is None or len(v) > 64:
+        if type(v) is not str or _match_claim_id(v) is None or len(v) > 64:
             raise Invalid("")
         o.id = v
     v = data["date"]
@@ -241,7 +241,7 @@ def event(data: Any) -> Event:
         day = date(v)
     o.date = day
     v = data["country"]
-    if type(v) is not str or _match_3(v) is None:
+    if type(v) is not str or _match_country(v) is None:
         raise Invalid("")
     o.country = v
     v = data["zone"]
@@ -274,7 +274,7 @@ def exchange_rate(data: Any) -> ExchangeRate:
         raise Invalid("")
     o: ExchangeRate = _new(ExchangeRate)
     v = data["currency"]
-    if type(v) is not str or _match_4(v) is None:
+    if type(v) is not str or _match_currency(v) is None:
         raise Invalid("")
     o.currency = v
     v = data["date"]
@@ -307,7 +307,7 @@ def insured(data: Any) -> Insured:
     get = data.get
     o: Insured = _new(Insured)
     v = data["ref"]
-    if type(v) is not str or _match_1(v) is None or len(v) > 64:
+    if type(v) is not str or _match_claim_id(v) is None or len(v) > 64:
         raise Invalid("")
     o.ref = v
     v = get("birth_date")
@@ -403,7 +403,7 @@ def line(data: Any) -> Line:
     if v is None:
         o.id = None
     else:
-        if type(v) is not str or _match_1(v) is None or len(v) > 64:
+        if type(v) is not str or _match_claim_id(v) is None or len(v) > 64:
             raise Invalid("")
         o.id = v
     v = data["guarantee"]
@@ -465,7 +465,7 @@ def expense(data: Any) -> Expense:
     if v is _MISSING:
         o.currency = "EUR"
     else:
-        if type(v) is not str or _match_4(v) is None:
+        if type(v) is not str or _match_currency(v) is None:
             raise Invalid("")
         o.currency = v
     v = data["date"]
@@ -534,7 +534,7 @@ def baggage_object(data: Any) -> BaggageObject:
     if v is _MISSING:
         o.currency = "EUR"
     else:
-        if type(v) is not str or _match_4(v) is None:
+        if type(v) is not str or _match_currency(v) is None:
             raise Invalid("")
         o.currency = v
     v = data["date"]
