@@ -53,7 +53,7 @@ def test_a_corrupt_entry_is_ignored(cache_in: Path) -> None:
 
 
 def test_the_rulebook_is_cached_beside_the_product_and_settles_the_same(cache_in: Path) -> None:
-    from claimcalc.claim.model import read_claim
+    from claimcalc.claim.read import read_claim
     from claimcalc.product.catalog import load_rulebook
     from claimcalc.settling.engine import settle
 

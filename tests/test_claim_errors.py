@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from claimcalc.claim.model import parse_claim
+from claimcalc.claim.read import parse_claim
 from claimcalc.cli import main
 from claimcalc.errors import ClaimError, ExitCode
 from tests.conftest import FIXTURES

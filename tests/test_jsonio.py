@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from claimcalc import jsonio
 from claimcalc.batch import BatchFormat, Item, Settler, settle_one
-from claimcalc.claim.model import Claim, parse_claim
+from claimcalc.claim.model import Claim
+from claimcalc.claim.read import parse_claim
 from claimcalc.errors import ClaimError
 from tests.conftest import FIXTURES
 from tests.test_claim_reader import CLAIMS, _load, _mutations

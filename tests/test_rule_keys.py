@@ -19,7 +19,7 @@ from typing import Any, Literal
 import pytest
 
 from claimcalc.cases import find_case_files, load_cases
-from claimcalc.claim.model import read_claim
+from claimcalc.claim.read import read_claim
 from claimcalc.errors import ClaimcalcError
 from claimcalc.product import model
 from claimcalc.product.catalog import find_product

@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from claimcalc.claim.model import claim_from_data
+from claimcalc.claim.read import claim_from_data
 from claimcalc.product.model import freeze
 from claimcalc.product.schema import Product
 from claimcalc.settlement import Settlement

@@ -30,8 +30,8 @@ _EXPORTS = {
     "load_product": "claimcalc.product.catalog",
     "load_product_file": "claimcalc.product.load",
     "load_product_text": "claimcalc.product.load",
-    "parse_claim": "claimcalc.claim.model",
-    "read_claim": "claimcalc.claim.model",
+    "parse_claim": "claimcalc.claim.read",
+    "read_claim": "claimcalc.claim.read",
     "read_ecb_csv": "claimcalc.settling.rates",
     "settle": "claimcalc.settling.engine",
 }
@@ -66,7 +66,8 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from claimcalc.claim.model import Claim, parse_claim, read_claim
+    from claimcalc.claim.model import Claim
+    from claimcalc.claim.read import parse_claim, read_claim
     from claimcalc.compare.diff import ProductDiff, diff_products
     from claimcalc.compare.impact import Impact, impact
     from claimcalc.errors import ClaimcalcError, ClaimError, ExitCode, ProductError

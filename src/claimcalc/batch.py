@@ -59,7 +59,7 @@ class Item(NamedTuple):
 
     def claim(self) -> Claim:
         """The claim this item holds, validated; an unreadable file fails here."""
-        from claimcalc.claim.model import parse_claim
+        from claimcalc.claim.read import parse_claim
 
         return _claim_of(self, parse_claim)
 
@@ -168,7 +168,7 @@ class Settler:
     ) -> None:
         # Imported here, once, not per claim: a function-level import is a
         # lookup on every call.
-        from claimcalc.claim.model import parse_claim
+        from claimcalc.claim.read import parse_claim
         from claimcalc.product.catalog import load_rulebook
         from claimcalc.settling.engine import settle
 

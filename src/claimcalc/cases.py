@@ -109,7 +109,7 @@ class Case:
 
     def claim(self) -> Claim:
         """The case's claim, validated: :class:`ClaimError` located at the case."""
-        from claimcalc.claim.model import claim_from_data
+        from claimcalc.claim.read import claim_from_data
 
         return claim_from_data(self.claim_data, self.source)
 

@@ -36,7 +36,6 @@ from claimcalc.errors import (
 from claimcalc.product.catalog import catalog, check_level, load_product, split_level
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
     from rich.console import Console
 
     from claimcalc.compare.diff import Side
@@ -368,8 +367,7 @@ def _diff_side(ref: str) -> Side:
     return Side(load_product(product_ref), level)  # diff_products checks the level
 
 
-def _print_schema(model: type[BaseModel], title: str) -> None:
-    schema = model.model_json_schema(by_alias=True)
+def _print_schema(schema: dict[str, Any], title: str) -> None:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = title
     _print_json(schema)
@@ -378,9 +376,9 @@ def _print_schema(model: type[BaseModel], title: str) -> None:
 @schema_app.command("claim")
 def schema_claim() -> None:
     """Print the JSON Schema of claim files (claim format 1)."""
-    from claimcalc.claim.schema import Claim
+    from claimcalc.claim.schema import json_schema
 
-    _print_schema(Claim, "claimcalc claim file (format 1)")
+    _print_schema(json_schema(), "claimcalc claim file (format 1)")
 
 
 @schema_app.command("product")
@@ -388,7 +386,7 @@ def schema_product() -> None:
     """Print the JSON Schema of product files (for editors)."""
     from claimcalc.product.schema import Product
 
-    _print_schema(Product, "claimcalc product file")
+    _print_schema(Product.model_json_schema(by_alias=True), "claimcalc product file")
 
 
 @app.command(

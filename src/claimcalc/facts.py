@@ -336,3 +336,6 @@ _SPECS: tuple[FactSpec, ...] = (
 )
 
 FACTS: dict[str, FactSpec] = {spec.name: spec for spec in _SPECS}
+# Facts claimcalc computes (age and role from the insured person, reported_late
+# from the reporting deadlines): a claim must not state them.
+DERIVED_FACTS = frozenset({"age", "role", "reported_late"})

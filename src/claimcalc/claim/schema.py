@@ -1,27 +1,113 @@
-"""The claim format as a pydantic model: the source of ``claimcalc schema claim``.
+"""The JSON Schema of claim files (``claimcalc schema claim``), derived from the declaration.
 
-Claims are read by the hand-written reader in :mod:`claimcalc.claim.model`, which
-does the same validation without building pydantic models (a claim in a batch
-must cost microseconds, and a one-claim run must not pay for pydantic's
-machinery). ``tests/test_claim_reader.py`` holds the two to the same answers:
-same values for valid claims, same fields and messages for invalid ones.
+Written from :mod:`claimcalc.claim.model` in the form pydantic writes a model's
+schema (one ``$defs`` entry per class, titles from the names, keys sorted),
+so that editors and validators see the format the readers read. Where the
+readers take more than one spelling, the schema states the canonical one:
+amounts as decimal text ``"12.50"`` or a JSON number.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from claimcalc.claim.model import MODELS, Claim, FieldSpec, fields_of
+from claimcalc.facts import DERIVED_FACTS, FACTS, FactLevel, FactType
 
-from claimcalc.claim.model import parse_amount, parse_rate
-from claimcalc.facts import FACTS, FactLevel, FactType
+_DECIMAL_TEXT = r"^\d+(\.\d+)?$"
 
-FactValue = bool | int | Decimal | str | list[str]
+
+def json_schema() -> dict[str, Any]:
+    """The schema of a claim file (without ``$schema``; ``title`` is the class's)."""
+    nested = sorted((m for m in MODELS if m is not Claim), key=lambda m: m.__name__)
+    schema: dict[str, Any] = _sorted(
+        {"$defs": {m.__name__: _object(m) for m in nested}, **_object(Claim)}
+    )
+    return schema
+
+
+def description(model: type) -> str | None:
+    """A class's docstring; None for the one dataclass writes (its signature)."""
+    doc = model.__doc__
+    if doc is None or doc.startswith(f"{model.__name__}("):
+        return None
+    return doc.strip()
+
+
+def _object(model: type) -> dict[str, Any]:
+    specs = fields_of(model)
+    schema: dict[str, Any] = {
+        "additionalProperties": False,
+        "properties": {spec.name: _property(spec) for spec in specs},
+        "title": model.__name__,
+        "type": "object",
+    }
+    required = [spec.name for spec in specs if spec.required]
+    if required:
+        schema["required"] = required
+    doc = description(model)
+    if doc:
+        schema["description"] = doc
+    return schema
+
+
+def _property(spec: FieldSpec) -> dict[str, Any]:
+    if spec.nested and not spec.many:
+        assert spec.required, f"{spec.name}: an optional object"
+        return {"$ref": f"#/$defs/{spec.kind.__name__}"}  # as pydantic: no title
+    schema = _value(spec)
+    if spec.optional:
+        schema = {"anyOf": [*schema.get("anyOf", [schema]), {"type": "null"}]}
+    schema["title"] = spec.name.replace("_", " ").title()
+    if not spec.required and spec.factory is None:
+        schema["default"] = list(spec.default) if isinstance(spec.default, tuple) else spec.default
+    if spec.doc:
+        schema["description"] = spec.doc
+    return schema
+
+
+def _value(spec: FieldSpec) -> dict[str, Any]:
+    """The schema of the field's value, null aside."""
+    if spec.nested:  # a list of them
+        return {"items": {"$ref": f"#/$defs/{spec.kind.__name__}"}, "type": "array"}
+    json_type = {str: "string", bool: "boolean", int: "integer"}.get(spec.kind)
+    if spec.choices:
+        assert json_type is not None
+        if len(spec.choices) == 1:
+            return {"const": spec.choices[0], "type": json_type}
+        return {"enum": list(spec.choices), "type": json_type}
+    if spec.kind is dict:
+        return _facts_schema()
+    if spec.kind is dt.date:
+        return {"format": "date", "type": "string"}
+    if spec.kind is Decimal:
+        floor = spec.bounds.gt if spec.bounds else None
+        number = {"minimum": 0} if floor is None else {"exclusiveMinimum": floor}
+        return {
+            "anyOf": [
+                {**number, "type": "number"},
+                {"pattern": _DECIMAL_TEXT, "type": "string"},
+            ]
+        }
+    assert json_type is not None, f"{spec.name}: no schema for {spec.kind}"
+    schema: dict[str, Any] = {"type": json_type}
+    if spec.pattern:
+        schema["pattern"] = spec.pattern.regex
+    if spec.length and spec.length.min is not None:
+        schema["minLength"] = spec.length.min
+    if spec.length and spec.length.max is not None:
+        schema["maxLength"] = spec.length.max
+    if spec.bounds and spec.bounds.ge is not None:
+        schema["minimum"] = spec.bounds.ge
+    if spec.bounds and spec.bounds.le is not None:
+        schema["maximum"] = spec.bounds.le
+    return schema
 
 
 def _facts_schema() -> dict[str, Any]:
+    """The facts a claim may state, with their types and values (claimcalc.facts)."""
     kinds: dict[FactType, dict[str, Any]] = {
         FactType.BOOL: {"type": "boolean"},
         FactType.INT: {"type": "integer", "minimum": 0},
@@ -29,7 +115,7 @@ def _facts_schema() -> dict[str, Any]:
     }
     properties: dict[str, Any] = {}
     for spec in FACTS.values():
-        if spec.level is not FactLevel.CLAIM or spec.name in ("age", "role", "reported_late"):
+        if spec.level is not FactLevel.CLAIM or spec.name in DERIVED_FACTS:
             continue
         if spec.type is FactType.ENUM:
             schema: dict[str, Any] = {"enum": sorted(spec.values)}
@@ -41,132 +127,12 @@ def _facts_schema() -> dict[str, Any]:
     return {"type": "object", "properties": properties, "additionalProperties": False}
 
 
-Facts = Annotated[dict[str, FactValue], WithJsonSchema(_facts_schema())]
-
-
-_DECIMAL_SCHEMA: dict[str, Any] = {
-    "anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": r"^\d+(\.\d+)?$"}]
-}
-Amount = Annotated[Decimal, BeforeValidator(parse_amount), Field(json_schema_extra=_DECIMAL_SCHEMA)]
-Rate = Annotated[Decimal, BeforeValidator(parse_rate), Field(json_schema_extra=_DECIMAL_SCHEMA)]
-Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR.")]
-Ref = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:/-]+$")]
-Label = Annotated[str, Field(max_length=80)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-
-class Expense(Strict):
-    """One documented expense: an invoice, a receipt, a penalty."""
-
-    amount: Amount
-    currency: Currency = "EUR"
-    date: dt.date
-    category: str = Field(default="other", description="Expense category, for sub-limits.")
-    units: Amount | None = Field(
-        default=None, description="Days, nights or hours the expense covers (per-unit limits)."
-    )
-    label: Label | None = Field(default=None, description="What it is, e.g. 'hotel night'.")
-
-
-class BaggageObject(Strict):
-    """One baggage object; a photo kit is one object (Imaway E3, Wi School C3)."""
-
-    label: Label | None = None
-    value: Amount = Field(description="Commercial value (valore commerciale).")
-    currency: Currency = "EUR"
-    date: dt.date = Field(description="Date of the loss, for the exchange rate.")
-    category: str = "other"
-    checked_in: bool = False
-    left_in_vehicle: bool = False
-    secured_in_vehicle: bool = False
-
-
-class PriorPayment(Strict):
-    """What the insurer already paid in the same policy period."""
-
-    guarantee: str
-    amount: Amount
-    date: dt.date
-    same_accident: bool = Field(
-        default=False, description="Paid for the same accident (death after invalidity)."
-    )
-
-
-class Line(Strict):
-    """One thing claimed under one guarantee."""
-
-    id: Ref | None = None
-    guarantee: str
-    expenses: tuple[Expense, ...] = ()
-    objects: tuple[BaggageObject, ...] = ()
-    facts: Facts = Field(default_factory=dict)
-    renunciation_date: dt.date | None = Field(
-        default=None, description="Rinuncia al volo / perdita dei servizi: the renunciation date."
-    )
-
-
-class Insured(Strict):
-    ref: Ref = Field(description="Pseudonymous reference; never a name or fiscal code.")
-    birth_date: dt.date | None = None
-    age_at_subscription: int | None = Field(default=None, ge=0, le=130, strict=True)
-    role: Literal["student", "teacher"] | None = Field(default=None, description="Wi School.")
-    facts: Facts = Field(default_factory=dict)
-    prior_payments: tuple[PriorPayment, ...] = ()
-    lines: tuple[Line, ...]
-
-
-class Policy(Strict):
-    issue_date: dt.date = Field(description="Emissione / sottoscrizione: ages are taken here.")
-    start_date: dt.date | None = Field(default=None, description="Decorrenza; default: issue date.")
-    end_date: dt.date | None = Field(
-        default=None, description="Scadenza; default: start + the product's duration."
-    )
-    zone: str = Field(description="Destination zone bought.")
-
-
-class Trip(Strict):
-    booking_date: dt.date | None = Field(default=None, description="Prenotazione / iscrizione.")
-    departure_date: dt.date
-    return_date: dt.date
-    cost: Amount | None = Field(default=None, description="Trip cost per insured, EUR.")
-    flight_cost: Amount | None = Field(default=None, description="Its flight-only part, EUR.")
-    fees: Amount | None = Field(default=None, description="Registration and insurance fees, EUR.")
-    insured_value: Amount | None = Field(
-        default=None, description="Trip value declared as insured (underinsurance, c.c. 1907)."
-    )
-
-
-class Event(Strict):
-    id: Ref | None = Field(default=None, description="Groups the sinistri of one evento.")
-    date: dt.date
-    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166 code of the country.")
-    zone: str = Field(description="Destination zone where the event happened.")
-    facts: Facts = Field(default_factory=dict)
-    reporting_possible_from: dt.date | None = Field(
-        default=None, description="When reporting became possible (accident: 3 days from it)."
-    )
-
-
-class ExchangeRate(Strict):
-    """An ECB reference rate: units of currency per 1 EUR."""
-
-    currency: Currency
-    date: dt.date
-    units_per_eur: Rate
-
-
-class Claim(Strict):
-    claim_format: Literal[1]
-    claim_id: Ref
-    product: str = Field(description="Product id, id@edition, or file path.")
-    edition: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}$")
-    level: str
-    policy: Policy
-    trip: Trip
-    event: Event
-    reported_on: dt.date = Field(description="When the claim was reported to the insurer.")
-    rates: tuple[ExchangeRate, ...] = ()
-    insured: tuple[Insured, ...]
+def _sorted(value: Any, parent: str | None = None) -> Any:
+    """Keys sorted at every level, as pydantic writes them, but for the order
+    of ``properties`` (the declaration's) and of ``default`` values."""
+    if isinstance(value, dict):
+        keys = list(value) if parent in ("properties", "default") else sorted(value)
+        return {key: _sorted(value[key], key) for key in keys}
+    if isinstance(value, list):
+        return [_sorted(item, parent) for item in value]
+    return value

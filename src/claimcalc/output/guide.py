@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from claimcalc.facts import DERIVED_FACTS
 from claimcalc.product.model import (
     iter_fact_tests,
 )
@@ -72,7 +73,7 @@ def facts_read(product: Product, section: Section, guarantee: Guarantee) -> list
         names.add("unused_days")
     if any(r.kind == "prior_authorisation" for r in (*section.eligibility, *guarantee.eligibility)):
         names.add("authorised")
-    return sorted(names - {"age", "role", "reported_late"})
+    return sorted(names - DERIVED_FACTS)
 
 
 def example_line(guarantee: Guarantee) -> dict[str, Any]:

@@ -1,0 +1,299 @@
+"""Reading claims: JSON text or decoded data to a :class:`~claimcalc.claim.model.Claim`.
+
+Two readings, both driven by the declaration in :mod:`claimcalc.claim.model`:
+the quick one (:mod:`claimcalc.claim.quick`, generated from it) reads a valid
+claim and gives up at the first problem; the full one, here, then reads the
+document again and reports every problem, in field order, then the unknown
+fields. A batch reads thousands of claims a second and a one-claim run must
+not pay for building pydantic models: neither reading uses pydantic.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from claimcalc import jsonio
+from claimcalc.claim.model import Claim, FieldSpec, fields_of
+from claimcalc.claim.quick import claim as quick_claim
+from claimcalc.claim.values import Convert, Invalid, converter, got
+from claimcalc.errors import ClaimError, FileAccessError, key_path
+from claimcalc.facts import (
+    DERIVED_FACTS,
+    EXPENSE_CATEGORIES,
+    FACTS,
+    OBJECT_CATEGORIES,
+    FactLevel,
+    FactType,
+)
+from claimcalc.money import NotADecimalError, to_decimal
+
+
+def parse_claim(text: str, file: str = "<claim>", fast: bool = False) -> Claim:
+    """Parse and validate one claim document (JSON text).
+
+    ``fast``: read the JSON with orjson first. Its values differ from the json
+    module's only by floats, which no field of a claim accepts: a claim it
+    yields is exact; otherwise the text is read again, as without ``fast``.
+    """
+    if fast:
+        try:
+            return claim_from_data(jsonio.loads_fast(text), file)
+        except (ClaimError, ValueError, RecursionError):
+            pass  # the exact reading below reports it
+    try:
+        return claim_from_data(jsonio.loads(text), file)
+    except json.JSONDecodeError as exc:
+        raise ClaimError(
+            f"{file}:{exc.lineno}:{exc.colno}", [("", f"invalid JSON: {exc.msg}")]
+        ) from None
+    except RecursionError:  # parsing it, or quoting it in a message
+        raise ClaimError(file, [("", "invalid JSON: nested too deeply")]) from None
+
+
+def claim_from_data(data: object, file: str = "<claim>") -> Claim:
+    """Validate a decoded claim (JSON types; dates may also be ``datetime.date``)."""
+    if not isinstance(data, dict):
+        raise ClaimError(file, [("", "a claim must be a JSON object")])
+    try:
+        claim = quick_claim(data)
+    except GIVES_UP:
+        problems: Problems = []
+        claim = read_fully(Claim, data, (), problems)
+        if problems:
+            raise ClaimError(
+                file, [(key_path(loc), message) for loc, message in problems]
+            ) from None
+    found = check_claim(claim)
+    if found:
+        raise ClaimError(file, found)
+    return claim
+
+
+def read_claim(path: str | Path) -> Claim:
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise FileAccessError(f"{path}: cannot read claim file: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ClaimError(str(path), [("", "not UTF-8 text")]) from None
+    return parse_claim(text, str(path))
+
+
+# --------------------------------------------------------------------------- the full reading
+
+Loc = tuple[str | int, ...]
+Problems = list[tuple[Loc, str]]
+
+# How the quick reading gives up: a problem, or a required field missing
+# (KeyError, raised where the field is read).
+GIVES_UP = (Invalid, KeyError)
+
+_BAD: Any = object()  # a value that had problems (already reported)
+
+
+def read_fully(model: type, data: object, loc: Loc, problems: Problems) -> Any:
+    """One object of the format, every problem with it added to ``problems``.
+
+    Returns the object, or _BAD when it has problems.
+    """
+    if not isinstance(data, dict):
+        problems.append((loc, f"expected an object, got {got(data)}"))
+        return _BAD
+    values: dict[str, Any] = {}
+    bad = False
+    fields = _fields(model)
+    for spec, convert in fields:
+        name = spec.name
+        if name not in data:
+            if spec.required:
+                problems.append(((*loc, name), "missing required field"))
+                bad = True
+            else:
+                values[name] = spec.factory() if spec.factory else spec.default
+            continue
+        value = data[name]
+        if value is None and spec.optional:
+            values[name] = None
+        elif convert is None:
+            values[name] = _read_nested(spec, value, (*loc, name), problems)
+            bad = bad or values[name] is _BAD
+        else:
+            try:
+                values[name] = convert(value)
+            except Invalid as invalid:
+                problems.append(((*loc, name), invalid.message))
+                bad = True
+    known = {spec.name for spec, _ in fields}
+    for name in data:
+        if name not in known:
+            problems.append(((*loc, name), "unknown field"))
+            bad = True
+    return _BAD if bad else model(**values)
+
+
+def _read_nested(spec: FieldSpec, value: object, loc: Loc, problems: Problems) -> Any:
+    if not spec.many:
+        return read_fully(spec.kind, value, loc, problems)
+    if not isinstance(value, list | tuple):
+        problems.append((loc, f"expected a list, got {got(value)}"))
+        return _BAD
+    items = tuple(read_fully(spec.kind, item, (*loc, i), problems) for i, item in enumerate(value))
+    return _BAD if any(item is _BAD for item in items) else items
+
+
+@cache
+def _fields(model: type) -> tuple[tuple[FieldSpec, Convert | None], ...]:
+    """Each field with its converter (None: a nested object, read by read_fully)."""
+    return tuple((spec, None if spec.nested else converter(spec)) for spec in fields_of(model))
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def check_claim(claim: Claim) -> list[tuple[str, str]]:
+    """Checks between fields, independent of the product: the problems found.
+
+    A list, not a generator: a valid claim then costs no generator at all.
+    """
+    found: list[tuple[str, str]] = []
+    trip = claim.trip
+    if trip.return_date < trip.departure_date:
+        found.append(
+            (
+                "trip.return_date",
+                f"return {trip.return_date} is before departure {trip.departure_date}",
+            )
+        )
+    if trip.booking_date and trip.booking_date > trip.departure_date:
+        found.append(("trip.booking_date", f"booking {trip.booking_date} is after departure"))
+    if trip.flight_cost is not None and trip.cost is not None and trip.flight_cost > trip.cost:
+        found.append(
+            ("trip.flight_cost", f"flight cost {trip.flight_cost} exceeds trip cost {trip.cost}")
+        )
+    policy = claim.policy
+    if policy.start_date and policy.start_date < policy.issue_date:
+        found.append(
+            ("policy.start_date", f"start {policy.start_date} is before issue {policy.issue_date}")
+        )
+    if policy.end_date and policy.end_date < (policy.start_date or policy.issue_date):
+        found.append(("policy.end_date", f"end {policy.end_date} is before the policy starts"))
+    if claim.reported_on < claim.event.date:
+        found.append(
+            ("reported_on", f"report {claim.reported_on} is before the event {claim.event.date}")
+        )
+    if not claim.insured:
+        found.append(("insured", "at least one insured person is required"))
+    if claim.event.facts:
+        _check_facts(claim.event.facts, "event.facts", found)
+    refs: set[str] = set()
+    for i, person in enumerate(claim.insured):
+        if person.ref in refs:
+            found.append((f"insured[{i}].ref", f"duplicate insured reference {person.ref!r}"))
+        refs.add(person.ref)
+        if person.birth_date is None and person.age_at_subscription is None:
+            found.append((f"insured[{i}]", "give birth_date or age_at_subscription"))
+        if person.birth_date and person.birth_date > policy.issue_date:
+            found.append((f"insured[{i}].birth_date", "birth date is after the policy was issued"))
+        if not person.lines:
+            found.append((f"insured[{i}].lines", "at least one line is required"))
+        if person.facts:
+            _check_facts(person.facts, f"insured[{i}].facts", found)
+        line_ids: set[str] = set()
+        for j, line in enumerate(person.lines):
+            if line.id is not None:
+                if line.id in line_ids:
+                    found.append((f"insured[{i}].lines[{j}].id", f"duplicate line id {line.id!r}"))
+                line_ids.add(line.id)
+            if line.facts:
+                _check_facts(line.facts, f"insured[{i}].lines[{j}].facts", found)
+            for k, expense in enumerate(line.expenses):
+                if expense.category not in EXPENSE_CATEGORIES:
+                    found.append(
+                        (
+                            f"insured[{i}].lines[{j}].expenses[{k}].category",
+                            _unknown("expense category", expense.category, EXPENSE_CATEGORIES),
+                        )
+                    )
+            for k, obj in enumerate(line.objects):
+                if obj.category not in OBJECT_CATEGORIES:
+                    found.append(
+                        (
+                            f"insured[{i}].lines[{j}].objects[{k}].category",
+                            _unknown("object category", obj.category, OBJECT_CATEGORIES),
+                        )
+                    )
+    return found
+
+
+def _unknown(what: str, value: str, allowed: frozenset[str]) -> str:
+    return f"unknown {what} {value!r} (one of: {', '.join(sorted(allowed))})"
+
+
+# The boolean facts a claim may state (true or false is all there is to
+# check), and the enumerated ones with their values.
+_STATED = {
+    name: spec
+    for name, spec in FACTS.items()
+    if spec.level is FactLevel.CLAIM and name not in DERIVED_FACTS
+}
+_BOOLEAN_FACTS = frozenset(name for name, spec in _STATED.items() if spec.type is FactType.BOOL)
+_ENUM_FACTS = {name: spec.values for name, spec in _STATED.items() if spec.type is FactType.ENUM}
+
+
+def _check_facts(facts: Mapping[str, object], where: str, found: list[tuple[str, str]]) -> None:
+    for name, value in facts.items():
+        # The common cases, and valid: a boolean fact, a value of an enumerated one.
+        if type(value) is bool and name in _BOOLEAN_FACTS:
+            continue
+        if type(value) is str and value in _ENUM_FACTS.get(name, ()):
+            continue
+        spec = FACTS.get(name)
+        if spec is None or spec.level is not FactLevel.CLAIM:
+            found.append((f"{where}.{name}", "unknown fact"))
+            continue
+        if name in DERIVED_FACTS:
+            found.append((f"{where}.{name}", "computed by claimcalc; do not state it"))
+            continue
+        for at, text in _fact_problems(spec.type, spec.values, name, value):
+            found.append((f"{where}.{name}{at}", text))
+
+
+def _fact_problems(
+    kind: FactType, values: frozenset[str], name: str, value: object
+) -> Iterator[tuple[str, str]]:
+    """What is wrong with a fact's value: (where inside it, message)."""
+    if kind is FactType.BOOL:
+        if not isinstance(value, bool):
+            yield "", f"expected true or false, got {value!r}"
+    elif kind is FactType.INT:
+        if isinstance(value, bool) or not isinstance(value, int):
+            yield "", f"expected a whole number, got {value!r}"
+        elif value < 0:
+            yield "", f"must not be negative, got {value}"
+    elif kind is FactType.DECIMAL:
+        if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
+            yield "", f"expected a decimal number, got {value!r}"
+            return
+        try:
+            number = to_decimal(value)
+        except NotADecimalError as exc:
+            yield "", str(exc)
+            return
+        if number < 0:
+            yield "", f"must not be negative, got {number}"
+    elif kind is FactType.ENUM:
+        if not isinstance(value, str) or value not in values:
+            yield "", _unknown("value", str(value), values)
+    elif not isinstance(value, list):  # a set of values
+        yield "", "expected a list"
+    else:
+        for i, item in enumerate(value):
+            if item not in values:
+                yield f"[{i}]", f"unknown {name} value {item!r}"

@@ -1,0 +1,172 @@
+"""The values of claim fields: one converter per kind of field, with its message.
+
+``convert(value)`` returns the field's value or raises :class:`Invalid` with
+the message. The full reader (:mod:`claimcalc.claim.read`) builds a field's
+converter from its declaration here; the generated quick reader
+(:mod:`claimcalc.claim.quick`) checks the common cases in place and calls
+:func:`date` and :func:`amount` for the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from claimcalc.claim.model import FieldSpec
+from claimcalc.money import NotADecimalError, to_decimal
+
+Convert = Callable[[object], Any]
+
+
+class Invalid(ValueError):
+    """A field's value is wrong; the message says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def got(value: object) -> str:
+    return json.dumps(value, default=str)
+
+
+def text(value: object) -> str:
+    if not isinstance(value, str):
+        raise Invalid(f"expected a string, got {got(value)}")
+    return value
+
+
+def true_or_false(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid(f"expected true or false, got {got(value)}")
+    return value
+
+
+_DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$").match
+# Dates read so far, by their text: the claims of a batch share few dates.
+DATES: dict[str, dt.date] = {}
+
+
+def date(value: object) -> dt.date:
+    day = DATES.get(value) if type(value) is str else None
+    if day is not None:
+        return day
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _DATE_TEXT(value):
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if len(DATES) >= 4096:  # keep the memo small
+                DATES.clear()
+            DATES[value] = day
+            return day
+    raise Invalid(f"not a valid date (YYYY-MM-DD): {value!r}")
+
+
+def amount(value: object) -> Decimal:
+    """A non-negative amount: a decimal number or decimal text, never a float."""
+    try:
+        number = to_decimal(value)
+    except NotADecimalError as exc:
+        raise Invalid(str(exc)) from None
+    if number < 0:
+        raise Invalid(f"must not be negative, got {number}")
+    return number
+
+
+def facts(value: object) -> dict[str, Any]:
+    # Each value is checked against its fact's type by check_claim. A copy: the
+    # claim must not change when the caller's document does.
+    if not isinstance(value, dict):
+        raise Invalid(f"expected an object, got {got(value)}")
+    return dict(value)
+
+
+def converter(spec: FieldSpec) -> Convert:
+    """The converter of a field that is not a nested object: its kind, its bounds."""
+    if spec.choices:
+        return _one_of(spec.choices, spec.refusal)
+    if spec.kind is str:
+        if spec.pattern is None and spec.length is None:
+            return text
+        return _text_matching(spec)
+    if spec.kind is bool:
+        return true_or_false
+    if spec.kind is int:
+        return _whole_number(spec)
+    if spec.kind is Decimal:
+        if spec.bounds is None:
+            return amount
+        return _amount_above(spec.bounds.gt)
+    if spec.kind is dt.date:
+        return date
+    if spec.kind is dict:
+        return facts
+    raise TypeError(f"{spec.name}: no converter for {spec.kind}")
+
+
+def _one_of(choices: tuple[object, ...], refusal: str | None) -> Convert:
+    texts = [repr(choice) for choice in choices]
+    listed = f"{', '.join(texts[:-1])} or {texts[-1]}" if len(texts) > 1 else texts[0]
+
+    def convert(value: object) -> object:
+        # type() as well: True == 1, but true is not the claim format 1
+        if not any(type(value) is type(choice) and value == choice for choice in choices):
+            if refusal is not None:
+                raise Invalid(refusal.format(value=value))
+            raise Invalid(f"Input should be {listed}")
+        return value
+
+    return convert
+
+
+def _text_matching(spec: FieldSpec) -> Convert:
+    low = spec.length.min if spec.length else None
+    high = spec.length.max if spec.length else None
+    pattern = spec.pattern
+    # fullmatch: "$" alone would let a final newline through
+    match = re.compile(pattern.regex).fullmatch if pattern else None
+
+    def convert(value: object) -> str:
+        value = text(value)
+        if low is not None and len(value) < low:
+            raise Invalid(f"String should have at least {low} character{'s' * (low != 1)}")
+        if high is not None and len(value) > high:
+            raise Invalid(f"String should have at most {high} characters")
+        if pattern is not None and match is not None and match(value) is None:
+            raise Invalid(f"expected {pattern.says}, got {value!r}")
+        return value
+
+    return convert
+
+
+def _whole_number(spec: FieldSpec) -> Convert:
+    bounds = spec.bounds
+
+    def convert(value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Invalid(f"expected a whole number, got {got(value)}")
+        if bounds and bounds.ge is not None and value < bounds.ge:
+            raise Invalid(f"Input should be greater than or equal to {bounds.ge}")
+        if bounds and bounds.le is not None and value > bounds.le:
+            raise Invalid(f"Input should be less than or equal to {bounds.le}")
+        return value
+
+    return convert
+
+
+def _amount_above(floor: int | None) -> Convert:
+    def convert(value: object) -> Decimal:
+        number = amount(value)
+        if floor is not None and number <= floor:
+            raise Invalid(f"must be greater than {floor}")
+        return number
+
+    return convert
