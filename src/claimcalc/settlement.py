@@ -135,7 +135,7 @@ class Code(StrEnum):
         "out_of_time",
         Step.ELIGIBILITY,
         Effect.CAPS,
-        "An expense was incurred later after the event than the contract allows.",
+        "An expense, a death or an invalidity came later after the event than the contract allows.",
     )
     CONDITION_NOT_MET = (
         "condition_not_met",

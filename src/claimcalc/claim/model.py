@@ -140,6 +140,9 @@ class PriorPayment:
     same_accident: Annotated[bool, Doc("Paid for the same accident (death after invalidity).")] = (
         False
     )
+    same_trip: Annotated[
+        bool, Doc("Paid for the same trip: it reduces the limits per trip (Wi School B2).")
+    ] = False
 
 
 @dataclass(slots=True, kw_only=True)
@@ -153,6 +156,13 @@ class Line:
     facts: Facts = field(default_factory=dict)
     renunciation_date: Annotated[
         dt.date | None, Doc("Rinuncia al volo / perdita dei servizi: the renunciation date.")
+    ] = None
+    loss_date: Annotated[
+        dt.date | None,
+        Doc(
+            "Death or permanent invalidity: the day it occurred; it counts only within the "
+            "time the contract allows after the event (Imaway L8)."
+        ),
     ] = None
 
 

@@ -388,6 +388,13 @@ def prior_payment(data: Any) -> PriorPayment:
         if type(v) is not bool:
             raise Invalid("")
         o.same_accident = v
+    v = get("same_trip", _MISSING)
+    if v is _MISSING:
+        o.same_trip = False
+    else:
+        if type(v) is not bool:
+            raise Invalid("")
+        o.same_trip = v
     return o
 
 
@@ -439,6 +446,14 @@ def line(data: Any) -> Line:
         if day is None:
             day = date(v)
         o.renunciation_date = day
+    v = get("loss_date")
+    if v is None:
+        o.loss_date = None
+    else:
+        day = DATES.get(v) if type(v) is str else None
+        if day is None:
+            day = date(v)
+        o.loss_date = day
     return o
 
 

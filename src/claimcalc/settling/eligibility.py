@@ -26,6 +26,7 @@ from claimcalc.product.model import (
     ReportingDeadline,
     Requires,
     WaitingPeriod,
+    WithinTimeOfEvent,
 )
 from claimcalc.settlement import Code
 from claimcalc.settling import texts
@@ -166,7 +167,7 @@ def _cover_ends(s: Settling, rule: CoverEnds, work: LineWork, person: PersonWork
         # Wi School F2: cover lasts until the insured starts using the first
         # tourist service. That is at the latest the departure; the claim says
         # so earlier with trip_started (docs/domain.md).
-        if event > trip.departure_date or s.claim.event.facts.get("trip_started") is True:
+        if event > trip.departure_date or work.facts.get("trip_started") is True:
             return Code.COVER_ENDED, texts.cover_ended_at_first_service(event)
     elif event > trip.return_date:  # trip_end
         return Code.COVER_ENDED, texts.cover_ended_at_trip_end(trip.return_date, event)
@@ -252,11 +253,34 @@ def _incomplete(s: Settling, rule: Requires, work: LineWork) -> None:
     work.refused = True
 
 
+def _within_time(
+    s: Settling, rule: WithinTimeOfEvent, work: LineWork, person: PersonWork
+) -> Refusal:
+    """A death or invalidity counts only within this time after the event (Imaway L8)."""
+    day = work.line.loss_date
+    if day is None:
+        s.problem(
+            f"{texts.line_at(*work.position)}.loss_date",
+            texts.required_by(work.guarantee.code, rule.source.article),
+        )
+        return None
+    if not within(rule, s.claim.event.date, day):
+        return Code.OUT_OF_TIME, texts.loss_out_of_time(day, rule)
+    return None
+
+
+def within(rule: WithinTimeOfEvent, event: dt.date, day: dt.date) -> bool:
+    """Whether ``day`` is within the rule's time after the event."""
+    if rule.days is not None:  # a day count: no timedelta to build
+        return (day - event).days <= rule.days
+    assert rule.years is not None
+    return day <= add_months(event, 12 * rule.years)
+
+
 def _applied_elsewhere(
     s: Settling, rule: EligibilityRule, work: LineWork, person: PersonWork
 ) -> Refusal:
-    # within_time_of_event is applied per expense (quantify); requires in place
-    # (_eligibility, with its condition compiled).
+    # requires is tested in place (_eligibility, with its condition compiled).
     return None
 
 
@@ -271,7 +295,7 @@ CHECKS: dict[str, Callable[..., Refusal]] = {
     "reporting_deadline": _deadline,
     "once_per_period": _once,
     "prior_authorisation": _authorised,
-    "within_time_of_event": _applied_elsewhere,
+    "within_time_of_event": _within_time,
     "requires": _applied_elsewhere,
 }
 

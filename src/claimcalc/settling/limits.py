@@ -28,9 +28,11 @@ from claimcalc.settling.work import ZERO, LineWork, PersonWork, Settling
 
 
 def prior_payments(s: Settling) -> None:
-    """What earlier payments in the policy period used of each per-period limit.
+    """What earlier payments used of each limit they share with this claim.
 
-    A payment counts against the per-period limits of its guarantee's chain.
+    A payment in the policy period counts against the per-period limits of its
+    guarantee's chain; one for the same trip (``same_trip``) also against the
+    per-trip limits.
     """
     for person in s.persons:
         prior = person.prior
@@ -48,7 +50,10 @@ def prior_payments(s: Settling) -> None:
                 False,
             )
             for limit in chain(s, ghost):
-                if limit.scope is Scope.PER_INSURED_PER_PERIOD:
+                scope = limit.scope
+                if scope is Scope.PER_INSURED_PER_PERIOD or (
+                    scope is Scope.PER_TRIP and payment.same_trip
+                ):
                     prior[limit.id] = prior.get(limit.id, ZERO) + payment.amount
 
 

@@ -46,7 +46,7 @@ TOTAL_SCOPES = frozenset({Scope.PER_SINISTRO, Scope.PER_TRIP, Scope.PER_INSURED_
 #: Eligibility checks that read only the claim's policy, trip and event: their
 #: answer is the same for every line, so it is found once a claim.
 CLAIM_WIDE = frozenset(
-    {"max_trip_days", "policy_window", "event_during_trip", "cover_ends", "event_in_destination"}
+    {"max_trip_days", "policy_window", "event_during_trip", "event_in_destination"}
 )
 
 
@@ -156,6 +156,7 @@ def _guarantee_plan(product: Product, code: str) -> GuaranteePlan:
     for i, exclusion in enumerate(exclusions):
         for fact in {t.fact for _, t in iter_fact_tests(exclusion.when)}:
             by_fact[fact].append(i)
+    documented = guarantee.formula.kind == "documented_cost"
     candidates = tuple(
         lim
         for lim in (*guarantee.limits, *section.limits)
@@ -172,7 +173,8 @@ def _guarantee_plan(product: Product, code: str) -> GuaranteePlan:
                 claim_wide_key=id(rule) if rule.kind in CLAIM_WIDE else None,
             )
             for rule in rules
-            if rule.kind != "within_time_of_event"  # applied per expense
+            # A documented cost's window is applied per expense (quantify).
+            if not (rule.kind == "within_time_of_event" and documented)
             # The destination bought limits only sections zoned by the event.
             and (rule.kind != "event_in_destination" or section.zone_basis == "event")
         ),

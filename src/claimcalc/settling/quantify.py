@@ -26,11 +26,10 @@ from claimcalc.product.model import (
     ProRataTripCost,
     Scope,
     UnitAllowance,
-    WithinTimeOfEvent,
 )
 from claimcalc.settlement import Code
 from claimcalc.settling import texts
-from claimcalc.settling.eligibility import add_months
+from claimcalc.settling.eligibility import within
 from claimcalc.settling.exclusions import excludes_object
 from claimcalc.settling.work import ZERO, LineWork, PersonWork, Settling
 
@@ -103,7 +102,7 @@ def _documented(s: Settling, work: LineWork, formula: DocumentedCost, person: Pe
             label = expense.label or f"expense of {expense.date}"
             eur = _convert(s, work, eur, expense.currency, expense.date, label)
         claimed += eur
-        if window is not None and not _within(window, event, expense.date):
+        if window is not None and not within(window, event, expense.date):
             work.note(
                 Code.OUT_OF_TIME, window.source.article, texts.out_of_time(expense.date, window)
             )
@@ -119,13 +118,6 @@ def _documented(s: Settling, work: LineWork, formula: DocumentedCost, person: Pe
     _assessed(work, claimed, total, article, "documented cost")
     if formula.proportional_to_insured_value:
         _underinsurance(s, work, formula)
-
-
-def _within(rule: WithinTimeOfEvent, event: dt.date, day: dt.date) -> bool:
-    if rule.days is not None:  # a day count: no timedelta to build
-        return (day - event).days <= rule.days
-    assert rule.years is not None
-    return day <= add_months(event, 12 * rule.years)
 
 
 def _unit_rate(

@@ -149,9 +149,16 @@ def reported_late(reported: dt.date, span: str, what: str, anchor: dt.date) -> s
     return f"reported on {reported}, more than {span} after the {what} ({anchor})"
 
 
+def _window(rule: WithinTimeOfEvent) -> str:
+    return f"{rule.days} days" if rule.days is not None else f"{rule.years} years"
+
+
 def out_of_time(day: dt.date, rule: WithinTimeOfEvent) -> str:
-    window = f"{rule.days} days" if rule.days is not None else f"{rule.years} years"
-    return f"expense of {day} is later than {window} after the event"
+    return f"expense of {day} is later than {_window(rule)} after the event"
+
+
+def loss_out_of_time(day: dt.date, rule: WithinTimeOfEvent) -> str:
+    return f"the loss of {day} is later than {_window(rule)} after the event"
 
 
 # --------------------------------------------------------------------------- 3. exclusions
@@ -296,7 +303,8 @@ def categories_capped(limit: Limit, cap: Decimal) -> str:
 def limit(limit: Limit, cap: Decimal, used_before: Decimal, used_here: Decimal) -> str:
     text = f"limit {format_eur(cap)} ({SCOPE_TEXTS[limit.scope]})"
     if used_before > 0:
-        text += f"; {format_eur(used_before)} already paid in the policy period"
+        when = "on this trip" if limit.scope is Scope.PER_TRIP else "in the policy period"
+        text += f"; {format_eur(used_before)} already paid {when}"
     if used_here > 0:
         text += f"; {format_eur(round_cents(used_here))} used by other lines of this claim"
     return text
