@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -194,6 +194,16 @@ class RecordWriter:
         self.summary = Summary()
         self._first = True
         self._console: Console | None = None
+        # Chosen once, not per claim: a batch writes thousands of records a second.
+        self._write: Callable[[Outcome], None]
+        if fmt is Format.TABLE:
+            self._write = self._rendered
+        elif fmt is Format.JSON:
+            self._write = self._text if one_claim else self._element
+        elif fmt is Format.NDJSON:
+            self._write = self._line
+        else:
+            self._write = self._text
 
     def __enter__(self) -> RecordWriter:
         if self.one_claim:
@@ -215,21 +225,23 @@ class RecordWriter:
 
     def write(self, outcome: Outcome) -> None:
         self.summary.add(outcome)
-        fmt, write = self.fmt, self.stream.write
-        if fmt is Format.TABLE:
-            if outcome.settlement is not None:
-                self._tables(outcome.settlement)
-            elif outcome.error is not None:
-                sys.stderr.write(f"{outcome.error}\n")
-        elif fmt is Format.JSON and self.one_claim:
-            write(outcome.record)
-        elif fmt is Format.JSON:
-            write(("\n" if self._first else ",\n") + outcome.record)
-        elif fmt is Format.NDJSON:
-            write(outcome.record + "\n")
-        else:
-            write(outcome.record)
+        self._write(outcome)
+
+    def _line(self, outcome: Outcome) -> None:
+        self.stream.write(outcome.record + "\n")
+
+    def _element(self, outcome: Outcome) -> None:
+        self.stream.write(("\n" if self._first else ",\n") + outcome.record)
         self._first = False
+
+    def _text(self, outcome: Outcome) -> None:
+        self.stream.write(outcome.record)
+
+    def _rendered(self, outcome: Outcome) -> None:
+        if outcome.settlement is not None:
+            self._tables(outcome.settlement)
+        elif outcome.error is not None:
+            sys.stderr.write(f"{outcome.error}\n")
 
     def _tables(self, settlement: Settlement) -> None:
         from claimcalc.output.tables import settlement_tables
