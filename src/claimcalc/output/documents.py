@@ -185,14 +185,14 @@ def error_record(position: int, source: str, text: str, error: ClaimcalcError) -
         "schema_version": SCHEMA_VERSION,
         "position": position,
         "source": source,
-        "claim_id": failed_claim_id(text),
+        "claim_id": _claim_id(text),
         "status": "error",
         "exit_code": int(error.exit_code),
         "errors": problems,
     }
 
 
-def failed_claim_id(text: str) -> str | None:
+def _claim_id(text: str) -> str | None:
     """The claim id of a claim that failed, if it can be read."""
     import json
 

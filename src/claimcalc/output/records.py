@@ -1,12 +1,12 @@
 """Writing settlements: each claim's record, their framing, the files.
 
-One writer serves the one-claim run and the batch, in the formats of
-:class:`claimcalc.output.formats.Format`: a one-claim run in a one-claim
-format (table, json) prints that claim's
-settlement as a document; otherwise each claim becomes a record (a line of
-NDJSON, CSV rows, an element of a JSON array, or tables), in input order,
-errors included. Records are formatted where the claim is settled (in the
-worker, for ``--jobs``), so only text travels back.
+One writer, :class:`RecordWriter`, serves the one-claim run and the batch,
+in the formats of :class:`claimcalc.output.formats.Format`: a one-claim run
+in a one-claim format (table, json) prints that claim's settlement as a
+document; otherwise each claim becomes a record (a line of NDJSON, CSV rows,
+an element of a JSON array, or tables), in input order, errors included.
+Records are formatted where the claim is settled (in the worker, for
+``--jobs``), so only text travels back.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -54,7 +54,6 @@ class Summary:
     failed: int = 0
     indemnity: Decimal = Decimal("0.00")
     advances: Decimal = Decimal("0.00")
-    exit_codes: set[int] = field(default_factory=set)
 
     def add(self, outcome: Outcome) -> None:
         if outcome.ok:
@@ -63,8 +62,6 @@ class Summary:
             self.advances += outcome.advances
         else:
             self.failed += 1
-            if outcome.error is not None:
-                self.exit_codes.add(int(outcome.error.exit_code))
 
     @property
     def exit_code(self) -> ExitCode:
@@ -104,7 +101,7 @@ CSV_FIELDS = [
 # csv and io are imported where used: a one-claim JSON run needs neither.
 
 
-def csv_header() -> str:
+def _csv_header() -> str:
     import csv
     import io
 
@@ -209,7 +206,7 @@ class RecordWriter:
         if self.one_claim:
             return self
         if self.fmt is Format.CSV:
-            self.stream.write(csv_header())
+            self.stream.write(_csv_header())
         elif self.fmt is Format.JSON:
             self.stream.write("[")
         return self
