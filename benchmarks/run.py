@@ -206,16 +206,18 @@ def bench_peer(count: int) -> dict[str, Any]:
     rng = random.Random(11)
     lines = [json.dumps(medical_claim(i, rng), separators=(",", ":")) for i in range(count)]
     sys.path.insert(0, str(ROOT / "src"))
-    from claimcalc.batch import BatchFormat, Item, run
+    from claimcalc.batch import run
+    from claimcalc.claim.sources import Item
+    from claimcalc.output.formats import Format
 
     items = [Item(i + 1, "bench", line) for i, line in enumerate(lines)]
-    list(run(items[:1], BatchFormat.NDJSON))  # the product's cache file is written
+    list(run(items[:1], Format.NDJSON))  # the product's cache file is written
 
     def run_ours() -> list[str]:
         # As a batch run does (and as ZEN's side does): each claim's record
         # kept, its settlement dropped. Keeping 20,000 settlements alive would
         # time the garbage collector walking them, not the engine.
-        return [outcome.record for outcome in run(items, BatchFormat.NDJSON)]
+        return [outcome.record for outcome in run(items, Format.NDJSON)]
 
     try:
         import zen  # type: ignore[import-not-found, unused-ignore]

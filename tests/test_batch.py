@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from claimcalc.batch import Item, iter_items
+from claimcalc.claim.sources import Item, iter_items
 from claimcalc.cli import main
 from claimcalc.errors import ExitCode
 from claimcalc.money import format_eur

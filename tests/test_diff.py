@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from claimcalc.batch import Item, iter_items
 from claimcalc.claim.read import read_claim
+from claimcalc.claim.sources import Item, iter_items
 from claimcalc.cli import main
 from claimcalc.compare.diff import Change, Difference, Effect, Side, diff_products
 from claimcalc.compare.impact import impact

@@ -20,10 +20,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from claimcalc import jsonio
-from claimcalc.batch import BatchFormat, Item, Settler, settle_one
+from claimcalc.batch import settle_one
 from claimcalc.claim.model import Claim
 from claimcalc.claim.read import parse_claim
+from claimcalc.claim.sources import Item
 from claimcalc.errors import ClaimError
+from claimcalc.output.formats import Format
+from claimcalc.settling.settler import Settler
 from tests.conftest import FIXTURES
 from tests.test_claim_reader import CLAIMS, _load, _mutations
 
@@ -113,7 +116,7 @@ def test_a_batch_writes_the_same_record_before_and_after_it_switches(path: Path)
     early = Item(1, "c.json", text)
     late = Item(jsonio.FAST_AFTER + 1, "c.json", text)
     assert not early.fast and late.fast
-    for fmt in (BatchFormat.NDJSON, BatchFormat.CSV):
+    for fmt in (Format.NDJSON, Format.CSV):
         first = settle_one(settler, early, fmt).record
         assert settle_one(settler, late, fmt).record == _at(first, late.position)
 

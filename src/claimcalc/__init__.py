@@ -1,8 +1,9 @@
 """claimcalc: a claim calculator for Italian travel-insurance products.
 
-Library first: load a product, read a claim, settle it; compare products.
+Library first: load a product, read a claim, settle it; compare products;
+``to_json`` gives any of the results as the JSON document the CLI prints.
 
->>> from claimcalc import load_product, read_claim, settle
+>>> from claimcalc import load_product, read_claim, settle, to_json
 
 Names are imported on first use, so a command pays only for what it needs.
 """
@@ -34,6 +35,7 @@ _EXPORTS = {
     "read_claim": "claimcalc.claim.read",
     "read_ecb_csv": "claimcalc.settling.rates",
     "settle": "claimcalc.settling.engine",
+    "to_json": "claimcalc.output.documents",
 }
 __all__ = [
     "Claim",
@@ -55,6 +57,7 @@ __all__ = [
     "read_claim",
     "read_ecb_csv",
     "settle",
+    "to_json",
 ]
 
 
@@ -71,6 +74,7 @@ if TYPE_CHECKING:
     from claimcalc.compare.diff import ProductDiff, diff_products
     from claimcalc.compare.impact import Impact, impact
     from claimcalc.errors import ClaimcalcError, ClaimError, ExitCode, ProductError
+    from claimcalc.output.documents import to_json
     from claimcalc.product.catalog import load_product
     from claimcalc.product.load import load_product_file, load_product_text
     from claimcalc.product.schema import Product

@@ -51,7 +51,7 @@ from claimcalc.errors import (
     key_path,
 )
 from claimcalc.product.catalog import find_product, load_rulebook, products_dir
-from claimcalc.settlement import REASON_CODES, SCHEMA_VERSION
+from claimcalc.settlement import REASON_CODES
 from claimcalc.settlement import Status as LineStatus
 
 if TYPE_CHECKING:
@@ -100,12 +100,12 @@ class Case:
 
     @property
     def where(self) -> str:
-        return f"{_shown(self.file)}:{self.line}"
+        return f"{shown_path(self.file)}:{self.line}"
 
     @property
     def source(self) -> str:
         """Where the case starts, as its claim's problems name it."""
-        return f"{_shown(self.file)}:{self.line}:{self.column}"
+        return f"{shown_path(self.file)}:{self.line}:{self.column}"
 
     def claim(self) -> Claim:
         """The case's claim, validated: :class:`ClaimError` located at the case."""
@@ -177,28 +177,6 @@ class Report:
             + f" ({len(self.results)} cases)"
         )
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "passed": self.count("pass"),
-            "failed": self.count("fail"),
-            "errors": self.count("error"),
-            "cases": [
-                {
-                    "file": _shown(r.case.file),
-                    "line": r.case.line,
-                    "name": r.case.name,
-                    "status": r.status,
-                    "differences": [
-                        {"what": d.what, "expected": d.expected, "got": d.got}
-                        for d in r.differences
-                    ],
-                    "error": None if r.error is None else str(r.error),
-                }
-                for r in self.results
-            ],
-        }
-
 
 # --------------------------------------------------------------------------- finding
 
@@ -238,7 +216,7 @@ def load_cases(files: Iterable[Path]) -> list[Case]:
         except OSError as exc:
             raise FileAccessError(f"{path}: cannot read case file: {exc.strerror}") from None
         except UnicodeDecodeError:
-            problems.append(Problem(_shown(path), 1, 1, "", "not UTF-8 text"))
+            problems.append(Problem(shown_path(path), 1, 1, "", "not UTF-8 text"))
             continue
         _CaseFile(path, text, cases, problems).load()
     if problems:
@@ -272,7 +250,7 @@ class _CaseFile:
 
     def problem(self, path: KeyPath, message: str) -> None:
         line, column = self.marks.locate(path) if self.marks is not None else (1, 1)
-        self.problems.append(Problem(_shown(self.path), line, column, key_path(path), message))
+        self.problems.append(Problem(shown_path(self.path), line, column, key_path(path), message))
 
     def mapping(self, value: object, path: KeyPath) -> dict[str, Any] | None:
         if value is None:
@@ -291,13 +269,13 @@ class _CaseFile:
         from claimcalc.product.yamlfile import parse_yaml
 
         try:
-            data, self.marks = parse_yaml(self.text, _shown(self.path))
+            data, self.marks = parse_yaml(self.text, shown_path(self.path))
         except ProductFileError as exc:
             self.problems.extend(exc.problems)
             return
         for path, (line, column) in self.marks.duplicates:
             self.problems.append(
-                Problem(_shown(self.path), line, column, key_path(path), "duplicate key")
+                Problem(shown_path(self.path), line, column, key_path(path), "duplicate key")
             )
         if not isinstance(data, dict):
             self.problem((), "a case file must be a mapping of keys")
@@ -459,7 +437,7 @@ class _CaseFile:
         return text
 
 
-def _shown(path: Path) -> str:
+def shown_path(path: Path) -> str:
     """A path as the user can open it: relative to the working directory when under it."""
     try:
         return str(path.resolve().relative_to(Path.cwd()))

@@ -13,33 +13,17 @@ Exit codes (also in ``claimcalc --help`` and the README):
 
 from __future__ import annotations
 
-import json
-import os
-import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TextIO
+from typing import Annotated, Any
 
 import typer
 
-from claimcalc.errors import (
-    ClaimcalcError,
-    ClaimError,
-    DiffError,
-    ExitCode,
-    FileAccessError,
-    ProductFileError,
-)
+from claimcalc.errors import ClaimcalcError, DiffError, ExitCode, ProductFileError
+from claimcalc.output.formats import DOCUMENT_FORMATS, Format
 from claimcalc.product.catalog import catalog, check_level, load_product, split_level
-
-if TYPE_CHECKING:
-    from rich.console import Console
-
-    from claimcalc.compare.diff import Side
-    from claimcalc.settling.rates import RateTable
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 success; 1 diff found differences; 2 usage error; 3 invalid claim; "
@@ -60,39 +44,36 @@ app.add_typer(products_app, name="products")
 app.add_typer(schema_app, name="schema")
 
 
-class OutputFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
+def _document_format() -> Any:
+    """``--format`` of the commands that print documents: only the formats that can."""
+    names = [f.value for f in DOCUMENT_FORMATS]
 
+    def parse(value: str) -> Format:
+        if value not in names:
+            choices = ", ".join(repr(name) for name in names)
+            raise typer.BadParameter(f"{value!r} is not one of {choices}.")
+        return Format(value)
 
-def _console(stderr: bool = False, file: TextIO | None = None) -> Console:
-    from rich.console import Console
-
-    # rich honours NO_COLOR and drops styling when not writing to a terminal;
-    # tables get room to breathe when piped.
-    stream = file or (sys.stderr if stderr else sys.stdout)
-    columns = os.environ.get("COLUMNS", "")
-    width = None if stream.isatty() else (int(columns) if columns.isdigit() else 160)
-    return Console(file=stream, width=width, highlight=False)
-
-
-def _print_json(document: Any) -> None:
-    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    # Shown as typer shows an enum's choices.
+    return typer.Option("--format", "-f", metavar=f"<{'|'.join(names)}>", parser=parse)
 
 
 @products_app.command("list")
 def products_list(
-    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
+    format: Annotated[Format, _document_format()] = Format.TABLE,
 ) -> None:
     """List the shipped products: id, name, edition, levels."""
-    from claimcalc.output.tables import catalog_json, catalog_table
-    from claimcalc.product.load import load_product_file
+    products = [load_product(entry.path) for entry in catalog()]
+    if format is Format.JSON:
+        from claimcalc.output.documents import catalog_json
+        from claimcalc.output.records import write_document
 
-    products = [load_product_file(entry.path) for entry in catalog()]
-    if format is OutputFormat.JSON:
-        _print_json(catalog_json(products))
+        write_document(catalog_json(products))
     else:
-        _console().print(catalog_table(products))
+        from claimcalc.output.records import console
+        from claimcalc.output.tables import catalog_table
+
+        console().print(catalog_table(products))
 
 
 @products_app.command("show")
@@ -101,22 +82,26 @@ def products_show(
         str, typer.Argument(help="Product id, id@edition, or file path; PRODUCT:LEVEL also works.")
     ],
     level: Annotated[str | None, typer.Option("--level", "-l", help="Show one level.")] = None,
-    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
+    format: Annotated[Format, _document_format()] = Format.TABLE,
 ) -> None:
     """Show a product's guarantees and their limits per zone."""
-    from claimcalc.output.tables import product_json, product_tables
-
     ref, ref_level = split_level(product)
     loaded = load_product(ref)
     chosen = level or ref_level
     if chosen is not None:
         check_level(loaded, chosen)
-    if format is OutputFormat.JSON:
-        _print_json(product_json(loaded, chosen))
+    if format is Format.JSON:
+        from claimcalc.output.documents import product_json
+        from claimcalc.output.records import write_document
+
+        write_document(product_json(loaded, chosen))
         return
-    console = _console()
+    from claimcalc.output.records import console
+    from claimcalc.output.tables import product_tables
+
+    out = console()
     for renderable in product_tables(loaded, chosen):
-        console.print(renderable)
+        out.print(renderable)
 
 
 @products_app.command("guide")
@@ -136,13 +121,11 @@ def products_validate(
     ] = None,
 ) -> None:
     """Validate product files; print every problem, one per line."""
-    from claimcalc.product.load import load_product_file
-
     files = paths or [entry.path for entry in catalog()]
     failed: list[ClaimcalcError] = []
     for path in files:
         try:
-            product = load_product_file(path)
+            product = load_product(path)
         except (ProductFileError, ClaimcalcError) as exc:
             failed.append(exc)
             sys.stderr.write(f"{exc}\n")
@@ -151,13 +134,6 @@ def products_validate(
         sys.stdout.write(f"ok {path} ({product.ref}, {count} guarantees)\n")
     if failed:
         raise typer.Exit(max(int(e.exit_code) for e in failed))
-
-
-class SettleFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-    NDJSON = "ndjson"
-    CSV = "csv"
 
 
 @app.command(
@@ -181,7 +157,7 @@ def settle_command(
     rates: Annotated[
         Path | None, typer.Option("--rates", help="ECB reference rates, eurofxref-hist.csv.")
     ] = None,
-    format: Annotated[SettleFormat, typer.Option("--format", "-f")] = SettleFormat.TABLE,
+    format: Annotated[Format, typer.Option("--format", "-f")] = Format.TABLE,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here (atomically), not stdout.")
     ] = None,
@@ -190,104 +166,39 @@ def settle_command(
         bool, typer.Option("--explain", help="Show every step of every line.")
     ] = False,
 ) -> None:
+    from claimcalc.claim.sources import read_claim_file, single_claim_file
+    from claimcalc.output.records import RecordWriter, one_claim_outcome, output_stream
     from claimcalc.settling.rates import read_ecb_csv
 
     table = read_ecb_csv(rates) if rates is not None else None
-    single = (
-        len(claims) == 1
-        and claims[0] != "-"
-        and Path(claims[0]).suffix not in (".ndjson", ".jsonl")
-        and not Path(claims[0]).is_dir()
-        and format in (SettleFormat.TABLE, SettleFormat.JSON)
-    )
-    if single:
-        _settle_single(Path(claims[0]), product, table, format, output, explain)
-    else:
-        raise typer.Exit(_settle_batch(claims, product, table, format, output, jobs, explain))
+    claim_file = single_claim_file(claims) if format.one_claim else None
+    if claim_file is not None:
+        from claimcalc.settling.settler import Settler
 
-
-def _settle_single(
-    claim: Path,
-    product: str | None,
-    rates: RateTable | None,
-    format: SettleFormat,
-    output: Path | None,
-    explain: bool,
-) -> None:
-    from claimcalc.batch import Item, Settler, atomic_writer
-
-    try:
-        text = claim.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise FileAccessError(f"{claim}: cannot read claim file: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ClaimError(str(claim), [("", "not UTF-8 text")]) from None
-    settlement = Settler(product, rates).settle_text(Item(1, str(claim), text))
-    with _output(output, atomic_writer) as stream:
-        if format is SettleFormat.JSON:
-            stream.write(json.dumps(settlement.to_json(), ensure_ascii=False, indent=2) + "\n")
-            return
-        from claimcalc.output.tables import settlement_tables
-
-        console = _console(file=stream)
-        for renderable in settlement_tables(settlement, explain=explain):
-            console.print(renderable)
-
-
-def _settle_batch(
-    claims: list[str],
-    product: str | None,
-    rates: RateTable | None,
-    format: SettleFormat,
-    output: Path | None,
-    jobs: int,
-    explain: bool,
-) -> int:
-    from claimcalc.batch import BatchFormat, Summary, atomic_writer, iter_items, run, write_records
-    from claimcalc.money import format_eur
-
-    summary = Summary()
-    items = iter_items(claims)
-    with _output(output, atomic_writer) as stream, _progress() as advance:
-        if format is SettleFormat.TABLE:
-            from claimcalc.output.tables import settlement_tables
-
-            console = _console(file=stream)
-            for outcome in run(items, BatchFormat.NDJSON, product, rates, keep_settlements=True):
-                summary.add(outcome)
-                advance()
-                if outcome.settlement is not None:
-                    for renderable in settlement_tables(outcome.settlement, explain=explain):
-                        console.print(renderable)
-                elif outcome.error is not None:
-                    sys.stderr.write(f"{outcome.error}\n")
-        else:
-            fmt = BatchFormat(format.value)
-            outcomes = run(items, fmt, product, rates, jobs=jobs, steps=explain)
-            write_records(outcomes, fmt, stream.write, summary, on_outcome=lambda _: advance())
-    sys.stderr.write(
-        f"settled {summary.settled}, failed {summary.failed}, "
-        f"indemnities {format_eur(summary.indemnity)}, advances {format_eur(summary.advances)}\n"
-    )
-    return int(ExitCode.PARTIAL) if summary.failed else int(ExitCode.OK)
-
-
-@contextmanager
-def _output(path: Path | None, atomic: Callable[[Path], Any]) -> Iterator[TextIO]:
-    if path is None:
-        yield sys.stdout
+        settlement = Settler(product, table).settle_text(read_claim_file(claim_file))
+        with (
+            output_stream(output) as stream,
+            RecordWriter(format, stream, explain, one_claim=True) as writer,
+        ):
+            writer.write(one_claim_outcome(settlement, format))
         return
-    # SIGTERM unwinds like Ctrl-C, so the temporary file is removed.
-    previous = signal.signal(signal.SIGTERM, _terminate)
-    try:
-        with atomic(path) as stream:
-            yield stream
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
+    from claimcalc.batch import run
+    from claimcalc.claim.sources import iter_items
 
-def _terminate(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
+    # Tables are rendered from the settlements, which stay in this process.
+    keep = not format.text_records
+    outcomes = run(iter_items(claims), format, product, table, jobs, keep, steps=explain)
+    with (
+        output_stream(output) as stream,
+        _progress() as advance,
+        RecordWriter(format, stream, explain) as writer,
+    ):
+        for outcome in outcomes:
+            writer.write(outcome)
+            advance()
+    sys.stderr.write(writer.summary.line())
+    raise typer.Exit(int(writer.summary.exit_code))
 
 
 @contextmanager
@@ -298,11 +209,13 @@ def _progress() -> Iterator[Callable[[], None]]:
         return
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from claimcalc.output.records import console
+
     with Progress(
         SpinnerColumn(),
         TextColumn("settled {task.completed} claims"),
         TimeElapsedColumn(),
-        console=_console(stderr=True),
+        console=console(stderr=True),
         transient=True,
     ) as progress:
         task = progress.add_task("settle", total=None)
@@ -329,16 +242,16 @@ def diff_command(
     rates: Annotated[
         Path | None, typer.Option("--rates", help="ECB reference rates, eurofxref-hist.csv.")
     ] = None,
-    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
+    format: Annotated[Format, _document_format()] = Format.TABLE,
 ) -> None:
-    from claimcalc.compare.diff import diff_products
+    from claimcalc.compare.diff import Side, diff_products
 
     try:
-        old_side, new_side = _diff_side(old), _diff_side(new)
+        old_side, new_side = Side.load(old), Side.load(new)
         result = diff_products(old_side.product, new_side.product, old_side.level, new_side.level)
         effect = None
         if claims:
-            from claimcalc.batch import iter_items
+            from claimcalc.claim.sources import iter_items
             from claimcalc.compare.impact import impact
             from claimcalc.settling.rates import read_ecb_csv
 
@@ -346,47 +259,37 @@ def diff_command(
             effect = impact(old_side, new_side, iter_items(claims), table)
     except ClaimcalcError as exc:
         raise DiffError(str(exc)) from None
-    if format is OutputFormat.JSON:
-        document = result.to_json()
-        if effect is not None:
-            document["impact"] = effect.to_json()
-        _print_json(document)
+    if format is Format.JSON:
+        from claimcalc.output.documents import diff_json
+        from claimcalc.output.records import write_document
+
+        write_document(diff_json(result, effect))
     else:
+        from claimcalc.output.records import console
         from claimcalc.output.tables import diff_tables, impact_tables
 
-        console = _console()
+        out = console()
         for renderable in diff_tables(result) + (impact_tables(effect) if effect else []):
-            console.print(renderable)
+            out.print(renderable)
     raise typer.Exit(0 if result.equivalent else 1)
-
-
-def _diff_side(ref: str) -> Side:
-    from claimcalc.compare.diff import Side
-
-    product_ref, level = split_level(ref)
-    return Side(load_product(product_ref), level)  # diff_products checks the level
-
-
-def _print_schema(schema: dict[str, Any], title: str) -> None:
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = title
-    _print_json(schema)
 
 
 @schema_app.command("claim")
 def schema_claim() -> None:
     """Print the JSON Schema of claim files (claim format 1)."""
-    from claimcalc.claim.schema import json_schema
+    from claimcalc.output.documents import claim_schema
+    from claimcalc.output.records import write_document
 
-    _print_schema(json_schema(), "claimcalc claim file (format 1)")
+    write_document(claim_schema())
 
 
 @schema_app.command("product")
 def schema_product() -> None:
     """Print the JSON Schema of product files (for editors)."""
-    from claimcalc.product.schema import Product
+    from claimcalc.output.documents import product_schema
+    from claimcalc.output.records import write_document
 
-    _print_schema(Product.model_json_schema(by_alias=True), "claimcalc product file")
+    write_document(product_schema())
 
 
 @app.command(
@@ -402,17 +305,21 @@ def test_command(
         list[Path] | None,
         typer.Argument(help="Case files, cases folders, product folders; default: every product."),
     ] = None,
-    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
+    format: Annotated[Format, _document_format()] = Format.TABLE,
 ) -> None:
     from claimcalc.cases import find_case_files, load_cases, run_cases
 
     report = run_cases(load_cases(find_case_files(paths or [])))
-    if format is OutputFormat.JSON:
-        _print_json(report.to_json())
+    if format is Format.JSON:
+        from claimcalc.output.documents import cases_json
+        from claimcalc.output.records import write_document
+
+        write_document(cases_json(report))
     else:
         from claimcalc.output.cases import cases_table
+        from claimcalc.output.records import console
 
-        _console().print(cases_table(report))
+        console().print(cases_table(report))
     raise typer.Exit(report.exit_code)
 
 

@@ -54,6 +54,10 @@ class FileAccessError(ClaimcalcError):
     exit_code = ExitCode.IO
 
 
+#: A place in a document: keys and list indexes, outermost first.
+KeyPath = tuple[str | int, ...]
+
+
 def key_path(parts: Iterable[str | int]) -> str:
     """Where a problem is, as error lines print it: ``insured[0].lines[1].amount``."""
     out = ""

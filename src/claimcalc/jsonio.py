@@ -68,3 +68,8 @@ def _orjson() -> Any:
         _PASSTHROUGH = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
         _orjson_module = orjson
     return _orjson_module
+
+
+def dumps_indented(document: object) -> str:
+    """A document as claimcalc prints one: indented, non-ASCII text as it is, a newline."""
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

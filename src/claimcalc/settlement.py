@@ -11,11 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
 
-from claimcalc.money import cents_text, round_cents
+from claimcalc.money import round_cents
 
-SCHEMA_VERSION = "1"
 _ZERO_CENTS = Decimal("0.00")
 
 
@@ -362,15 +360,6 @@ class TraceStep:
     def __repr__(self) -> str:
         return f"TraceStep{self._key()!r}"
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "step": _TEXT[self.step],
-            "code": _TEXT[self.code],
-            "article": self.article,
-            "text": self.text,
-            "amount": None if self.amount is None else cents_text(self.amount),
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class LimitApplied:
@@ -411,40 +400,6 @@ class LineResult:
             return ""
         return "; ".join(f"{r.text} ({r.article})" for r in reasons)
 
-    def to_json(self, steps: bool = True) -> dict[str, Any]:
-        document = {
-            "line": self.line_id,
-            "guarantee": self.guarantee,
-            "title": self.title,
-            "kind": self.kind,
-            "article": self.article,
-            "status": _TEXT[self.status],
-            "claimed": None if self.claimed is None else cents_text(self.claimed),
-            "assessed_loss": cents_text(self.assessed_loss),
-            "deductible": cents_text(self.deductible),
-            "limit": None
-            if self.limit is None
-            else {
-                "id": self.limit.id,
-                "amount": cents_text(self.limit.amount),
-                "article": self.limit.article,
-            },
-            "paid": str(self.paid),
-            "reasons": [
-                {"code": _TEXT[r.code], "article": r.article, "text": r.text}
-                for r in self.trace
-                if r.code in REASON_CODES
-            ],
-        }
-        if steps:
-            document["steps"] = [s.to_json() for s in self.trace]
-        return document
-
-
-# The plain text of each step, code and status, for JSON (an enum's ``.value``
-# is a Python-level property: this is a dict lookup).
-_TEXT: dict[StrEnum, str] = {m: m.value for e in (Step, Code, Status) for m in e}
-
 
 @dataclass(slots=True)
 class InsuredResult:
@@ -469,17 +424,6 @@ class InsuredResult:
             else:
                 indemnity += line.paid
         return indemnity, advances
-
-    def to_json(
-        self, steps: bool = True, totals: tuple[Decimal, Decimal] | None = None
-    ) -> dict[str, Any]:
-        indemnity, advances = totals or self.totals()
-        return {
-            "ref": self.ref,
-            "age": self.age,
-            "lines": [ln.to_json(steps) for ln in self.lines],
-            "totals": {"indemnity": str(indemnity), "advances": str(advances)},
-        }
 
 
 @dataclass(slots=True)
@@ -518,30 +462,3 @@ class Settlement:
 
     def lines(self) -> list[LineResult]:
         return [ln for p in self.insured for ln in p.lines]
-
-    def to_json(self, steps: bool = True) -> dict[str, Any]:
-        """The settlement as JSON; ``steps=False`` leaves out the step-by-step trace."""
-        insured = []
-        indemnity = advances = _ZERO_CENTS
-        for person in self.insured:
-            totals = person.totals()
-            indemnity += totals[0]
-            advances += totals[1]
-            insured.append(person.to_json(steps, totals))
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "claim_id": self.claim_id,
-            "product": {
-                "id": self.product_id,
-                "edition": self.edition,
-                "level": self.level,
-                "sha256": self.product_sha256,
-            },
-            "event": {"id": self.event_id, "date": self.event_date, "zone": self.zone},
-            "insured": insured,
-            "totals": {
-                "claimed": str(self.claimed),
-                "indemnity": str(indemnity),
-                "advances": str(advances),
-            },
-        }

@@ -16,8 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from claimcalc.errors import UsageError
-from claimcalc.output.tables import SCHEMA_VERSION, amount_json
-from claimcalc.product.catalog import check_level
+from claimcalc.product.catalog import check_level, load_product, split_level
 from claimcalc.product.model import (
     Token,
 )
@@ -83,22 +82,6 @@ class Difference:
     unit: str = ""
     zoned: bool = False
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "section": self.section,
-            "guarantee": self.guarantee,
-            "subject": self.subject,
-            "field": self.field,
-            "zone": self.zone,
-            "old": _json_value(self.old),
-            "new": _json_value(self.new),
-            "old_article": self.old_article,
-            "new_article": self.new_article,
-            "change": self.change.value,
-            "effect": self.effect.value,
-            "unit": self.unit,
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class Side:
@@ -108,6 +91,15 @@ class Side:
     @property
     def label(self) -> str:
         return self.product.ref + (f":{self.level}" if self.level else "")
+
+    @classmethod
+    def load(cls, ref: str) -> Side:
+        """The side a reference names: a product, edition or file, with ``:LEVEL`` or not.
+
+        The level is checked by :func:`diff_products`.
+        """
+        product_ref, level = split_level(ref)
+        return cls(load_product(product_ref), level)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,23 +111,6 @@ class ProductDiff:
     @property
     def equivalent(self) -> bool:
         return not self.differences
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "old": {
-                "product": self.old.product.ref,
-                "level": self.old.level,
-                "sha256": self.old.product.sha256,
-            },
-            "new": {
-                "product": self.new.product.ref,
-                "level": self.new.level,
-                "sha256": self.new.product.sha256,
-            },
-            "equivalent": self.equivalent,
-            "differences": [d.to_json() for d in self.differences],
-        }
 
 
 def diff_products(
@@ -662,9 +637,3 @@ def _sort_key(before: dict[Key, Fact], after: dict[Key, Fact]) -> Any:
         return (fact.section, fact.guarantee or "", k)
 
     return key
-
-
-def _json_value(value: object) -> object:
-    if isinstance(value, Decimal | Token):
-        return amount_json(value)
-    return value

@@ -15,13 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-from claimcalc.batch import Item
 from claimcalc.claim.model import Claim
+from claimcalc.claim.sources import Item
 from claimcalc.compare.diff import Side
 from claimcalc.errors import ClaimcalcError
-from claimcalc.output.tables import SCHEMA_VERSION
 from claimcalc.settlement import Settlement
 from claimcalc.settling.engine import settle
 from claimcalc.settling.rates import RateTable
@@ -41,16 +39,6 @@ class ClaimChange:
     def delta(self) -> Decimal:
         return self.new - self.old
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "claim_id": self.claim_id,
-            "source": self.source,
-            "old": str(self.old),
-            "new": str(self.new),
-            "delta": str(self.delta),
-            "why": list(self.why),
-        }
-
 
 @dataclass(slots=True)
 class Impact:
@@ -66,27 +54,6 @@ class Impact:
     by_guarantee: dict[str, list[Decimal]] = field(default_factory=dict)
     largest: list[ClaimChange] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "old": self.old.label,
-            "new": self.new.label,
-            "claims": self.claims,
-            "compared": self.compared,
-            "failed": self.failed,
-            "skipped_other_product": self.skipped,
-            "changed": self.changed,
-            "old_total": str(self.old_total),
-            "new_total": str(self.new_total),
-            "delta": str(self.new_total - self.old_total),
-            "by_guarantee": {
-                code: {"old": str(old), "new": str(new), "delta": str(new - old)}
-                for code, (old, new) in sorted(self.by_guarantee.items())
-            },
-            "largest_changes": [c.to_json() for c in self.largest],
-            "errors": self.errors,
-        }
 
 
 def _product_id(ref: str) -> str:

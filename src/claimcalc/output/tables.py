@@ -1,14 +1,15 @@
-"""Renderers: products as rich tables (for people) and as JSON (for scripts).
+"""Renderers: products, settlements, diffs and impacts as rich tables, for people.
 
-rich is imported only by the table renderers, so machine output does not pay
-for it.
+The JSON documents are in :mod:`claimcalc.output.documents`. rich is imported
+only by the table renderers, so the texts here (used by the documents too)
+do not pay for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from claimcalc.money import format_eur
 from claimcalc.product.model import (
@@ -35,9 +36,6 @@ if TYPE_CHECKING:
     from claimcalc.compare.diff import Difference, ProductDiff
     from claimcalc.compare.impact import Impact
 
-#: Version of the JSON documents claimcalc prints. Bump on breaking changes.
-SCHEMA_VERSION = "1"  # settlements share it: claimcalc.settlement.SCHEMA_VERSION
-
 _TOKEN_TEXT = {
     Token.UNLIMITED: "unlimited",
     Token.INCLUDED: "included",
@@ -46,11 +44,6 @@ _TOKEN_TEXT = {
     Token.TRIP_COST: "trip cost",
 }
 _PER_UNIT = {Scope.PER_DAY: "day", Scope.PER_NIGHT: "night", Scope.PER_HOUR: "hour"}
-
-
-def amount_json(value: Amount) -> str:
-    """Amounts as decimal strings, tokens as their names: never a float."""
-    return value.value if isinstance(value, Token) else str(value)
 
 
 def amount_text(value: Amount, unit: Unit = Unit.EUR) -> str:
@@ -106,128 +99,6 @@ def eligibility_text(rule: EligibilityRule) -> str:
         f"{k} {v if not isinstance(v, list | tuple) else '/'.join(v)}" for k, v in data.items()
     )
     return f"{kind.replace('_', ' ')}: {details}" if details else kind.replace("_", " ")
-
-
-# --------------------------------------------------------------------------- JSON
-
-
-def _limit_json(product: Product, limit: Limit, levels: Iterable[str]) -> dict[str, Any]:
-    values = {
-        level: {
-            zone: amount_json(product.amount(limit.amount, level, zone))
-            for zone in product.zone_ids
-        }
-        for level in levels
-    }
-    out: dict[str, Any] = {
-        "id": limit.id,
-        "title": limit.title,
-        "scope": limit.scope.value,
-        "unit": limit.unit.value,
-        "parent": limit.parent,
-        "values": values,
-        "source": limit.source.model_dump(exclude_none=True),
-    }
-    if limit.max_units is not None:
-        out["max_units"] = {
-            level: {
-                z: amount_json(product.amount(limit.max_units, level, z)) for z in product.zone_ids
-            }
-            for level in levels
-        }
-    if limit.block_hours is not None:
-        out["block_hours"] = limit.block_hours
-    if limit.percent_of_parent is not None:
-        out["percent_of_parent"] = str(limit.percent_of_parent)
-    if limit.applies_when is not None:
-        out["applies_when"] = str(limit.applies_when)
-    if limit.applies_to:
-        out["applies_to"] = list(limit.applies_to)
-    if limit.reading:
-        out["reading"] = limit.reading
-    return out
-
-
-def _deductible_json(rule: Deductible) -> dict[str, Any]:
-    return {"text": deductible_text(rule), "kind": rule.kind, "source": rule.source.article}
-
-
-def _eligibility_json(rule: EligibilityRule) -> dict[str, Any]:
-    return {"text": eligibility_text(rule), "kind": rule.kind, "source": rule.source.article}
-
-
-def product_json(product: Product, level: str | None = None) -> dict[str, Any]:
-    """A product's cover as a JSON-ready dict (amounts as decimal strings)."""
-    levels = [level] if level else list(product.level_ids)
-    sections = []
-    for section in product.sections:
-        guarantees = []
-        for guarantee in section.guarantees:
-            covered = product.covered_levels(section, guarantee)
-            guarantees.append(
-                {
-                    "code": guarantee.code,
-                    "title": guarantee.title,
-                    "kind": guarantee.kind.value,
-                    "source": guarantee.source.article,
-                    "covered": {lv: lv in covered for lv in levels},
-                    "formula": guarantee.formula.kind,
-                    "limits": [_limit_json(product, lim, levels) for lim in guarantee.limits],
-                    "deductibles": [_deductible_json(d) for d in guarantee.deductibles],
-                    "eligibility": [_eligibility_json(r) for r in guarantee.eligibility],
-                    "exclusions": [e.id for e in guarantee.exclusions],
-                }
-            )
-        covered = product.covered_levels(section)
-        sections.append(
-            {
-                "code": section.code,
-                "title": section.title,
-                "source": section.source.article,
-                "covered": {lv: lv in covered for lv in levels},
-                "limits": [_limit_json(product, lim, levels) for lim in section.limits],
-                "deductibles": [_deductible_json(d) for d in section.deductibles],
-                "eligibility": [_eligibility_json(r) for r in section.eligibility],
-                "exclusions": [e.id for e in section.exclusions],
-                "guarantees": guarantees,
-            }
-        )
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "product": {
-            "id": product.id,
-            "edition": product.edition,
-            "name": product.name,
-            "insurer": product.insurer,
-            "sha256": product.sha256,
-            "levels": [lv.id for lv in product.levels],
-            "zones": [z.id for z in product.zones],
-        },
-        "level": level,
-        "eligibility": [_eligibility_json(r) for r in product.eligibility],
-        "exclusions": [
-            {"id": e.id, "text": e.text, "source": e.source.article} for e in product.exclusions
-        ],
-        "sections": sections,
-    }
-
-
-def catalog_json(products: Iterable[Product]) -> dict[str, Any]:
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "products": [
-            {
-                "id": p.id,
-                "edition": p.edition,
-                "ref": p.ref,
-                "name": p.name,
-                "insurer": p.insurer,
-                "levels": list(p.level_ids),
-                "path": p.path,
-            }
-            for p in products
-        ],
-    }
 
 
 # --------------------------------------------------------------------------- tables

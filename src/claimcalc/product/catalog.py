@@ -9,16 +9,16 @@ file per edition, ``<id>/<edition>.yaml``, beside its ``cases/`` and
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from claimcalc.errors import FileAccessError, UnknownProductError, UsageError
+from claimcalc.errors import UnknownProductError, UsageError
 from claimcalc.product import cache
 from claimcalc.product import model as rulebook
+from claimcalc.product.source import product_sha256, read_product_bytes
 
 if TYPE_CHECKING:
     from claimcalc.product.schema import Product
@@ -112,7 +112,7 @@ def load_rulebook(ref: str | Path, directory: Path | None = None) -> rulebook.Pr
     """
     path = ref if isinstance(ref, Path) else find_product(ref, directory)
     raw = read_product_bytes(path)
-    sha256 = hashlib.sha256(raw).hexdigest()
+    sha256 = product_sha256(raw)
     book = cache.get(sha256, "rulebook", rulebook.Product)
     if book is None:
         from claimcalc.product.load import load_product_bytes
@@ -121,13 +121,6 @@ def load_rulebook(ref: str | Path, directory: Path | None = None) -> rulebook.Pr
         cache.put(sha256, "rulebook", book)
     book._sha256, book._path = sha256, str(path)
     return book
-
-
-def read_product_bytes(path: str | Path) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise FileAccessError(f"{path}: cannot read product file: {exc.strerror}") from None
 
 
 def split_level(ref: str) -> tuple[str, str | None]:

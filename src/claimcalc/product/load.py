@@ -18,10 +18,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from claimcalc.errors import Problem, ProductFileError, key_path
+from claimcalc.errors import KeyPath, Problem, ProductFileError, key_path
 from claimcalc.facts import EXPENSE_CATEGORIES, FACTS, FactType
 from claimcalc.product import cache
-from claimcalc.product.catalog import read_product_bytes
 from claimcalc.product.model import (
     RETIRED_KEYS,
     Amount,
@@ -44,8 +43,7 @@ from claimcalc.product.schema import (
     Section,
     UnitAllowance,
 )
-
-KeyPath = tuple[str | int, ...]
+from claimcalc.product.source import read_product_bytes
 
 
 def _step(current: object, part: str | int) -> tuple[bool, object]:

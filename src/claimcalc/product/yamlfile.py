@@ -7,14 +7,10 @@ cache never imports PyYAML.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 import yaml
 
-from claimcalc.errors import Problem, ProductFileError
-
-if TYPE_CHECKING:
-    from claimcalc.product.load import KeyPath
+from claimcalc.errors import KeyPath, Problem, ProductFileError
 
 _BaseLoader: type[yaml.SafeLoader]
 try:

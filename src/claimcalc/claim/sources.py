@@ -1,0 +1,120 @@
+"""Where claims come from: claim files, directories of them, NDJSON files, stdin.
+
+Inputs are read lazily, so memory does not grow with the number of claims.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from claimcalc.errors import ClaimError, FileAccessError
+from claimcalc.jsonio import FAST_AFTER
+
+if TYPE_CHECKING:
+    from claimcalc.claim.model import Claim
+
+#: Files read as one claim a line.
+NDJSON_SUFFIXES = (".ndjson", ".jsonl")
+
+
+class Item(NamedTuple):
+    """One claim to settle: its position (1-based), where it came from, its text.
+
+    A named tuple: made once per claim, it costs a third of a frozen dataclass.
+    """
+
+    position: int
+    source: str
+    text: str
+    unreadable: str | None = None  # why the file could not be read, if it could not
+
+    def claim(self) -> Claim:
+        """The claim this item holds, validated; an unreadable file fails here."""
+        from claimcalc.claim.read import parse_claim
+
+        return claim_of(self, parse_claim)
+
+    @property
+    def fast(self) -> bool:
+        """Read and write this claim's JSON with orjson (a batch's later claims)."""
+        return self.position > FAST_AFTER
+
+
+def claim_of(item: Item, parse_claim: Callable[[str, str, bool], Claim]) -> Claim:
+    """The item's claim, parsed by ``parse_claim`` (passed in: the hot path has it bound)."""
+    if item.unreadable is not None:
+        raise FileAccessError(f"{item.source}: cannot read claim file: {item.unreadable}")
+    return parse_claim(item.text, item.source, item.fast)
+
+
+def single_claim_file(inputs: list[str]) -> Path | None:
+    """The claim file, if the inputs are one claim file (not stdin, NDJSON or a directory)."""
+    if len(inputs) != 1 or inputs[0] == "-":
+        return None
+    path = Path(inputs[0])
+    if path.suffix in NDJSON_SUFFIXES or path.is_dir():
+        return None
+    return path
+
+
+def read_claim_file(path: Path) -> Item:
+    """A one-claim run's claim: a file that cannot be read fails the run here."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise FileAccessError(f"{path}: cannot read claim file: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ClaimError(str(path), [("", "not UTF-8 text")]) from None
+    return Item(1, str(path), text)
+
+
+def iter_items(inputs: Iterable[str], stdin: Iterable[str] | None = None) -> Iterator[Item]:
+    """Claims from files, directories (their ``*.json``, sorted), NDJSON files
+    (``*.ndjson``, ``*.jsonl``: one claim a line) and ``-`` (NDJSON on stdin)."""
+    position = 0
+    for name in inputs:
+        if name == "-":
+            lines = stdin if stdin is not None else sys.stdin
+            for number, line in enumerate(lines, start=1):
+                if line.strip():
+                    position += 1
+                    yield Item(position, f"<stdin>:{number}", line)
+            continue
+        path = Path(name)
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.suffix == ".json" and p.is_file())
+        else:
+            files = [path]
+        for file in files:
+            if file.suffix in NDJSON_SUFFIXES:
+                label = str(file)  # once, not once a line
+                for number, line in _ndjson_lines(file):
+                    position += 1
+                    yield Item(position, f"{label}:{number}", line)
+            else:
+                position += 1
+                text, problem = _read_text(file)
+                yield Item(position, str(file), text, problem)
+
+
+def _ndjson_lines(path: Path) -> Iterator[tuple[int, str]]:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    yield number, line
+    except OSError as exc:
+        raise FileAccessError(f"{path}: cannot read claims file: {exc.strerror}") from None
+
+
+def _read_text(path: Path) -> tuple[str, str | None]:
+    """The file's text, or why it could not be read (its claim then fails alone)."""
+    try:
+        return path.read_bytes().decode("utf-8"), None
+    except OSError as exc:
+        return "", exc.strerror or "cannot read"
+    except UnicodeDecodeError:
+        return "", "not UTF-8 text"

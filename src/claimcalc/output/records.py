@@ -1,0 +1,330 @@
+"""Writing settlements: each claim's record, their framing, the files.
+
+One writer, :class:`RecordWriter`, serves the one-claim run and the batch,
+in the formats of :class:`claimcalc.output.formats.Format`: a one-claim run
+in a one-claim format (table, json) prints that claim's settlement as a
+document; otherwise each claim becomes a record (a line of NDJSON, CSV rows,
+an element of a JSON array, or tables), in input order, errors included.
+Records are formatted where the claim is settled (in the worker, for
+``--jobs``), so only text travels back.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TextIO
+
+from claimcalc.errors import ClaimcalcError, ExitCode, FileAccessError
+from claimcalc.jsonio import dumps, dumps_indented
+from claimcalc.money import format_eur
+from claimcalc.output.documents import error_record, settlement_json, settlement_record
+from claimcalc.output.formats import Format
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from claimcalc.claim.sources import Item
+    from claimcalc.settlement import Settlement
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one claim produced: a formatted record, and what the summary needs."""
+
+    position: int
+    record: str
+    ok: bool
+    indemnity: Decimal = Decimal("0.00")
+    advances: Decimal = Decimal("0.00")
+    settlement: Settlement | None = None
+    error: ClaimcalcError | None = None
+
+
+@dataclass(slots=True)
+class Summary:
+    settled: int = 0
+    failed: int = 0
+    indemnity: Decimal = Decimal("0.00")
+    advances: Decimal = Decimal("0.00")
+
+    def add(self, outcome: Outcome) -> None:
+        if outcome.ok:
+            self.settled += 1
+            self.indemnity += outcome.indemnity
+            self.advances += outcome.advances
+        else:
+            self.failed += 1
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.PARTIAL if self.failed else ExitCode.OK
+
+    def line(self) -> str:
+        """The batch's summary, for standard error."""
+        return (
+            f"settled {self.settled}, failed {self.failed}, "
+            f"indemnities {format_eur(self.indemnity)}, advances {format_eur(self.advances)}\n"
+        )
+
+
+# --------------------------------------------------------------------------- records
+
+
+CSV_FIELDS = [
+    "position",
+    "source",
+    "claim_id",
+    "status",
+    "insured",
+    "line",
+    "guarantee",
+    "kind",
+    "line_status",
+    "claimed",
+    "assessed_loss",
+    "deductible",
+    "limit",
+    "paid",
+    "reasons",
+    "message",
+]
+
+
+# csv and io are imported where used: a one-claim JSON run needs neither.
+
+
+def _csv_header() -> str:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(CSV_FIELDS)
+    return buffer.getvalue()
+
+
+def _csv_rows(rows: list[dict[str, Any]]) -> str:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, CSV_FIELDS, lineterminator="\n")
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def format_record(
+    item: Item, result: Settlement | ClaimcalcError, fmt: Format, steps: bool = False
+) -> str:
+    """One claim's record in a batch: a line of NDJSON or JSON, CSV rows; none for tables."""
+    if not fmt.text_records:
+        return ""  # tables are rendered from the settlement when written
+    if isinstance(result, ClaimcalcError):
+        record = error_record(item.position, item.source, item.text, result)
+        if fmt is Format.CSV:
+            message = " | ".join(
+                f"{p['field']}: {p['message']}" if p["field"] else p["message"]
+                for p in record["errors"]
+            )
+            base = {
+                "position": item.position,
+                "source": item.source,
+                "claim_id": record["claim_id"],
+            }
+            return _csv_rows([{**base, "status": "error", "message": message}])
+        return dumps(record, item.fast)
+    if fmt is Format.CSV:
+        rows = []
+        for person in result.insured:
+            for line in person.lines:
+                rows.append(
+                    {
+                        "position": item.position,
+                        "source": item.source,
+                        "claim_id": result.claim_id,
+                        "status": "settled",
+                        "insured": person.ref,
+                        "line": line.line_id,
+                        "guarantee": line.guarantee,
+                        "kind": line.kind,
+                        "line_status": line.status.value,
+                        "claimed": "" if line.claimed is None else f"{line.claimed:.2f}",
+                        "assessed_loss": f"{line.assessed_loss:.2f}",
+                        "deductible": f"{line.deductible:.2f}",
+                        "limit": "" if line.limit is None else line.limit.id,
+                        "paid": str(line.paid),
+                        "reasons": " ".join(f"{r.code.value}:{r.article}" for r in line.reasons),
+                        "message": "",
+                    }
+                )
+        return _csv_rows(rows)
+    return dumps(settlement_record(item.position, item.source, result, steps), item.fast)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+class RecordWriter:
+    """Writes outcomes to a stream in a format, framed as a batch or as one claim,
+    and counts them in its :class:`Summary`.
+
+    A batch: a JSON array, a CSV header then rows, NDJSON lines, or tables (a
+    failed claim's error then goes to standard error). One claim
+    (``one_claim=True``, a one-claim format): its settlement as one document.
+    """
+
+    def __init__(
+        self, fmt: Format, stream: TextIO, explain: bool = False, one_claim: bool = False
+    ) -> None:
+        assert fmt.one_claim or not one_claim, fmt
+        self.fmt = fmt
+        self.stream = stream
+        self.explain = explain
+        self.one_claim = one_claim
+        self.summary = Summary()
+        self._first = True
+        self._console: Console | None = None
+        # Chosen once, not per claim: a batch writes thousands of records a second.
+        self._write: Callable[[Outcome], None]
+        if fmt is Format.TABLE:
+            self._write = self._rendered
+        elif fmt is Format.JSON:
+            self._write = self._text if one_claim else self._element
+        elif fmt is Format.NDJSON:
+            self._write = self._line
+        else:
+            self._write = self._text
+
+    def __enter__(self) -> RecordWriter:
+        if self.one_claim:
+            return self
+        if self.fmt is Format.CSV:
+            self.stream.write(_csv_header())
+        elif self.fmt is Format.JSON:
+            self.stream.write("[")
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if kind is None and self.fmt is Format.JSON and not self.one_claim:
+            self.stream.write("\n]\n" if not self._first else "]\n")
+
+    def write(self, outcome: Outcome) -> None:
+        self.summary.add(outcome)
+        self._write(outcome)
+
+    def _line(self, outcome: Outcome) -> None:
+        self.stream.write(outcome.record + "\n")
+
+    def _element(self, outcome: Outcome) -> None:
+        self.stream.write(("\n" if self._first else ",\n") + outcome.record)
+        self._first = False
+
+    def _text(self, outcome: Outcome) -> None:
+        self.stream.write(outcome.record)
+
+    def _rendered(self, outcome: Outcome) -> None:
+        if outcome.settlement is not None:
+            self._tables(outcome.settlement)
+        elif outcome.error is not None:
+            sys.stderr.write(f"{outcome.error}\n")
+
+    def _tables(self, settlement: Settlement) -> None:
+        from claimcalc.output.tables import settlement_tables
+
+        if self._console is None:
+            self._console = console(self.stream)
+        for renderable in settlement_tables(settlement, explain=self.explain):
+            self._console.print(renderable)
+
+
+def one_claim_outcome(settlement: Settlement, fmt: Format) -> Outcome:
+    """A one-claim run's outcome: its record is the whole settlement document."""
+    record = dumps_indented(settlement_json(settlement)) if fmt is Format.JSON else ""
+    indemnity, advances = settlement.totals()
+    return Outcome(1, record, True, indemnity, advances, settlement)
+
+
+def write_document(document: object, stream: TextIO | None = None) -> None:
+    """A JSON document (a product, a diff, a schema), indented."""
+    (stream or sys.stdout).write(dumps_indented(document))
+
+
+def console(stream: TextIO | None = None, stderr: bool = False) -> Console:
+    """A rich console on the stream: plain when not a terminal, and wide when piped."""
+    from rich.console import Console
+
+    # rich honours NO_COLOR and drops styling when not writing to a terminal;
+    # tables get room to breathe when piped.
+    out = stream or (sys.stderr if stderr else sys.stdout)
+    columns = os.environ.get("COLUMNS", "")
+    width = None if out.isatty() else (int(columns) if columns.isdigit() else 160)
+    return Console(file=out, width=width, highlight=False)
+
+
+# --------------------------------------------------------------------------- files
+
+
+@contextmanager
+def output_stream(path: Path | None) -> Iterator[TextIO]:
+    """Standard output, or ``path`` written atomically (:func:`atomic_writer`)."""
+    if path is None:
+        yield sys.stdout
+        return
+    # SIGTERM unwinds like Ctrl-C, so the temporary file is removed.
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        with atomic_writer(path) as stream:
+            yield stream
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextmanager
+def atomic_writer(path: Path) -> Iterator[TextIO]:
+    """Write to a temporary file beside ``path``, then rename it into place.
+
+    An interrupted run leaves ``path`` as it was: never a half-written file.
+    Only regular files are replaced this way; a device or a pipe (``/dev/null``,
+    a FIFO) is written directly, never renamed over.
+    """
+    if path.exists() and not path.is_file():
+        try:
+            with path.open("w", encoding="utf-8", newline="") as handle:
+                yield handle
+        except OSError as exc:
+            raise FileAccessError(f"{path}: cannot write output: {exc.strerror}") from None
+        return
+    import tempfile  # a run that writes to stdout needs none
+
+    try:
+        fd, temporary = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".part", dir=path.parent or "."
+        )
+    except OSError as exc:
+        raise FileAccessError(f"{path}: cannot write output: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(temporary).replace(path)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            Path(temporary).unlink()
+        raise

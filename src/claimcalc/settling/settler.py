@@ -1,0 +1,53 @@
+"""Settle claim texts one after another, loading each product once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from claimcalc.claim.sources import Item, claim_of
+from claimcalc.errors import UnknownProductError
+from claimcalc.settlement import Settlement
+from claimcalc.settling.rates import RateTable
+
+
+class Settler:
+    """Settles claim texts; loads each product once and keeps it.
+
+    ``steps=False``: each line's trace keeps only its reasons (see
+    :func:`claimcalc.settling.engine.settle`), for records written without steps.
+    """
+
+    def __init__(
+        self, product: str | None = None, rates: RateTable | None = None, steps: bool = True
+    ) -> None:
+        # Imported here, once, not per claim: a function-level import is a
+        # lookup on every call.
+        from claimcalc.claim.read import parse_claim
+        from claimcalc.product.catalog import load_rulebook
+        from claimcalc.settling.engine import settle
+
+        self.product = product
+        self.rates = rates
+        self.steps = steps
+        self._products: dict[str, Any] = {}
+        self._load_rulebook = load_rulebook
+        self._parse_claim = parse_claim
+        self._settle = settle
+
+    def load(self, ref: str) -> Any:
+        product = self._products.get(ref)
+        if product is None:
+            product = self._products[ref] = self._load_rulebook(ref)
+        return product
+
+    def settle_text(self, item: Item) -> Settlement:
+        claim = claim_of(item, self._parse_claim)
+        ref = self.product or claim.product_ref
+        try:
+            product = self.load(ref)
+        except UnknownProductError as exc:
+            if self.product is not None:
+                raise
+            field = "edition" if claim.edition else "product"
+            raise UnknownProductError(f"{item.source}: {field}: {exc}") from None
+        return self._settle(claim, product, self.rates, item.source, self.steps)
