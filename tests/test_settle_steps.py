@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+from decimal import Decimal
 
 from claimcalc.settlement import LineResult, Settlement
 from claimcalc.settling import engine
@@ -82,3 +83,29 @@ def test_the_library_names_hold_whatever_submodules_are_loaded() -> None:
 
     for function in (diff_products, impact, load_product, read_claim, settle):
         assert callable(function), function
+
+
+def test_a_line_kept_over_an_alternative_is_settled_once() -> None:
+    """G (rinuncia al volo) and F (ritardata partenza) for one flight: F is
+    refused as the less favourable before deductibles and limits run, so G's
+    trace has each of its steps once (it used to be settled twice, and show
+    its rounding twice)."""
+    import json
+
+    from claimcalc.claim.read import claim_from_data
+    from claimcalc.settling.engine import settle
+    from tests.conftest import example, product
+
+    data = json.loads(example("imaway", "G-flight-renunciation.json").read_text(encoding="utf-8"))
+    data["insured"][0]["lines"][0]["expenses"][0].update({"amount": "480.37", "currency": "USD"})
+    data["rates"] = [{"currency": "USD", "date": "2026-06-30", "units_per_eur": "1.1371"}]
+    data["insured"][0]["lines"].append({"id": "2", "guarantee": "F.flight_delay"})
+    kept, dropped = settle(claim_from_data(data, "G+F"), product("imaway")).insured[0].lines
+    assert [s.code.value for s in kept.trace] == [
+        "currency",
+        "documented",
+        "within_limit",
+        "rounded",
+    ]
+    assert (kept.paid, dropped.paid) == (Decimal("422.45"), Decimal("0.00"))
+    assert [r.code.value for r in dropped.reasons] == ["alternative"]
