@@ -58,7 +58,7 @@ def test_the_walk_yields_every_field_and_marks_documentation() -> None:
     for read in [("Limit", "scope"), ("Limit", "amount"), ("Franchigia", "amount"), ("Zone", "id")]:
         assert fields[read] is False, read
     assert ("Annotations", "source") not in fields  # only inherited from: not a rule of its own
-    assert ("Product", "_memo") not in fields
+    assert ("Product", "_settling_plan") not in fields
     expected = sum(
         len([n for n in typing.get_type_hints(c) if not n.startswith("_")])
         for c in rule_classes()

@@ -832,12 +832,9 @@ class Product:
 
     _sha256: Annotated[str, Meta(default="")]
     _path: Annotated[str, Meta(default="")]
-    #: Memo for the engine (derived from the rules, so safe to keep for the product's life).
-    _memo: Annotated[dict[object, Any], Meta(default_factory=dict)]
-
-    @property
-    def memo(self) -> dict[object, Any]:
-        return self._memo
+    #: What the engine works out once from this product (a
+    #: ``claimcalc.settling.plan.ProductPlan``, made on the first settlement).
+    _settling_plan: Annotated[Any, Meta(default=None)]
 
     @property
     def sha256(self) -> str:
@@ -1089,7 +1086,7 @@ def freeze(product: Product) -> Product:
     copies: dict[int, object] = {}
     plain = _plain_copy(product, copies)
     assert isinstance(plain, Product)
-    plain._sha256, plain._path, plain._memo = product.sha256, product.path, {}
+    plain._sha256, plain._path, plain._settling_plan = product.sha256, product.path, None
     for lookup in ("level_ids", "zone_ids", "_guarantee_index", "_limit_values", "_limit_units"):
         getattr(plain, lookup)
     return plain

@@ -509,4 +509,4 @@ class Product(model.Product, Frozen):
     discrepancies: tuple[Discrepancy, ...] = ()
     _sha256: str = PrivateAttr(default="")
     _path: str = PrivateAttr(default="")
-    _memo: dict[object, Any] = PrivateAttr(default_factory=dict)
+    _settling_plan: Any = PrivateAttr(default=None)

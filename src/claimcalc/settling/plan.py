@@ -103,9 +103,9 @@ class ProductPlan:
 
     @classmethod
     def of(cls, product: Product) -> ProductPlan:
-        plan = product.memo.get(ProductPlan)
+        plan = product._settling_plan
         if plan is None:
-            plan = product.memo[ProductPlan] = cls(
+            plan = product._settling_plan = cls(
                 product,
                 needs_role=any(isinstance(r, MaxAge) and r.roles for r in product.eligibility),
                 event_capped=frozenset(
@@ -115,8 +115,7 @@ class ProductPlan:
                     if any(lim.scope is Scope.PER_EVENT for lim in (*section.limits, *g.limits))
                 ),
             )
-        assert isinstance(plan, ProductPlan)
-        return plan
+        return plan  # type: ignore[no-any-return]  # the product's one plan, made here
 
     def guarantee(self, code: str) -> GuaranteePlan:
         found = self.guarantees.get(code)
