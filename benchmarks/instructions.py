@@ -10,9 +10,8 @@ it counts, under ``valgrind --tool=callgrind``, the instructions of
 
 * ``cli``: ``python -m claimcalc settle CORPUS --format ndjson -o /dev/null``;
 * ``read``: a driver that calls ``claimcalc.parse_claim`` on each line's text;
-* ``read+settle``: the same, then ``claimcalc.settling(claim, product,
-  steps=False)`` with the product from ``claimcalc.load_product`` (loaded
-  once per product).
+* ``read+settle``: the same, then ``claimcalc.settle(claim, product,
+  steps=False)``.
 
 each at two sizes, the small corpus being the first claims of the big one
 (``--sizes 300 2300``), and reports (I_big - I_small) / (big - small): the
@@ -20,12 +19,10 @@ instructions of one more claim, start-up and imports cancelled out. Both
 sizes must be above 64: a batch reads and writes its claims after the 64th
 with orjson (the driver passes ``fast`` to ``parse_claim`` as the batch does).
 
-Only the command line and the public API (``from claimcalc import ...``) are
-used, so the script runs unchanged whatever the package's internal layout.
-What the driver cannot do as the batch does: the batch settles with the
-product's plain copy (``claimcalc.catalog.load_rulebook``, from the product
-cache), which the public API does not offer; ``load_product`` gives the
-validated pydantic model, which the engine also takes.
+Only the command line, the public API (``from claimcalc import ...``) and
+``load_rulebook`` (found where either layout has it) are used, so the script
+runs before and after a change of the package's layout. The driver settles with the product's plain copy, as the batch does
+(``load_rulebook``, from the product cache), every product loaded first.
 
 Runs use ``PYTHONHASHSEED=0`` and the environment's ``CLAIMCALC_CACHE_DIR``
 (each corpus is settled once first, to warm the product cache). Prints a
@@ -60,10 +57,20 @@ _TOTAL = re.compile(r"^(?:summary|totals):\s+(\d+)", re.MULTILINE)
 
 
 def drive(mode: str, corpus: Path) -> None:
-    """What runs under callgrind for ``read`` and ``read+settle``: the public API only."""
-    from claimcalc import ClaimcalcError, load_product, parse_claim, settle
+    """What runs under callgrind for ``read`` and ``read+settle``.
 
-    products: dict[str, Any] = {}
+    Every product is loaded before the first claim, so that its cost is the
+    same at both sizes and cancels out. The product is the plain copy the
+    batch settles with (``load_rulebook``), where this layout has it.
+    """
+    from claimcalc import ClaimcalcError, parse_claim, settle
+
+    try:
+        from claimcalc.product.catalog import catalog, load_rulebook
+    except ImportError:  # the layout before 2026-12-01
+        from claimcalc.catalog import catalog, load_rulebook  # type: ignore[import-untyped,no-redef]
+
+    products: dict[str, Any] = {entry.id: load_rulebook(entry.id) for entry in catalog()}
     with corpus.open(encoding="utf-8") as lines:
         for position, text in enumerate(lines, start=1):
             source = f"{corpus.name}:{position}"
@@ -71,11 +78,7 @@ def drive(mode: str, corpus: Path) -> None:
                 claim = parse_claim(text, source, position > FAST_AFTER)
                 if mode == "read":
                     continue
-                ref = claim.product_ref
-                product = products.get(ref)
-                if product is None:
-                    product = products[ref] = load_product(ref)
-                settle(claim, product, source=source, steps=False)
+                settle(claim, products[claim.product], source=source, steps=False)
             except ClaimcalcError:  # one mixed claim in a hundred is bad on purpose
                 pass
 
