@@ -109,3 +109,29 @@ def test_a_line_kept_over_an_alternative_is_settled_once() -> None:
     ]
     assert (kept.paid, dropped.paid) == (Decimal("422.45"), Decimal("0.00"))
     assert [r.code.value for r in dropped.reasons] == ["alternative"]
+
+
+def test_a_trace_step_is_built_positionally_in_a_pinned_order() -> None:
+    """Every recorded step is a TraceStep built positionally (work.py): its
+    article and text are both text, so their order is pinned."""
+    from claimcalc.settlement import TraceStep
+
+    assert list(inspect.signature(TraceStep).parameters) == [
+        "step",
+        "code",
+        "article",
+        "text",
+        "amount",
+    ]
+
+
+def test_an_ecb_fixing_is_built_positionally_in_a_pinned_order() -> None:
+    """ECB's file has some 200,000 fixings, built positionally (settling/rates.py)."""
+    from claimcalc.settling.rates import Fixing
+
+    assert [f.name for f in dataclasses.fields(Fixing)] == [
+        "currency",
+        "date",
+        "units_per_eur",
+        "source",
+    ]

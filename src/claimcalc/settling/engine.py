@@ -87,7 +87,10 @@ def settle(
     """
     table = rates or _NO_RATES
     if claim.rates:
-        own = RateTable(Fixing(r.currency, r.date, r.units_per_eur, "claim") for r in claim.rates)
+        own = RateTable(
+            Fixing(currency=r.currency, date=r.date, units_per_eur=r.units_per_eur, source="claim")
+            for r in claim.rates
+        )
         table = own.merged(table)
     s = Settling(claim, product, table, source or claim.claim_id, steps)
     check(s)
@@ -103,7 +106,10 @@ def settle(
         claim.event.id,
         claim.event.date.isoformat(),
         claim.event.zone,
-        [InsuredResult(p.insured.ref, p.age, [_result(w) for w in p.lines]) for p in s.persons],
+        [
+            InsuredResult(ref=p.insured.ref, age=p.age, lines=[_result(w) for w in p.lines])
+            for p in s.persons
+        ],
     )
 
 

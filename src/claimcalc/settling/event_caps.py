@@ -42,7 +42,7 @@ def event_caps(s: Settling) -> None:
         for (work, _), share in zip(members, shares, strict=True):
             before = work.paid
             work.paid = share
-            work.limit = LimitApplied(limit_id, cap, limit.source.article)
+            work.limit = LimitApplied(id=limit_id, amount=cap, article=limit.source.article)
             # Recorded whatever the trace keeps: it is a reason.
             work.note(
                 Code.EVENT_CAP,

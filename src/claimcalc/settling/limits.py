@@ -104,7 +104,7 @@ def apply_chain(
             if portion > left:
                 value -= portion - left
                 if record:
-                    work.limit = LimitApplied(limit.id, cap, limit.source.article)
+                    work.limit = LimitApplied(id=limit.id, amount=cap, article=limit.source.article)
                     work.note(
                         Code.LIMIT, limit.source.article, texts.categories_capped(limit, cap), value
                     )
@@ -114,7 +114,7 @@ def apply_chain(
         elif value > left:
             code = Code.PERIOD_LIMIT_USED if used_before > 0 or used_here > 0 else Code.LIMIT
             value = left
-            work.limit = LimitApplied(limit.id, cap, limit.source.article)
+            work.limit = LimitApplied(id=limit.id, amount=cap, article=limit.source.article)
             work.note(
                 code, limit.source.article, texts.limit(limit, cap, used_before, used_here), value
             )
@@ -129,7 +129,7 @@ def apply_chain(
         cap, article = work.exception_limit
         value = cap
         if record:
-            work.limit = LimitApplied("exception", cap, article)
+            work.limit = LimitApplied(id="exception", amount=cap, article=article)
             work.note(Code.EXCEPTION_LIMIT, article, texts.exception_limit(cap), value)
     rounded = round_cents(value)
     if record and rounded != value and work.all_steps:
