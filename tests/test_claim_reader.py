@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from claimcalc.claim import codegen, quick
+from claimcalc.claim import generate, quick
 from claimcalc.claim.model import CLAIM_FORMAT, MODELS, Claim, fields_of
 from claimcalc.claim.read import GIVES_UP, claim_from_data, read_fully
 from claimcalc.claim.schema import json_schema
@@ -66,8 +66,8 @@ def _full_reading(data: object) -> object:
 
 
 def test_the_generated_quick_reader_is_current() -> None:
-    """Edit claim/model.py, then run ``python -m claimcalc.claim.codegen``."""
-    assert Path(quick.__file__).read_text(encoding="utf-8") == codegen.source()
+    """Edit claim/model.py, then run ``python -m claimcalc.claim.generate``."""
+    assert Path(quick.__file__).read_text(encoding="utf-8") == generate.source()
 
 
 def test_every_declared_field_is_in_the_schema_with_its_bounds() -> None:

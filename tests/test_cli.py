@@ -254,7 +254,7 @@ def test_settle_json_shape_is_pinned(capsys: pytest.CaptureFixture[str]) -> None
         {
             "code": "limit",
             "article": "D2 a",
-            "text": "limit € 2.000,00 (per insured, per policy period)",
+            "text": "limit € 2.000,00 per insured, per policy period",
         },
     ]
     assert all(set(step) == {"step", "code", "article", "text", "amount"} for step in line["steps"])

@@ -1,10 +1,13 @@
 """The rule language promises nothing the engine ignores (issue #13).
 
 Every field of the rule model is either marked documentation
-(``Meta(descriptive=True)``: ``show`` and ``diff`` print it, no step reads it)
-or read while settling. The check is by observation: every product's cases
-and examples are settled with each rule class's attribute reads recorded, and
-a field that no settlement read is named. A key whose type allows one value
+(``Meta(descriptive=True)``: it changes no amount, status or reason code;
+``show``, ``diff`` and texts may print it) or read by a settlement step. The
+check is by observation: every product's cases and examples are settled with
+the rule objects' attribute reads recorded where a step (or a product lookup
+it calls) makes them — a text that only prints a key does not count — and a
+field that no step read is named. Its limit: a step that reads a key only to
+pass it to a text counts as reading it; that is left to review. A key whose type allows one value
 only (``rule: more_favourable``, ``basis: commercial_value``) says what the
 engine does by construction, and is allowed.
 """
@@ -12,12 +15,15 @@ engine does by construction, and is allowed.
 from __future__ import annotations
 
 import contextlib
+import sys
 import typing
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Literal
 
 import pytest
 
+from claimcalc import settling
 from claimcalc.cases import find_case_files, load_cases
 from claimcalc.claim.read import read_claim
 from claimcalc.errors import ClaimcalcError
@@ -45,14 +51,34 @@ def _claims() -> Iterator[Any]:
         yield read_claim(path)
 
 
+#: Where a read counts: a settlement step, or a product lookup it calls. A text
+#: (settling/texts.py) only prints a key; the generic walkers of a fact test
+#: (``operator``, ``operand``, ``__str__``) read every operator to find the one given.
+_STEPS = str(Path(settling.__file__).parent)
+_TEXTS = str(Path(settling.__file__).parent / "texts.py")
+_MODEL = str(Path(model.__file__))
+_WALKERS = frozenset({"operator", "operand", "__str__"})
+#: The operators of a fact test, read by the condition compiler through
+#: ``operator``/``operand``; tests/test_conditions.py holds each one to a
+#: reference evaluator.
+_OPERATORS = {
+    ("FactTest", name) for name in ("is_", "in_", "has", "has_any", "gt", "ge", "lt", "le")
+}
+
+
 @pytest.fixture
 def reads(monkeypatch: pytest.MonkeyPatch) -> set[tuple[str, str]]:
-    """(class, field) of every attribute read on a rule object while this is on."""
+    """(class, field) of every attribute a settlement step read on a rule object."""
     seen: set[tuple[str, str]] = set()
     for cls in model.rule_classes():
 
         def spy(self: object, name: str, cls: type = cls) -> object:
-            seen.add((cls.__name__, name))
+            caller = sys._getframe(1).f_code
+            where = caller.co_filename
+            if (where.startswith(_STEPS) and where != _TEXTS) or (
+                where == _MODEL and caller.co_name not in _WALKERS
+            ):
+                seen.add((cls.__name__, name))
             return object.__getattribute__(self, name)
 
         monkeypatch.setattr(cls, "__getattribute__", spy)
@@ -79,7 +105,8 @@ def test_every_rule_key_is_read_by_a_settlement_step_or_marked_documentation(
         # A field inherited from a base is read wherever the base's is.
         owners = {c.__name__ for c in cls.__mro__ if name in getattr(c, "__annotations__", {})}
         read = any((owner, name) in reads for owner in owners | {cls.__name__})
-        if not descriptive and not read and not _single_valued(hint):
+        allowed = descriptive or _single_valued(hint) or (cls.__name__, name) in _OPERATORS
+        if not read and not allowed:
             unread.append(f"{cls.__name__}.{name}")
     assert not unread, (
         "keys no settlement step reads: implement them, refuse them, or mark them "

@@ -1,3 +1,3 @@
 """Claims: the claim format declared once (model.py), its readers (read.py, with
-quick.py generated from the declaration by codegen.py, and values.py) and its
+quick.py generated from the declaration by generate.py, and values.py) and its
 JSON Schema (schema.py)."""

@@ -13,7 +13,7 @@ The classes below are the one declaration of the format: each field's type,
 bounds, pattern (``Annotated`` with the markers below), description and
 default. The rest is derived from them: the readers
 (:mod:`claimcalc.claim.read`, with :mod:`claimcalc.claim.quick` generated
-from this module by :mod:`claimcalc.claim.codegen`) and the JSON Schema
+from this module by :mod:`claimcalc.claim.generate`) and the JSON Schema
 (:mod:`claimcalc.claim.schema`); tests fail when a derived form drifts.
 
 Every ``Decimal`` field is an amount: a decimal number or decimal text, never

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from claimcalc.errors import ClaimcalcError, ExitCode, FileAccessError
 from claimcalc.jsonio import dumps, dumps_indented
-from claimcalc.money import format_eur
+from claimcalc.money import cents_text, format_eur
 from claimcalc.output.documents import error_record, settlement_json, settlement_record
 from claimcalc.output.formats import Format
 
@@ -155,9 +155,9 @@ def format_record(
                         "guarantee": line.guarantee,
                         "kind": line.kind,
                         "line_status": line.status.value,
-                        "claimed": "" if line.claimed is None else f"{line.claimed:.2f}",
-                        "assessed_loss": f"{line.assessed_loss:.2f}",
-                        "deductible": f"{line.deductible:.2f}",
+                        "claimed": "" if line.claimed is None else cents_text(line.claimed),
+                        "assessed_loss": cents_text(line.assessed_loss),
+                        "deductible": cents_text(line.deductible),
                         "limit": "" if line.limit is None else line.limit.id,
                         "paid": str(line.paid),
                         "reasons": " ".join(f"{r.code.value}:{r.article}" for r in line.reasons),

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from claimcalc.errors import UnknownProductError, UsageError
-from claimcalc.product import cache
-from claimcalc.product import model as rulebook
+from claimcalc.product import cache, model
 from claimcalc.product.source import product_sha256, read_product_bytes
 
 if TYPE_CHECKING:
@@ -103,7 +102,7 @@ def load_product(ref: str | Path, directory: Path | None = None) -> Product:
     return load_product_file(path)
 
 
-def load_rulebook(ref: str | Path, directory: Path | None = None) -> rulebook.Product:
+def load_rulebook(ref: str | Path, directory: Path | None = None) -> model.Product:
     """A product to settle with: its plain copy (:func:`claimcalc.product.model.freeze`).
 
     Found in the cache by the file's hash, it costs a file read and an
@@ -113,11 +112,11 @@ def load_rulebook(ref: str | Path, directory: Path | None = None) -> rulebook.Pr
     path = ref if isinstance(ref, Path) else find_product(ref, directory)
     raw = read_product_bytes(path)
     sha256 = product_sha256(raw)
-    book = cache.get(sha256, "rulebook", rulebook.Product)
+    book = cache.get(sha256, "rulebook", model.Product)
     if book is None:
         from claimcalc.product.load import load_product_bytes
 
-        book = rulebook.freeze(load_product_bytes(raw, path))
+        book = model.freeze(load_product_bytes(raw, path))
         cache.put(sha256, "rulebook", book)
     book._sha256, book._path = sha256, str(path)
     return book
@@ -131,7 +130,7 @@ def split_level(ref: str) -> tuple[str, str | None]:
     return head, tail
 
 
-def check_level(product: rulebook.Product, level: str) -> str:
+def check_level(product: model.Product, level: str) -> str:
     if level not in product.level_ids:
         raise UsageError(
             f"{product.ref}: no level {level!r} (levels: {', '.join(product.level_ids)})"

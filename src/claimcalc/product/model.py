@@ -74,8 +74,9 @@ class Meta:
     value first; it returns the value or raises ValueError with the message a
     product author sees. ``json_schema``: the JSON Schema of a type pydantic
     cannot describe. ``error``: for a union told apart by its keys, the
-    message when a value has none of them. ``descriptive``: documentation
-    only, no settlement step reads it (``diff`` and ``show`` may print it).
+    message when a value has none of them. ``descriptive``: documentation:
+    it changes no amount, status or reason code (``diff``, ``show`` and the
+    texts of a settlement may print it).
     """
 
     __slots__ = (
@@ -970,8 +971,9 @@ def _classes_in(hint: object) -> Iterator[type]:
 def rule_fields(root: type = Product) -> Iterator[tuple[type, str, bool]]:
     """Every field of the rule model, as (class, field name, descriptive?).
 
-    A field marked ``Meta(descriptive=True)`` is documentation: no settlement
-    step reads it. Inherited fields (the provenance of :class:`Annotations`)
+    A field marked ``Meta(descriptive=True)`` is documentation: it changes no
+    amount, status or reason code (tests/test_rule_keys.py holds the others to
+    being read by a settlement step). Inherited fields (the provenance of :class:`Annotations`)
     are yielded for each class that has them; classes only inherited from
     (``Annotations``) and private attributes (``_sha256``…) are left out.
     Evaluates annotations, so it is for tests and tools, not for settling.

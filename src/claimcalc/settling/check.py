@@ -47,7 +47,7 @@ def check(s: Settling) -> None:
 
 
 def _check_line(s: Settling, i: int, j: int, line: Line) -> None:
-    plan = s.plan_of(line.guarantee)
+    plan = s.plan.guarantee(line.guarantee)
     guarantee, rate_limits = plan.guarantee, plan.rate_limits
     formula = guarantee.formula
     if isinstance(formula, ObjectValues) and not line.objects:

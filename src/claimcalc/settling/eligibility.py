@@ -61,7 +61,9 @@ def eligibility(s: Settling) -> None:
 def _eligibility(s: Settling, work: LineWork, person: PersonWork) -> None:
     facts = work.facts
     answers = s.claim_wide
-    checks = s.plan.checks.get(work.guarantee.code) or _checks(s, work)
+    checks = s.plan.checks.get(work.guarantee.code)
+    if checks is None:
+        checks = _checks(s, work)
     for rule_check, check in checks:
         test, key = rule_check.requirement, rule_check.claim_wide_key
         rule = rule_check.rule
@@ -264,7 +266,11 @@ def _within_time(
             texts.required_by(work.guarantee.code, rule.source.article),
         )
         return None
-    if not within(rule, s.claim.event.date, day):
+    event = s.claim.event.date
+    if day < event:
+        s.problem(f"{texts.line_at(*work.position)}.loss_date", texts.loss_before_event(day, event))
+        return None
+    if not within(rule, event, day):
         return Code.OUT_OF_TIME, texts.loss_out_of_time(day, rule)
     return None
 
@@ -307,8 +313,12 @@ def last_day(start: dt.date, months: int) -> dt.date:
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (the month's last day if it is shorter);
+    past the calendar's end (year 9999), its last day: no time limit bites there."""
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
+    if year > dt.MAXYEAR:
+        return dt.date.max
     for last in (31, 30, 29, 28):
         try:
             return dt.date(year, month, min(day.day, last))

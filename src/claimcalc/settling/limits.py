@@ -37,7 +37,7 @@ def prior_payments(s: Settling) -> None:
     for person in s.persons:
         prior = person.prior
         for payment in person.insured.prior_payments:
-            plan = s.plan_of(payment.guarantee)
+            plan = s.plan.guarantee(payment.guarantee)
             ghost = LineWork(  # in field order: see LineWork
                 (0, 0),
                 "",
@@ -134,7 +134,7 @@ def apply_chain(
     rounded = round_cents(value)
     if record and rounded != value and work.all_steps:
         work.note(
-            Code.ROUNDED, "", partial(texts.amount_text, "rounded half up to", rounded), rounded
+            Code.ROUNDED, "", partial(texts.labelled_amount, "rounded half up to", rounded), rounded
         )
     for _, limit_id, _ in capped:
         used = consumed.get(limit_id)

@@ -78,7 +78,7 @@ def _assessed(work: LineWork, claimed: Decimal, loss: Decimal, article: str, lab
     work.claimed = claimed
     work.loss = loss
     if work.all_steps:  # not a reason: skipped without the call
-        work.note(Code.DOCUMENTED, article, partial(texts.amount_text, label, loss), loss)
+        work.note(Code.DOCUMENTED, article, partial(texts.labelled_amount, label, loss), loss)
 
 
 # --------------------------------------------------------------------------- documented cost

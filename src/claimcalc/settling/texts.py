@@ -53,7 +53,7 @@ def expenses_required(code: str) -> str:
 
 
 def units_required(limit: Limit) -> str:
-    return f"required by {limit.id} ({limit.scope.value})"
+    return f"required by {limit.id} ({SCOPE_TEXTS[limit.scope]})"
 
 
 def no_rate(currency: str, day: dt.date, days: int) -> str:
@@ -157,6 +157,10 @@ def out_of_time(day: dt.date, rule: WithinTimeOfEvent) -> str:
     return f"expense of {day} is later than {_window(rule)} after the event"
 
 
+def loss_before_event(day: dt.date, event: dt.date) -> str:
+    return f"{day} is before the event ({event})"
+
+
 def loss_out_of_time(day: dt.date, rule: WithinTimeOfEvent) -> str:
     return f"the loss of {day} is later than {_window(rule)} after the event"
 
@@ -240,7 +244,7 @@ def less_already_paid(already: Decimal) -> str:
     return f"less {format_eur(already)} already paid for the same accident"
 
 
-def amount_text(label: str, amount: Decimal) -> str:
+def labelled_amount(label: str, amount: Decimal) -> str:
     return f"{label} {format_eur(round_cents(amount))}"
 
 
@@ -301,7 +305,7 @@ def categories_capped(limit: Limit, cap: Decimal) -> str:
 
 
 def limit(limit: Limit, cap: Decimal, used_before: Decimal, used_here: Decimal) -> str:
-    text = f"limit {format_eur(cap)} ({SCOPE_TEXTS[limit.scope]})"
+    text = f"limit {format_eur(cap)} {SCOPE_TEXTS[limit.scope]}"
     if used_before > 0:
         when = "on this trip" if limit.scope is Scope.PER_TRIP else "in the policy period"
         text += f"; {format_eur(used_before)} already paid {when}"

@@ -118,7 +118,8 @@ class Settling:
 
     def raise_problems(self) -> None:
         if self.problems:
-            problems, self.problems = self.problems, []
+            # A claim-wide fact missing is found once per line that needs it: said once.
+            problems, self.problems = list(dict.fromkeys(self.problems)), []
             raise ClaimError(self.source, problems)
 
     def zone(self, section: Section) -> str:
@@ -136,9 +137,6 @@ class Settling:
         assert fixing is not None  # checked before any step (settle.check)
         return fixing
 
-    def plan_of(self, code: str) -> GuaranteePlan:
-        return self.plan.guarantees.get(code) or self.plan.guarantee(code)
-
     def new_person(self, index: int, person: Insured) -> PersonWork:
         age = age_at_subscription(self.claim, person)
         base: dict[str, object] = {**self.claim.event.facts, **person.facts, "age": age}
@@ -148,7 +146,7 @@ class Settling:
         return PersonWork(index, person, age, lines)
 
     def new_line(self, i: int, j: int, line: Line, base: dict[str, object]) -> LineWork:
-        plan = self.plan.guarantees.get(line.guarantee) or self.plan.guarantee(line.guarantee)
+        plan = self.plan.guarantee(line.guarantee)
         return LineWork(  # in field order: see LineWork
             (i, j),
             line.id or str(j + 1),
