@@ -1,10 +1,8 @@
 """Compiled conditions give the answers of the plain three-valued reading.
 
-Conditions are compiled into one generated function each (claimcalc.settling.conditions);
-the reference below reads the condition tree as domain.md states it: a fact
-the claim does not state is unknown, except a set fact (not stating any means
-none); "all" is false if any member is false, else unknown if any is unknown;
-"any" the mirror; "not" keeps unknown unknown.
+Conditions are compiled into one generated function each; the reference
+(``claimcalc.settling.conditions.reference``, beside the compiler) reads the
+condition tree node by node as domain.md states it.
 """
 
 from __future__ import annotations
@@ -20,46 +18,8 @@ from claimcalc.facts import FACTS, FactType
 from claimcalc.product import model as rulebook
 from claimcalc.product.catalog import load_rulebook
 from claimcalc.product.model import AllOf, AnyOf, Condition, FactTest, Not, iter_fact_tests
-from claimcalc.settling.conditions import compiled, evaluate
+from claimcalc.settling.conditions import compiled, evaluate, reference
 from tests.conftest import PRODUCT_IDS
-
-
-def reference(condition: Condition, facts: dict[str, object]) -> bool | None:
-    if isinstance(condition, AllOf | AnyOf):
-        decisive = isinstance(condition, AnyOf)
-        results = [
-            reference(c, facts)
-            for c in (condition.any if isinstance(condition, AnyOf) else condition.all)
-        ]
-        if decisive in results:
-            return decisive
-        return None if None in results else not decisive
-    if isinstance(condition, Not):
-        inner = reference(condition.not_, facts)
-        return None if inner is None else not inner
-    spec = FACTS[condition.fact]
-    value = facts.get(condition.fact)
-    if value is None:
-        if spec.type is not FactType.SET:
-            return None
-        value = []
-    operator, operand = condition.operator, condition.operand
-    if operator in ("has", "has_any"):
-        wanted = set(operand) if isinstance(operand, tuple) else {operand}
-        held = set(value) if isinstance(value, list) else {value}
-        return bool(wanted & held)
-    if operator == "is":
-        return value == operand and isinstance(value, bool) == isinstance(operand, bool)
-    if operator == "in":
-        assert isinstance(operand, tuple)
-        return value in operand
-    assert isinstance(operand, Decimal) and isinstance(value, int | Decimal)
-    return {
-        "gt": value > operand,
-        "ge": value >= operand,
-        "lt": value < operand,
-        "le": value <= operand,
-    }[operator]
 
 
 def _conditions() -> list[Condition]:

@@ -9,6 +9,8 @@ the claim incomplete.
 Each condition is compiled once into one generated function, the whole tree
 written out as statements (conditions live as long as their product): settling
 many claims neither re-reads the rule objects nor calls a function per node.
+:func:`reference` is the same reading node by node, the specification the
+compiled functions are held to.
 """
 
 from __future__ import annotations
@@ -35,6 +37,51 @@ _COLLECTION = (list, tuple, set, frozenset)
 
 # id(condition) → (condition, compiled); holding the condition keeps its id unique.
 _COMPILED: dict[int, tuple[Condition, Test]] = {}
+
+
+def reference(condition: Condition, facts: Facts) -> bool | None:
+    """The condition read node by node, as docs/domain.md states it: the
+    specification the compiled functions are tested against (tests/test_conditions.py).
+
+    A fact the claim does not state is unknown (None), except a set fact (not
+    stating any means none); "all" is false if any member is false, else unknown
+    if any is unknown; "any" the mirror; "not" keeps unknown unknown.
+    """
+    if isinstance(condition, AllOf | AnyOf):
+        decisive = isinstance(condition, AnyOf)
+        results = [
+            reference(c, facts)
+            for c in (condition.any if isinstance(condition, AnyOf) else condition.all)
+        ]
+        if decisive in results:
+            return decisive
+        return None if None in results else not decisive
+    if isinstance(condition, Not):
+        inner = reference(condition.not_, facts)
+        return None if inner is None else not inner
+    spec = FACTS[condition.fact]
+    value = facts.get(condition.fact)
+    if value is None:
+        if spec.type is not FactType.SET:
+            return None
+        value = []
+    operator, operand = condition.operator, condition.operand
+    if operator in ("has", "has_any"):
+        wanted = set(operand) if isinstance(operand, tuple) else {operand}
+        held = set(value) if isinstance(value, list) else {value}
+        return bool(wanted & held)
+    if operator == "is":
+        return value == operand and isinstance(value, bool) == isinstance(operand, bool)
+    if operator == "in":
+        assert isinstance(operand, tuple)
+        return value in operand
+    assert isinstance(operand, Decimal) and isinstance(value, int | Decimal)
+    return {
+        "gt": value > operand,
+        "ge": value >= operand,
+        "lt": value < operand,
+        "le": value <= operand,
+    }[operator]
 
 
 def evaluate(condition: Condition, facts: Facts) -> bool | None:
