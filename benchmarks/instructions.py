@@ -21,8 +21,9 @@ with orjson (the driver passes ``fast`` to ``parse_claim`` as the batch does).
 
 Only the command line, the public API (``from claimcalc import ...``) and
 ``load_rulebook`` (found where either layout has it) are used, so the script
-runs before and after a change of the package's layout. The driver settles with the product's plain copy, as the batch does
-(``load_rulebook``, from the product cache), every product loaded first.
+runs before and after a change of the package's layout. The driver settles
+with the product's plain copy, as the batch does (``load_rulebook``, from the
+product cache), every product loaded first.
 
 Runs use ``PYTHONHASHSEED=0`` and the environment's ``CLAIMCALC_CACHE_DIR``
 (each corpus is settled once first, to warm the product cache). Prints a
