@@ -21,7 +21,7 @@ from claimcalc.cli import main
 from claimcalc.errors import ExitCode
 from claimcalc.money import format_eur
 from tests.conftest import EXAMPLE_DIRS, EXAMPLES, FIXTURES
-from tests.test_examples import EXPECTED
+from tests.test_examples import INDEMNITY
 
 BAD = FIXTURES / "claims" / "bad"
 
@@ -113,8 +113,9 @@ def test_all_settled_exits_0_and_sums_up(capsys: pytest.CaptureFixture[str]) -> 
     code, out, err = run_cli(capsys, "settle", *map(str, EXAMPLE_DIRS), "--format", "ndjson")
     assert code == ExitCode.OK
     assert len(out.splitlines()) == len(EXAMPLES)
-    # Every product's examples: their hand-computed totals (tests/test_examples.py), summed.
-    total = format_eur(sum((Decimal(v) for v in EXPECTED.values()), Decimal(0)))
+    # Every product's examples: their hand-computed totals (their cases), summed.
+    assert sorted(INDEMNITY) == sorted(path.resolve() for path in EXAMPLES)
+    total = format_eur(sum((Decimal(v) for v in INDEMNITY.values()), Decimal(0)))
     assert err == f"settled {len(EXAMPLES)}, failed 0, indemnities {total}, advances € 0,00\n"
 
 

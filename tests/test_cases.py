@@ -11,7 +11,7 @@ import pytest
 
 from claimcalc.cases import find_case_files, load_cases, run_cases
 from claimcalc.cli import main
-from claimcalc.errors import ExitCode
+from claimcalc.errors import ExitCode, ProductFileError
 from claimcalc.product.catalog import catalog
 from tests.conftest import PRODUCTS
 
@@ -260,3 +260,58 @@ def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, 
     code = main(list(args))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def test_a_case_with_both_lines_and_claim_insured_is_a_located_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given lines, the case's insured would be the one person holding them: a
+    ``claim.insured`` beside them would be dropped without a word."""
+    folder = product_folder(
+        tmp_path,
+        BASE
+        + "cases:\n  - name: D3\n"
+        + "    claim: {insured: [{ref: P2, age_at_subscription: 30, lines: []}]}\n"
+        + LINES
+        + '    expect: {indemnity: "450.00"}\n',
+    )
+    shown = folder / "cases" / "t.yaml"
+    code, out, err = run(capsys, str(shown))
+    assert (code, out) == (ExitCode.INVALID_PRODUCT, "")
+    assert err.splitlines() == [
+        f"{shown}:17:5: cases[0].lines: give lines or claim.insured, not both"
+    ]
+
+
+def test_any_error_settling_a_case_is_that_case_s_error_and_the_others_still_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A product file that does not load (exit 4) fails its own cases only."""
+    folder = product_folder(
+        tmp_path,
+        BASE + "cases:\n  - name: D3\n" + LINES + '    expect: {paid: {"1": "450.00"}}\n',
+    )
+    broken = folder.parent / "acme"
+    (broken / "cases").mkdir(parents=True)
+    (broken / "2026-01.yaml").write_text("format: 1\nid: [unclosed\n", encoding="utf-8")
+    (broken / "cases" / "t.yaml").write_text(
+        BASE.replace("product: imaway", "product: acme")
+        + "cases:\n  - name: D3 under a broken product\n"
+        + LINES
+        + '    expect: {paid: {"1": "450.00"}}\n',
+        encoding="utf-8",
+    )
+    report = run_cases(load_cases(find_case_files([folder.parent])))
+    assert [(r.case.name, r.status) for r in report.results] == [
+        ("D3 under a broken product", "error"),
+        ("D3", "pass"),
+    ]
+    error = report.results[0].error
+    assert isinstance(error, ProductFileError)
+    assert str(broken / "2026-01.yaml") in report.results[0].first
+    assert report.exit_code == ExitCode.INVALID_PRODUCT
+
+    code, out, _ = run(capsys, str(folder.parent), "--format", "json")
+    assert code == ExitCode.INVALID_PRODUCT
+    document = json.loads(out)
+    assert (document["passed"], document["failed"], document["errors"]) == (1, 0, 1)

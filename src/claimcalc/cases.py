@@ -5,7 +5,7 @@ A product folder keeps its cases in ``cases/*.yaml``. A case file reads::
     base: {claim_format: 1, product: imaway, level: top, ...}  # every case's claim starts here
     person: {ref: P1, age_at_subscription: 40}                 # the first insured, without lines
     cases:
-      - name: D3 franchigia of €50 once per claim
+      - name: D3 franchigia of €50 once per sinistro
         claim: {level: smart}           # merged into base: mappings key by key, lists replace
         person: {age_at_subscription: 72}  # merged into person
         lines: [{id: "1", guarantee: D.medical_pharma, expenses: [...]}]
@@ -18,7 +18,8 @@ A product folder keeps its cases in ``cases/*.yaml``. A case file reads::
 
 A case's claim is ``base`` (or the claim file named by ``example``, relative
 to the case file) with the case's ``claim`` merged in; given ``lines``, its
-insured are the one ``person`` holding them. Cases in ``<id>/cases/`` settle
+insured are the one ``person`` holding them (give ``lines`` or
+``claim.insured``, not both). Cases in ``<id>/cases/`` settle
 under that folder's product: the edition the claim names, else the latest.
 
 Like ``openfisca test``: loading reports every problem of every case file
@@ -41,7 +42,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from claimcalc.errors import (
     ClaimcalcError,
-    ClaimError,
     ExitCode,
     FileAccessError,
     Problem,
@@ -56,7 +56,7 @@ from claimcalc.settlement import Status as LineStatus
 
 if TYPE_CHECKING:
     from claimcalc.claim.model import Claim
-    from claimcalc.product import model as rulebook
+    from claimcalc.product.model import Product
     from claimcalc.product.yamlfile import Marks
     from claimcalc.settlement import LineResult, Settlement
 
@@ -97,6 +97,8 @@ class Case:
     expect: Expectation
     #: The products directory the claim's product is found in; None: the catalog's.
     products: Path | None
+    #: The example claim file the case starts from (``example:``), resolved; None: ``base``.
+    example: Path | None = None
 
     @property
     def where(self) -> str:
@@ -313,8 +315,9 @@ class _CaseFile:
         if not isinstance(name, str) or not name.strip():
             self.problem((*path, "name"), "required: the case's name")
         start = base
+        example: Path | None = None
         if "example" in entry:
-            start = self.example(entry["example"], (*path, "example"))
+            start, example = self.example(entry["example"], (*path, "example"))
         claim_part = self.mapping(entry.get("claim"), (*path, "claim"))
         person_part = self.mapping(entry.get("person"), (*path, "person"))
         lines = entry.get("lines")
@@ -324,7 +327,9 @@ class _CaseFile:
         if start is None or claim_part is None or person_part is None or person is None:
             return None
         claim = merge(start, claim_part)
-        if isinstance(lines, list):
+        if isinstance(lines, list) and "insured" in claim_part:
+            self.problem((*path, "lines"), "give lines or claim.insured, not both")
+        elif isinstance(lines, list):
             insured = {k: v for k, v in merge(person, person_part).items() if v is not None}
             claim["insured"] = [{**insured, "lines": lines}]
         elif "insured" not in claim:
@@ -341,25 +346,27 @@ class _CaseFile:
             claim_data=claim,
             expect=expect,
             products=self.products,
+            example=example,
         )
 
-    def example(self, value: object, path: KeyPath) -> dict[str, Any] | None:
+    def example(self, value: object, path: KeyPath) -> tuple[dict[str, Any] | None, Path | None]:
+        """The example claim's data and its file, resolved; ``(None, None)`` if unusable."""
         if not isinstance(value, str):
             self.problem(path, "must be the path of a claim file, relative to the case file")
-            return None
+            return None, None
         file = self.path.parent / value
         try:
             data = json.loads(file.read_bytes())
         except OSError as exc:
             self.problem(path, f"cannot read {value}: {exc.strerror}")
-            return None
+            return None, None
         except ValueError as exc:
             self.problem(path, f"{value} is not a JSON claim: {exc}")
-            return None
+            return None, None
         if not isinstance(data, dict):
             self.problem(path, f"{value} is not a JSON claim: not an object")
-            return None
-        return data
+            return None, None
+        return data, file.resolve()
 
     def check_product(self, claim: dict[str, Any], entry: dict[str, Any], path: KeyPath) -> None:
         if self.product_id is None or claim.get("product") == self.product_id:
@@ -452,22 +459,24 @@ class Runner:
     """Settles cases under their products, each product loaded once."""
 
     def __init__(self) -> None:
-        self._books: dict[Path, rulebook.Product] = {}
+        self._products: dict[Path, Product] = {}
 
     def settle(self, case: Case, claim: Claim | None = None) -> Settlement:
         from claimcalc.settling.engine import settle
 
         claim = claim or case.claim()
         path = case.product_file(claim)
-        book = self._books.get(path)
-        if book is None:
-            book = self._books[path] = load_rulebook(path)
-        return settle(claim, book, source=case.source)
+        product = self._products.get(path)
+        if product is None:
+            product = self._products[path] = load_rulebook(path)
+        return settle(claim, product, source=case.source)
 
     def run(self, case: Case) -> CaseResult:
+        """The case settled and compared; any claimcalc error settling it is its result
+        (``error``), so the other cases still run."""
         try:
             settlement = self.settle(case)
-        except (ClaimError, UnknownProductError) as exc:
+        except ClaimcalcError as exc:
             return CaseResult(case, error=exc)
         return CaseResult(case, tuple(differences(case.expect, settlement)))
 

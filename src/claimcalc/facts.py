@@ -21,7 +21,7 @@ class FactType(StrEnum):
 
 
 class FactLevel(StrEnum):
-    CLAIM = "claim"  # one value per claim (per insured person)
+    CLAIM = "claim"  # one value per sinistro (per insured person)
     OBJECT = "object"  # one value per baggage object
 
 

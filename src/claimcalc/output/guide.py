@@ -1,5 +1,6 @@
 """A claim-writer's guide to a product: for every guarantee, what a claim line
-needs (expenses, objects or facts), the facts its rules read, and an example.
+needs (expenses, objects, facts or a ``loss_date``), the facts its rules read,
+and an example.
 
 Generated from the product file, so it cannot drift from the rules.
 """
@@ -16,6 +17,7 @@ from claimcalc.product.model import (
 )
 from claimcalc.product.schema import (
     Condition,
+    CoverEnds,
     DocumentedCost,
     FixedSum,
     Guarantee,
@@ -25,6 +27,7 @@ from claimcalc.product.schema import (
     ProRataTripCost,
     Section,
     UnitAllowance,
+    WithinTimeOfEvent,
 )
 
 _HOW = {
@@ -35,6 +38,38 @@ _HOW = {
     "percent_of_sum_insured": "percentage of the sum insured (fact `invalidity_percent`)",
     "fixed_sum": "the sum insured",
 }
+
+
+def _eligibility(product: Product, section: Section, guarantee: Guarantee) -> Iterator[object]:
+    """The eligibility rules a guarantee is settled under, as the engine's plan takes them."""
+    yield from (*product.eligibility, *section.eligibility, *guarantee.eligibility)
+
+
+def loss_window(
+    product: Product, section: Section, guarantee: Guarantee
+) -> WithinTimeOfEvent | None:
+    """The time after the event a death or invalidity must occur in, read from the
+    line's ``loss_date``: a ``within_time_of_event`` rule of a guarantee that does
+    not pay documented costs (those apply it to each expense's date)."""
+    if isinstance(guarantee.formula, DocumentedCost):
+        return None
+    return next(
+        (r for r in _eligibility(product, section, guarantee) if isinstance(r, WithinTimeOfEvent)),
+        None,
+    )
+
+
+def _loss_line(guarantee: Guarantee, rule: WithinTimeOfEvent) -> str:
+    what = (
+        "the day the invalidity was established"
+        if isinstance(guarantee.formula, PercentOfSumInsured)
+        else "the day of death"
+    )
+    span = f"{rule.days} days" if rule.days is not None else f"{rule.years} years"
+    return (
+        f"- Required: `loss_date`, {what}; it counts only within {span} "
+        f"of the event ({rule.source.article})."
+    )
 
 
 def _conditions(product: Product, section: Section, guarantee: Guarantee) -> Iterator[Condition]:
@@ -73,10 +108,17 @@ def facts_read(product: Product, section: Section, guarantee: Guarantee) -> list
         names.add("unused_days")
     if any(r.kind == "prior_authorisation" for r in (*section.eligibility, *guarantee.eligibility)):
         names.add("authorised")
+    # Cover that ends at the first tourist service ends earlier when the trip has started.
+    if any(
+        isinstance(r, CoverEnds) and r.at == "first_service"
+        for r in _eligibility(product, section, guarantee)
+    ):
+        names.add("trip_started")
     return sorted(names - DERIVED_FACTS)
 
 
-def example_line(guarantee: Guarantee) -> dict[str, Any]:
+def example_line(guarantee: Guarantee, loss_date: bool = False) -> dict[str, Any]:
+    """A claim line for the guarantee; ``loss_date``: with the day of death or invalidity."""
     line: dict[str, Any] = {"id": "1", "guarantee": guarantee.code}
     formula = guarantee.formula
     if isinstance(formula, DocumentedCost):
@@ -100,6 +142,8 @@ def example_line(guarantee: Guarantee) -> dict[str, Any]:
         line["facts"] = {"unused_days": 3}
     elif isinstance(formula, FixedSum):
         pass
+    if loss_date:
+        line["loss_date"] = "2026-09-15"
     return line
 
 
@@ -119,14 +163,16 @@ def claim_guide(product: Product) -> str:
         out += [f"## {section.code} — {section.title}", "", f"Levels: {levels}.", ""]
         for guarantee in section.guarantees:
             facts = facts_read(product, section, guarantee)
+            window = loss_window(product, section, guarantee)
             out += [
                 f"### `{guarantee.code}` — {guarantee.title} ({guarantee.source.article})",
                 "",
                 f"- Kind: {guarantee.kind.value}; settled on {_HOW[guarantee.formula.kind]}.",
                 "- Facts read: " + (", ".join(f"`{f}`" for f in facts) if facts else "none") + ".",
+                *([_loss_line(guarantee, window)] if window is not None else []),
                 "",
                 "```json",
-                json.dumps(example_line(guarantee), ensure_ascii=False),
+                json.dumps(example_line(guarantee, window is not None), ensure_ascii=False),
                 "```",
                 "",
             ]
