@@ -744,7 +744,10 @@ class Section(Annotations):
     ]
     deductibles: Annotated[
         tuple[Deductible, ...],
-        Meta(default=(), description="Taken once per claim across the section's guarantees."),
+        Meta(
+            default=(),
+            description="Taken once per sinistro (insured person) across the section's guarantees.",
+        ),
     ]
     eligibility: Annotated[tuple[EligibilityRule, ...], Meta(default=())]
     exclusions: Annotated[tuple[Exclusion, ...], Meta(default=())]

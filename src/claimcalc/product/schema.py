@@ -433,7 +433,8 @@ class Section(model.Section, Annotations):
         default=(), description="Massimali shared by every guarantee of the section."
     )
     deductibles: tuple[Deductible, ...] = Field(
-        default=(), description="Taken once per claim across the section's guarantees."
+        default=(),
+        description=("Taken once per sinistro (insured person) across the section's guarantees."),
     )
     eligibility: tuple[EligibilityRule, ...] = ()
     exclusions: tuple[Exclusion, ...] = ()
