@@ -24,10 +24,18 @@ from claimcalc.settling.work import LineWork, PersonWork, Settling
 
 
 def alternatives(s: Settling) -> None:
-    if not s.product.alternatives:
+    alternating = s.plan.alternating
+    if not alternating:
         return
     for person in s.persons:
-        if len(person.lines) >= 2 and _competing(s, person.lines):  # else nothing to choose
+        lines = person.lines
+        if len(lines) < 2:  # alternatives are two guarantees claimed together
+            continue
+        named = 0
+        for work in lines:
+            if work.guarantee.code in alternating:
+                named += 1
+        if named >= 2 and _competing(s, lines):
             _choose(s, person)
 
 

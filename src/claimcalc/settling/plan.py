@@ -100,6 +100,7 @@ class ProductPlan:
     checks: dict[str, tuple[tuple[EligibilityCheck, Check], ...]] = field(default_factory=dict)
     needs_role: bool = False  # an age cap depends on the role (Wi School)
     event_capped: frozenset[str] = frozenset()  # guarantees with a per-event limit
+    alternating: frozenset[str] = frozenset()  # guarantees named by an alternative
 
     @classmethod
     def of(cls, product: Product) -> ProductPlan:
@@ -108,6 +109,7 @@ class ProductPlan:
             plan = product._settling_plan = cls(
                 product,
                 needs_role=any(isinstance(r, MaxAge) and r.roles for r in product.eligibility),
+                alternating=frozenset(code for a in product.alternatives for code in a.guarantees),
                 event_capped=frozenset(
                     g.code
                     for section in product.sections

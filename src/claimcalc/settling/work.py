@@ -146,7 +146,8 @@ class Settling:
         return PersonWork(index, person, age, lines)
 
     def new_line(self, i: int, j: int, line: Line, base: dict[str, object]) -> LineWork:
-        plan = self.plan.guarantee(line.guarantee)
+        # The plan is found in place: a call per line costs more than the lookup.
+        plan = self.plan.guarantees.get(line.guarantee) or self.plan.guarantee(line.guarantee)
         return LineWork(  # in field order: see LineWork
             (i, j),
             line.id or str(j + 1),
