@@ -34,7 +34,7 @@ def test_case(case: Case) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_the_frozen_rulebook_settles_every_case_the_same(case: Case) -> None:
-    """Batch and one-claim runs settle with the plain copy (rulebook.freeze): to the
+    """Batch and one-claim runs settle with the plain copy (product.model.freeze): to the
     trace text, it must settle as the validated product does."""
     claim = case.claim()
     validated = product(claim.product)
