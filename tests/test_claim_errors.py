@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from claimcalc.claim.read import parse_claim
+from claimcalc.claim.read import claim_from_data, parse_claim
 from claimcalc.cli import main
 from claimcalc.errors import ClaimError, ExitCode
 from tests.conftest import FIXTURES
@@ -77,3 +77,40 @@ def test_errors_survive_pickling_for_worker_processes() -> None:
     assert str(pickle.loads(pickle.dumps(claim_error))) == "x.json: level: expected a string, got 3"
     product_error = ProductFileError([Problem("p.yaml", 3, 1, "id", "missing required key")])
     assert pickle.loads(pickle.dumps(product_error)).problems == product_error.problems
+
+
+@pytest.mark.parametrize("reader", ["quick", "full"])
+@pytest.mark.parametrize(
+    ("fact", "old", "instead"),
+    [
+        ("cause", "family_death", "cause: death with affected_person: family_member"),
+        (
+            "cause",
+            "family_hospitalisation",
+            "cause: hospitalisation with affected_person: family_member",
+        ),
+        (
+            "affected_person",
+            "minor_family_member",
+            "affected_person: family_member with affected_person_age",
+        ),
+    ],
+)
+def test_an_old_spelling_of_the_affected_person_is_refused_by_name(
+    reader: str, fact: str, old: str, instead: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cause says what happened, affected_person to whom: a combined value
+    gives one error naming the new spelling, whichever reader reads the claim."""
+    if reader == "full":
+
+        def gives_up(data: object) -> object:
+            raise KeyError("the quick reading gives up")
+
+        monkeypatch.setattr("claimcalc.claim.read.quick_claim", gives_up)
+    document = json.loads((FIXTURES / "claims" / "valid.json").read_text(encoding="utf-8"))
+    document["insured"][0]["lines"][0]["facts"] = {fact: old}
+    with pytest.raises(ClaimError) as caught:
+        claim_from_data(document, "x.json")
+    assert list(caught.value.problems) == [
+        (f"insured[0].lines[0].facts.{fact}", f"{old!r} was replaced: write {instead}")
+    ]

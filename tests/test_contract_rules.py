@@ -114,13 +114,13 @@ def test_imaway_e4_franchigia_50_not_when_carrier_paid() -> None:
     assert str(deductible.waived_when) == "carrier_compensation gt 0"
 
 
-def test_imaway_m6_scoperto_20_percent_minimum_75_none_for_death_or_hospitalisation() -> None:
+def test_imaway_m6_scoperto_20_percent_minimum_75_none_for_the_insureds_own_death_or_hospitalisation() -> None:
     quoted("imaway", "Nessuno scoperto in caso di decesso, ricovero dell'assicurato. Tutti gli altri casi scoperto del 20%, minimo 75€.")
     quoted("imaway", "Dall’ammontare del danno risarcibile verrà detratta una franchigia di € 75,00 per persona ovvero il 20% dell’importo liquidabile se maggiore.")
     (deductible,) = section(product("imaway"), "M").deductibles
     assert isinstance(deductible, Scoperto)
     assert (deductible.percent, deductible.minimum) == (Decimal(20), Decimal(75))
-    assert str(deductible.waived_when) == "(cause in [death, hospitalisation])"
+    assert str(deductible.waived_when) == "(cause in [death, hospitalisation] and affected_person is insured)"
 
 
 def test_imaway_l9_absolute_invalidity_threshold_5_percent() -> None:

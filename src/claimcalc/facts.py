@@ -64,8 +64,6 @@ CAUSES = frozenset(
         "dismissal",
         "hijacking",
         "exam_date_change",
-        "family_death",
-        "family_hospitalisation",
         "home_emergency",
         "legal_proceedings",
         "force_majeure",
@@ -76,13 +74,25 @@ AFFECTED_PERSONS = frozenset(
     {
         "insured",
         "family_member",
-        "minor_family_member",
         "travel_companion",
         "business_partner",
         "direct_superior",
         "parent_or_parent_in_law",
     }
 )
+
+# Values a claim may no longer state, with what to write instead: a cause says
+# what happened and affected_person (with affected_person_age) to whom, so that
+# one event has one spelling. The readers refuse them by name.
+REPLACED_VALUES: dict[tuple[str, str], str] = {
+    ("cause", "family_death"): "cause: death with affected_person: family_member",
+    ("cause", "family_hospitalisation"): (
+        "cause: hospitalisation with affected_person: family_member"
+    ),
+    ("affected_person", "minor_family_member"): (
+        "affected_person: family_member with affected_person_age"
+    ),
+}
 
 # Circumstances that general and section exclusions test. One flag each, in
 # English; the product file cites the article letter that uses it.
@@ -259,11 +269,17 @@ EXPENSE_CATEGORIES = frozenset(
 )
 
 _SPECS: tuple[FactSpec, ...] = (
-    FactSpec("cause", FactType.ENUM, "What caused the claim.", CAUSES),
+    FactSpec(
+        "cause",
+        FactType.ENUM,
+        "What happened to cause the claim; to whom it happened is affected_person.",
+        CAUSES,
+    ),
     FactSpec(
         "affected_person",
         FactType.ENUM,
-        "Whose illness, accident or death caused the claim.",
+        "To whom the cause happened, e.g. a family member's death: cause death with"
+        " affected_person family_member.",
         AFFECTED_PERSONS,
     ),
     FactSpec("affected_person_age", FactType.INT, "Age of the affected person, in years."),

@@ -27,6 +27,7 @@ from claimcalc.facts import (
     EXPENSE_CATEGORIES,
     FACTS,
     OBJECT_CATEGORIES,
+    REPLACED_VALUES,
     FactLevel,
     FactType,
 )
@@ -289,7 +290,9 @@ def _fact_problems(
         if number < 0:
             yield "", f"must not be negative, got {number}"
     elif kind is FactType.ENUM:
-        if not isinstance(value, str) or value not in values:
+        if isinstance(value, str) and (name, value) in REPLACED_VALUES:
+            yield "", f"{value!r} was replaced: write {REPLACED_VALUES[name, value]}"
+        elif not isinstance(value, str) or value not in values:
             yield "", _unknown("value", str(value), values)
     elif not isinstance(value, list):  # a set of values
         yield "", "expected a list"

@@ -147,6 +147,12 @@ def example_line(guarantee: Guarantee, loss_date: bool = False) -> dict[str, Any
     return line
 
 
+_AFFECTED_PERSON = (
+    "- `cause` says what happened and `affected_person` to whom (`insured`, `family_member`, …):"
+    ' a family member\'s death is `"cause": "death", "affected_person": "family_member"`.'
+)
+
+
 def claim_guide(product: Product) -> str:
     """Markdown: one entry per guarantee of the product."""
     out = [
@@ -170,6 +176,7 @@ def claim_guide(product: Product) -> str:
                 f"- Kind: {guarantee.kind.value}; settled on {_HOW[guarantee.formula.kind]}.",
                 "- Facts read: " + (", ".join(f"`{f}`" for f in facts) if facts else "none") + ".",
                 *([_loss_line(guarantee, window)] if window is not None else []),
+                *([_AFFECTED_PERSON] if "affected_person" in facts else []),
                 "",
                 "```json",
                 json.dumps(example_line(guarantee, window is not None), ensure_ascii=False),

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from claimcalc.errors import KeyPath, Problem, ProductFileError, key_path
-from claimcalc.facts import EXPENSE_CATEGORIES, FACTS, FactType
+from claimcalc.facts import EXPENSE_CATEGORIES, FACTS, REPLACED_VALUES, FactType
 from claimcalc.product import cache
 from claimcalc.product.model import (
     RETIRED_KEYS,
@@ -419,7 +419,9 @@ def _check_fact_test(test: FactTest, path: KeyPath) -> Iterator[tuple[KeyPath, s
         for i, value in enumerate(values):
             if value not in spec.values:
                 sub = (*path, operator, i) if isinstance(operand, tuple) else (*path, operator)
-                yield sub, f"{value!r} is not a value of fact {test.fact!r}"
+                replaced = REPLACED_VALUES.get((test.fact, value))
+                instead = f"; write {replaced}" if replaced else ""
+                yield sub, f"{value!r} is not a value of fact {test.fact!r}{instead}"
 
 
 def _check_non_empty(product: Product) -> Iterator[tuple[KeyPath, str]]:
