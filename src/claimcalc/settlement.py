@@ -193,7 +193,7 @@ class Code(StrEnum):
         "carrier_paid",
         Step.QUANTIFICATION,
         Effect.CAPS,
-        "What the carrier already paid is taken off the loss.",
+        "What the carrier already paid is taken off the person's loss, once, in line order.",
     )
     UNDERINSURANCE = (
         "underinsurance",

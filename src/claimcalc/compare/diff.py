@@ -231,6 +231,18 @@ def _facts(product: Product, level: str | None) -> Iterator[tuple[Key, Fact]]:
                 ),
             )
         yield from _limits(product, section, None, section.limits, levels, tag)
+        if section.carrier_compensation is not None:  # its absence: no such fact
+            yield (
+                ("carrier_compensation", section.code),
+                Fact(
+                    "taken off the loss once",
+                    section.carrier_compensation.source.article,
+                    section.code,
+                    None,
+                    f"section {section.code} carrier's compensation",
+                    "rule",
+                ),
+            )
         yield from _rules(
             product,
             section,

@@ -106,6 +106,8 @@ def facts_read(product: Product, section: Section, guarantee: Guarantee) -> list
         names.add(formula.percent_fact)
     elif isinstance(formula, ProRataTripCost):
         names.add("unused_days")
+    if section.carrier_compensation is not None:  # taken off the section's loss (E4)
+        names.add("carrier_compensation")
     if any(r.kind == "prior_authorisation" for r in (*section.eligibility, *guarantee.eligibility)):
         names.add("authorised")
     # Cover that ends at the first tourist service ends earlier when the trip has started.

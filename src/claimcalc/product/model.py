@@ -721,6 +721,10 @@ class Guarantee(Annotations):
     exclusions: Annotated[tuple[Exclusion, ...], Meta(default=())]
 
 
+class CarrierCompensation(Annotations):
+    """The carrier's payment comes off the section's loss once per sinistro (Imaway E4)."""
+
+
 class Section(Annotations):
     code: Annotated[str, Meta(pattern=r"^[A-Z]$")]
     title: Annotated[str, Meta(descriptive=True)]
@@ -747,6 +751,15 @@ class Section(Annotations):
         Meta(
             default=(),
             description="Taken once per sinistro (insured person) across the section's guarantees.",
+        ),
+    ]
+    carrier_compensation: Annotated[
+        CarrierCompensation | None,
+        Meta(
+            default=None,
+            description=(
+                "What the carrier paid comes off the section's loss, once per sinistro (Imaway E4)."
+            ),
         ),
     ]
     eligibility: Annotated[tuple[EligibilityRule, ...], Meta(default=())]

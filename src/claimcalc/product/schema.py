@@ -416,6 +416,10 @@ class Guarantee(model.Guarantee, Annotations):
     exclusions: tuple[Exclusion, ...] = ()
 
 
+class CarrierCompensation(model.CarrierCompensation, Annotations):
+    """The carrier's payment comes off the section's loss once per sinistro (Imaway E4)."""
+
+
 class Section(model.Section, Annotations):
     code: str = Field(pattern="^[A-Z]$")
     title: str
@@ -435,6 +439,12 @@ class Section(model.Section, Annotations):
     deductibles: tuple[Deductible, ...] = Field(
         default=(),
         description=("Taken once per sinistro (insured person) across the section's guarantees."),
+    )
+    carrier_compensation: CarrierCompensation | None = Field(
+        default=None,
+        description=(
+            "What the carrier paid comes off the section's loss, once per sinistro (Imaway E4)."
+        ),
     )
     eligibility: tuple[EligibilityRule, ...] = ()
     exclusions: tuple[Exclusion, ...] = ()

@@ -129,6 +129,22 @@ def _in_policy(s: Settling, rule: PolicyWindow, work: LineWork, person: PersonWo
     return None
 
 
+def policy_period(s: Settling) -> tuple[dt.date, dt.date | None]:
+    """The current policy period: from the start (or issue) date to the end date, or
+    the start plus the product's policy-window duration; open-ended without either."""
+    rule = next((r for r in s.product.eligibility if r.kind == "policy_window"), None)
+    if rule is None:
+        policy = s.claim.policy
+        return policy.start_date or policy.issue_date, policy.end_date
+    return _policy_window(s, rule)
+
+
+def in_period(period: tuple[dt.date, dt.date | None], day: dt.date) -> bool:
+    """Whether ``day`` is in the policy period (a payment of another period does not count)."""
+    start, end = period
+    return start <= day and (end is None or day <= end)
+
+
 def _policy_window(s: Settling, rule: PolicyWindow) -> tuple[dt.date, dt.date | None]:
     policy = s.claim.policy
     start = policy.start_date or policy.issue_date
@@ -179,6 +195,9 @@ def _cover_ends(s: Settling, rule: CoverEnds, work: LineWork, person: PersonWork
 def _once(s: Settling, rule: OncePerPeriod, work: LineWork, person: PersonWork) -> Refusal:
     codes = {g.code for g in work.section.guarantees}
     paid = [p for p in person.insured.prior_payments if p.guarantee in codes and p.amount > 0]
+    if paid:  # only a payment of this policy period counts (M4 "nell'arco di validità")
+        period = policy_period(s)
+        paid = [p for p in paid if in_period(period, p.date)]
     if paid:
         return Code.ONCE_PER_PERIOD, texts.once_per_period(paid[0].date)
     return None

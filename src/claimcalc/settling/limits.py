@@ -4,7 +4,7 @@ A line's chain is the limits on its total — the guarantee's sub-limits, the
 section's limit for the zone and age band, and their parents — innermost
 first. Each caps what is left of it: its amount, less what other lines of
 the sinistro already took and, for per-period limits, what earlier payments
-in the policy period used. A cut that applies only to some expense
+dated in the current policy period used. A cut that applies only to some expense
 categories (``applies_to``) caps their share. An exclusion's exception may
 cap the line further.
 
@@ -15,6 +15,7 @@ up to it to the cent.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from functools import partial
 
@@ -23,6 +24,7 @@ from claimcalc.money import round_cents
 from claimcalc.product.model import Amount, Limit, Scope, Token
 from claimcalc.settlement import Code, LimitApplied
 from claimcalc.settling import texts
+from claimcalc.settling.eligibility import in_period, policy_period
 from claimcalc.settling.plan import CappedChain
 from claimcalc.settling.work import ZERO, LineWork, PersonWork, Settling
 
@@ -30,13 +32,20 @@ from claimcalc.settling.work import ZERO, LineWork, PersonWork, Settling
 def prior_payments(s: Settling) -> None:
     """What earlier payments used of each limit they share with this claim.
 
-    A payment in the policy period counts against the per-period limits of its
-    guarantee's chain; one for the same trip (``same_trip``) also against the
-    per-trip limits.
+    A payment dated in the current policy period (:func:`policy_period`) counts
+    against the per-period limits of its guarantee's chain; one of another
+    period does not. One for the same trip (``same_trip``) counts against the
+    per-trip limits, whatever its date.
     """
+    period: tuple[dt.date, dt.date | None] | None = None
     for person in s.persons:
         prior = person.prior
         for payment in person.insured.prior_payments:
+            if period is None:
+                period = policy_period(s)
+            this_period = in_period(period, payment.date)
+            if not this_period and not payment.same_trip:
+                continue
             plan = s.plan.guarantee(payment.guarantee)
             ghost = LineWork(  # in field order: see LineWork
                 (0, 0),
@@ -51,7 +60,7 @@ def prior_payments(s: Settling) -> None:
             )
             for limit in chain(s, ghost):
                 scope = limit.scope
-                if scope is Scope.PER_INSURED_PER_PERIOD or (
+                if (scope is Scope.PER_INSURED_PER_PERIOD and this_period) or (
                     scope is Scope.PER_TRIP and payment.same_trip
                 ):
                     prior[limit.id] = prior.get(limit.id, ZERO) + payment.amount

@@ -5,7 +5,8 @@ Each formula of the rule language has its function here: documented cost
 baggage objects at their value capped per object, an allowance per complete
 block of hours, the unused part of the trip cost, a percentage of the sum
 insured, the whole sum insured. Foreign amounts are converted first, at the
-ECB rate of the day. What the carrier already paid comes off the loss.
+ECB rate of the day. What the carrier already paid comes off the person's loss
+under the sections it concerns, once.
 """
 
 from __future__ import annotations
@@ -36,26 +37,77 @@ from claimcalc.settling.work import ZERO, LineWork, PersonWork, Settling
 
 def quantify(s: Settling) -> None:
     for person in s.persons:
+        pending: list[LineWork] | None = None
         for work in person.lines:
-            if not work.refused:
-                _quantify(s, work, person)
+            if work.refused:
+                continue
+            formula = work.guarantee.formula
+            _FORMULAS[formula.kind](s, work, formula, person)
+            if work.section.carrier_compensation is not None:
+                if pending is None:
+                    pending = []
+                pending.append(work)  # assessed once the carrier's payment is off
+            else:
+                _assessed_value(work)
+        if pending is not None:
+            carrier_compensation(s, pending)
+            for work in pending:
+                _assessed_value(work)
 
 
-def _quantify(s: Settling, work: LineWork, person: PersonWork) -> None:
-    formula = work.guarantee.formula
-    _FORMULAS[formula.kind](s, work, formula, person)
-    carrier = work.facts.get("carrier_compensation")
-    if carrier is not None and Decimal(str(carrier)) > 0 and work.loss > 0:
-        paid = Decimal(str(carrier))
-        work.loss = max(ZERO, work.loss - paid)
-        work.note(Code.CARRIER_PAID, formula.source.article, texts.carrier_paid(paid), work.loss)
+def _assessed_value(work: LineWork) -> None:
     work.value = work.loss
     if (
         not work.refused
         and work.loss == 0
         and not any(step.code is Code.BELOW_THRESHOLD for step in work.trace)
     ):
-        work.note(Code.DOCUMENTED, formula.source.article, texts.nothing_to_pay(), ZERO)
+        article = work.guarantee.formula.source.article
+        work.note(Code.DOCUMENTED, article, texts.nothing_to_pay(), ZERO)
+
+
+def carrier_compensation(s: Settling, lines: list[LineWork]) -> None:
+    """What the carrier paid comes off one insured person's loss once (Imaway E4).
+
+    ``lines`` are the person's lines, in line order, under sections whose loss
+    the carrier's payment reduces. For each such section the payment (fact
+    ``carrier_compensation``: one amount per sinistro, stated on the event, the
+    person or a line) is taken off the lines' assessed losses in line order, each
+    line losing at most its loss: in all, min(payment, the section's loss).
+    """
+    by_section: dict[str, list[LineWork]] = {}
+    for work in lines:
+        if not work.refused:
+            by_section.setdefault(work.section.code, []).append(work)
+    for section_lines in by_section.values():
+        stated = {
+            Decimal(str(value))
+            for work in section_lines
+            if (value := work.facts.get("carrier_compensation")) is not None
+        }
+        if not stated:
+            continue
+        if len(stated) > 1:
+            first = section_lines[0]
+            s.problem(
+                f"{texts.line_at(*first.position)}.facts.carrier_compensation",
+                texts.carrier_paid_twice(first.section.code, sorted(stated)),
+            )
+            continue
+        paid = stated.pop()
+        section = section_lines[0].section
+        assert section.carrier_compensation is not None  # the plan chose the section by it
+        article = section.carrier_compensation.source.article
+        left = paid
+        for work in section_lines:
+            if left <= 0:
+                break
+            if work.loss <= 0:
+                continue
+            take = min(left, work.loss)
+            left -= take
+            work.loss -= take
+            work.note(Code.CARRIER_PAID, article, texts.carrier_paid(take, paid), work.loss)
 
 
 def _convert(

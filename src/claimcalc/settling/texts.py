@@ -179,8 +179,18 @@ def object_excluded(name: str, text: str) -> str:
 # --------------------------------------------------------------------------- 4. quantification
 
 
-def carrier_paid(paid: Decimal) -> str:
-    return f"less {format_eur(paid)} already paid by the carrier"
+def carrier_paid(take: Decimal, paid: Decimal) -> str:
+    if take == paid:
+        return f"less {format_eur(paid)} already paid by the carrier"
+    return f"less {format_eur(take)} of the {format_eur(paid)} already paid by the carrier"
+
+
+def carrier_paid_twice(section: str, amounts: list[Decimal]) -> str:
+    said = ", ".join(format_eur(a) for a in amounts)
+    return (
+        f"carrier_compensation is one amount per insured person for section {section}, "
+        f"stated here as {said}: state it once, on the person or the event"
+    )
 
 
 def nothing_to_pay() -> str:
