@@ -146,7 +146,7 @@ def test_a_malformed_case_file_gives_located_lines_and_exit_4(
         f"{shown}:20:22: cases[1].claim.product: the claim names product 'wi-school'; "
         "cases in imaway/cases/ are for 'imaway'",
         f"{shown}:23:5: cases[1].expect: required: what to expect "
-        "(paid, status, codes, indemnity, advances)",
+        "(paid, claimed, status, codes, indemnity, advances)",
     ]
     assert "franchigia" in err.split("(codes: ")[1]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -60,3 +61,78 @@ def test_a_claim_wide_fact_missing_is_said_once() -> None:
     assert list(raised.value.problems) == [
         ("trip.booking_date", "required: cover starts at enrolment")
     ]
+
+
+def _refused_claim(lines: list[dict[str, Any]], **changes: Any) -> dict[str, Any]:
+    """An Imaway claim whose insured is over 75 at subscription (1.3): every line refused."""
+    data: dict[str, Any] = {
+        "claim_format": 1,
+        "claim_id": "REFUSED",
+        "product": "imaway",
+        "level": "top",
+        "policy": {"issue_date": "2026-01-05", "zone": "mondo"},
+        "trip": {"departure_date": "2026-03-01", "return_date": "2026-03-10", "cost": "1500.00"},
+        "event": {
+            "date": "2026-03-03",
+            "country": "US",
+            "zone": "mondo",
+            "facts": {"cause": "theft"},
+        },
+        "reported_on": "2026-03-05",
+        "rates": [{"currency": "USD", "date": "2026-03-03", "units_per_eur": "1.25"}],
+        "insured": [
+            {
+                "ref": "P1",
+                "age_at_subscription": 76,
+                "facts": {"resident_in_italy": True, "authorised": True},
+                "lines": lines,
+            }
+        ],
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_refused_line_keeps_what_was_claimed_in_the_totals_and_the_table() -> None:
+    """Issue #14 point 8: €300 claimed and refused is €300 claimed, not €0,00."""
+    from claimcalc.output.documents import settlement_json
+
+    data = _refused_claim(
+        [
+            {
+                "id": "1",
+                "guarantee": "D.medical_pharma",
+                "expenses": [{"amount": "300.00", "date": "2026-03-03"}],
+            }
+        ]
+    )
+    settlement = settle(claim_from_data(data, "refused.json"), product("imaway"))
+    document = settlement_json(settlement)
+    assert document["insured"][0]["lines"][0]["claimed"] == "300.00"
+    assert document["insured"][0]["lines"][0]["paid"] == "0.00"
+    assert document["totals"]["claimed"] == "300.00"
+
+
+def test_a_refused_line_converts_what_it_claims_without_a_conversion_step() -> None:
+    """Objects in USD, refused before quantification: claimed in euro at the ECB
+    rate (USD 500 / 1.25), the trace holding the refusal alone."""
+    data = _refused_claim(
+        [
+            {
+                "id": "1",
+                "guarantee": "E.baggage",
+                "objects": [{"value": "500.00", "currency": "USD", "date": "2026-03-03"}],
+            }
+        ]
+    )
+    line = settle(claim_from_data(data, "usd.json"), product("imaway")).lines()[0]
+    assert line.claimed == Decimal("400")
+    assert [step.code.value for step in line.trace] == ["age_cap"]
+
+
+def test_a_refused_allowance_claims_no_amount() -> None:
+    """An allowance, a pro rata or a sum insured claims no amount: null, refused or not."""
+    data = _refused_claim([{"id": "1", "guarantee": "F.flight_delay", "facts": {"delay_hours": 9}}])
+    settlement = settle(claim_from_data(data, "delay.json"), product("imaway"))
+    assert settlement.lines()[0].claimed is None
+    assert settlement.claimed == 0

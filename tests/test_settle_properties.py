@@ -259,3 +259,44 @@ def test_the_franchigia_costs_only_what_the_sub_limits_do_not_absorb(
     loss = sum(totals.values(), Decimal(0))
     expected = capped - max(Decimal(0), min(Decimal(50), loss) - excess)
     assert settlement.indemnity == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    levels,
+    zones,
+    st.lists(st.tuples(medical, st.lists(money, min_size=1, max_size=3)), min_size=1, max_size=4),
+)
+def test_a_refused_line_keeps_what_was_claimed(
+    level: str, zone: str, lines: list[tuple[str, list[Decimal]]]
+) -> None:
+    """Issue #14 point 8: the same lines refused (an insured over 75, Imaway 1.3)
+    claim what they claim when paid; the total claimed is every expense."""
+    items = [expense_line(g, amounts, str(i)) for i, (g, amounts) in enumerate(lines)]
+    paid, refused = run(claim(level, zone, 40, items)), run(claim(level, zone, 76, items))
+    assert refused.indemnity == 0
+    assert [ln.claimed for ln in refused.lines()] == [ln.claimed for ln in paid.lines()]
+    total = sum((a for _, amounts in lines for a in amounts), Decimal(0))
+    assert refused.claimed == paid.claimed == total
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from(["C.locksmith", "C.plumber", "C.electrician"]),
+    money,
+    st.lists(money, max_size=3),
+)
+def test_repair_materials_never_change_what_a_home_repair_pays(
+    guarantee: str, labour: Decimal, materials: list[Decimal]
+) -> None:
+    """Imaway C1: "tutti i costi relativi al materiale per la riparazione restano
+    a carico dell'Assicurato": the call-out and labour up to €150, whatever the materials."""
+    line = expense_line(guarantee, [labour])
+    line["expenses"] += [
+        {"amount": str(a), "date": "2026-03-04", "category": "materials"} for a in materials
+    ]
+    data = claim("top", "italia", 40, [line], cause="theft")
+    data["event"]["country"] = "IT"
+    result = next(iter(run(data).lines()))
+    assert result.paid == min(labour, Decimal(150))
+    assert result.claimed == labour + sum(materials, Decimal(0))

@@ -11,6 +11,7 @@ A product folder keeps its cases in ``cases/*.yaml``. A case file reads::
         lines: [{id: "1", guarantee: D.medical_pharma, expenses: [...]}]
         expect:
           paid: {"1": "450.00", "P2:1": "0.00"}   # per line id ("REF:id" for another insured)
+          claimed: {"1": "500.00"}                # what the line claims, in euro
           status: {"1": paid}                     # paid, reduced or refused
           codes: {"1": [franchigia]}              # among the line's reasons; [] for none
           indemnity: "450.00"
@@ -50,6 +51,7 @@ from claimcalc.errors import (
     UsageError,
     key_path,
 )
+from claimcalc.money import cents_text
 from claimcalc.product.catalog import find_product, load_rulebook, products_dir
 from claimcalc.settlement import REASON_CODES
 from claimcalc.settlement import Status as LineStatus
@@ -65,7 +67,7 @@ Status = Literal["pass", "fail", "error"]
 
 _FILE_KEYS = frozenset({"base", "person", "cases"})
 _CASE_KEYS = frozenset({"name", "example", "claim", "person", "lines", "expect"})
-_EXPECT_KEYS = ("paid", "status", "codes", "indemnity", "advances")
+_EXPECT_KEYS = ("paid", "claimed", "status", "codes", "indemnity", "advances")
 # Settlements print cents: an expectation without them could never match.
 _AMOUNT = re.compile(r"^\d+\.\d\d$")
 _CODES = frozenset(code.value for code in REASON_CODES)
@@ -81,6 +83,7 @@ class Expectation:
     """What a case expects of its settlement; amounts as the settlement prints them."""
 
     paid: dict[str, str] = field(default_factory=dict)
+    claimed: dict[str, str] = field(default_factory=dict)  # in euro, as the settlement says it
     status: dict[str, str] = field(default_factory=dict)  # paid, reduced or refused
     codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     indemnity: str | None = None
@@ -393,6 +396,11 @@ class _CaseFile:
             text = self.amount(amount, (*path, "paid", key))
             if text is not None:
                 paid[key] = text
+        claimed: dict[str, str] = {}
+        for key, amount in self.line_keys(value.get("claimed"), (*path, "claimed")):
+            text = self.amount(amount, (*path, "claimed", key))
+            if text is not None:
+                claimed[key] = text
         status: dict[str, str] = {}
         for key, given in self.line_keys(value.get("status"), (*path, "status")):
             if given not in _STATUSES:
@@ -421,6 +429,7 @@ class _CaseFile:
         }
         return Expectation(
             paid=paid,
+            claimed=claimed,
             status=status,
             codes=codes,
             indemnity=totals.get("indemnity"),
@@ -494,6 +503,12 @@ def differences(expect: Expectation, settlement: Settlement) -> Iterator[Differe
             yield Difference(f"line {key}", "a line", "none")
         elif str(line.paid) != paid:
             yield Difference(f"line {key} paid", paid, str(line.paid))
+    for key, claimed in expect.claimed.items():
+        line = _line(settlement, key)
+        if line is None:
+            yield Difference(f"line {key}", "a line", "none")
+        elif (shown := "none" if line.claimed is None else cents_text(line.claimed)) != claimed:
+            yield Difference(f"line {key} claimed", claimed, shown)
     for key, status in expect.status.items():
         line = _line(settlement, key)
         if line is None:

@@ -265,7 +265,15 @@ OBJECT_CATEGORIES = frozenset(
 
 #: Expense-line categories a limit may be restricted to (``Limit.applies_to``).
 EXPENSE_CATEGORIES = frozenset(
-    {"flight_tickets", "ground_services", "travel_ticket", "accommodation", "medical_aids", "other"}
+    {
+        "flight_tickets",
+        "ground_services",
+        "travel_ticket",
+        "accommodation",
+        "medical_aids",
+        "materials",  # repair materials, on an invoice split from call-out and labour
+        "other",
+    }
 )
 
 _SPECS: tuple[FactSpec, ...] = (

@@ -381,6 +381,8 @@ class LineResult:
     title: str
     kind: str
     article: str
+    # Its expenses or objects in euro, refused or not; None: it claims no amount
+    # (an allowance, a pro rata, a sum insured).
     claimed: Decimal | None
     assessed_loss: Decimal
     deductible: Decimal

@@ -109,7 +109,9 @@ class Expense:
     amount: Decimal
     currency: Currency = "EUR"
     date: dt.date
-    category: Annotated[str, Doc("Expense category, for sub-limits.")] = "other"
+    category: Annotated[
+        str, Doc("Expense category, for sub-limits and parts not paid (repair materials).")
+    ] = "other"
     units: Annotated[
         Decimal | None, Doc("Days, nights or hours the expense covers (per-unit limits).")
     ] = None

@@ -119,6 +119,23 @@ def facts_read(product: Product, section: Section, guarantee: Guarantee) -> list
     return sorted(names - DERIVED_FACTS)
 
 
+def unpaid_categories(guarantee: Guarantee) -> list[str]:
+    """The expense categories a guarantee does not pay: a limit of 0 on them (Imaway C1)."""
+    return [
+        c for lim in guarantee.limits if lim.applies_to and lim.amount == 0 for c in lim.applies_to
+    ]
+
+
+def _unpaid_line(guarantee: Guarantee) -> str:
+    limit = next(lim for lim in guarantee.limits if lim.applies_to and lim.amount == 0)
+    names = " or ".join(f'`"category": "{c}"`' for c in limit.applies_to)
+    return (
+        f"- Split the invoice: {limit.title or limit.id} ({limit.source.article}), so that part "
+        f"is an expense of its own ({names}) and pays 0; the rest (call-out, labour) is paid "
+        "up to the limit."
+    )
+
+
 def example_line(guarantee: Guarantee, loss_date: bool = False) -> dict[str, Any]:
     """A claim line for the guarantee; ``loss_date``: with the day of death or invalidity."""
     line: dict[str, Any] = {"id": "1", "guarantee": guarantee.code}
@@ -127,11 +144,15 @@ def example_line(guarantee: Guarantee, loss_date: bool = False) -> dict[str, Any
         expense: dict[str, Any] = {"amount": "120.00", "currency": "EUR", "date": "2026-03-04"}
         if any(limit.scope.is_unit_rate for limit in guarantee.limits):
             expense["units"] = 2
-        if any(limit.applies_to for limit in guarantee.limits):
-            expense["category"] = next(
-                lim.applies_to[0] for lim in guarantee.limits if lim.applies_to
-            )
+        unpaid = unpaid_categories(guarantee)
+        capped = [lim for lim in guarantee.limits if lim.applies_to and lim.amount != 0]
+        if capped:
+            expense["category"] = capped[0].applies_to[0]
         line["expenses"] = [expense]
+        if unpaid:  # the invoice split: its unpaid part is an expense of its own
+            line["expenses"].append(
+                {"amount": "60.00", "currency": "EUR", "date": "2026-03-04", "category": unpaid[0]}
+            )
     elif isinstance(formula, ObjectValues):
         line["objects"] = [
             {"label": "jacket", "value": "180.00", "date": "2026-03-04", "category": "clothing"}
@@ -179,6 +200,7 @@ def claim_guide(product: Product) -> str:
                 "- Facts read: " + (", ".join(f"`{f}`" for f in facts) if facts else "none") + ".",
                 *([_loss_line(guarantee, window)] if window is not None else []),
                 *([_AFFECTED_PERSON] if "affected_person" in facts else []),
+                *([_unpaid_line(guarantee)] if unpaid_categories(guarantee) else []),
                 "",
                 "```json",
                 json.dumps(example_line(guarantee, window is not None), ensure_ascii=False),

@@ -12,7 +12,7 @@ under the sections it concerns, once.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import ROUND_DOWN, Decimal
 from functools import partial
 from typing import Any
@@ -40,6 +40,9 @@ def quantify(s: Settling) -> None:
         pending: list[LineWork] | None = None
         for work in person.lines:
             if work.refused:
+                kind = work.guarantee.formula.kind
+                if kind in _CLAIMING:  # refused before: it still shows what was claimed
+                    _claimed(s, work, kind == "object_values")
                 continue
             formula = work.guarantee.formula
             _FORMULAS[formula.kind](s, work, formula, person)
@@ -53,6 +56,41 @@ def quantify(s: Settling) -> None:
             carrier_compensation(s, pending)
             for work in pending:
                 _assessed_value(work)
+
+
+def _claimed(s: Settling, work: LineWork, objects: bool) -> list[Decimal]:
+    """What a line claims: each documented expense, or each baggage object's value,
+    in euro at the ECB rate of its day (in the line's order); ``work.claimed`` is
+    their sum. Set here for every line that claims amounts, refused or not (a
+    line refused before quantification notes no conversion); the others
+    (allowances, pro rata, sums insured) claim no amount: ``None``. ``objects``:
+    the line's baggage objects, else its expenses.
+    """
+    line, note = work.line, not work.refused
+    amounts: list[Decimal] = []
+    total = ZERO
+    if objects:
+        for k, obj in enumerate(line.objects):
+            eur = obj.value
+            if obj.currency != "EUR":
+                name = obj.label or f"object {k + 1}"
+                eur = _convert(s, work, eur, obj.currency, obj.date, name, note)
+            amounts.append(eur)
+            total += eur
+    else:
+        for expense in line.expenses:
+            eur = expense.amount
+            if expense.currency != "EUR":
+                label = expense.label or f"expense of {expense.date}"
+                eur = _convert(s, work, eur, expense.currency, expense.date, label, note)
+            amounts.append(eur)
+            total += eur
+    work.claimed = total
+    return amounts
+
+
+#: The formulas settled on amounts the claim states (the others claim none).
+_CLAIMING = frozenset({"documented_cost", "object_values"})
 
 
 def _assessed_value(work: LineWork) -> None:
@@ -111,23 +149,27 @@ def carrier_compensation(s: Settling, lines: list[LineWork]) -> None:
 
 
 def _convert(
-    s: Settling, work: LineWork, amount: Decimal, currency: str, day: dt.date, what: str
+    s: Settling,
+    work: LineWork,
+    amount: Decimal,
+    currency: str,
+    day: dt.date,
+    what: str,
+    note: bool = True,
 ) -> Decimal:
-    if currency == "EUR":
-        return amount
     fixing = s.fixing(currency, day)
     eur = amount / fixing.units_per_eur
-    work.note(
-        Code.CURRENCY,
-        s.product.currency.source.article,
-        partial(texts.currency, what, amount, currency, fixing, day, eur),
-    )
+    if note:
+        work.note(
+            Code.CURRENCY,
+            s.product.currency.source.article,
+            partial(texts.currency, what, amount, currency, fixing, day, eur),
+        )
     return eur
 
 
-def _assessed(work: LineWork, claimed: Decimal, loss: Decimal, article: str, label: str) -> None:
-    """A line's claimed amount and assessed loss; the step only in a full trace."""
-    work.claimed = claimed
+def _assessed(work: LineWork, loss: Decimal, article: str, label: str) -> None:
+    """A line's assessed loss; the step only in a full trace."""
     work.loss = loss
     if work.all_steps:  # not a reason: skipped without the call
         work.note(Code.DOCUMENTED, article, partial(texts.labelled_amount, label, loss), loss)
@@ -139,21 +181,19 @@ def _assessed(work: LineWork, claimed: Decimal, loss: Decimal, article: str, lab
 def _documented(s: Settling, work: LineWork, formula: DocumentedCost, person: PersonWork) -> None:
     article = formula.source.article
     expenses = work.line.expenses
+    # Each expense with its amount in euro, in date order.
+    in_euro: Iterable[tuple[Expense, Decimal]]
+    in_euro = zip(expenses, _claimed(s, work, False), strict=True)
     if len(expenses) > 1:
-        expenses = tuple(sorted(expenses, key=lambda e: e.date))
+        in_euro = sorted(in_euro, key=_by_date)
     window, rate_limits = work.plan.window, work.plan.rate_limits
     units_left: Decimal | None = None
     if rate_limits:
         units = s.product.limit_max_units(rate_limits[0].id, s.level, work.zone)
         units_left = units if isinstance(units, Decimal) else None
-    total = claimed = ZERO
+    total = ZERO
     event = s.claim.event.date
-    for expense in expenses:
-        eur = expense.amount
-        if expense.currency != "EUR":
-            label = expense.label or f"expense of {expense.date}"
-            eur = _convert(s, work, eur, expense.currency, expense.date, label)
-        claimed += eur
+    for expense, eur in in_euro:
         if window is not None and not within(window, event, expense.date):
             work.note(
                 Code.OUT_OF_TIME, window.source.article, texts.out_of_time(expense.date, window)
@@ -167,9 +207,13 @@ def _documented(s: Settling, work: LineWork, formula: DocumentedCost, person: Pe
         total += eur
     if work.plan.unit_count_limits:
         total = _unit_count_caps(s, work, expenses, total)
-    _assessed(work, claimed, total, article, "documented cost")
+    _assessed(work, total, article, "documented cost")
     if formula.proportional_to_insured_value:
         _underinsurance(s, work, formula)
+
+
+def _by_date(pair: tuple[Expense, Decimal]) -> dt.date:
+    return pair[0].date
 
 
 def _unit_rate(
@@ -259,11 +303,11 @@ def _objects(s: Settling, work: LineWork, formula: ObjectValues, person: PersonW
                 share = parent * per_object.percent_of_parent / 100
                 cap = share if cap is None else min(cap, share)
     exclusions = work.plan.object_exclusions
-    total = claimed = ZERO
+    total = ZERO
+    in_euro = _claimed(s, work, True)
     for k, obj in enumerate(work.line.objects):
         name = obj.label or f"object {k + 1}"
-        eur = _convert(s, work, obj.value, obj.currency, obj.date, name)
-        claimed += eur
+        eur = in_euro[k]
         facts = {
             **work.facts,
             "object_category": obj.category,
@@ -286,7 +330,7 @@ def _objects(s: Settling, work: LineWork, formula: ObjectValues, person: PersonW
             )
             eur = cap
         total += eur
-    _assessed(work, claimed, total, article, "assessed value")
+    _assessed(work, total, article, "assessed value")
 
 
 # --------------------------------------------------------------------------- other formulas
@@ -326,7 +370,6 @@ def _pro_rata(s: Settling, work: LineWork, formula: ProRataTripCost, person: Per
     divisor = span + 1 if formula.divide_by == "days" else max(span, 1)
     unused = min(unused, Decimal(divisor))
     work.loss = base / divisor * unused
-    work.claimed = None
     work.note(
         Code.PRO_RATA, article, texts.pro_rata(base, divisor, formula.divide_by, unused), work.loss
     )

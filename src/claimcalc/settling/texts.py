@@ -311,7 +311,10 @@ def invalidity_relative(percent: Decimal, threshold: Decimal) -> str:
 
 
 def categories_capped(limit: Limit, cap: Decimal) -> str:
-    return f"{limit.title or limit.id}: {', '.join(limit.applies_to)} capped at {format_eur(cap)}"
+    categories = ", ".join(limit.applies_to)
+    if not cap:  # a limit of 0: that part is not paid (Imaway C1, repair materials)
+        return f"{limit.title or limit.id}: {categories} not paid"
+    return f"{limit.title or limit.id}: {categories} capped at {format_eur(cap)}"
 
 
 def limit(limit: Limit, cap: Decimal, used_before: Decimal, used_here: Decimal) -> str:
