@@ -9,6 +9,7 @@ part charged for the delay staying with the insured.
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from claimcalc.claim.read import claim_from_data
+from claimcalc.compare.diff import Effect, diff_products
 from claimcalc.errors import ClaimError
+from claimcalc.product.load import load_product_file
 from claimcalc.settlement import Code, Settlement
 from claimcalc.settling.engine import settle
 from tests.conftest import product
@@ -124,3 +127,25 @@ def test_a_penalty_on_a_guarantee_that_does_not_read_it_is_a_claim_problem() -> 
 def test_a_negative_penalty_is_a_claim_problem() -> None:
     with pytest.raises(ClaimError, match="penalty_at_event"):
         run(claim("imaway", Decimal("300.00"), Decimal("-1")))
+
+
+# --------------------------------------------------------------------------- diff
+
+IMAWAY_FILE = Path(__file__).parent.parent / "products" / "imaway" / "2026-01.yaml"
+
+
+def test_diff_reports_the_option_removed_as_more_cover_and_ignores_its_note(
+    tmp_path: Path,
+) -> None:
+    text = IMAWAY_FILE.read_text(encoding="utf-8")
+    start = text.index("          penalty_at_event:\n")
+    end = text.index("\n          source: M7\n", start) + 1
+    removed, noted = tmp_path / "removed.yaml", tmp_path / "noted.yaml"
+    removed.write_text(text[:start] + text[end:], encoding="utf-8")
+    noted.write_text(
+        text.replace("M8 only obliges the insured", "M8 obliges the insured"), encoding="utf-8"
+    )
+    (d,) = diff_products(product("imaway"), load_product_file(removed)).differences
+    assert (d.field, d.old, d.new, d.old_article) == ("penalty_at_event", True, False, "M7")
+    assert d.effect is Effect.MORE_COVER
+    assert diff_products(product("imaway"), load_product_file(noted)).differences == ()
