@@ -195,6 +195,13 @@ class Code(StrEnum):
         Effect.CAPS,
         "What the carrier already paid is taken off the person's loss, once, in line order.",
     )
+    PENALTY_AT_EVENT = (
+        "penalty_at_event",
+        Step.QUANTIFICATION,
+        Effect.CAPS,
+        "A late cancellation pays the penalty due on the day of the event; the higher penalty "
+        "charged for the delay stays with the insured (Wi School F7, Imaway M7).",
+    )
     UNDERINSURANCE = (
         "underinsurance",
         Step.QUANTIFICATION,

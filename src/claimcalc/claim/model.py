@@ -166,6 +166,16 @@ class Line:
             "time the contract allows after the event (Imaway L8)."
         ),
     ] = None
+    penalty_at_event: Annotated[
+        Decimal | None,
+        Doc(
+            "Cancellation: the penalty, in EUR, the tour operator's conditions set on the day of "
+            "the event that caused the cancellation, beside the penalty charged (the expenses). "
+            "The guarantee pays on the lower of the two: a higher penalty charged because the "
+            "cancellation came late stays with the insured (Wi School F7, Imaway M7). Absent: "
+            "settled on the penalty charged."
+        ),
+    ] = None
 
 
 @dataclass(slots=True, kw_only=True)

@@ -454,6 +454,20 @@ def line(data: Any) -> Line:
         if day is None:
             day = date(v)
         o.loss_date = day
+    v = get("penalty_at_event")
+    if v is None:
+        o.penalty_at_event = None
+    else:
+        if type(v) is str:
+            try:
+                number = Decimal(v)
+            except DecimalException:
+                raise Invalid("") from None
+            if not number.is_finite() or number < 0:
+                raise Invalid("")
+        else:
+            number = amount(v)
+        o.penalty_at_event = number
     return o
 
 

@@ -281,15 +281,23 @@ def _guarantee(
         )
     formula = guarantee.formula.model_dump(exclude={"source", "reading", "note", "discrepancy"})
     for name, value in sorted(formula.items()):
+        article = guarantee.formula.source.article
+        polarity = _FORMULA_POLARITY.get(name, 0)
+        option = getattr(guarantee.formula, name, None)
+        if name in _FORMULA_OPTIONS:  # an option with its own provenance: on or off
+            value = option is not None
+            if option is not None:
+                article = option.source.article
         yield (
             ("formula", code, name),
             Fact(
-                _plain(value),
-                guarantee.formula.source.article,
+                _plain(value) if not isinstance(value, bool) else value,
+                article,
                 section.code,
                 code,
                 f"formula of {code}",
                 name,
+                polarity=polarity,
             ),
         )
     yield from _limits(product, section, guarantee, guarantee.limits, levels, tag)
@@ -543,6 +551,14 @@ def _item(key: Key) -> Key:
     if kind in ("guarantee", "formula"):
         return ("guarantee", key[1])
     return key
+
+
+#: Formula options that are rules of their own (a source, a note): compared on
+#: or off, their notes are documentation.
+_FORMULA_OPTIONS = frozenset({"penalty_at_event"})
+
+#: Formula options that, switched on, give less cover (-1).
+_FORMULA_POLARITY = {"penalty_at_event": -1, "proportional_to_insured_value": -1}
 
 
 # Adding one of these gives more cover (+1) or less (-1).

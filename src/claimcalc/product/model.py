@@ -436,6 +436,10 @@ class Limit(Annotations):
 # --------------------------------------------------------------------------- formulas
 
 
+class PenaltyAtEvent(Annotations):
+    """A cancellation pays at most the penalty due on the event date (Wi School F7, Imaway M7)."""
+
+
 class DocumentedCost(Annotations):
     """The documented cost of the expense lines (converted to EUR)."""
 
@@ -445,6 +449,16 @@ class DocumentedCost(Annotations):
         Meta(
             default=False,
             description="c.c. 1907: reduce in proportion when the insured value is below the cost.",
+        ),
+    ]
+    penalty_at_event: Annotated[
+        PenaltyAtEvent | None,
+        Meta(
+            default=None,
+            description=(
+                "The documented cost is at most the line's penalty_at_event (the penalty due on "
+                "the event date), when the claim states it (Wi School F7, Imaway M7)."
+            ),
         ),
     ]
 

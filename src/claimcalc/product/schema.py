@@ -170,6 +170,10 @@ class Limit(model.Limit, Annotations):
         return self
 
 
+class PenaltyAtEvent(model.PenaltyAtEvent, Annotations):
+    """A cancellation pays at most the penalty due on the event date (Wi School F7, Imaway M7)."""
+
+
 class DocumentedCost(model.DocumentedCost, Annotations):
     """The documented cost of the expense lines (converted to EUR)."""
 
@@ -177,6 +181,14 @@ class DocumentedCost(model.DocumentedCost, Annotations):
     proportional_to_insured_value: bool = Field(
         default=False,
         description=("c.c. 1907: reduce in proportion when the insured value is below the cost."),
+    )
+    penalty_at_event: PenaltyAtEvent | None = Field(
+        default=None,
+        description=(
+            "The documented cost is at most the line's penalty_at_event (the penalty "
+            "due on the event date), when the claim states it (Wi School F7, Imaway "
+            "M7)."
+        ),
     )
 
 

@@ -61,6 +61,12 @@ def _check_line(s: Settling, i: int, j: int, line: Line) -> None:
                     f"{texts.line_at(i, j)}.expenses[{k}].units",
                     texts.units_required(rate_limits[0]),
                 )
+    if line.penalty_at_event is not None and (
+        not isinstance(formula, DocumentedCost) or formula.penalty_at_event is None
+    ):
+        s.problem(f"{texts.line_at(i, j)}.penalty_at_event", texts.penalty_not_read(guarantee.code))
+    elif line.penalty_at_event is not None and line.penalty_at_event < 0:
+        s.problem(f"{texts.line_at(i, j)}.penalty_at_event", texts.negative_penalty())
     for k, expense in enumerate(line.expenses):
         if expense.currency != "EUR":
             _check_rate(s, f"{texts.line_at(i, j)}.expenses[{k}]", expense.currency, expense.date)

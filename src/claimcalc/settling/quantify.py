@@ -208,8 +208,24 @@ def _documented(s: Settling, work: LineWork, formula: DocumentedCost, person: Pe
     if work.plan.unit_count_limits:
         total = _unit_count_caps(s, work, expenses, total)
     _assessed(work, total, article, "documented cost")
+    if formula.penalty_at_event is not None and work.line.penalty_at_event is not None:
+        _penalty_at_event(work, formula.penalty_at_event.source.article)
     if formula.proportional_to_insured_value:
         _underinsurance(s, work, formula)
+
+
+def _penalty_at_event(work: LineWork, article: str) -> None:
+    """The penalty due on the event date caps the penalty charged (Wi School F7,
+    Imaway M7): what a late cancellation added stays with the insured."""
+    at_event = work.line.penalty_at_event
+    assert at_event is not None
+    charged = work.loss
+    if at_event >= charged:
+        return
+    factor = at_event / charged
+    work.loss = at_event
+    work.by_category = {k: v * factor for k, v in work.by_category.items()}
+    work.note(Code.PENALTY_AT_EVENT, article, texts.penalty_at_event(charged, at_event), work.loss)
 
 
 def _by_date(pair: tuple[Expense, Decimal]) -> dt.date:

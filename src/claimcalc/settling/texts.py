@@ -212,6 +212,25 @@ def units_cap(units: Decimal, unit: str, cap: Decimal, reduced: Decimal) -> str:
     return f"{units} {unit} claimed, at most {cap}: {format_eur(round_cents(reduced))}"
 
 
+def penalty_at_event(charged: Decimal, at_event: Decimal) -> str:
+    return (
+        f"penalty charged {format_eur(round_cents(charged))}, due on the event date "
+        f"{format_eur(round_cents(at_event))}: the {format_eur(round_cents(charged - at_event))} "
+        "more stays with the insured"
+    )
+
+
+def negative_penalty() -> str:
+    return "the penalty due on the event date is an amount in EUR, 0 or more"
+
+
+def penalty_not_read(guarantee: str) -> str:
+    return (
+        f"{guarantee} does not settle on the penalty due on the event date: "
+        "drop penalty_at_event from this line"
+    )
+
+
 def underinsurance(insured_value: Decimal, cost: Decimal) -> str:
     return (
         f"insured value {format_eur(insured_value)} below the trip cost "
