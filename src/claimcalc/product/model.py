@@ -618,6 +618,9 @@ class Presumption:
         str, Meta(min_length=1, description="The contract's words, quoted in the refusal.")
     ]
 
+    def __str__(self) -> str:
+        return f'presumed {str(self.presumed).lower()} ({self.source.article}: "{self.text}")'
+
 
 class PriorAuthorisation(Annotations):
     """Expenses above ``above`` (0: any) need a practice number (fact ``authorised``)."""
