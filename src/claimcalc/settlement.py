@@ -129,6 +129,13 @@ class Code(StrEnum):
         Effect.REFUSES,
         "Expenses that needed the Struttura Organizzativa's prior authorisation lack it.",
     )
+    PRESUMED_NOT_AUTHORISED = (
+        "presumed_not_authorised",
+        Step.ELIGIBILITY,
+        Effect.REFUSES,
+        "The claim does not state `authorised`; the contract presumes no contact with the "
+        "Struttura Organizzativa without a practice number (Imaway D2).",
+    )
     OUT_OF_TIME = (
         "out_of_time",
         Step.ELIGIBILITY,

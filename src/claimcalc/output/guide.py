@@ -8,23 +8,30 @@ Generated from the product file, so it cannot drift from the rules.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from typing import Any
 
 from claimcalc.facts import DERIVED_FACTS
+from claimcalc.money import format_eur
 from claimcalc.product.model import (
     iter_fact_tests,
 )
 from claimcalc.product.schema import (
+    AllOf,
+    AnyOf,
     Condition,
     CoverEnds,
     DocumentedCost,
     FixedSum,
     Guarantee,
+    Not,
     ObjectValues,
     PercentOfSumInsured,
+    PriorAuthorisation,
     Product,
     ProRataTripCost,
+    Requires,
     Section,
     UnitAllowance,
     WithinTimeOfEvent,
@@ -136,9 +143,62 @@ def _unpaid_line(guarantee: Guarantee) -> str:
     )
 
 
-def example_line(guarantee: Guarantee, loss_date: bool = False) -> dict[str, Any]:
-    """A claim line for the guarantee; ``loss_date``: with the day of death or invalidity."""
+def _meeting(condition: Condition, holds: bool = True) -> dict[str, Any]:
+    """Facts under which ``condition`` holds (``holds``) or fails: the first way
+    the condition offers; a set fact left unstated is the empty set."""
+    if isinstance(condition, Not):
+        return _meeting(condition.not_, not holds)
+    if isinstance(condition, AllOf | AnyOf):
+        members = condition.all if isinstance(condition, AllOf) else condition.any
+        # "all" holds by all its members, "any" fails by all of them; else the first one.
+        if isinstance(condition, AllOf) == holds:
+            facts: dict[str, Any] = {}
+            for member in members:
+                facts.update(_meeting(member, holds))
+            return facts
+        return _meeting(members[0], holds)
+    operator, operand = condition.operator, condition.operand
+    if operator in ("has", "has_any"):  # not stating a set fact means the empty set
+        return (
+            {condition.fact: [operand[0] if isinstance(operand, tuple) else operand]}
+            if holds
+            else {}
+        )
+    if operator == "is":
+        if holds or isinstance(operand, bool):
+            return {condition.fact: operand if holds else not operand}
+        return {}  # any other value would do: the writer states the true one
+    if operator == "in":
+        assert isinstance(operand, tuple)
+        return {condition.fact: operand[0]} if holds else {}
+    assert isinstance(operand, Decimal)
+    # The bound itself where it is allowed, else one beyond it.
+    inclusive = operator in ("ge", "le") if holds else operator in ("gt", "lt")
+    upward = operator in ("gt", "ge") if holds else operator in ("lt", "le")
+    value = operand if inclusive else operand + (1 if upward else -1)
+    return {condition.fact: int(value) if value == value.to_integral_value() else str(value)}
+
+
+def needed_facts(rules: Iterable[object]) -> dict[str, Any]:
+    """Facts that meet the ``requires`` rules and prior authorisations among ``rules``:
+    what an example line states so that its guarantee can pay."""
+    facts: dict[str, Any] = {}
+    for rule in rules:
+        if isinstance(rule, Requires):
+            facts.update(_meeting(rule.when))
+        elif isinstance(rule, PriorAuthorisation):
+            facts["authorised"] = True
+    return facts
+
+
+def example_line(
+    guarantee: Guarantee, loss_date: bool = False, facts: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A claim line for the guarantee; ``loss_date``: with the day of death or
+    invalidity; ``facts``: those its rules need to pay (:func:`needed_facts`)."""
     line: dict[str, Any] = {"id": "1", "guarantee": guarantee.code}
+    if facts:
+        line["facts"] = dict(sorted(facts.items()))
     formula = guarantee.formula
     if isinstance(formula, DocumentedCost):
         expense: dict[str, Any] = {"amount": "120.00", "currency": "EUR", "date": "2026-03-04"}
@@ -158,11 +218,12 @@ def example_line(guarantee: Guarantee, loss_date: bool = False) -> dict[str, Any
             {"label": "jacket", "value": "180.00", "date": "2026-03-04", "category": "clothing"}
         ]
     elif isinstance(formula, UnitAllowance):
-        line["facts"] = {formula.units_fact: 17}
+        units = line.setdefault("facts", {})
+        units[formula.units_fact] = max(17, units.get(formula.units_fact, 0))
     elif isinstance(formula, PercentOfSumInsured):
-        line["facts"] = {formula.percent_fact: 8}
+        line.setdefault("facts", {})[formula.percent_fact] = 8
     elif isinstance(formula, ProRataTripCost):
-        line["facts"] = {"unused_days": 3}
+        line.setdefault("facts", {})["unused_days"] = 3
     elif isinstance(formula, FixedSum):
         pass
     if loss_date:
@@ -176,6 +237,39 @@ _AFFECTED_PERSON = (
 )
 
 
+def guide_example(product: Product, section: Section, guarantee: Guarantee) -> dict[str, Any]:
+    """The guide's example line: with the facts the section's and guarantee's rules
+    need to pay (the product-wide ones are the person's: :func:`person_facts`)."""
+    window = loss_window(product, section, guarantee)
+    facts = needed_facts((*section.eligibility, *guarantee.eligibility))
+    return example_line(guarantee, window is not None, facts)
+
+
+def person_facts(product: Product) -> dict[str, Any]:
+    """The facts every insured person states for the product-wide rules to be met."""
+    return dict(sorted(needed_facts(product.eligibility).items()))
+
+
+def _presumed(product: Product, section: Section, guarantee: Guarantee) -> list[str]:
+    """What the contract presumes of the unstated ``authorised`` (Imaway D2)."""
+    rules = [
+        r
+        for r in (*section.eligibility, *guarantee.eligibility)
+        if isinstance(r, PriorAuthorisation) and r.when_unstated is not None
+    ]
+    if not rules:
+        return []
+    above = min(r.above for r in rules)
+    presumption = next(r.when_unstated for r in rules if r.above == above)
+    assert presumption is not None
+    presumed = "authorised" if presumption.presumed else "not authorised"
+    expenses = "its expenses" if above == 0 else f"expenses above {format_eur(above)}"
+    return [
+        f"- Without `authorised`, {expenses} are presumed {presumed} "
+        f'({presumption.source.article}: "{presumption.text}").'
+    ]
+
+
 def claim_guide(product: Product) -> str:
     """Markdown: one entry per guarantee of the product."""
     out = [
@@ -185,6 +279,14 @@ def claim_guide(product: Product) -> str:
         f"from `products/{product.id}/{product.edition}.yaml`.",
         "Facts go in `event.facts`, an insured person's `facts` or the line's `facts`",
         "(the line's win); their values are listed in `docs/claim-format.md`.",
+        "Each example line states the facts its guarantee needs to pay; every insured",
+        "person states "
+        + (
+            json.dumps(person_facts(product), ensure_ascii=False)
+            if person_facts(product)
+            else "none"
+        )
+        + " in `facts` (the product-wide rules).",
         "",
     ]
     for section in product.sections:
@@ -201,9 +303,10 @@ def claim_guide(product: Product) -> str:
                 *([_loss_line(guarantee, window)] if window is not None else []),
                 *([_AFFECTED_PERSON] if "affected_person" in facts else []),
                 *([_unpaid_line(guarantee)] if unpaid_categories(guarantee) else []),
+                *_presumed(product, section, guarantee),
                 "",
                 "```json",
-                json.dumps(example_line(guarantee, window is not None), ensure_ascii=False),
+                json.dumps(guide_example(product, section, guarantee), ensure_ascii=False),
                 "```",
                 "",
             ]

@@ -621,11 +621,36 @@ class OncePerPeriod(Annotations):
     kind: Literal["once_per_period"]
 
 
+class Presumption:
+    """What the contract presumes of a fact the claim does not state (Imaway D2)."""
+
+    presumed: Annotated[
+        bool, Meta(description="The value the contract takes for the unstated fact.")
+    ]
+    source: SourceField
+    text: Annotated[
+        str, Meta(min_length=1, description="The contract's words, quoted in the refusal.")
+    ]
+
+    def __str__(self) -> str:
+        return f'presumed {str(self.presumed).lower()} ({self.source.article}: "{self.text}")'
+
+
 class PriorAuthorisation(Annotations):
-    """Expenses above ``above`` (0: any) need a practice number."""
+    """Expenses above ``above`` (0: any) need a practice number (fact ``authorised``)."""
 
     kind: Literal["prior_authorisation"]
     above: Annotated[Money, Meta(default=Decimal(0))]
+    when_unstated: Annotated[
+        Presumption | None,
+        Meta(
+            default=None,
+            description=(
+                "What the contract presumes when the claim does not state `authorised`; "
+                "without it, an unstated `authorised` makes the claim incomplete (exit 3)."
+            ),
+        ),
+    ]
 
 
 class WithinTimeOfEvent(Annotations):

@@ -335,11 +335,27 @@ class OncePerPeriod(model.OncePerPeriod, Annotations):
     kind: Literal["once_per_period"]
 
 
+class Presumption(model.Presumption, Frozen):
+    """What the contract presumes of a fact the claim does not state (Imaway D2)."""
+
+    presumed: bool = Field(description="The value the contract takes for the unstated fact.")
+    source: SourceField
+    text: str = Field(min_length=1, description="The contract's words, quoted in the refusal.")
+
+
 class PriorAuthorisation(model.PriorAuthorisation, Annotations):
-    """Expenses above ``above`` (0: any) need a practice number."""
+    """Expenses above ``above`` (0: any) need a practice number (fact ``authorised``)."""
 
     kind: Literal["prior_authorisation"]
     above: Money = Decimal("0")
+    when_unstated: Presumption | None = Field(
+        default=None,
+        description=(
+            "What the contract presumes when the claim does not state `authorised`; "
+            "without it, an unstated `authorised` makes the claim incomplete (exit "
+            "3)."
+        ),
+    )
 
 
 class WithinTimeOfEvent(model.WithinTimeOfEvent, Annotations):

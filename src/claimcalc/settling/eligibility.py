@@ -206,12 +206,28 @@ def _once(s: Settling, rule: OncePerPeriod, work: LineWork, person: PersonWork) 
 def _authorised(
     s: Settling, rule: PriorAuthorisation, work: LineWork, person: PersonWork
 ) -> Refusal:
-    if work.facts.get("authorised") is True:
+    authorised = work.facts.get("authorised")
+    if authorised is True:
         return None
     documented = sum((s.eur(e.amount, e.currency, e.date) for e in work.line.expenses), ZERO)
-    if documented > rule.above:
+    if documented <= rule.above:
+        return None
+    if authorised is False:
         return Code.NO_AUTHORISATION, texts.no_authorisation(rule.above)
-    return None
+    # Not stated: what the contract presumes (Imaway D2), else the claim is incomplete.
+    presumption = rule.when_unstated
+    if presumption is None:
+        s.problem(
+            f"{texts.line_at(*work.position)}.facts",
+            texts.authorisation_required(work.guarantee.code, rule.source.article, rule.above),
+        )
+        work.refused = True
+        return None
+    if presumption.presumed:
+        return None
+    return Code.PRESUMED_NOT_AUTHORISED, texts.presumed_not_authorised(
+        rule.above, presumption.source.article, presumption.text
+    )
 
 
 def _waiting(s: Settling, rule: WaitingPeriod, work: LineWork, person: PersonWork) -> Refusal:

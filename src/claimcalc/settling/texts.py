@@ -137,6 +137,19 @@ def no_authorisation(above: Decimal) -> str:
     return f"no prior authorisation (practice number) for expenses{threshold}"
 
 
+def presumed_not_authorised(above: Decimal, article: str, quote: str) -> str:
+    threshold = "" if above == 0 else f" above {format_eur(above)}"
+    return (
+        f"authorised not stated: presumed no prior authorisation for expenses{threshold} "
+        f'({article}: "{quote}")'
+    )
+
+
+def authorisation_required(code: str, article: str, above: Decimal) -> str:
+    threshold = "" if above == 0 else f" above {format_eur(above)}"
+    return f"{code} needs authorised ({article}: prior authorisation for expenses{threshold})"
+
+
 def before_cover_starts(event: dt.date, first: dt.date, days: int) -> str:
     return f"the event ({event}) is before cover starts ({first}: 24:00 of day {days} after issue)"
 
