@@ -71,7 +71,33 @@ def limit_cell(product: Product, limit: Limit, level: str, zone: str) -> str:
         text += f" × max {amount_text(units, Unit.EUR) if isinstance(units, Token) else units}"
     if limit.percent_of_parent is not None:
         text += f" (≤ {limit.percent_of_parent.normalize():f}% of sum insured)"
-    return text
+    return text + inferred_mark(product, limit, level, zone)
+
+
+#: After a value the project inferred rather than read in the contract.
+INFERRED_MARK = "*"
+
+
+def inferred_mark(product: Product, limit: Limit, level: str, zone: str) -> str:
+    return INFERRED_MARK if (level, zone) in product.inferred(limit) else ""
+
+
+def inferred_notes(product: Product, limits: Iterable[Limit], level: str | None) -> list[str]:
+    """A footnote for each limit with a value marked inferred at the level (or any)."""
+    notes = []
+    names = {z.id: z.name for z in product.zones}
+    for limit in limits:
+        cells = product.inferred(limit)
+        if level is not None:
+            cells = frozenset(c for c in cells if c[0] == level)
+        if not cells:
+            continue
+        zones = ", ".join(names[z] for z in product.zone_ids if any(c[1] == z for c in cells))
+        notes.append(
+            f"{INFERRED_MARK} inferred, not printed in the contract: {limit.title or limit.id} "
+            f"({limit.source.article}), {zones}. {limit.reading or ''}".rstrip()
+        )
+    return notes
 
 
 def deductible_text(deductible: Deductible) -> str:
@@ -185,11 +211,18 @@ def product_tables(product: Product, level: str | None = None) -> list[Renderabl
         status = ""
         if level and level not in covered:
             status = " — not covered at this level"
+        notes = inferred_notes(
+            product,
+            [*section.limits, *(lim for g in section.guarantees for lim in g.limits)],
+            level,
+        )
         table = Table(
             title=table_title(
                 f"{section.code}  {section.title} ({section.source.article}){status}"
             ),
             title_justify="left",
+            caption=plain("\n".join(notes)) if notes else None,
+            caption_justify="left",
             show_lines=True,
             expand=False,
         )
