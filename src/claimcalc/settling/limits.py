@@ -126,7 +126,10 @@ def apply_chain(
                 if record:
                     work.limit = LimitApplied(id=limit.id, amount=cap, article=limit.source.article)
                     work.note(
-                        Code.LIMIT, limit.source.article, texts.categories_capped(limit, cap), value
+                        Code.LIMIT,
+                        limit.source.article,
+                        texts.categories_capped(limit, cap, used_here),
+                        value,
                     )
             if shares is None:
                 shares = {}
