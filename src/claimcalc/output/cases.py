@@ -18,7 +18,7 @@ def cases_table(report: Report) -> Table:
 
     # Text, not markup: a case's name or a message may hold brackets.
     table = Table(
-        title="Cases", title_justify="left", caption=report.summary, caption_justify="left"
+        title="Cases", title_justify="left", caption=Text(report.summary), caption_justify="left"
     )
     table.add_column("result")
     table.add_column("case")

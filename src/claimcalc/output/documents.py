@@ -245,6 +245,12 @@ def _limit_json(product: Product, limit: Limit, levels: Iterable[str]) -> dict[s
         out["applies_when"] = str(limit.applies_when)
     if limit.applies_to:
         out["applies_to"] = list(limit.applies_to)
+    inferred = product.inferred(limit)
+    if inferred:
+        by_level = {
+            level: [z for z in product.zone_ids if (level, z) in inferred] for level in levels
+        }
+        out["inferred"] = {level: zones for level, zones in by_level.items() if zones}
     if limit.reading:
         out["reading"] = limit.reading
     return out

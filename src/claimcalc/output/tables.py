@@ -32,6 +32,8 @@ from claimcalc.settlement import Settlement
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+    from rich.table import Table
+    from rich.text import Text
 
     from claimcalc.compare.diff import Difference, ProductDiff
     from claimcalc.compare.impact import Impact
@@ -69,7 +71,33 @@ def limit_cell(product: Product, limit: Limit, level: str, zone: str) -> str:
         text += f" × max {amount_text(units, Unit.EUR) if isinstance(units, Token) else units}"
     if limit.percent_of_parent is not None:
         text += f" (≤ {limit.percent_of_parent.normalize():f}% of sum insured)"
-    return text
+    return text + inferred_mark(product, limit, level, zone)
+
+
+#: After a value the project inferred rather than read in the contract.
+INFERRED_MARK = "*"
+
+
+def inferred_mark(product: Product, limit: Limit, level: str, zone: str) -> str:
+    return INFERRED_MARK if (level, zone) in product.inferred(limit) else ""
+
+
+def inferred_notes(product: Product, limits: Iterable[Limit], level: str | None) -> list[str]:
+    """A footnote for each limit with a value marked inferred at the level (or any)."""
+    notes = []
+    names = {z.id: z.name for z in product.zones}
+    for limit in limits:
+        cells = product.inferred(limit)
+        if level is not None:
+            cells = frozenset(c for c in cells if c[0] == level)
+        if not cells:
+            continue
+        zones = ", ".join(names[z] for z in product.zone_ids if any(c[1] == z for c in cells))
+        notes.append(
+            f"{INFERRED_MARK} inferred, not printed in the contract: {limit.title or limit.id} "
+            f"({limit.source.article}), {zones}. {limit.reading or ''}".rstrip()
+        )
+    return notes
 
 
 def deductible_text(deductible: Deductible) -> str:
@@ -102,6 +130,25 @@ def eligibility_text(rule: EligibilityRule) -> str:
 
 
 # --------------------------------------------------------------------------- tables
+
+
+def plain(value: str | Text, style: str = "") -> Text:
+    """A cell, title or caption as literal text: rich would read ``[...]`` in a str
+    as markup and drop it (``cause in [death, hospitalisation]``). Every piece of
+    data in a table goes through here (or is built as a Text)."""
+    from rich.text import Text
+
+    return value if isinstance(value, Text) else Text(value, style=style)
+
+
+def add_row(table: Table, *cells: str | Text) -> None:
+    """A table row, every cell literal text (:func:`plain`)."""
+    table.add_row(*[plain(cell) for cell in cells])
+
+
+def table_title(text: str) -> Text:
+    """A table's title as literal text, in rich's title style."""
+    return plain(text, "table.title")
 
 
 def _limit_rows(
@@ -164,9 +211,18 @@ def product_tables(product: Product, level: str | None = None) -> list[Renderabl
         status = ""
         if level and level not in covered:
             status = " — not covered at this level"
+        notes = inferred_notes(
+            product,
+            [*section.limits, *(lim for g in section.guarantees for lim in g.limits)],
+            level,
+        )
         table = Table(
-            title=f"{section.code}  {section.title} ({section.source.article}){status}",
+            title=table_title(
+                f"{section.code}  {section.title} ({section.source.article}){status}"
+            ),
             title_justify="left",
+            caption=plain("\n".join(notes)) if notes else None,
+            caption_justify="left",
             show_lines=True,
             expand=False,
         )
@@ -176,25 +232,27 @@ def product_tables(product: Product, level: str | None = None) -> list[Renderabl
             table.add_column(name, overflow="fold")
         width = len(columns)
         for row in _limit_rows(product, section, level, by_zone):
-            table.add_row(*row)
+            add_row(table, *row)
         for deductible in section.deductibles:
-            table.add_row(deductible_text(deductible), deductible.source.article, *[""] * width)
+            add_row(table, deductible_text(deductible), deductible.source.article, *[""] * width)
         for guarantee in section.guarantees:
             g_covered = product.covered_levels(section, guarantee)
             label = Text(f"{guarantee.code}  {guarantee.title}", style="bold")
             if guarantee.kind.value != "cash":
                 label.append(f" [{guarantee.kind.value}]", style="dim")
             if level and level not in g_covered:
-                table.add_row(label, guarantee.source.article, *["not covered"] * width)
+                add_row(table, label, guarantee.source.article, *["not covered"] * width)
                 continue
             rows = _limit_rows(product, guarantee, level, by_zone)
             if not rows:
-                table.add_row(label, guarantee.source.article, *["section limit"] * width)
+                add_row(table, label, guarantee.source.article, *["section limit"] * width)
             for i, row in enumerate(rows):
                 first = Text.assemble(label, "\n", row[0]) if i == 0 else row[0]
-                table.add_row(first, *row[1:])
+                add_row(table, first, *row[1:])
             for deductible in guarantee.deductibles:
-                table.add_row(deductible_text(deductible), deductible.source.article, *[""] * width)
+                add_row(
+                    table, deductible_text(deductible), deductible.source.article, *[""] * width
+                )
         out.append(table)
     return out
 
@@ -202,11 +260,11 @@ def product_tables(product: Product, level: str | None = None) -> list[Renderabl
 def catalog_table(products: Iterable[Product]) -> RenderableType:
     from rich.table import Table
 
-    table = Table(title="Products", title_justify="left")
+    table = Table(title=table_title("Products"), title_justify="left")
     for name in ("Product", "Name", "Edition", "Levels", "Insurer"):
         table.add_column(name)
     for p in products:
-        table.add_row(p.ref, p.name, p.edition_label, ", ".join(p.level_ids), p.insurer)
+        add_row(table, p.ref, p.name, p.edition_label, ", ".join(p.level_ids), p.insurer)
     return table
 
 
@@ -231,7 +289,7 @@ def settlement_tables(settlement: Settlement, explain: bool = False) -> list[Ren
     ]
     for person in settlement.insured:
         table = Table(
-            title=f"Insured {person.ref} (age {person.age} at subscription)",
+            title=table_title(f"Insured {person.ref} (age {person.age} at subscription)"),
             title_justify="left",
             show_lines=True,
         )
@@ -257,7 +315,8 @@ def settlement_tables(settlement: Settlement, explain: bool = False) -> list[Ren
                 else f"{format_eur(line.limit.amount)}\n({line.limit.article})"
             )
             paid = Text(format_eur(line.paid), style="bold" if line.paid else "dim")
-            table.add_row(
+            add_row(
+                table,
                 line.line_id,
                 title,
                 line.article,
@@ -272,12 +331,14 @@ def settlement_tables(settlement: Settlement, explain: bool = False) -> list[Ren
         if explain:
             for line in person.lines:
                 steps = Table(
-                    title=f"Line {line.line_id}: {line.guarantee} — steps", title_justify="left"
+                    title=table_title(f"Line {line.line_id}: {line.guarantee} — steps"),
+                    title_justify="left",
                 )
                 for name in ("Step", "Code", "Art.", "What", "Amount"):
                     steps.add_column(name, overflow="fold")
                 for step in line.trace:
-                    steps.add_row(
+                    add_row(
+                        steps,
                         step.step.value,
                         step.code.value,
                         step.article,
@@ -285,14 +346,16 @@ def settlement_tables(settlement: Settlement, explain: bool = False) -> list[Ren
                         "" if step.amount is None else format_eur(step.amount),
                     )
                 out.append(steps)
-    totals = Table(title="Totals", title_justify="left", show_header=False)
+    totals = Table(title=table_title("Totals"), title_justify="left", show_header=False)
     totals.add_column("What")
     totals.add_column("Amount", justify="right")
-    totals.add_row("Claimed (documented, EUR)", format_eur(settlement.claimed))
-    totals.add_row(
-        Text("Indemnities paid", style="bold"), Text(format_eur(settlement.indemnity), style="bold")
+    add_row(totals, "Claimed (documented, EUR)", format_eur(settlement.claimed))
+    add_row(
+        totals,
+        Text("Indemnities paid", style="bold"),
+        Text(format_eur(settlement.indemnity), style="bold"),
     )
-    totals.add_row("Advances (to be repaid)", format_eur(settlement.advances))
+    add_row(totals, "Advances (to be repaid)", format_eur(settlement.advances))
     out.append(totals)
     return out
 
@@ -330,12 +393,13 @@ def diff_tables(diff: ProductDiff) -> list[RenderableType]:
     for difference in diff.differences:
         sections.setdefault(difference.section, []).append(difference)
     for code, differences in sections.items():
-        table = Table(title=f"Section {code}", title_justify="left", show_lines=False)
+        table = Table(title=table_title(f"Section {code}"), title_justify="left", show_lines=False)
         for name in ("Guarantee", "What", "Zone", "Old", "Art.", "New", "Art.", "Change"):
             table.add_column(name, overflow="fold")
         for d in differences:
             style = {"more_cover": "green", "less_cover": "red"}.get(d.effect.value, "")
-            table.add_row(
+            add_row(
+                table,
                 d.guarantee or "(section)",
                 f"{d.subject}: {d.field}",
                 d.zone or ("all" if d.zoned else ""),
@@ -358,23 +422,26 @@ def impact_tables(result: Impact) -> list[RenderableType]:
 
     out: list[RenderableType] = []
     summary = Table(
-        title=f"Impact on {result.claims} claims", title_justify="left", show_header=False
+        title=table_title(f"Impact on {result.claims} claims"),
+        title_justify="left",
+        show_header=False,
     )
     summary.add_column("What")
     summary.add_column("Value", justify="right")
-    summary.add_row("settled under both", str(result.compared))
-    summary.add_row("failed", str(result.failed))
-    summary.add_row("skipped (another product)", str(result.skipped))
-    summary.add_row("settlements changed", str(result.changed))
-    summary.add_row(f"paid under {result.old.label}", format_eur(result.old_total))
-    summary.add_row(f"paid under {result.new.label}", format_eur(result.new_total))
-    summary.add_row(
+    add_row(summary, "settled under both", str(result.compared))
+    add_row(summary, "failed", str(result.failed))
+    add_row(summary, "skipped (another product)", str(result.skipped))
+    add_row(summary, "settlements changed", str(result.changed))
+    add_row(summary, f"paid under {result.old.label}", format_eur(result.old_total))
+    add_row(summary, f"paid under {result.new.label}", format_eur(result.new_total))
+    add_row(
+        summary,
         Text("change", style="bold"),
         Text(format_eur(result.new_total - result.old_total), style="bold"),
     )
     out.append(summary)
     if result.by_guarantee:
-        table = Table(title="Change by guarantee", title_justify="left")
+        table = Table(title=table_title("Change by guarantee"), title_justify="left")
         for name, justify in (
             ("Guarantee", "left"),
             ("Old", "right"),
@@ -383,14 +450,15 @@ def impact_tables(result: Impact) -> list[RenderableType]:
         ):
             table.add_column(name, justify=justify)  # type: ignore[arg-type]
         for code, (old, new) in sorted(result.by_guarantee.items()):
-            table.add_row(code, format_eur(old), format_eur(new), format_eur(new - old))
+            add_row(table, code, format_eur(old), format_eur(new), format_eur(new - old))
         out.append(table)
     if result.largest:
-        table = Table(title="Largest changes", title_justify="left")
+        table = Table(title=table_title("Largest changes"), title_justify="left")
         for name in ("Claim", "Old", "New", "Change", "Why"):
             table.add_column(name, overflow="fold")
         for change in result.largest:
-            table.add_row(
+            add_row(
+                table,
                 change.claim_id,
                 format_eur(change.old),
                 format_eur(change.new),

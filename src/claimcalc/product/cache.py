@@ -26,7 +26,7 @@ Kind = Literal["product", "rulebook"]
 T = TypeVar("T")
 
 #: Bump when the rule model changes shape: old entries are then ignored.
-CACHE_FORMAT = 8
+CACHE_FORMAT = 10
 
 
 def cache_dir() -> Path | None:

@@ -28,6 +28,7 @@ from claimcalc.product.model import (
     FactTest,
     Token,
     iter_fact_tests,
+    resolve_cells,
     resolve_matrix,
 )
 from claimcalc.product.schema import (
@@ -200,6 +201,12 @@ def cross_check(product: Product) -> Iterator[tuple[KeyPath, str]]:
             yield (*path, "amount", *sub), message
         if not problems:
             resolved[limit_id] = values
+        if limit.inferred is not None:
+            _, problems = resolve_cells(limit.inferred, levels, zones)
+            for sub, message in problems:
+                yield (*path, "inferred", *sub), message
+            if not limit.reading:
+                yield (*path, "inferred"), "inferred values need a reading saying how"
         if limit.max_units is not None:
             units, problems = resolve_matrix(limit.max_units, levels, zones)
             for sub, message in problems:

@@ -175,12 +175,24 @@ MATRIX_JSON_SCHEMA: dict[str, Any] = {
     ],
 }
 
+_ZONES_JSON_SCHEMA: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
+CELLS_JSON_SCHEMA: dict[str, Any] = {
+    "description": "A list of zones (at every level), or a mapping of level to a list of zones.",
+    "anyOf": [
+        _ZONES_JSON_SCHEMA,
+        {"type": "object", "additionalProperties": _ZONES_JSON_SCHEMA},
+    ],
+}
+
 Money = Annotated[Decimal, Meta(parse=non_negative, json_schema=DECIMAL_JSON_SCHEMA)]
 Percent = Annotated[Decimal, Meta(parse=parse_percent, json_schema=DECIMAL_JSON_SCHEMA)]
 Number = Annotated[Decimal, Meta(parse=to_decimal, json_schema=DECIMAL_JSON_SCHEMA)]
 #: Checked by :func:`resolve_matrix` once levels and zones are known.
 Matrix = Annotated[Any, Meta(json_schema=MATRIX_JSON_SCHEMA)]
 Slug = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_-]*$")]
+#: Cells of a matrix: zones (at every level), or a mapping of level to zones.
+#: Checked by :func:`resolve_cells` once levels and zones are known.
+Cells = Annotated[Any, Meta(json_schema=CELLS_JSON_SCHEMA)]
 
 
 # --------------------------------------------------------------------------- provenance
@@ -422,6 +434,17 @@ class Limit(Annotations):
     applies_to: Annotated[
         tuple[str, ...],
         Meta(default=(), description="Expense categories the limit caps; default: all of them."),
+    ]
+    inferred: Annotated[
+        Cells | None,
+        Meta(
+            default=None,
+            descriptive=True,
+            description=(
+                "The cells of amount claimcalc inferred rather than read in the contract "
+                "(zones, or level: zones); the limit's reading says how."
+            ),
+        ),
     ]
 
     def check(self) -> None:
@@ -986,6 +1009,16 @@ class Product:
             raise ValueError(problems[0][1])
         return resolved[(level, zone)]
 
+    def inferred(self, limit: Limit) -> frozenset[tuple[str, str]]:
+        """The (level, zone) cells of a limit's amount the project inferred, not
+        printed in the contract (``Limit.inferred``; the file must be valid)."""
+        if limit.inferred is None:
+            return frozenset()
+        cells, problems = resolve_cells(limit.inferred, self.level_ids, self.zone_ids)
+        if problems:
+            raise ValueError(problems[0][1])
+        return cells
+
 
 # --------------------------------------------------------------------------- the model walked
 
@@ -1129,6 +1162,44 @@ def resolve_matrix(
             if single is not None:
                 result.update(((level, z), single) for z in zones)
     return (result if not problems else {}), problems
+
+
+def resolve_cells(
+    raw: object, levels: tuple[str, ...], zones: tuple[str, ...]
+) -> tuple[frozenset[tuple[str, str]], list[MatrixProblem]]:
+    """The (level, zone) cells a :data:`Cells` value names; problems by key path.
+
+    A list of zones names them at every level; a mapping names, for each level
+    it has, a list of zones."""
+    problems: list[MatrixProblem] = []
+    cells: set[tuple[str, str]] = set()
+
+    def zone_list(value: object, path: tuple[str | int, ...]) -> list[str]:
+        if not isinstance(value, list | tuple) or not value:
+            problems.append((path, "expected a non-empty list of zones"))
+            return []
+        known = []
+        for i, zone in enumerate(value):
+            if zone in zones:
+                known.append(str(zone))
+            else:
+                problems.append(((*path, i), f"unknown zone {zone!r} (zones: {', '.join(zones)})"))
+        return known
+
+    if isinstance(raw, Mapping):
+        if not raw:
+            problems.append(((), "expected a list of zones or a mapping of level to zones"))
+        for level, value in raw.items():
+            if level not in levels:
+                problems.append(
+                    ((str(level),), f"unknown level {level!r} (levels: {', '.join(levels)})")
+                )
+                continue
+            cells.update((level, zone) for zone in zone_list(value, (level,)))
+    else:
+        for zone in zone_list(raw, ()):
+            cells.update((level, zone) for level in levels)
+    return frozenset(cells) if not problems else frozenset(), problems
 
 
 # --------------------------------------------------------------------------- freezing

@@ -55,6 +55,9 @@ Matrix = Annotated[Any, WithJsonSchema(model.MATRIX_JSON_SCHEMA)]
 Slug = Annotated[str, Field(pattern="^[a-z][a-z0-9_-]*$")]
 
 
+Cells = Annotated[Any, WithJsonSchema(model.CELLS_JSON_SCHEMA)]
+
+
 class Source(model.Source, Frozen):
     """Where a rule comes from: the article, and the summary-table line if any."""
 
@@ -162,6 +165,13 @@ class Limit(model.Limit, Annotations):
     )
     applies_to: tuple[str, ...] = Field(
         default=(), description="Expense categories the limit caps; default: all of them."
+    )
+    inferred: Cells | None = Field(
+        default=None,
+        description=(
+            "The cells of amount claimcalc inferred rather than read in the contract "
+            "(zones, or level: zones); the limit's reading says how."
+        ),
     )
 
     @model_validator(mode="after")

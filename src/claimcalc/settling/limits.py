@@ -5,8 +5,8 @@ section's limit for the zone and age band, and their parents — innermost
 first. Each caps what is left of it: its amount, less what other lines of
 the sinistro already took and, for per-period limits, what earlier payments
 dated in the current policy period used. A cut that applies only to some expense
-categories (``applies_to``) caps their share. An exclusion's exception may
-cap the line further.
+categories (``applies_to``) caps their share, and is charged only with their
+part of what the line pays. An exclusion's exception may cap the line further.
 
 Rounding (step 7) happens here, once per line, at the end of its chain: the
 shared limits then hold exactly what is paid, so lines sharing a limit add
@@ -35,7 +35,9 @@ def prior_payments(s: Settling) -> None:
     A payment dated in the current policy period (:func:`policy_period`) counts
     against the per-period limits of its guarantee's chain; one of another
     period does not. One for the same trip (``same_trip``) counts against the
-    per-trip limits, whatever its date.
+    per-trip limits, whatever its date. A limit on some expense categories
+    (``applies_to``) is not charged: a prior payment does not say what it paid
+    in each category.
     """
     period: tuple[dt.date, dt.date | None] | None = None
     for person in s.persons:
@@ -59,6 +61,10 @@ def prior_payments(s: Settling) -> None:
                 False,
             )
             for limit in chain(s, ghost):
+                if limit.applies_to:
+                    # A payment does not say what it paid in each category: it is
+                    # not counted against a category limit (domain.md).
+                    continue
                 scope = limit.scope
                 if (scope is Scope.PER_INSURED_PER_PERIOD and this_period) or (
                     scope is Scope.PER_TRIP and payment.same_trip
@@ -98,6 +104,10 @@ def apply_chain(
         capped = work.chain = capped_chain(s, work)
     prior = person.prior
     value = work.value
+    # Each category limit's id: the categories' share of the line and the line's
+    # value just after it. It is charged below with the categories' part of what
+    # the line finally pays, not with the whole line.
+    shares: dict[str, tuple[Decimal, Decimal]] | None = None
     for limit, limit_id, cap in capped:
         # Most limits are untouched by other lines and earlier payments:
         # no arithmetic for them (a Decimal operation costs a context lookup).
@@ -112,11 +122,18 @@ def apply_chain(
                 portion = portion * value / work.loss
             if portion > left:
                 value -= portion - left
+                portion = left
                 if record:
                     work.limit = LimitApplied(id=limit.id, amount=cap, article=limit.source.article)
                     work.note(
-                        Code.LIMIT, limit.source.article, texts.categories_capped(limit, cap), value
+                        Code.LIMIT,
+                        limit.source.article,
+                        texts.categories_capped(limit, cap, used_here),
+                        value,
                     )
+            if shares is None:
+                shares = {}
+            shares[limit_id] = (portion, value)
             continue
         if not record:
             value = min(value, left)
@@ -146,11 +163,26 @@ def apply_chain(
             Code.ROUNDED, "", partial(texts.labelled_amount, "rounded half up to", rounded), rounded
         )
     for _, limit_id, _ in capped:
+        charge = rounded
+        if shares is not None and limit_id in shares:
+            charge = category_charge(rounded, *shares[limit_id])
         used = consumed.get(limit_id)
-        consumed[limit_id] = rounded if used is None else used + rounded
+        consumed[limit_id] = charge if used is None else used + charge
     if record:
         work.value = rounded
     return rounded
+
+
+def category_charge(paid: Decimal, portion: Decimal, value: Decimal) -> Decimal:
+    """What a category limit is charged with: the categories' part of what the
+    line pays. ``portion`` was their share of the line's ``value`` just after
+    the limit; later cuts (parents, an exception, rounding) reduce it in
+    proportion, as :func:`apply_chain` reads a category's share of a line."""
+    if portion <= 0 or paid <= 0:
+        return ZERO
+    if portion >= value:
+        return paid
+    return min(paid, round_cents(portion * paid / value))
 
 
 def chain(s: Settling, work: LineWork) -> list[Limit]:

@@ -342,11 +342,14 @@ def invalidity_relative(percent: Decimal, threshold: Decimal) -> str:
 # --------------------------------------------------------------------------- 6. limits
 
 
-def categories_capped(limit: Limit, cap: Decimal) -> str:
+def categories_capped(limit: Limit, cap: Decimal, used_here: Decimal = Decimal(0)) -> str:
     categories = ", ".join(limit.applies_to)
     if not cap:  # a limit of 0: that part is not paid (Imaway C1, repair materials)
         return f"{limit.title or limit.id}: {categories} not paid"
-    return f"{limit.title or limit.id}: {categories} capped at {format_eur(cap)}"
+    text = f"{limit.title or limit.id}: {categories} capped at {format_eur(cap)}"
+    if used_here > 0:
+        text += f"; {format_eur(round_cents(used_here))} used by other lines of this claim"
+    return text
 
 
 def limit(limit: Limit, cap: Decimal, used_before: Decimal, used_here: Decimal) -> str:
