@@ -143,6 +143,17 @@ def _unpaid_line(guarantee: Guarantee) -> str:
     )
 
 
+def _penalty_line(guarantee: Guarantee) -> list[str]:
+    """A cancellation reported late pays the penalty due on the event date (Wi School F7)."""
+    rule = getattr(guarantee.formula, "penalty_at_event", None)
+    if rule is None:
+        return []
+    return [
+        "- Optional: `penalty_at_event` (EUR), the penalty due on the day of the event, "
+        f"beside the penalty charged: the lower is paid ({rule.source.article})."
+    ]
+
+
 def _meeting(condition: Condition, holds: bool = True) -> dict[str, Any]:
     """Facts under which ``condition`` holds (``holds``) or fails: the first way
     the condition offers; a set fact left unstated is the empty set."""
@@ -303,6 +314,7 @@ def claim_guide(product: Product) -> str:
                 *([_loss_line(guarantee, window)] if window is not None else []),
                 *([_AFFECTED_PERSON] if "affected_person" in facts else []),
                 *([_unpaid_line(guarantee)] if unpaid_categories(guarantee) else []),
+                *_penalty_line(guarantee),
                 *_presumed(product, section, guarantee),
                 "",
                 "```json",
