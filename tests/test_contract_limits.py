@@ -53,6 +53,7 @@ IMAWAY_TABLE = [
     # A Assistenza in viaggio
     im("A1.1", "Consulenza medica telefonica Illimitato Illimitato Illimitato", "A.medical_advice.max", top=U, smart=U, easy=U),
     im("A1.2", "Invio medicinali Illimitato Illimitato Illimitato", "A.medicines.max", top=U, smart=U, easy=U),
+    im("A1.2", "In ogni caso il costo di detti medicinali resta a carico dell’Assicurato.", "A.medicines.medicines_cost", top="0", smart="0", easy="0"),
     im("A1.3", "Trasporto sanitario Illimitato Illimitato Illimitato", "A.medical_transport.max", top=U, smart=U, easy=U),
     im("A1.4", "Rientro sanitario Illimitato Illimitato Illimitato", "A.medical_repatriation.max", top=U, smart=U, easy=U),
     im("A1.5", "Rientro del convalescente Illimitato € 4.000,00 € 1.500,00", "A.convalescent_return.max", top=U, smart="4000", easy="1500"),
@@ -73,6 +74,7 @@ IMAWAY_TABLE = [
     # B Assistenza famigliari a casa
     im("B1.1", "Consulto medico Illimitato Illimitato Illimitato", "B.medical_advice.max", top=U, smart=U, easy=U),
     im("B1.2", "Invio di medicinali urgenti Illimitato Illimitato Illimitato", "B.urgent_medicines.max", top=U, smart=U, easy=U),
+    im("B1.2", "Il Costo dei farmaci è interamente a carico dell’Assicurato.", "B.urgent_medicines.medicines_cost", top="0", smart="0", easy="0"),
     im("B1.3", "Invio di un medico Illimitato Illimitato Illimitato", "B.doctor_visit.max", top=U, smart=U, easy=U),
     im("B1.4", "Assistenza infermieristica domiciliare € 500,00 € 500,00 € 500,00", "B.home_nursing.max", top="500", smart="500", easy="500"),
     # C Assistenza abitazione
@@ -187,6 +189,7 @@ WI_TABLE = [
     wi("A1.10", "Prolungamento del soggiorno €100 per max 10gg", "A.extended_stay.per_day", "100"),
     wi("A1.10", "Prolungamento del soggiorno €100 per max 10gg", "A.extended_stay.per_day", "10", field="max_units"),
     wi("A1.11", "Invio urgente di medicinali all'estero Incluso", "A.urgent_medicines_abroad.max", {"italia": NC, "europa": INC, "mondo": INC}),
+    wi("A1.11", "In ogni caso il costo di detti medicinali resta a carico dell’Assicurato.", "A.urgent_medicines_abroad.medicines_cost", "0"),
     wi("A1.12", "Interprete a disposizione all'estero €1.000,00", "A.interpreter_abroad.max", {"italia": NC, "europa": "1000", "mondo": "1000"}),
     wi("A1.13", "Anticipo spese di prima necessita €8.000,00", "A.emergency_cash_advance.max", "8000"),
     wi("A1.14", "Rientro anticipato Incluso", "A.early_return.max", INC),

@@ -272,6 +272,7 @@ EXPENSE_CATEGORIES = frozenset(
         "accommodation",
         "medical_aids",
         "materials",  # repair materials, on an invoice split from call-out and labour
+        "medicines",  # the medicines themselves, apart from their sending
         "other",
     }
 )

@@ -138,8 +138,8 @@ def _unpaid_line(guarantee: Guarantee) -> str:
     names = " or ".join(f'`"category": "{c}"`' for c in limit.applies_to)
     return (
         f"- Split the invoice: {limit.title or limit.id} ({limit.source.article}), so that part "
-        f"is an expense of its own ({names}) and pays 0; the rest (call-out, labour) is paid "
-        "up to the limit."
+        f"is an expense of its own ({names}) and pays 0; the rest (call-out, labour, "
+        "sending) is paid up to the limit."
     )
 
 
