@@ -105,7 +105,7 @@ def load_product(ref: str | Path, directory: Path | None = None) -> Product:
 def load_rulebook(ref: str | Path, directory: Path | None = None) -> model.Product:
     """A product to settle with: its plain copy (:func:`claimcalc.product.model.freeze`).
 
-    Found in the cache by the file's hash, it costs a file read and an
+    Found in the cache by the file's hash, it costs a file read, a signature check and an
     unpickling, and imports neither PyYAML nor pydantic; otherwise the file is
     loaded and validated as by :func:`load_product`, then frozen and cached.
     """
