@@ -76,7 +76,7 @@ def _owned_private(status: os.stat_result, *, secret: bool) -> bool:
 def trusted_dir(directory: Path) -> bool:
     """A directory only this user can write to (checked before anything in it is read)."""
     try:
-        status = os.lstat(directory)
+        status = directory.stat()  # a symlinked directory is judged by its target
     except OSError:
         return False
     return stat.S_ISDIR(status.st_mode) and _owned_private(status, secret=False)
