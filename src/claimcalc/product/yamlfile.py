@@ -6,11 +6,16 @@ cache never imports PyYAML.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 import yaml
 
-from claimcalc.errors import KeyPath, Problem, ProductFileError
+from claimcalc.errors import KeyPath, Problem, ProductFileError, key_path
+
+#: The most nodes a document may have once its aliases are expanded. The
+#: shipped products have a few thousand; a "billion laughs" file (aliases of
+#: aliases) would have billions, and is refused when the walk passes this.
+MAX_NODES = 200_000
 
 _BaseLoader: type[yaml.SafeLoader]
 try:
@@ -23,24 +28,59 @@ class _DecimalLoader(_BaseLoader):  # type: ignore[valid-type, misc]
     """Safe loader that reads YAML floats as exact :class:`Decimal`."""
 
 
+def _decimal(text: str) -> Decimal | None:
+    """A YAML float's exact value; ``None`` when it is not a finite number."""
+    try:
+        value = Decimal(text.replace("_", ""))
+    except InvalidOperation:
+        return None  # .inf, .nan and their spellings
+    return value if value.is_finite() else None
+
+
 def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
-    text = str(loader.construct_scalar(node)).replace("_", "")
-    return Decimal(text)
+    text = str(loader.construct_scalar(node))
+    value = _decimal(text)
+    if value is None:  # the walk refuses these first: a safeguard
+        raise yaml.constructor.ConstructorError(
+            None, None, f"not a finite number: {text}", node.start_mark
+        )
+    return value
 
 
 _DecimalLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 
 
+class _TooLarge(Exception):
+    """The document expands (through aliases) to more than :data:`MAX_NODES`."""
+
+    def __init__(self, node: yaml.Node) -> None:
+        self.node = node
+
+
 class Marks:
-    """Line/column (1-based) of every key path in a YAML document."""
+    """Line/column (1-based) of every key path in a YAML document.
+
+    The walk also refuses what a product file must not hold: numbers that are
+    not finite (``.inf``, ``.nan``, kept in :attr:`non_finite`) and documents
+    that expand to more than :data:`MAX_NODES` nodes (raises :class:`_TooLarge`).
+    """
 
     def __init__(self) -> None:
         self.marks: dict[KeyPath, tuple[int, int]] = {}
         self.duplicates: list[tuple[KeyPath, tuple[int, int]]] = []
+        self.non_finite: list[tuple[KeyPath, tuple[int, int], str]] = []
+        self.nodes = 0
 
     def walk(self, node: yaml.Node, path: KeyPath = ()) -> None:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _TooLarge(node)
         self.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
-        if isinstance(node, yaml.MappingNode):
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == "tag:yaml.org,2002:float" and _decimal(str(node.value)) is None:
+                mark = (node.start_mark.line + 1, node.start_mark.column + 1)
+                self.non_finite.append((path, mark, str(node.value)))
+        elif isinstance(node, yaml.MappingNode):
             seen: set[object] = set()
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
@@ -80,7 +120,19 @@ def parse_yaml(text: str, file: str) -> tuple[object, Marks]:
             raise ProductFileError([Problem(file, 1, 1, "", "empty file")])
         # Before construction: constructing flattens merge keys in place.
         marks = Marks()
-        marks.walk(node)
+        try:
+            marks.walk(node)
+        except _TooLarge as exc:
+            mark = exc.node.start_mark
+            message = f"too large: more than {MAX_NODES:,} values once its aliases are expanded"
+            raise ProductFileError(
+                [Problem(file, mark.line + 1, mark.column + 1, "", message)]
+            ) from None
+        if marks.non_finite:
+            raise ProductFileError(
+                Problem(file, line, column, key_path(path), f"not a finite number: {text_}")
+                for path, (line, column), text_ in marks.non_finite
+            )
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -91,6 +143,9 @@ def parse_yaml(text: str, file: str) -> tuple[object, Marks]:
         ) from None
     except yaml.YAMLError as exc:
         raise ProductFileError([Problem(file, 1, 1, "", f"invalid YAML: {exc}")]) from None
+    except RecursionError:
+        message = "too large: values nested too deeply"
+        raise ProductFileError([Problem(file, 1, 1, "", message)]) from None
     finally:
         loader.dispose()
     return data, marks
