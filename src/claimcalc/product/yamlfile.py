@@ -53,28 +53,54 @@ _DecimalLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 class _TooLarge(Exception):
     """The document expands (through aliases) to more than :data:`MAX_NODES`."""
 
-    def __init__(self, node: yaml.Node) -> None:
+    def __init__(self, node: yaml.Node, message: str) -> None:
         self.node = node
+        self.message = message
+
+
+def _check_size(node: yaml.Node, sizes: dict[int, int], open_: set[int]) -> int:
+    """How many nodes ``node`` expands to, its aliases followed; each distinct
+    node is counted once (``sizes``), so a billion laughs costs a few dozen
+    steps. Raises :class:`_TooLarge` at the first value past the bound, or at
+    a value an alias inside it refers back to."""
+    key = id(node)
+    if key in sizes:
+        return sizes[key]
+    if key in open_:
+        raise _TooLarge(node, "too large: an alias refers to a value that contains it")
+    open_.add(key)
+    children: list[yaml.Node]
+    if isinstance(node, yaml.MappingNode):
+        children = [child for pair in node.value for child in pair]
+    elif isinstance(node, yaml.SequenceNode):
+        children = node.value
+    else:
+        children = []
+    total = 1
+    for child in children:
+        total += _check_size(child, sizes, open_)
+        if total > MAX_NODES:
+            message = f"too large: more than {MAX_NODES:,} values once its aliases are expanded"
+            raise _TooLarge(node, message)
+    open_.discard(key)
+    sizes[key] = total
+    return total
 
 
 class Marks:
     """Line/column (1-based) of every key path in a YAML document.
 
-    The walk also refuses what a product file must not hold: numbers that are
-    not finite (``.inf``, ``.nan``, kept in :attr:`non_finite`) and documents
-    that expand to more than :data:`MAX_NODES` nodes (raises :class:`_TooLarge`).
+    The walk also finds numbers that are not finite (``.inf``, ``.nan``):
+    :attr:`non_finite`. It follows aliases, so a document is walked only once
+    :func:`_check_size` has bounded its expanded size.
     """
 
     def __init__(self) -> None:
         self.marks: dict[KeyPath, tuple[int, int]] = {}
         self.duplicates: list[tuple[KeyPath, tuple[int, int]]] = []
         self.non_finite: list[tuple[KeyPath, tuple[int, int], str]] = []
-        self.nodes = 0
 
     def walk(self, node: yaml.Node, path: KeyPath = ()) -> None:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise _TooLarge(node)
         self.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.ScalarNode):
             if node.tag == "tag:yaml.org,2002:float" and _decimal(str(node.value)) is None:
@@ -119,15 +145,15 @@ def parse_yaml(text: str, file: str) -> tuple[object, Marks]:
         if node is None:
             raise ProductFileError([Problem(file, 1, 1, "", "empty file")])
         # Before construction: constructing flattens merge keys in place.
-        marks = Marks()
         try:
-            marks.walk(node)
+            _check_size(node, {}, set())
         except _TooLarge as exc:
             mark = exc.node.start_mark
-            message = f"too large: more than {MAX_NODES:,} values once its aliases are expanded"
             raise ProductFileError(
-                [Problem(file, mark.line + 1, mark.column + 1, "", message)]
+                [Problem(file, mark.line + 1, mark.column + 1, "", exc.message)]
             ) from None
+        marks = Marks()
+        marks.walk(node)
         if marks.non_finite:
             raise ProductFileError(
                 Problem(file, line, column, key_path(path), f"not a finite number: {text_}")
