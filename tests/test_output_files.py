@@ -77,6 +77,36 @@ def test_a_write_that_fails_midway_is_a_file_access_error(tmp_path: Path) -> Non
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["settle", "{dir}", "-f", "ndjson"],
+        ["settle", "{one}"],
+        ["settle", "{one}", "-f", "json"],
+        ["products", "show", "imaway", "-f", "json"],
+        ["--version"],
+    ],
+    ids=["ndjson", "table", "json", "products-show", "version"],
+)
+def test_standard_output_on_a_full_disk_is_one_line_exit_5(args: list[str]) -> None:
+    argv = [
+        a.replace("{dir}", str(EXAMPLE_DIRS[0])).replace("{one}", str(EXAMPLES[0])) for a in args
+    ]
+    with Path("/dev/full").open("w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "claimcalc", *argv],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert (result.returncode, result.stderr) == (
+        ExitCode.IO,
+        "standard output: cannot write output: No space left on device\n",
+    )
+
+
 # --------------------------------------------------------------------------- file modes
 
 

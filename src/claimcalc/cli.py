@@ -14,6 +14,7 @@ Exit codes (also in ``claimcalc --help`` and the README):
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -22,7 +23,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from claimcalc.errors import ClaimcalcError, DiffError, ExitCode, ProductFileError, UsageError
+from claimcalc.errors import (
+    ClaimcalcError,
+    DiffError,
+    ExitCode,
+    FileAccessError,
+    ProductFileError,
+    UsageError,
+)
 from claimcalc.output.formats import DOCUMENT_FORMATS, Format
 from claimcalc.product.catalog import catalog, check_level, load_product, split_level
 
@@ -383,11 +391,20 @@ def main(argv: list[str] | None = None) -> int:
     invoke = command.invoke
 
     def guarded(ctx: Any) -> Any:
-        # click turns a broken pipe into exit 1, which diff uses for "differ".
+        # click turns a broken pipe into exit 1, which diff uses for "differ",
+        # and a full disk into a traceback.
         try:
-            return invoke(ctx)
+            try:
+                return invoke(ctx)
+            finally:
+                sys.stdout.flush()  # here, not at exit where a failure goes unreported
         except BrokenPipeError:
             raise _PipeClosed from None
+        except OSError as exc:
+            if exc.errno not in _WRITE_FAILURES:
+                raise
+            reason = exc.strerror or str(exc)
+            raise _StdoutFailed(f"standard output: cannot write output: {reason}") from None
 
     command.invoke = guarded  # type: ignore[method-assign]
     try:
@@ -395,23 +412,45 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else int(ExitCode.USAGE))
+    except _StdoutFailed as exc:
+        _drop_stdout()
+        sys.stderr.write(f"{exc}\n")
+        return int(exc.exit_code)
     except ClaimcalcError as exc:
         sys.stderr.write(f"{exc}\n")
         return int(exc.exit_code)
     except (_PipeClosed, BrokenPipeError):
         # A reader such as `head` went away: quietly, as a shell's 128+SIGPIPE.
-        # Later writes (Python's own flush at exit) go nowhere.
-        import os
-
-        with suppress(OSError, ValueError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+        _drop_stdout()
         return int(ExitCode.BROKEN_PIPE)
+    except OSError as exc:  # writing while parsing the options (--version)
+        if exc.errno not in _WRITE_FAILURES:
+            raise
+        _drop_stdout()
+        sys.stderr.write(f"standard output: cannot write output: {exc.strerror or exc}\n")
+        return int(ExitCode.IO)
     return 0
+
+
+#: errno values of a write that failed for want of room or a working device.
+_WRITE_FAILURES = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
 
 
 class _PipeClosed(Exception):
     """Standard output's reader went away."""
+
+
+class _StdoutFailed(FileAccessError):
+    """Standard output could not be written (a full disk): exit 5."""
+
+
+def _drop_stdout() -> None:
+    """Later writes to standard output (Python's own flush at exit) go nowhere."""
+    import os
+
+    with suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":  # pragma: no cover
