@@ -211,6 +211,14 @@ def test_an_input_without_claims_is_a_usage_error(
     assert err == f"no claims to settle in {empty}\n"
 
 
+def test_diff_claims_from_an_empty_directory_is_trouble(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run(capsys, "diff", "imaway:easy", "imaway:top", "--claims", str(tmp_path))
+    assert code == ExitCode.USAGE
+    assert err == f"{tmp_path}: no claim files (*.json) in this directory\n"
+
+
 # --------------------------------------------------------------------------- smaller
 
 

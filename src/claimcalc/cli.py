@@ -243,8 +243,9 @@ def settle_command(
 
 
 def _claim_items(claims: list[str]) -> Iterator[Item]:
-    """The batch's claims; a directory with no claim files, or no claims at
-    all, is a usage error: a batch that settles nothing is a mistake."""
+    """The claims of a batch (or of ``diff --claims``); a directory with no
+    claim files, or no claims at all, is a usage error: a batch that settles
+    nothing is a mistake."""
     import itertools
 
     from claimcalc.claim.sources import iter_items
@@ -310,12 +311,11 @@ def diff_command(
         result = diff_products(old_side.product, new_side.product, old_side.level, new_side.level)
         effect = None
         if claims:
-            from claimcalc.claim.sources import iter_items
             from claimcalc.compare.impact import impact
             from claimcalc.settling.rates import read_ecb_csv
 
             table = read_ecb_csv(rates) if rates is not None else None
-            effect = impact(old_side, new_side, iter_items(claims), table)
+            effect = impact(old_side, new_side, _claim_items(claims), table)
     except ClaimcalcError as exc:
         raise DiffError(str(exc)) from None
     if format is Format.JSON:
