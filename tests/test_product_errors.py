@@ -6,6 +6,7 @@ Each fixture in ``fixtures/products/broken/`` states its expected lines in
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,57 @@ def test_non_utf8_product_file(tmp_path: Path) -> None:
     with pytest.raises(ProductFileError) as caught:
         load_product_file(path)
     assert str(caught.value) == f"{path}:2:17: not UTF-8 text: byte 0xf9 cannot be decoded"
+
+
+def test_an_alias_bomb_is_refused_in_well_under_a_second() -> None:
+    bomb = FIXTURES / "products" / "broken" / "41-alias-bomb.yaml"
+    assert bomb.stat().st_size < 1000  # expands to 10**9 values
+    start = time.perf_counter()
+    with pytest.raises(ProductFileError) as caught:
+        load_product_file(bomb)
+    assert time.perf_counter() - start < 0.25
+    assert len(caught.value.problems) == 1
+
+
+def test_a_deeper_bomb_is_refused_as_fast() -> None:
+    levels = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for n in range(1, 20):
+        levels.append(f"a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 10) + "]")
+    start = time.perf_counter()
+    with pytest.raises(ProductFileError, match="too large"):
+        load_product_text("\n".join(levels) + "\n")
+    assert time.perf_counter() - start < 0.25
+
+
+@pytest.mark.parametrize("text", ["a: &a [1, *a]\n", "a: &a {b: *a}\n", "a: &a [[[*a]]]\n"])
+def test_an_alias_inside_its_own_value_is_refused(text: str) -> None:
+    with pytest.raises(ProductFileError) as caught:
+        load_product_text(text)
+    assert [str(p) for p in caught.value.problems] == [
+        "<string>:1:4: too large: an alias refers to a value that contains it"
+    ]
+
+
+@pytest.mark.parametrize("depth", [999, 50_000])
+def test_a_document_nested_too_deeply_is_one_line(depth: int) -> None:
+    with pytest.raises(ProductFileError) as caught:
+        load_product_text("a: " + "[" * depth + "]" * depth + "\n")
+    (problem,) = caught.value.problems
+    assert "nest" in problem.message
+
+
+@pytest.mark.parametrize("spelling", [".inf", "-.inf", ".Inf", "+.INF", ".nan", ".NaN", ".NAN"])
+def test_non_finite_numbers_are_refused_where_they_are(spelling: str) -> None:
+    text = (FIXTURES / "products" / "valid-minimal.yaml").read_text(encoding="utf-8")
+    with pytest.raises(ProductFileError) as caught:
+        load_product_text(text.replace("amount: 50", f"amount: {spelling}"))
+    (problem,) = caught.value.problems
+    assert problem.message == f"not a finite number: {spelling}"
+    assert problem.path.endswith("deductibles[0].amount")
+
+
+def test_anchors_and_aliases_within_the_bound_still_load() -> None:
+    text = (FIXTURES / "products" / "valid-minimal.yaml").read_text(encoding="utf-8")
+    text = text.replace("source: glossary}", "source: &g glossary}", 1)
+    loaded = load_product_text(text.replace("source: glossary}", "source: *g}", 1))
+    assert loaded.ref == "tiny@2026-01"

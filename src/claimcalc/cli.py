@@ -9,26 +9,46 @@ Exit codes (also in ``claimcalc --help`` and the README):
   4  invalid product file, or unknown product
   5  a file could not be read or written
   6  batch: some claims failed (each has an error record); the others were settled
+141  the output was a pipe and its reader went away (``| head``), as a shell's 128+SIGPIPE
 """
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from claimcalc.errors import ClaimcalcError, DiffError, ExitCode, ProductFileError
+from claimcalc.errors import (
+    ClaimcalcError,
+    DiffError,
+    ExitCode,
+    FileAccessError,
+    ProductFileError,
+    UsageError,
+)
 from claimcalc.output.formats import DOCUMENT_FORMATS, Format
 from claimcalc.product.catalog import catalog, check_level, load_product, split_level
+
+if TYPE_CHECKING:
+    from claimcalc.claim.sources import Item
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 success; 1 diff found differences; 2 usage error; 3 invalid claim; "
     "4 invalid or unknown product; 5 file not readable or writable; "
-    "6 batch with some claims failed (the others settled)."
+    "6 batch with some claims failed (the others settled); "
+    "141 output pipe closed by its reader (| head)."
+)
+#: ``settle``'s own codes: not diff's or test's 1.
+SETTLE_EXIT_CODES_HELP = (
+    "Exit codes: 0 success; 2 usage error (also: no claims to settle); 3 invalid claim; "
+    "4 invalid or unknown product; 5 file not readable or writable (a full disk: the "
+    "output file is left as it was); 6 batch with some claims failed (the others "
+    "settled); 141 output pipe closed by its reader (| head)."
 )
 
 app = typer.Typer(
@@ -40,6 +60,28 @@ app = typer.Typer(
 )
 products_app = typer.Typer(help="List, show and validate product rulebooks.", no_args_is_help=True)
 schema_app = typer.Typer(help="JSON Schemas for the files claimcalc reads.", no_args_is_help=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from claimcalc import __version__
+
+        sys.stdout.write(f"claimcalc {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    pass  # the options of every command; the help is the app's
+
+
 app.add_typer(products_app, name="products")
 app.add_typer(schema_app, name="schema")
 
@@ -141,7 +183,7 @@ def products_validate(
     help="Settle claims: an itemised settlement, line by line, with the articles.\n\n"
     "One claim file prints its settlement. Several files, a directory, an NDJSON file "
     "or - (NDJSON on standard input) make a batch: one record per claim, in input "
-    "order, errors included, and a summary on standard error.\n\n" + EXIT_CODES_HELP,
+    "order, errors included, and a summary on standard error.\n\n" + SETTLE_EXIT_CODES_HELP,
 )
 def settle_command(
     claims: Annotated[
@@ -184,11 +226,10 @@ def settle_command(
         return
 
     from claimcalc.batch import run
-    from claimcalc.claim.sources import iter_items
 
     # Tables are rendered from the settlements, which stay in this process.
     keep = not format.text_records
-    outcomes = run(iter_items(claims), format, product, table, jobs, keep, steps=explain)
+    outcomes = run(_claim_items(claims), format, product, table, jobs, keep, steps=explain)
     with (
         output_stream(output) as stream,
         _progress() as advance,
@@ -199,6 +240,25 @@ def settle_command(
             advance()
     sys.stderr.write(writer.summary.line())
     raise typer.Exit(int(writer.summary.exit_code))
+
+
+def _claim_items(claims: list[str]) -> Iterator[Item]:
+    """The claims of a batch (or of ``diff --claims``); a directory with no
+    claim files, or no claims at all, is a usage error: a batch that settles
+    nothing is a mistake."""
+    import itertools
+
+    from claimcalc.claim.sources import iter_items
+
+    for name in claims:
+        path = Path(name)
+        if name != "-" and path.is_dir() and not any(path.glob("*.json")):
+            raise UsageError(f"{name}: no claim files (*.json) in this directory")
+    items = iter_items(claims)
+    first = next(items, None)
+    if first is None:
+        raise UsageError(f"no claims to settle in {' '.join(claims)}")
+    return itertools.chain([first], items)
 
 
 @contextmanager
@@ -251,12 +311,11 @@ def diff_command(
         result = diff_products(old_side.product, new_side.product, old_side.level, new_side.level)
         effect = None
         if claims:
-            from claimcalc.claim.sources import iter_items
             from claimcalc.compare.impact import impact
             from claimcalc.settling.rates import read_ecb_csv
 
             table = read_ecb_csv(rates) if rates is not None else None
-            effect = impact(old_side, new_side, iter_items(claims), table)
+            effect = impact(old_side, new_side, _claim_items(claims), table)
     except ClaimcalcError as exc:
         raise DiffError(str(exc)) from None
     if format is Format.JSON:
@@ -328,18 +387,70 @@ def main(argv: list[str] | None = None) -> int:
 
     typer runs in standalone mode, so command-line misuse exits with 2 as usual.
     """
+    command = typer.main.get_command(app)
+    invoke = command.invoke
+
+    def guarded(ctx: Any) -> Any:
+        # click turns a broken pipe into exit 1, which diff uses for "differ",
+        # and a full disk into a traceback.
+        try:
+            try:
+                return invoke(ctx)
+            finally:
+                sys.stdout.flush()  # here, not at exit where a failure goes unreported
+        except BrokenPipeError:
+            raise _PipeClosed from None
+        except OSError as exc:
+            if exc.errno not in _WRITE_FAILURES:
+                raise
+            reason = exc.strerror or str(exc)
+            raise _StdoutFailed(f"standard output: cannot write output: {reason}") from None
+
+    command.invoke = guarded  # type: ignore[method-assign]
     try:
-        app(args=argv, prog_name="claimcalc")
+        command.main(args=argv, prog_name="claimcalc")
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else int(ExitCode.USAGE))
+    except _StdoutFailed as exc:
+        _drop_stdout()
+        sys.stderr.write(f"{exc}\n")
+        return int(exc.exit_code)
     except ClaimcalcError as exc:
         sys.stderr.write(f"{exc}\n")
         return int(exc.exit_code)
-    except BrokenPipeError:
-        # A reader such as `head` went away: not an error of ours.
-        return 0
+    except (_PipeClosed, BrokenPipeError):
+        # A reader such as `head` went away: quietly, as a shell's 128+SIGPIPE.
+        _drop_stdout()
+        return int(ExitCode.BROKEN_PIPE)
+    except OSError as exc:  # writing while parsing the options (--version)
+        if exc.errno not in _WRITE_FAILURES:
+            raise
+        _drop_stdout()
+        sys.stderr.write(f"standard output: cannot write output: {exc.strerror or exc}\n")
+        return int(ExitCode.IO)
     return 0
+
+
+#: errno values of a write that failed for want of room or a working device.
+_WRITE_FAILURES = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+
+
+class _PipeClosed(Exception):
+    """Standard output's reader went away."""
+
+
+class _StdoutFailed(FileAccessError):
+    """Standard output could not be written (a full disk): exit 5."""
+
+
+def _drop_stdout() -> None:
+    """Later writes to standard output (Python's own flush at exit) go nowhere."""
+    import os
+
+    with suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -28,6 +28,9 @@ class ExitCode(IntEnum):
     IO = 5
     #: A batch: some claims failed (each has an error record); the others were settled.
     PARTIAL = 6
+    #: Standard output was a pipe whose reader went away (``| head``): 128+SIGPIPE,
+    #: as a shell reports it; nothing is printed.
+    BROKEN_PIPE = 141
 
 
 class ClaimcalcError(Exception):

@@ -270,7 +270,14 @@ def console(stream: TextIO | None = None, stderr: bool = False) -> Console:
     out = stream or (sys.stderr if stderr else sys.stdout)
     columns = os.environ.get("COLUMNS", "")
     width = None if out.isatty() else (int(columns) if columns.isdigit() else 160)
-    return Console(file=out, width=width, highlight=False)
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # rich would exit 1 (diff's "differ"): let the CLI exit as for any broken pipe.
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _Console(file=out, width=width, highlight=False)
 
 
 # --------------------------------------------------------------------------- files
@@ -299,9 +306,12 @@ def _terminate(signum: int, frame: object) -> None:
 def atomic_writer(path: Path) -> Iterator[TextIO]:
     """Write to a temporary file beside ``path``, then rename it into place.
 
-    An interrupted run leaves ``path`` as it was: never a half-written file.
-    Only regular files are replaced this way; a device or a pipe (``/dev/null``,
-    a FIFO) is written directly, never renamed over.
+    An interrupted run, or one that cannot write (a full disk), leaves ``path``
+    as it was: never a half-written file; a write that fails is a
+    :class:`FileAccessError`. The file keeps the mode of the one it replaces;
+    a new file gets the umask's (like ``>`` in a shell), not the temporary
+    file's 0600. Only regular files are replaced this way; a device or a pipe
+    (``/dev/null``, a FIFO) is written directly, never renamed over.
     """
     if path.exists() and not path.is_file():
         try:
@@ -313,18 +323,39 @@ def atomic_writer(path: Path) -> Iterator[TextIO]:
     import tempfile  # a run that writes to stdout needs none
 
     try:
+        mode = _mode_for(path)
         fd, temporary = tempfile.mkstemp(
             prefix=f".{path.name}.", suffix=".part", dir=path.parent or "."
         )
     except OSError as exc:
         raise FileAccessError(f"{path}: cannot write output: {exc.strerror}") from None
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
         Path(temporary).replace(path)
-    except BaseException:
-        with suppress(FileNotFoundError):
+    except BaseException as exc:
+        with suppress(OSError):
             Path(temporary).unlink()
+        if isinstance(exc, OSError):  # a full disk, a quota, an I/O error
+            raise FileAccessError(f"{path}: cannot write output: {_reason(exc)}") from None
         raise
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions of the file written to ``path``: its own if it exists,
+    else what the umask leaves of 0666."""
+    import stat
+
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0o022)  # read it: set it back at once
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from claimcalc.errors import UnknownProductError, UsageError
+from claimcalc.errors import FileAccessError, UnknownProductError, UsageError
 from claimcalc.product import cache, model
 from claimcalc.product.source import product_sha256, read_product_bytes
 
@@ -52,7 +52,10 @@ class CatalogEntry:
 def catalog(directory: Path | None = None) -> list[CatalogEntry]:
     """Every product edition in the directory (``<id>/<edition>.yaml``), by id then edition."""
     root = directory or products_dir()
-    folders = sorted(root.iterdir()) if root.is_dir() else []
+    try:
+        folders = sorted(root.iterdir()) if root.is_dir() else []
+    except OSError as exc:
+        raise FileAccessError(f"{root}: cannot read products directory: {exc.strerror}") from None
     return [entry for folder in folders for entry in _editions(folder)]
 
 
