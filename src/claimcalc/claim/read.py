@@ -33,6 +33,9 @@ from claimcalc.facts import (
 )
 from claimcalc.money import NotADecimalError, to_decimal
 
+_SURROGATE = "invalid JSON: a \\u escape makes a lone surrogate, not a character"
+_DIGITS = "invalid JSON: a number with more than 4300 digits"
+
 
 def parse_claim(text: str, file: str = "<claim>", fast: bool = False) -> Claim:
     """Parse and validate one claim document (JSON text).
@@ -47,13 +50,39 @@ def parse_claim(text: str, file: str = "<claim>", fast: bool = False) -> Claim:
         except (ClaimError, ValueError, RecursionError):
             pass  # the exact reading below reports it
     try:
-        return claim_from_data(jsonio.loads(text), file)
+        data = jsonio.loads(text)
+        if "\\u" in text and _lone_surrogate(data):  # the json module lets them through
+            raise ClaimError(
+                file, [("", "invalid JSON: a \\u escape makes a lone surrogate, not a character")]
+            )
+        return claim_from_data(data, file)
     except json.JSONDecodeError as exc:
         raise ClaimError(
             f"{file}:{exc.lineno}:{exc.colno}", [("", f"invalid JSON: {exc.msg}")]
         ) from None
     except RecursionError:  # parsing it, or quoting it in a message
         raise ClaimError(file, [("", "invalid JSON: nested too deeply")]) from None
+    except ValueError as exc:  # the json module's limit on an integer's digits
+        if "digits" not in str(exc):
+            raise
+        raise ClaimError(
+            file, [("", "invalid JSON: a number with more than 4300 digits")]
+        ) from None
+
+
+def _lone_surrogate(value: object) -> bool:
+    """Whether a decoded document holds text that is not Unicode (a lone surrogate)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_lone_surrogate(k) or _lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_lone_surrogate(item) for item in value)
+    return False
 
 
 def claim_from_data(data: object, file: str = "<claim>") -> Claim:
@@ -144,6 +173,10 @@ def _read_nested(spec: FieldSpec, value: object, loc: Loc, problems: Problems) -
         return read_fully(spec.kind, value, loc, problems)
     if not isinstance(value, list | tuple):
         problems.append((loc, f"expected a list, got {got(value)}"))
+        return _BAD
+    most = spec.length.max if spec.length else None
+    if most is not None and len(value) > most:
+        problems.append((loc, f"at most {most} items, got {len(value)}"))
         return _BAD
     items = tuple(read_fully(spec.kind, item, (*loc, i), problems) for i, item in enumerate(value))
     return _BAD if any(item is _BAD for item in items) else items

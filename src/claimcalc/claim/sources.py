@@ -91,21 +91,28 @@ def iter_items(inputs: Iterable[str], stdin: Iterable[str] | None = None) -> Ite
         for file in files:
             if file.suffix in NDJSON_SUFFIXES:
                 label = str(file)  # once, not once a line
-                for number, line in _ndjson_lines(file):
+                for number, line, problem in _ndjson_lines(file):
                     position += 1
-                    yield Item(position, f"{label}:{number}", line)
+                    yield Item(position, f"{label}:{number}", line, problem)
             else:
                 position += 1
                 text, problem = _read_text(file)
                 yield Item(position, str(file), text, problem)
 
 
-def _ndjson_lines(path: Path) -> Iterator[tuple[int, str]]:
+def _ndjson_lines(path: Path) -> Iterator[tuple[int, str, str | None]]:
+    """Each line that is not blank: its number, its text, why it cannot be read
+    (a line that is not UTF-8 fails alone)."""
     try:
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
+        with path.open("rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    yield number, "", "not UTF-8 text"
+                    continue
                 if line.strip():
-                    yield number, line
+                    yield number, line, None
     except OSError as exc:
         raise FileAccessError(f"{path}: cannot read claims file: {exc.strerror}") from None
 
