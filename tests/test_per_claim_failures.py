@@ -29,6 +29,7 @@ CASES = [
     "45-too-many-lines.json",
     "46-amount-with-three-decimals.json",
     "47-age-over-130.json",
+    "48-fact-out-of-bounds.json",
 ]
 
 
@@ -147,3 +148,15 @@ def test_a_bug_formatting_a_record_is_that_claims_error(
     assert code == ExitCode.PARTIAL
     assert len(records) == 3
     assert json.loads(records[1])["exit_code"] == ExitCode.INTERNAL
+
+
+def test_an_internal_error_travels_from_a_worker_process() -> None:
+    import pickle
+
+    from claimcalc.errors import InternalError
+
+    error = InternalError.of("book.ndjson:3", RuntimeError("caf\u00e9 \ud800"))
+    again = pickle.loads(pickle.dumps(error))
+    assert str(again) == str(error)
+    assert again.exit_code == ExitCode.INTERNAL
+    str(error).encode("ascii")  # any output can write it

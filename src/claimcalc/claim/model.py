@@ -85,6 +85,11 @@ LAST_DATE = dt.date(2199, 12, 31)
 #: The most items a claim's lists hold: insured persons, lines per person,
 #: expenses and objects per line, prior payments per person, rates.
 MAX_ITEMS = 1000
+#: Bounds of the facts' numbers: whole numbers (days, hours, ages, weeks) and
+#: decimal ones (hours, percent, EUR).
+MAX_FACT_INT = 10**6
+MAX_FACT_DECIMAL = 10**12
+FACT_PLACES = 6
 
 
 class Refusal(NamedTuple):

@@ -18,9 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from claimcalc import jsonio
-from claimcalc.claim.model import Claim, FieldSpec, fields_of
+from claimcalc.claim.model import (
+    FACT_PLACES,
+    MAX_FACT_DECIMAL,
+    MAX_FACT_INT,
+    Claim,
+    FieldSpec,
+    fields_of,
+)
 from claimcalc.claim.quick import claim as quick_claim
-from claimcalc.claim.values import Convert, Invalid, converter, got
+from claimcalc.claim.values import Convert, Invalid, converter, got, within_places
 from claimcalc.errors import ClaimError, FileAccessError, key_path
 from claimcalc.facts import (
     DERIVED_FACTS,
@@ -311,6 +318,8 @@ def _fact_problems(
             yield "", f"expected a whole number, got {value!r}"
         elif value < 0:
             yield "", f"must not be negative, got {value}"
+        elif value > MAX_FACT_INT:
+            yield "", f"must be at most {MAX_FACT_INT}"
     elif kind is FactType.DECIMAL:
         if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
             yield "", f"expected a decimal number, got {value!r}"
@@ -322,6 +331,10 @@ def _fact_problems(
             return
         if number < 0:
             yield "", f"must not be negative, got {number}"
+        elif number > MAX_FACT_DECIMAL:
+            yield "", f"must be at most {MAX_FACT_DECIMAL}"
+        elif not within_places(number, FACT_PLACES):
+            yield "", f"must have at most {FACT_PLACES} decimal places"
     elif kind is FactType.ENUM:
         if isinstance(value, str) and (name, value) in REPLACED_VALUES:
             yield "", f"{value!r} was replaced: write {REPLACED_VALUES[name, value]}"

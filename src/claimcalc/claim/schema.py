@@ -13,7 +13,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from claimcalc.claim.model import MODELS, Claim, FieldSpec, fields_of
+from claimcalc.claim.model import (
+    MAX_FACT_DECIMAL,
+    MAX_FACT_INT,
+    MODELS,
+    Claim,
+    FieldSpec,
+    fields_of,
+)
 from claimcalc.facts import DERIVED_FACTS, FACTS, FactLevel, FactType
 
 _DECIMAL_TEXT = r"^\d+(\.\d+)?$"
@@ -120,8 +127,13 @@ def _facts_schema() -> dict[str, Any]:
     """The facts a claim may state, with their types and values (claimcalc.facts)."""
     kinds: dict[FactType, dict[str, Any]] = {
         FactType.BOOL: {"type": "boolean"},
-        FactType.INT: {"type": "integer", "minimum": 0},
-        FactType.DECIMAL: {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string"}]},
+        FactType.INT: {"type": "integer", "minimum": 0, "maximum": MAX_FACT_INT},
+        FactType.DECIMAL: {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": MAX_FACT_DECIMAL},
+                {"type": "string"},
+            ]
+        },
     }
     properties: dict[str, Any] = {}
     for spec in FACTS.values():
