@@ -16,6 +16,8 @@ from claimcalc.jsonio import FAST_AFTER
 if TYPE_CHECKING:
     from claimcalc.claim.model import Claim
 
+NOT_UTF8 = "not UTF-8 text"
+
 #: Files read as one claim a line.
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
 
@@ -45,6 +47,8 @@ class Item(NamedTuple):
 
 def claim_of(item: Item, parse_claim: Callable[[str, str, bool], Claim]) -> Claim:
     """The item's claim, parsed by ``parse_claim`` (passed in: the hot path has it bound)."""
+    if item.unreadable == NOT_UTF8:  # readable, but not text: a problem of the claim
+        raise ClaimError(item.source, [("", NOT_UTF8)])
     if item.unreadable is not None:
         raise FileAccessError(f"{item.source}: cannot read claim file: {item.unreadable}")
     return parse_claim(item.text, item.source, item.fast)
@@ -109,7 +113,7 @@ def _ndjson_lines(path: Path) -> Iterator[tuple[int, str, str | None]]:
                 try:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError:
-                    yield number, "", "not UTF-8 text"
+                    yield number, "", NOT_UTF8
                     continue
                 if line.strip():
                     yield number, line, None
@@ -124,4 +128,4 @@ def _read_text(path: Path) -> tuple[str, str | None]:
     except OSError as exc:
         return "", exc.strerror or "cannot read"
     except UnicodeDecodeError:
-        return "", "not UTF-8 text"
+        return "", NOT_UTF8
