@@ -160,3 +160,18 @@ def test_an_internal_error_travels_from_a_worker_process() -> None:
     assert str(again) == str(error)
     assert again.exit_code == ExitCode.INTERNAL
     str(error).encode("ascii")  # any output can write it
+
+
+def test_a_date_object_out_of_bounds_is_refused_by_the_library_too() -> None:
+    import datetime as dt
+
+    from claimcalc.claim.read import claim_from_data
+    from claimcalc.errors import ClaimError
+
+    data = json.loads(EXAMPLES[0].read_text(encoding="utf-8"))
+    data["policy"]["issue_date"] = dt.date(9999, 1, 1)
+    with pytest.raises(ClaimError) as raised:
+        claim_from_data(data, "lib")
+    assert raised.value.problems == (
+        ("policy.issue_date", "must be between 1900-01-01 and 2199-12-31, got 9999-01-01"),
+    )

@@ -56,6 +56,8 @@ def date(value: object) -> dt.date:
     if day is not None:
         return day
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        if not FIRST_DATE <= value <= LAST_DATE:
+            raise Invalid(f"must be between {FIRST_DATE} and {LAST_DATE}, got {value}")
         return value
     if isinstance(value, str) and _DATE_TEXT(value):
         try:
