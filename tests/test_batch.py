@@ -270,8 +270,7 @@ def test_an_unreadable_file_fails_alone(tmp_path: Path, capsys: pytest.CaptureFi
     code, out, _ = run_cli(capsys, "settle", str(tmp_path), "-f", "ndjson")
     first, second = (json.loads(line) for line in out.splitlines())
     assert first["status"] == "settled"
-    assert second["status"] == "error" and second["exit_code"] == ExitCode.IO
-    assert second["errors"] == [
-        {"field": "", "message": f"{tmp_path / 'b.json'}: cannot read claim file: not UTF-8 text"}
-    ]
+    # not UTF-8: a problem of the claim, as in a one-claim run (exit 3)
+    assert second["status"] == "error" and second["exit_code"] == ExitCode.INVALID_CLAIM
+    assert second["errors"] == [{"field": "", "message": "not UTF-8 text"}]
     assert code == ExitCode.PARTIAL

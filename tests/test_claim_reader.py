@@ -84,8 +84,8 @@ def test_every_declared_field_is_in_the_schema_with_its_bounds() -> None:
                 if bound is not None:
                     assert json.dumps(bound)[1:-1] in text, (model.__name__, spec.name, bound)
             for key, limit in [
-                ("minLength", spec.length and spec.length.min),
-                ("maxLength", spec.length and spec.length.max),
+                ("minItems" if spec.many else "minLength", spec.length and spec.length.min),
+                ("maxItems" if spec.many else "maxLength", spec.length and spec.length.max),
                 ("minimum", spec.bounds and spec.bounds.ge),
                 ("maximum", spec.bounds and spec.bounds.le),
                 ("exclusiveMinimum", spec.bounds and spec.bounds.gt),
@@ -97,7 +97,7 @@ def test_every_declared_field_is_in_the_schema_with_its_bounds() -> None:
             if spec.optional:
                 assert '{"type": "null"}' in text
     rate = SCHEMA["$defs"]["ExchangeRate"]["properties"]["units_per_eur"]
-    assert rate["anyOf"][0] == {"exclusiveMinimum": 0, "type": "number"}
+    assert rate["anyOf"][0] == {"exclusiveMinimum": 0, "maximum": 1000000, "type": "number"}
     assert SCHEMA["properties"]["claim_format"]["const"] == CLAIM_FORMAT
 
 

@@ -26,15 +26,27 @@ def test_a_time_limit_past_the_calendars_end_does_not_bite() -> None:
     assert add_months(dt.date(9998, 6, 1), 24) == dt.date.max
 
 
-def test_a_loss_near_the_calendars_end_is_settled_not_crashed() -> None:
+def test_a_loss_near_the_calendars_end_is_refused_not_crashed() -> None:
+    """Claim dates lie in 1900-2199 (issue #15): a year 9998 is refused, field by field."""
     data = _claim("imaway", "L-ski-accident.json")
     data["policy"]["issue_date"] = "9998-01-03"
     data["trip"] = {"departure_date": "9998-02-07", "return_date": "9998-02-14"}
     data["event"].update({"date": "9998-02-10", "reporting_possible_from": "9998-02-11"})
     data["reported_on"] = "9998-02-13"
-    data["insured"][0]["lines"][0]["loss_date"] = "9999-12-31"
-    settlement = settle(claim_from_data(data, "far.json"), product("imaway"))
-    assert str(settlement.indemnity) == "1000.00"
+    data["insured"][0]["lines"][0]["loss_date"] = "2199-12-31"
+    with pytest.raises(ClaimError) as raised:
+        claim_from_data(data, "far.json")
+    assert [field for field, _ in raised.value.problems] == [
+        "policy.issue_date",
+        "trip.departure_date",
+        "trip.return_date",
+        "event.date",
+        "event.reporting_possible_from",
+        "reported_on",
+    ]
+    assert raised.value.problems[0][1] == (
+        "must be between 1900-01-01 and 2199-12-31, got '9998-01-03'"
+    )
 
 
 def test_a_loss_before_its_event_is_a_problem_of_the_claim() -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from claimcalc.claim.sources import Item
-from claimcalc.errors import ClaimcalcError
+from claimcalc.errors import ClaimcalcError, InternalError
 from claimcalc.output.formats import Format
 from claimcalc.output.records import Outcome, format_record
 from claimcalc.settlement import Settlement
@@ -26,11 +26,19 @@ WINDOW = 4  # chunks in flight per worker
 
 
 def settle_one(settler: Settler, item: Item, fmt: Format, steps: bool = False) -> Outcome:
+    """The claim's outcome. Whatever goes wrong stays with this claim: an unexpected
+    exception (a bug) becomes its error record, exit code 7, and the batch goes on."""
     try:
         result: Settlement | ClaimcalcError = settler.settle_text(item)
     except ClaimcalcError as error:
         result = error
-    record = format_record(item, result, fmt, steps)
+    except Exception as exc:  # the last line of defence: see InternalError
+        result = InternalError.of(item.source, exc)
+    try:
+        record = format_record(item, result, fmt, steps)
+    except Exception as exc:
+        result = InternalError.of(item.source, exc)
+        record = format_record(item, result, fmt, steps)
     if isinstance(result, ClaimcalcError):
         return Outcome(item.position, record, ok=False, error=result)
     indemnity, advances = result.totals()

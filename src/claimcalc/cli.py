@@ -9,6 +9,7 @@ Exit codes (also in ``claimcalc --help`` and the README):
   4  invalid product file, or unknown product
   5  a file could not be read or written
   6  batch: some claims failed (each has an error record); the others were settled
+  7  internal error: a claim met a bug in claimcalc (in a batch: its error record)
 141  the output was a pipe and its reader went away (``| head``), as a shell's 128+SIGPIPE
 """
 
@@ -28,6 +29,7 @@ from claimcalc.errors import (
     DiffError,
     ExitCode,
     FileAccessError,
+    InternalError,
     ProductFileError,
     UsageError,
 )
@@ -41,14 +43,15 @@ EXIT_CODES_HELP = (
     "Exit codes: 0 success; 1 diff found differences; 2 usage error; 3 invalid claim; "
     "4 invalid or unknown product; 5 file not readable or writable; "
     "6 batch with some claims failed (the others settled); "
-    "141 output pipe closed by its reader (| head)."
+    "7 internal error (a bug: please report it); 141 output pipe closed by its reader (| head)."
 )
 #: ``settle``'s own codes: not diff's or test's 1.
 SETTLE_EXIT_CODES_HELP = (
     "Exit codes: 0 success; 2 usage error (also: no claims to settle); 3 invalid claim; "
     "4 invalid or unknown product; 5 file not readable or writable (a full disk: the "
     "output file is left as it was); 6 batch with some claims failed (the others "
-    "settled); 141 output pipe closed by its reader (| head)."
+    "settled); 7 internal error (a bug: please report it); 141 output pipe closed by "
+    "its reader (| head)."
 )
 
 app = typer.Typer(
@@ -217,12 +220,19 @@ def settle_command(
     if claim_file is not None:
         from claimcalc.settling.settler import Settler
 
-        settlement = Settler(product, table).settle_text(read_claim_file(claim_file))
+        item = read_claim_file(claim_file)
+        try:
+            settlement = Settler(product, table).settle_text(item)
+            outcome = one_claim_outcome(settlement, format)
+        except ClaimcalcError:
+            raise
+        except Exception as exc:  # a bug: one line and exit 7, as in a batch (settle_one)
+            raise InternalError.of(item.source, exc) from exc
         with (
             output_stream(output) as stream,
             RecordWriter(format, stream, explain, one_claim=True) as writer,
         ):
-            writer.write(one_claim_outcome(settlement, format))
+            writer.write(outcome)
         return
 
     from claimcalc.batch import run

@@ -28,6 +28,8 @@ class ExitCode(IntEnum):
     IO = 5
     #: A batch: some claims failed (each has an error record); the others were settled.
     PARTIAL = 6
+    #: A claim met a bug in claimcalc (an unexpected exception): its record says so.
+    INTERNAL = 7
     #: Standard output was a pipe whose reader went away (``| head``): 128+SIGPIPE,
     #: as a shell reports it; nothing is printed.
     BROKEN_PIPE = 141
@@ -49,6 +51,36 @@ class DiffError(ClaimcalcError):
     """``claimcalc diff`` could not compare: exit 2, as diff(1) does on trouble."""
 
     exit_code = ExitCode.USAGE
+
+
+class InternalError(ClaimcalcError):
+    """An unexpected exception while reading or settling one claim: a bug, reported
+    as that claim's error so that the batch goes on."""
+
+    exit_code = ExitCode.INTERNAL
+
+    def __init__(self, source: str, cause: str) -> None:
+        self.source = source
+        self.cause = cause
+        super().__init__(
+            f"{source}: internal error ({cause}); this is a bug in claimcalc, "
+            "please report it with this claim"
+        )
+
+    def __reduce__(self) -> tuple[type[InternalError], tuple[str, str]]:
+        return (type(self), (self.source, self.cause))  # for worker processes
+
+    @classmethod
+    def of(cls, source: str, exc: BaseException) -> InternalError:
+        """The error for ``exc``, raised on the claim from ``source``: one line of text
+        that any output can encode."""
+        cause = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        cause = " ".join(cause.split())[:200]
+        return cls(_ascii(source), _ascii(cause))
+
+
+def _ascii(text: str) -> str:
+    return text.encode("ascii", "backslashreplace").decode("ascii")
 
 
 class FileAccessError(ClaimcalcError):

@@ -42,7 +42,7 @@ from typing import Any
 from claimcalc.claim.model import (
 {models}
 )
-from claimcalc.claim.values import DATES, Invalid, amount, date
+from claimcalc.claim.values import DATES, Invalid, amount, date, within_places
 
 _new: Any = object.__new__
 _MISSING: Any = object()
@@ -119,7 +119,9 @@ def _statements(spec: FieldSpec, target: str, patterns: dict[str, str]) -> list[
         read = function_name(spec.kind)
         if not spec.many:
             return [f"{target} = {read}(v)"]
-        return ["if type(v) is not list:", refuse, f"{target} = tuple(map({read}, v))"]
+        most = spec.length.max if spec.length else None
+        wrong = "" if most is None else f" or len(v) > {most}"
+        return [f"if type(v) is not list{wrong}:", refuse, f"{target} = tuple(map({read}, v))"]
     if spec.choices:
         if spec.kind is str:  # only a str equals a str
             return [f"if v not in {_literal(spec.choices)}:", refuse, f"{target} = v"]
@@ -178,6 +180,15 @@ def _statements(spec: FieldSpec, target: str, patterns: dict[str, str]) -> list[
         ]
         if floor is not None:
             statements += [f"    if {too_low}:", '        raise Invalid("")']
+        ceiling = spec.bounds.le if spec.bounds else None
+        if ceiling is not None:
+            statements += [f"if number > {ceiling}:", '    raise Invalid("")']
+        places = spec.bounds.places if spec.bounds else None
+        if places is not None:
+            statements += [
+                f"if not within_places(number, {places}):",
+                '    raise Invalid("")',
+            ]
         return [*statements, f"{target} = number"]
     raise TypeError(f"{spec.name}: no quick reading of {spec.kind}")
 

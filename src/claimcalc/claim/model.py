@@ -69,11 +69,27 @@ class Length(NamedTuple):
 
 
 class Bounds(NamedTuple):
-    """Bounds of a number: ``ge`` and ``le`` inclusive, ``gt`` exclusive."""
+    """Bounds of a number: ``ge`` and ``le`` inclusive, ``gt`` exclusive; at most
+    ``places`` decimal places (an amount: trailing zeros aside)."""
 
     ge: int | None = None
     le: int | None = None
     gt: int | None = None
+    places: int | None = None
+
+
+#: Every date of a claim lies between these (a year 9999 is a typing error,
+#: and date arithmetic past it fails).
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2199, 12, 31)
+#: The most items a claim's lists hold: insured persons, lines per person,
+#: expenses and objects per line, prior payments per person, rates.
+MAX_ITEMS = 1000
+#: Bounds of the facts' numbers: whole numbers (days, hours, ages, weeks) and
+#: decimal ones (hours, percent, EUR).
+MAX_FACT_INT = 10**6
+MAX_FACT_DECIMAL = 10**12
+FACT_PLACES = 6
 
 
 class Refusal(NamedTuple):
@@ -81,6 +97,11 @@ class Refusal(NamedTuple):
 
     message: str
 
+
+Amount = Annotated[Decimal, Bounds(le=10**12, places=2)]
+"""An amount: at most 1,000,000,000,000 (in its currency) and 2 decimal places."""
+Units = Annotated[Decimal, Bounds(le=10**6, places=2)]
+Items = Length(max=MAX_ITEMS)
 
 Ref = Annotated[
     str,
@@ -106,14 +127,14 @@ _OTHER_FORMAT = f"unsupported claim format {{value!r}}; this claimcalc reads for
 class Expense:
     """One documented expense: an invoice, a receipt, a penalty."""
 
-    amount: Decimal
+    amount: Amount
     currency: Currency = "EUR"
     date: dt.date
     category: Annotated[
         str, Doc("Expense category, for sub-limits and parts not paid (repair materials).")
     ] = "other"
     units: Annotated[
-        Decimal | None, Doc("Days, nights or hours the expense covers (per-unit limits).")
+        Units | None, Doc("Days, nights or hours the expense covers (per-unit limits).")
     ] = None
     label: Annotated[Label | None, Doc("What it is, e.g. 'hotel night'.")] = None
 
@@ -123,7 +144,7 @@ class BaggageObject:
     """One baggage object; a photo kit is one object (Imaway E3, Wi School C3)."""
 
     label: Label | None = None
-    value: Annotated[Decimal, Doc("Commercial value (valore commerciale).")]
+    value: Annotated[Amount, Doc("Commercial value (valore commerciale).")]
     currency: Currency = "EUR"
     date: Annotated[dt.date, Doc("Date of the loss, for the exchange rate.")]
     category: str = "other"
@@ -137,7 +158,7 @@ class PriorPayment:
     """What the insurer already paid in the same policy period."""
 
     guarantee: str
-    amount: Decimal
+    amount: Amount
     date: dt.date
     same_accident: Annotated[bool, Doc("Paid for the same accident (death after invalidity).")] = (
         False
@@ -153,8 +174,8 @@ class Line:
 
     id: Ref | None = None
     guarantee: str
-    expenses: tuple[Expense, ...] = ()
-    objects: tuple[BaggageObject, ...] = ()
+    expenses: Annotated[tuple[Expense, ...], Items] = ()
+    objects: Annotated[tuple[BaggageObject, ...], Items] = ()
     facts: Facts = field(default_factory=dict)
     renunciation_date: Annotated[
         dt.date | None, Doc("Rinuncia al volo / perdita dei servizi: the renunciation date.")
@@ -167,7 +188,7 @@ class Line:
         ),
     ] = None
     penalty_at_event: Annotated[
-        Decimal | None,
+        Amount | None,
         Doc(
             "Cancellation: the penalty, in EUR, the tour operator's conditions set on the day of "
             "the event that caused the cancellation, beside the penalty charged (the expenses). "
@@ -185,8 +206,8 @@ class Insured:
     age_at_subscription: Annotated[int, Bounds(ge=0, le=130)] | None = None
     role: Annotated[Literal["student", "teacher"] | None, Doc("Wi School.")] = None
     facts: Facts = field(default_factory=dict)
-    prior_payments: tuple[PriorPayment, ...] = ()
-    lines: tuple[Line, ...]
+    prior_payments: Annotated[tuple[PriorPayment, ...], Items] = ()
+    lines: Annotated[tuple[Line, ...], Items]
 
 
 @dataclass(slots=True, kw_only=True)
@@ -204,11 +225,11 @@ class Trip:
     booking_date: Annotated[dt.date | None, Doc("Prenotazione / iscrizione.")] = None
     departure_date: dt.date
     return_date: dt.date
-    cost: Annotated[Decimal | None, Doc("Trip cost per insured, EUR.")] = None
-    flight_cost: Annotated[Decimal | None, Doc("Its flight-only part, EUR.")] = None
-    fees: Annotated[Decimal | None, Doc("Registration and insurance fees, EUR.")] = None
+    cost: Annotated[Amount | None, Doc("Trip cost per insured, EUR.")] = None
+    flight_cost: Annotated[Amount | None, Doc("Its flight-only part, EUR.")] = None
+    fees: Annotated[Amount | None, Doc("Registration and insurance fees, EUR.")] = None
     insured_value: Annotated[
-        Decimal | None, Doc("Trip value declared as insured (underinsurance, c.c. 1907).")
+        Amount | None, Doc("Trip value declared as insured (underinsurance, c.c. 1907).")
     ] = None
 
 
@@ -230,7 +251,7 @@ class ExchangeRate:
 
     currency: Currency
     date: dt.date
-    units_per_eur: Annotated[Decimal, Bounds(gt=0)]
+    units_per_eur: Annotated[Decimal, Bounds(gt=0, le=10**6, places=6)]
 
 
 @dataclass(slots=True, kw_only=True)
@@ -244,8 +265,8 @@ class Claim:
     trip: Trip
     event: Event
     reported_on: Annotated[dt.date, Doc("When the claim was reported to the insurer.")]
-    rates: tuple[ExchangeRate, ...] = ()
-    insured: tuple[Insured, ...]
+    rates: Annotated[tuple[ExchangeRate, ...], Items] = ()
+    insured: Annotated[tuple[Insured, ...], Items]
 
     @property
     def product_ref(self) -> str:

@@ -29,7 +29,7 @@ from claimcalc.claim.model import (
     PriorPayment,
     Trip,
 )
-from claimcalc.claim.values import DATES, Invalid, amount, date
+from claimcalc.claim.values import DATES, Invalid, amount, date, within_places
 
 _new: Any = object.__new__
 _MISSING: Any = object()
@@ -89,11 +89,11 @@ def claim(data: Any) -> Claim:
     if v is _MISSING:
         o.rates = ()
     else:
-        if type(v) is not list:
+        if type(v) is not list or len(v) > 1000:
             raise Invalid("")
         o.rates = tuple(map(exchange_rate, v))
     v = data["insured"]
-    if type(v) is not list:
+    if type(v) is not list or len(v) > 1000:
         raise Invalid("")
     o.insured = tuple(map(insured, v))
     return o
@@ -174,6 +174,10 @@ def trip(data: Any) -> Trip:
                 raise Invalid("")
         else:
             number = amount(v)
+        if number > 1000000000000:
+            raise Invalid("")
+        if not within_places(number, 2):
+            raise Invalid("")
         o.cost = number
     v = get("flight_cost")
     if v is None:
@@ -188,6 +192,10 @@ def trip(data: Any) -> Trip:
                 raise Invalid("")
         else:
             number = amount(v)
+        if number > 1000000000000:
+            raise Invalid("")
+        if not within_places(number, 2):
+            raise Invalid("")
         o.flight_cost = number
     v = get("fees")
     if v is None:
@@ -202,6 +210,10 @@ def trip(data: Any) -> Trip:
                 raise Invalid("")
         else:
             number = amount(v)
+        if number > 1000000000000:
+            raise Invalid("")
+        if not within_places(number, 2):
+            raise Invalid("")
         o.fees = number
     v = get("insured_value")
     if v is None:
@@ -216,6 +228,10 @@ def trip(data: Any) -> Trip:
                 raise Invalid("")
         else:
             number = amount(v)
+        if number > 1000000000000:
+            raise Invalid("")
+        if not within_places(number, 2):
+            raise Invalid("")
         o.insured_value = number
     return o
 
@@ -294,6 +310,10 @@ def exchange_rate(data: Any) -> ExchangeRate:
         number = amount(v)
         if number <= 0:
             raise Invalid("")
+    if number > 1000000:
+        raise Invalid("")
+    if not within_places(number, 6):
+        raise Invalid("")
     o.units_per_eur = number
     return o
 
@@ -343,11 +363,11 @@ def insured(data: Any) -> Insured:
     if v is _MISSING:
         o.prior_payments = ()
     else:
-        if type(v) is not list:
+        if type(v) is not list or len(v) > 1000:
             raise Invalid("")
         o.prior_payments = tuple(map(prior_payment, v))
     v = data["lines"]
-    if type(v) is not list:
+    if type(v) is not list or len(v) > 1000:
         raise Invalid("")
     o.lines = tuple(map(line, v))
     return o
@@ -375,6 +395,10 @@ def prior_payment(data: Any) -> PriorPayment:
             raise Invalid("")
     else:
         number = amount(v)
+    if number > 1000000000000:
+        raise Invalid("")
+    if not within_places(number, 2):
+        raise Invalid("")
     o.amount = number
     v = data["date"]
     day = DATES.get(v) if type(v) is str else None
@@ -421,14 +445,14 @@ def line(data: Any) -> Line:
     if v is _MISSING:
         o.expenses = ()
     else:
-        if type(v) is not list:
+        if type(v) is not list or len(v) > 1000:
             raise Invalid("")
         o.expenses = tuple(map(expense, v))
     v = get("objects", _MISSING)
     if v is _MISSING:
         o.objects = ()
     else:
-        if type(v) is not list:
+        if type(v) is not list or len(v) > 1000:
             raise Invalid("")
         o.objects = tuple(map(baggage_object, v))
     v = get("facts", _MISSING)
@@ -467,6 +491,10 @@ def line(data: Any) -> Line:
                 raise Invalid("")
         else:
             number = amount(v)
+        if number > 1000000000000:
+            raise Invalid("")
+        if not within_places(number, 2):
+            raise Invalid("")
         o.penalty_at_event = number
     return o
 
@@ -489,6 +517,10 @@ def expense(data: Any) -> Expense:
             raise Invalid("")
     else:
         number = amount(v)
+    if number > 1000000000000:
+        raise Invalid("")
+    if not within_places(number, 2):
+        raise Invalid("")
     o.amount = number
     v = get("currency", _MISSING)
     if v is _MISSING:
@@ -522,6 +554,10 @@ def expense(data: Any) -> Expense:
                 raise Invalid("")
         else:
             number = amount(v)
+        if number > 1000000:
+            raise Invalid("")
+        if not within_places(number, 2):
+            raise Invalid("")
         o.units = number
     v = get("label")
     if v is None:
@@ -558,6 +594,10 @@ def baggage_object(data: Any) -> BaggageObject:
             raise Invalid("")
     else:
         number = amount(v)
+    if number > 1000000000000:
+        raise Invalid("")
+    if not within_places(number, 2):
+        raise Invalid("")
     o.value = number
     v = get("currency", _MISSING)
     if v is _MISSING:

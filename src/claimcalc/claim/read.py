@@ -18,9 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from claimcalc import jsonio
-from claimcalc.claim.model import Claim, FieldSpec, fields_of
+from claimcalc.claim.model import (
+    FACT_PLACES,
+    MAX_FACT_DECIMAL,
+    MAX_FACT_INT,
+    Claim,
+    FieldSpec,
+    fields_of,
+)
 from claimcalc.claim.quick import claim as quick_claim
-from claimcalc.claim.values import Convert, Invalid, converter, got
+from claimcalc.claim.values import Convert, Invalid, converter, got, within_places
 from claimcalc.errors import ClaimError, FileAccessError, key_path
 from claimcalc.facts import (
     DERIVED_FACTS,
@@ -32,6 +39,9 @@ from claimcalc.facts import (
     FactType,
 )
 from claimcalc.money import NotADecimalError, to_decimal
+
+_SURROGATE = "invalid JSON: a \\u escape makes a lone surrogate, not a character"
+_DIGITS = "invalid JSON: a number with more than 4300 digits"
 
 
 def parse_claim(text: str, file: str = "<claim>", fast: bool = False) -> Claim:
@@ -47,13 +57,39 @@ def parse_claim(text: str, file: str = "<claim>", fast: bool = False) -> Claim:
         except (ClaimError, ValueError, RecursionError):
             pass  # the exact reading below reports it
     try:
-        return claim_from_data(jsonio.loads(text), file)
+        data = jsonio.loads(text)
+        if "\\u" in text and _lone_surrogate(data):  # the json module lets them through
+            raise ClaimError(
+                file, [("", "invalid JSON: a \\u escape makes a lone surrogate, not a character")]
+            )
+        return claim_from_data(data, file)
     except json.JSONDecodeError as exc:
         raise ClaimError(
             f"{file}:{exc.lineno}:{exc.colno}", [("", f"invalid JSON: {exc.msg}")]
         ) from None
     except RecursionError:  # parsing it, or quoting it in a message
         raise ClaimError(file, [("", "invalid JSON: nested too deeply")]) from None
+    except ValueError as exc:  # the json module's limit on an integer's digits
+        if "digits" not in str(exc):
+            raise
+        raise ClaimError(
+            file, [("", "invalid JSON: a number with more than 4300 digits")]
+        ) from None
+
+
+def _lone_surrogate(value: object) -> bool:
+    """Whether a decoded document holds text that is not Unicode (a lone surrogate)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_lone_surrogate(k) or _lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_lone_surrogate(item) for item in value)
+    return False
 
 
 def claim_from_data(data: object, file: str = "<claim>") -> Claim:
@@ -144,6 +180,10 @@ def _read_nested(spec: FieldSpec, value: object, loc: Loc, problems: Problems) -
         return read_fully(spec.kind, value, loc, problems)
     if not isinstance(value, list | tuple):
         problems.append((loc, f"expected a list, got {got(value)}"))
+        return _BAD
+    most = spec.length.max if spec.length else None
+    if most is not None and len(value) > most:
+        problems.append((loc, f"at most {most} items, got {len(value)}"))
         return _BAD
     items = tuple(read_fully(spec.kind, item, (*loc, i), problems) for i, item in enumerate(value))
     return _BAD if any(item is _BAD for item in items) else items
@@ -278,6 +318,8 @@ def _fact_problems(
             yield "", f"expected a whole number, got {value!r}"
         elif value < 0:
             yield "", f"must not be negative, got {value}"
+        elif value > MAX_FACT_INT:
+            yield "", f"must be at most {MAX_FACT_INT}"
     elif kind is FactType.DECIMAL:
         if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
             yield "", f"expected a decimal number, got {value!r}"
@@ -289,6 +331,10 @@ def _fact_problems(
             return
         if number < 0:
             yield "", f"must not be negative, got {number}"
+        elif number > MAX_FACT_DECIMAL:
+            yield "", f"must be at most {MAX_FACT_DECIMAL}"
+        elif not within_places(number, FACT_PLACES):
+            yield "", f"must have at most {FACT_PLACES} decimal places"
     elif kind is FactType.ENUM:
         if isinstance(value, str) and (name, value) in REPLACED_VALUES:
             yield "", f"{value!r} was replaced: write {REPLACED_VALUES[name, value]}"

@@ -13,10 +13,18 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from claimcalc.claim.model import MODELS, Claim, FieldSpec, fields_of
+from claimcalc.claim.model import (
+    MAX_FACT_DECIMAL,
+    MAX_FACT_INT,
+    MODELS,
+    Claim,
+    FieldSpec,
+    fields_of,
+)
 from claimcalc.facts import DERIVED_FACTS, FACTS, FactLevel, FactType
 
 _DECIMAL_TEXT = r"^\d+(\.\d+)?$"
+_DATE_TEXT = r"^(19\d\d|2[01]\d\d)-\d{2}-\d{2}$"
 
 
 def json_schema() -> dict[str, Any]:
@@ -71,7 +79,10 @@ def _property(spec: FieldSpec) -> dict[str, Any]:
 def _value(spec: FieldSpec) -> dict[str, Any]:
     """The schema of the field's value, null aside."""
     if spec.nested:  # a list of them
-        return {"items": {"$ref": f"#/$defs/{spec.kind.__name__}"}, "type": "array"}
+        array: dict[str, Any] = {"items": {"$ref": f"#/$defs/{spec.kind.__name__}"}}
+        if spec.length and spec.length.max is not None:
+            array["maxItems"] = spec.length.max
+        return {**array, "type": "array"}
     json_type = {str: "string", bool: "boolean", int: "integer"}.get(spec.kind)
     if spec.choices:
         assert json_type is not None
@@ -81,14 +92,20 @@ def _value(spec: FieldSpec) -> dict[str, Any]:
     if spec.kind is dict:
         return _facts_schema()
     if spec.kind is dt.date:
-        return {"format": "date", "type": "string"}
+        # the years of FIRST_DATE to LAST_DATE
+        return {"format": "date", "pattern": _DATE_TEXT, "type": "string"}
     if spec.kind is Decimal:
         floor = spec.bounds.gt if spec.bounds else None
-        number = {"minimum": 0} if floor is None else {"exclusiveMinimum": floor}
+        number: dict[str, Any] = {"minimum": 0} if floor is None else {"exclusiveMinimum": floor}
+        text = _DECIMAL_TEXT
+        if spec.bounds and spec.bounds.le is not None:
+            number["maximum"] = spec.bounds.le
+        if spec.bounds and spec.bounds.places is not None:
+            text = _DECIMAL_TEXT.replace(r"\d+)?$", rf"\d{{1,{spec.bounds.places}}}0*)?$")
         return {
             "anyOf": [
                 {**number, "type": "number"},
-                {"pattern": _DECIMAL_TEXT, "type": "string"},
+                {"pattern": text, "type": "string"},
             ]
         }
     assert json_type is not None, f"{spec.name}: no schema for {spec.kind}"
@@ -110,8 +127,13 @@ def _facts_schema() -> dict[str, Any]:
     """The facts a claim may state, with their types and values (claimcalc.facts)."""
     kinds: dict[FactType, dict[str, Any]] = {
         FactType.BOOL: {"type": "boolean"},
-        FactType.INT: {"type": "integer", "minimum": 0},
-        FactType.DECIMAL: {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string"}]},
+        FactType.INT: {"type": "integer", "minimum": 0, "maximum": MAX_FACT_INT},
+        FactType.DECIMAL: {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": MAX_FACT_DECIMAL},
+                {"type": "string"},
+            ]
+        },
     }
     properties: dict[str, Any] = {}
     for spec in FACTS.values():

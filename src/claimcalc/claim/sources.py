@@ -16,6 +16,8 @@ from claimcalc.jsonio import FAST_AFTER
 if TYPE_CHECKING:
     from claimcalc.claim.model import Claim
 
+NOT_UTF8 = "not UTF-8 text"
+
 #: Files read as one claim a line.
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
 
@@ -45,6 +47,8 @@ class Item(NamedTuple):
 
 def claim_of(item: Item, parse_claim: Callable[[str, str, bool], Claim]) -> Claim:
     """The item's claim, parsed by ``parse_claim`` (passed in: the hot path has it bound)."""
+    if item.unreadable == NOT_UTF8:  # readable, but not text: a problem of the claim
+        raise ClaimError(item.source, [("", NOT_UTF8)])
     if item.unreadable is not None:
         raise FileAccessError(f"{item.source}: cannot read claim file: {item.unreadable}")
     return parse_claim(item.text, item.source, item.fast)
@@ -91,21 +95,28 @@ def iter_items(inputs: Iterable[str], stdin: Iterable[str] | None = None) -> Ite
         for file in files:
             if file.suffix in NDJSON_SUFFIXES:
                 label = str(file)  # once, not once a line
-                for number, line in _ndjson_lines(file):
+                for number, line, problem in _ndjson_lines(file):
                     position += 1
-                    yield Item(position, f"{label}:{number}", line)
+                    yield Item(position, f"{label}:{number}", line, problem)
             else:
                 position += 1
                 text, problem = _read_text(file)
                 yield Item(position, str(file), text, problem)
 
 
-def _ndjson_lines(path: Path) -> Iterator[tuple[int, str]]:
+def _ndjson_lines(path: Path) -> Iterator[tuple[int, str, str | None]]:
+    """Each line that is not blank: its number, its text, why it cannot be read
+    (a line that is not UTF-8 fails alone)."""
     try:
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
+        with path.open("rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    yield number, "", NOT_UTF8
+                    continue
                 if line.strip():
-                    yield number, line
+                    yield number, line, None
     except OSError as exc:
         raise FileAccessError(f"{path}: cannot read claims file: {exc.strerror}") from None
 
@@ -117,4 +128,4 @@ def _read_text(path: Path) -> tuple[str, str | None]:
     except OSError as exc:
         return "", exc.strerror or "cannot read"
     except UnicodeDecodeError:
-        return "", "not UTF-8 text"
+        return "", NOT_UTF8

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from claimcalc.claim.model import FieldSpec
+from claimcalc.claim.model import FIRST_DATE, LAST_DATE, Bounds, FieldSpec
 from claimcalc.money import NotADecimalError, to_decimal
 
 Convert = Callable[[object], Any]
@@ -56,6 +56,8 @@ def date(value: object) -> dt.date:
     if day is not None:
         return day
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        if not FIRST_DATE <= value <= LAST_DATE:
+            raise Invalid(f"must be between {FIRST_DATE} and {LAST_DATE}, got {value}")
         return value
     if isinstance(value, str) and _DATE_TEXT(value):
         try:
@@ -63,6 +65,8 @@ def date(value: object) -> dt.date:
         except ValueError:
             pass
         else:
+            if not FIRST_DATE <= day <= LAST_DATE:
+                raise Invalid(f"must be between {FIRST_DATE} and {LAST_DATE}, got {value!r}")
             if len(DATES) >= 4096:  # keep the memo small
                 DATES.clear()
             DATES[value] = day
@@ -104,7 +108,7 @@ def converter(spec: FieldSpec) -> Convert:
     if spec.kind is Decimal:
         if spec.bounds is None:
             return amount
-        return _amount_above(spec.bounds.gt)
+        return _amount_within(spec.bounds)
     if spec.kind is dt.date:
         return date
     if spec.kind is dict:
@@ -162,11 +166,25 @@ def _whole_number(spec: FieldSpec) -> Convert:
     return convert
 
 
-def _amount_above(floor: int | None) -> Convert:
+def _amount_within(bounds: Bounds) -> Convert:
+    floor, ceiling, places = bounds.gt, bounds.le, bounds.places
+
     def convert(value: object) -> Decimal:
         number = amount(value)
         if floor is not None and number <= floor:
             raise Invalid(f"must be greater than {floor}")
+        if ceiling is not None and number > ceiling:
+            raise Invalid(f"must be at most {ceiling}")
+        if places is not None and not within_places(number, places):
+            raise Invalid(f"must have at most {places} decimal places")
         return number
 
     return convert
+
+
+def within_places(number: Decimal, places: int) -> bool:
+    """Whether a number (at most 10**12) has at most ``places`` decimal places,
+    trailing zeros aside."""
+    exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int)  # a finite number
+    return exponent >= -places or number == number.quantize(Decimal(1).scaleb(-places))

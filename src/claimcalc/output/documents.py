@@ -202,7 +202,9 @@ def _claim_id(text: str) -> str | None:
     except (ValueError, TypeError, RecursionError):
         return None
     claim_id = data.get("claim_id") if isinstance(data, dict) else None
-    return claim_id if isinstance(claim_id, str) else None
+    if not isinstance(claim_id, str) or not claim_id.isprintable() or len(claim_id) > 64:
+        return None  # not a claim id: a record must not echo it (a lone surrogate, a page)
+    return claim_id
 
 
 # --------------------------------------------------------------------------- products
