@@ -6,7 +6,7 @@ Writes a full-size ECB history file like ``eurofxref-hist.csv``: header
 ``Date,USD,JPY,…`` with 41 currencies and a trailing comma, every business
 day from 2026-12-01 back to 1999-01-04 (newest first, ~7,300 rows), ``N/A``
 where a currency had no fixing yet or has none any more. Then it times, by
-the median of ``--runs`` runs each, ``claimcalc settle CLAIM`` without and
+the median of ``--runs`` runs each (alternated), ``claimcalc settle CLAIM`` without and
 with ``--rates FILE`` for one medical claim in USD (Imaway example D, its own
 rates taken out so that the file's are used), and reports the difference
 (target: at most 30 ms) and, in-process, ``read_ecb_csv`` plus one lookup.
@@ -121,13 +121,15 @@ def write_history(path: Path, seed: int = 15) -> int:
     return len(lines) - 1
 
 
-def median_run(command: list[str], runs: int) -> float:
-    times = []
+def medians(commands: list[list[str]], runs: int) -> list[float]:
+    """Each command's median time, the commands alternated so that noise hits them all."""
+    times: list[list[float]] = [[] for _ in commands]
     for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for command, spent in zip(commands, times, strict=True):
+            start = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True)
+            spent.append(time.perf_counter() - start)
+    return [statistics.median(spent) for spent in times]
 
 
 def main() -> None:
@@ -145,8 +147,7 @@ def main() -> None:
         base = [sys.executable, "-m", "claimcalc", "settle", str(CLAIM)]
         full = [sys.executable, "-m", "claimcalc", "settle", str(claim_file), "--rates", str(rates)]
         subprocess.run(full, check=True, capture_output=True)  # warm the product cache
-        without = median_run(base, args.runs)
-        with_rates = median_run(full, args.runs)
+        without, with_rates = medians([base, full], args.runs)
 
         from claimcalc.settling.rates import read_ecb_csv
 

@@ -180,3 +180,22 @@ def test_the_command_line_may_name_a_product_file(capsys: pytest.CaptureFixture[
     path = ROOT / "products" / "imaway" / "2026-01.yaml"
     code, _, _ = run(capsys, "settle", str(MEDICAL), "--product", str(path))
     assert code == ExitCode.OK
+
+
+def test_settling_one_claim_reads_only_the_rows_it_needs(tmp_path: Path) -> None:
+    from claimcalc.claim.read import read_claim
+    from claimcalc.product.catalog import load_rulebook
+    from claimcalc.settling.engine import settle
+    from claimcalc.settling.rates import EcbFile
+
+    data = json.loads(MEDICAL.read_text(encoding="utf-8"))
+    data.pop("rates")
+    claim_file = tmp_path / "claim.json"
+    claim_file.write_text(json.dumps(data), encoding="utf-8")
+    rows = [f"2026-{m:02d}-{d:02d},1.0{m}{d},N/A," for m in (4, 3) for d in range(28, 0, -1)]
+    path = tmp_path / "eurofxref-hist.csv"
+    path.write_text("Date,USD,JPY,\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    table = read_ecb_csv(path)
+    assert isinstance(table, EcbFile)
+    settle(read_claim(claim_file), load_rulebook("imaway"), table)
+    assert 0 < len(table._parsed) <= 4

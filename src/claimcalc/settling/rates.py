@@ -93,6 +93,9 @@ class _Merged(RateTable):
         self._first._used(fixing, day)
         self._second._used(fixing, day)
 
+    def __bool__(self) -> bool:
+        return bool(self._first) or bool(self._second)
+
     def __len__(self) -> int:
         return len(self._first) + len(self._second)  # a date in both counts twice
 
@@ -206,6 +209,9 @@ class EcbFile(RateTable):
             f" {self._days[-1].isoformat()}, a claim needs {fixing.currency} of"
             f" {day.isoformat()} (the fixing of {fixing.date.isoformat()} is used)\n"
         )
+
+    def __bool__(self) -> bool:  # not len(), which reads every row
+        return bool(self._rows)
 
     def __len__(self) -> int:
         return sum(sum(rate is not None for rate in self._row(index)) for index in self._rows)
