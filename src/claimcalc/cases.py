@@ -120,7 +120,7 @@ class Case:
 
     def product_file(self, claim: Claim) -> Path:
         try:
-            return find_product(claim.product_ref, self.products)
+            return find_product(claim.product_ref, self.products, allow_path=False)
         except UnknownProductError as exc:
             field_ = "edition" if claim.edition else "product"
             raise UnknownProductError(f"{self.source}: {field_}: {exc}") from None

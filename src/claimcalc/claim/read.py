@@ -53,9 +53,14 @@ def parse_claim(text: str, file: str = "<claim>", fast: bool = False) -> Claim:
     """
     if fast:
         try:
-            return claim_from_data(jsonio.loads_fast(text), file)
+            data = jsonio.loads_fast(text)
+            claim = claim_from_data(data, file)
         except (ClaimError, ValueError, RecursionError):
             pass  # the exact reading below reports it
+        else:
+            if not jsonio.may_repeat_keys(text, data):
+                return claim
+            # orjson kept a repeated key's last value: the exact reading tells
     try:
         data = jsonio.loads(text)
         if "\\u" in text and _lone_surrogate(data):  # the json module lets them through
@@ -67,6 +72,8 @@ def parse_claim(text: str, file: str = "<claim>", fast: bool = False) -> Claim:
         raise ClaimError(
             f"{file}:{exc.lineno}:{exc.colno}", [("", f"invalid JSON: {exc.msg}")]
         ) from None
+    except jsonio.DuplicateKeyError as exc:
+        raise ClaimError(file, [(exc.key, "duplicate key")]) from None
     except RecursionError:  # parsing it, or quoting it in a message
         raise ClaimError(file, [("", "invalid JSON: nested too deeply")]) from None
     except ValueError as exc:  # the json module's limit on an integer's digits

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from claimcalc.product.schema import Product
 
 _PRODUCT_ID = re.compile(r"^[a-z][a-z0-9_-]*$")
+_CATALOG_REF = re.compile(r"^[a-z][a-z0-9_-]*(@\d{4}-\d{2})?$")
 _EDITION_FILE = re.compile(r"^(?P<edition>\d{4}-\d{2})\.ya?ml$")
 
 
@@ -71,9 +72,19 @@ def _editions(folder: Path) -> list[CatalogEntry]:
     return sorted(entries, key=lambda e: e.edition)
 
 
-def find_product(ref: str, directory: Path | None = None) -> Path:
-    """The file a reference names: a path, ``id@edition``, or ``id`` (latest edition)."""
-    if ref.endswith((".yaml", ".yml")) or os.sep in ref or "/" in ref:
+def find_product(ref: str, directory: Path | None = None, allow_path: bool = True) -> Path:
+    """The file a reference names: a path, ``id@edition``, or ``id`` (latest edition).
+
+    ``allow_path=False`` (a product named inside a claim): only catalog ids and
+    editions, never a path, so that a claim cannot make claimcalc read a file.
+    """
+    looks_like_path = ref.endswith((".yaml", ".yml")) or os.sep in ref or "/" in ref
+    if not allow_path and (looks_like_path or "\\" in ref or not _CATALOG_REF.match(ref)):
+        raise UnknownProductError(
+            f"{ref!r}: not a catalog product id (a product file path is accepted only"
+            " from --product)"
+        )
+    if looks_like_path:
         path = Path(ref)
         if not path.is_file():
             raise UnknownProductError(f"{ref}: no such product file")
@@ -105,14 +116,17 @@ def load_product(ref: str | Path, directory: Path | None = None) -> Product:
     return load_product_file(path)
 
 
-def load_rulebook(ref: str | Path, directory: Path | None = None) -> model.Product:
+def load_rulebook(
+    ref: str | Path, directory: Path | None = None, allow_path: bool = True
+) -> model.Product:
     """A product to settle with: its plain copy (:func:`claimcalc.product.model.freeze`).
 
     Found in the cache by the file's hash, it costs a file read, a signature check and an
     unpickling, and imports neither PyYAML nor pydantic; otherwise the file is
     loaded and validated as by :func:`load_product`, then frozen and cached.
+    ``allow_path=False``: ``ref`` is a catalog id or edition (:func:`find_product`).
     """
-    path = ref if isinstance(ref, Path) else find_product(ref, directory)
+    path = ref if isinstance(ref, Path) else find_product(ref, directory, allow_path)
     raw = read_product_bytes(path)
     sha256 = product_sha256(raw)
     book = cache.get(sha256, "rulebook", model.Product)

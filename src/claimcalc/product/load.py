@@ -11,6 +11,7 @@ zones, facts in conditions).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -92,6 +93,10 @@ def _message(error: Mapping[str, Any]) -> str:
     return message.removeprefix("Value error, ")
 
 
+#: The line every product file has (``format: 1``), at the top level.
+_FORMAT_LINE = re.compile(r"^format:[ \t]*1[ \t]*(#.*)?$", re.MULTILINE)
+
+
 def load_product_file(path: str | Path) -> Product:
     """Read, validate and cross-check one product file."""
     return load_product_bytes(read_product_bytes(path), path)
@@ -122,7 +127,14 @@ def load_product_text(text: str, file: str = "<string>") -> Product:
     # Imported here: a product found in the cache never needs the YAML parser.
     from claimcalc.product.yamlfile import parse_yaml
 
+    # A file that does not say it is one is not parsed, nor quoted: its lines
+    # (say, /etc/shadow's) are never echoed as YAML errors or unknown keys.
+    not_product = ProductFileError([Problem(file, 1, 1, "", "not a claimcalc product file")])
+    if not _FORMAT_LINE.search(text):
+        raise not_product
     data, marks = parse_yaml(text, file)
+    if not isinstance(data, Mapping) or data.get("format") != 1:
+        raise not_product
     problems = [
         Problem(file, line, col, key_path(path), "duplicate key")
         for path, (line, col) in marks.duplicates

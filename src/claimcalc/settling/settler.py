@@ -29,22 +29,24 @@ class Settler:
         self.product = product
         self.rates = rates
         self.steps = steps
-        self._products: dict[str, Any] = {}
+        self._products: dict[tuple[str, bool], Any] = {}
         self._load_rulebook = load_rulebook
         self._parse_claim = parse_claim
         self._settle = settle
 
-    def load(self, ref: str) -> Any:
-        product = self._products.get(ref)
+    def load(self, ref: str, from_claim: bool = False) -> Any:
+        """A product by reference; one named in a claim is never a path (catalog only)."""
+        product = self._products.get((ref, from_claim))
         if product is None:
-            product = self._products[ref] = self._load_rulebook(ref)
+            product = self._load_rulebook(ref, allow_path=not from_claim)
+            self._products[(ref, from_claim)] = product
         return product
 
     def settle_text(self, item: Item) -> Settlement:
         claim = claim_of(item, self._parse_claim)
         ref = self.product or claim.product_ref
         try:
-            product = self.load(ref)
+            product = self.load(ref, from_claim=self.product is None)
         except UnknownProductError as exc:
             if self.product is not None:
                 raise
