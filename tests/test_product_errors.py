@@ -102,23 +102,23 @@ def test_a_deeper_bomb_is_refused_as_fast() -> None:
         levels.append(f"a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 10) + "]")
     start = time.perf_counter()
     with pytest.raises(ProductFileError, match="too large"):
-        load_product_text("\n".join(levels) + "\n")
+        load_product_text("format: 1\n" + "\n".join(levels) + "\n")
     assert time.perf_counter() - start < 0.25
 
 
 @pytest.mark.parametrize("text", ["a: &a [1, *a]\n", "a: &a {b: *a}\n", "a: &a [[[*a]]]\n"])
 def test_an_alias_inside_its_own_value_is_refused(text: str) -> None:
     with pytest.raises(ProductFileError) as caught:
-        load_product_text(text)
+        load_product_text("format: 1\n" + text)
     assert [str(p) for p in caught.value.problems] == [
-        "<string>:1:4: too large: an alias refers to a value that contains it"
+        "<string>:2:4: too large: an alias refers to a value that contains it"
     ]
 
 
 @pytest.mark.parametrize("depth", [999, 50_000])
 def test_a_document_nested_too_deeply_is_one_line(depth: int) -> None:
     with pytest.raises(ProductFileError) as caught:
-        load_product_text("a: " + "[" * depth + "]" * depth + "\n")
+        load_product_text("format: 1\na: " + "[" * depth + "]" * depth + "\n")
     (problem,) = caught.value.problems
     assert "nest" in problem.message
 
