@@ -37,6 +37,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
+from claimcalc.facts import EXPENSE_CATEGORIES
 from claimcalc.money import DECIMAL_TEXT, END, decimal_pattern, to_decimal
 
 
@@ -207,6 +208,11 @@ MATRIX_JSON_SCHEMA: dict[str, Any] = {
     ],
 }
 
+#: The loader checks them once the file is read (claimcalc.product.load).
+CATEGORIES_JSON_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "items": {"type": "string", "enum": sorted(EXPENSE_CATEGORIES)},
+}
 _ZONES_JSON_SCHEMA: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
 CELLS_JSON_SCHEMA: dict[str, Any] = {
     "description": "A list of zones (at every level), or a mapping of level to a list of zones.",
@@ -482,7 +488,11 @@ class Limit(Annotations):
     ]
     applies_to: Annotated[
         tuple[str, ...],
-        Meta(default=(), description="Expense categories the limit caps; default: all of them."),
+        Meta(
+            default=(),
+            json_schema=CATEGORIES_JSON_SCHEMA,
+            description="Expense categories the limit caps; default: all of them.",
+        ),
     ]
     inferred: Annotated[
         Cells | None,

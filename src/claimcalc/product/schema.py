@@ -183,7 +183,7 @@ class Limit(model.Limit, Annotations):
     percent_of_parent: Percent | None = Field(
         default=None, description="Also at most this percentage of the parent's amount."
     )
-    applies_to: tuple[str, ...] = Field(
+    applies_to: Annotated[tuple[str, ...], WithJsonSchema(model.CATEGORIES_JSON_SCHEMA)] = Field(
         default=(), description="Expense categories the limit caps; default: all of them."
     )
     inferred: Cells | None = Field(
