@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Context, Decimal
 from functools import lru_cache
 
 CENT = Decimal("0.01")
@@ -15,8 +16,44 @@ class NotADecimalError(ValueError):
     """The value is not a finite decimal number written as such."""
 
 
+#: Where a pattern ends. A regex written ``^…`` + END matches a whole text
+#: both as Python's ``re`` reads it (the readers use ``fullmatch``; JSON Schema
+#: validators in Python use ``re.search``, where ``$`` also matches before a
+#: final newline, which the lookahead refuses) and as ECMA 262 does (JSON
+#: Schema's ``pattern``, in editors).
+END = r"$(?!\n)"
+
+#: Decimal text, as claim and product files write a number: ASCII digits, an
+#: optional minus, an optional fraction. Python's ``Decimal()`` also takes
+#: ``"1_80"``, ``"+180"``, ``".5"``, ``" 180 "``, ``"1e3"``, non-ASCII digits
+#: and ``"NaN"``: :func:`to_decimal` checks this first. The JSON Schemas
+#: (``claimcalc schema claim|product``) state it, or a narrowing of it
+#: (:func:`decimal_pattern`).
+DECIMAL_TEXT = r"^-?[0-9]+(\.[0-9]+)?" + END
+_decimal_text = re.compile(DECIMAL_TEXT).fullmatch
+
+
+def decimal_pattern(
+    *, positive: bool = False, most: int | None = None, places: int | None = None
+) -> str:
+    """The decimal text of a number from 0 (above 0 when ``positive``) to
+    ``most`` (a power of ten) with at most ``places`` decimal places, trailing
+    zeros aside: :data:`DECIMAL_TEXT` without its minus, narrowed, so that a
+    JSON Schema can state the bounds of an amount written as text."""
+    fraction = r"(\.[0-9]+)?" if places is None else rf"(\.[0-9]{{1,{places}}}0*)?"
+    if most is None:
+        number = f"[0-9]+{fraction}"
+    else:
+        digits = len(str(most)) - 1
+        assert most == 10**digits and digits > 0, f"{most}: a bound other than a power of ten"
+        number = rf"0*([0-9]{{1,{digits}}}{fraction}|{most}(\.0+)?)"
+    nonzero = r"(?=[0-9.]*[1-9])" if positive else ""
+    return f"^{nonzero}{number}{END}"
+
+
 def to_decimal(value: object) -> Decimal:
-    """Parse an int, a Decimal or a decimal string; reject floats and booleans.
+    """Parse an int, a Decimal or decimal text (:data:`DECIMAL_TEXT`); reject
+    floats and booleans.
 
     Floats are refused because they cannot carry an exact amount: the YAML
     loader turns ``12.50`` into ``Decimal("12.50")`` before we get here.
@@ -28,10 +65,9 @@ def to_decimal(value: object) -> Decimal:
     elif isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, str):
-        try:
-            result = Decimal(value.strip())
-        except InvalidOperation:
-            raise NotADecimalError(f"expected a decimal number, got {value!r}") from None
+        if _decimal_text(value) is None:
+            raise NotADecimalError(f"expected a decimal number, got {value!r}")
+        result = Decimal(value)
     else:
         raise NotADecimalError(f"expected a decimal number, got {type(value).__name__}")
     if not result.is_finite():

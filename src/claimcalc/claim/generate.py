@@ -15,7 +15,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-from claimcalc.claim.model import MODELS, FieldSpec, fields_of
+from claimcalc.claim.model import MODELS, FieldSpec, decimal_text, fields_of
 
 QUICK = Path(__file__).with_name("quick.py")
 
@@ -36,7 +36,7 @@ wrong. The tests hold the two readings to the same answers.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, DecimalException
+from decimal import Decimal
 from typing import Any
 
 from claimcalc.claim.model import (
@@ -59,16 +59,36 @@ def source() -> str:
     lines = _HEADER.format(models=models).splitlines()
     patterns: dict[str, str] = {}  # regex: its matcher, named after its first field
     for spec in (spec for model in MODELS for spec in fields_of(model)):
-        if spec.pattern is not None and spec.pattern.regex not in patterns:
+        regex, says = _pattern(spec)
+        if regex is not None and regex not in patterns:
             name = f"_match_{spec.name}"
-            patterns[spec.pattern.regex] = name
-            lines += [
-                f"# {spec.pattern.says}",
-                f"{name} = re.compile({_text(spec.pattern.regex)}).fullmatch",
-            ]
+            patterns[regex] = name
+            compiled = f"{name} = re.compile({_text(regex)}).fullmatch"
+            if len(compiled) > 100:  # as ruff formats it
+                compiled = f"{name} = re.compile(\n    {_text(regex)}\n).fullmatch"
+            lines += [f"# {says}", compiled]
+    for model in MODELS:  # text fields of many choices: a set each
+        for spec in fields_of(model):
+            if spec.kind is str and len(spec.choices) > 3:
+                lines += [f"{_choices(model, spec)} = frozenset(", "    {"]
+                lines += [f"        {_literal(choice)}," for choice in spec.choices]
+                lines += ["    }", ")"]
     for model in MODELS:
         lines += ["", "", *_function(model, patterns)]
     return "\n".join(lines) + "\n"
+
+
+def _choices(model: type, spec: FieldSpec) -> str:
+    return f"_{function_name(model).upper()}_{spec.name.upper()}"
+
+
+def _pattern(spec: FieldSpec) -> tuple[str | None, str]:
+    """The regex a text value of the field must match whole, and what it says."""
+    if spec.pattern is not None:
+        return spec.pattern.regex, spec.pattern.says
+    if spec.kind is Decimal:
+        return decimal_text(spec.bounds), f"decimal text within {spec.name}'s bounds"
+    return None, ""
 
 
 def _function(model: type, patterns: dict[str, str]) -> list[str]:
@@ -100,7 +120,7 @@ def _function(model: type, patterns: dict[str, str]) -> list[str]:
             branches.append(("v is _MISSING", [f"{target} = {default}"]))
         if spec.optional:
             branches.append(("v is None", [f"{target} = None"]))
-        branches.append(("", _statements(spec, target, patterns)))
+        branches.append(("", _statements(spec, target, patterns, model)))
         if len(branches) == 1:
             lines += [f"    {line}" for line in branches[0][1]]
             continue
@@ -112,7 +132,7 @@ def _function(model: type, patterns: dict[str, str]) -> list[str]:
     return lines
 
 
-def _statements(spec: FieldSpec, target: str, patterns: dict[str, str]) -> list[str]:
+def _statements(spec: FieldSpec, target: str, patterns: dict[str, str], model: type) -> list[str]:
     """Statements that set ``target`` from the field's value ``v``, or raise."""
     refuse = '    raise Invalid("")'
     if spec.nested:
@@ -121,8 +141,14 @@ def _statements(spec: FieldSpec, target: str, patterns: dict[str, str]) -> list[
             return [f"{target} = {read}(v)"]
         most = spec.length.max if spec.length else None
         wrong = "" if most is None else f" or len(v) > {most}"
+        least = spec.length.min if spec.length else None
+        if least:
+            wrong += " or not v" if least == 1 else f" or len(v) < {least}"
         return [f"if type(v) is not list{wrong}:", refuse, f"{target} = tuple(map({read}, v))"]
     if spec.choices:
+        if spec.kind is str and len(spec.choices) > 3:  # a set: v must be hashable
+            wrong = f"type(v) is not str or v not in {_choices(model, spec)}"
+            return [f"if {wrong}:", refuse, f"{target} = v"]
         if spec.kind is str:  # only a str equals a str
             return [f"if v not in {_literal(spec.choices)}:", refuse, f"{target} = v"]
         # True == 1 and 1.0 == 1: the type as well; then the value is the choice
@@ -164,32 +190,30 @@ def _statements(spec: FieldSpec, target: str, patterns: dict[str, str]) -> list[
             "    day = date(v)",
             f"{target} = day",
         ]
-    if spec.kind is Decimal:  # decimal text, the common case, parsed in place
+    if spec.kind is Decimal:
+        # Decimal text, the common case: one match of the text the field takes
+        # (its bounds included; the JSON Schema's pattern), then exact.
+        regex, _ = _pattern(spec)
+        assert regex is not None
         floor = spec.bounds.gt if spec.bounds else None
-        too_low = "number < 0" if floor is None else f"number <= {floor}"
+        ceiling = spec.bounds.le if spec.bounds else None
+        places = spec.bounds.places if spec.bounds else None
+        bad = [] if floor is None else [f"number <= {floor}"]  # amount(): never below 0
+        if ceiling is not None:
+            bad.append(f"number > {ceiling}")
+        if places is not None:
+            bad.append(f"not within_places(number, {places})")
         statements = [
             "if type(v) is str:",
-            "    try:",
-            "        number = Decimal(v)",  # as to_decimal: Decimal strips spaces too
-            "    except DecimalException:",
-            '        raise Invalid("") from None',
-            f"    if not number.is_finite() or {too_low}:",
+            f"    if {patterns[regex]}(v) is None:",
             '        raise Invalid("")',
+            f"    {target} = Decimal(v)",
             "else:",
-            "    number = amount(v)",  # never negative
+            "    number = amount(v)",
         ]
-        if floor is not None:
-            statements += [f"    if {too_low}:", '        raise Invalid("")']
-        ceiling = spec.bounds.le if spec.bounds else None
-        if ceiling is not None:
-            statements += [f"if number > {ceiling}:", '    raise Invalid("")']
-        places = spec.bounds.places if spec.bounds else None
-        if places is not None:
-            statements += [
-                f"if not within_places(number, {places}):",
-                '    raise Invalid("")',
-            ]
-        return [*statements, f"{target} = number"]
+        if bad:
+            statements += [f"    if {' or '.join(bad)}:", '        raise Invalid("")']
+        return [*statements, f"    {target} = number"]
     raise TypeError(f"{spec.name}: no quick reading of {spec.kind}")
 
 

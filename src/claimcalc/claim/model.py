@@ -34,6 +34,9 @@ from decimal import Decimal
 from functools import cache
 from typing import Annotated, Any, Literal, NamedTuple
 
+from claimcalc.facts import EXPENSE_CATEGORIES, OBJECT_CATEGORIES
+from claimcalc.money import DECIMAL_TEXT, END, decimal_pattern
+
 CLAIM_FORMAT = 1
 
 FactValue = bool | int | Decimal | str | list[str]
@@ -62,10 +65,19 @@ class Pattern(NamedTuple):
 
 
 class Length(NamedTuple):
-    """Bounds of a text's length, in characters."""
+    """Bounds of a text's length, in characters, or of a list's, in items;
+    ``short`` is the message for a list with fewer than ``min``."""
 
     min: int | None = None
     max: int | None = None
+    short: str | None = None
+
+
+class Choices(NamedTuple):
+    """Text that is one of ``values``; ``what`` names them in the message."""
+
+    values: tuple[str, ...]
+    what: str
 
 
 class Bounds(NamedTuple):
@@ -82,6 +94,20 @@ class Bounds(NamedTuple):
 #: and date arithmetic past it fails).
 FIRST_DATE = dt.date(1900, 1, 1)
 LAST_DATE = dt.date(2199, 12, 31)
+#: A date's text, ASCII digits (Python's ``\d`` takes any script's).
+DATE_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}" + END
+
+
+def _date_pattern(first: dt.date, last: dt.date) -> str:
+    """DATE_TEXT narrowed to the years first to last (whole centuries): the JSON
+    Schema's pattern, with ``format: date`` for the month's days."""
+    assert (first.month, first.day, first.year % 100) == (1, 1, 0)
+    assert (last.month, last.day, last.year % 100) == (12, 31, 99)
+    centuries = "|".join(str(c) for c in range(first.year // 100, last.year // 100 + 1))
+    return DATE_TEXT.replace("^[0-9]{4}", f"^({centuries})[0-9]{{2}}")
+
+
+DATE_PATTERN = _date_pattern(FIRST_DATE, LAST_DATE)
 #: The most items a claim's lists hold: insured persons, lines per person,
 #: expenses and objects per line, prior payments per person, rates.
 MAX_ITEMS = 1000
@@ -90,6 +116,22 @@ MAX_ITEMS = 1000
 MAX_FACT_INT = 10**6
 MAX_FACT_DECIMAL = 10**12
 FACT_PLACES = 6
+#: Decimal text as claims write it (claimcalc.money): the grammar checked
+#: before any bound; the schema states each field's narrowing of it.
+NUMBER_TEXT = DECIMAL_TEXT
+
+
+def decimal_text(bounds: Bounds | None) -> str:
+    """The decimal text a number field within ``bounds`` takes: :data:`NUMBER_TEXT`
+    narrowed to them. The quick reader matches it, the JSON Schema states it."""
+    if bounds is None:
+        return decimal_pattern()
+    assert bounds.ge in (None, 0) and bounds.gt in (None, 0), "numbers from 0 only"
+    return decimal_pattern(positive=bounds.gt == 0, most=bounds.le, places=bounds.places)
+
+
+#: The facts' decimal numbers (claimcalc.facts, FactType.DECIMAL).
+FACT_DECIMAL = Bounds(ge=0, le=MAX_FACT_DECIMAL, places=FACT_PLACES)
 
 
 class Refusal(NamedTuple):
@@ -106,16 +148,16 @@ Items = Length(max=MAX_ITEMS)
 Ref = Annotated[
     str,
     Length(min=1, max=64),
-    Pattern(r"^[A-Za-z0-9._:/-]+$", "letters, digits and . _ : / - only"),
+    Pattern(r"^[A-Za-z0-9._:/-]+" + END, "letters, digits and . _ : / - only"),
 ]
 Label = Annotated[str, Length(max=80)]
 Currency = Annotated[
     str,
-    Pattern(r"^[A-Z]{3}$", "an ISO 4217 currency code such as EUR or USD"),
+    Pattern(r"^[A-Z]{3}" + END, "an ISO 4217 currency code such as EUR or USD"),
     Doc("ISO 4217 code, e.g. EUR."),
 ]
-Country = Annotated[str, Pattern(r"^[A-Z]{2}$", "an ISO 3166 country code such as IT or FR")]
-EditionText = Annotated[str, Pattern(r"^\d{4}-\d{2}$", "YYYY-MM, e.g. 2026-01")]
+Country = Annotated[str, Pattern(r"^[A-Z]{2}" + END, "an ISO 3166 country code such as IT or FR")]
+EditionText = Annotated[str, Pattern(r"^[0-9]{4}-[0-9]{2}" + END, "YYYY-MM, e.g. 2026-01")]
 
 
 # --------------------------------------------------------------------------- the format
@@ -131,7 +173,9 @@ class Expense:
     currency: Currency = "EUR"
     date: dt.date
     category: Annotated[
-        str, Doc("Expense category, for sub-limits and parts not paid (repair materials).")
+        str,
+        Choices(tuple(sorted(EXPENSE_CATEGORIES)), "expense category"),
+        Doc("Expense category, for sub-limits and parts not paid (repair materials)."),
     ] = "other"
     units: Annotated[
         Units | None, Doc("Days, nights or hours the expense covers (per-unit limits).")
@@ -147,7 +191,7 @@ class BaggageObject:
     value: Annotated[Amount, Doc("Commercial value (valore commerciale).")]
     currency: Currency = "EUR"
     date: Annotated[dt.date, Doc("Date of the loss, for the exchange rate.")]
-    category: str = "other"
+    category: Annotated[str, Choices(tuple(sorted(OBJECT_CATEGORIES)), "object category")] = "other"
     checked_in: bool = False
     left_in_vehicle: bool = False
     secured_in_vehicle: bool = False
@@ -207,7 +251,9 @@ class Insured:
     role: Annotated[Literal["student", "teacher"] | None, Doc("Wi School.")] = None
     facts: Facts = field(default_factory=dict)
     prior_payments: Annotated[tuple[PriorPayment, ...], Items] = ()
-    lines: Annotated[tuple[Line, ...], Items]
+    lines: Annotated[
+        tuple[Line, ...], Length(min=1, max=MAX_ITEMS, short="at least one line is required")
+    ]
 
 
 @dataclass(slots=True, kw_only=True)
@@ -266,7 +312,10 @@ class Claim:
     event: Event
     reported_on: Annotated[dt.date, Doc("When the claim was reported to the insurer.")]
     rates: Annotated[tuple[ExchangeRate, ...], Items] = ()
-    insured: Annotated[tuple[Insured, ...], Items]
+    insured: Annotated[
+        tuple[Insured, ...],
+        Length(min=1, max=MAX_ITEMS, short="at least one insured person is required"),
+    ]
 
     @property
     def product_ref(self) -> str:
@@ -372,6 +421,11 @@ def _field_spec(declared: dataclasses.Field[Any], hint: object) -> FieldSpec:
 
     doc = marker(Doc)
     refusal = marker(Refusal)
+    listed = marker(Choices)
+    if listed is not None:
+        assert kind is str and not choices, f"{declared.name}: Choices of text only"
+        choices = listed.values
+        refusal = Refusal(f"unknown {listed.what} {{value!r}} (one of: {', '.join(listed.values)})")
     return FieldSpec(
         name=declared.name,
         kind=kind,

@@ -14,7 +14,7 @@ wrong. The tests hold the two readings to the same answers.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, DecimalException
+from decimal import Decimal
 from typing import Any
 
 from claimcalc.claim.model import (
@@ -34,13 +34,49 @@ from claimcalc.claim.values import DATES, Invalid, amount, date, within_places
 _new: Any = object.__new__
 _MISSING: Any = object()
 # letters, digits and . _ : / - only
-_match_claim_id = re.compile("^[A-Za-z0-9._:/-]+$").fullmatch
+_match_claim_id = re.compile(r"^[A-Za-z0-9._:/-]+$(?!\n)").fullmatch
 # YYYY-MM, e.g. 2026-01
-_match_edition = re.compile(r"^\d{4}-\d{2}$").fullmatch
+_match_edition = re.compile(r"^[0-9]{4}-[0-9]{2}$(?!\n)").fullmatch
+# decimal text within cost's bounds
+_match_cost = re.compile(r"^0*([0-9]{1,12}(\.[0-9]{1,2}0*)?|1000000000000(\.0+)?)$(?!\n)").fullmatch
 # an ISO 3166 country code such as IT or FR
-_match_country = re.compile("^[A-Z]{2}$").fullmatch
+_match_country = re.compile(r"^[A-Z]{2}$(?!\n)").fullmatch
 # an ISO 4217 currency code such as EUR or USD
-_match_currency = re.compile("^[A-Z]{3}$").fullmatch
+_match_currency = re.compile(r"^[A-Z]{3}$(?!\n)").fullmatch
+# decimal text within units_per_eur's bounds
+_match_units_per_eur = re.compile(
+    r"^(?=[0-9.]*[1-9])0*([0-9]{1,6}(\.[0-9]{1,6}0*)?|1000000(\.0+)?)$(?!\n)"
+).fullmatch
+# decimal text within units's bounds
+_match_units = re.compile(r"^0*([0-9]{1,6}(\.[0-9]{1,2}0*)?|1000000(\.0+)?)$(?!\n)").fullmatch
+_EXPENSE_CATEGORY = frozenset(
+    {
+        "accommodation",
+        "flight_tickets",
+        "ground_services",
+        "materials",
+        "medical_aids",
+        "medicines",
+        "other",
+        "travel_ticket",
+    }
+)
+_BAGGAGE_OBJECT_CATEGORY = frozenset(
+    {
+        "audio_video",
+        "clothing",
+        "documents",
+        "electronics",
+        "fur",
+        "jewellery",
+        "luggage",
+        "other",
+        "other_valuable",
+        "photo_video",
+        "precious",
+        "watch",
+    }
+)
 
 
 _CLAIM_FIELDS = frozenset(Claim.__dataclass_fields__)
@@ -93,7 +129,7 @@ def claim(data: Any) -> Claim:
             raise Invalid("")
         o.rates = tuple(map(exchange_rate, v))
     v = data["insured"]
-    if type(v) is not list or len(v) > 1000:
+    if type(v) is not list or len(v) > 1000 or not v:
         raise Invalid("")
     o.insured = tuple(map(insured, v))
     return o
@@ -166,73 +202,53 @@ def trip(data: Any) -> Trip:
         o.cost = None
     else:
         if type(v) is str:
-            try:
-                number = Decimal(v)
-            except DecimalException:
-                raise Invalid("") from None
-            if not number.is_finite() or number < 0:
+            if _match_cost(v) is None:
                 raise Invalid("")
+            o.cost = Decimal(v)
         else:
             number = amount(v)
-        if number > 1000000000000:
-            raise Invalid("")
-        if not within_places(number, 2):
-            raise Invalid("")
-        o.cost = number
+            if number > 1000000000000 or not within_places(number, 2):
+                raise Invalid("")
+            o.cost = number
     v = get("flight_cost")
     if v is None:
         o.flight_cost = None
     else:
         if type(v) is str:
-            try:
-                number = Decimal(v)
-            except DecimalException:
-                raise Invalid("") from None
-            if not number.is_finite() or number < 0:
+            if _match_cost(v) is None:
                 raise Invalid("")
+            o.flight_cost = Decimal(v)
         else:
             number = amount(v)
-        if number > 1000000000000:
-            raise Invalid("")
-        if not within_places(number, 2):
-            raise Invalid("")
-        o.flight_cost = number
+            if number > 1000000000000 or not within_places(number, 2):
+                raise Invalid("")
+            o.flight_cost = number
     v = get("fees")
     if v is None:
         o.fees = None
     else:
         if type(v) is str:
-            try:
-                number = Decimal(v)
-            except DecimalException:
-                raise Invalid("") from None
-            if not number.is_finite() or number < 0:
+            if _match_cost(v) is None:
                 raise Invalid("")
+            o.fees = Decimal(v)
         else:
             number = amount(v)
-        if number > 1000000000000:
-            raise Invalid("")
-        if not within_places(number, 2):
-            raise Invalid("")
-        o.fees = number
+            if number > 1000000000000 or not within_places(number, 2):
+                raise Invalid("")
+            o.fees = number
     v = get("insured_value")
     if v is None:
         o.insured_value = None
     else:
         if type(v) is str:
-            try:
-                number = Decimal(v)
-            except DecimalException:
-                raise Invalid("") from None
-            if not number.is_finite() or number < 0:
+            if _match_cost(v) is None:
                 raise Invalid("")
+            o.insured_value = Decimal(v)
         else:
             number = amount(v)
-        if number > 1000000000000:
-            raise Invalid("")
-        if not within_places(number, 2):
-            raise Invalid("")
-        o.insured_value = number
+            if number > 1000000000000 or not within_places(number, 2):
+                raise Invalid("")
+            o.insured_value = number
     return o
 
 
@@ -300,21 +316,14 @@ def exchange_rate(data: Any) -> ExchangeRate:
     o.date = day
     v = data["units_per_eur"]
     if type(v) is str:
-        try:
-            number = Decimal(v)
-        except DecimalException:
-            raise Invalid("") from None
-        if not number.is_finite() or number <= 0:
+        if _match_units_per_eur(v) is None:
             raise Invalid("")
+        o.units_per_eur = Decimal(v)
     else:
         number = amount(v)
-        if number <= 0:
+        if number <= 0 or number > 1000000 or not within_places(number, 6):
             raise Invalid("")
-    if number > 1000000:
-        raise Invalid("")
-    if not within_places(number, 6):
-        raise Invalid("")
-    o.units_per_eur = number
+        o.units_per_eur = number
     return o
 
 
@@ -367,7 +376,7 @@ def insured(data: Any) -> Insured:
             raise Invalid("")
         o.prior_payments = tuple(map(prior_payment, v))
     v = data["lines"]
-    if type(v) is not list or len(v) > 1000:
+    if type(v) is not list or len(v) > 1000 or not v:
         raise Invalid("")
     o.lines = tuple(map(line, v))
     return o
@@ -387,19 +396,14 @@ def prior_payment(data: Any) -> PriorPayment:
     o.guarantee = v
     v = data["amount"]
     if type(v) is str:
-        try:
-            number = Decimal(v)
-        except DecimalException:
-            raise Invalid("") from None
-        if not number.is_finite() or number < 0:
+        if _match_cost(v) is None:
             raise Invalid("")
+        o.amount = Decimal(v)
     else:
         number = amount(v)
-    if number > 1000000000000:
-        raise Invalid("")
-    if not within_places(number, 2):
-        raise Invalid("")
-    o.amount = number
+        if number > 1000000000000 or not within_places(number, 2):
+            raise Invalid("")
+        o.amount = number
     v = data["date"]
     day = DATES.get(v) if type(v) is str else None
     if day is None:
@@ -483,19 +487,14 @@ def line(data: Any) -> Line:
         o.penalty_at_event = None
     else:
         if type(v) is str:
-            try:
-                number = Decimal(v)
-            except DecimalException:
-                raise Invalid("") from None
-            if not number.is_finite() or number < 0:
+            if _match_cost(v) is None:
                 raise Invalid("")
+            o.penalty_at_event = Decimal(v)
         else:
             number = amount(v)
-        if number > 1000000000000:
-            raise Invalid("")
-        if not within_places(number, 2):
-            raise Invalid("")
-        o.penalty_at_event = number
+            if number > 1000000000000 or not within_places(number, 2):
+                raise Invalid("")
+            o.penalty_at_event = number
     return o
 
 
@@ -509,19 +508,14 @@ def expense(data: Any) -> Expense:
     o: Expense = _new(Expense)
     v = data["amount"]
     if type(v) is str:
-        try:
-            number = Decimal(v)
-        except DecimalException:
-            raise Invalid("") from None
-        if not number.is_finite() or number < 0:
+        if _match_cost(v) is None:
             raise Invalid("")
+        o.amount = Decimal(v)
     else:
         number = amount(v)
-    if number > 1000000000000:
-        raise Invalid("")
-    if not within_places(number, 2):
-        raise Invalid("")
-    o.amount = number
+        if number > 1000000000000 or not within_places(number, 2):
+            raise Invalid("")
+        o.amount = number
     v = get("currency", _MISSING)
     if v is _MISSING:
         o.currency = "EUR"
@@ -538,7 +532,7 @@ def expense(data: Any) -> Expense:
     if v is _MISSING:
         o.category = "other"
     else:
-        if type(v) is not str:
+        if type(v) is not str or v not in _EXPENSE_CATEGORY:
             raise Invalid("")
         o.category = v
     v = get("units")
@@ -546,19 +540,14 @@ def expense(data: Any) -> Expense:
         o.units = None
     else:
         if type(v) is str:
-            try:
-                number = Decimal(v)
-            except DecimalException:
-                raise Invalid("") from None
-            if not number.is_finite() or number < 0:
+            if _match_units(v) is None:
                 raise Invalid("")
+            o.units = Decimal(v)
         else:
             number = amount(v)
-        if number > 1000000:
-            raise Invalid("")
-        if not within_places(number, 2):
-            raise Invalid("")
-        o.units = number
+            if number > 1000000 or not within_places(number, 2):
+                raise Invalid("")
+            o.units = number
     v = get("label")
     if v is None:
         o.label = None
@@ -586,19 +575,14 @@ def baggage_object(data: Any) -> BaggageObject:
         o.label = v
     v = data["value"]
     if type(v) is str:
-        try:
-            number = Decimal(v)
-        except DecimalException:
-            raise Invalid("") from None
-        if not number.is_finite() or number < 0:
+        if _match_cost(v) is None:
             raise Invalid("")
+        o.value = Decimal(v)
     else:
         number = amount(v)
-    if number > 1000000000000:
-        raise Invalid("")
-    if not within_places(number, 2):
-        raise Invalid("")
-    o.value = number
+        if number > 1000000000000 or not within_places(number, 2):
+            raise Invalid("")
+        o.value = number
     v = get("currency", _MISSING)
     if v is _MISSING:
         o.currency = "EUR"
@@ -615,7 +599,7 @@ def baggage_object(data: Any) -> BaggageObject:
     if v is _MISSING:
         o.category = "other"
     else:
-        if type(v) is not str:
+        if type(v) is not str or v not in _BAGGAGE_OBJECT_CATEGORY:
             raise Invalid("")
         o.category = v
     v = get("checked_in", _MISSING)

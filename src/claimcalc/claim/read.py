@@ -19,26 +19,22 @@ from typing import Any
 
 from claimcalc import jsonio
 from claimcalc.claim.model import (
-    FACT_PLACES,
-    MAX_FACT_DECIMAL,
+    FACT_DECIMAL,
     MAX_FACT_INT,
     Claim,
     FieldSpec,
     fields_of,
 )
 from claimcalc.claim.quick import claim as quick_claim
-from claimcalc.claim.values import Convert, Invalid, converter, got, within_places
+from claimcalc.claim.values import Convert, Invalid, converter, decimal_within, got
 from claimcalc.errors import ClaimError, FileAccessError, key_path
 from claimcalc.facts import (
     DERIVED_FACTS,
-    EXPENSE_CATEGORIES,
     FACTS,
-    OBJECT_CATEGORIES,
     REPLACED_VALUES,
     FactLevel,
     FactType,
 )
-from claimcalc.money import NotADecimalError, to_decimal
 
 _SURROGATE = "invalid JSON: a \\u escape makes a lone surrogate, not a character"
 _DIGITS = "invalid JSON: a number with more than 4300 digits"
@@ -192,6 +188,11 @@ def _read_nested(spec: FieldSpec, value: object, loc: Loc, problems: Problems) -
     if most is not None and len(value) > most:
         problems.append((loc, f"at most {most} items, got {len(value)}"))
         return _BAD
+    least = spec.length.min if spec.length else None
+    if least is not None and len(value) < least:
+        assert spec.length is not None
+        problems.append((loc, spec.length.short or f"at least {least} items, got {len(value)}"))
+        return _BAD
     items = tuple(read_fully(spec.kind, item, (*loc, i), problems) for i, item in enumerate(value))
     return _BAD if any(item is _BAD for item in items) else items
 
@@ -236,8 +237,6 @@ def check_claim(claim: Claim) -> list[tuple[str, str]]:
         found.append(
             ("reported_on", f"report {claim.reported_on} is before the event {claim.event.date}")
         )
-    if not claim.insured:
-        found.append(("insured", "at least one insured person is required"))
     if claim.event.facts:
         _check_facts(claim.event.facts, "event.facts", found)
     refs: set[str] = set()
@@ -249,8 +248,6 @@ def check_claim(claim: Claim) -> list[tuple[str, str]]:
             found.append((f"insured[{i}]", "give birth_date or age_at_subscription"))
         if person.birth_date and person.birth_date > policy.issue_date:
             found.append((f"insured[{i}].birth_date", "birth date is after the policy was issued"))
-        if not person.lines:
-            found.append((f"insured[{i}].lines", "at least one line is required"))
         if person.facts:
             _check_facts(person.facts, f"insured[{i}].facts", found)
         line_ids: set[str] = set()
@@ -261,22 +258,6 @@ def check_claim(claim: Claim) -> list[tuple[str, str]]:
                 line_ids.add(line.id)
             if line.facts:
                 _check_facts(line.facts, f"insured[{i}].lines[{j}].facts", found)
-            for k, expense in enumerate(line.expenses):
-                if expense.category not in EXPENSE_CATEGORIES:
-                    found.append(
-                        (
-                            f"insured[{i}].lines[{j}].expenses[{k}].category",
-                            _unknown("expense category", expense.category, EXPENSE_CATEGORIES),
-                        )
-                    )
-            for k, obj in enumerate(line.objects):
-                if obj.category not in OBJECT_CATEGORIES:
-                    found.append(
-                        (
-                            f"insured[{i}].lines[{j}].objects[{k}].category",
-                            _unknown("object category", obj.category, OBJECT_CATEGORIES),
-                        )
-                    )
     return found
 
 
@@ -293,6 +274,7 @@ _STATED = {
 }
 _BOOLEAN_FACTS = frozenset(name for name, spec in _STATED.items() if spec.type is FactType.BOOL)
 _ENUM_FACTS = {name: spec.values for name, spec in _STATED.items() if spec.type is FactType.ENUM}
+_fact_decimal = decimal_within(FACT_DECIMAL)
 
 
 def _check_facts(facts: Mapping[str, object], where: str, found: list[tuple[str, str]]) -> None:
@@ -332,16 +314,9 @@ def _fact_problems(
             yield "", f"expected a decimal number, got {value!r}"
             return
         try:
-            number = to_decimal(value)
-        except NotADecimalError as exc:
-            yield "", str(exc)
-            return
-        if number < 0:
-            yield "", f"must not be negative, got {number}"
-        elif number > MAX_FACT_DECIMAL:
-            yield "", f"must be at most {MAX_FACT_DECIMAL}"
-        elif not within_places(number, FACT_PLACES):
-            yield "", f"must have at most {FACT_PLACES} decimal places"
+            _fact_decimal(value)
+        except Invalid as invalid:
+            yield "", invalid.message
     elif kind is FactType.ENUM:
         if isinstance(value, str) and (name, value) in REPLACED_VALUES:
             yield "", f"{value!r} was replaced: write {REPLACED_VALUES[name, value]}"
@@ -350,6 +325,11 @@ def _fact_problems(
     elif not isinstance(value, list):  # a set of values
         yield "", "expected a list"
     else:
+        seen: set[str] = set()
         for i, item in enumerate(value):
-            if item not in values:
+            if not isinstance(item, str) or item not in values:
                 yield f"[{i}]", f"unknown {name} value {item!r}"
+            elif item in seen:
+                yield f"[{i}]", f"{item!r} is listed twice"
+            else:
+                seen.add(item)

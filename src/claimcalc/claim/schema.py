@@ -2,9 +2,21 @@
 
 Written from :mod:`claimcalc.claim.model` in the form pydantic writes a model's
 schema (one ``$defs`` entry per class, titles from the names, keys sorted),
-so that editors and validators see the format the readers read. Where the
-readers take more than one spelling, the schema states the canonical one:
-amounts as decimal text ``"12.50"`` or a JSON number.
+so that editors and validators see the format the readers read, exactly:
+a document is valid under the schema when the readers read its every field
+(tests/test_schema_agreement.py). What the schema cannot state are the
+relations between fields, which the reader checks once it has read them
+(:func:`claimcalc.claim.read.check_claim`: return after departure, references
+unique…).
+
+Numbers: decimal text is matched by a pattern, the one the quick reader
+matches (its bounds written into it, :func:`claimcalc.claim.model.decimal_text`);
+a JSON number by ``minimum``/``maximum`` and ``multipleOf`` for its decimal
+places. ``multipleOf`` is exact only when the validator reads numbers as
+decimals (Python: ``json.loads(text, parse_float=Decimal)``, as claimcalc
+reads claims); whole numbers are JSON integers (``40``, not ``40.0``, which
+the reader refuses, and which a JSON Schema validator reading it as a float
+would take).
 """
 
 from __future__ import annotations
@@ -14,17 +26,17 @@ from decimal import Decimal
 from typing import Any
 
 from claimcalc.claim.model import (
-    MAX_FACT_DECIMAL,
+    DATE_PATTERN,
+    FACT_DECIMAL,
     MAX_FACT_INT,
     MODELS,
+    Bounds,
     Claim,
     FieldSpec,
+    decimal_text,
     fields_of,
 )
 from claimcalc.facts import DERIVED_FACTS, FACTS, FactLevel, FactType
-
-_DECIMAL_TEXT = r"^\d+(\.\d+)?$"
-_DATE_TEXT = r"^(19\d\d|2[01]\d\d)-\d{2}-\d{2}$"
 
 
 def json_schema() -> dict[str, Any]:
@@ -82,6 +94,8 @@ def _value(spec: FieldSpec) -> dict[str, Any]:
         array: dict[str, Any] = {"items": {"$ref": f"#/$defs/{spec.kind.__name__}"}}
         if spec.length and spec.length.max is not None:
             array["maxItems"] = spec.length.max
+        if spec.length and spec.length.min is not None:
+            array["minItems"] = spec.length.min
         return {**array, "type": "array"}
     json_type = {str: "string", bool: "boolean", int: "integer"}.get(spec.kind)
     if spec.choices:
@@ -92,22 +106,10 @@ def _value(spec: FieldSpec) -> dict[str, Any]:
     if spec.kind is dict:
         return _facts_schema()
     if spec.kind is dt.date:
-        # the years of FIRST_DATE to LAST_DATE
-        return {"format": "date", "pattern": _DATE_TEXT, "type": "string"}
+        # the years of FIRST_DATE to LAST_DATE; the days of the month by format
+        return {"format": "date", "pattern": DATE_PATTERN, "type": "string"}
     if spec.kind is Decimal:
-        floor = spec.bounds.gt if spec.bounds else None
-        number: dict[str, Any] = {"minimum": 0} if floor is None else {"exclusiveMinimum": floor}
-        text = _DECIMAL_TEXT
-        if spec.bounds and spec.bounds.le is not None:
-            number["maximum"] = spec.bounds.le
-        if spec.bounds and spec.bounds.places is not None:
-            text = _DECIMAL_TEXT.replace(r"\d+)?$", rf"\d{{1,{spec.bounds.places}}}0*)?$")
-        return {
-            "anyOf": [
-                {**number, "type": "number"},
-                {"pattern": text, "type": "string"},
-            ]
-        }
+        return _decimal(spec.bounds)
     assert json_type is not None, f"{spec.name}: no schema for {spec.kind}"
     schema: dict[str, Any] = {"type": json_type}
     if spec.pattern:
@@ -123,17 +125,28 @@ def _value(spec: FieldSpec) -> dict[str, Any]:
     return schema
 
 
+def _decimal(bounds: Bounds | None) -> dict[str, Any]:
+    """A decimal number within ``bounds``: a JSON number, or decimal text."""
+    floor = bounds.gt if bounds else None
+    number: dict[str, Any] = {"minimum": 0} if floor is None else {"exclusiveMinimum": floor}
+    if bounds and bounds.le is not None:
+        number["maximum"] = bounds.le
+    if bounds and bounds.places is not None:
+        number["multipleOf"] = float(f"1e-{bounds.places}")  # written 0.01, 1e-06
+    return {
+        "anyOf": [
+            {**number, "type": "number"},
+            {"pattern": decimal_text(bounds), "type": "string"},
+        ]
+    }
+
+
 def _facts_schema() -> dict[str, Any]:
     """The facts a claim may state, with their types and values (claimcalc.facts)."""
     kinds: dict[FactType, dict[str, Any]] = {
         FactType.BOOL: {"type": "boolean"},
         FactType.INT: {"type": "integer", "minimum": 0, "maximum": MAX_FACT_INT},
-        FactType.DECIMAL: {
-            "anyOf": [
-                {"type": "number", "minimum": 0, "maximum": MAX_FACT_DECIMAL},
-                {"type": "string"},
-            ]
-        },
+        FactType.DECIMAL: _decimal(FACT_DECIMAL),
     }
     properties: dict[str, Any] = {}
     for spec in FACTS.values():
@@ -142,7 +155,11 @@ def _facts_schema() -> dict[str, Any]:
         if spec.type is FactType.ENUM:
             schema: dict[str, Any] = {"enum": sorted(spec.values)}
         elif spec.type is FactType.SET:
-            schema = {"type": "array", "items": {"enum": sorted(spec.values)}, "uniqueItems": True}
+            schema = {
+                "type": "array",
+                "items": {"enum": sorted(spec.values), "type": "string"},
+                "uniqueItems": True,
+            }
         else:
             schema = dict(kinds[spec.type])
         properties[spec.name] = {**schema, "description": spec.description}

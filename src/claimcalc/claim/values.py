@@ -16,7 +16,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from claimcalc.claim.model import FIRST_DATE, LAST_DATE, Bounds, FieldSpec
+from claimcalc.claim.model import DATE_TEXT, FIRST_DATE, LAST_DATE, Bounds, FieldSpec
 from claimcalc.money import NotADecimalError, to_decimal
 
 Convert = Callable[[object], Any]
@@ -46,7 +46,7 @@ def true_or_false(value: object) -> bool:
     return value
 
 
-_DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$").match
+_DATE_TEXT = re.compile(DATE_TEXT).fullmatch
 # Dates read so far, by their text: the claims of a batch share few dates.
 DATES: dict[str, dt.date] = {}
 
@@ -75,12 +75,15 @@ def date(value: object) -> dt.date:
 
 
 def amount(value: object) -> Decimal:
-    """A non-negative amount: a decimal number or decimal text, never a float."""
+    """A non-negative amount: a decimal number or decimal text, never a float.
+
+    Text with a minus is refused, ``"-0"`` too: the JSON Schema's pattern for
+    text has no minus (a JSON number -0.0 is 0 to it, and to this)."""
     try:
         number = to_decimal(value)
     except NotADecimalError as exc:
         raise Invalid(str(exc)) from None
-    if number < 0:
+    if number < 0 or (type(value) is str and value[0] == "-"):
         raise Invalid(f"must not be negative, got {number}")
     return number
 
@@ -164,6 +167,11 @@ def _whole_number(spec: FieldSpec) -> Convert:
         return value
 
     return convert
+
+
+def decimal_within(bounds: Bounds) -> Convert:
+    """The converter of a decimal number within ``bounds`` (a field's, a fact's)."""
+    return _amount_within(bounds)
 
 
 def _amount_within(bounds: Bounds) -> Convert:

@@ -41,7 +41,7 @@ Kind = Literal["product", "rulebook"]
 T = TypeVar("T")
 
 #: Bump when the rule model or the entry format changes: old entries are then ignored.
-CACHE_FORMAT = 11
+CACHE_FORMAT = 12
 
 #: The key file's name in the cache directory, and its length in bytes.
 KEY_NAME = "key"

@@ -10,7 +10,8 @@ product costs what a hand-written module costs).
 What is read from model.py, in its order: each class reachable from
 ``Product`` (docstring, bases, own fields), each field's type as written and
 its ``Meta`` (default, alias, constraints, ``parse`` as a before-validator,
-``json_schema``, description), each class's ``check`` method (run as a model
+taking ``accepts`` in the JSON Schema, ``json_schema``, description), whole
+numbers and booleans as strict types, each class's ``check`` method (run as a model
 validator: it raises ValueError with the message the author sees), the
 ``Annotated`` type aliases (``Money``, ``Slug``…) and the unions of rule
 classes: told apart by ``kind`` when every member has one, else by the one
@@ -54,7 +55,11 @@ from __future__ import annotations
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    # Python's re, as JSON Schema validators in Python: patterns end with
+    # claimcalc.money.END, a lookahead, which pydantic's Rust engine lacks.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, defer_build=True, regex_engine="python-re"
+    )
 '''
 
 _KEYED_UNION = """
@@ -96,6 +101,8 @@ _IMPORTS = {
             "Discriminator",
             "Field",
             "PrivateAttr",
+            "StrictBool",
+            "StrictInt",
             "Tag",
             "WithJsonSchema",
             "model_validator",
@@ -210,8 +217,12 @@ def _class(cls: type, classes: list[type]) -> str:
         meta = meta_of(hints[name]) if own else None  # else the Meta is its type alias's
         aliased = aliased or bool(meta and meta.alias)
         lines.append("    " + _field(name, type_text, meta))
-    if aliased:
-        lines.append("\n    model_config = ConfigDict(populate_by_name=True)")
+    config = ["populate_by_name=True"] if aliased else []
+    if "EXACTLY_ONE" in cls.__dict__:
+        keys = cls.__dict__["EXACTLY_ONE"]
+        config.append(f"json_schema_extra=model.exactly_one_schema({keys!r})")
+    if config:
+        lines.append(f"\n    model_config = ConfigDict({', '.join(config)})")
     if "check" in cls.__dict__:
         lines.append(
             f"""
@@ -240,8 +251,15 @@ def _written_type(written: str) -> tuple[str, bool]:
         and node.value.id == "Annotated"
         and isinstance(node.slice, ast.Tuple)
     ):
-        return ast.unparse(node.slice.elts[0]), True
-    return ast.unparse(node), False
+        return _strict(ast.unparse(node.slice.elts[0])), True
+    return _strict(ast.unparse(node)), False
+
+
+def _strict(type_text: str) -> str:
+    """Whole numbers and booleans strictly: pydantic would take ``"5"``, ``5.0`` or
+    ``true`` for 5 and ``"yes"`` or ``1`` for true, which the JSON Schema (and
+    the format) refuses."""
+    return re.sub(r"\bbool\b", "StrictBool", re.sub(r"\bint\b", "StrictInt", type_text))
 
 
 def _field(name: str, type_text: str, meta: Meta | None) -> str:
@@ -262,7 +280,11 @@ def _field(name: str, type_text: str, meta: Meta | None) -> str:
 
 def _validators(meta: Meta) -> list[str]:
     validators = []
-    if meta.parse is not None:
+    if meta.parse is not None and meta.accepts is not None:
+        validators.append(
+            f"BeforeValidator(model.{meta.parse.__name__}, json_schema_input_type={meta.accepts})"
+        )
+    elif meta.parse is not None:
         validators.append(f"BeforeValidator(model.{meta.parse.__name__})")
     if meta.json_schema is not None:
         name = next(n for n, v in vars(model).items() if v is meta.json_schema)

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from claimcalc.errors import KeyPath, Problem, ProductFileError, key_path
 from claimcalc.facts import EXPENSE_CATEGORIES, FACTS, REPLACED_VALUES, FactType
+from claimcalc.money import END
 from claimcalc.product import cache
 from claimcalc.product.model import (
     RETIRED_KEYS,
@@ -86,7 +87,8 @@ def _message(error: Mapping[str, Any]) -> str:
         ctx = error.get("ctx", {})
         return f"unknown kind {ctx.get('tag')!r}; expected one of: {ctx.get('expected_tags', '')}"
     if kind == "string_pattern_mismatch":
-        return f"{error['input']!r} is not of the form {error['ctx']['pattern']}"
+        form = str(error["ctx"]["pattern"]).removesuffix(END)
+        return f"{error['input']!r} is not of the form {form}"
     if kind == "union_tag_not_found":
         return "missing required key 'kind'"
     message = str(error["msg"])

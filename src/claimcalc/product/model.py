@@ -28,6 +28,7 @@ mappings by zone, resolved against the declared levels and zones by
 
 from __future__ import annotations
 
+import re
 import sys
 import typing
 from collections.abc import Callable, Iterator, Mapping
@@ -36,7 +37,8 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from claimcalc.money import to_decimal
+from claimcalc.facts import EXPENSE_CATEGORIES
+from claimcalc.money import DECIMAL_TEXT, END, decimal_pattern, to_decimal
 
 
 class Token(StrEnum):
@@ -73,13 +75,18 @@ class Meta:
     ``min_length``: constraints. ``parse``: a function applied to the raw
     value first; it returns the value or raises ValueError with the message a
     product author sees. ``json_schema``: the JSON Schema of a type pydantic
-    cannot describe. ``error``: for a union told apart by its keys, the
-    message when a value has none of them. ``descriptive``: documentation:
+    cannot describe. ``accepts``: the type ``parse`` takes, as the JSON Schema
+    states it, written as in schema.py (``source: D2`` or a mapping). ``error``:
+    for a union told apart by its keys, the
+    message when a value has none of them. A class's ``EXACTLY_ONE``, a tuple
+    of keys: exactly one of them is given, not null (its ``check`` says so;
+    the JSON Schema states it). ``descriptive``: documentation:
     it changes no amount, status or reason code (``diff``, ``show`` and the
     texts of a settlement may print it).
     """
 
     __slots__ = (
+        "accepts",
         "alias",
         "default",
         "default_factory",
@@ -106,6 +113,7 @@ class Meta:
         min_length: int | None = None,
         parse: Callable[[Any], Any] | None = None,
         json_schema: dict[str, Any] | None = None,
+        accepts: str | None = None,
         error: str | None = None,
         description: str | None = None,
         descriptive: bool = False,
@@ -119,16 +127,26 @@ class Meta:
         self.min_length = min_length
         self.parse = parse
         self.json_schema = json_schema
+        self.accepts = accepts
         self.error = error
         self.description = description
         self.descriptive = descriptive
 
 
 def non_negative(value: object) -> Decimal:
+    """A number from 0: text with a minus (``"-0"`` too) is refused, as the JSON
+    Schema's pattern for text has none."""
     amount = to_decimal(value)
-    if amount < 0:
+    if amount < 0 or (isinstance(value, str) and value.startswith("-")):
         raise ValueError(f"must not be negative, got {amount}")
     return amount
+
+
+def not_boolean(value: object) -> object:
+    """A whole number's value, but not true or false (pydantic takes true for 1)."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a whole number, got {str(value).lower()}")
+    return value
 
 
 def parse_percent(value: object) -> Decimal:
@@ -138,9 +156,12 @@ def parse_percent(value: object) -> Decimal:
     return amount
 
 
+EDITION_TEXT = r"^[0-9]{4}-[0-9]{2}" + END
+
+
 def parse_edition(value: object) -> str:
     text = str(value)
-    if len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isdigit():
+    if not isinstance(value, str) or re.fullmatch(EDITION_TEXT, text) is None:
         raise ValueError(f"expected YYYY-MM, e.g. 2026-01, got {text!r}")
     return text
 
@@ -150,11 +171,23 @@ def source_shorthand(value: object) -> object:
     return {"article": value} if isinstance(value, str) else value
 
 
+# The JSON Schemas of numbers. YAML floats are read as exact decimals and
+# quoted numbers as text: decimal text has the grammar of claimcalc.money
+# (DECIMAL_TEXT), which to_decimal checks before Decimal() reads it.
 DECIMAL_JSON_SCHEMA: dict[str, Any] = {
-    "anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}]
+    "anyOf": [{"type": "number"}, {"type": "string", "pattern": DECIMAL_TEXT}]
+}
+MONEY_JSON_SCHEMA: dict[str, Any] = {
+    "anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": decimal_pattern()}]
+}
+PERCENT_JSON_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "number", "minimum": 0, "maximum": 100},
+        {"type": "string", "pattern": decimal_pattern(most=100)},
+    ]
 }
 _CELL_JSON_SCHEMA: dict[str, Any] = {
-    "anyOf": [*DECIMAL_JSON_SCHEMA["anyOf"], {"enum": [t.value for t in Token]}]
+    "anyOf": [*MONEY_JSON_SCHEMA["anyOf"], {"enum": [t.value for t in Token]}]
 }
 MATRIX_JSON_SCHEMA: dict[str, Any] = {
     "description": (
@@ -175,6 +208,11 @@ MATRIX_JSON_SCHEMA: dict[str, Any] = {
     ],
 }
 
+#: The loader checks them once the file is read (claimcalc.product.load).
+CATEGORIES_JSON_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "items": {"type": "string", "enum": sorted(EXPENSE_CATEGORIES)},
+}
 _ZONES_JSON_SCHEMA: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
 CELLS_JSON_SCHEMA: dict[str, Any] = {
     "description": "A list of zones (at every level), or a mapping of level to a list of zones.",
@@ -184,12 +222,12 @@ CELLS_JSON_SCHEMA: dict[str, Any] = {
     ],
 }
 
-Money = Annotated[Decimal, Meta(parse=non_negative, json_schema=DECIMAL_JSON_SCHEMA)]
-Percent = Annotated[Decimal, Meta(parse=parse_percent, json_schema=DECIMAL_JSON_SCHEMA)]
+Money = Annotated[Decimal, Meta(parse=non_negative, json_schema=MONEY_JSON_SCHEMA)]
+Percent = Annotated[Decimal, Meta(parse=parse_percent, json_schema=PERCENT_JSON_SCHEMA)]
 Number = Annotated[Decimal, Meta(parse=to_decimal, json_schema=DECIMAL_JSON_SCHEMA)]
 #: Checked by :func:`resolve_matrix` once levels and zones are known.
 Matrix = Annotated[Any, Meta(json_schema=MATRIX_JSON_SCHEMA)]
-Slug = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_-]*$")]
+Slug = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_-]*" + END)]
 #: Cells of a matrix: zones (at every level), or a mapping of level to zones.
 #: Checked by :func:`resolve_cells` once levels and zones are known.
 Cells = Annotated[Any, Meta(json_schema=CELLS_JSON_SCHEMA)]
@@ -198,12 +236,15 @@ Cells = Annotated[Any, Meta(json_schema=CELLS_JSON_SCHEMA)]
 # --------------------------------------------------------------------------- provenance
 
 
+Article = Annotated[
+    str, Meta(min_length=1, description="Article as printed, e.g. 'D2' or '1.22 c'.")
+]
+
+
 class Source:
     """Where a rule comes from: the article, and the summary-table line if any."""
 
-    article: Annotated[
-        str, Meta(min_length=1, description="Article as printed, e.g. 'D2' or '1.22 c'.")
-    ]
+    article: Article
     table: Annotated[
         str | None,
         Meta(
@@ -221,7 +262,7 @@ class Source:
         return self.article
 
 
-SourceField = Annotated[Source, Meta(parse=source_shorthand)]
+SourceField = Annotated[Source, Meta(parse=source_shorthand, accepts="Article | Source")]
 
 
 class Annotations:
@@ -263,14 +304,15 @@ class FactTest:
     lt: Annotated[Number | None, Meta(default=None)]
     le: Annotated[Number | None, Meta(default=None)]
 
+    EXACTLY_ONE = ("is", "in", "has", "has_any", "gt", "ge", "lt", "le")
+
     def check(self) -> None:
-        given = [n for n in self.operators() if getattr(self, operator_attribute(n)) is not None]
-        if len(given) != 1:
+        if len(given(self)) != 1:
             raise ValueError("a fact test takes exactly one of: " + ", ".join(self.operators()))
 
     @staticmethod
     def operators() -> tuple[str, ...]:
-        return ("is", "in", "has", "has_any", "gt", "ge", "lt", "le")
+        return FactTest.EXACTLY_ONE
 
     @property
     def operator(self) -> str:
@@ -291,6 +333,19 @@ class FactTest:
 
 def operator_attribute(operator: str) -> str:
     return {"is": "is_", "in": "in_"}.get(operator, operator)
+
+
+def given(rule: object) -> list[str]:
+    """Which of a class's ``EXACTLY_ONE`` keys a rule gives (not null)."""
+    keys: tuple[str, ...] = getattr(rule, "EXACTLY_ONE", ())
+    return [key for key in keys if getattr(rule, operator_attribute(key)) is not None]
+
+
+def exactly_one_schema(keys: tuple[str, ...]) -> dict[str, Any]:
+    """The JSON Schema of ``EXACTLY_ONE``: one of the keys given, and not null."""
+    return {
+        "oneOf": [{"required": [k], "properties": {k: {"not": {"type": "null"}}}} for k in keys]
+    }
 
 
 class AllOf:
@@ -401,7 +456,7 @@ class Limit(Annotations):
     """A massimale, sottomassimale or per-unit cap."""
 
     id: Annotated[
-        str, Meta(pattern=r"^[A-Za-z][A-Za-z0-9_.]*$", description="Unique in the product.")
+        str, Meta(pattern=r"^[A-Za-z][A-Za-z0-9_.]*" + END, description="Unique in the product.")
     ]
     title: Annotated[str | None, Meta(default=None, descriptive=True)]
     scope: Annotated[Scope, Meta(parse=scope_spelling)]
@@ -433,7 +488,11 @@ class Limit(Annotations):
     ]
     applies_to: Annotated[
         tuple[str, ...],
-        Meta(default=(), description="Expense categories the limit caps; default: all of them."),
+        Meta(
+            default=(),
+            json_schema=CATEGORIES_JSON_SCHEMA,
+            description="Expense categories the limit caps; default: all of them.",
+        ),
     ]
     inferred: Annotated[
         Cells | None,
@@ -635,8 +694,10 @@ class ReportingDeadline(Annotations):
         Meta(alias="from"),
     ]
 
+    EXACTLY_ONE = ("days", "hours")
+
     def check(self) -> None:
-        if (self.days is None) == (self.hours is None):
+        if len(given(self)) != 1:
             raise ValueError("a reporting deadline takes exactly one of: days, hours")
 
 
@@ -683,8 +744,10 @@ class WithinTimeOfEvent(Annotations):
     days: Annotated[int | None, Meta(default=None, gt=0)]
     years: Annotated[int | None, Meta(default=None, gt=0)]
 
+    EXACTLY_ONE = ("days", "years")
+
     def check(self) -> None:
-        if (self.days is None) == (self.years is None):
+        if len(given(self)) != 1:
             raise ValueError("takes exactly one of: days, years")
 
 
@@ -732,7 +795,7 @@ class Exclusion(Annotations):
     id: Annotated[
         str,
         Meta(
-            pattern=r"^[A-Za-z0-9][A-Za-z0-9_.]*$",
+            pattern=r"^[A-Za-z0-9][A-Za-z0-9_.]*" + END,
             descriptive=True,
             description="Names the exclusion (diff matches editions by it).",
         ),
@@ -768,7 +831,8 @@ class GuaranteeKind(StrEnum):
 
 class Guarantee(Annotations):
     code: Annotated[
-        str, Meta(pattern=r"^[A-Z]\.[a-z][a-z0-9_]*$", description="Stable code, e.g. D.dental.")
+        str,
+        Meta(pattern=r"^[A-Z]\.[a-z][a-z0-9_]*" + END, description="Stable code, e.g. D.dental."),
     ]
     title: Annotated[str, Meta(descriptive=True, description="Name as printed in the contract.")]
     kind: GuaranteeKind
@@ -788,7 +852,7 @@ class CarrierCompensation(Annotations):
 
 
 class Section(Annotations):
-    code: Annotated[str, Meta(pattern=r"^[A-Z]$")]
+    code: Annotated[str, Meta(pattern=r"^[A-Z]" + END)]
     title: Annotated[str, Meta(descriptive=True)]
     zone_basis: Annotated[
         Literal["event", "destination"],
@@ -884,11 +948,15 @@ class CurrencyConversion(Annotations):
 class Product:
     """One product edition, as loaded from its YAML file."""
 
-    format: Annotated[Literal[1], Meta(description="Version of the product file format.")]
+    format: Annotated[
+        Literal[1], Meta(parse=not_boolean, description="Version of the product file format.")
+    ]
     id: Slug
     insurer: Annotated[str, Meta(descriptive=True)]
     name: Annotated[str, Meta(descriptive=True)]
-    edition: Annotated[str, Meta(parse=parse_edition, description="YYYY-MM of the edition.")]
+    edition: Annotated[
+        str, Meta(parse=parse_edition, pattern=EDITION_TEXT, description="YYYY-MM of the edition.")
+    ]
     edition_label: Annotated[
         str, Meta(descriptive=True, description="Edition as printed, e.g. 'Ed. 01/2026'.")
     ]

@@ -21,6 +21,8 @@ from pydantic import (
     Discriminator,
     Field,
     PrivateAttr,
+    StrictBool,
+    StrictInt,
     Tag,
     WithJsonSchema,
     model_validator,
@@ -31,16 +33,20 @@ from claimcalc.product.model import GuaranteeKind, Scope, Unit
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    # Python's re, as JSON Schema validators in Python: patterns end with
+    # claimcalc.money.END, a lookahead, which pydantic's Rust engine lacks.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, defer_build=True, regex_engine="python-re"
+    )
 
 
 Money = Annotated[
-    Decimal, BeforeValidator(model.non_negative), WithJsonSchema(model.DECIMAL_JSON_SCHEMA)
+    Decimal, BeforeValidator(model.non_negative), WithJsonSchema(model.MONEY_JSON_SCHEMA)
 ]
 
 
 Percent = Annotated[
-    Decimal, BeforeValidator(model.parse_percent), WithJsonSchema(model.DECIMAL_JSON_SCHEMA)
+    Decimal, BeforeValidator(model.parse_percent), WithJsonSchema(model.PERCENT_JSON_SCHEMA)
 ]
 
 
@@ -52,23 +58,30 @@ Number = Annotated[
 Matrix = Annotated[Any, WithJsonSchema(model.MATRIX_JSON_SCHEMA)]
 
 
-Slug = Annotated[str, Field(pattern="^[a-z][a-z0-9_-]*$")]
+Slug = Annotated[str, Field(pattern="^[a-z][a-z0-9_-]*$(?!\\n)")]
 
 
 Cells = Annotated[Any, WithJsonSchema(model.CELLS_JSON_SCHEMA)]
 
 
+Article = Annotated[
+    str, Field(min_length=1, description="Article as printed, e.g. 'D2' or '1.22 c'.")
+]
+
+
 class Source(model.Source, Frozen):
     """Where a rule comes from: the article, and the summary-table line if any."""
 
-    article: str = Field(min_length=1, description="Article as printed, e.g. 'D2' or '1.22 c'.")
+    article: Article
     table: str | None = Field(
         default=None, description="The TABELLA RIEPILOGATIVA line that fixes the value, quoted."
     )
     document: Literal["condizioni", "dip", "dip_aggiuntivo", "tabella", "glossario"] = "condizioni"
 
 
-SourceField = Annotated[Source, BeforeValidator(model.source_shorthand)]
+SourceField = Annotated[
+    Source, BeforeValidator(model.source_shorthand, json_schema_input_type=Article | Source)
+]
 
 
 class Annotations(model.Annotations, Frozen):
@@ -88,7 +101,7 @@ class FactTest(model.FactTest, Frozen):
     """A test of one claim fact. Exactly one operator is given."""
 
     fact: str
-    is_: bool | str | int | None = Field(default=None, alias="is")
+    is_: StrictBool | str | StrictInt | None = Field(default=None, alias="is")
     in_: tuple[str, ...] | None = Field(default=None, alias="in")
     has: str | None = None
     has_any: tuple[str, ...] | None = None
@@ -97,7 +110,12 @@ class FactTest(model.FactTest, Frozen):
     lt: Number | None = None
     le: Number | None = None
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(
+        populate_by_name=True,
+        json_schema_extra=model.exactly_one_schema(
+            ("is", "in", "has", "has_any", "gt", "ge", "lt", "le")
+        ),
+    )
 
     @model_validator(mode="after")
     def _check(self) -> FactTest:
@@ -147,7 +165,7 @@ Condition = Annotated[
 class Limit(model.Limit, Annotations):
     """A massimale, sottomassimale or per-unit cap."""
 
-    id: str = Field(pattern="^[A-Za-z][A-Za-z0-9_.]*$", description="Unique in the product.")
+    id: str = Field(pattern="^[A-Za-z][A-Za-z0-9_.]*$(?!\\n)", description="Unique in the product.")
     title: str | None = None
     scope: Annotated[Scope, BeforeValidator(model.scope_spelling)]
     amount: Matrix
@@ -159,11 +177,13 @@ class Limit(model.Limit, Annotations):
     max_units: Matrix | None = Field(
         default=None, description="Per-day/night/hour/block limits: at most this many units."
     )
-    block_hours: int | None = Field(default=None, gt=0, description="per_block: hours a block.")
+    block_hours: StrictInt | None = Field(
+        default=None, gt=0, description="per_block: hours a block."
+    )
     percent_of_parent: Percent | None = Field(
         default=None, description="Also at most this percentage of the parent's amount."
     )
-    applies_to: tuple[str, ...] = Field(
+    applies_to: Annotated[tuple[str, ...], WithJsonSchema(model.CATEGORIES_JSON_SCHEMA)] = Field(
         default=(), description="Expense categories the limit caps; default: all of them."
     )
     inferred: Cells | None = Field(
@@ -188,7 +208,7 @@ class DocumentedCost(model.DocumentedCost, Annotations):
     """The documented cost of the expense lines (converted to EUR)."""
 
     kind: Literal["documented_cost"]
-    proportional_to_insured_value: bool = Field(
+    proportional_to_insured_value: StrictBool = Field(
         default=False,
         description=("c.c. 1907: reduce in proportion when the insured value is below the cost."),
     )
@@ -293,28 +313,28 @@ Deductible = Annotated[Franchigia | Scoperto | InvalidityThreshold, Field(discri
 
 class MaxAge(model.MaxAge, Annotations):
     kind: Literal["max_age"]
-    age: int = Field(gt=0)
+    age: StrictInt = Field(gt=0)
     at: Literal["subscription"] = "subscription"
     roles: tuple[Literal["student", "teacher"], ...] | None = None
 
 
 class MaxTripDays(model.MaxTripDays, Annotations):
     kind: Literal["max_trip_days"]
-    days: int = Field(gt=0)
+    days: StrictInt = Field(gt=0)
 
 
 class PolicyWindow(model.PolicyWindow, Annotations):
     """Trips start on or after the policy start and end by its expiry."""
 
     kind: Literal["policy_window"]
-    duration_months: int | None = Field(default=None, gt=0)
+    duration_months: StrictInt | None = Field(default=None, gt=0)
 
 
 class WaitingPeriod(model.WaitingPeriod, Annotations):
     """Cover starts at 24:00 of the n-th day after ``from_``."""
 
     kind: Literal["waiting_period"]
-    days: int = Field(ge=0)
+    days: StrictInt = Field(ge=0)
     from_: Literal["policy_issue", "enrolment"] = Field(alias="from")
 
     model_config = ConfigDict(populate_by_name=True)
@@ -327,13 +347,15 @@ class CoverEnds(model.CoverEnds, Annotations):
 
 class ReportingDeadline(model.ReportingDeadline, Annotations):
     kind: Literal["reporting_deadline"]
-    days: int | None = Field(default=None, gt=0)
-    hours: int | None = Field(default=None, gt=0)
+    days: StrictInt | None = Field(default=None, gt=0)
+    hours: StrictInt | None = Field(default=None, gt=0)
     from_: Literal["event", "return", "renunciation", "when_possible", "planned_departure"] = Field(
         alias="from"
     )
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(
+        populate_by_name=True, json_schema_extra=model.exactly_one_schema(("days", "hours"))
+    )
 
     @model_validator(mode="after")
     def _check(self) -> ReportingDeadline:
@@ -348,7 +370,7 @@ class OncePerPeriod(model.OncePerPeriod, Annotations):
 class Presumption(model.Presumption, Frozen):
     """What the contract presumes of a fact the claim does not state (Imaway D2)."""
 
-    presumed: bool = Field(description="The value the contract takes for the unstated fact.")
+    presumed: StrictBool = Field(description="The value the contract takes for the unstated fact.")
     source: SourceField
     text: str = Field(min_length=1, description="The contract's words, quoted in the refusal.")
 
@@ -372,8 +394,10 @@ class WithinTimeOfEvent(model.WithinTimeOfEvent, Annotations):
     """The expense, death or invalidity counts only within this time after the event."""
 
     kind: Literal["within_time_of_event"]
-    days: int | None = Field(default=None, gt=0)
-    years: int | None = Field(default=None, gt=0)
+    days: StrictInt | None = Field(default=None, gt=0)
+    years: StrictInt | None = Field(default=None, gt=0)
+
+    model_config = ConfigDict(json_schema_extra=model.exactly_one_schema(("days", "years")))
 
     @model_validator(mode="after")
     def _check(self) -> WithinTimeOfEvent:
@@ -391,7 +415,7 @@ class EventDuringTrip(model.EventDuringTrip, Annotations):
     """The event happens between departure and return (plus some days after it)."""
 
     kind: Literal["event_during_trip"]
-    days_after_return: int = Field(default=0, ge=0)
+    days_after_return: StrictInt = Field(default=0, ge=0)
 
 
 class Requires(model.Requires, Annotations):
@@ -421,7 +445,7 @@ EligibilityRule = Annotated[
 
 class Exclusion(model.Exclusion, Annotations):
     id: str = Field(
-        pattern="^[A-Za-z0-9][A-Za-z0-9_.]*$",
+        pattern="^[A-Za-z0-9][A-Za-z0-9_.]*$(?!\\n)",
         description="Names the exclusion (diff matches editions by it).",
     )
     text: str
@@ -440,7 +464,7 @@ class Exclusion(model.Exclusion, Annotations):
 
 class Guarantee(model.Guarantee, Annotations):
     code: str = Field(
-        pattern="^[A-Z]\\.[a-z][a-z0-9_]*$", description="Stable code, e.g. D.dental."
+        pattern="^[A-Z]\\.[a-z][a-z0-9_]*$(?!\\n)", description="Stable code, e.g. D.dental."
     )
     title: str = Field(description="Name as printed in the contract.")
     kind: GuaranteeKind
@@ -459,7 +483,7 @@ class CarrierCompensation(model.CarrierCompensation, Annotations):
 
 
 class Section(model.Section, Annotations):
-    code: str = Field(pattern="^[A-Z]$")
+    code: str = Field(pattern="^[A-Z]$(?!\\n)")
     title: str
     zone_basis: Literal["event", "destination"] = Field(
         default="event",
@@ -529,7 +553,7 @@ class CurrencyConversion(model.CurrencyConversion, Annotations):
 
     basis: Literal["ecb_reference_rate"] = "ecb_reference_rate"
     rate_date: Literal["expense_date"] = "expense_date"
-    fallback_days: int = Field(
+    fallback_days: StrictInt = Field(
         default=7, ge=0, description="Use the last fixing at most this many days earlier."
     )
 
@@ -537,12 +561,14 @@ class CurrencyConversion(model.CurrencyConversion, Annotations):
 class Product(model.Product, Frozen):
     """One product edition, as loaded from its YAML file."""
 
-    format: Literal[1] = Field(description="Version of the product file format.")
+    format: Annotated[Literal[1], BeforeValidator(model.not_boolean)] = Field(
+        description="Version of the product file format."
+    )
     id: Slug
     insurer: str
     name: str
     edition: Annotated[str, BeforeValidator(model.parse_edition)] = Field(
-        description="YYYY-MM of the edition."
+        pattern="^[0-9]{4}-[0-9]{2}$(?!\\n)", description="YYYY-MM of the edition."
     )
     edition_label: str = Field(description="Edition as printed, e.g. 'Ed. 01/2026'.")
     seed: str = Field(description="The contract document this file encodes.")
