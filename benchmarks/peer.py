@@ -451,6 +451,104 @@ def compare(claims: int, rounds: int, path_claims: int) -> dict[str, Any]:
     return result
 
 
+# --------------------------------------------------------------------------- instructions
+
+DRIVEN = ("claimcalc medical", "zen medical", "floor medical", "claimcalc mixed", "floor mixed")
+
+
+def drive(workload: str, corpus: Path, path: str) -> None:
+    """What runs under callgrind: one workload once over the corpus's lines.
+
+    Everything but the run itself (imports, ZEN's engine, the products) is
+    done on the first line first, so that it cancels out between two sizes.
+    """
+    lines = corpus.read_text(encoding="utf-8").splitlines()
+    name, _ = workload.split()
+    if name == "claimcalc":
+        claimcalc_work(lines[:1])()
+        work = claimcalc_work(lines)
+    elif name == "zen":
+        zen_paths(lines[:1])[path]()
+        work = zen_paths(lines)[path]
+    else:
+        work = floor_work(lines)
+    work()
+
+
+def count_instructions(path: str, sizes: tuple[int, int]) -> dict[str, Any]:
+    """Instructions per claim of each workload, (I(big) - I(small)) / (big - small)."""
+    import re
+    import subprocess
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+
+    small, big = sizes
+    total = re.compile(r"^(?:summary|totals):\s+(\d+)", re.MULTILINE)
+    with tempfile.TemporaryDirectory(prefix="claimcalc-peer-") as tmp:
+        workdir = Path(tmp)
+        for corpus, make in (("medical", medical_lines), ("mixed", mixed_lines)):
+            (workdir / f"{corpus}.ndjson").write_text("\n".join(make(big)) + "\n", encoding="utf-8")
+            (workdir / f"{corpus}-{small}.ndjson").write_text(
+                "\n".join(make(small)) + "\n", encoding="utf-8"
+            )
+
+        def run(job: tuple[str, int]) -> int:
+            workload, size = job
+            corpus = workload.split()[1] + ("" if size == big else f"-{small}") + ".ndjson"
+            out = workdir / f"cg.{workload.replace(' ', '-')}.{size}"
+            argv = [
+                "valgrind",
+                "--tool=callgrind",
+                "-q",
+                f"--callgrind-out-file={out}",
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--driver",
+                workload,
+                str(workdir / corpus),
+                path,
+            ]
+            env = dict(os.environ, PYTHONHASHSEED="0")
+            subprocess.run(argv, env=env, check=True, capture_output=True)
+            match = total.search(out.read_text(encoding="utf-8"))
+            assert match is not None
+            print(f"  callgrind {workload} {size}: {int(match[1]):,}", file=sys.stderr)
+            return int(match[1])
+
+        jobs = [(w, n) for w in DRIVEN for n in sizes]
+        with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+            counts = dict(zip(jobs, pool.map(run, jobs), strict=True))
+    per_claim = {w: (counts[w, big] - counts[w, small]) / (big - small) for w in DRIVEN}
+    return {
+        "sizes": list(sizes),
+        "zen_path": path,
+        "per_claim_millions": {w: round(v / 1e6, 4) for w, v in per_claim.items()},
+        "claimcalc_over_zen": round(per_claim["claimcalc medical"] / per_claim["zen medical"], 2),
+        "claimcalc_over_floor": {
+            "medical": round(per_claim["claimcalc medical"] / per_claim["floor medical"], 1),
+            "mixed": round(per_claim["claimcalc mixed"] / per_claim["floor mixed"], 1),
+        },
+        "zen_over_floor_medical": round(per_claim["zen medical"] / per_claim["floor medical"], 1),
+        "totals": {f"{w} {n}": c for (w, n), c in counts.items()},
+    }
+
+
+def instructions_summary(counted: dict[str, Any]) -> str:
+    rows = [
+        f"instructions a claim (callgrind, (I({counted['sizes'][1]}) - I({counted['sizes'][0]}))"
+        f" / {counted['sizes'][1] - counted['sizes'][0]}; ZEN: {counted['zen_path']}):"
+    ]
+    for workload, millions in counted["per_claim_millions"].items():
+        rows.append(f"  {workload:<18} {millions:.4f} M")
+    rows.append(
+        f"  claimcalc / ZEN (instructions, medical): {counted['claimcalc_over_zen']:.2f}×; "
+        f"claimcalc / floor: medical {counted['claimcalc_over_floor']['medical']:.1f}×, "
+        f"mixed {counted['claimcalc_over_floor']['mixed']:.1f}×; "
+        f"ZEN / floor: {counted['zen_over_floor_medical']:.1f}×"
+    )
+    return "\n".join(rows)
+
+
 def summary(result: dict[str, Any]) -> str:
     def r(figure: dict[str, Any]) -> str:
         q1, q3 = figure["quartiles"]
@@ -506,7 +604,32 @@ def main() -> None:
         "--path-claims", type=int, default=2_000, help="claims to time ZEN's calling paths on"
     )
     parser.add_argument("--json", type=Path, help="write every figure and run here")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count instructions a claim with callgrind instead of timing (repeatable)",
+    )
+    parser.add_argument(
+        "--zen-path",
+        default="loader returning a cached ZenDecisionContent",
+        help="ZEN's calling path for --instructions",
+    )
+    parser.add_argument("--sizes", type=int, nargs=2, default=(300, 2300), metavar=("S", "B"))
+    parser.add_argument("--driver", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.driver:
+        drive(args.driver[0], Path(args.driver[1]), args.driver[2])
+        return
+    if args.instructions:
+        counted = {
+            "date": time.strftime("%Y-%m-%d %H:%M"),
+            "zen_version": importlib.metadata.version("zen-engine"),
+            **count_instructions(args.zen_path, tuple(args.sizes)),
+        }
+        print(instructions_summary(counted))
+        if args.json:
+            args.json.write_text(json.dumps(counted, indent=2) + "\n", encoding="utf-8")
+        return
     if args.rounds < 2:
         parser.error("--rounds: at least 2 (5 or more for a figure to quote)")
     result = {
