@@ -9,7 +9,9 @@ Measures, on this machine:
   * claims per second on a mixed corpus (``settle -f ndjson``), 1 and 2 jobs;
   * peak memory (max RSS) settling 100k and 1M claims;
   * claimcalc against GoRules ZEN (``zen-engine``) on a medical-expenses
-    corpus, the Imaway D rules encoded as a JDM decision, single process.
+    corpus, the Imaway D rules encoded as a JDM decision, and against the
+    floor of reading and writing each claim with orjson: ``benchmarks/peer.py``
+    (run on its own for the figures: ``python benchmarks/peer.py --json F``).
 
 Throughput is the median of three runs (every run's figure is kept beside
 it). Writes ``benchmarks/results.json`` and prints it.
@@ -28,12 +30,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
-
-T = TypeVar("T")
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 # Sorted by path: each product's examples in turn, the order the corpora are drawn in.
@@ -112,168 +111,6 @@ def medical_claim(i: int, rng: random.Random) -> dict[str, Any]:
             }
         ],
     }
-
-
-# --------------------------------------------------------------------------- ZEN peer
-
-
-def _by_level(top: int, smart: int, easy: int) -> str:
-    return f'(level == "top" ? {top} : (level == "smart" ? {smart} : {easy}))'
-
-
-def zen_decision() -> dict[str, Any]:
-    """Imaway D (spese mediche) as a JDM decision graph.
-
-    Sub-limits per guarantee (D2 a–c), the franchigia of €50 once per claim
-    (D3) taken where it costs least (absorbed by amounts over a sub-limit
-    first), then the zone massimale and the age-band sub-limits (D2).
-    """
-    zone_cap = (
-        'zone == "italia" ? ' + _by_level(3000, 2000, 1000) + ' : (zone == "europa" ? 1000000 : '
-        '(zone == "mondo_escl_usa_canada" ? 2000000 : 5000000))'
-    )
-    age_cap = (
-        'zone == "italia" ? 1000000000 : (age >= 61 and age <= 69 ? 200000 : '
-        "(age >= 70 and age <= 75 ? 50000 : 1000000000))"
-    )
-    expressions = [
-        ("pharma", 'sum(map(filter(lines, #.guarantee == "D.medical_pharma"), #.amount))'),
-        ("care", 'sum(map(filter(lines, #.guarantee == "D.return_care"), #.amount))'),
-        ("dental", 'sum(map(filter(lines, #.guarantee == "D.dental"), #.amount))'),
-        ("hospital", 'sum(map(filter(lines, #.guarantee == "D.hospital_surgical"), #.amount))'),
-        ("pharmaCap", _by_level(3000, 2000, 1000)),
-        ("careCap", _by_level(550, 450, 400)),
-        ("dentalCap", _by_level(550, 400, 200)),
-        (
-            "capped",
-            "$.hospital + min([$.pharma, $.pharmaCap]) + min([$.care, $.careCap])"
-            " + min([$.dental, $.dentalCap])",
-        ),
-        (
-            "excess",
-            "max([$.pharma - $.pharmaCap, 0]) + max([$.care - $.careCap, 0])"
-            " + max([$.dental - $.dentalCap, 0])",
-        ),
-        ("loss", "$.hospital + $.pharma + $.care + $.dental"),
-        ("franchigia", "max([min([50, $.loss]) - $.excess, 0])"),
-        ("cap", f"min([{zone_cap}, {age_cap}])"),
-        ("paid", "round(max([min([$.capped - $.franchigia, $.cap]), 0]), 2)"),
-    ]
-    return {
-        "nodes": [
-            {"id": "in", "type": "inputNode", "name": "claim", "position": {"x": 0, "y": 0}},
-            {
-                "id": "d",
-                "type": "expressionNode",
-                "name": "imaway-D",
-                "position": {"x": 200, "y": 0},
-                "content": {
-                    "expressions": [{"id": k, "key": k, "value": v} for k, v in expressions]
-                },
-            },
-            {
-                "id": "out",
-                "type": "outputNode",
-                "name": "settlement",
-                "position": {"x": 400, "y": 0},
-            },
-        ],
-        "edges": [
-            {"id": "e1", "sourceId": "in", "targetId": "d", "type": "edge"},
-            {"id": "e2", "sourceId": "d", "targetId": "out", "type": "edge"},
-        ],
-    }
-
-
-def zen_input(claim: dict[str, Any]) -> dict[str, Any]:
-    person = claim["insured"][0]
-    return {
-        "level": claim["level"],
-        "zone": claim["event"]["zone"],
-        "age": person["age_at_subscription"],
-        "lines": [
-            {
-                "guarantee": ln["guarantee"],
-                "amount": float(sum(Decimal(e["amount"]) for e in ln["expenses"])),
-            }
-            for ln in person["lines"]
-        ],
-    }
-
-
-def bench_peer(count: int) -> dict[str, Any]:
-    """Both engines in this process on the same NDJSON lines: parse, settle, serialise."""
-    rng = random.Random(11)
-    lines = [json.dumps(medical_claim(i, rng), separators=(",", ":")) for i in range(count)]
-    sys.path.insert(0, str(ROOT / "src"))
-    from claimcalc.batch import run
-    from claimcalc.claim.sources import Item
-    from claimcalc.output.formats import Format
-
-    items = [Item(i + 1, "bench", line) for i, line in enumerate(lines)]
-    list(run(items[:1], Format.NDJSON))  # the product's cache file is written
-
-    def run_ours() -> list[str]:
-        # As a batch run does (and as ZEN's side does): each claim's record
-        # kept, its settlement dropped. Keeping 20,000 settlements alive would
-        # time the garbage collector walking them, not the engine.
-        return [outcome.record for outcome in run(items, Format.NDJSON)]
-
-    try:
-        import zen  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        ours_rate, ours = _timed(run_ours, count)
-        return {
-            "claims": count,
-            "claimcalc_per_s": round(ours_rate),
-            "zen": "zen-engine not installed: pip install zen-engine",
-        }
-    content = json.dumps(zen_decision())
-    engine = zen.ZenEngine({"loader": lambda key: content})
-    engine.evaluate("imaway-D", zen_input(json.loads(lines[0])))
-
-    def run_theirs() -> list[str]:
-        theirs = []
-        for line in lines:
-            claim = json.loads(line)
-            answer = engine.evaluate("imaway-D", zen_input(claim))
-            paid = answer["result"]["paid"]
-            theirs.append(json.dumps({"claim_id": claim["claim_id"], "paid": paid}))
-        return theirs
-
-    ours_rates, zen_rates = [], []
-    for _ in range(ROUNDS):  # alternated, the median of each reported
-        ours_rate, ours = _timed(run_ours, count)
-        zen_rate, theirs = _timed(run_theirs, count)
-        ours_rates.append(ours_rate)
-        zen_rates.append(zen_rate)
-    ours_rate, zen_rate = statistics.median(ours_rates), statistics.median(zen_rates)
-    result: dict[str, Any] = {"claims": count, "claimcalc_per_s": round(ours_rate)}
-    agree = sum(
-        1
-        for mine, other in zip(ours, theirs, strict=True)
-        if abs(
-            Decimal(json.loads(mine)["totals"]["indemnity"])
-            - Decimal(str(json.loads(other)["paid"]))
-        )
-        <= Decimal("0.01")
-    )
-    result.update(
-        zen_version=importlib.metadata.version("zen-engine"),
-        zen_per_s=round(zen_rate),
-        ratio=round(ours_rate / zen_rate, 3),
-        same_total_paid=f"{agree}/{count}",
-        runs_claimcalc_per_s=[round(r) for r in ours_rates],
-        runs_zen_per_s=[round(r) for r in zen_rates],
-    )
-    return result
-
-
-def _timed(work: Callable[[], T], count: int) -> tuple[float, T]:
-    """Claims per second of one call, and what it returned."""
-    start = time.perf_counter()
-    done = work()
-    return count / (time.perf_counter() - start), done
 
 
 # --------------------------------------------------------------------------- runs
@@ -385,8 +222,10 @@ def main() -> None:
             write_mixed(big, 1_000_000)
             print("1,000,000 claims, 1 job …", file=sys.stderr)
             results["mixed_1000000_jobs_1"] = settle_file(big, 1)
-    print("peer: claimcalc vs ZEN …", file=sys.stderr)
-    results["peer_medical"] = bench_peer(5_000 if args.quick else 20_000)
+    print("peer: claimcalc vs ZEN and the orjson floor (benchmarks/peer.py) …", file=sys.stderr)
+    from peer import compare
+
+    results["peer"] = compare(5_000 if args.quick else 20_000, 5, 2_000)
     (ROOT / "benchmarks" / "results.json").write_text(
         json.dumps(results, indent=2) + "\n", encoding="utf-8"
     )

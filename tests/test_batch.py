@@ -274,3 +274,20 @@ def test_an_unreadable_file_fails_alone(tmp_path: Path, capsys: pytest.CaptureFi
     assert second["status"] == "error" and second["exit_code"] == ExitCode.INVALID_CLAIM
     assert second["errors"] == [{"field": "", "message": "not UTF-8 text"}]
     assert code == ExitCode.PARTIAL
+
+
+def test_workers_do_not_run_the_main_script_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A spawned worker would run the console script (the whole CLI) again: while
+    workers start, the main module shows multiprocessing no file to run."""
+    import sys
+    import types
+
+    from claimcalc.batch import _main_left_alone
+
+    script = types.ModuleType("__main__")
+    script.__file__ = "/usr/bin/claimcalc"
+    script.__spec__ = None
+    monkeypatch.setitem(sys.modules, "__main__", script)
+    with _main_left_alone():
+        assert not hasattr(script, "__file__")
+    assert script.__file__ == "/usr/bin/claimcalc"

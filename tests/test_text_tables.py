@@ -1,0 +1,79 @@
+"""A person's settlement table, drawn from its text, is rich's table to the byte.
+
+``TextTable`` draws the table without rich's renderables where the output has
+no styles (issue #16: 2.7 ms a person with rich); these tests hold its lines
+to what rich prints for the same table, for every example claim and for
+random cells (words, long words folded, wide characters, blank lines, no
+rows), at widths from narrow to wide.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from rich.text import Text
+
+from claimcalc import load_product, read_claim, settle
+from claimcalc.output.tables import _PERSON_COLUMNS, TextTable, settlement_tables
+from tests.conftest import EXAMPLES
+
+WIDTHS = (30, 45, 60, 80, 100, 120, 160, 250)
+
+
+def printed(renderable: object, width: int, **options: object) -> str:
+    out = io.StringIO()
+    Console(file=out, width=width, highlight=False, **options).print(renderable)  # type: ignore[arg-type]
+    return out.getvalue()
+
+
+def person_tables(path: Path) -> list[TextTable]:
+    claim = read_claim(path)
+    settlement = settle(claim, load_product(claim.product_ref))
+    return [t for t in settlement_tables(settlement) if isinstance(t, TextTable)]
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_person_tables_are_richs_tables(path: Path) -> None:
+    tables = person_tables(path)
+    assert tables
+    for table in tables:
+        for width in WIDTHS:
+            assert printed(table, width) == printed(table.rich_table(), width), width
+    assert any(table.lines(160) is not None for table in tables)  # drawn from the text
+
+
+def test_random_cells_are_drawn_as_rich_draws_them() -> None:
+    rng = random.Random(16)
+    alphabet = "abc de  € — × 日本 ≤ [x] (F5)\n  ,.-"
+
+    def text() -> str:
+        return "".join(rng.choice(alphabet) for _ in range(rng.choice([0, 1, 3, 8, 13, 30, 70])))
+
+    drawn = 0
+    for _ in range(400):
+        rows: list[list[str | Text]] = [
+            [Text(text(), style="bold") if column == 7 else text() for column in range(9)]
+            for _ in range(rng.randint(0, 3))
+        ]
+        table = TextTable(text().replace("\n", " ") + "title", _PERSON_COLUMNS, rows)
+        width = rng.choice(WIDTHS)
+        drawn += table.lines(width) is not None
+        assert printed(table, width) == printed(table.rich_table(), width), (rows, width)
+    assert drawn > 300
+
+
+def test_a_terminal_gets_richs_table_with_its_styles() -> None:
+    table = person_tables(EXAMPLES[0])[0]
+    styled = printed(table, 160, force_terminal=True, color_system="standard")
+    assert "\x1b[" in styled
+    assert styled == printed(table.rich_table(), 160, force_terminal=True, color_system="standard")
+
+
+def test_text_rich_would_change_is_left_to_rich() -> None:
+    table = TextTable("t", _PERSON_COLUMNS, [["a\tb", *[""] * 8]])
+    assert table.lines(160) is None
+    assert printed(table, 160) == printed(table.rich_table(), 160)
