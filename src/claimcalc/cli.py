@@ -38,6 +38,10 @@ from claimcalc.product.catalog import catalog, check_level, load_product, split_
 
 if TYPE_CHECKING:
     from claimcalc.claim.sources import Item
+    from claimcalc.ledger.settle import LedgerSettler
+    from claimcalc.output.records import Outcome
+    from claimcalc.settlement import Settlement
+    from claimcalc.settling.rates import RateTable
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 success; 1 diff found differences; 2 usage error; 3 invalid claim; "
@@ -210,6 +214,23 @@ def settle_command(
     explain: Annotated[
         bool, typer.Option("--explain", help="Show every step of every line.")
     ] = False,
+    ledger: Annotated[str | None, _ledger_option()] = None,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record/--dry-run",
+            help="With --ledger: record the settlements (default: a dry run, nothing recorded).",
+        ),
+    ] = False,
+    prior_payments: Annotated[
+        str,
+        typer.Option(
+            "--prior-payments",
+            metavar="<refuse|add>",
+            help="With --ledger, a claim that states prior_payments: refuse it (default), "
+            "or add them to the ledger's.",
+        ),
+    ] = "refuse",
 ) -> None:
     from claimcalc.claim.sources import read_claim_file, single_claim_file
     from claimcalc.output.records import RecordWriter, one_claim_outcome, output_stream
@@ -217,29 +238,53 @@ def settle_command(
 
     table = read_ecb_csv(rates) if rates is not None else None
     claim_file = single_claim_file(claims) if format.one_claim else None
-    if claim_file is not None:
-        from claimcalc.settling.settler import Settler
+    steps = explain or not format.text_records
+    with _ledger_settler(ledger, record, prior_payments, product, table, steps) as settler:
+        if claim_file is not None:
+            item = read_claim_file(claim_file)
+            try:
+                if settler is None:
+                    from claimcalc.settling.settler import Settler
 
-        item = read_claim_file(claim_file)
-        try:
-            settlement = Settler(product, table).settle_text(item)
-            outcome = one_claim_outcome(settlement, format)
-        except ClaimcalcError:
-            raise
-        except Exception as exc:  # a bug: one line and exit 7, as in a batch (settle_one)
-            raise InternalError.of(item.source, exc) from exc
-        with (
-            output_stream(output) as stream,
-            RecordWriter(format, stream, explain, one_claim=True) as writer,
-        ):
-            writer.write(outcome)
-        return
+                    settlement = Settler(product, table).settle_text(item)
+                else:
+                    settlement = _settle_with_ledger(settler, item)
+                outcome = one_claim_outcome(settlement, format)
+            except ClaimcalcError:
+                raise
+            except Exception as exc:  # a bug: one line and exit 7, as in a batch (settle_one)
+                raise InternalError.of(item.source, exc) from exc
+            if settler is not None:
+                _one_claim_ledger_note(settler, outcome, format)
+            with (
+                output_stream(output) as stream,
+                RecordWriter(format, stream, explain, one_claim=True) as writer,
+            ):
+                writer.write(outcome)
+            if settler is not None and settler.last is not None and format is Format.TABLE:
+                sys.stderr.write(settler.last.line() + "\n")
+            return
+        _settle_batch(claims, format, product, table, jobs, explain, output, settler)
 
+
+def _settle_batch(
+    claims: list[str],
+    format: Format,
+    product: str | None,
+    table: RateTable | None,
+    jobs: int,
+    explain: bool,
+    output: Path | None,
+    ledger: LedgerSettler | None,
+) -> None:
     from claimcalc.batch import run
+    from claimcalc.output.records import RecordWriter, output_stream
 
     # Tables are rendered from the settlements, which stay in this process.
     keep = not format.text_records
-    outcomes = run(_claim_items(claims), format, product, table, jobs, keep, steps=explain)
+    outcomes = run(
+        _claim_items(claims), format, product, table, jobs, keep, steps=explain, ledger=ledger
+    )
     with (
         output_stream(output) as stream,
         _progress() as advance,
@@ -250,6 +295,69 @@ def settle_command(
             advance()
     sys.stderr.write(writer.summary.line())
     raise typer.Exit(int(writer.summary.exit_code))
+
+
+# --------------------------------------------------------------------------- the claims ledger
+
+
+def _ledger_option() -> Any:
+    return typer.Option(
+        "--ledger",
+        envvar="CLAIMCALC_LEDGER",
+        metavar="DB",
+        help="Claims ledger: a SQLite file, or postgresql://… (default: $CLAIMCALC_LEDGER).",
+    )
+
+
+@contextmanager
+def _ledger_settler(
+    target: str | None,
+    record: bool,
+    prior_payments: str,
+    product: str | None,
+    rates: RateTable | None,
+    steps: bool,
+) -> Iterator[LedgerSettler | None]:
+    """``settle``'s ledger, if it has one: opened, and closed at the end."""
+    if prior_payments not in ("refuse", "add"):
+        raise UsageError(f"--prior-payments: {prior_payments!r} is not one of 'refuse', 'add'")
+    if not target:
+        if record:
+            raise UsageError("--record: no ledger to record in (--ledger DB or $CLAIMCALC_LEDGER)")
+        if prior_payments != "refuse":
+            raise UsageError("--prior-payments: only with a ledger (--ledger DB)")
+        yield None
+        return
+    from claimcalc.ledger.settle import LedgerSettler
+    from claimcalc.ledger.store import Ledger
+    from claimcalc.settling.settler import Settler
+
+    with Ledger(target) as ledger:
+        yield LedgerSettler(ledger, Settler(product, rates, steps), record, prior_payments == "add")
+
+
+def _settle_with_ledger(settler: LedgerSettler, item: Item) -> Settlement:
+    """One claim against the ledger, committed (recorded) or rolled back whole."""
+    try:
+        settlement = settler.settle_text(item)
+    except BaseException:
+        settler.abandon()
+        raise
+    settler.flush()
+    return settlement
+
+
+def _one_claim_ledger_note(settler: LedgerSettler, outcome: Outcome, format: Format) -> None:
+    note = settler.last
+    if note is None or outcome.settlement is None:
+        return
+    if format is Format.JSON:
+        from claimcalc.jsonio import dumps_indented
+        from claimcalc.output.documents import settlement_json
+
+        outcome.record = dumps_indented(
+            {**settlement_json(outcome.settlement), "ledger": note.json()}
+        )
 
 
 def _claim_items(claims: list[str]) -> Iterator[Item]:
