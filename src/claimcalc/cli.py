@@ -91,6 +91,11 @@ def _options(
 
 app.add_typer(products_app, name="products")
 app.add_typer(schema_app, name="schema")
+ledger_app = typer.Typer(
+    help="The claims ledger: what was paid, per policy and insured person (docs/ledger.md).",
+    no_args_is_help=True,
+)
+app.add_typer(ledger_app, name="ledger")
 
 
 def _document_format() -> Any:
@@ -358,6 +363,160 @@ def _one_claim_ledger_note(settler: LedgerSettler, outcome: Outcome, format: For
         outcome.record = dumps_indented(
             {**settlement_json(outcome.settlement), "ledger": note.json()}
         )
+
+
+def _open_ledger(target: str | None, create: bool = False) -> Any:
+    from claimcalc.ledger.store import Ledger
+
+    if not target:
+        raise UsageError("--ledger: which ledger? (--ledger DB or $CLAIMCALC_LEDGER)")
+    return Ledger(target, create=create)
+
+
+def _day(option: str, value: str | None) -> Any:
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option}: expected a date YYYY-MM-DD, got {value!r}") from None
+
+
+@ledger_app.command("history")
+def ledger_history(
+    ledger: Annotated[str | None, _ledger_option()] = None,
+    policy: Annotated[str | None, typer.Option("--policy", help="A policy's ref.")] = None,
+    insured: Annotated[str | None, typer.Option("--insured", help="An insured's ref.")] = None,
+    on: Annotated[
+        str | None,
+        typer.Option("--period", metavar="DATE", help="The policy period containing DATE."),
+    ] = None,
+    current: Annotated[
+        bool, typer.Option("--current", help="Only current settlements (what counts).")
+    ] = False,
+    format: Annotated[Format, _document_format()] = Format.TABLE,
+) -> None:
+    """What was paid: each settlement line, oldest first, superseded and voided ones too."""
+    from claimcalc.ledger.manage import history
+
+    day = _day("--period", on)
+    with _open_ledger(ledger) as db:
+        found = history(db, policy, insured, day, current)
+    if format is Format.JSON:
+        from claimcalc.output.records import write_document
+
+        write_document(found)
+        return
+    from rich.table import Table
+
+    from claimcalc.output.records import console
+
+    table = Table(title=f"Ledger {db.name}")
+    for title in ("Id", "Claim", "Status", "Recorded", "Policy", "Insured", "Period"):
+        table.add_column(title)
+    for title in ("Guarantee", "Amount", "Event date"):
+        table.add_column(title, justify="right" if title == "Amount" else "left")
+    for row in found:
+        status = row["status"] + (f" ({row['void_reason']})" if row["void_reason"] else "")
+        period = f"{row['period_start']} – {row['period_end'] or '…'}"
+        table.add_row(
+            str(row["settlement_id"]),
+            row["claim_id"],
+            status,
+            row["recorded_at"][:19].replace("T", " "),
+            row["policy_ref"],
+            row["insured_ref"],
+            period,
+            row["guarantee"],
+            row["amount"],
+            row["date"],
+        )
+    console().print(table)
+
+
+@ledger_app.command("export")
+def ledger_export(
+    ledger: Annotated[str | None, _ledger_option()] = None,
+    format: Annotated[
+        str, typer.Option("--format", "-f", metavar="<ndjson|csv>", help="ndjson or csv.")
+    ] = "ndjson",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (atomically), not stdout.")
+    ] = None,
+) -> None:
+    """Everything in the ledger: NDJSON, one settlement a line (its document, lines and
+    void), or CSV, one row per settlement line."""
+    from claimcalc.ledger.manage import HISTORY_COLUMNS, export_settlements, history
+    from claimcalc.output.records import output_stream
+
+    if format not in ("ndjson", "csv"):
+        raise UsageError(f"--format: {format!r} is not one of 'ndjson', 'csv'")
+    with _open_ledger(ledger) as db, output_stream(output) as stream:
+        if format == "ndjson":
+            from claimcalc.jsonio import dumps
+
+            for entry in export_settlements(db):
+                stream.write(dumps(entry) + "\n")
+        else:
+            import csv
+
+            writer = csv.DictWriter(stream, HISTORY_COLUMNS, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(history(db))
+
+
+@ledger_app.command("void")
+def ledger_void(
+    claim_id: Annotated[str, typer.Argument(help="The claim whose settlement is voided.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (no personal data).")],
+    ledger: Annotated[str | None, _ledger_option()] = None,
+) -> None:
+    """Void a claim's current settlement: a reversal appended, nothing deleted; it no
+    longer counts towards limits."""
+    from claimcalc.ledger.manage import void
+
+    with _open_ledger(ledger) as db:
+        settlement = void(db, claim_id, reason)
+    sys.stdout.write(f"voided settlement {settlement} of claim {claim_id}\n")
+
+
+@ledger_app.command("import")
+def ledger_import(
+    file: Annotated[Path, typer.Argument(help="CSV of prior payments (docs/ledger.md).")],
+    ledger: Annotated[str | None, _ledger_option()] = None,
+) -> None:
+    """Import payments from another claims system's CSV export: every bad row reported
+    with its line, and then nothing imported (exit 3)."""
+    from claimcalc.ledger.manage import import_csv
+
+    with _open_ledger(ledger, create=True) as db:
+        result = import_csv(db, file)
+    sys.stdout.write(
+        f"imported {result.imported} claims ({result.lines} lines); "
+        f"{result.unchanged} already imported\n"
+    )
+
+
+@ledger_app.command("purge")
+def ledger_purge(
+    before: Annotated[
+        str, typer.Option("--before", metavar="DATE", help="Periods ended before DATE.")
+    ],
+    ledger: Annotated[str | None, _ledger_option()] = None,
+) -> None:
+    """Retention: delete the settlements of policy periods that ended before DATE (an
+    open-ended period: of events before DATE). The only delete the ledger knows."""
+    from claimcalc.ledger.manage import purge
+
+    day = _day("--before", before)
+    with _open_ledger(ledger) as db:
+        result = purge(db, day)
+    sys.stdout.write(
+        f"purged {result.settlements} settlements ({result.lines} lines) of periods "
+        f"ended before {day}\n"
+    )
 
 
 def _claim_items(claims: list[str]) -> Iterator[Item]:
