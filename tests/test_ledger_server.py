@@ -135,13 +135,24 @@ def postgres_server() -> Iterator[str]:
         server.stop()
 
 
+def drop_database(url: str) -> None:
+    import psycopg
+
+    name = url.partition("?")[0].rsplit("/", 1)[1]
+    with psycopg.connect(database_url(url, "postgres"), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A new, empty ledger on each database."""
+def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty ledger on each database (dropped after the test)."""
     if request.param == "sqlite":
-        return str(tmp_path / "claims.db")
+        yield str(tmp_path / "claims.db")
+        return
     server: str = request.getfixturevalue("postgres_server")
-    return create_database(server)
+    url = create_database(server)
+    yield url
+    drop_database(url)
 
 
 def test_the_server_answers(postgres_server: str) -> None:

@@ -156,10 +156,15 @@ class LedgerSettler:
         product = self.settler.product_of(claim, item.source)
         ledger = self.ledger
         with ledger.guard("cannot settle with the ledger"):
-            if self.record and not ledger.in_transaction:
-                ledger.begin(write=True)
-                self._since = time.monotonic()
-            if ledger.in_transaction:
+            if not self.record:
+                settlement, note = self._settle(claim, product, item.source)
+            elif self.commit_every == 1:  # a transaction per claim: whole or rolled back
+                with ledger.transaction(write=True, doing="cannot settle with the ledger"):
+                    settlement, note = self._settle(claim, product, item.source)
+            else:  # several claims a transaction, each a savepoint
+                if not ledger.in_transaction:
+                    ledger.begin(write=True)
+                    self._since = time.monotonic()
                 with ledger.savepoint():
                     settlement, note = self._settle(claim, product, item.source)
                 self._pending += 1
@@ -168,8 +173,6 @@ class LedgerSettler:
                     or time.monotonic() - self._since >= self.commit_seconds
                 ):
                     self.flush()
-            else:
-                settlement, note = self._settle(claim, product, item.source)
         self.last = note
         return settlement
 
@@ -222,10 +225,9 @@ class LedgerSettler:
         current = ledger.current(claim.claim_id)
         attempts: list[dict[str, list[PaymentRow]]] = [rows]
         if current is not None:
-            seq = ledger.seq(claim.claim_id)
-            before = {
-                ref: [r for r in found if seq is None or r.seq < seq] for ref, found in rows.items()
-            }
+            seq = current[2]
+            before = {ref: [r for r in found if r.seq < seq] for ref, found in rows.items()}
+
             if before != rows:
                 attempts.insert(0, before)
         note = LedgerNote(ledger.name, "record" if self.record else "dry-run")

@@ -296,32 +296,30 @@ class Ledger:
 
     def lock_insured(self, policy_ref: str, insured_ref: str) -> None:
         """Serialise the claims of one insured person of one policy (inside a
-        write transaction): on PostgreSQL, a row lock held to the commit; on
-        SQLite, ``BEGIN IMMEDIATE`` already holds the database's write lock."""
+        write transaction): the person's row, inserted or updated, stays locked
+        to the commit on PostgreSQL; on SQLite ``BEGIN IMMEDIATE`` already holds
+        the database's write lock. One statement, one round trip."""
         self.execute(
             "INSERT INTO ledger_insureds (policy_ref, insured_ref) VALUES (?, ?) "
-            "ON CONFLICT DO NOTHING",
+            "ON CONFLICT (policy_ref, insured_ref) "
+            "DO UPDATE SET settlements = ledger_insureds.settlements + 1",
             (policy_ref, insured_ref),
         )
-        if self.postgres:
-            self.execute(
-                "SELECT settlements FROM ledger_insureds WHERE policy_ref = ? AND insured_ref = ? "
-                "FOR UPDATE",
-                (policy_ref, insured_ref),
-            ).fetchall()
 
     def payments(
         self, policy_ref: str, insured_ref: str, product_id: str, except_claim: str
     ) -> list[PaymentRow]:
-        """The lines of the current settlements of one insured person on one
-        policy and product, but those of ``except_claim`` (which a re-settlement
-        supersedes), in the order they were recorded."""
+        """The lines that paid (advances aside: they are repaid) of the current
+        settlements of one insured person on one policy and product, but those
+        of ``except_claim`` (which a re-settlement supersedes), in the order
+        they were recorded."""
         rows = self.rows(
             "SELECT s.claim_id, (SELECT MIN(f.id) FROM ledger_settlements f "
             "WHERE f.claim_id = s.claim_id), p.guarantee, p.kind, p.amount_cents, p.date, "
             "s.event_id, s.trip_departure, s.trip_return FROM ledger_payments p "
             "JOIN ledger_settlements s ON s.id = p.settlement_id "
-            "WHERE p.policy_ref = ? AND p.insured_ref = ? AND s.status = 'current' "
+            "WHERE p.policy_ref = ? AND p.insured_ref = ? AND p.amount_cents > 0 "
+            "AND p.kind <> 'advance' AND s.status = 'current' "
             "AND s.product_id = ? AND s.claim_id <> ? ORDER BY s.id, p.id",
             (policy_ref, insured_ref, product_id, except_claim),
         )
@@ -341,19 +339,16 @@ class Ledger:
             for claim_id, seq, guarantee, kind, cents, day, event_id, departure, return_ in rows
         ]
 
-    def current(self, claim_id: str) -> tuple[int, str] | None:
-        """The current settlement of a claim id: its row id and content hash."""
+    def current(self, claim_id: str) -> tuple[int, str, int] | None:
+        """The current settlement of a claim id: its row id, its content hash and
+        the claim's place in the ledger (the id of its first settlement)."""
         rows = self.rows(
-            "SELECT id, content_sha256 FROM ledger_settlements "
+            "SELECT id, content_sha256, (SELECT MIN(f.id) FROM ledger_settlements f "
+            "WHERE f.claim_id = s.claim_id) FROM ledger_settlements s "
             "WHERE claim_id = ? AND status = 'current'",
             (claim_id,),
         )
-        return (int(rows[0][0]), str(rows[0][1])) if rows else None
-
-    def seq(self, claim_id: str) -> int | None:
-        """The claim's place in the ledger (its first settlement's id), if recorded."""
-        rows = self.rows("SELECT MIN(id) FROM ledger_settlements WHERE claim_id = ?", (claim_id,))
-        return None if not rows or rows[0][0] is None else int(rows[0][0])
+        return (int(rows[0][0]), str(rows[0][1]), int(rows[0][2])) if rows else None
 
     def add_settlement(
         self, row: dict[str, object], payments: list[tuple[str, str, str, str, str, int, str]]
