@@ -358,3 +358,43 @@ def test_no_column_holds_personal_data(tmp_path: Path) -> None:
     personal = {"name", "surname", "fiscal_code", "codice_fiscale", "iban", "address", "email"}
     assert not columns & personal
     assert {"claim_id", "policy_ref", "insured_ref", "amount_cents", "document"} <= columns
+
+
+def test_the_readme_flow(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """README, "Claims ledger": the two claims of docs/ledger/ do what it says."""
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    first, second = root / "docs/ledger/first-claim.json", root / "docs/ledger/second-claim.json"
+    db = str(tmp_path / "claims.db")
+    assert "claimcalc settle docs/ledger/first-claim.json --ledger claims.db --record" in readme
+    code, doc, _ = settle(capsys, db, str(first), "--record")
+    assert code == 0 and paid(doc) == Decimal("950.00") and "Paid € 950,00" in readme
+    code, doc, _ = settle(capsys, db, str(second))
+    assert code == 0 and paid(doc) == Decimal("50.00") and "Paid € 50,00" in readme
+    reason = doc["insured"][0]["lines"][0]["reasons"][-1]["text"]
+    assert reason.endswith("€ 950,00 already paid in the policy period by claim IMA-2026-000318")
+    assert "IMA-2026-000318 (E2)" in readme
+    assert main(["settle", str(second), "--ledger", db]) == 0
+    err = capsys.readouterr().err
+    assert "prior payments used: IMA-2026-000318 INS-41D2 E.baggage 950.00 on 2026-05-03" in err
+    assert "dry run, nothing recorded (--record records)" in err
+
+
+def test_jobs_keep_the_input_order_and_a_bad_claim_stays_alone(
+    ledger_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    claims = [baggage_claim(f"C-{i}", 3, f"2026-0{i + 2}-03") for i in range(1, 5)]
+    bad = baggage_claim("C-BAD", 1, "2026-03-03")
+    del bad["policy"]["ref"]
+    lines = [json.dumps(c) for c in (claims[0], bad, *claims[1:])]
+    batch = tmp_path / "batch.ndjson"
+    batch.write_text("\n".join(lines) + "\n")
+    code = main(["settle", str(batch), "--ledger", ledger_url, "--record", "-f", "ndjson",
+                 "--jobs", "2"])  # fmt: skip
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == ExitCode.PARTIAL
+    assert [r["status"] for r in records] == ["settled", "error", "settled", "settled", "settled"]
+    assert records[1]["errors"][0]["field"] == "policy.ref"
+    paid_in_order = [r["totals"]["indemnity"] for r in records if r["status"] == "settled"]
+    assert paid_in_order == ["550.00", "450.00", "0.00", "0.00"]
+    assert rows(ledger_url, "SELECT COUNT(*) FROM ledger_settlements") == [(4,)]

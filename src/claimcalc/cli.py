@@ -7,7 +7,7 @@ Exit codes (also in ``claimcalc --help`` and the README):
   2  usage error (unknown option, bad level, missing argument)
   3  invalid claim file
   4  invalid product file, or unknown product
-  5  a file could not be read or written
+  5  a file, or a claims ledger, could not be read or written
   6  batch: some claims failed (each has an error record); the others were settled
   7  internal error: a claim met a bug in claimcalc (in a batch: its error record)
 141  the output was a pipe and its reader went away (``| head``), as a shell's 128+SIGPIPE
@@ -45,15 +45,15 @@ if TYPE_CHECKING:
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 success; 1 diff found differences; 2 usage error; 3 invalid claim; "
-    "4 invalid or unknown product; 5 file not readable or writable; "
+    "4 invalid or unknown product; 5 file or claims ledger not readable or writable; "
     "6 batch with some claims failed (the others settled); "
     "7 internal error (a bug: please report it); 141 output pipe closed by its reader (| head)."
 )
 #: ``settle``'s own codes: not diff's or test's 1.
 SETTLE_EXIT_CODES_HELP = (
     "Exit codes: 0 success; 2 usage error (also: no claims to settle); 3 invalid claim; "
-    "4 invalid or unknown product; 5 file not readable or writable (a full disk: the "
-    "output file is left as it was); 6 batch with some claims failed (the others "
+    "4 invalid or unknown product; 5 file or claims ledger not readable or writable (a "
+    "full disk: the output file is left as it was); 6 batch with some claims failed (the others "
     "settled); 7 internal error (a bug: please report it); 141 output pipe closed by "
     "its reader (| head)."
 )

@@ -39,19 +39,8 @@ CREATE TABLE IF NOT EXISTS ledger_migrations (
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (
         1,
-        "settlements, payments, voids, insured locks",
+        "settlements, payments, voids",
         [
-            # One row per insured person of a policy: the row a settlement locks
-            # (SELECT … FOR UPDATE on PostgreSQL), so that two claims of one
-            # insured are settled one after the other.
-            """
-            CREATE TABLE ledger_insureds (
-              policy_ref TEXT NOT NULL,
-              insured_ref TEXT NOT NULL,
-              settlements BIGINT NOT NULL DEFAULT 0,
-              PRIMARY KEY (policy_ref, insured_ref)
-            )
-            """,
             # Every settlement recorded, superseded and voided ones included.
             """
             CREATE TABLE ledger_settlements (

@@ -26,7 +26,8 @@ payments, settles and writes, so a per-period limit is never paid twice.
 Settling a claim id again supersedes its current settlement; the same
 settlement again (same content) records nothing. On SQLite several claims
 share a transaction (:attr:`LedgerSettler.commit_every`): each claim is a
-savepoint, whole or absent.
+whole or absent: its writes come after every check and read, and a failure
+of the database rolls the whole transaction back and stops the batch.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ class LedgerSettler:
     ``add_prior``: a claim's own ``prior_payments`` count as well as the
     ledger's (``--prior-payments=add``); otherwise a claim that states them is
     refused. ``commit_every``: claims per transaction when recording (SQLite;
-    PostgreSQL commits each claim, so that two processes' row locks never wait
+    PostgreSQL commits each claim, so that two processes' locks never wait
     on each other in a cycle).
     """
 
@@ -161,12 +162,14 @@ class LedgerSettler:
             elif self.commit_every == 1:  # a transaction per claim: whole or rolled back
                 with ledger.transaction(write=True, doing="cannot settle with the ledger"):
                     settlement, note = self._settle(claim, product, item.source)
-            else:  # several claims a transaction, each a savepoint
+            else:  # several claims a transaction (SQLite: BEGIN IMMEDIATE, the only writer)
                 if not ledger.in_transaction:
                     ledger.begin(write=True)
                     self._since = time.monotonic()
-                with ledger.savepoint():
-                    settlement, note = self._settle(claim, product, item.source)
+                # A claim's writes come last, after every check and read: a claim
+                # that fails writes nothing; a database failure stops the batch
+                # and rolls the transaction back (the batch's hook, abandon()).
+                settlement, note = self._settle(claim, product, item.source)
                 self._pending += 1
                 if (
                     self._pending >= self.commit_every
@@ -239,9 +242,10 @@ class LedgerSettler:
                 note.outcome = "unchanged"
                 note.settlement_id = current[0]
                 break
-        note.prior_payments = self._used(claim, product, used)
+        period = claim_period(claim, product)
+        note.prior_payments = self._used(claim, period, used)
         if self.record and note.outcome is None:
-            self._write(claim, settlement, claim_period(claim, product), document, digest, note)
+            self._write(claim, settlement, period, document, digest, note)
         return settlement, note
 
     def _settle_with(
@@ -257,11 +261,10 @@ class LedgerSettler:
         )
 
     def _used(
-        self, claim: Claim, product: Any, rows: dict[str, list[PaymentRow]]
+        self, claim: Claim, period: tuple[Any, Any], rows: dict[str, list[PaymentRow]]
     ) -> list[PriorUsed]:
         """The ledger's payments the engine counts: of the policy period, or of
         the same trip or accident."""
-        period = claim_period(claim, product)
         used = []
         for ref, found in rows.items():
             for row in found:

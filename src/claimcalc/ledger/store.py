@@ -12,6 +12,7 @@ ledger, exit code 5, as a file that cannot be read or written.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -85,7 +86,7 @@ class Ledger:
     """An open ledger. Statements run outside a transaction unless one is begun
     (:meth:`begin`, :meth:`transaction`); writers begin with ``write=True``:
     SQLite's ``BEGIN IMMEDIATE`` (one writer at a time, the others wait),
-    PostgreSQL's ``BEGIN`` plus row locks (:meth:`lock_insured`)."""
+    PostgreSQL's ``BEGIN`` plus a lock per insured person (:meth:`lock_insured`)."""
 
     def __init__(self, target: str, create: bool = True) -> None:
         self.target = target
@@ -295,16 +296,14 @@ class Ledger:
     # ------------------------------------------------------------------ settlements
 
     def lock_insured(self, policy_ref: str, insured_ref: str) -> None:
-        """Serialise the claims of one insured person of one policy (inside a
-        write transaction): the person's row, inserted or updated, stays locked
-        to the commit on PostgreSQL; on SQLite ``BEGIN IMMEDIATE`` already holds
-        the database's write lock. One statement, one round trip."""
-        self.execute(
-            "INSERT INTO ledger_insureds (policy_ref, insured_ref) VALUES (?, ?) "
-            "ON CONFLICT (policy_ref, insured_ref) "
-            "DO UPDATE SET settlements = ledger_insureds.settlements + 1",
-            (policy_ref, insured_ref),
-        )
+        """Serialise the claims of one insured person of one policy, inside a
+        write transaction on PostgreSQL: a transaction-scoped advisory lock on
+        the pair, held to the commit or rollback. It writes nothing, so a
+        transaction that records nothing (a rerun) commits without a disk
+        flush; two pairs whose keys collide merely wait for each other. SQLite
+        needs none: ``BEGIN IMMEDIATE`` holds the database's write lock."""
+        if self.postgres:
+            self.execute("SELECT pg_advisory_xact_lock(?)", (lock_key(policy_ref, insured_ref),))
 
     def payments(
         self, policy_ref: str, insured_ref: str, product_id: str, except_claim: str
@@ -376,6 +375,12 @@ class Ledger:
             [(new, *payment) for payment in payments],
         )
         return new, None if old is None else old[0]
+
+
+def lock_key(policy_ref: str, insured_ref: str) -> int:
+    """A stable signed 64-bit key for an insured person of a policy."""
+    digest = hashlib.sha256(f"{policy_ref}\0{insured_ref}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def _date(text: str | None) -> dt.date | None:
