@@ -27,6 +27,7 @@ LAYERS: list[set[str]] = [
     {"settling"},
     {"compare", "cases"},  # settle claims under products; print nothing
     {"output"},
+    {"ledger"},  # the claims ledger: settles claims against what was paid; below batch and cli
     {"batch"},
     {"cli", "__main__"},
 ]

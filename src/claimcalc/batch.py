@@ -24,6 +24,8 @@ from claimcalc.settling.settler import Settler
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
+    from claimcalc.ledger.settle import LedgerSettler
+
 CHUNK = 256  # claims per task sent to a worker
 WINDOW = 4  # chunks in flight per worker
 
@@ -158,13 +160,18 @@ def run(
     jobs: int = 1,
     keep_settlements: bool = False,
     steps: bool = False,
+    ledger: LedgerSettler | None = None,
 ) -> Iterator[Outcome]:
     """Settle every item, yielding outcomes in input order.
 
     Records carry each line's reasons; ``steps`` adds every step (``--explain``).
     Settlements kept (to be rendered as tables) stay in one process: ``jobs``
-    is then ignored.
+    is then ignored. So it is with a claims ledger: each claim sees the ones
+    before it.
     """
+    if ledger is not None:
+        yield from _run_with_ledger(ledger, items, fmt, keep_settlements, steps)
+        return
     if jobs <= 1 or keep_settlements:
         # A settlement kept is shown whole (a table, --explain): every step.
         settler = Settler(product, rates, steps or keep_settlements)
@@ -196,3 +203,30 @@ def run(
         for future in pending:
             for fields in future.result():
                 yield _outcome(fields)
+
+
+def _run_with_ledger(
+    ledger: LedgerSettler, items: Iterable[Item], fmt: Format, keep: bool, steps: bool
+) -> Iterator[Outcome]:
+    """The claims ledger's hook (issue 17): claims in input order, in this
+    process, each reading what the ones before it recorded. A ledger that
+    fails stops the batch (exit 5): the claims after it would be settled
+    without their prior payments."""
+    from claimcalc.ledger.records import with_ledger_note
+    from claimcalc.ledger.store import LedgerError
+
+    done = False
+    try:
+        for item in items:
+            outcome = settle_one(ledger, item, fmt, steps)  # type: ignore[arg-type]
+            if isinstance(outcome.error, LedgerError):
+                raise outcome.error
+            with_ledger_note(outcome, ledger.last, fmt, item.fast)
+            if not keep:
+                outcome.settlement = None
+            yield outcome
+        ledger.flush()
+        done = True
+    finally:
+        if not done:
+            ledger.abandon()

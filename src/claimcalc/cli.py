@@ -7,7 +7,7 @@ Exit codes (also in ``claimcalc --help`` and the README):
   2  usage error (unknown option, bad level, missing argument)
   3  invalid claim file
   4  invalid product file, or unknown product
-  5  a file could not be read or written
+  5  a file, or a claims ledger, could not be read or written
   6  batch: some claims failed (each has an error record); the others were settled
   7  internal error: a claim met a bug in claimcalc (in a batch: its error record)
 141  the output was a pipe and its reader went away (``| head``), as a shell's 128+SIGPIPE
@@ -38,18 +38,22 @@ from claimcalc.product.catalog import catalog, check_level, load_product, split_
 
 if TYPE_CHECKING:
     from claimcalc.claim.sources import Item
+    from claimcalc.ledger.settle import LedgerSettler
+    from claimcalc.output.records import Outcome
+    from claimcalc.settlement import Settlement
+    from claimcalc.settling.rates import RateTable
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 success; 1 diff found differences; 2 usage error; 3 invalid claim; "
-    "4 invalid or unknown product; 5 file not readable or writable; "
+    "4 invalid or unknown product; 5 file or claims ledger not readable or writable; "
     "6 batch with some claims failed (the others settled); "
     "7 internal error (a bug: please report it); 141 output pipe closed by its reader (| head)."
 )
 #: ``settle``'s own codes: not diff's or test's 1.
 SETTLE_EXIT_CODES_HELP = (
     "Exit codes: 0 success; 2 usage error (also: no claims to settle); 3 invalid claim; "
-    "4 invalid or unknown product; 5 file not readable or writable (a full disk: the "
-    "output file is left as it was); 6 batch with some claims failed (the others "
+    "4 invalid or unknown product; 5 file or claims ledger not readable or writable (a "
+    "full disk: the output file is left as it was); 6 batch with some claims failed (the others "
     "settled); 7 internal error (a bug: please report it); 141 output pipe closed by "
     "its reader (| head)."
 )
@@ -87,6 +91,11 @@ def _options(
 
 app.add_typer(products_app, name="products")
 app.add_typer(schema_app, name="schema")
+ledger_app = typer.Typer(
+    help="The claims ledger: what was paid, per policy and insured person (docs/ledger.md).",
+    no_args_is_help=True,
+)
+app.add_typer(ledger_app, name="ledger")
 
 
 def _document_format() -> Any:
@@ -210,6 +219,23 @@ def settle_command(
     explain: Annotated[
         bool, typer.Option("--explain", help="Show every step of every line.")
     ] = False,
+    ledger: Annotated[str | None, _ledger_option()] = None,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record/--dry-run",
+            help="With --ledger: record the settlements (default: a dry run, nothing recorded).",
+        ),
+    ] = False,
+    prior_payments: Annotated[
+        str,
+        typer.Option(
+            "--prior-payments",
+            metavar="<refuse|add>",
+            help="With --ledger, a claim that states prior_payments: refuse it (default), "
+            "or add them to the ledger's.",
+        ),
+    ] = "refuse",
 ) -> None:
     from claimcalc.claim.sources import read_claim_file, single_claim_file
     from claimcalc.output.records import RecordWriter, one_claim_outcome, output_stream
@@ -217,29 +243,53 @@ def settle_command(
 
     table = read_ecb_csv(rates) if rates is not None else None
     claim_file = single_claim_file(claims) if format.one_claim else None
-    if claim_file is not None:
-        from claimcalc.settling.settler import Settler
+    steps = explain or not format.text_records
+    with _ledger_settler(ledger, record, prior_payments, product, table, steps) as settler:
+        if claim_file is not None:
+            item = read_claim_file(claim_file)
+            try:
+                if settler is None:
+                    from claimcalc.settling.settler import Settler
 
-        item = read_claim_file(claim_file)
-        try:
-            settlement = Settler(product, table).settle_text(item)
-            outcome = one_claim_outcome(settlement, format)
-        except ClaimcalcError:
-            raise
-        except Exception as exc:  # a bug: one line and exit 7, as in a batch (settle_one)
-            raise InternalError.of(item.source, exc) from exc
-        with (
-            output_stream(output) as stream,
-            RecordWriter(format, stream, explain, one_claim=True) as writer,
-        ):
-            writer.write(outcome)
-        return
+                    settlement = Settler(product, table).settle_text(item)
+                else:
+                    settlement = _settle_with_ledger(settler, item)
+                outcome = one_claim_outcome(settlement, format)
+            except ClaimcalcError:
+                raise
+            except Exception as exc:  # a bug: one line and exit 7, as in a batch (settle_one)
+                raise InternalError.of(item.source, exc) from exc
+            if settler is not None:
+                _one_claim_ledger_note(settler, outcome, format)
+            with (
+                output_stream(output) as stream,
+                RecordWriter(format, stream, explain, one_claim=True) as writer,
+            ):
+                writer.write(outcome)
+            if settler is not None and settler.last is not None and format is Format.TABLE:
+                sys.stderr.write(settler.last.line() + "\n")
+            return
+        _settle_batch(claims, format, product, table, jobs, explain, output, settler)
 
+
+def _settle_batch(
+    claims: list[str],
+    format: Format,
+    product: str | None,
+    table: RateTable | None,
+    jobs: int,
+    explain: bool,
+    output: Path | None,
+    ledger: LedgerSettler | None,
+) -> None:
     from claimcalc.batch import run
+    from claimcalc.output.records import RecordWriter, output_stream
 
     # Tables are rendered from the settlements, which stay in this process.
     keep = not format.text_records
-    outcomes = run(_claim_items(claims), format, product, table, jobs, keep, steps=explain)
+    outcomes = run(
+        _claim_items(claims), format, product, table, jobs, keep, steps=explain, ledger=ledger
+    )
     with (
         output_stream(output) as stream,
         _progress() as advance,
@@ -250,6 +300,223 @@ def settle_command(
             advance()
     sys.stderr.write(writer.summary.line())
     raise typer.Exit(int(writer.summary.exit_code))
+
+
+# --------------------------------------------------------------------------- the claims ledger
+
+
+def _ledger_option() -> Any:
+    return typer.Option(
+        "--ledger",
+        envvar="CLAIMCALC_LEDGER",
+        metavar="DB",
+        help="Claims ledger: a SQLite file, or postgresql://… (default: $CLAIMCALC_LEDGER).",
+    )
+
+
+@contextmanager
+def _ledger_settler(
+    target: str | None,
+    record: bool,
+    prior_payments: str,
+    product: str | None,
+    rates: RateTable | None,
+    steps: bool,
+) -> Iterator[LedgerSettler | None]:
+    """``settle``'s ledger, if it has one: opened, and closed at the end."""
+    if prior_payments not in ("refuse", "add"):
+        raise UsageError(f"--prior-payments: {prior_payments!r} is not one of 'refuse', 'add'")
+    if not target:
+        if record:
+            raise UsageError("--record: no ledger to record in (--ledger DB or $CLAIMCALC_LEDGER)")
+        if prior_payments != "refuse":
+            raise UsageError("--prior-payments: only with a ledger (--ledger DB)")
+        yield None
+        return
+    from claimcalc.ledger.settle import LedgerSettler
+    from claimcalc.ledger.store import Ledger
+    from claimcalc.settling.settler import Settler
+
+    with Ledger(target) as ledger:
+        yield LedgerSettler(ledger, Settler(product, rates, steps), record, prior_payments == "add")
+
+
+def _settle_with_ledger(settler: LedgerSettler, item: Item) -> Settlement:
+    """One claim against the ledger, committed (recorded) or rolled back whole."""
+    try:
+        settlement = settler.settle_text(item)
+    except BaseException:
+        settler.abandon()
+        raise
+    settler.flush()
+    return settlement
+
+
+def _one_claim_ledger_note(settler: LedgerSettler, outcome: Outcome, format: Format) -> None:
+    note = settler.last
+    if note is None or outcome.settlement is None:
+        return
+    if format is Format.JSON:
+        from claimcalc.jsonio import dumps_indented
+        from claimcalc.output.documents import settlement_json
+
+        outcome.record = dumps_indented(
+            {**settlement_json(outcome.settlement), "ledger": note.json()}
+        )
+
+
+def _open_ledger(target: str | None, create: bool = False) -> Any:
+    from claimcalc.ledger.store import Ledger
+
+    if not target:
+        raise UsageError("--ledger: which ledger? (--ledger DB or $CLAIMCALC_LEDGER)")
+    return Ledger(target, create=create)
+
+
+def _day(option: str, value: str | None) -> Any:
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option}: expected a date YYYY-MM-DD, got {value!r}") from None
+
+
+@ledger_app.command("history")
+def ledger_history(
+    ledger: Annotated[str | None, _ledger_option()] = None,
+    policy: Annotated[str | None, typer.Option("--policy", help="A policy's ref.")] = None,
+    insured: Annotated[str | None, typer.Option("--insured", help="An insured's ref.")] = None,
+    on: Annotated[
+        str | None,
+        typer.Option("--period", metavar="DATE", help="The policy period containing DATE."),
+    ] = None,
+    current: Annotated[
+        bool, typer.Option("--current", help="Only current settlements (what counts).")
+    ] = False,
+    format: Annotated[Format, _document_format()] = Format.TABLE,
+) -> None:
+    """What was paid: each settlement line, oldest first, superseded and voided ones too."""
+    from claimcalc.ledger.manage import history
+
+    day = _day("--period", on)
+    with _open_ledger(ledger) as db:
+        found = history(db, policy, insured, day, current)
+    if format is Format.JSON:
+        from claimcalc.output.records import write_document
+
+        write_document(found)
+        return
+    from rich.table import Table
+
+    from claimcalc.output.records import console
+
+    table = Table(title=f"Ledger {db.name}")
+    for title in ("Id", "Claim", "Status", "Recorded", "Policy", "Insured", "Period"):
+        table.add_column(title)
+    for title in ("Guarantee", "Amount", "Event date"):
+        table.add_column(title, justify="right" if title == "Amount" else "left")
+    for row in found:
+        status = row["status"] + (f" ({row['void_reason']})" if row["void_reason"] else "")
+        period = f"{row['period_start']} – {row['period_end'] or '…'}"
+        table.add_row(
+            str(row["settlement_id"]),
+            row["claim_id"],
+            status,
+            row["recorded_at"][:19].replace("T", " "),
+            row["policy_ref"],
+            row["insured_ref"],
+            period,
+            row["guarantee"],
+            row["amount"],
+            row["date"],
+        )
+    console().print(table)
+
+
+@ledger_app.command("export")
+def ledger_export(
+    ledger: Annotated[str | None, _ledger_option()] = None,
+    format: Annotated[
+        str, typer.Option("--format", "-f", metavar="<ndjson|csv>", help="ndjson or csv.")
+    ] = "ndjson",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (atomically), not stdout.")
+    ] = None,
+) -> None:
+    """Everything in the ledger: NDJSON, one settlement a line (its document, lines and
+    void), or CSV, one row per settlement line."""
+    from claimcalc.ledger.manage import HISTORY_COLUMNS, export_settlements, history
+    from claimcalc.output.records import output_stream
+
+    if format not in ("ndjson", "csv"):
+        raise UsageError(f"--format: {format!r} is not one of 'ndjson', 'csv'")
+    with _open_ledger(ledger) as db, output_stream(output) as stream:
+        if format == "ndjson":
+            from claimcalc.jsonio import dumps
+
+            for entry in export_settlements(db):
+                stream.write(dumps(entry) + "\n")
+        else:
+            import csv
+
+            writer = csv.DictWriter(stream, HISTORY_COLUMNS, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(history(db))
+
+
+@ledger_app.command("void")
+def ledger_void(
+    claim_id: Annotated[str, typer.Argument(help="The claim whose settlement is voided.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (no personal data).")],
+    ledger: Annotated[str | None, _ledger_option()] = None,
+) -> None:
+    """Void a claim's current settlement: a reversal appended, nothing deleted; it no
+    longer counts towards limits."""
+    from claimcalc.ledger.manage import void
+
+    with _open_ledger(ledger) as db:
+        settlement = void(db, claim_id, reason)
+    sys.stdout.write(f"voided settlement {settlement} of claim {claim_id}\n")
+
+
+@ledger_app.command("import")
+def ledger_import(
+    file: Annotated[Path, typer.Argument(help="CSV of prior payments (docs/ledger.md).")],
+    ledger: Annotated[str | None, _ledger_option()] = None,
+) -> None:
+    """Import payments from another claims system's CSV export: every bad row reported
+    with its line, and then nothing imported (exit 3)."""
+    from claimcalc.ledger.manage import import_csv
+
+    with _open_ledger(ledger, create=True) as db:
+        result = import_csv(db, file)
+    sys.stdout.write(
+        f"imported {result.imported} claims ({result.lines} lines); "
+        f"{result.unchanged} already imported\n"
+    )
+
+
+@ledger_app.command("purge")
+def ledger_purge(
+    before: Annotated[
+        str, typer.Option("--before", metavar="DATE", help="Periods ended before DATE.")
+    ],
+    ledger: Annotated[str | None, _ledger_option()] = None,
+) -> None:
+    """Retention: delete the settlements of policy periods that ended before DATE (an
+    open-ended period: of events before DATE). The only delete the ledger knows."""
+    from claimcalc.ledger.manage import purge
+
+    day = _day("--before", before)
+    with _open_ledger(ledger) as db:
+        result = purge(db, day)
+    sys.stdout.write(
+        f"purged {result.settlements} settlements ({result.lines} lines) of periods "
+        f"ended before {day}\n"
+    )
 
 
 def _claim_items(claims: list[str]) -> Iterator[Item]:

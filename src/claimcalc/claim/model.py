@@ -210,6 +210,9 @@ class PriorPayment:
     same_trip: Annotated[
         bool, Doc("Paid for the same trip: it reduces the limits per trip (Wi School B2).")
     ] = False
+    claim_id: Annotated[
+        Ref | None, Doc("The claim that paid it (the claims ledger sets it): reasons cite it.")
+    ] = None
 
 
 @dataclass(slots=True, kw_only=True)
@@ -258,6 +261,10 @@ class Insured:
 
 @dataclass(slots=True, kw_only=True)
 class Policy:
+    ref: Annotated[
+        Ref | None,
+        Doc("Pseudonymous policy number, stable across claims: the claims ledger's key."),
+    ] = None
     issue_date: Annotated[dt.date, Doc("Emissione / sottoscrizione: ages are taken here.")]
     start_date: Annotated[dt.date | None, Doc("Decorrenza; default: issue date.")] = None
     end_date: Annotated[

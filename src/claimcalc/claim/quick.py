@@ -143,6 +143,13 @@ def policy(data: Any) -> Policy:
         raise Invalid("")
     get = data.get
     o: Policy = _new(Policy)
+    v = get("ref")
+    if v is None:
+        o.ref = None
+    else:
+        if type(v) is not str or _match_claim_id(v) is None or len(v) > 64:
+            raise Invalid("")
+        o.ref = v
     v = data["issue_date"]
     day = DATES.get(v) if type(v) is str else None
     if day is None:
@@ -423,6 +430,13 @@ def prior_payment(data: Any) -> PriorPayment:
         if type(v) is not bool:
             raise Invalid("")
         o.same_trip = v
+    v = get("claim_id")
+    if v is None:
+        o.claim_id = None
+    else:
+        if type(v) is not str or _match_claim_id(v) is None or len(v) > 64:
+            raise Invalid("")
+        o.claim_id = v
     return o
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from functools import lru_cache
 
+from claimcalc.claim.model import Claim
 from claimcalc.product.model import (
     CoverEnds,
     EligibilityRule,
@@ -23,6 +24,7 @@ from claimcalc.product.model import (
     OncePerPeriod,
     PolicyWindow,
     PriorAuthorisation,
+    Product,
     ReportingDeadline,
     Requires,
     WaitingPeriod,
@@ -132,11 +134,17 @@ def _in_policy(s: Settling, rule: PolicyWindow, work: LineWork, person: PersonWo
 def policy_period(s: Settling) -> tuple[dt.date, dt.date | None]:
     """The current policy period: from the start (or issue) date to the end date, or
     the start plus the product's policy-window duration; open-ended without either."""
-    rule = next((r for r in s.product.eligibility if r.kind == "policy_window"), None)
-    if rule is None:
-        policy = s.claim.policy
-        return policy.start_date or policy.issue_date, policy.end_date
-    return _policy_window(s, rule)
+    return claim_period(s.claim, s.product)
+
+
+def claim_period(claim: Claim, product: Product) -> tuple[dt.date, dt.date | None]:
+    """:func:`policy_period` of a claim under a product (the claims ledger keys on it)."""
+    rule = next((r for r in product.eligibility if r.kind == "policy_window"), None)
+    policy = claim.policy
+    start = policy.start_date or policy.issue_date
+    if rule is None or policy.end_date is not None or rule.duration_months is None:
+        return start, policy.end_date
+    return start, last_day(start, rule.duration_months)
 
 
 def in_period(period: tuple[dt.date, dt.date | None], day: dt.date) -> bool:
@@ -199,7 +207,7 @@ def _once(s: Settling, rule: OncePerPeriod, work: LineWork, person: PersonWork) 
         period = policy_period(s)
         paid = [p for p in paid if in_period(period, p.date)]
     if paid:
-        return Code.ONCE_PER_PERIOD, texts.once_per_period(paid[0].date)
+        return Code.ONCE_PER_PERIOD, texts.once_per_period(paid[0].date, paid[0].claim_id)
     return None
 
 

@@ -70,6 +70,8 @@ def prior_payments(s: Settling) -> None:
                     scope is Scope.PER_TRIP and payment.same_trip
                 ):
                     prior[limit.id] = prior.get(limit.id, ZERO) + payment.amount
+                    if payment.claim_id is not None:
+                        person.prior_claims.setdefault(limit.id, []).append(payment.claim_id)
 
 
 def limits(s: Settling) -> None:
@@ -142,7 +144,10 @@ def apply_chain(
             value = left
             work.limit = LimitApplied(id=limit.id, amount=cap, article=limit.source.article)
             work.note(
-                code, limit.source.article, texts.limit(limit, cap, used_before, used_here), value
+                code,
+                limit.source.article,
+                texts.limit(limit, cap, used_before, used_here, person.prior_claims.get(limit_id)),
+                value,
             )
         elif work.all_steps:  # not a reason: skipped without the call
             work.note(

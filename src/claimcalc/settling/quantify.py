@@ -412,23 +412,22 @@ def _fixed(s: Settling, work: LineWork, formula: FixedSum, person: PersonWork) -
     assert isinstance(amount, Decimal)
     work.loss = amount
     work.note(Code.FIXED_SUM, article, texts.fixed_sum(amount), amount)
-    already = sum(
-        (
-            p.amount
-            for p in person.insured.prior_payments
-            if p.same_accident and p.guarantee in formula.less_paid_under
-        ),
-        ZERO,
-    )
+    paid = [
+        p
+        for p in person.insured.prior_payments
+        if p.same_accident and p.guarantee in formula.less_paid_under
+    ]
+    already = sum((p.amount for p in paid), ZERO)
     if already <= 0:
         return
+    claims = [p.claim_id for p in paid if p.claim_id is not None]
     if formula.only_if_sum_exceeds is not None:
         other = s.product.limit_amount(formula.only_if_sum_exceeds, s.level, work.zone)
         if isinstance(other, Decimal) and amount <= other:
-            work.refuse(Code.ALREADY_PAID, article, texts.no_top_up(already))
+            work.refuse(Code.ALREADY_PAID, article, texts.no_top_up(already, claims))
             return
     work.loss = max(ZERO, amount - already)
-    work.note(Code.ALREADY_PAID, article, texts.less_already_paid(already), work.loss)
+    work.note(Code.ALREADY_PAID, article, texts.less_already_paid(already, claims), work.loss)
 
 
 def _needed_number(s: Settling, work: LineWork, fact: str, article: str) -> Decimal | None:

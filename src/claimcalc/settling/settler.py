@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from claimcalc.claim.sources import Item, claim_of
 from claimcalc.errors import UnknownProductError
 from claimcalc.settlement import Settlement
 from claimcalc.settling.rates import RateTable
+
+if TYPE_CHECKING:
+    from claimcalc.claim.model import Claim
 
 
 class Settler:
@@ -44,12 +47,24 @@ class Settler:
 
     def settle_text(self, item: Item) -> Settlement:
         claim = claim_of(item, self._parse_claim)
+        return self._settle(
+            claim, self.product_of(claim, item.source), self.rates, item.source, self.steps
+        )
+
+    def parse(self, item: Item) -> Claim:
+        """The item's claim, validated (the claims ledger reads it before settling)."""
+        return claim_of(item, self._parse_claim)
+
+    def product_of(self, claim: Claim, source: str) -> Any:
+        """The product the claim is settled under (``--product``, else the claim's)."""
         ref = self.product or claim.product_ref
         try:
-            product = self.load(ref, from_claim=self.product is None)
+            return self.load(ref, from_claim=self.product is None)
         except UnknownProductError as exc:
             if self.product is not None:
                 raise
             field = "edition" if claim.edition else "product"
-            raise UnknownProductError(f"{item.source}: {field}: {exc}") from None
-        return self._settle(claim, product, self.rates, item.source, self.steps)
+            raise UnknownProductError(f"{source}: {field}: {exc}") from None
+
+    def settle_claim(self, claim: Claim, product: Any, source: str) -> Settlement:
+        return self._settle(claim, product, self.rates, source, self.steps)

@@ -128,8 +128,17 @@ def cover_ended_at_trip_end(return_date: dt.date, event: dt.date) -> str:
     return f"cover ends at the end of the trip ({return_date}); the event is {event}"
 
 
-def once_per_period(day: dt.date) -> str:
-    return f"already paid once in this policy period (on {day})"
+def by_claims(claims: list[str] | None) -> str:
+    """The claims that made earlier payments, when known (the claims ledger's)."""
+    if not claims:
+        return ""
+    unique = list(dict.fromkeys(claims))
+    return f" by claim{'s' if len(unique) > 1 else ''} {', '.join(unique)}"
+
+
+def once_per_period(day: dt.date, claim_id: str | None = None) -> str:
+    paid_by = f", claim {claim_id}" if claim_id else ""
+    return f"already paid once in this policy period (on {day}{paid_by})"
 
 
 def no_authorisation(above: Decimal) -> str:
@@ -275,15 +284,15 @@ def fixed_sum(amount: Decimal) -> str:
     return f"sum insured {format_eur(amount)}"
 
 
-def no_top_up(already: Decimal) -> str:
+def no_top_up(already: Decimal, claims: list[str] | None = None) -> str:
     return (
-        f"{format_eur(already)} already paid for invalidity; the death sum "
+        f"{format_eur(already)} already paid for invalidity{by_claims(claims)}; the death sum "
         "does not exceed the invalidity sum, so no top-up is due"
     )
 
 
-def less_already_paid(already: Decimal) -> str:
-    return f"less {format_eur(already)} already paid for the same accident"
+def less_already_paid(already: Decimal, claims: list[str] | None = None) -> str:
+    return f"less {format_eur(already)} already paid for the same accident{by_claims(claims)}"
 
 
 def labelled_amount(label: str, amount: Decimal) -> str:
@@ -352,11 +361,17 @@ def categories_capped(limit: Limit, cap: Decimal, used_here: Decimal = Decimal(0
     return text
 
 
-def limit(limit: Limit, cap: Decimal, used_before: Decimal, used_here: Decimal) -> str:
+def limit(
+    limit: Limit,
+    cap: Decimal,
+    used_before: Decimal,
+    used_here: Decimal,
+    claims: list[str] | None = None,
+) -> str:
     text = f"limit {format_eur(cap)} {SCOPE_TEXTS[limit.scope]}"
     if used_before > 0:
         when = "on this trip" if limit.scope is Scope.PER_TRIP else "in the policy period"
-        text += f"; {format_eur(used_before)} already paid {when}"
+        text += f"; {format_eur(used_before)} already paid {when}{by_claims(claims)}"
     if used_here > 0:
         text += f"; {format_eur(round_cents(used_here))} used by other lines of this claim"
     return text

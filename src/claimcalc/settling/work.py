@@ -79,6 +79,8 @@ class PersonWork:
     lines: list[LineWork]
     #: Earlier payments in the policy period, by the per-period limit they consumed.
     prior: dict[str, Decimal] = field(default_factory=dict)
+    #: The claims (ids) whose earlier payments used each limit in ``prior``.
+    prior_claims: dict[str, list[str]] = field(default_factory=dict)
 
 
 class Settling:

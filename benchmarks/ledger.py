@@ -1,0 +1,197 @@
+"""The claims ledger's cost and guarantees, measured (issue 17).
+
+    python benchmarks/ledger.py              # 10,000 claims, SQLite and PostgreSQL
+    python benchmarks/ledger.py --claims 2000 --no-postgres
+
+Measures, on this machine:
+
+* batch throughput of ``settle -f ndjson`` with ``--ledger DB --record`` (a new
+  ledger), and a second run over the same ledger (every claim already
+  recorded: read, settled again, nothing written), as a ratio to the same
+  batch without a ledger; wall time and CPU time (user + system of the
+  process), median of ``--runs`` runs; SQLite (batched commits) and a
+  throwaway PostgreSQL 15 server (fsync on, a commit per claim);
+* concurrency: 8 processes settle 1,000 claims of the same 10 insured persons
+  against the €1,000 per-period limit: the most paid to one person, and
+  whether the result equals a serial run;
+* crash: a batch killed (SIGKILL) at random moments 20 times, then run to its
+  end: whether the ledger equals a clean run's.
+
+The corpus: Imaway Top baggage claims, 1 to 3 objects of €200, spread over
+``--claims / 10`` insured persons of one policy in one period (so that prior
+payments matter and limits are used up). Prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.test_ledger_concurrency import (  # noqa: E402
+    PERIOD_LIMIT,
+    ledger_corpus,
+    ledger_state,
+    paid_by_insured,
+)
+from tests.test_ledger_server import Server, create_database  # noqa: E402
+
+
+def environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
+    return env
+
+
+def settle(claims: Path, *extra: str) -> tuple[float, float]:
+    """One ``claimcalc settle`` run: wall seconds, CPU seconds."""
+    command = [sys.executable, "-m", "claimcalc", "settle", str(claims), "-f", "ndjson"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run([*command, "-o", os.devnull, *extra], env=environment(), check=True,
+                   stderr=subprocess.DEVNULL)  # fmt: skip
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def throughput(claims: Path, count: int, runs: int, new_ledger: Any, label: str) -> dict[str, Any]:
+    """Claims per second without a ledger, with a new one, and with it again."""
+    plain = [settle(claims) for _ in range(runs)]
+    first, again = [], []
+    for _ in range(runs):
+        db = new_ledger()
+        first.append(settle(claims, "--ledger", db, "--record"))
+        again.append(settle(claims, "--ledger", db, "--record"))
+
+    def rate(samples: list[tuple[float, float]], which: int) -> float:
+        return round(count / statistics.median(s[which] for s in samples), 1)
+
+    out: dict[str, Any] = {"database": label}
+    for name, which in (("wall", 0), ("cpu", 1)):
+        base = rate(plain, which)
+        out[name] = {
+            "no_ledger_claims_per_s": base,
+            "record_claims_per_s": rate(first, which),
+            "rerun_claims_per_s": rate(again, which),
+            "record_ratio": round(rate(first, which) / base, 2),
+            "rerun_ratio": round(rate(again, which) / base, 2),
+        }
+    return out
+
+
+def concurrency(new_ledger: Any, tmp: Path) -> dict[str, Any]:
+    corpus = ledger_corpus(1000, insureds=10, seed=17)
+    db = new_ledger()
+    slices = []
+    for k in range(8):
+        path = tmp / f"slice-{k}.ndjson"
+        path.write_text("".join(corpus[k::8]))
+        slices.append(path)
+    started = time.perf_counter()
+    command = [sys.executable, "-m", "claimcalc", "settle"]
+    processes = [
+        subprocess.Popen([*command, str(p), "--ledger", db, "--record", "-f", "ndjson",
+                          "-o", os.devnull], env=environment(), stderr=subprocess.DEVNULL)
+        for p in slices
+    ]  # fmt: skip
+    codes = [p.wait() for p in processes]
+    wall = time.perf_counter() - started
+    concurrent = paid_by_insured(db)
+    serial_db = new_ledger()
+    everything = tmp / "all.ndjson"
+    everything.write_text("".join(corpus))
+    settle(everything, "--ledger", serial_db, "--record")
+    serial = paid_by_insured(serial_db)
+    return {
+        "processes": 8,
+        "claims": 1000,
+        "insured": 10,
+        "exit_codes": sorted(set(codes)),
+        "wall_s": round(wall, 2),
+        "limit": str(PERIOD_LIMIT),
+        "most_paid_to_one_insured": str(max(sum(v) for v in concurrent.values())),
+        "equals_serial_run": concurrent == serial,
+    }
+
+
+def crash(new_ledger: Any, tmp: Path, kills: int = 20) -> dict[str, Any]:
+    batch = tmp / "crash.ndjson"
+    batch.write_text("".join(ledger_corpus(1000, insureds=10, seed=5, objects=(1, 2, 3))))
+    clean = new_ledger()
+    started = time.perf_counter()
+    settle(batch, "--ledger", clean, "--record")
+    duration = time.perf_counter() - started
+    db = new_ledger()
+    rng = random.Random(20)
+    command = [sys.executable, "-m", "claimcalc", "settle", str(batch), "--ledger", db,
+               "--record", "-f", "ndjson", "-o", os.devnull]  # fmt: skip
+    for _ in range(kills):
+        process = subprocess.Popen(command, env=environment(), stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0, duration))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    settle(batch, "--ledger", db, "--record")
+    return {
+        "claims": 1000,
+        "kills": kills,
+        "equals_clean_run": ledger_state(db) == ledger_state(clean),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--claims", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    results: dict[str, Any] = {"claims": args.claims, "cpus": os.cpu_count()}
+    with tempfile.TemporaryDirectory(prefix="claimcalc-ledger-bench-") as name:
+        tmp = Path(name)
+        claims = tmp / "claims.ndjson"
+        claims.write_text("".join(ledger_corpus(args.claims, args.claims // 10, 1, (1, 2, 3))))
+        counter = iter(range(10**6))
+
+        def sqlite() -> str:
+            return str(tmp / f"ledger-{next(counter)}.db")
+
+        results["sqlite"] = {
+            "throughput": throughput(claims, args.claims, args.runs, sqlite, "sqlite"),
+            "concurrency": concurrency(sqlite, tmp),
+            "crash": crash(sqlite, tmp),
+        }
+        if not args.no_postgres:
+            server = Server(fsync=True)
+            try:
+
+                def postgres() -> str:
+                    return create_database(server.url)
+
+                results["postgresql"] = {
+                    "throughput": throughput(
+                        claims, args.claims, args.runs, postgres, "postgresql"
+                    ),
+                    "concurrency": concurrency(postgres, tmp),
+                    "crash": crash(postgres, tmp),
+                }
+            finally:
+                server.stop()
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,392 @@
+"""The ledger's database: opening it, migrating it, transactions, and the rows.
+
+Two databases, one schema (:mod:`claimcalc.ledger.schema`): SQLite (a file,
+the default) and PostgreSQL (``postgresql://…``, with the ``postgres``
+extra: psycopg 3). SQL is written once with ``?`` parameters; PostgreSQL's
+``%s`` is substituted when a statement is first run.
+
+Every failure of the database is a :class:`LedgerError`: one line naming the
+ledger, exit code 5, as a file that cannot be read or written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from claimcalc.errors import FileAccessError
+from claimcalc.ledger.schema import ID_COLUMN, MIGRATIONS, MIGRATIONS_TABLE, VERSION
+
+#: The environment variable naming the default ledger (``--ledger`` wins).
+LEDGER_ENV = "CLAIMCALC_LEDGER"
+
+#: How long a writer waits for another's lock before giving up (seconds).
+LOCK_TIMEOUT = 120
+
+CENTS = Decimal(100)
+
+
+class LedgerError(FileAccessError):
+    """The ledger cannot be opened, read or written: exit 5."""
+
+
+def to_cents(amount: Decimal) -> int:
+    """An amount in euro, exact to the cent, as integer cents; anything finer is a bug."""
+    cents = amount * CENTS
+    if cents != cents.to_integral_value():
+        raise ValueError(f"{amount} is not a whole number of cents")
+    return int(cents)
+
+
+def from_cents(cents: int) -> Decimal:
+    """Integer cents as an amount in euro with two places: ``12345`` → ``Decimal("123.45")``."""
+    return Decimal(cents).scaleb(-2)
+
+
+def now() -> str:
+    """The recording time: UTC, ISO 8601, to the microsecond."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def display_name(target: str) -> str:
+    """The ledger as error lines name it: a file path, or a URL without its password."""
+    return re.sub(r"^(postgres(?:ql)?://[^:/@]*):[^@]*@", r"\1@", target)
+
+
+def is_postgres(target: str) -> bool:
+    return target.startswith(("postgresql://", "postgres://"))
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRow:
+    """One line of a current settlement: what the ledger tells the engine."""
+
+    claim_id: str
+    #: The claim's place in the ledger: the id of its first settlement recorded.
+    seq: int
+    insured_ref: str
+    guarantee: str
+    kind: str
+    amount: Decimal
+    date: dt.date
+    event_id: str | None
+    trip_departure: dt.date | None
+    trip_return: dt.date | None
+
+
+class Ledger:
+    """An open ledger. Statements run outside a transaction unless one is begun
+    (:meth:`begin`, :meth:`transaction`); writers begin with ``write=True``:
+    SQLite's ``BEGIN IMMEDIATE`` (one writer at a time, the others wait),
+    PostgreSQL's ``BEGIN`` plus a lock per insured person (:meth:`lock_insured`)."""
+
+    def __init__(self, target: str, create: bool = True) -> None:
+        self.target = target
+        self.name = display_name(target)
+        self.dialect = "postgresql" if is_postgres(target) else "sqlite"
+        self.in_transaction = False
+        self._sql: dict[str, str] = {}
+        self._conn: Any = (
+            self._connect_postgres() if self.postgres else self._connect_sqlite(create)
+        )
+        with self.guard("cannot migrate the ledger"):
+            self.migrate()
+
+    @property
+    def postgres(self) -> bool:
+        return self.dialect == "postgresql"
+
+    # ------------------------------------------------------------------ connecting
+
+    def _connect_sqlite(self, create: bool) -> Any:
+        import sqlite3
+
+        path = Path(self.target)
+        if not create and not path.is_file():
+            raise LedgerError(f"{self.name}: cannot open ledger: no such file")
+        if path.is_dir():
+            raise LedgerError(f"{self.name}: cannot open ledger: it is a directory")
+        try:
+            conn = sqlite3.connect(
+                self.target, timeout=LOCK_TIMEOUT, isolation_level=None, check_same_thread=False
+            )
+            # WAL: readers never wait for the writer; a process killed at any
+            # moment leaves the last committed transaction whole. FULL: a
+            # commit is on disk before it returns (power loss included).
+            conn.execute("PRAGMA journal_mode=WAL").fetchall()
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.Error as exc:
+            raise LedgerError(f"{self.name}: cannot open ledger: {exc}") from None
+        return conn
+
+    def _connect_postgres(self) -> Any:
+        try:
+            import psycopg
+        except ImportError:
+            raise LedgerError(
+                f"{self.name}: cannot open ledger: PostgreSQL needs the postgres extra "
+                "(pip install 'claimcalc[postgres]')"
+            ) from None
+        try:
+            return psycopg.connect(self.target, autocommit=True, connect_timeout=10)
+        except psycopg.Error as exc:
+            reason = " ".join(str(exc).split())
+            raise LedgerError(f"{self.name}: cannot open ledger: {reason}") from None
+
+    def close(self) -> None:
+        try:
+            if self.in_transaction:
+                self.rollback()
+        finally:
+            self._conn.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ statements
+
+    def _errors(self) -> tuple[type[BaseException], ...]:
+        import sqlite3
+
+        if not self.postgres:
+            return (sqlite3.Error,)
+        import psycopg
+
+        return (psycopg.Error, sqlite3.Error)
+
+    @contextmanager
+    def guard(self, doing: str) -> Iterator[None]:
+        """Database errors inside, as one line naming the ledger (exit 5)."""
+        try:
+            yield
+        except self._errors() as exc:
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            raise LedgerError(f"{self.name}: {doing}: {reason}") from None
+
+    def _text(self, sql: str) -> str:
+        text = self._sql.get(sql)
+        if text is None:
+            text = sql.replace("{id}", ID_COLUMN[self.dialect])
+            if self.postgres:
+                text = text.replace("?", "%s")
+            self._sql[sql] = text
+        return text
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> Any:
+        return self._conn.execute(self._text(sql), tuple(params))
+
+    def rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        return list(self.execute(sql, params).fetchall())
+
+    def executemany(self, sql: str, params: list[Sequence[object]]) -> None:
+        if not params:
+            return
+        if self.postgres:
+            with self._conn.cursor() as cursor:
+                cursor.executemany(self._text(sql), params)
+        else:
+            self._conn.executemany(self._text(sql), params)
+
+    def insert(self, sql: str, params: Sequence[object]) -> int:
+        """An INSERT of one row; its id."""
+        row = self.execute(sql + " RETURNING id", params).fetchone()
+        return int(row[0])
+
+    # ------------------------------------------------------------------ transactions
+
+    def begin(self, write: bool) -> None:
+        assert not self.in_transaction
+        if self.postgres:
+            self.execute("BEGIN")
+        else:
+            self.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        self.in_transaction = True
+
+    def commit(self) -> None:
+        if self.in_transaction:
+            self.in_transaction = False
+            self.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.in_transaction:
+            self.in_transaction = False
+            self.execute("ROLLBACK")
+
+    @contextmanager
+    def transaction(self, write: bool, doing: str) -> Iterator[None]:
+        """One transaction: committed whole, or rolled back whole."""
+        with self.guard(doing):
+            self.begin(write)
+            try:
+                yield
+            except BaseException:
+                self.rollback()
+                raise
+            self.commit()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Inside a transaction: this part whole or not at all."""
+        self.execute("SAVEPOINT claim")
+        try:
+            yield
+        except BaseException:
+            self.execute("ROLLBACK TO SAVEPOINT claim")
+            self.execute("RELEASE SAVEPOINT claim")
+            raise
+        self.execute("RELEASE SAVEPOINT claim")
+
+    # ------------------------------------------------------------------ migrations
+
+    def migrate(self) -> None:
+        """Bring the schema to :data:`VERSION`, one migration per transaction."""
+        if not self.postgres and self.version() == VERSION:
+            return  # the common case: no write lock taken
+        self.begin(write=True)
+        try:
+            if self.postgres:
+                # Two processes opening a new ledger: one migrates, the other waits.
+                self.execute("SELECT pg_advisory_xact_lock(1701)")
+            self.execute(MIGRATIONS_TABLE)
+            current = self.version()
+            if current > VERSION:
+                raise LedgerError(
+                    f"{self.name}: ledger schema version {current} is newer than this "
+                    f"claimcalc reads ({VERSION}): upgrade claimcalc"
+                )
+            for version, name, statements in MIGRATIONS:
+                if version <= current:
+                    continue
+                for statement in statements:
+                    self.execute(statement)
+                self.execute(
+                    "INSERT INTO ledger_migrations (version, summary, applied_at) VALUES (?, ?, ?)",
+                    (version, name, now()),
+                )
+        except BaseException:
+            self.rollback()
+            raise
+        self.commit()
+
+    def version(self) -> int:
+        if not self.postgres:
+            found = self.rows(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledger_migrations'"
+            )
+        else:
+            found = self.rows("SELECT to_regclass('ledger_migrations') IS NOT NULL")
+            found = found if found and found[0][0] else []
+        if not found:
+            return 0
+        row = self.rows("SELECT MAX(version) FROM ledger_migrations")
+        return int(row[0][0] or 0)
+
+    # ------------------------------------------------------------------ settlements
+
+    def lock_insured(self, policy_ref: str, insured_ref: str) -> None:
+        """Serialise the claims of one insured person of one policy, inside a
+        write transaction on PostgreSQL: a transaction-scoped advisory lock on
+        the pair, held to the commit or rollback. It writes nothing, so a
+        transaction that records nothing (a rerun) commits without a disk
+        flush; two pairs whose keys collide merely wait for each other. SQLite
+        needs none: ``BEGIN IMMEDIATE`` holds the database's write lock."""
+        if self.postgres:
+            self.execute("SELECT pg_advisory_xact_lock(?)", (lock_key(policy_ref, insured_ref),))
+
+    def payments(
+        self, policy_ref: str, insured_ref: str, product_id: str, except_claim: str
+    ) -> list[PaymentRow]:
+        """The lines that paid (advances aside: they are repaid) of the current
+        settlements of one insured person on one policy and product, but those
+        of ``except_claim`` (which a re-settlement supersedes), in the order
+        they were recorded."""
+        rows = self.rows(
+            "SELECT s.claim_id, (SELECT MIN(f.id) FROM ledger_settlements f "
+            "WHERE f.claim_id = s.claim_id), p.guarantee, p.kind, p.amount_cents, p.date, "
+            "s.event_id, s.trip_departure, s.trip_return FROM ledger_payments p "
+            "JOIN ledger_settlements s ON s.id = p.settlement_id "
+            "WHERE p.policy_ref = ? AND p.insured_ref = ? AND p.amount_cents > 0 "
+            "AND p.kind <> 'advance' AND s.status = 'current' "
+            "AND s.product_id = ? AND s.claim_id <> ? ORDER BY s.id, p.id",
+            (policy_ref, insured_ref, product_id, except_claim),
+        )
+        return [
+            PaymentRow(
+                claim_id=claim_id,
+                seq=int(seq),
+                insured_ref=insured_ref,
+                guarantee=guarantee,
+                kind=kind,
+                amount=from_cents(int(cents)),
+                date=dt.date.fromisoformat(day),
+                event_id=event_id,
+                trip_departure=_date(departure),
+                trip_return=_date(return_),
+            )
+            for claim_id, seq, guarantee, kind, cents, day, event_id, departure, return_ in rows
+        ]
+
+    def current(self, claim_id: str) -> tuple[int, str, int] | None:
+        """The current settlement of a claim id: its row id, its content hash and
+        the claim's place in the ledger (the id of its first settlement)."""
+        rows = self.rows(
+            "SELECT id, content_sha256, (SELECT MIN(f.id) FROM ledger_settlements f "
+            "WHERE f.claim_id = s.claim_id) FROM ledger_settlements s "
+            "WHERE claim_id = ? AND status = 'current'",
+            (claim_id,),
+        )
+        return (int(rows[0][0]), str(rows[0][1]), int(rows[0][2])) if rows else None
+
+    def add_settlement(
+        self, row: dict[str, object], payments: list[tuple[str, str, str, str, str, int, str]]
+    ) -> tuple[int, int | None]:
+        """Record a settlement and its lines (inside a write transaction); the
+        claim's current settlement, if any, is marked superseded by it.
+        Returns the new row's id and the superseded one's."""
+        old = self.current(str(row["claim_id"]))
+        if old is not None:
+            self.execute(
+                "UPDATE ledger_settlements SET status = 'superseded' WHERE id = ?", (old[0],)
+            )
+        columns = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        new = self.insert(
+            f"INSERT INTO ledger_settlements ({columns}) VALUES ({marks})", list(row.values())
+        )
+        if old is not None:
+            self.execute(
+                "UPDATE ledger_settlements SET superseded_by = ? WHERE id = ?", (new, old[0])
+            )
+        self.executemany(
+            "INSERT INTO ledger_payments (settlement_id, policy_ref, insured_ref, line_id, "
+            "guarantee, kind, amount_cents, date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(new, *payment) for payment in payments],
+        )
+        return new, None if old is None else old[0]
+
+
+def lock_key(policy_ref: str, insured_ref: str) -> int:
+    """A stable signed 64-bit key for an insured person of a policy."""
+    digest = hashlib.sha256(f"{policy_ref}\0{insured_ref}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _date(text: str | None) -> dt.date | None:
+    return None if text is None else dt.date.fromisoformat(text)
+
+
+def ledger_target(option: str | None) -> str | None:
+    """The ledger to use: ``--ledger``, else ``$CLAIMCALC_LEDGER``, else none."""
+    return option or os.environ.get(LEDGER_ENV) or None
