@@ -46,13 +46,29 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+class NotJSONNumberError(ValueError):
+    """The text has ``NaN``, ``Infinity`` or ``-Infinity``, which the json module
+    reads as floats but JSON does not allow (``constant``: which one)."""
+
+    def __init__(self, constant: str) -> None:
+        super().__init__(f"{constant} is not a number JSON allows")
+        self.constant = constant
+
+
+def _not_a_json_number(constant: str) -> Any:
+    raise NotJSONNumberError(constant)
+
+
 def loads(text: str) -> Any:
     """Parse JSON exactly: numbers with a fraction or exponent become Decimal.
 
     Raises :class:`json.JSONDecodeError` on bad JSON, :class:`DuplicateKeyError`
-    when an object repeats a key (where json and orjson keep the last).
+    when an object repeats a key (where json and orjson keep the last),
+    :class:`NotJSONNumberError` on ``NaN`` or ``Infinity`` (orjson refuses them too).
     """
-    return json.loads(text, parse_float=Decimal, object_pairs_hook=_unique_keys)
+    return json.loads(
+        text, parse_float=Decimal, parse_constant=_not_a_json_number, object_pairs_hook=_unique_keys
+    )
 
 
 def may_repeat_keys(text: str, data: object) -> bool:

@@ -10,7 +10,9 @@ not pay for building pydantic models: neither reading uses pydantic.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from functools import cache
@@ -50,7 +52,10 @@ def parse_claim(text: str, file: str = "<claim>", fast: bool = False) -> Claim:
     ``fast``: read the JSON with orjson first. Its values differ from the json
     module's only by floats, which no field of a claim accepts: a claim it
     yields is exact; otherwise the text is read again, as without ``fast``.
+    A UTF-8 byte order mark before the document is ignored (as in a rates file).
     """
+    if text[:1] == "\ufeff":
+        text = text[1:]
     if fast:
         try:
             data = jsonio.loads_fast(text)
@@ -74,6 +79,8 @@ def parse_claim(text: str, file: str = "<claim>", fast: bool = False) -> Claim:
         ) from None
     except jsonio.DuplicateKeyError as exc:
         raise ClaimError(file, [(exc.key, "duplicate key")]) from None
+    except jsonio.NotJSONNumberError as exc:
+        raise ClaimError(_where_constant(text, file), [("", f"invalid JSON: {exc}")]) from None
     except RecursionError:  # parsing it, or quoting it in a message
         raise ClaimError(file, [("", "invalid JSON: nested too deeply")]) from None
     except ValueError as exc:  # the json module's limit on an integer's digits
@@ -82,6 +89,20 @@ def parse_claim(text: str, file: str = "<claim>", fast: bool = False) -> Claim:
         raise ClaimError(
             file, [("", "invalid JSON: a number with more than 4300 digits")]
         ) from None
+
+
+# A JSON string, or NaN/Infinity outside one.
+_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+
+
+def _where_constant(text: str, file: str) -> str:
+    """``file:line:col`` of the first NaN or Infinity outside a string (``file`` if none)."""
+    for match in _CONSTANT.finditer(text):
+        if match.group(1):
+            start = match.start(1)
+            line = text.count("\n", 0, start) + 1
+            return f"{file}:{line}:{start - text.rfind(chr(10), 0, start)}"
+    return file
 
 
 def _lone_surrogate(value: object) -> bool:
@@ -249,6 +270,14 @@ def check_claim(claim: Claim) -> list[tuple[str, str]]:
             found.append((f"insured[{i}]", "give birth_date or age_at_subscription"))
         if person.birth_date and person.birth_date > policy.issue_date:
             found.append((f"insured[{i}].birth_date", "birth date is after the policy was issued"))
+        elif person.birth_date and (age := _age(person.birth_date, policy.issue_date)) > MAX_AGE:
+            found.append(
+                (
+                    f"insured[{i}].birth_date",
+                    f"makes the insured {age} at the policy's issue ({policy.issue_date});"
+                    f" at most {MAX_AGE}, as for age_at_subscription",
+                )
+            )
         if not person.lines:
             found.append((f"insured[{i}].lines", "at least one line is required"))
         if person.facts:
@@ -278,6 +307,15 @@ def check_claim(claim: Claim) -> list[tuple[str, str]]:
                         )
                     )
     return found
+
+
+#: The oldest an insured person may be at the policy's issue (age_at_subscription's bound).
+MAX_AGE = 130
+
+
+def _age(birth: dt.date, on: dt.date) -> int:
+    """Age in whole years on ``on``."""
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
 def _unknown(what: str, value: str, allowed: frozenset[str]) -> str:
