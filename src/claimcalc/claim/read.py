@@ -389,5 +389,8 @@ def _fact_problems(
         yield "", "expected a list"
     else:
         for i, item in enumerate(value):
-            if item not in values:
+            # A value of the set is text: a list or an object is not one (nor hashable).
+            if not isinstance(item, str):
+                yield f"[{i}]", f"expected one of the {name} values, got {got(item)}"
+            elif item not in values:
                 yield f"[{i}]", f"unknown {name} value {item!r}"
