@@ -4,7 +4,7 @@
 
 The mutations and checks are tests/test_fuzz_batch.py's (mutated example claims
 in NDJSON books and directories, settled in-process as ``settle``'s batch does,
-and one real ``claimcalc settle`` run in 500); here they run from a seeded random
+and one real ``claimcalc settle`` run in 2,000); here they run from a seeded random
 generator until the number of mutated claims ("inputs") is reached, and every
 failure is counted rather than the first one stopping the run. Prints the counts:
 inputs, books, tracebacks, wrong exit codes, records lost, records changed, and

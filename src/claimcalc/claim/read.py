@@ -75,7 +75,8 @@ def parse_claim(text: str, file: str = "<claim>", fast: bool = False) -> Claim:
         return claim_from_data(data, file)
     except json.JSONDecodeError as exc:
         raise ClaimError(
-            f"{file}:{exc.lineno}:{exc.colno}", [("", f"invalid JSON: {exc.msg}")]
+            f"{file}:{exc.lineno}:{exc.colno}",
+            [("", f"invalid JSON: {exc.msg.removesuffix(' at')}")],  # "control character at"
         ) from None
     except jsonio.DuplicateKeyError as exc:
         raise ClaimError(file, [(exc.key, "duplicate key")]) from None
