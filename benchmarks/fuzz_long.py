@@ -32,7 +32,10 @@ def main() -> int:
     start = time.monotonic()
     last = start
     for check in random_checks(args.seed):
+        seen = len(tally.failures)
         check(tally)
+        for failure in tally.failures[seen:]:
+            print(f"failure: {failure[:2000]}", file=sys.stderr, flush=True)
         if time.monotonic() - last > 60:
             last = time.monotonic()
             print(_line(tally, last - start), file=sys.stderr, flush=True)

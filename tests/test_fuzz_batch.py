@@ -187,6 +187,8 @@ SWAPS: list[Any] = [
     Raw("9" * 5000),
     Raw("4" * 4301),
     Raw("1" + "0" * 40),
+    Raw("1e1000000000000000000"),  # beyond Decimal's exponents: found by the long run
+    Raw("-9.9E-9999999999999999999"),
     Raw("NaN"),
     Raw("Infinity"),
     Raw("-Infinity"),
@@ -229,6 +231,7 @@ SWAPS: list[Any] = [
     "imaway@2099-01",
     "imaway@",
     "IMAWAY",
+    "x" * 300,  # a product id too long for a file name: found by the long run
 ]
 
 #: Bytes inserted: invalid UTF-8, a BOM, control characters, a surrogate's UTF-8 form.

@@ -81,7 +81,8 @@ def parse_claim(text: str, file: str = "<claim>", fast: bool = False) -> Claim:
     except jsonio.DuplicateKeyError as exc:
         raise ClaimError(file, [(exc.key, "duplicate key")]) from None
     except jsonio.NotJSONNumberError as exc:
-        raise ClaimError(_where_constant(text, file), [("", f"invalid JSON: {exc}")]) from None
+        where = _where_number(text, exc.token, file)
+        raise ClaimError(where, [("", f"invalid JSON: {exc}")]) from None
     except RecursionError:  # parsing it, or quoting it in a message
         raise ClaimError(file, [("", "invalid JSON: nested too deeply")]) from None
     except ValueError as exc:  # the json module's limit on an integer's digits
@@ -92,13 +93,10 @@ def parse_claim(text: str, file: str = "<claim>", fast: bool = False) -> Claim:
         ) from None
 
 
-# A JSON string, or NaN/Infinity outside one.
-_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
-
-
-def _where_constant(text: str, file: str) -> str:
-    """``file:line:col`` of the first NaN or Infinity outside a string (``file`` if none)."""
-    for match in _CONSTANT.finditer(text):
+def _where_number(text: str, token: str, file: str) -> str:
+    """``file:line:col`` of the first ``token`` (a number: NaN, 1e1000000000000000000)
+    outside a string (``file`` if none)."""
+    for match in re.finditer(r'"(?:[^"\\]|\\.)*"|(' + re.escape(token) + ")", text):
         if match.group(1):
             start = match.start(1)
             line = text.count("\n", 0, start) + 1
