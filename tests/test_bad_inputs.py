@@ -316,3 +316,23 @@ def test_every_corpus_file_is_an_entry() -> None:
     unused = [str(p) for p in files if not named & {p, *p.parents} - {Path()}]
     assert not unused
     assert len(files) >= 100
+
+
+@pytest.mark.parametrize(
+    ("given", "read"),
+    [
+        ("a b --claims x y z", "--claims x --claims y --claims z -- a b"),
+        ("--claims x a b", "--claims x -- a b"),
+        ("a --claims x b", "--claims x -- a b"),
+        ("--claims x a -f json b", "-f json --claims x -- a b"),
+        ("a b --claims x --claims y -f json", "-f json --claims x --claims y -- a b"),
+        ("a b --claims=x y", "--claims x --claims y -- a b"),
+        ("a b --claims", "a b --claims"),  # click says the value is missing
+        ("a b -- --claims", "a b -- --claims"),  # after --, a side named --claims
+    ],
+)
+def test_one_claims_option_takes_every_path_after_it(given: str, read: str) -> None:
+    """``diff --claims claims/*.json``: the README's ``--claims PATH…`` (issue #15)."""
+    from claimcalc.cli import spread_claims
+
+    assert spread_claims(given.split()) == read.split()

@@ -613,7 +613,7 @@ def _check_process(
 
 PROFILE = os.environ.get("CLAIMCALC_FUZZ", "ci")
 #: Examples per test: ci is bounded to well under a minute in all.
-EXAMPLES = {"ci": (300, 8), "long": (20_000, 200)}[PROFILE]
+EXAMPLES = {"ci": (200, 6), "long": (20_000, 200)}[PROFILE]
 _SETTINGS: dict[str, Any] = {
     "deadline": None,
     "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
