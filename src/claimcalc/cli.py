@@ -241,6 +241,8 @@ def settle_command(
     from claimcalc.output.records import RecordWriter, one_claim_outcome, output_stream
     from claimcalc.settling.rates import read_ecb_csv
 
+    if product is not None:
+        _no_level(product)
     table = read_ecb_csv(rates) if rates is not None else None
     claim_file = single_claim_file(claims) if format.one_claim else None
     steps = explain or not format.text_records
@@ -519,6 +521,28 @@ def ledger_purge(
     )
 
 
+def _no_level(product: str) -> None:
+    """``settle --product imaway:top`` is a usage error that says what was meant: a
+    claim is settled at its own level, and ``--product`` names a product or edition."""
+    ref, level = split_level(product)
+    if level is None or Path(product).is_file():
+        return
+    edition = f"{ref}@EDITION"
+    if "@" in ref:
+        edition = ref
+        ref = ref.partition("@")[0]
+    else:
+        with suppress(ClaimcalcError):
+            from claimcalc.product.catalog import find_product
+
+            edition = f"{ref}@{find_product(ref, allow_path=False).stem}"
+    raise UsageError(
+        f"--product {product}: a level cannot be chosen here, each claim is settled at"
+        f' its own level (its "level" field); name the product: --product {ref}'
+        f" or --product {edition}"
+    )
+
+
 def _claim_items(claims: list[str]) -> Iterator[Item]:
     """The claims of a batch (or of ``diff --claims``); a directory with no
     claim files, or no claims at all, is a usage error: a batch that settles
@@ -559,8 +583,70 @@ def _progress() -> Iterator[Callable[[], None]]:
         yield lambda: progress.advance(task)
 
 
+class _DiffCommand(typer.core.TyperCommand):
+    """``diff``, whose one ``--claims`` takes every path after it (``--claims claims/*.json``)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, spread_claims(args))
+
+
+#: diff's options that take a value (the value is not a path of --claims).
+_DIFF_VALUE_OPTIONS = frozenset({"--rates", "--format", "-f"})
+
+
+def spread_claims(args: list[str]) -> list[str]:
+    """diff's arguments, every path after a ``--claims`` given its own ``--claims``.
+
+    ``--claims a b c`` names three claim paths, as a shell user writes
+    ``--claims claims/*.json``; the paths end at the next option. When fewer than
+    two arguments are left for OLD and NEW, the last paths are those (as in
+    ``cp SOURCE… DEST``): ``diff --claims book.ndjson imaway:smart imaway:top``.
+    """
+    if args and args[-1] in {*_DIFF_VALUE_OPTIONS, "--claims"}:
+        return args  # an option without its value: click says so
+    options: list[str] = []
+    sides: list[str] = []
+    claims: list[tuple[str, bool]] = []  # (path, given right after --claims)
+    after_claims = False
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            sides.extend(args[i + 1 :])
+            break
+        if arg == "--claims" and i + 1 < len(args):
+            claims.append((args[i + 1], True))
+            after_claims, i = True, i + 2
+            continue
+        if arg.startswith("--claims="):
+            claims.append((arg.partition("=")[2], True))
+            after_claims, i = True, i + 1
+            continue
+        if arg in _DIFF_VALUE_OPTIONS and i + 1 < len(args):
+            options += args[i : i + 2]
+            after_claims, i = False, i + 2
+            continue
+        if arg.startswith("-") and arg != "-":
+            options.append(arg)
+            after_claims, i = False, i + 1
+            continue
+        if after_claims:
+            claims.append((arg, False))
+        else:
+            sides.append(arg)
+        i += 1
+    moved: list[str] = []
+    while len(sides) + len(moved) < 2 and claims and not claims[-1][1]:
+        moved.insert(0, claims.pop()[0])
+    if moved:  # OLD and NEW in the order the command line gives them
+        sides = sorted(sides + moved, key=args.index)
+    spread = [part for path, _ in claims for part in ("--claims", path)]
+    return [*options, *spread, "--", *sides]
+
+
 @app.command(
     "diff",
+    cls=_DiffCommand,
     help="What changed between two products, editions or levels, and what it does to claims.\n\n"
     "OLD and NEW are product ids, id@edition, files, or any of those with :LEVEL "
     "(imaway:easy). Exit codes, as diff(1): 0 equivalent, 1 different, 2 trouble.",
@@ -573,7 +659,10 @@ def diff_command(
     claims: Annotated[
         list[str] | None,
         typer.Option(
-            "--claims", help="Claims to settle under both sides (files, directory, NDJSON, -)."
+            "--claims",
+            metavar="PATH...",
+            help="Claims to settle under both sides: files, directories, NDJSON files or -;"
+            " one --claims takes every path after it, up to the next option.",
         ),
     ] = None,
     rates: Annotated[

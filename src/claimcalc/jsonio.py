@@ -20,7 +20,7 @@ the same either way (tests/test_jsonio.py):
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 FAST_AFTER = 64  # claims a batch settles before it imports orjson
@@ -46,13 +46,40 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+class NotJSONNumberError(ValueError):
+    """A number the exact reading cannot take (``token``, as written): ``NaN``,
+    ``Infinity`` or ``-Infinity``, which the json module reads as floats but JSON
+    does not allow, or one whose exponent is beyond Decimal's (``1e1000000000000000000``)."""
+
+    def __init__(self, token: str, out_of_range: bool = False) -> None:
+        shown = token if len(token) <= 30 else token[:30] + "…"
+        what = "a number out of range" if out_of_range else "not a number JSON allows"
+        super().__init__(f"{shown} is {what}")
+        self.token = token
+
+
+def _not_a_json_number(constant: str) -> Any:
+    raise NotJSONNumberError(constant)
+
+
+def _exact(token: str) -> Decimal:
+    try:
+        return Decimal(token)
+    except InvalidOperation:  # an exponent Decimal cannot hold: not a ValueError
+        raise NotJSONNumberError(token, out_of_range=True) from None
+
+
 def loads(text: str) -> Any:
     """Parse JSON exactly: numbers with a fraction or exponent become Decimal.
 
     Raises :class:`json.JSONDecodeError` on bad JSON, :class:`DuplicateKeyError`
-    when an object repeats a key (where json and orjson keep the last).
+    when an object repeats a key (where json and orjson keep the last),
+    :class:`NotJSONNumberError` on ``NaN``, ``Infinity`` (orjson refuses them too) or
+    a number out of Decimal's range.
     """
-    return json.loads(text, parse_float=Decimal, object_pairs_hook=_unique_keys)
+    return json.loads(
+        text, parse_float=_exact, parse_constant=_not_a_json_number, object_pairs_hook=_unique_keys
+    )
 
 
 def may_repeat_keys(text: str, data: object) -> bool:

@@ -10,7 +10,9 @@ not pay for building pydantic models: neither reading uses pydantic.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from functools import cache
@@ -46,7 +48,10 @@ def parse_claim(text: str, file: str = "<claim>", fast: bool = False) -> Claim:
     ``fast``: read the JSON with orjson first. Its values differ from the json
     module's only by floats, which no field of a claim accepts: a claim it
     yields is exact; otherwise the text is read again, as without ``fast``.
+    A UTF-8 byte order mark before the document is ignored (as in a rates file).
     """
+    if text[:1] == "\ufeff":
+        text = text[1:]
     if fast:
         try:
             data = jsonio.loads_fast(text)
@@ -66,10 +71,14 @@ def parse_claim(text: str, file: str = "<claim>", fast: bool = False) -> Claim:
         return claim_from_data(data, file)
     except json.JSONDecodeError as exc:
         raise ClaimError(
-            f"{file}:{exc.lineno}:{exc.colno}", [("", f"invalid JSON: {exc.msg}")]
+            f"{file}:{exc.lineno}:{exc.colno}",
+            [("", f"invalid JSON: {exc.msg.removesuffix(' at')}")],  # "control character at"
         ) from None
     except jsonio.DuplicateKeyError as exc:
         raise ClaimError(file, [(exc.key, "duplicate key")]) from None
+    except jsonio.NotJSONNumberError as exc:
+        where = _where_number(text, exc.token, file)
+        raise ClaimError(where, [("", f"invalid JSON: {exc}")]) from None
     except RecursionError:  # parsing it, or quoting it in a message
         raise ClaimError(file, [("", "invalid JSON: nested too deeply")]) from None
     except ValueError as exc:  # the json module's limit on an integer's digits
@@ -78,6 +87,17 @@ def parse_claim(text: str, file: str = "<claim>", fast: bool = False) -> Claim:
         raise ClaimError(
             file, [("", "invalid JSON: a number with more than 4300 digits")]
         ) from None
+
+
+def _where_number(text: str, token: str, file: str) -> str:
+    """``file:line:col`` of the first ``token`` (a number: NaN, 1e1000000000000000000)
+    outside a string (``file`` if none)."""
+    for match in re.finditer(r'"(?:[^"\\]|\\.)*"|(' + re.escape(token) + ")", text):
+        if match.group(1):
+            start = match.start(1)
+            line = text.count("\n", 0, start) + 1
+            return f"{file}:{line}:{start - text.rfind(chr(10), 0, start)}"
+    return file
 
 
 def _lone_surrogate(value: object) -> bool:
@@ -248,6 +268,14 @@ def check_claim(claim: Claim) -> list[tuple[str, str]]:
             found.append((f"insured[{i}]", "give birth_date or age_at_subscription"))
         if person.birth_date and person.birth_date > policy.issue_date:
             found.append((f"insured[{i}].birth_date", "birth date is after the policy was issued"))
+        elif person.birth_date and (age := _age(person.birth_date, policy.issue_date)) > MAX_AGE:
+            found.append(
+                (
+                    f"insured[{i}].birth_date",
+                    f"makes the insured {age} at the policy's issue ({policy.issue_date});"
+                    f" at most {MAX_AGE}, as for age_at_subscription",
+                )
+            )
         if person.facts:
             _check_facts(person.facts, f"insured[{i}].facts", found)
         line_ids: set[str] = set()
@@ -259,6 +287,15 @@ def check_claim(claim: Claim) -> list[tuple[str, str]]:
             if line.facts:
                 _check_facts(line.facts, f"insured[{i}].lines[{j}].facts", found)
     return found
+
+
+#: The oldest an insured person may be at the policy's issue (age_at_subscription's bound).
+MAX_AGE = 130
+
+
+def _age(birth: dt.date, on: dt.date) -> int:
+    """Age in whole years on ``on``."""
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
 def _unknown(what: str, value: str, allowed: frozenset[str]) -> str:
@@ -327,7 +364,10 @@ def _fact_problems(
     else:
         seen: set[str] = set()
         for i, item in enumerate(value):
-            if not isinstance(item, str) or item not in values:
+            # A value of the set is text: a list or an object is not one (nor hashable).
+            if not isinstance(item, str):
+                yield f"[{i}]", f"expected one of the {name} values, got {got(item)}"
+            elif item not in values:
                 yield f"[{i}]", f"unknown {name} value {item!r}"
             elif item in seen:
                 yield f"[{i}]", f"{item!r} is listed twice"

@@ -62,13 +62,16 @@ def catalog(directory: Path | None = None) -> list[CatalogEntry]:
 
 def _editions(folder: Path) -> list[CatalogEntry]:
     """A product folder's editions, oldest first; none if the name is not a product id."""
-    if not _PRODUCT_ID.match(folder.name) or not folder.is_dir():
-        return []
     entries = []
-    for path in folder.glob("*.y*ml"):
-        match = _EDITION_FILE.match(path.name)
-        if match:
-            entries.append(CatalogEntry(folder.name, match["edition"], path))
+    try:  # a name too long for the file system (a claim's "product") is no product
+        if not _PRODUCT_ID.match(folder.name) or not folder.is_dir():
+            return []
+        for path in folder.glob("*.y*ml"):
+            match = _EDITION_FILE.match(path.name)
+            if match:
+                entries.append(CatalogEntry(folder.name, match["edition"], path))
+    except OSError:
+        return []
     return sorted(entries, key=lambda e: e.edition)
 
 

@@ -45,6 +45,16 @@ class Settler:
             self._products[(ref, from_claim)] = product
         return product
 
+    def _known(self, product_id: str) -> bool:
+        """Whether the catalog has this product (then its edition is what is unknown)."""
+        from claimcalc.product.catalog import find_product
+
+        try:
+            find_product(product_id, allow_path=False)
+        except UnknownProductError:
+            return False
+        return True
+
     def settle_text(self, item: Item) -> Settlement:
         claim = claim_of(item, self._parse_claim)
         return self._settle(
@@ -63,7 +73,7 @@ class Settler:
         except UnknownProductError as exc:
             if self.product is not None:
                 raise
-            field = "edition" if claim.edition else "product"
+            field = "edition" if claim.edition and self._known(claim.product) else "product"
             raise UnknownProductError(f"{source}: {field}: {exc}") from None
 
     def settle_claim(self, claim: Claim, product: Any, source: str) -> Settlement:
