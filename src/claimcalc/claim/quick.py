@@ -29,6 +29,7 @@ from claimcalc.claim.model import (
     PriorPayment,
     Trip,
 )
+from claimcalc.claim.personal import SHAPES, confirmed
 from claimcalc.claim.values import DATES, Invalid, amount, date, within_places
 
 _new: Any = object.__new__
@@ -58,9 +59,13 @@ def claim(data: Any) -> Claim:
     v = data["claim_id"]
     if type(v) is not str or _match_claim_id(v) is None or len(v) > 64:
         raise Invalid("")
+    if len(v) > 7 and SHAPES(v) is not None and confirmed(v):
+        raise Invalid("")
     o.claim_id = v
     v = data["product"]
     if type(v) is not str:
+        raise Invalid("")
+    if len(v) > 7 and SHAPES(v) is not None and confirmed(v):
         raise Invalid("")
     o.product = v
     v = get("edition")
@@ -69,9 +74,13 @@ def claim(data: Any) -> Claim:
     else:
         if type(v) is not str or _match_edition(v) is None:
             raise Invalid("")
+        if len(v) > 7 and SHAPES(v) is not None and confirmed(v):
+            raise Invalid("")
         o.edition = v
     v = data["level"]
     if type(v) is not str:
+        raise Invalid("")
+    if len(v) > 7 and SHAPES(v) is not None and confirmed(v):
         raise Invalid("")
     o.level = v
     v = data["policy"]
@@ -130,6 +139,8 @@ def policy(data: Any) -> Policy:
         o.end_date = day
     v = data["zone"]
     if type(v) is not str:
+        raise Invalid("")
+    if len(v) > 7 and SHAPES(v) is not None and confirmed(v):
         raise Invalid("")
     o.zone = v
     return o
@@ -250,6 +261,8 @@ def event(data: Any) -> Event:
     else:
         if type(v) is not str or _match_claim_id(v) is None or len(v) > 64:
             raise Invalid("")
+        if len(v) > 7 and SHAPES(v) is not None and confirmed(v):
+            raise Invalid("")
         o.id = v
     v = data["date"]
     day = DATES.get(v) if type(v) is str else None
@@ -259,9 +272,13 @@ def event(data: Any) -> Event:
     v = data["country"]
     if type(v) is not str or _match_country(v) is None:
         raise Invalid("")
+    if len(v) > 7 and SHAPES(v) is not None and confirmed(v):
+        raise Invalid("")
     o.country = v
     v = data["zone"]
     if type(v) is not str:
+        raise Invalid("")
+    if len(v) > 7 and SHAPES(v) is not None and confirmed(v):
         raise Invalid("")
     o.zone = v
     v = get("facts", _MISSING)
@@ -291,6 +308,8 @@ def exchange_rate(data: Any) -> ExchangeRate:
     o: ExchangeRate = _new(ExchangeRate)
     v = data["currency"]
     if type(v) is not str or _match_currency(v) is None:
+        raise Invalid("")
+    if len(v) > 7 and SHAPES(v) is not None and confirmed(v):
         raise Invalid("")
     o.currency = v
     v = data["date"]
@@ -328,6 +347,8 @@ def insured(data: Any) -> Insured:
     o: Insured = _new(Insured)
     v = data["ref"]
     if type(v) is not str or _match_claim_id(v) is None or len(v) > 64:
+        raise Invalid("")
+    if len(v) > 7 and SHAPES(v) is not None and confirmed(v):
         raise Invalid("")
     o.ref = v
     v = get("birth_date")
@@ -384,6 +405,8 @@ def prior_payment(data: Any) -> PriorPayment:
     v = data["guarantee"]
     if type(v) is not str:
         raise Invalid("")
+    if len(v) > 7 and SHAPES(v) is not None and confirmed(v):
+        raise Invalid("")
     o.guarantee = v
     v = data["amount"]
     if type(v) is str:
@@ -436,9 +459,13 @@ def line(data: Any) -> Line:
     else:
         if type(v) is not str or _match_claim_id(v) is None or len(v) > 64:
             raise Invalid("")
+        if len(v) > 7 and SHAPES(v) is not None and confirmed(v):
+            raise Invalid("")
         o.id = v
     v = data["guarantee"]
     if type(v) is not str:
+        raise Invalid("")
+    if len(v) > 7 and SHAPES(v) is not None and confirmed(v):
         raise Invalid("")
     o.guarantee = v
     v = get("expenses", _MISSING)
@@ -528,6 +555,8 @@ def expense(data: Any) -> Expense:
     else:
         if type(v) is not str or _match_currency(v) is None:
             raise Invalid("")
+        if len(v) > 7 and SHAPES(v) is not None and confirmed(v):
+            raise Invalid("")
         o.currency = v
     v = data["date"]
     day = DATES.get(v) if type(v) is str else None
@@ -539,6 +568,8 @@ def expense(data: Any) -> Expense:
         o.category = "other"
     else:
         if type(v) is not str:
+            raise Invalid("")
+        if len(v) > 7 and SHAPES(v) is not None and confirmed(v):
             raise Invalid("")
         o.category = v
     v = get("units")
@@ -565,6 +596,8 @@ def expense(data: Any) -> Expense:
     else:
         if type(v) is not str or len(v) > 80:
             raise Invalid("")
+        if len(v) > 7 and SHAPES(v) is not None and confirmed(v):
+            raise Invalid("")
         o.label = v
     return o
 
@@ -582,6 +615,8 @@ def baggage_object(data: Any) -> BaggageObject:
         o.label = None
     else:
         if type(v) is not str or len(v) > 80:
+            raise Invalid("")
+        if len(v) > 7 and SHAPES(v) is not None and confirmed(v):
             raise Invalid("")
         o.label = v
     v = data["value"]
@@ -605,6 +640,8 @@ def baggage_object(data: Any) -> BaggageObject:
     else:
         if type(v) is not str or _match_currency(v) is None:
             raise Invalid("")
+        if len(v) > 7 and SHAPES(v) is not None and confirmed(v):
+            raise Invalid("")
         o.currency = v
     v = data["date"]
     day = DATES.get(v) if type(v) is str else None
@@ -616,6 +653,8 @@ def baggage_object(data: Any) -> BaggageObject:
         o.category = "other"
     else:
         if type(v) is not str:
+            raise Invalid("")
+        if len(v) > 7 and SHAPES(v) is not None and confirmed(v):
             raise Invalid("")
         o.category = v
     v = get("checked_in", _MISSING)
