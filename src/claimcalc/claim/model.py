@@ -105,11 +105,9 @@ Amount = Annotated[Decimal, Bounds(le=10**12, places=2)]
 Units = Annotated[Decimal, Bounds(le=10**6, places=2)]
 Items = Length(max=MAX_ITEMS)
 
-Ref = Annotated[
-    str,
-    Length(min=1, max=64),
-    Pattern(r"^[A-Za-z0-9._:/-]+$", "letters, digits and . _ : / - only"),
-]
+REF_FORM = Pattern(r"^[A-Za-z0-9._:/-]+$", "letters, digits and . _ : / - only")
+Ref = Annotated[str, Length(min=1, max=64), REF_FORM]
+"""A reference (an id): pseudonymous, never personal data."""
 Label = Annotated[str, Length(max=80)]
 Currency = Annotated[
     str,

@@ -27,11 +27,17 @@ The rules, each searched anywhere in the text (case-insensitive for letters):
   and its check digit lets one in ten of all 11-digit numbers through, so
   refusing it would refuse one ticket or booking number in ten.
 * **IBAN** (ISO 13616): a country code of the IBAN registry, two check digits
-  (02–98), then letters and digits, single spaces allowed between any two
-  characters (``IT60 X054 2811 1010 0000 0123 456``); exactly the country's
-  length of characters (27 for Italy), not followed directly by a letter or
-  digit, and the whole, its first four characters moved to the end and its
-  letters written as numbers (A = 10 … Z = 35), is 1 modulo 97.
+  (02–98), then letters and digits, written without spaces
+  (``IT60X0542811101000000123456``), in ISO 13616's paper format, a space
+  after every four characters (``IT60 X054 2811 1010 0000 0123 456``), or,
+  for Italy and San Marino, in their national layout of CIN, ABI, CAB and
+  account, each part after a space or none (``IT 60 X 05428 11101
+  000000123456``); exactly the country's length of letters and digits (27
+  for Italy), not followed directly by a letter or digit; and the whole,
+  its first four characters moved to the end and its letters written as
+  numbers (A = 10 … Z = 35), is 1 modulo 97. Spaces anywhere else are not
+  taken as part of an IBAN, so that words after a flight number
+  ("FR12 flight …") are never read as one.
 * **e-mail address**: one or more of letters, digits and ``. _ % + -``, an
   ``@``, then a domain: labels of letters, digits and ``-`` joined by dots,
   the last one (the top-level domain) of two or more letters.
@@ -54,7 +60,8 @@ The rules, each searched anywhere in the text (case-insensitive for letters):
   starts with 1 or 2, and no group of digits in them reaches 9 digits.
 
 The test, :func:`found`, is cheap on ordinary text, for it runs on every
-text of every claim: a text of fewer than 8 characters holds none of these;
+text of every claim: a text of fewer than 6 characters (``a@b.it``) holds
+none of these;
 a longer one is searched once for all the shapes above (:data:`SHAPES`, one
 regular expression that starts only at a digit, ``+`` or ``@``), and only a
 shape found is checked (check character, checksum, length, digit count).
@@ -78,9 +85,14 @@ WHY = "a claim carries no personal data (GDPR art. 5(1)(c), data minimisation)"
 _OMO = "0-9LMNPQRSTUVlmnpqrstuv"  # a digit, or its omocodia letter
 _MONTH = "A-EHLMPR-Ta-ehlmpr-t"
 _FISCAL_SHAPE = f"[A-Za-z]{{6}}[0-9][{_OMO}][{_MONTH}][{_OMO}]{{2}}[A-Za-z][{_OMO}]{{3}}[A-Za-z]"
-# Up to 34 characters, a space allowed between two; a longer run is cut at the
-# country's length when checked.
-_IBAN_SHAPE = "[A-Za-z]{2}[0-9]{2}(?: ?[A-Za-z0-9]){11,30}"
+# Without spaces, in groups of four, or in the Italian layout: CC dd X
+# ABI(5) CAB(5) account(12). A longer run is cut at the country's length when
+# checked.
+_AN = "[A-Za-z0-9]"
+_IBAN_SHAPE = (
+    f"[A-Za-z]{{2}}[0-9]{{2}}(?:{_AN}{{11,30}}|(?: {_AN}{{4}}){{2,7}}(?: {_AN}{{1,4}})?)"
+    f"|(?:[Ii][Tt]|[Ss][Mm]) ?[0-9]{{2}} ?[A-Za-z] ?[0-9]{{5}} ?[0-9]{{5}} ?{_AN}{{12}}"
+)
 _DOMAIN = r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 _EMAIL_SHAPE = rf"[\w.%+-]+@{_DOMAIN}"
 # Phone numbers, each written from its first character on: "+" or "00"
@@ -106,7 +118,7 @@ _IBAN = re.compile(f"(?=({_IBAN_SHAPE}))")
 _EMAIL = re.compile(_EMAIL_SHAPE)
 _PHONE = re.compile(_PHONE_SHAPE)
 
-#: Any of the shapes (a prefix of the IBAN's), in one search. Each written to
+#: Any of the shapes (an IBAN's first characters), in one search. Each written to
 #: start at a digit, "+" or "@" (an assertion about what comes before moved
 #: after that character): the regular expression engine then skips from one
 #: such character to the next instead of trying every position.
@@ -116,8 +128,9 @@ SHAPES = re.compile(
             # the fiscal code, from its first digit
             f"[0-9](?<=[A-Za-z]{{6}}[0-9])[{_OMO}][{_MONTH}][{_OMO}]{{2}}[A-Za-z][{_OMO}]{{3}}"
             "[A-Za-z]",
-            # the IBAN, from its check digits
-            "[0-9](?<=[A-Za-z]{2}[0-9])[0-9](?: ?[A-Za-z0-9]){11}",
+            # the IBAN, from its check digits (fewer characters than any IBAN has)
+            f"[0-9](?<=[A-Za-z]{{2}}[0-9])[0-9](?:{_AN}{{11}}| {_AN}{{4}} {_AN}{{4}})",
+            "[0-9](?:(?<=[A-Za-z]{2}[0-9])|(?<=[A-Za-z]{2} [0-9]))[0-9] ?[A-Za-z] ?[0-9]{5}",
             # the e-mail address, from its @
             rf"@(?<=[\w.%+-]@){_DOMAIN}",
             _PHONE_SHAPE,
@@ -131,7 +144,7 @@ def found(text: str) -> bool:
 
     What the quick reader (:mod:`claimcalc.claim.quick`) writes in place.
     """
-    return len(text) > 7 and SHAPES(text) is not None and confirmed(text)
+    return len(text) > 5 and SHAPES(text) is not None and confirmed(text)
 
 
 def confirmed(text: str) -> bool:
@@ -164,7 +177,7 @@ def message(text: str, reference: bool) -> str | None:
 
 def _found(text: str) -> list[tuple[str, tuple[int, int]]]:
     """Each kind ``text`` holds, with where it first does."""
-    if not (len(text) > 7 and SHAPES(text) is not None):
+    if not (len(text) > 5 and SHAPES(text) is not None):
         return []
     return [
         (kind, spans[0])
@@ -255,21 +268,22 @@ def ibans(text: str) -> list[tuple[int, int]]:
     for m in _IBAN.finditer(text):
         candidate = m[1]
         length = IBAN_LENGTHS.get(candidate[:2].upper())
-        if length is None or not 2 <= int(candidate[2:4]) <= 98:
+        if length is None:
             continue
-        # The first `length` characters that are not spaces, and where they end.
+        # Where its first `length` letters and digits end.
         end, count = 0, 0
         for end, c in enumerate(candidate, start=1):  # noqa: B007
             if c != " ":
                 count += 1
                 if count == length:
                     break
-        if count < length:
-            continue
         after = m.start() + end
-        if after < len(text) and text[after].isascii() and text[after].isalnum():
+        if count < length or (
+            after < len(text) and text[after].isascii() and text[after].isalnum()
+        ):
             continue
-        if iban_remainder(candidate[:end].replace(" ", "")) == 1:
+        iban = candidate[:end].replace(" ", "")
+        if 2 <= int(iban[2:4]) <= 98 and iban_remainder(iban) == 1:
             spans.append((m.start(), after))
     return spans
 

@@ -22,6 +22,7 @@ from claimcalc.claim.model import (
     FACT_PLACES,
     MAX_FACT_DECIMAL,
     MAX_FACT_INT,
+    REF_FORM,
     Claim,
     FieldSpec,
     fields_of,
@@ -232,13 +233,12 @@ def _fields(model: type) -> tuple[tuple[FieldSpec, Convert | None], ...]:
 def _screening(spec: FieldSpec, convert: Convert) -> Convert:
     """A text field's converter, that first refuses personal data (claimcalc.claim.personal).
 
-    First: its other messages quote the value. A field of a set form (a
-    reference) is to be given a pseudonymous reference; free text, to leave
-    the data out.
+    First: its other messages quote the value. A reference (an id) is to be
+    a pseudonymous one; other text, to leave the data out.
     """
     if not spec.screened:
         return convert
-    reference = spec.pattern is not None
+    reference = spec.pattern == REF_FORM
 
     def screened(value: object) -> Any:
         if type(value) is str:
