@@ -370,11 +370,11 @@ def phone_numbers(draw: st.DrawFn) -> str:
     return ("+" if kind == "plus" else "00") + country + sep.replace("/", " ") + rest
 
 
-def _embedded(draw: st.DrawFn, value: str) -> str:
-    """The value in random text: glued to letters before it or not, never to one after."""
-    before = draw(_TEXT)
-    after = draw(_TEXT)
-    return f"{before} {value} {after}" if draw(st.booleans()) else f"{before} {value}"
+def _embedded(data: st.DataObject, value: str) -> str:
+    """The value in random text, after a space, and at the end or before a space."""
+    before = data.draw(_TEXT)
+    after = data.draw(_TEXT)
+    return f"{before} {value} {after}" if data.draw(st.booleans()) else f"{before} {value}"
 
 
 @given(st.data())
@@ -391,7 +391,7 @@ def test_random_valid_fiscal_codes_in_text_are_always_found(data: st.DataObject)
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 def test_random_valid_ibans_in_text_are_always_found(data: st.DataObject) -> None:
     iban = data.draw(ibans())
-    text = _embedded(data.draw, iban)
+    text = _embedded(data, iban)
     assert IBAN in kinds(text)
     assert found(text)
 
@@ -402,9 +402,9 @@ def test_random_email_addresses_and_phone_numbers_in_text_are_always_found(
     data: st.DataObject,
 ) -> None:
     email = data.draw(email_addresses())
-    assert EMAIL in kinds(_embedded(data.draw, email))
+    assert EMAIL in kinds(_embedded(data, email))
     phone = data.draw(phone_numbers())
-    text = _embedded(data.draw, phone)
+    text = _embedded(data, phone)
     assert PHONE in kinds(text), text
     assert found(text)
 
@@ -536,7 +536,7 @@ def test_the_cheap_test_misses_nothing_the_checks_find(text: str) -> None:
 @settings(max_examples=200)
 def test_the_cheap_test_misses_no_generated_data(data: st.DataObject) -> None:
     value = data.draw(st.one_of(fiscal_codes(), ibans(), email_addresses(), phone_numbers()))
-    text = _embedded(data.draw, value)
+    text = _embedded(data, value)
     assert personal.SHAPES(text) is not None
     assert personal.confirmed(text)
 
@@ -600,7 +600,7 @@ def test_every_text_field_of_the_declaration_is_screened() -> None:
 
 def _document() -> dict[str, Any]:
     """A valid claim with every class of the format, every optional text field given."""
-    data = json.loads((FIXTURES / "claims" / "valid.json").read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads((FIXTURES / "claims" / "valid.json").read_text("utf-8"))
     data["edition"] = "2026-01"
     data["event"]["id"] = "EV-417"
     data["rates"] = [{"currency": "USD", "date": "2026-03-03", "units_per_eur": "1.08"}]
@@ -685,7 +685,7 @@ def test_each_text_field_refuses_each_kind_on_every_reading(
 ) -> None:
     data = _document()
     loc = (*_WHERE[model], spec.name)
-    target = data
+    target: Any = data
     for key in loc[:-1]:
         target = target[key]
     target[spec.name] = value
