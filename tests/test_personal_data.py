@@ -523,12 +523,13 @@ def test_random_labels_with_numbers_dates_and_amounts_are_never_refused(label: s
 @given(st.text(max_size=60))
 @settings(max_examples=500)
 def test_the_cheap_test_misses_nothing_the_checks_find(text: str) -> None:
-    """SHAPES (one search, the quick reader's) finds a shape wherever a detector finds data."""
+    """SHAPES (one search, the quick reader's) finds a shape wherever a detector finds data
+    (an e-mail address: its "@")."""
     spans = (
         personal.fiscal_codes(text) or personal.ibans(text) or personal.emails(text)
     ) or personal.phones(text)
     if spans:
-        assert personal.SHAPES(text) is not None
+        assert "@" in text or personal.SHAPES(text) is not None
     assert found(text) == bool(spans)
 
 
@@ -537,7 +538,7 @@ def test_the_cheap_test_misses_nothing_the_checks_find(text: str) -> None:
 def test_the_cheap_test_misses_no_generated_data(data: st.DataObject) -> None:
     value = data.draw(st.one_of(fiscal_codes(), ibans(), email_addresses(), phone_numbers()))
     text = _embedded(data, value)
-    assert personal.SHAPES(text) is not None
+    assert "@" in text or personal.SHAPES(text) is not None
     assert personal.confirmed(text)
 
 

@@ -148,7 +148,10 @@ def _statements(spec: FieldSpec, target: str, patterns: dict[str, str]) -> list[
             wrong += f" or len(v) > {high}"
         statements = [f"if type(v) is not str{wrong}:", refuse]
         if spec.screened:  # personal data: claimcalc.claim.personal.found, in place
-            statements += ["if len(v) > 5 and SHAPES(v) is not None and confirmed(v):", refuse]
+            statements += [
+                ('if len(v) > 5 and ("@" in v or SHAPES(v) is not None) and confirmed(v):'),
+                refuse,
+            ]
         return [*statements, f"{target} = v"]
     if spec.kind is bool:
         return ["if type(v) is not bool:", refuse, f"{target} = v"]
