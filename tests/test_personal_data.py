@@ -542,6 +542,15 @@ def test_the_cheap_test_misses_no_generated_data(data: st.DataObject) -> None:
     assert personal.confirmed(text)
 
 
+def test_clean_texts_are_remembered_personal_data_never() -> None:
+    personal.CLEAN.clear()
+    assert not found("D.medical_pharma") and "D.medical_pharma" in personal.CLEAN
+    assert found(CF) and found(CF) and CF not in personal.CLEAN
+    for i in range(5000):
+        found(f"label {i:06d}")
+    assert len(personal.CLEAN) <= 4096
+
+
 # --------------------------------------------------------------------------- the fields
 
 
@@ -724,7 +733,7 @@ def test_the_refusals_come_from_the_check(monkeypatch: pytest.MonkeyPatch) -> No
     data = _document()
     data["insured"][0]["ref"] = CF
     data["insured"][0]["lines"][0]["expenses"][0]["label"] = IN_TEXT[IBAN]
-    monkeypatch.setattr(quick, "confirmed", lambda text: False)
+    monkeypatch.setattr(quick, "unclean", lambda text: False)
     monkeypatch.setattr("claimcalc.claim.read.personal_data", lambda text, reference: None)
     claim = parse_claim(json.dumps(data), "claim.json", True)
     assert claim.insured[0].ref == CF

@@ -29,7 +29,7 @@ from claimcalc.claim.model import (
     PriorPayment,
     Trip,
 )
-from claimcalc.claim.personal import SHAPES, confirmed
+from claimcalc.claim.personal import CLEAN, unclean
 from claimcalc.claim.values import DATES, Invalid, amount, date, within_places
 
 _new: Any = object.__new__
@@ -59,13 +59,13 @@ def claim(data: Any) -> Claim:
     v = data["claim_id"]
     if type(v) is not str or _match_claim_id(v) is None or len(v) > 64:
         raise Invalid("")
-    if len(v) > 5 and ("@" in v or SHAPES(v) is not None) and confirmed(v):
+    if len(v) > 5 and v not in CLEAN and unclean(v):
         raise Invalid("")
     o.claim_id = v
     v = data["product"]
     if type(v) is not str:
         raise Invalid("")
-    if len(v) > 5 and ("@" in v or SHAPES(v) is not None) and confirmed(v):
+    if len(v) > 5 and v not in CLEAN and unclean(v):
         raise Invalid("")
     o.product = v
     v = get("edition")
@@ -74,13 +74,13 @@ def claim(data: Any) -> Claim:
     else:
         if type(v) is not str or _match_edition(v) is None:
             raise Invalid("")
-        if len(v) > 5 and ("@" in v or SHAPES(v) is not None) and confirmed(v):
+        if len(v) > 5 and v not in CLEAN and unclean(v):
             raise Invalid("")
         o.edition = v
     v = data["level"]
     if type(v) is not str:
         raise Invalid("")
-    if len(v) > 5 and ("@" in v or SHAPES(v) is not None) and confirmed(v):
+    if len(v) > 5 and v not in CLEAN and unclean(v):
         raise Invalid("")
     o.level = v
     v = data["policy"]
@@ -140,7 +140,7 @@ def policy(data: Any) -> Policy:
     v = data["zone"]
     if type(v) is not str:
         raise Invalid("")
-    if len(v) > 5 and ("@" in v or SHAPES(v) is not None) and confirmed(v):
+    if len(v) > 5 and v not in CLEAN and unclean(v):
         raise Invalid("")
     o.zone = v
     return o
@@ -261,7 +261,7 @@ def event(data: Any) -> Event:
     else:
         if type(v) is not str or _match_claim_id(v) is None or len(v) > 64:
             raise Invalid("")
-        if len(v) > 5 and ("@" in v or SHAPES(v) is not None) and confirmed(v):
+        if len(v) > 5 and v not in CLEAN and unclean(v):
             raise Invalid("")
         o.id = v
     v = data["date"]
@@ -272,13 +272,13 @@ def event(data: Any) -> Event:
     v = data["country"]
     if type(v) is not str or _match_country(v) is None:
         raise Invalid("")
-    if len(v) > 5 and ("@" in v or SHAPES(v) is not None) and confirmed(v):
+    if len(v) > 5 and v not in CLEAN and unclean(v):
         raise Invalid("")
     o.country = v
     v = data["zone"]
     if type(v) is not str:
         raise Invalid("")
-    if len(v) > 5 and ("@" in v or SHAPES(v) is not None) and confirmed(v):
+    if len(v) > 5 and v not in CLEAN and unclean(v):
         raise Invalid("")
     o.zone = v
     v = get("facts", _MISSING)
@@ -309,7 +309,7 @@ def exchange_rate(data: Any) -> ExchangeRate:
     v = data["currency"]
     if type(v) is not str or _match_currency(v) is None:
         raise Invalid("")
-    if len(v) > 5 and ("@" in v or SHAPES(v) is not None) and confirmed(v):
+    if len(v) > 5 and v not in CLEAN and unclean(v):
         raise Invalid("")
     o.currency = v
     v = data["date"]
@@ -348,7 +348,7 @@ def insured(data: Any) -> Insured:
     v = data["ref"]
     if type(v) is not str or _match_claim_id(v) is None or len(v) > 64:
         raise Invalid("")
-    if len(v) > 5 and ("@" in v or SHAPES(v) is not None) and confirmed(v):
+    if len(v) > 5 and v not in CLEAN and unclean(v):
         raise Invalid("")
     o.ref = v
     v = get("birth_date")
@@ -405,7 +405,7 @@ def prior_payment(data: Any) -> PriorPayment:
     v = data["guarantee"]
     if type(v) is not str:
         raise Invalid("")
-    if len(v) > 5 and ("@" in v or SHAPES(v) is not None) and confirmed(v):
+    if len(v) > 5 and v not in CLEAN and unclean(v):
         raise Invalid("")
     o.guarantee = v
     v = data["amount"]
@@ -459,13 +459,13 @@ def line(data: Any) -> Line:
     else:
         if type(v) is not str or _match_claim_id(v) is None or len(v) > 64:
             raise Invalid("")
-        if len(v) > 5 and ("@" in v or SHAPES(v) is not None) and confirmed(v):
+        if len(v) > 5 and v not in CLEAN and unclean(v):
             raise Invalid("")
         o.id = v
     v = data["guarantee"]
     if type(v) is not str:
         raise Invalid("")
-    if len(v) > 5 and ("@" in v or SHAPES(v) is not None) and confirmed(v):
+    if len(v) > 5 and v not in CLEAN and unclean(v):
         raise Invalid("")
     o.guarantee = v
     v = get("expenses", _MISSING)
@@ -555,7 +555,7 @@ def expense(data: Any) -> Expense:
     else:
         if type(v) is not str or _match_currency(v) is None:
             raise Invalid("")
-        if len(v) > 5 and ("@" in v or SHAPES(v) is not None) and confirmed(v):
+        if len(v) > 5 and v not in CLEAN and unclean(v):
             raise Invalid("")
         o.currency = v
     v = data["date"]
@@ -569,7 +569,7 @@ def expense(data: Any) -> Expense:
     else:
         if type(v) is not str:
             raise Invalid("")
-        if len(v) > 5 and ("@" in v or SHAPES(v) is not None) and confirmed(v):
+        if len(v) > 5 and v not in CLEAN and unclean(v):
             raise Invalid("")
         o.category = v
     v = get("units")
@@ -596,7 +596,7 @@ def expense(data: Any) -> Expense:
     else:
         if type(v) is not str or len(v) > 80:
             raise Invalid("")
-        if len(v) > 5 and ("@" in v or SHAPES(v) is not None) and confirmed(v):
+        if len(v) > 5 and v not in CLEAN and unclean(v):
             raise Invalid("")
         o.label = v
     return o
@@ -616,7 +616,7 @@ def baggage_object(data: Any) -> BaggageObject:
     else:
         if type(v) is not str or len(v) > 80:
             raise Invalid("")
-        if len(v) > 5 and ("@" in v or SHAPES(v) is not None) and confirmed(v):
+        if len(v) > 5 and v not in CLEAN and unclean(v):
             raise Invalid("")
         o.label = v
     v = data["value"]
@@ -640,7 +640,7 @@ def baggage_object(data: Any) -> BaggageObject:
     else:
         if type(v) is not str or _match_currency(v) is None:
             raise Invalid("")
-        if len(v) > 5 and ("@" in v or SHAPES(v) is not None) and confirmed(v):
+        if len(v) > 5 and v not in CLEAN and unclean(v):
             raise Invalid("")
         o.currency = v
     v = data["date"]
@@ -654,7 +654,7 @@ def baggage_object(data: Any) -> BaggageObject:
     else:
         if type(v) is not str:
             raise Invalid("")
-        if len(v) > 5 and ("@" in v or SHAPES(v) is not None) and confirmed(v):
+        if len(v) > 5 and v not in CLEAN and unclean(v):
             raise Invalid("")
         o.category = v
     v = get("checked_in", _MISSING)
