@@ -42,6 +42,7 @@ from typing import Any
 from claimcalc.claim.model import (
 {models}
 )
+from claimcalc.claim.personal import CLEAN, unclean
 from claimcalc.claim.values import DATES, Invalid, amount, date, within_places
 
 _new: Any = object.__new__
@@ -171,7 +172,10 @@ def _statements(spec: FieldSpec, target: str, patterns: dict[str, str], model: t
             wrong += f" or len(v) < {low}"
         if high is not None:
             wrong += f" or len(v) > {high}"
-        return [f"if type(v) is not str{wrong}:", refuse, f"{target} = v"]
+        statements = [f"if type(v) is not str{wrong}:", refuse]
+        if spec.screened:  # personal data: claimcalc.claim.personal.found, in place
+            statements += ["if len(v) > 5 and v not in CLEAN and unclean(v):", refuse]
+        return [*statements, f"{target} = v"]
     if spec.kind is bool:
         return ["if type(v) is not bool:", refuse, f"{target} = v"]
     if spec.kind is int:

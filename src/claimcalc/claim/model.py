@@ -3,7 +3,9 @@
 A claim file is JSON. It carries no names, fiscal codes, addresses or IBANs:
 insured persons are pseudonymous references, and unknown fields are errors so
 that personal data cannot slip through into outputs (GDPR art. 5 minimisation,
-seeds 000/002/004).
+seeds 000/002/004). The readers also refuse a fiscal code, an IBAN, an e-mail
+address or a phone number written into any text field (``FieldSpec.screened``,
+:mod:`claimcalc.claim.personal`).
 
 Facts (``facts`` objects on the event, an insured person or a line) use the
 vocabulary of :mod:`claimcalc.facts`; a line's facts override its insured
@@ -145,11 +147,9 @@ Amount = Annotated[Decimal, Bounds(le=10**12, places=2)]
 Units = Annotated[Decimal, Bounds(le=10**6, places=2)]
 Items = Length(max=MAX_ITEMS)
 
-Ref = Annotated[
-    str,
-    Length(min=1, max=64),
-    Pattern(r"^[A-Za-z0-9._:/-]+" + END, "letters, digits and . _ : / - only"),
-]
+REF_FORM = Pattern(r"^[A-Za-z0-9._:/-]+" + END, "letters, digits and . _ : / - only")
+Ref = Annotated[str, Length(min=1, max=64), REF_FORM]
+"""A reference (an id): pseudonymous, never personal data."""
 Label = Annotated[str, Length(max=80)]
 Currency = Annotated[
     str,
@@ -373,6 +373,13 @@ class FieldSpec(NamedTuple):
     @property
     def nested(self) -> bool:
         return self.kind in MODELS
+
+    @property
+    def screened(self) -> bool:
+        """Text the readers search for personal data (:mod:`claimcalc.claim.personal`):
+        every text field, references and labels alike, but one of a closed set of
+        values (``choices``). A new text field is screened as it is declared."""
+        return self.kind is str and not self.choices
 
 
 @cache

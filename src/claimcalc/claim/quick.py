@@ -29,6 +29,7 @@ from claimcalc.claim.model import (
     PriorPayment,
     Trip,
 )
+from claimcalc.claim.personal import CLEAN, unclean
 from claimcalc.claim.values import DATES, Invalid, amount, date, within_places
 
 _new: Any = object.__new__
@@ -94,9 +95,13 @@ def claim(data: Any) -> Claim:
     v = data["claim_id"]
     if type(v) is not str or _match_claim_id(v) is None or len(v) > 64:
         raise Invalid("")
+    if len(v) > 5 and v not in CLEAN and unclean(v):
+        raise Invalid("")
     o.claim_id = v
     v = data["product"]
     if type(v) is not str:
+        raise Invalid("")
+    if len(v) > 5 and v not in CLEAN and unclean(v):
         raise Invalid("")
     o.product = v
     v = get("edition")
@@ -105,9 +110,13 @@ def claim(data: Any) -> Claim:
     else:
         if type(v) is not str or _match_edition(v) is None:
             raise Invalid("")
+        if len(v) > 5 and v not in CLEAN and unclean(v):
+            raise Invalid("")
         o.edition = v
     v = data["level"]
     if type(v) is not str:
+        raise Invalid("")
+    if len(v) > 5 and v not in CLEAN and unclean(v):
         raise Invalid("")
     o.level = v
     v = data["policy"]
@@ -149,6 +158,8 @@ def policy(data: Any) -> Policy:
     else:
         if type(v) is not str or _match_claim_id(v) is None or len(v) > 64:
             raise Invalid("")
+        if len(v) > 5 and v not in CLEAN and unclean(v):
+            raise Invalid("")
         o.ref = v
     v = data["issue_date"]
     day = DATES.get(v) if type(v) is str else None
@@ -173,6 +184,8 @@ def policy(data: Any) -> Policy:
         o.end_date = day
     v = data["zone"]
     if type(v) is not str:
+        raise Invalid("")
+    if len(v) > 5 and v not in CLEAN and unclean(v):
         raise Invalid("")
     o.zone = v
     return o
@@ -273,6 +286,8 @@ def event(data: Any) -> Event:
     else:
         if type(v) is not str or _match_claim_id(v) is None or len(v) > 64:
             raise Invalid("")
+        if len(v) > 5 and v not in CLEAN and unclean(v):
+            raise Invalid("")
         o.id = v
     v = data["date"]
     day = DATES.get(v) if type(v) is str else None
@@ -282,9 +297,13 @@ def event(data: Any) -> Event:
     v = data["country"]
     if type(v) is not str or _match_country(v) is None:
         raise Invalid("")
+    if len(v) > 5 and v not in CLEAN and unclean(v):
+        raise Invalid("")
     o.country = v
     v = data["zone"]
     if type(v) is not str:
+        raise Invalid("")
+    if len(v) > 5 and v not in CLEAN and unclean(v):
         raise Invalid("")
     o.zone = v
     v = get("facts", _MISSING)
@@ -315,6 +334,8 @@ def exchange_rate(data: Any) -> ExchangeRate:
     v = data["currency"]
     if type(v) is not str or _match_currency(v) is None:
         raise Invalid("")
+    if len(v) > 5 and v not in CLEAN and unclean(v):
+        raise Invalid("")
     o.currency = v
     v = data["date"]
     day = DATES.get(v) if type(v) is str else None
@@ -344,6 +365,8 @@ def insured(data: Any) -> Insured:
     o: Insured = _new(Insured)
     v = data["ref"]
     if type(v) is not str or _match_claim_id(v) is None or len(v) > 64:
+        raise Invalid("")
+    if len(v) > 5 and v not in CLEAN and unclean(v):
         raise Invalid("")
     o.ref = v
     v = get("birth_date")
@@ -400,6 +423,8 @@ def prior_payment(data: Any) -> PriorPayment:
     v = data["guarantee"]
     if type(v) is not str:
         raise Invalid("")
+    if len(v) > 5 and v not in CLEAN and unclean(v):
+        raise Invalid("")
     o.guarantee = v
     v = data["amount"]
     if type(v) is str:
@@ -436,6 +461,8 @@ def prior_payment(data: Any) -> PriorPayment:
     else:
         if type(v) is not str or _match_claim_id(v) is None or len(v) > 64:
             raise Invalid("")
+        if len(v) > 5 and v not in CLEAN and unclean(v):
+            raise Invalid("")
         o.claim_id = v
     return o
 
@@ -454,9 +481,13 @@ def line(data: Any) -> Line:
     else:
         if type(v) is not str or _match_claim_id(v) is None or len(v) > 64:
             raise Invalid("")
+        if len(v) > 5 and v not in CLEAN and unclean(v):
+            raise Invalid("")
         o.id = v
     v = data["guarantee"]
     if type(v) is not str:
+        raise Invalid("")
+    if len(v) > 5 and v not in CLEAN and unclean(v):
         raise Invalid("")
     o.guarantee = v
     v = get("expenses", _MISSING)
@@ -536,6 +567,8 @@ def expense(data: Any) -> Expense:
     else:
         if type(v) is not str or _match_currency(v) is None:
             raise Invalid("")
+        if len(v) > 5 and v not in CLEAN and unclean(v):
+            raise Invalid("")
         o.currency = v
     v = data["date"]
     day = DATES.get(v) if type(v) is str else None
@@ -568,6 +601,8 @@ def expense(data: Any) -> Expense:
     else:
         if type(v) is not str or len(v) > 80:
             raise Invalid("")
+        if len(v) > 5 and v not in CLEAN and unclean(v):
+            raise Invalid("")
         o.label = v
     return o
 
@@ -586,6 +621,8 @@ def baggage_object(data: Any) -> BaggageObject:
     else:
         if type(v) is not str or len(v) > 80:
             raise Invalid("")
+        if len(v) > 5 and v not in CLEAN and unclean(v):
+            raise Invalid("")
         o.label = v
     v = data["value"]
     if type(v) is str:
@@ -602,6 +639,8 @@ def baggage_object(data: Any) -> BaggageObject:
         o.currency = "EUR"
     else:
         if type(v) is not str or _match_currency(v) is None:
+            raise Invalid("")
+        if len(v) > 5 and v not in CLEAN and unclean(v):
             raise Invalid("")
         o.currency = v
     v = data["date"]

@@ -23,10 +23,12 @@ from claimcalc import jsonio
 from claimcalc.claim.model import (
     FACT_DECIMAL,
     MAX_FACT_INT,
+    REF_FORM,
     Claim,
     FieldSpec,
     fields_of,
 )
+from claimcalc.claim.personal import message as personal_data
 from claimcalc.claim.quick import claim as quick_claim
 from claimcalc.claim.values import Convert, Invalid, converter, decimal_within, got
 from claimcalc.errors import ClaimError, FileAccessError, key_path
@@ -126,7 +128,7 @@ def claim_from_data(data: object, file: str = "<claim>") -> Claim:
         claim = read_fully(Claim, data, (), problems)
         if problems:
             raise ClaimError(
-                file, [(key_path(loc), message) for loc, message in problems]
+                file, [(key_path(loc), _unquoted(data, loc, message)) for loc, message in problems]
             ) from None
     found = check_claim(claim)
     if found:
@@ -144,6 +146,25 @@ def read_claim(path: str | Path) -> Claim:
     except UnicodeDecodeError:
         raise ClaimError(str(path), [("", "not UTF-8 text")]) from None
     return parse_claim(text, str(path))
+
+
+def _unquoted(data: object, loc: Loc, message: str) -> str:
+    """A problem's message; what the value is instead when the message quotes it
+    and it is personal data.
+
+    Messages quote a wrong value ("not a valid date (YYYY-MM-DD): '…'"); a text
+    field's value is checked for personal data first (_screening), any other
+    value here.
+    """
+    value = data
+    for key in loc:
+        try:
+            value = value[key]  # type: ignore[index]
+        except (KeyError, IndexError, TypeError):
+            return message
+    if type(value) is not str or not (value in message or got(value) in message):
+        return message  # it does not quote the value ("unknown field"), or says it is personal
+    return personal_data(value, reference=False) or message
 
 
 # --------------------------------------------------------------------------- the full reading
@@ -193,7 +214,11 @@ def read_fully(model: type, data: object, loc: Loc, problems: Problems) -> Any:
     known = {spec.name for spec, _ in fields}
     for name in data:
         if name not in known:
-            problems.append(((*loc, name), "unknown field"))
+            # A key is quoted in the field's path: not when it is personal data.
+            leak = personal_data(name, reference=False) if isinstance(name, str) else None
+            problems.append(
+                ((*loc, name), "unknown field") if leak is None else (loc, f"a key {leak}")
+            )
             bad = True
     return _BAD if bad else model(**values)
 
@@ -220,7 +245,30 @@ def _read_nested(spec: FieldSpec, value: object, loc: Loc, problems: Problems) -
 @cache
 def _fields(model: type) -> tuple[tuple[FieldSpec, Convert | None], ...]:
     """Each field with its converter (None: a nested object, read by read_fully)."""
-    return tuple((spec, None if spec.nested else converter(spec)) for spec in fields_of(model))
+    return tuple(
+        (spec, None if spec.nested else _screening(spec, converter(spec)))
+        for spec in fields_of(model)
+    )
+
+
+def _screening(spec: FieldSpec, convert: Convert) -> Convert:
+    """A text field's converter, that first refuses personal data (claimcalc.claim.personal).
+
+    First: its other messages quote the value. A reference (an id) is to be
+    a pseudonymous one; other text, to leave the data out.
+    """
+    if not spec.screened:
+        return convert
+    reference = spec.pattern == REF_FORM
+
+    def screened(value: object) -> Any:
+        if type(value) is str:
+            leak = personal_data(value, reference)
+            if leak is not None:
+                raise Invalid(leak)
+        return convert(value)
+
+    return screened
 
 
 # --------------------------------------------------------------------------- checks
@@ -321,6 +369,10 @@ def _check_facts(facts: Mapping[str, object], where: str, found: list[tuple[str,
             continue
         if type(value) is str and value in _ENUM_FACTS.get(name, ()):
             continue
+        leak = personal_data(name, reference=False)  # the name is quoted in the field's path
+        if leak is not None:
+            found.append((where, f"a key {leak}"))
+            continue
         spec = FACTS.get(name)
         if spec is None or spec.level is not FactLevel.CLAIM:
             found.append((f"{where}.{name}", "unknown fact"))
@@ -328,8 +380,23 @@ def _check_facts(facts: Mapping[str, object], where: str, found: list[tuple[str,
         if name in DERIVED_FACTS:
             found.append((f"{where}.{name}", "computed by claimcalc; do not state it"))
             continue
-        for at, text in _fact_problems(spec.type, spec.values, name, value):
+        problems = list(_fact_problems(spec.type, spec.values, name, value))
+        leak = _personal_value(value) if problems else None  # the problems quote it
+        if leak is not None:
+            found.append((f"{where}.{name}", leak))
+            continue
+        for at, text in problems:
             found.append((f"{where}.{name}{at}", text))
+
+
+def _personal_value(value: object) -> str | None:
+    """Whether a fact's value (text, or a list of texts) is personal data: the problem."""
+    for text in value if isinstance(value, list) else [value]:
+        if isinstance(text, str):
+            leak = personal_data(text, reference=False)
+            if leak is not None:
+                return leak
+    return None
 
 
 def _fact_problems(

@@ -197,6 +197,8 @@ def _claim_id(text: str) -> str | None:
     """The claim id of a claim that failed, if it can be read."""
     import json
 
+    from claimcalc.claim.personal import found
+
     try:
         data = json.loads(text)
     except (ValueError, TypeError, RecursionError):
@@ -204,6 +206,8 @@ def _claim_id(text: str) -> str | None:
     claim_id = data.get("claim_id") if isinstance(data, dict) else None
     if not isinstance(claim_id, str) or not claim_id.isprintable() or len(claim_id) > 64:
         return None  # not a claim id: a record must not echo it (a lone surrogate, a page)
+    if found(claim_id):
+        return None  # personal data (a fiscal code, an e-mail address…): never echoed
     return claim_id
 
 
