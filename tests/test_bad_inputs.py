@@ -18,9 +18,9 @@ An entry::
                              # entry, an empty directory, a full or closed stdout
 
 To add one: put the file under tests/bad_inputs/, add an entry with its ``args``,
-and run ``CLAIMCALC_BAD_INPUTS_UPDATE=1 python -m pytest tests/test_bad_inputs.py``
-to fill in ``exit`` and ``stderr`` from what the command does now; read them before
-committing. Every file of the corpus must be named by an entry.
+and run ``python tests/test_bad_inputs.py --update`` to fill in ``exit`` and
+``stderr`` from what the command does now; read them before committing. Every
+file of the corpus must be named by an entry.
 """
 
 from __future__ import annotations
@@ -48,7 +48,6 @@ from claimcalc.product.source import product_sha256
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 MANIFEST = CORPUS / "manifest.yaml"
 PRODUCTS = CORPUS.parent.parent / "products"
-UPDATE = os.environ.get("CLAIMCALC_BAD_INPUTS_UPDATE") == "1"
 
 
 def _entries() -> list[dict[str, Any]]:
@@ -261,11 +260,6 @@ ENTRIES = _entries()
 def test_bad_input(entry: dict[str, Any]) -> None:
     ran = _results()[_name(entry)]
     errors = _error_records(ran.stdout)
-    if UPDATE:
-        entry["exit"], entry["stderr"] = ran.code, ran.stderr
-        if errors:
-            entry["stdout_errors"] = errors
-        return
     assert "Traceback" not in ran.stderr
     assert (ran.code, ran.stderr) == (entry["exit"], entry["stderr"])
     if "stdout" in entry:
@@ -280,10 +274,18 @@ def _error_records(stdout: str) -> list[str]:
     return [line for line in stdout.splitlines() if '"status":"error"' in line or ",error," in line]
 
 
-def test_update_the_manifest() -> None:
-    """With CLAIMCALC_BAD_INPUTS_UPDATE=1: write what the entries gave (after they ran)."""
-    if not UPDATE:
-        pytest.skip("CLAIMCALC_BAD_INPUTS_UPDATE is not 1")
+def update_manifest() -> None:
+    """Write what each entry gives now into the manifest (``--update``): read the
+    diff before committing."""
+    results = _results()
+    for entry in ENTRIES:
+        ran = results[_name(entry)]
+        entry["exit"], entry["stderr"] = ran.code, ran.stderr
+        errors = _error_records(ran.stdout)
+        if errors:
+            entry["stdout_errors"] = errors
+        else:
+            entry.pop("stdout_errors", None)
     text = yaml.dump(ENTRIES, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000)
     MANIFEST.write_text(text, encoding="utf-8")
 
@@ -336,3 +338,9 @@ def test_one_claims_option_takes_every_path_after_it(given: str, read: str) -> N
     from claimcalc.cli import spread_claims
 
     assert spread_claims(given.split()) == read.split()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--update"]:
+        sys.exit("usage: python tests/test_bad_inputs.py --update")
+    update_manifest()

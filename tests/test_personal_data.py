@@ -562,21 +562,25 @@ def _declared_text_fields() -> set[tuple[str, str]]:
         hints = typing.get_type_hints(model, include_extras=True)
         for declared in dataclasses.fields(model):
             hint = hints[declared.name]
+            closed_text = False
             while True:
                 origin = typing.get_origin(hint)
                 if origin is typing.Annotated:
+                    # A Choices marker makes text a closed set of values (categories).
+                    closed_text |= any(type(m).__name__ == "Choices" for m in hint.__metadata__)
                     hint = typing.get_args(hint)[0]
                 elif origin is types.UnionType or origin is typing.Union:
                     (hint,) = (a for a in typing.get_args(hint) if a is not type(None))
                 else:
                     break
-            if hint is str:
+            if hint is str and not closed_text:
                 found_fields.add((model.__name__, declared.name))
                 continue
             # Anything else is a closed set of texts, a number, a date, an object, a list
             # of them or facts: a new kind of field has to be placed here.
             closed = typing.get_origin(hint) in (Literal, tuple, dict)
-            assert closed or hint in (bool, int, Decimal, dt.date, *MODELS), (model, hint)
+            known = closed or closed_text or hint in (bool, int, Decimal, dt.date, *MODELS)
+            assert known, (model, hint)
     return found_fields
 
 

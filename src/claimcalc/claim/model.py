@@ -113,6 +113,12 @@ DATE_PATTERN = _date_pattern(FIRST_DATE, LAST_DATE)
 #: The most items a claim's lists hold: insured persons, lines per person,
 #: expenses and objects per line, prior payments per person, rates.
 MAX_ITEMS = 1000
+#: The most lines in one claim, all insured persons together: 1,000 persons of
+#: 1,000 lines each would take minutes and gigabytes to settle (issue #15).
+MAX_LINES = 10_000
+#: The most characters of JSON one claim may hold (a file, or a line of an
+#: NDJSON file), checked before it is parsed.
+MAX_CLAIM_TEXT = 16 * 1024 * 1024
 #: Bounds of the facts' numbers: whole numbers (days, hours, ages, weeks) and
 #: decimal ones (hours, percent, EUR).
 MAX_FACT_INT = 10**6

@@ -22,7 +22,9 @@ from typing import Any
 from claimcalc import jsonio
 from claimcalc.claim.model import (
     FACT_DECIMAL,
+    MAX_CLAIM_TEXT,
     MAX_FACT_INT,
+    MAX_LINES,
     REF_FORM,
     Claim,
     FieldSpec,
@@ -54,6 +56,10 @@ def parse_claim(text: str, file: str = "<claim>", fast: bool = False) -> Claim:
     """
     if text[:1] == "\ufeff":
         text = text[1:]
+    if len(text) > MAX_CLAIM_TEXT:  # refused before it is parsed
+        raise ClaimError(
+            file, [("", f"{len(text):,} characters; a claim holds at most {MAX_CLAIM_TEXT:,}")]
+        )
     if fast:
         try:
             data = jsonio.loads_fast(text)
@@ -307,6 +313,8 @@ def check_claim(claim: Claim) -> list[tuple[str, str]]:
         )
     if claim.event.facts:
         _check_facts(claim.event.facts, "event.facts", found)
+    if len(claim.insured) > 1 and (lines := sum(len(p.lines) for p in claim.insured)) > MAX_LINES:
+        found.append(("insured", f"{lines:,} lines in all; a claim holds at most {MAX_LINES:,}"))
     refs: set[str] = set()
     for i, person in enumerate(claim.insured):
         if person.ref in refs:
