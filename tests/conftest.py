@@ -9,9 +9,18 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from claimcalc import Product, load_product
 from claimcalc.product.catalog import catalog
+
+# Property tests judge results, not speed: no deadline (a loaded 2-core CI machine
+# takes seconds where a laptop takes milliseconds). In CI (.ci/run sets
+# HYPOTHESIS_PROFILE=ci) the examples are derived from each test, not drawn at
+# random, so that a run can be repeated exactly; locally they are drawn afresh.
+settings.register_profile("dev", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 # The suite keeps its product cache to itself (subprocesses inherit it).
 os.environ["CLAIMCALC_CACHE_DIR"] = tempfile.mkdtemp(prefix="claimcalc-test-cache-")

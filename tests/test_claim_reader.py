@@ -303,7 +303,7 @@ def test_reader_is_strict_about_types(field: str, value: object, message: str) -
 @pytest.mark.parametrize(
     ("where", "value", "message"),
     [
-        (("claim_format",), True, "unsupported claim format True; this claimcalc reads format 1"),
+        (("claim_format",), True, "unsupported claim format true; this claimcalc reads format 1"),
         (("claim_id",), "", "String should have at least 1 character"),
         (("claim_id",), "x" * 65, "String should have at most 64 characters"),
         (("insured", 0, "age_at_subscription"), 131, "Input should be less than or equal to 130"),

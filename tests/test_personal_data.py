@@ -228,7 +228,7 @@ def test_what_is_no_email_address(text: str) -> None:
         "tel:+393331234567",
         "call 333 1234567 after 6 pm",
         "333 1234567 10 nights",  # the number ends where its count of digits is right
-        "IMW-3331234567",  # a mobile number after a hyphen is a mobile number
+        "cell 333-123-4567",
     ],
 )
 def test_phone_numbers_are_found(text: str) -> None:
@@ -275,6 +275,10 @@ REALISTIC = [
     "1234 5678 9012 3456",  # a card-like number: none of the kinds
     "ticket 0551234",  # 7 digits
     "room 312, 2 nights",
+    # A national number as the tail of a reference is an id (review of issue 15).
+    "IMW-3331234567",
+    "WS-2023-0312345678",
+    "CLM/2026/0612345678",
 ]
 
 

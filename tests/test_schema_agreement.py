@@ -168,6 +168,8 @@ RELATIONS = (
     "give birth_date or age_at_subscription",
     "birth date is after the policy was issued",
     "at the policy's issue",  # a birth date making the insured older than 130 then
+    "a second rate for",
+    "lines in all; a claim holds at most",
     # Not a relation, but no JSON Schema states it either: text that looks like
     # personal data (a checksum-valid IBAN, a fiscal code, a phone number), which
     # the readers refuse in every text field (claimcalc.claim.personal).

@@ -97,8 +97,19 @@ def key_path(parts: Iterable[str | int]) -> str:
     """Where a problem is, as error lines print it: ``insured[0].lines[1].amount``."""
     out = ""
     for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            part = printable(part)
+            out += f".{part}" if out else part
     return out
+
+
+def printable(text: str) -> str:
+    """A key from the input as an error line may print it: control characters
+    escaped (``\\x1b``, ``\\n``), so that a key cannot move the terminal or forge
+    a second error line."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,9 +62,13 @@ The rules, each searched anywhere in the text (case-insensitive for letters):
   (``2026-03-04``, ``04/03/2026``) and amounts are none of these: a year
   starts with 1 or 2, a sequence number's leading zeros (``000123``) are
   neither an area code nor ``00`` and a country code, and a date has 8
-  digits. A reference that is a 9- or 10-digit number starting with 3 and
-  a digit 1–9, or 9 to 11 digits starting with 0 and a digit 1–9, is taken
-  for a phone number: it is written as one.
+  digits, and a national number after a letter or digit and a separator
+  (``IMA-3312345678``, ``CLM/2026/0612345678``) is the tail of a reference.
+  A reference that is only a 9- or 10-digit number starting with 3 and a
+  digit 1–9, or 9 to 11 digits starting with 0 and a digit 1–9, is taken for
+  a phone number: it is written as one. So is an 11-digit VAT number (partita
+  IVA) starting with 0 and a digit 1–9 written alone, and a 13-digit airline
+  ticket number starting ``00``: neither belongs in a claim either.
 
 The test, :func:`found`, is cheap on ordinary text, for it runs on every
 text of every claim: a text of fewer than 6 characters (``a@b.it``) holds
@@ -118,7 +122,9 @@ _NATIONAL = (
 )
 _PHONE_SHAPE = (
     rf"(?:\+(?<![A-Za-z0-9+]\+){_PLUS}|0(?<![A-Za-z0-9+]0){_DOUBLE_ZERO}"
-    rf"|[03](?<![A-Za-z0-9+][03]){_NATIONAL})(?![0-9])"
+    # A national number is not the tail of a reference: after a letter or
+    # digit and a separator (IMA-3312345678, CLM/2026/0612345678) it is an id.
+    rf"|[03](?<![A-Za-z0-9+][03])(?<![A-Za-z0-9][-/_.:][03]){_NATIONAL})(?![0-9])"
 )
 
 # The shapes, which the checks below then confirm or dismiss.

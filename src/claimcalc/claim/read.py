@@ -33,7 +33,7 @@ from claimcalc.claim.model import (
 from claimcalc.claim.personal import message as personal_data
 from claimcalc.claim.quick import claim as quick_claim
 from claimcalc.claim.values import Convert, Invalid, converter, decimal_within, got
-from claimcalc.errors import ClaimError, FileAccessError, key_path
+from claimcalc.errors import ClaimError, FileAccessError, key_path, printable
 from claimcalc.facts import (
     DERIVED_FACTS,
     FACTS,
@@ -313,6 +313,12 @@ def check_claim(claim: Claim) -> list[tuple[str, str]]:
         )
     if claim.event.facts:
         _check_facts(claim.event.facts, "event.facts", found)
+    if len(claim.rates) > 1:
+        fixings: set[tuple[str, object]] = set()
+        for i, rate in enumerate(claim.rates):
+            if (rate.currency, rate.date) in fixings:  # which one would be used?
+                found.append((f"rates[{i}]", f"a second rate for {rate.currency} on {rate.date}"))
+            fixings.add((rate.currency, rate.date))
     if len(claim.insured) > 1 and (lines := sum(len(p.lines) for p in claim.insured)) > MAX_LINES:
         found.append(("insured", f"{lines:,} lines in all; a claim holds at most {MAX_LINES:,}"))
     refs: set[str] = set()
@@ -383,7 +389,7 @@ def _check_facts(facts: Mapping[str, object], where: str, found: list[tuple[str,
             continue
         spec = FACTS.get(name)
         if spec is None or spec.level is not FactLevel.CLAIM:
-            found.append((f"{where}.{name}", "unknown fact"))
+            found.append((f"{where}.{printable(name)}", "unknown fact"))
             continue
         if name in DERIVED_FACTS:
             found.append((f"{where}.{name}", "computed by claimcalc; do not state it"))
@@ -413,17 +419,17 @@ def _fact_problems(
     """What is wrong with a fact's value: (where inside it, message)."""
     if kind is FactType.BOOL:
         if not isinstance(value, bool):
-            yield "", f"expected true or false, got {value!r}"
+            yield "", f"expected true or false, got {got(value)}"
     elif kind is FactType.INT:
         if isinstance(value, bool) or not isinstance(value, int):
-            yield "", f"expected a whole number, got {value!r}"
+            yield "", f"expected a whole number, got {got(value)}"
         elif value < 0:
             yield "", f"must not be negative, got {value}"
         elif value > MAX_FACT_INT:
             yield "", f"must be at most {MAX_FACT_INT}"
     elif kind is FactType.DECIMAL:
         if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
-            yield "", f"expected a decimal number, got {value!r}"
+            yield "", f"expected a decimal number, got {got(value)}"
             return
         try:
             _fact_decimal(value)
@@ -432,8 +438,10 @@ def _fact_problems(
     elif kind is FactType.ENUM:
         if isinstance(value, str) and (name, value) in REPLACED_VALUES:
             yield "", f"{value!r} was replaced: write {REPLACED_VALUES[name, value]}"
-        elif not isinstance(value, str) or value not in values:
-            yield "", _unknown("value", str(value), values)
+        elif not isinstance(value, str):
+            yield "", f"expected one of the {name} values, got {got(value)}"
+        elif value not in values:
+            yield "", _unknown("value", value, values)
     elif not isinstance(value, list):  # a set of values
         yield "", "expected a list"
     else:

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from claimcalc.claim.model import Claim
 
 NOT_UTF8 = "not UTF-8 text"
+#: A claim's text larger than any claim may be (claim.model.MAX_CLAIM_TEXT
+#: characters, of up to 4 bytes each in UTF-8) is not read into memory whole.
+MAX_CLAIM_BYTES = 4 * 16 * 1024 * 1024
+TOO_LARGE = f"more than {MAX_CLAIM_BYTES:,} bytes: not a claim (at most 16,777,216 characters)"
 
 #: Files read as one claim a line.
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
@@ -47,8 +51,8 @@ class Item(NamedTuple):
 
 def claim_of(item: Item, parse_claim: Callable[[str, str, bool], Claim]) -> Claim:
     """The item's claim, parsed by ``parse_claim`` (passed in: the hot path has it bound)."""
-    if item.unreadable == NOT_UTF8:  # readable, but not text: a problem of the claim
-        raise ClaimError(item.source, [("", NOT_UTF8)])
+    if item.unreadable in (NOT_UTF8, TOO_LARGE):  # readable, but no claim: its problem
+        raise ClaimError(item.source, [("", item.unreadable)])
     if item.unreadable is not None:
         raise FileAccessError(f"{item.source}: cannot read claim file: {item.unreadable}")
     return parse_claim(item.text, item.source, item.fast)
@@ -67,11 +71,17 @@ def single_claim_file(inputs: list[str]) -> Path | None:
 def read_claim_file(path: Path) -> Item:
     """A one-claim run's claim: a file that cannot be read fails the run here."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_CLAIM_BYTES + 1)
+        text = raw.decode("utf-8")
     except OSError as exc:
         raise FileAccessError(f"{path}: cannot read claim file: {exc.strerror}") from None
     except UnicodeDecodeError:
-        raise ClaimError(str(path), [("", "not UTF-8 text")]) from None
+        if len(raw) <= MAX_CLAIM_BYTES:
+            raise ClaimError(str(path), [("", NOT_UTF8)]) from None
+        text = ""  # cut inside a character: too large, below
+    if len(raw) > MAX_CLAIM_BYTES:
+        raise ClaimError(str(path), [("", TOO_LARGE)])
     return Item(1, str(path), text)
 
 
@@ -109,7 +119,14 @@ def _ndjson_lines(path: Path) -> Iterator[tuple[int, str, str | None]]:
     (a line that is not UTF-8 fails alone)."""
     try:
         with path.open("rb") as handle:
-            for number, raw in enumerate(handle, start=1):
+            number = 0
+            while raw := handle.readline(MAX_CLAIM_BYTES + 1):
+                number += 1
+                if len(raw) > MAX_CLAIM_BYTES:  # the rest of the line is skipped, unread
+                    while raw and not raw.endswith(b"\n"):
+                        raw = handle.readline(1024 * 1024)
+                    yield number, "", TOO_LARGE
+                    continue
                 try:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError:
@@ -124,7 +141,11 @@ def _ndjson_lines(path: Path) -> Iterator[tuple[int, str, str | None]]:
 def _read_text(path: Path) -> tuple[str, str | None]:
     """The file's text, or why it could not be read (its claim then fails alone)."""
     try:
-        return path.read_bytes().decode("utf-8"), None
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_CLAIM_BYTES + 1)
+        if len(raw) > MAX_CLAIM_BYTES:
+            return "", TOO_LARGE
+        return raw.decode("utf-8"), None
     except OSError as exc:
         return "", exc.strerror or "cannot read"
     except UnicodeDecodeError:

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from claimcalc.claim.model import DATE_TEXT, FIRST_DATE, LAST_DATE, Bounds, FieldSpec
+from claimcalc.claim.personal import found
 from claimcalc.money import NotADecimalError, to_decimal
 
 Convert = Callable[[object], Any]
@@ -31,7 +32,14 @@ class Invalid(ValueError):
 
 
 def got(value: object) -> str:
-    return json.dumps(value, default=str)
+    """A wrong value as a message quotes it: a list or an object is named, never
+    shown (what it holds may be personal data, or megabytes); text is cut short."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    shown = json.dumps(value, default=str)
+    return shown if len(shown) <= 80 else f"{shown[:60]}… ({len(shown):,} characters)"
 
 
 def text(value: object) -> str:
@@ -71,7 +79,7 @@ def date(value: object) -> dt.date:
                 DATES.clear()
             DATES[value] = day
             return day
-    raise Invalid(f"not a valid date (YYYY-MM-DD): {value!r}")
+    raise Invalid(f"not a valid date (YYYY-MM-DD): {_Quoted(value)!r}")
 
 
 def amount(value: object) -> Decimal:
@@ -82,6 +90,8 @@ def amount(value: object) -> Decimal:
     try:
         number = to_decimal(value)
     except NotADecimalError as exc:
+        if type(value) is str:  # quoted short, and not if it looks like personal data
+            raise Invalid(f"expected a decimal number, got {_Quoted(value)!r}") from None
         raise Invalid(str(exc)) from None
     if number < 0 or (type(value) is str and value[0] == "-"):
         raise Invalid(f"must not be negative, got {number}")
@@ -127,7 +137,7 @@ def _one_of(choices: tuple[object, ...], refusal: str | None) -> Convert:
         # type() as well: True == 1, but true is not the claim format 1
         if not any(type(value) is type(choice) and value == choice for choice in choices):
             if refusal is not None:
-                raise Invalid(refusal.format(value=value))
+                raise Invalid(refusal.format(value=_Quoted(value)))
             raise Invalid(f"Input should be {listed}")
         return value
 
@@ -148,7 +158,7 @@ def _text_matching(spec: FieldSpec) -> Convert:
         if high is not None and len(value) > high:
             raise Invalid(f"String should have at most {high} characters")
         if pattern is not None and match is not None and match(value) is None:
-            raise Invalid(f"expected {pattern.says}, got {value!r}")
+            raise Invalid(f"expected {pattern.says}, got {_Quoted(value)!r}")
         return value
 
     return convert
@@ -196,3 +206,22 @@ def within_places(number: Decimal, places: int) -> bool:
     exponent = number.as_tuple().exponent
     assert isinstance(exponent, int)  # a finite number
     return exponent >= -places or number == number.quantize(Decimal(1).scaleb(-places))
+
+
+class _Quoted:
+    """A refused value in a refusal's ``{value!r}``: quoted as :func:`got` quotes it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        if isinstance(self.value, str):
+            shown = repr(self.value)
+            # Personal data is quoted whole: the reader then replaces the message
+            # with one that names its kind (read._unquoted); cut, it would not.
+            if len(shown) <= 80 or found(self.value):
+                return shown
+            return f"{shown[:60]}… ({len(shown):,} characters)"
+        return got(self.value)

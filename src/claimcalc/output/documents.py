@@ -196,7 +196,9 @@ def error_record(position: int, source: str, text: str, error: ClaimcalcError) -
 def _claim_id(text: str) -> str | None:
     """The claim id of a claim that failed, if it can be read."""
     import json
+    import re
 
+    from claimcalc.claim.model import REF_FORM
     from claimcalc.claim.personal import found
 
     try:
@@ -204,8 +206,14 @@ def _claim_id(text: str) -> str | None:
     except (ValueError, TypeError, RecursionError):
         return None
     claim_id = data.get("claim_id") if isinstance(data, dict) else None
-    if not isinstance(claim_id, str) or not claim_id.isprintable() or len(claim_id) > 64:
-        return None  # not a claim id: a record must not echo it (a lone surrogate, a page)
+    if (
+        not isinstance(claim_id, str)
+        or len(claim_id) > 64
+        or not re.fullmatch(REF_FORM.regex, claim_id)
+    ):
+        # Not a claim id: a record must not echo it (a lone surrogate, a page, a
+        # spreadsheet formula such as =HYPERLINK(…) in a CSV cell).
+        return None
     if found(claim_id):
         return None  # personal data (a fiscal code, an e-mail address…): never echoed
     return claim_id
