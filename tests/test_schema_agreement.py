@@ -39,13 +39,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, ValidationError
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
 from claimcalc.cases import find_case_files, load_cases
+from claimcalc.claim.personal import WHY
 from claimcalc.claim.read import claim_from_data
 from claimcalc.errors import ClaimError
 from claimcalc.facts import EXPENSE_CATEGORIES
@@ -170,10 +171,6 @@ RELATIONS = (
     "at the policy's issue",  # a birth date making the insured older than 130 then
     "a second rate for",
     "lines in all; a claim holds at most",
-    # Not a relation, but no JSON Schema states it either: text that looks like
-    # personal data (a checksum-valid IBAN, a fiscal code, a phone number), which
-    # the readers refuse in every text field (claimcalc.claim.personal).
-    "a claim carries no personal data",
 )
 
 
@@ -182,6 +179,12 @@ def _field_problems(data: object) -> list[tuple[str, str]]:
     try:
         claim_from_data(data, "claim.json")
     except ClaimError as error:
+        # Text that looks like personal data (a phone number made of a pattern's
+        # digits) is refused by the readers in every text field, which no JSON
+        # Schema can state, and it stops the checks after it: such a claim is
+        # outside the comparison (claimcalc.claim.personal).
+        if any(WHY in message for _, message in error.problems):
+            reject()
         return [
             (field, message)
             for field, message in error.problems
