@@ -152,3 +152,15 @@ def test_the_json_settlement_is_what_the_tables_show() -> None:
         check=True,
     ).stdout
     assert must_be_whole(json.loads(out)) == must_be_whole(document(path))
+
+
+def test_the_readmes_narrow_table_is_what_settle_prints() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split(
+        "$ COLUMNS=80 claimcalc settle products/imaway/examples/D-medical-usa.json"
+    )
+    shown = [line for line in block[1].split("```")[0].splitlines() if line and line[0] in "┏┃┡│"]
+    path = next(p for p in EXAMPLES if p.name == "D-medical-usa.json")
+    out = printed(path, 80).splitlines()
+    assert len(shown) > 5
+    assert all(line in out for line in shown)
