@@ -164,3 +164,25 @@ def test_the_readmes_narrow_table_is_what_settle_prints() -> None:
     out = printed(path, 80).splitlines()
     assert len(shown) > 5
     assert all(line in out for line in shown)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize(("old", "new"), [("easy", "top"), ("top", "easy"), ("easy", "smart")])
+def test_diff_tables_fit(width: int, old: str, new: str) -> None:
+    from claimcalc.compare.diff import diff_products
+    from claimcalc.output.tables import _diff_value, diff_tables
+
+    imaway = load_product("imaway")
+    diff = diff_products(imaway, imaway, old, new)
+    out = io.StringIO()
+    console = Console(file=out, width=width, highlight=False)
+    for renderable in diff_tables(diff):
+        console.print(renderable)
+    lines = out.getvalue().splitlines()
+    assert [line for line in lines if len(line) > width] == []
+    cells = Counter(cell.strip() for line in lines for cell in line.split("│")[1:-1])
+    for d in diff.differences:
+        assert d.guarantee is None or cells[d.guarantee], d.guarantee
+        for value in (d.old, d.new):
+            if d.unit == "eur" and isinstance(value, Decimal):
+                assert cells[_diff_value(value, d.unit)], (value, width)

@@ -665,9 +665,76 @@ def _diff_value(value: object, unit: str) -> str:
 _EFFECT_TEXT = {"more_cover": "↑ more cover", "less_cover": "↓ less cover", "changed": "changed"}
 
 
+#: A value of a diff this short is never wrapped (an amount, a token, a percentage).
+_SHORT_VALUE = 20
+
+
+def _diff_table(code: str, differences: list[Difference], narrow: bool = False) -> Table:
+    """A section's differences; ``narrow``: guarantee, what (zone, articles and
+    change folded in), old, new."""
+    from rich.table import Table
+    from rich.text import Text
+
+    values = [_diff_value(v, d.unit) for d in differences for v in (d.old, d.new)]
+    short = all(_cells(v) <= _SHORT_VALUE for v in values)
+    value = {"justify": "right", "no_wrap": True} if short else {"overflow": "fold"}
+    table = Table(title=table_title(f"Section {code}"), title_justify="left", show_lines=narrow)
+    table.add_column("Guarantee", no_wrap=True)
+    table.add_column("What", overflow="fold")
+    if not narrow:
+        table.add_column("Zone", overflow="fold")
+    table.add_column("Old", **value)
+    if not narrow:
+        table.add_column("Art.", no_wrap=True)
+    table.add_column("New", **value)
+    if not narrow:
+        table.add_column("Art.", no_wrap=True)
+        table.add_column("Change", overflow="fold")
+    for d in differences:
+        style = {"more_cover": "green", "less_cover": "red"}.get(d.effect.value, "")
+        change = Text(f"{d.change.value}, {_EFFECT_TEXT[d.effect.value]}", style=style)
+        zone = d.zone or ("all" if d.zoned else "")
+        old, new = _diff_value(d.old, d.unit), _diff_value(d.new, d.unit)
+        if narrow:
+            what = Text(f"{d.subject}: {d.field}")
+            if zone:
+                what.append(f"\nzone {zone}")
+            articles = f"{d.old_article or '—'} → {d.new_article or '—'}"
+            what.append(f"\nArt. {articles}\n").append_text(change)
+            add_row(table, d.guarantee or "(section)", what, old, new)
+        else:
+            add_row(
+                table,
+                d.guarantee or "(section)",
+                f"{d.subject}: {d.field}",
+                zone,
+                old,
+                d.old_article or "",
+                new,
+                d.new_article or "",
+                change,
+            )
+    return table
+
+
+class ByWidth:
+    """The wide renderable from ``wide_from`` cells, the narrow one below."""
+
+    __slots__ = ("narrow", "wide", "wide_from")
+
+    def __init__(
+        self, wide: RenderableType, narrow: RenderableType, wide_from: int = WIDE_FROM + 20
+    ) -> None:
+        self.wide = wide
+        self.narrow = narrow
+        self.wide_from = wide_from
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.wide if options.max_width >= self.wide_from else self.narrow
+
+
 def diff_tables(diff: ProductDiff) -> list[RenderableType]:
     """One table per section: each difference, old → new, with both articles."""
-    from rich.table import Table
     from rich.text import Text
 
     out: list[RenderableType] = [Text(f"{diff.old.label} → {diff.new.label}", style="bold")]
@@ -678,23 +745,7 @@ def diff_tables(diff: ProductDiff) -> list[RenderableType]:
     for difference in diff.differences:
         sections.setdefault(difference.section, []).append(difference)
     for code, differences in sections.items():
-        table = Table(title=table_title(f"Section {code}"), title_justify="left", show_lines=False)
-        for name in ("Guarantee", "What", "Zone", "Old", "Art.", "New", "Art.", "Change"):
-            table.add_column(name, overflow="fold")
-        for d in differences:
-            style = {"more_cover": "green", "less_cover": "red"}.get(d.effect.value, "")
-            add_row(
-                table,
-                d.guarantee or "(section)",
-                f"{d.subject}: {d.field}",
-                d.zone or ("all" if d.zoned else ""),
-                _diff_value(d.old, d.unit),
-                d.old_article or "",
-                _diff_value(d.new, d.unit),
-                d.new_article or "",
-                Text(f"{d.change.value}, {_EFFECT_TEXT[d.effect.value]}", style=style),
-            )
-        out.append(table)
+        out.append(ByWidth(_diff_table(code, differences), _diff_table(code, differences, True)))
     more = sum(1 for d in diff.differences if d.effect.value == "more_cover")
     less = sum(1 for d in diff.differences if d.effect.value == "less_cover")
     out.append(Text(f"{len(diff.differences)} differences: {more} give more cover, {less} less."))
