@@ -186,3 +186,25 @@ def test_diff_tables_fit(width: int, old: str, new: str) -> None:
         for value in (d.old, d.new):
             if d.unit == "eur" and isinstance(value, Decimal):
                 assert cells[_diff_value(value, d.unit)], (value, width)
+
+
+@pytest.mark.parametrize("width", WIDTHS[:2])
+@pytest.mark.parametrize("product_id", ["imaway", "wi-school"])
+def test_product_tables_fit(width: int, product_id: str) -> None:
+    import re
+
+    from claimcalc.output.tables import product_tables
+
+    shown = load_product(product_id)
+    for level in (None, *shown.level_ids):
+        out = io.StringIO()
+        console = Console(file=out, width=width, highlight=False)
+        for renderable in product_tables(shown, level):
+            console.print(renderable)
+        lines = out.getvalue().splitlines()
+        assert [line for line in lines if len(line) > width] == [], level
+        cells = [cell.strip() for line in lines for cell in line.split("│")[1:-1]]
+        # No "€" left at the end of a cell, no amount cut after its thousands or comma.
+        assert [c for c in cells if re.search(r"€$|€ [\d.]*\d(,\d?)?$", c)] == [], level
+        codes = {g.code for s in shown.sections for g in s.guarantees}
+        assert {c for c in codes if not any(c in line for line in lines)} == set(), level

@@ -189,8 +189,9 @@ def _by_zone_text(product: Product, limit: Limit, level: str) -> str:
 
 
 def product_tables(product: Product, level: str | None = None) -> list[RenderableType]:
-    """One rich table per section: guarantees, their limits per zone (or per level)."""
-    from rich.table import Table
+    """One rich table per section: guarantees, their limits per zone (or per level);
+    below 120 columns, with two or more of those, each value under its column's
+    name in one "Cover" column (:class:`ByWidth`)."""
     from rich.text import Text
 
     if level is None and len(product.levels) == 1:
@@ -217,45 +218,87 @@ def product_tables(product: Product, level: str | None = None) -> list[Renderabl
             [*section.limits, *(lim for g in section.guarantees for lim in g.limits)],
             level,
         )
-        table = Table(
-            title=table_title(
-                f"{section.code}  {section.title} ({section.source.article}){status}"
-            ),
-            title_justify="left",
-            caption=plain("\n".join(notes)) if notes else None,
-            caption_justify="left",
-            show_lines=True,
-            expand=False,
-        )
-        table.add_column("Guarantee / limit", overflow="fold", max_width=48)
-        table.add_column("Art.", no_wrap=True)
-        for name in columns:
-            table.add_column(name, overflow="fold")
+        rows: list[list[str | Text]] = []
         width = len(columns)
         for row in _limit_rows(product, section, level, by_zone):
-            add_row(table, *row)
+            rows.append([*row])
         for deductible in section.deductibles:
-            add_row(table, deductible_text(deductible), deductible.source.article, *[""] * width)
+            rows.append([deductible_text(deductible), deductible.source.article, *[""] * width])
         for guarantee in section.guarantees:
             g_covered = product.covered_levels(section, guarantee)
             label = Text(f"{guarantee.code}  {guarantee.title}", style="bold")
             if guarantee.kind.value != "cash":
                 label.append(f" [{guarantee.kind.value}]", style="dim")
             if level and level not in g_covered:
-                add_row(table, label, guarantee.source.article, *["not covered"] * width)
+                rows.append([label, guarantee.source.article, *["not covered"] * width])
                 continue
-            rows = _limit_rows(product, guarantee, level, by_zone)
-            if not rows:
-                add_row(table, label, guarantee.source.article, *["section limit"] * width)
-            for i, row in enumerate(rows):
+            limit_rows = _limit_rows(product, guarantee, level, by_zone)
+            if not limit_rows:
+                rows.append([label, guarantee.source.article, *["section limit"] * width])
+            for i, row in enumerate(limit_rows):
                 first = Text.assemble(label, "\n", row[0]) if i == 0 else row[0]
-                add_row(table, first, *row[1:])
+                rows.append([first, *row[1:]])
             for deductible in guarantee.deductibles:
-                add_row(
-                    table, deductible_text(deductible), deductible.source.article, *[""] * width
-                )
-        out.append(table)
+                rows.append([deductible_text(deductible), deductible.source.article, *[""] * width])
+        title = f"{section.code}  {section.title} ({section.source.article}){status}"
+        wide = _section_table(title, notes, columns, rows)
+        if width < 2:
+            out.append(wide)
+            continue
+        # Narrow: the code on a line of its own, each column's value under its name.
+        narrow_rows: list[list[str | Text]] = []
+        codes = tuple(g.code + "  " for g in section.guarantees)
+        for first, article, *cells in rows:
+            label = plain(first).copy()
+            if label.plain.startswith(codes):
+                code = label.plain.split("  ", 1)[0]
+                label = Text.assemble(label[: len(code)], "\n", label[len(code) + 2 :])
+            values = []
+            for name, cell in zip(columns, cells, strict=True):
+                if "\n" not in str(cell):
+                    line = f"{name}: {cell}"
+                    long = _cells(line) > _ZONE_LINE
+                    values.append("" if not cell else f"{name}:\n  {cell}" if long else line)
+                    continue
+                values.append(f"{name}:")
+                for zone_line in str(cell).split("\n"):  # "Zone: value", the value whole
+                    zone, _, value = zone_line.rpartition(": ")
+                    long = bool(zone) and _cells(zone_line) > _ZONE_LINE
+                    values.append(f"  {zone}:\n    {value}" if long else f"  {zone_line}")
+            narrow_rows.append([label, article, "\n".join(v for v in values if v)])
+        narrow = _section_table(title, notes, ["Cover"], narrow_rows, narrow=True)
+        out.append(ByWidth(wide, narrow))
     return out
+
+
+#: A value in the narrow "Cover" column goes under its level's or zone's name past this.
+_ZONE_LINE = 30
+
+
+def _section_table(
+    title: str,
+    notes: list[str],
+    columns: list[str],
+    rows: list[list[str | Text]],
+    narrow: bool = False,
+) -> Table:
+    from rich.table import Table
+
+    table = Table(
+        title=table_title(title),
+        title_justify="left",
+        caption=plain("\n".join(notes)) if notes else None,
+        caption_justify="left",
+        show_lines=True,
+        expand=False,
+    )
+    table.add_column("Guarantee / limit", overflow="fold", max_width=None if narrow else 48)
+    table.add_column("Art.", no_wrap=True)
+    for name in columns:
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        add_row(table, *row)
+    return table
 
 
 def catalog_table(products: Iterable[Product]) -> RenderableType:
