@@ -189,8 +189,9 @@ def _by_zone_text(product: Product, limit: Limit, level: str) -> str:
 
 
 def product_tables(product: Product, level: str | None = None) -> list[RenderableType]:
-    """One rich table per section: guarantees, their limits per zone (or per level)."""
-    from rich.table import Table
+    """One rich table per section: guarantees, their limits per zone (or per level);
+    below 120 columns, with two or more of those, each value under its column's
+    name in one "Cover" column (:class:`ByWidth`)."""
     from rich.text import Text
 
     if level is None and len(product.levels) == 1:
@@ -217,45 +218,87 @@ def product_tables(product: Product, level: str | None = None) -> list[Renderabl
             [*section.limits, *(lim for g in section.guarantees for lim in g.limits)],
             level,
         )
-        table = Table(
-            title=table_title(
-                f"{section.code}  {section.title} ({section.source.article}){status}"
-            ),
-            title_justify="left",
-            caption=plain("\n".join(notes)) if notes else None,
-            caption_justify="left",
-            show_lines=True,
-            expand=False,
-        )
-        table.add_column("Guarantee / limit", overflow="fold", max_width=48)
-        table.add_column("Art.", no_wrap=True)
-        for name in columns:
-            table.add_column(name, overflow="fold")
+        rows: list[list[str | Text]] = []
         width = len(columns)
         for row in _limit_rows(product, section, level, by_zone):
-            add_row(table, *row)
+            rows.append([*row])
         for deductible in section.deductibles:
-            add_row(table, deductible_text(deductible), deductible.source.article, *[""] * width)
+            rows.append([deductible_text(deductible), deductible.source.article, *[""] * width])
         for guarantee in section.guarantees:
             g_covered = product.covered_levels(section, guarantee)
             label = Text(f"{guarantee.code}  {guarantee.title}", style="bold")
             if guarantee.kind.value != "cash":
                 label.append(f" [{guarantee.kind.value}]", style="dim")
             if level and level not in g_covered:
-                add_row(table, label, guarantee.source.article, *["not covered"] * width)
+                rows.append([label, guarantee.source.article, *["not covered"] * width])
                 continue
-            rows = _limit_rows(product, guarantee, level, by_zone)
-            if not rows:
-                add_row(table, label, guarantee.source.article, *["section limit"] * width)
-            for i, row in enumerate(rows):
+            limit_rows = _limit_rows(product, guarantee, level, by_zone)
+            if not limit_rows:
+                rows.append([label, guarantee.source.article, *["section limit"] * width])
+            for i, row in enumerate(limit_rows):
                 first = Text.assemble(label, "\n", row[0]) if i == 0 else row[0]
-                add_row(table, first, *row[1:])
+                rows.append([first, *row[1:]])
             for deductible in guarantee.deductibles:
-                add_row(
-                    table, deductible_text(deductible), deductible.source.article, *[""] * width
-                )
-        out.append(table)
+                rows.append([deductible_text(deductible), deductible.source.article, *[""] * width])
+        title = f"{section.code}  {section.title} ({section.source.article}){status}"
+        wide = _section_table(title, notes, columns, rows)
+        if width < 2:
+            out.append(wide)
+            continue
+        # Narrow: the code on a line of its own, each column's value under its name.
+        narrow_rows: list[list[str | Text]] = []
+        codes = tuple(g.code + "  " for g in section.guarantees)
+        for first, article, *cells in rows:
+            label = plain(first).copy()
+            if label.plain.startswith(codes):
+                code = label.plain.split("  ", 1)[0]
+                label = Text.assemble(label[: len(code)], "\n", label[len(code) + 2 :])
+            values = []
+            for name, cell in zip(columns, cells, strict=True):
+                if "\n" not in str(cell):
+                    line = f"{name}: {cell}"
+                    long = _cells(line) > _ZONE_LINE
+                    values.append("" if not cell else f"{name}:\n  {cell}" if long else line)
+                    continue
+                values.append(f"{name}:")
+                for zone_line in str(cell).split("\n"):  # "Zone: value", the value whole
+                    zone, _, value = zone_line.rpartition(": ")
+                    long = bool(zone) and _cells(zone_line) > _ZONE_LINE
+                    values.append(f"  {zone}:\n    {value}" if long else f"  {zone_line}")
+            narrow_rows.append([label, article, "\n".join(v for v in values if v)])
+        narrow = _section_table(title, notes, ["Cover"], narrow_rows, narrow=True)
+        out.append(ByWidth(wide, narrow))
     return out
+
+
+#: A value in the narrow "Cover" column goes under its level's or zone's name past this.
+_ZONE_LINE = 30
+
+
+def _section_table(
+    title: str,
+    notes: list[str],
+    columns: list[str],
+    rows: list[list[str | Text]],
+    narrow: bool = False,
+) -> Table:
+    from rich.table import Table
+
+    table = Table(
+        title=table_title(title),
+        title_justify="left",
+        caption=plain("\n".join(notes)) if notes else None,
+        caption_justify="left",
+        show_lines=True,
+        expand=False,
+    )
+    table.add_column("Guarantee / limit", overflow="fold", max_width=None if narrow else 48)
+    table.add_column("Art.", no_wrap=True)
+    for name in columns:
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        add_row(table, *row)
+    return table
 
 
 def catalog_table(products: Iterable[Product]) -> RenderableType:
@@ -279,7 +322,8 @@ _UNUSUAL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 class TextTable:
     """A table of text cells, drawn as rich draws ``Table(title=…, title_justify="left",
-    show_lines=True)`` with its columns folding, in far less time.
+    show_lines=True)`` with its free columns folding and its fixed columns (amounts,
+    codes) never wrapping, in far less time.
 
     rich lays out every cell as a renderable (measured, padded, wrapped, cut
     into segments): about 2.7 ms for a person's table of one line, 2.9 s for
@@ -290,23 +334,56 @@ class TextTable:
     ``Text.wrap`` does (``divide_line``), the heavy-head box. On a terminal
     (styles to draw), or with text rich would treat otherwise, the table is
     rich's (:meth:`rich_table`); tests hold the two to the same bytes.
+
+    A fixed column (``columns``' third item true) is as wide as its widest line,
+    header included (rich's ``width=``, ``no_wrap=True``): an amount or a code is
+    never broken, only the free columns fold. Where even the free columns at
+    their narrowest leave no room, rich squeezes every column
+    (``ratio_reduce``): that table is rich's too.
     """
 
     __slots__ = ("columns", "rows", "title")
 
     def __init__(
-        self, title: str, columns: tuple[tuple[str, str], ...], rows: list[list[str | Text]]
+        self,
+        title: str,
+        columns: tuple[tuple[str, str, bool], ...],
+        rows: list[list[str | Text]],
     ) -> None:
         self.title = title
-        self.columns = columns  # (header, "left" | "right")
+        self.columns = columns  # (header, "left" | "right", fixed)
         self.rows = rows
+
+    def _grid(self) -> list[list[str]]:
+        grid = [[name for name, _, _ in self.columns]]
+        grid += [
+            [cell if isinstance(cell, str) else cell.plain for cell in row] for row in self.rows
+        ]
+        return grid
+
+    def fixed_widths(self) -> list[int | None]:
+        """Each fixed column's width (its widest line, without padding); None for a free one."""
+        columns = list(zip(*self._grid(), strict=True))
+        return [
+            max(_measure(cell)[1] for cell in column) if fixed else None
+            for column, (_, _, fixed) in zip(columns, self.columns, strict=True)
+        ]
+
+    def free_width(self, max_width: int) -> int:
+        """The cells left to the free columns (padding included) within ``max_width``."""
+        count = len(self.columns)
+        fixed = sum(w + 2 for w in self.fixed_widths() if w is not None)
+        return max_width - (2 + count - 1) - fixed
 
     def rich_table(self) -> Table:
         from rich.table import Table
 
         table = Table(title=table_title(self.title), title_justify="left", show_lines=True)
-        for name, justify in self.columns:
-            table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        for (name, justify, _), width in zip(self.columns, self.fixed_widths(), strict=True):
+            if width is None:
+                table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+            else:
+                table.add_column(name, justify=justify, width=width, no_wrap=True)  # type: ignore[arg-type]
         for row in self.rows:
             add_row(table, *row)
         return table
@@ -327,13 +404,9 @@ class TextTable:
 
     def lines(self, max_width: int) -> list[str] | None:
         """The table's lines within ``max_width`` cells, or None to leave it to rich."""
-        from rich._ratio import ratio_reduce
         from rich.table import Table
 
-        grid = [[name for name, _ in self.columns]]
-        grid += [
-            [cell if isinstance(cell, str) else cell.plain for cell in row] for row in self.rows
-        ]
+        grid = self._grid()
         if any(_UNUSUAL.search(cell) for row in grid for cell in row) or _UNUSUAL.search(
             self.title
         ):
@@ -342,18 +415,25 @@ class TextTable:
         available = max_width - (2 + count - 1)  # the edges and the dividers
         if available < 3 * count:
             return None
+        fixed = self.fixed_widths()
         columns = list(zip(*grid, strict=True))
         measures = [[_measure(cell) for cell in column] for column in columns]
-        widths = [_column_width(m, available) or 1 for m in measures]
+
+        def width_of(index: int, width: int) -> int:
+            w = fixed[index]
+            if w is not None:
+                return min(w + 2, width)
+            return _column_width(measures[index], width)
+
+        widths = [width_of(i, available) or 1 for i in range(count)]
         if sum(widths) > available:
-            widths = Table._collapse_widths(widths, [True] * count, available)
+            widths = Table._collapse_widths(widths, [w is None for w in fixed], available)
             if sum(widths) > available:
-                excess = sum(widths) - available
-                widths = ratio_reduce(excess, [1] * count, widths, widths)
-            widths = [_column_width(m, w) for m, w in zip(measures, widths, strict=True)]
+                return None  # rich squeezes every column: its table
+            widths = [width_of(i, w) for i, w in enumerate(widths)]
         if min(widths) < 3:
             return None
-        justify = [j for _, j in self.columns]
+        justify = [j for _, j, _ in self.columns]
         table_width = sum(widths) + 2 + count - 1
         out = _wrap(self.title, table_width, "left")
         out.append("┏" + "┳".join("━" * w for w in widths) + "┓")
@@ -451,18 +531,62 @@ def _wrap(text: str, width: int, justify: str) -> list[str]:
     return out
 
 
-#: The columns of a person's table: header, justification.
+#: The columns of a person's table, wide layout: header, justification, fixed
+#: (amounts and codes: never wrapped) or free (folding).
 _PERSON_COLUMNS = (
-    ("Line", "left"),
-    ("Guarantee", "left"),
-    ("Art.", "left"),
-    ("Claimed", "right"),
-    ("Assessed", "right"),
-    ("Deductible", "right"),
-    ("Limit applied", "right"),
-    ("Paid", "right"),
-    ("Reason", "left"),
+    ("Line", "left", True),
+    ("Guarantee", "left", False),
+    ("Art.", "left", True),
+    ("Claimed", "right", True),
+    ("Assessed", "right", True),
+    ("Deductible", "right", True),
+    ("Limit applied", "right", True),
+    ("Paid", "right", True),
+    ("Reason", "left", False),
 )
+
+#: The narrow layout: the guarantee's name, article, what was taken off and why
+#: fold under its code, beside the line's claimed and paid amounts.
+_NARROW_COLUMNS = (
+    ("Line", "left", True),
+    ("Guarantee / reason", "left", False),
+    ("Claimed", "right", True),
+    ("Paid", "right", True),
+)
+
+#: Below this width a person's table is narrow (:class:`PersonTable`).
+WIDE_FROM = 100
+#: A free column of the wide layout gets at least this many cells (padding included).
+_FREE_MINIMUM = 24
+
+
+class PersonTable:
+    """A person's table in the layout that fits the width it is drawn in.
+
+    The wide layout (a column for each amount, the reason beside them) is
+    drawn from :data:`WIDE_FROM` cells when its free columns (guarantee,
+    reason) each keep room for the longest guarantee code and
+    ``_FREE_MINIMUM`` cells; below, the narrow one (line, guarantee code with
+    the name and reasons folded under it, claimed, paid), never a squeezed
+    wide one. Amounts stay whole in both.
+    """
+
+    __slots__ = ("codes", "narrow", "wide")
+
+    def __init__(self, wide: TextTable, narrow: TextTable, codes: list[str]) -> None:
+        self.wide = wide
+        self.narrow = narrow
+        self.codes = codes
+
+    def layout(self, max_width: int) -> TextTable:
+        """The layout drawn in ``max_width`` cells."""
+        if max_width < WIDE_FROM:
+            return self.narrow
+        free = max([_FREE_MINIMUM, *(_cells(code) + 2 for code in self.codes)])
+        return self.wide if self.wide.free_width(max_width) >= 2 * free else self.narrow
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.layout(options.max_width)
 
 
 # --------------------------------------------------------------------------- settlements
@@ -485,7 +609,8 @@ def settlement_tables(settlement: Settlement, explain: bool = False) -> list[Ren
         )
     ]
     for person in settlement.insured:
-        rows: list[list[str | Text]] = []
+        wide: list[list[str | Text]] = []
+        narrow: list[list[str | Text]] = []
         for line in person.lines:
             title = f"{line.guarantee}\n{line.title}"
             if line.kind == "advance":
@@ -496,7 +621,8 @@ def settlement_tables(settlement: Settlement, explain: bool = False) -> list[Ren
                 else f"{format_eur(line.limit.amount)}\n({line.limit.article})"
             )
             paid = Text(format_eur(line.paid), style="bold" if line.paid else "dim")
-            rows.append(
+            reason = line.reason_text()
+            wide.append(
                 [
                     line.line_id,
                     title,
@@ -506,21 +632,38 @@ def settlement_tables(settlement: Settlement, explain: bool = False) -> list[Ren
                     format_eur(line.deductible),
                     limit,
                     paid,
-                    line.reason_text(),
+                    reason,
                 ]
             )
-        table = TextTable(
-            f"Insured {person.ref} (age {person.age} at subscription)", _PERSON_COLUMNS, rows
+            # Each amount on a line of its own: a free column folds between words.
+            folded = [f"{title} ({line.article})"]
+            if line.claimed != line.assessed_loss:
+                folded.append(f"assessed {format_eur(line.assessed_loss)}")
+            if line.deductible:
+                folded.append(f"deductible {format_eur(line.deductible)}")
+            if line.limit is not None:
+                folded.append(f"limit {format_eur(line.limit.amount)} ({line.limit.article})")
+            if reason:
+                folded.append(reason)
+            narrow.append([line.line_id, "\n".join(folded), _money(line.claimed), paid])
+        title = f"Insured {person.ref} (age {person.age} at subscription)"
+        out.append(
+            PersonTable(
+                TextTable(title, _PERSON_COLUMNS, wide),
+                TextTable(title, _NARROW_COLUMNS, narrow),
+                [line.guarantee for line in person.lines],
+            )
         )
-        out.append(table)
         if explain:
             for line in person.lines:
                 steps = Table(
                     title=table_title(f"Line {line.line_id}: {line.guarantee} — steps"),
                     title_justify="left",
                 )
-                for name in ("Step", "Code", "Art.", "What", "Amount"):
-                    steps.add_column(name, overflow="fold")
+                for name in ("Step", "Code", "Art."):
+                    steps.add_column(name, no_wrap=True)
+                steps.add_column("What", overflow="fold")
+                steps.add_column("Amount", justify="right", no_wrap=True)
                 for step in line.trace:
                     add_row(
                         steps,
@@ -532,8 +675,8 @@ def settlement_tables(settlement: Settlement, explain: bool = False) -> list[Ren
                     )
                 out.append(steps)
     totals = Table(title=table_title("Totals"), title_justify="left", show_header=False)
-    totals.add_column("What")
-    totals.add_column("Amount", justify="right")
+    totals.add_column("What", overflow="fold")
+    totals.add_column("Amount", justify="right", no_wrap=True)
     add_row(totals, "Claimed (documented, EUR)", format_eur(settlement.claimed))
     add_row(
         totals,
@@ -565,9 +708,76 @@ def _diff_value(value: object, unit: str) -> str:
 _EFFECT_TEXT = {"more_cover": "↑ more cover", "less_cover": "↓ less cover", "changed": "changed"}
 
 
+#: A value of a diff this short is never wrapped (an amount, a token, a percentage).
+_SHORT_VALUE = 20
+
+
+def _diff_table(code: str, differences: list[Difference], narrow: bool = False) -> Table:
+    """A section's differences; ``narrow``: guarantee, what (zone, articles and
+    change folded in), old, new."""
+    from rich.table import Table
+    from rich.text import Text
+
+    values = [_diff_value(v, d.unit) for d in differences for v in (d.old, d.new)]
+    short = all(_cells(v) <= _SHORT_VALUE for v in values)
+    value = {"justify": "right", "no_wrap": True} if short else {"overflow": "fold"}
+    table = Table(title=table_title(f"Section {code}"), title_justify="left", show_lines=narrow)
+    table.add_column("Guarantee", no_wrap=True)
+    table.add_column("What", overflow="fold")
+    if not narrow:
+        table.add_column("Zone", overflow="fold")
+    table.add_column("Old", **value)
+    if not narrow:
+        table.add_column("Art.", no_wrap=True)
+    table.add_column("New", **value)
+    if not narrow:
+        table.add_column("Art.", no_wrap=True)
+        table.add_column("Change", overflow="fold")
+    for d in differences:
+        style = {"more_cover": "green", "less_cover": "red"}.get(d.effect.value, "")
+        change = Text(f"{d.change.value}, {_EFFECT_TEXT[d.effect.value]}", style=style)
+        zone = d.zone or ("all" if d.zoned else "")
+        old, new = _diff_value(d.old, d.unit), _diff_value(d.new, d.unit)
+        if narrow:
+            what = Text(f"{d.subject}: {d.field}")
+            if zone:
+                what.append(f"\nzone {zone}")
+            articles = f"{d.old_article or '—'} → {d.new_article or '—'}"
+            what.append(f"\nArt. {articles}\n").append_text(change)
+            add_row(table, d.guarantee or "(section)", what, old, new)
+        else:
+            add_row(
+                table,
+                d.guarantee or "(section)",
+                f"{d.subject}: {d.field}",
+                zone,
+                old,
+                d.old_article or "",
+                new,
+                d.new_article or "",
+                change,
+            )
+    return table
+
+
+class ByWidth:
+    """The wide renderable from ``wide_from`` cells, the narrow one below."""
+
+    __slots__ = ("narrow", "wide", "wide_from")
+
+    def __init__(
+        self, wide: RenderableType, narrow: RenderableType, wide_from: int = WIDE_FROM + 20
+    ) -> None:
+        self.wide = wide
+        self.narrow = narrow
+        self.wide_from = wide_from
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.wide if options.max_width >= self.wide_from else self.narrow
+
+
 def diff_tables(diff: ProductDiff) -> list[RenderableType]:
     """One table per section: each difference, old → new, with both articles."""
-    from rich.table import Table
     from rich.text import Text
 
     out: list[RenderableType] = [Text(f"{diff.old.label} → {diff.new.label}", style="bold")]
@@ -578,23 +788,7 @@ def diff_tables(diff: ProductDiff) -> list[RenderableType]:
     for difference in diff.differences:
         sections.setdefault(difference.section, []).append(difference)
     for code, differences in sections.items():
-        table = Table(title=table_title(f"Section {code}"), title_justify="left", show_lines=False)
-        for name in ("Guarantee", "What", "Zone", "Old", "Art.", "New", "Art.", "Change"):
-            table.add_column(name, overflow="fold")
-        for d in differences:
-            style = {"more_cover": "green", "less_cover": "red"}.get(d.effect.value, "")
-            add_row(
-                table,
-                d.guarantee or "(section)",
-                f"{d.subject}: {d.field}",
-                d.zone or ("all" if d.zoned else ""),
-                _diff_value(d.old, d.unit),
-                d.old_article or "",
-                _diff_value(d.new, d.unit),
-                d.new_article or "",
-                Text(f"{d.change.value}, {_EFFECT_TEXT[d.effect.value]}", style=style),
-            )
-        out.append(table)
+        out.append(ByWidth(_diff_table(code, differences), _diff_table(code, differences, True)))
     more = sum(1 for d in diff.differences if d.effect.value == "more_cover")
     less = sum(1 for d in diff.differences if d.effect.value == "less_cover")
     out.append(Text(f"{len(diff.differences)} differences: {more} give more cover, {less} less."))
