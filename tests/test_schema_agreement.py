@@ -41,7 +41,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
-from jsonschema import Draft202012Validator, ValidationError
+from jsonschema import Draft202012Validator, ValidationError, validators
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
@@ -67,6 +67,22 @@ def _printed(schema: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+def _integer(checker: object, instance: object) -> bool:
+    """JSON Schema's integer: a number with a zero fractional part (40, and 40.0
+    read as an exact decimal), as the standard says."""
+    if isinstance(instance, Decimal):
+        return instance.is_finite() and instance == instance.to_integral_value()
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+#: Draft 2020-12 with decimals counted as the standard counts numbers: the claim
+#: reader takes 40.0 for a whole number, as a validator reading floats would.
+_WHOLE_DECIMALS = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _integer),
+)
+
+
 class _Validator:
     """A Draft 2020-12 validator, formats checked, numbers as exact decimals.
 
@@ -75,12 +91,11 @@ class _Validator:
     computes ``instance % multipleOf`` in the current decimal context.
     """
 
-    def __init__(self, schema: dict[str, Any], check: bool = True) -> None:
+    def __init__(self, schema: dict[str, Any], check: bool = True, whole: bool = False) -> None:
         if check:
             Draft202012Validator.check_schema(schema)
-        self.validator = Draft202012Validator(
-            schema, format_checker=Draft202012Validator.FORMAT_CHECKER
-        )
+        kind = _WHOLE_DECIMALS if whole else Draft202012Validator
+        self.validator = kind(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
     def is_valid(self, document: object) -> bool:
         with decimal.localcontext(prec=10_000):
@@ -96,7 +111,7 @@ def _validator(schema: dict[str, Any]) -> _Validator:
 
 
 CLAIM_SCHEMA = _printed(claim_schema())
-CLAIMS = _validator(CLAIM_SCHEMA)
+CLAIMS = _Validator(CLAIM_SCHEMA, whole=True)
 PRODUCT_SCHEMA = _printed(product_schema())
 PRODUCT_FILES = _validator(PRODUCT_SCHEMA)
 
@@ -655,3 +670,24 @@ def test_the_product_schema_takes_the_source_shorthand() -> None:
     source = PRODUCT_SCHEMA["$defs"]["Limit"]["properties"]["source"]
     assert {"minLength": 1, "type": "string"}.items() <= source["anyOf"][0].items()
     assert source["anyOf"][1] == {"$ref": "#/$defs/Source"}
+
+
+@pytest.mark.parametrize(("number", "whole"), [("40.0", True), ("4e1", True), ("40.5", False)])
+def test_a_json_number_with_a_zero_fraction_is_a_whole_number_to_both(
+    number: str, whole: bool
+) -> None:
+    """JSON Schema counts 40.0 an integer; so does the reader (fields and facts)."""
+    text = (EXAMPLES[0]).read_text(encoding="utf-8")
+    data = json.loads(text, parse_float=Decimal)
+    person = data["insured"][0]
+    person.pop("birth_date", None)
+    person["age_at_subscription"] = Decimal(number)
+    person.setdefault("facts", {})["hospital_days"] = Decimal(number)
+    data["claim_format"] = Decimal("1.0")
+    assert _schema_accepts(data) is whole
+    assert (_field_problems(data) == []) is whole
+    if whole:
+        claim = claim_from_data(data, "claim.json")
+        assert type(claim.insured[0].age_at_subscription) is int
+        assert claim.insured[0].facts["hospital_days"] == 40
+        assert type(claim.insured[0].facts["hospital_days"]) is int

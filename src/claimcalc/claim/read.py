@@ -32,7 +32,7 @@ from claimcalc.claim.model import (
 )
 from claimcalc.claim.personal import message as personal_data
 from claimcalc.claim.quick import claim as quick_claim
-from claimcalc.claim.values import Convert, Invalid, converter, decimal_within, got
+from claimcalc.claim.values import Convert, Invalid, converter, decimal_within, got, whole
 from claimcalc.errors import ClaimError, FileAccessError, key_path, printable
 from claimcalc.facts import (
     DERIVED_FACTS,
@@ -394,6 +394,10 @@ def _check_facts(facts: Mapping[str, object], where: str, found: list[tuple[str,
         if name in DERIVED_FACTS:
             found.append((f"{where}.{name}", "computed by claimcalc; do not state it"))
             continue
+        if spec.type is FactType.INT and type(value) is Decimal:
+            value = whole(value)  # 3.0 days is 3 days (a JSON Schema integer)
+            if type(value) is int:
+                facts[name] = value  # type: ignore[index]  # the claim's own copy
         problems = list(_fact_problems(spec.type, spec.values, name, value))
         leak = _personal_value(value) if problems else None  # the problems quote it
         if leak is not None:

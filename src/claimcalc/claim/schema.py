@@ -14,9 +14,8 @@ matches (its bounds written into it, :func:`claimcalc.claim.model.decimal_text`)
 a JSON number by ``minimum``/``maximum`` and ``multipleOf`` for its decimal
 places. ``multipleOf`` is exact only when the validator reads numbers as
 decimals (Python: ``json.loads(text, parse_float=Decimal)``, as claimcalc
-reads claims); whole numbers are JSON integers (``40``, not ``40.0``, which
-the reader refuses, and which a JSON Schema validator reading it as a float
-would take).
+reads claims); whole numbers are JSON integers, which by the standard include
+``40.0`` and ``4e1``: the reader takes them as 40 (claim.values.whole).
 """
 
 from __future__ import annotations

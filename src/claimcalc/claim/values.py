@@ -38,7 +38,7 @@ def got(value: object) -> str:
         return "an object"
     if isinstance(value, list | tuple):
         return "a list"
-    shown = json.dumps(value, default=str)
+    shown = str(value) if isinstance(value, Decimal) else json.dumps(value, default=str)
     return shown if len(shown) <= 80 else f"{shown[:60]}… ({len(shown):,} characters)"
 
 
@@ -134,6 +134,7 @@ def _one_of(choices: tuple[object, ...], refusal: str | None) -> Convert:
     listed = f"{', '.join(texts[:-1])} or {texts[-1]}" if len(texts) > 1 else texts[0]
 
     def convert(value: object) -> object:
+        value = whole(value)  # 1.0 is the claim format 1, as JSON Schema counts it
         # type() as well: True == 1, but true is not the claim format 1
         if not any(type(value) is type(choice) and value == choice for choice in choices):
             if refusal is not None:
@@ -168,6 +169,7 @@ def _whole_number(spec: FieldSpec) -> Convert:
     bounds = spec.bounds
 
     def convert(value: object) -> int:
+        value = whole(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise Invalid(f"expected a whole number, got {got(value)}")
         if bounds and bounds.ge is not None and value < bounds.ge:
@@ -177,6 +179,15 @@ def _whole_number(spec: FieldSpec) -> Convert:
         return value
 
     return convert
+
+
+def whole(value: object) -> object:
+    """A JSON number with a zero fraction (``40.0``, ``4e1``: read as an exact
+    Decimal) as the whole number it is, as JSON Schema counts it an integer;
+    anything else as it is."""
+    if type(value) is Decimal and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    return value
 
 
 def decimal_within(bounds: Bounds) -> Convert:
