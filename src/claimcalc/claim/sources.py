@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from claimcalc.claim.model import MAX_CLAIM_TEXT
 from claimcalc.errors import ClaimError, FileAccessError
 from claimcalc.jsonio import FAST_AFTER
 
@@ -17,10 +18,12 @@ if TYPE_CHECKING:
     from claimcalc.claim.model import Claim
 
 NOT_UTF8 = "not UTF-8 text"
-#: A claim's text larger than any claim may be (claim.model.MAX_CLAIM_TEXT
-#: characters, of up to 4 bytes each in UTF-8) is not read into memory whole.
-MAX_CLAIM_BYTES = 4 * 16 * 1024 * 1024
-TOO_LARGE = f"more than {MAX_CLAIM_BYTES:,} bytes: not a claim (at most 16,777,216 characters)"
+#: A claim's text larger than any claim may be (MAX_CLAIM_TEXT characters, of
+#: up to 4 bytes each in UTF-8) is not read into memory whole.
+MAX_CLAIM_BYTES = 4 * MAX_CLAIM_TEXT
+TOO_LARGE = (
+    f"more than {MAX_CLAIM_BYTES:,} bytes: not a claim (at most {MAX_CLAIM_TEXT:,} characters)"
+)
 
 #: Files read as one claim a line.
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
