@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
 from claimcalc.claim.model import MAX_CLAIM_TEXT
 from claimcalc.errors import ClaimError, FileAccessError
@@ -54,11 +54,17 @@ class Item(NamedTuple):
 
 def claim_of(item: Item, parse_claim: Callable[[str, str, bool], Claim]) -> Claim:
     """The item's claim, parsed by ``parse_claim`` (passed in: the hot path has it bound)."""
-    if item.unreadable in (NOT_UTF8, TOO_LARGE):  # readable, but no claim: its problem
-        raise ClaimError(item.source, [("", item.unreadable)])
     if item.unreadable is not None:
-        raise FileAccessError(f"{item.source}: cannot read claim file: {item.unreadable}")
+        _refuse(item.source, item.unreadable)
     return parse_claim(item.text, item.source, item.fast)
+
+
+def _refuse(source: str, unreadable: str) -> NoReturn:
+    """A claim file that was read but holds no claim is the claim's problem (exit 3);
+    one that could not be read, a file's (exit 5)."""
+    if unreadable in (NOT_UTF8, TOO_LARGE):
+        raise ClaimError(source, [("", unreadable)])
+    raise FileAccessError(f"{source}: cannot read claim file: {unreadable}")
 
 
 def single_claim_file(inputs: list[str]) -> Path | None:
@@ -73,18 +79,9 @@ def single_claim_file(inputs: list[str]) -> Path | None:
 
 def read_claim_file(path: Path) -> Item:
     """A one-claim run's claim: a file that cannot be read fails the run here."""
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_CLAIM_BYTES + 1)
-        text = raw.decode("utf-8")
-    except OSError as exc:
-        raise FileAccessError(f"{path}: cannot read claim file: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        if len(raw) <= MAX_CLAIM_BYTES:
-            raise ClaimError(str(path), [("", NOT_UTF8)]) from None
-        text = ""  # cut inside a character: too large, below
-    if len(raw) > MAX_CLAIM_BYTES:
-        raise ClaimError(str(path), [("", TOO_LARGE)])
+    text, unreadable = _read_text(path)
+    if unreadable is not None:
+        _refuse(str(path), unreadable)
     return Item(1, str(path), text)
 
 

@@ -38,7 +38,11 @@ def got(value: object) -> str:
         return "an object"
     if isinstance(value, list | tuple):
         return "a list"
-    shown = str(value) if isinstance(value, Decimal) else json.dumps(value, default=str)
+    return _cut(str(value) if isinstance(value, Decimal) else json.dumps(value, default=str))
+
+
+def _cut(shown: str) -> str:
+    """A quoted value, cut short when long (a message is one readable line)."""
     return shown if len(shown) <= 80 else f"{shown[:60]}… ({len(shown):,} characters)"
 
 
@@ -229,10 +233,7 @@ class _Quoted:
 
     def __repr__(self) -> str:
         if isinstance(self.value, str):
-            shown = repr(self.value)
             # Personal data is quoted whole: the reader then replaces the message
             # with one that names its kind (read._unquoted); cut, it would not.
-            if len(shown) <= 80 or found(self.value):
-                return shown
-            return f"{shown[:60]}… ({len(shown):,} characters)"
+            return repr(self.value) if found(self.value) else _cut(repr(self.value))
         return got(self.value)
