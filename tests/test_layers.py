@@ -20,13 +20,14 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "claimcalc"
 
 #: Low to high. A module may import its own layer and the layers below it.
 LAYERS: list[set[str]] = [
-    {"errors", "money", "jsonio", "facts"},
+    {"errors", "money", "jsonio", "facts", "i18n"},
     {"product"},
     {"claim"},  # reads no product: the two are apart
     {"settlement"},  # the records settle returns
     {"settling"},
     {"compare", "cases"},  # settle claims under products; print nothing
     {"output"},
+    {"authoring"},  # writing a claim: questions, skeletons, checks (claimcalc claim)
     {"ledger"},  # the claims ledger: settles claims against what was paid; below batch and cli
     {"batch"},
     {"cli", "__main__"},

@@ -63,7 +63,9 @@ app = typer.Typer(
     help="Claim calculator for Italian travel-insurance products.\n\n" + EXIT_CODES_HELP,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    # --install-completion / --show-completion: product ids, levels and guarantee codes
+    # complete (the _complete_* callbacks below).
+    add_completion=True,
 )
 products_app = typer.Typer(help="List, show and validate product rulebooks.", no_args_is_help=True)
 schema_app = typer.Typer(help="JSON Schemas for the files claimcalc reads.", no_args_is_help=True)
@@ -746,6 +748,192 @@ def test_command(
 
         console().print(cases_table(report))
     raise typer.Exit(report.exit_code)
+
+
+# --------------------------------------------------------------------------- shell completion
+#
+# Called by the shell on every Tab: they must never fail (a product file with an
+# error completes nothing).
+
+
+def _complete_product(incomplete: str) -> list[str]:
+    with suppress(Exception):
+        return [i for i in sorted({e.id for e in catalog()}) if i.startswith(incomplete)]
+    return []
+
+
+def _complete_level(ctx: typer.Context, incomplete: str) -> list[str]:
+    with suppress(Exception):
+        ref, _level = split_level(str(ctx.params.get("product") or ""))
+        return [lv for lv in load_product(ref).level_ids if lv.startswith(incomplete)]
+    return []
+
+
+def _complete_guarantee(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    with suppress(Exception):
+        from claimcalc.authoring.questions import iter_codes
+
+        ref, ref_level = split_level(str(ctx.params.get("product") or ""))
+        product = load_product(ref)
+        level = ctx.params.get("level") or ref_level or product.level_ids[-1]
+        given = set(ctx.params.get("guarantees") or ())
+        return [
+            (code, title)
+            for code, title in iter_codes(product, level)
+            if code.startswith(incomplete) and code not in given
+        ]
+    return []
+
+
+# --------------------------------------------------------------------------- writing a claim
+
+claim_app = typer.Typer(
+    help="Write a claim by answering questions, print a skeleton, check a claim file.",
+    no_args_is_help=True,
+)
+app.add_typer(claim_app, name="claim")
+
+CLAIM_CHECK_EXIT_CODES_HELP = (
+    "Exit codes: 0 no problems; 3 the claim has problems (each listed); 4 its product is "
+    "unknown or invalid; 5 a file could not be read."
+)
+
+
+@claim_app.command("new")
+def claim_new(
+    product: Annotated[
+        str | None,
+        typer.Option(
+            "--product", "-p", help="Product id or id@edition.", autocompletion=_complete_product
+        ),
+    ] = None,
+    level: Annotated[
+        str | None,
+        typer.Option("--level", "-l", help="The policy's level.", autocompletion=_complete_level),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the claim here (default: CLAIM_ID.json)."),
+    ] = None,
+) -> None:
+    """Write a claim by answering questions: the event, the insured persons (references,
+    never names), the guarantees, then only the facts their rules read. ? at a question
+    shows the articles behind it. Exit codes: 0 written and complete; 3 written with
+    problems (listed); 1 interrupted, nothing written."""
+    from claimcalc.authoring.interview import Interview, Prompter
+    from claimcalc.i18n import _
+    from claimcalc.output.records import output_stream
+
+    def ask(prompt: str) -> str:
+        return str(typer.prompt(prompt, default="", show_default=False, prompt_suffix=""))
+
+    prompter = Prompter(ask, typer.echo)
+    if product is None:
+        product = prompter.pick(_("Product"), tuple(sorted({e.id for e in catalog()})))
+    interview_product = load_product(product)
+    if level is None:
+        level = prompter.pick(_("Level of the policy"), interview_product.level_ids)
+    check_level(interview_product, str(level))
+    interview = Interview(interview_product, str(level), ask, typer.echo)
+    data = interview.run()
+    path = output or Path(f"{data['claim_id']}.json")
+    report = interview.complete(data, str(path))
+    if path.exists() and not interview.confirm(_("{path} exists: replace it?").format(path=path)):
+        raise typer.Exit(1)
+    text = interview.text(data)
+    with output_stream(path) as stream:
+        stream.write(text)
+    typer.echo("")
+    if report.problems:
+        for line in report.lines():
+            typer.echo(line, err=True)
+        typer.echo(
+            _(
+                "Written to {path}, with the problems above: correct them, then run: "
+                "claimcalc claim check {path}"
+            ).format(path=path)
+        )
+        raise typer.Exit(int(report.exit_code))
+    typer.echo(_("Written to {path}. Settle it with: claimcalc settle {path}").format(path=path))
+
+
+@claim_app.command("template")
+def claim_template(
+    product: Annotated[
+        str,
+        typer.Argument(help="Product id or id@edition.", autocompletion=_complete_product),
+    ],
+    guarantees: Annotated[
+        list[str],
+        typer.Argument(
+            help="Guarantee codes, e.g. D.medical_pharma.", autocompletion=_complete_guarantee
+        ),
+    ],
+    level: Annotated[
+        str | None,
+        typer.Option(
+            "--level",
+            "-l",
+            help="The policy's level (default: the lowest that includes the guarantees).",
+            autocompletion=_complete_level,
+        ),
+    ] = None,
+) -> None:
+    """Print a claim skeleton (JSON) for scripts: one insured person, a line per guarantee,
+    "FILL: …" where a value is to be written (claim check lists each one)."""
+    from claimcalc.authoring.template import template
+    from claimcalc.output.records import write_document
+
+    loaded = load_product(product)
+    if level is not None:
+        check_level(loaded, level)
+    write_document(template(loaded, guarantees, level))
+
+
+@claim_app.command(
+    "check",
+    help="List every problem of claim files at once, without "
+    "settling them: the claim format (each field), and per line the facts, "
+    "expenses or objects its guarantee needs.\n\n" + CLAIM_CHECK_EXIT_CODES_HELP,
+)
+def claim_check(
+    claims: Annotated[list[Path], typer.Argument(help="Claim files (JSON).")],
+    product: Annotated[
+        str | None,
+        typer.Option(
+            "--product",
+            "-p",
+            help="Product id, id@edition or file; default: the claim's.",
+            autocompletion=_complete_product,
+        ),
+    ] = None,
+    format: Annotated[Format, _document_format()] = Format.TABLE,
+) -> None:
+    from claimcalc.authoring.check import check_text
+    from claimcalc.i18n import _
+
+    reports = []
+    for path in claims:
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except OSError as exc:
+            raise FileAccessError(f"{path}: cannot read claim file: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            from claimcalc.errors import ClaimError
+
+            raise ClaimError(str(path), [("", "not UTF-8 text")]) from None
+        reports.append(check_text(text, str(path), product))
+    if format is Format.JSON:
+        from claimcalc.output.records import write_document
+
+        write_document([report.json() for report in reports])
+    else:
+        for report in reports:
+            for line in report.lines():
+                sys.stdout.write(line + "\n")
+            if not report.problems:
+                sys.stdout.write(_("{file}: no problems").format(file=report.source) + "\n")
+    raise typer.Exit(max(int(report.exit_code) for report in reports))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -407,6 +407,14 @@ def _check_facts(facts: Mapping[str, object], where: str, found: list[tuple[str,
             found.append((f"{where}.{name}{at}", text))
 
 
+def fact_problems(facts: Mapping[str, object], where: str) -> list[tuple[str, str]]:
+    """The problems of one ``facts`` object of a document (``claimcalc claim check``
+    reads them even when other fields have problems)."""
+    found: list[tuple[str, str]] = []
+    _check_facts(dict(facts), where, found)
+    return found
+
+
 def _personal_value(value: object) -> str | None:
     """Whether a fact's value (text, or a list of texts) is personal data: the problem."""
     for text in value if isinstance(value, list) else [value]:

@@ -79,51 +79,69 @@ def _loss_line(guarantee: Guarantee, rule: WithinTimeOfEvent) -> str:
     )
 
 
-def _conditions(product: Product, section: Section, guarantee: Guarantee) -> Iterator[Condition]:
+def rule_conditions(
+    product: Product, section: Section, guarantee: Guarantee
+) -> Iterator[tuple[Any, Condition]]:
+    """Every condition a guarantee is settled under, with the rule that holds it."""
     for owner in (product, section, guarantee):
         for rule in owner.eligibility:
             when = getattr(rule, "when", None)
             if when is not None:
-                yield when
+                yield rule, when
         for exclusion in owner.exclusions:
             if owner is product and section.code in exclusion.not_for:
                 continue
-            yield exclusion.when
+            yield exclusion, exclusion.when
             if exclusion.except_when is not None:
-                yield exclusion.except_when
+                yield exclusion, exclusion.except_when
     for owner_limits in (section.limits, guarantee.limits):
         for limit in owner_limits:
             if limit.applies_when is not None:
-                yield limit.applies_when
+                yield limit, limit.applies_when
     for deductible in (*section.deductibles, *guarantee.deductibles):
         waived = getattr(deductible, "waived_when", None)
         if waived is not None:
-            yield waived
+            yield deductible, waived
+
+
+def fact_rules(product: Product, section: Section, guarantee: Guarantee) -> dict[str, list[Any]]:
+    """The claim facts a guarantee's rules read, each with the rules (each citing its
+    ``source``) that read it: the one derivation behind the guide's "Facts read"
+    and the questions ``claimcalc claim new`` asks."""
+    found: dict[str, list[Any]] = {}
+
+    def add(fact: str, rule: Any) -> None:
+        rules = found.setdefault(fact, [])
+        if rule not in rules:
+            rules.append(rule)
+
+    for rule, condition in rule_conditions(product, section, guarantee):
+        for _, test in iter_fact_tests(condition):
+            add(test.fact, rule)
+    formula = guarantee.formula
+    if isinstance(formula, UnitAllowance):
+        add(formula.units_fact, formula)
+    elif isinstance(formula, PercentOfSumInsured):
+        add(formula.percent_fact, formula)
+    elif isinstance(formula, ProRataTripCost):
+        add("unused_days", formula)
+    if section.carrier_compensation is not None:  # taken off the section's loss (E4)
+        add("carrier_compensation", section.carrier_compensation)
+    for rule in (*section.eligibility, *guarantee.eligibility):
+        if rule.kind == "prior_authorisation":
+            add("authorised", rule)
+    # Cover that ends at the first tourist service ends earlier when the trip has started.
+    for rule in _eligibility(product, section, guarantee):
+        if isinstance(rule, CoverEnds) and rule.at == "first_service":
+            add("trip_started", rule)
+    for derived in DERIVED_FACTS & found.keys():
+        del found[derived]
+    return found
 
 
 def facts_read(product: Product, section: Section, guarantee: Guarantee) -> list[str]:
     """The claim facts a guarantee's rules test, sorted."""
-    names = {
-        t.fact for c in _conditions(product, section, guarantee) for _, t in iter_fact_tests(c)
-    }
-    formula = guarantee.formula
-    if isinstance(formula, UnitAllowance):
-        names.add(formula.units_fact)
-    elif isinstance(formula, PercentOfSumInsured):
-        names.add(formula.percent_fact)
-    elif isinstance(formula, ProRataTripCost):
-        names.add("unused_days")
-    if section.carrier_compensation is not None:  # taken off the section's loss (E4)
-        names.add("carrier_compensation")
-    if any(r.kind == "prior_authorisation" for r in (*section.eligibility, *guarantee.eligibility)):
-        names.add("authorised")
-    # Cover that ends at the first tourist service ends earlier when the trip has started.
-    if any(
-        isinstance(r, CoverEnds) and r.at == "first_service"
-        for r in _eligibility(product, section, guarantee)
-    ):
-        names.add("trip_started")
-    return sorted(names - DERIVED_FACTS)
+    return sorted(fact_rules(product, section, guarantee))
 
 
 def unpaid_categories(guarantee: Guarantee) -> list[str]:

@@ -1,0 +1,193 @@
+"""``claimcalc claim check``: every problem of a claim file at once, without settling it.
+
+Three passes, all reported together, each problem located by its key path:
+the claim format (the reader: every field, :mod:`claimcalc.claim.read`); what the
+product needs of each line (the facts its requirements, prior authorisations and
+formula read; expenses, objects, ``loss_date``), read from the document even when
+the format has problems; and, when the claim reads, the settlement's own checks
+(an unknown zone, a missing ECB rate, a booking date a waiting period needs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from claimcalc.authoring.questions import fact_questions, line_needs, unknown_guarantee
+from claimcalc.errors import ClaimcalcError, ClaimError, ExitCode
+from claimcalc.i18n import _
+from claimcalc.product.schema import Product
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    where: str  # key path in the claim, e.g. insured[0].lines[1].facts
+    message: str
+
+    def json(self) -> dict[str, str]:
+        return {"where": self.where, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    source: str
+    problems: tuple[Problem, ...]
+    #: 0 clean; 3 the claim has problems; 4 its product is unknown or invalid
+    exit_code: ExitCode
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "file": self.source,
+            "ok": not self.problems,
+            "exit_code": int(self.exit_code),
+            "problems": [p.json() for p in self.problems],
+        }
+
+    def lines(self) -> list[str]:
+        return [
+            f"{self.source}: {p.where}: {p.message}" if p.where else f"{self.source}: {p.message}"
+            for p in self.problems
+        ]
+
+
+def check_text(text: str, source: str, product_ref: str | None = None) -> Report:
+    """Every problem of one claim document; ``product_ref`` overrides the claim's product."""
+    from claimcalc.claim.read import parse_claim
+    from claimcalc.jsonio import loads
+
+    problems: list[Problem] = []
+    claim = None
+    try:
+        claim = parse_claim(text, source)
+    except ClaimError as error:
+        problems += [Problem(where, message) for where, message in error.problems]
+        if error.source != source:  # a JSON syntax error: file:line:column
+            return Report(error.source, tuple(problems), ExitCode.INVALID_CLAIM)
+    try:
+        data = loads(text.removeprefix("\ufeff"))
+    except Exception:  # reported by the reader above
+        data = None
+    if not isinstance(data, dict):
+        return Report(source, tuple(problems), _code(problems))
+    try:
+        product = _product(data, product_ref)
+    except ClaimcalcError as error:
+        if product_ref is not None or not isinstance(data.get("product"), str):
+            return Report(source, (*problems, Problem("product", str(error))), error.exit_code)
+        return Report(source, (*problems, Problem("product", str(error))), ExitCode.INVALID_CLAIM)
+    found = _needs(product, data)
+    problems += [p for p in found if p not in problems]
+    if claim is not None and not found:
+        # The settlement's own checks (zones, rates, dates its rules need).
+        from claimcalc.settling.engine import settle
+
+        try:
+            settle(claim, product, source=source)
+        except ClaimError as error:
+            problems += [Problem(w, m) for w, m in error.problems]
+    return Report(source, tuple(problems), _code(problems))
+
+
+def _code(problems: list[Problem]) -> ExitCode:
+    return ExitCode.INVALID_CLAIM if problems else ExitCode.OK
+
+
+def _product(data: dict[str, Any], product_ref: str | None) -> Product:
+    from claimcalc.product.catalog import find_product, load_product
+
+    if product_ref is not None:
+        return load_product(product_ref)
+    ref = data.get("product")
+    if not isinstance(ref, str):
+        raise ClaimError("product", [("product", _("missing: the claim names no product"))])
+    edition = data.get("edition")
+    if isinstance(edition, str) and "@" not in ref:
+        ref = f"{ref}@{edition}"
+    return load_product(find_product(ref, allow_path=False))  # a claim names no file
+
+
+def _dicts(value: object) -> list[tuple[int, dict[str, Any]]]:
+    return (
+        [(i, v) for i, v in enumerate(value) if isinstance(v, dict)]
+        if isinstance(value, list)
+        else []
+    )
+
+
+def _facts(holder: object) -> dict[str, Any]:
+    facts = holder.get("facts") if isinstance(holder, dict) else None
+    return facts if isinstance(facts, dict) else {}
+
+
+def _needs(product: Product, data: dict[str, Any]) -> list[Problem]:
+    """What the product needs of each line that the document does not state."""
+    from claimcalc.claim.read import fact_problems
+    from claimcalc.settling import texts
+
+    out: list[Problem] = []
+    level = data.get("level")
+    if isinstance(level, str) and level not in product.level_ids:
+        out.append(Problem("level", texts.no_level(level, product.ref, product.level_ids)))
+    for where in ("policy", "event"):
+        zone = data[where].get("zone") if isinstance(data.get(where), dict) else None
+        if isinstance(zone, str) and zone not in product.zone_ids:
+            out.append(Problem(f"{where}.zone", texts.unknown_zone(zone, product.zone_ids)))
+    holders: list[tuple[str, object]] = [("event", data.get("event"))]
+    for i, person in _dicts(data.get("insured")):
+        holders.append((f"insured[{i}]", person))
+        holders += [(f"insured[{i}].lines[{j}]", line) for j, line in _dicts(person.get("lines"))]
+    for at, holder in holders:
+        out += [Problem(w, m) for w, m in fact_problems(_facts(holder), f"{at}.facts")]
+    if not isinstance(level, str) or level not in product.level_ids:
+        return out
+    event = _facts(data.get("event"))
+    for i, person in _dicts(data.get("insured")):
+        stated = {**event, **_facts(person)}
+        for j, line in _dicts(person.get("lines")):
+            at = f"insured[{i}].lines[{j}]"
+            code = line.get("guarantee")
+            if not isinstance(code, str):
+                continue
+            if not product.has_guarantee(code):
+                out.append(Problem(f"{at}.guarantee", unknown_guarantee(product, code)))
+                continue
+            section, guarantee = next(
+                (s, g) for s in product.sections for g in s.guarantees if g.code == code
+            )
+            needs = line_needs(product, section, guarantee)
+            if needs.expenses and not line.get("expenses"):
+                out.append(
+                    Problem(
+                        f"{at}.expenses",
+                        _("{code} is settled on documented expenses: list them").format(code=code),
+                    )
+                )
+            if needs.objects and not line.get("objects"):
+                out.append(
+                    Problem(
+                        f"{at}.objects",
+                        _("{code} is settled on baggage objects: list them").format(code=code),
+                    )
+                )
+            if needs.loss_date and line.get("loss_date") is None:
+                out.append(
+                    Problem(
+                        f"{at}.loss_date",
+                        _("{code} needs the day of the death or invalidity").format(code=code),
+                    )
+                )
+            facts = {**stated, **_facts(line)}
+            for question in fact_questions(product, section, guarantee):
+                if question.required and question.fact not in facts:
+                    out.append(
+                        Problem(
+                            f"{at}.facts",
+                            _("{code} needs {fact} ({why}): {description}").format(
+                                code=code,
+                                fact=question.fact,
+                                why="; ".join(r.article for r in question.reasons),
+                                description=question.description,
+                            ),
+                        )
+                    )
+    return out
