@@ -412,7 +412,7 @@ class Interview(Prompter):
             FactType.SET: _("{description} (numbers or names, separated by commas)"),
         }
         prompt = prompts.get(question.type, "{description}").format(
-            description=_(question.description)
+            description=_(question.description).rstrip(".")
         )
         return self.ask(
             f"{question.fact}: {prompt}",

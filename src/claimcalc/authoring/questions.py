@@ -61,7 +61,13 @@ class Reason:
 
 def reason_of(rule: Any) -> Reason:
     source = rule.source
-    quote = getattr(rule, "text", None) or source.table or getattr(rule, "title", None)
+    presumed = getattr(rule, "when_unstated", None)  # Imaway D2: the contract's presumption
+    quote = (
+        getattr(rule, "text", None)
+        or source.table
+        or getattr(rule, "title", None)
+        or (presumed and presumed.text)
+    )
     return Reason(str(source.article), quote)
 
 

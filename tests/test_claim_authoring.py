@@ -1,0 +1,345 @@
+"""Writing a claim without writing JSON (issue 18 point 3): ``claimcalc claim new``
+through a real pseudo-terminal, ``claim template`` for every guarantee, ``claim check``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pexpect
+import pytest
+
+from claimcalc.authoring.check import check_text
+from claimcalc.authoring.template import PLACEHOLDER, template
+from claimcalc.claim.read import claim_from_data
+from claimcalc.cli import main
+from claimcalc.errors import ExitCode
+from claimcalc.facts import FACTS
+from claimcalc.settling.engine import settle
+from tests.conftest import PRODUCT_IDS, product
+
+CLAIMCALC = shutil.which("claimcalc") or str(Path(sys.executable).parent / "claimcalc")
+
+
+def _spawn(*args: str) -> pexpect.spawn:
+    child = pexpect.spawn(
+        CLAIMCALC, ["claim", "new", *args], encoding="utf-8", timeout=30, dimensions=(50, 120)
+    )
+    return child
+
+
+def _answer(child: pexpect.spawn, prompt: str, answer: str) -> str:
+    """Waits for the question (``prompt`` in it), answers it; what was shown before."""
+    child.expect(prompt)
+    child.expect(r": $")
+    shown = str(child.before)
+    child.sendline(answer)
+    return shown
+
+
+def _settle_json(path: Path) -> dict[str, Any]:
+    done = subprocess.run(
+        [CLAIMCALC, "settle", str(path), "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    settled: dict[str, Any] = json.loads(done.stdout)
+    return settled
+
+
+def test_claim_new_in_a_terminal_writes_a_claim_that_settles(tmp_path: Path) -> None:
+    """Answered as a claims handler would, wrong answers included: each refused at once
+    and asked again; a name or a fiscal code as a person's reference refused."""
+    out = tmp_path / "claim.json"
+    child = _spawn("--product", "imaway", "--level", "smart", "-o", str(out))
+    _answer(child, "Claim reference", "CL-2026-001")
+    _answer(child, "Policy number", "")
+    _answer(child, "Policy issue date", "05/01/2026")  # not ISO: asked again
+    child.expect("not a valid date")
+    _answer(child, "Policy issue date", "2026-01-05")
+    _answer(child, "Destination zone bought", "2")  # by its number: europa
+    _answer(child, "Trip booking date", "2026-01-20")
+    _answer(child, "Departure date", "2026-03-01")
+    _answer(child, "Return date", "2026-03-10")
+    _answer(child, "Trip cost", "1500,00")  # a decimal comma
+    _answer(child, "Date of the event", "2026-03-03")
+    _answer(child, "Country", "Spain")
+    child.expect("ISO 3166 country code")
+    _answer(child, "Country", "ES")
+    _answer(child, "Zone where it happened", "")  # the zone bought
+    _answer(child, "reported", "2026-03-05")
+    _answer(child, "reference of insured person 1", "Mario Rossi")
+    child.expect("letters, digits and")
+    _answer(child, "reference of insured person 1", "Rossi")
+    child.expect("at least one digit")
+    _answer(child, "reference of insured person 1", "RSSMRA85T10A562S")
+    child.expect("looks like an Italian fiscal code")
+    _answer(child, "reference of insured person 1", "P1")
+    _answer(child, "Age at the policy", "forty")
+    child.expect("whole number")
+    _answer(child, "Age at the policy", "40")
+    _answer(child, "Guarantees claimed", "D.nothing")
+    child.expect("not one of the choices")
+    _answer(child, "Guarantees claimed", "D.medical_pharma")
+    _answer(child, "Expense 1: amount", "300")
+    _answer(child, "Currency", "")
+    _answer(child, "Date of the expense", "2026-03-04")
+    _answer(child, "Another expense", "")
+    _answer(child, "authorised", "?")  # why: the article and its words
+    child.expect("D2: «La mancanza di un numero di pratica")
+    _answer(child, "authorised", "maybe")
+    child.expect("answer yes or no")
+    _answer(child, "authorised", "yes")
+    _answer(child, "cause", "illness")
+    _answer(child, "resident_in_italy", "sì")
+    for optional in (
+        "circumstances",
+        "pregnancy_week",
+        "safety_equipment_used",
+        "search_by_public_authority",
+        "sport",
+        "sport_professional",
+        "sport_recreational",
+    ):
+        _answer(child, optional, "")
+    _answer(child, "Another insured person", "")
+    child.expect("Settle it with: claimcalc settle")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert written["insured"][0]["ref"] == "P1"
+    assert written["insured"][0]["facts"] == {
+        "authorised": True,
+        "cause": "illness",
+        "resident_in_italy": True,
+    }
+    assert written["trip"]["cost"] == "1500.00"
+    settled = _settle_json(out)
+    (line,) = settled["insured"][0]["lines"]
+    assert (line["guarantee"], line["paid"]) == ("D.medical_pharma", "250.00")  # €300 − €50 (D3)
+
+
+def test_claim_new_asks_the_role_and_the_objects_a_baggage_line_needs(tmp_path: Path) -> None:
+    """Wi School: the role (an age cap depends on it); a baggage line: its objects."""
+    wi = product("wi-school")
+    code = next(g.code for s in wi.sections for g in s.guarantees if g.formula.kind == "object_values")
+    out = tmp_path / "claim.json"
+    child = _spawn("--product", "wi-school", "-o", str(out))
+    _answer(child, "Level of the policy", wi.level_ids[0])
+    _answer(child, "Claim reference", "WS-7")
+    _answer(child, "Policy number", "POL-1")
+    _answer(child, "Policy issue date", "2026-02-01")
+    _answer(child, "Destination zone bought", "europa")
+    _answer(child, "Trip booking date", "2026-02-01")
+    _answer(child, "Departure date", "2026-03-01")
+    _answer(child, "Return date", "2026-03-10")
+    _answer(child, "Trip cost", "")
+    _answer(child, "Date of the event", "2026-03-03")
+    _answer(child, "Country", "FR")
+    _answer(child, "Zone where it happened", "")
+    _answer(child, "reported", "2026-03-04")
+    _answer(child, "reference of insured person 1", "S-16")
+    _answer(child, "Age at the policy", "16")
+    _answer(child, "Role", "student")
+    _answer(child, "Guarantees claimed", code)
+    _answer(child, "what it is", "jacket")
+    _answer(child, "Commercial value", "180")
+    _answer(child, "Currency", "")
+    _answer(child, "Date of the loss", "2026-03-03")
+    _answer(child, "Category", "clothing")
+    while True:  # the object's flags its rules read, then the facts: the first way
+        index = child.expect([r"Another object", r"\[yes/no\][^\n]*: $", r": $"])
+        if index == 0:
+            child.expect(r": $")
+            child.sendline("")
+            break
+        child.sendline("no")
+    facts = {"cause": "theft", "resident_in_italy": "yes"}
+    while True:
+        index = child.expect([r"\n(\w+): [^\n]*: $", r"Another insured person[^\n]*: $"])
+        if index == 1:
+            child.sendline("")
+            break
+        child.sendline(facts.get(child.match.group(1), ""))
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    written = json.loads(out.read_text(encoding="utf-8"))
+    person = written["insured"][0]
+    assert (person["role"], person["lines"][0]["objects"][0]["category"]) == ("student", "clothing")
+    (line,) = _settle_json(out)["insured"][0]["lines"]
+    assert line["guarantee"] == code and line["claimed"] == "180.00"
+
+
+# --------------------------------------------------------------------------- template
+
+
+def _placeholders(value: object, at: str = "") -> dict[str, str]:
+    """Key path → placeholder text, for every placeholder in a document."""
+    if isinstance(value, dict):
+        return {
+            k: v
+            for key, item in value.items()
+            for k, v in _placeholders(item, f"{at}.{key}" if at else key).items()
+        }
+    if isinstance(value, list):
+        return {k: v for i, item in enumerate(value) for k, v in _placeholders(item, f"{at}[{i}]").items()}
+    return {at: value} if isinstance(value, str) and value.startswith(PLACEHOLDER) else {}
+
+
+def _filled(text: str, at: str) -> object:
+    """A value for a placeholder, by the kind it names."""
+    what = text.removeprefix(PLACEHOLDER)
+    if what.startswith("date"):
+        return "2026-03-04"
+    if what.startswith("amount"):
+        return "120.00"
+    if what.startswith("whole number"):
+        return 20
+    if what.startswith("decimal number"):
+        return "10"
+    if what.startswith("true or false"):
+        return True
+    if what.startswith("one of "):
+        return what.removeprefix("one of ").split(" | ")[0]
+    if match := re.fullmatch(r"a (\w+) value .*", what):
+        return sorted(FACTS[match.group(1)].values)[0]
+    if what.startswith("country code"):
+        return "IT"
+    if what.startswith("claim reference"):
+        return "C-1"
+    raise AssertionError(f"{at}: a placeholder with no kind: {text!r}")
+
+
+def _fill(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _fill(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v) for v in value]
+    if isinstance(value, str) and value.startswith(PLACEHOLDER):
+        return _filled(value, "")
+    return value
+
+
+@pytest.mark.parametrize("product_id", PRODUCT_IDS)
+def test_a_template_for_each_guarantee_checks_only_its_placeholders_and_settles_filled(
+    product_id: str,
+) -> None:
+    loaded = product(product_id)
+    for section in loaded.sections:
+        for guarantee in section.guarantees:
+            skeleton = template(loaded, [guarantee.code])
+            holes = _placeholders(skeleton)
+            report = check_text(json.dumps(skeleton), "t.json")
+            reported = {p.where for p in report.problems}
+            assert reported == set(holes), (guarantee.code, report.lines())
+            filled = _fill(skeleton)
+            assert check_text(json.dumps(filled), "t.json").problems == (), guarantee.code
+            settle(claim_from_data(filled), loaded)  # no ClaimError: it settles
+
+
+def test_claim_template_prints_a_skeleton_for_several_guarantees(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["claim", "template", "imaway", "D.medical_pharma", "E.baggage"]) == 0
+    skeleton = json.loads(capsys.readouterr().out)
+    lines = skeleton["insured"][0]["lines"]
+    assert [line["guarantee"] for line in lines] == ["D.medical_pharma", "E.baggage"]
+    assert "expenses" in lines[0] and "objects" in lines[1]
+    assert skeleton["level"] == "easy" or skeleton["level"] in product("imaway").level_ids
+    assert main(["claim", "template", "imaway", "D.nothing"]) == ExitCode.USAGE
+    assert "unknown guarantee 'D.nothing'" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- check
+
+
+def _medical_claim() -> dict[str, Any]:
+    return {
+        "claim_format": 1,
+        "claim_id": "CHK-1",
+        "product": "imaway",
+        "level": "top",
+        "policy": {"issue_date": "2026-01-05", "zone": "mondo"},
+        "trip": {"departure_date": "2026-03-01", "return_date": "2026-03-10"},
+        "event": {"date": "2026-03-03", "country": "ES", "zone": "europa"},
+        "reported_on": "2026-03-05",
+        "insured": [
+            {
+                "ref": "P1",
+                "age_at_subscription": 40,
+                "facts": {"resident_in_italy": True, "cause": "illness", "authorised": True},
+                "lines": [
+                    {
+                        "guarantee": "D.medical_pharma",
+                        "expenses": [{"amount": "300.00", "date": "2026-03-04"}],
+                    }
+                ],
+            }
+        ],
+    }
+
+
+def test_claim_check_lists_every_problem_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _medical_claim()
+    clean = tmp_path / "clean.json"
+    clean.write_text(json.dumps(data), encoding="utf-8")
+    assert main(["claim", "check", str(clean)]) == ExitCode.OK
+    assert capsys.readouterr().out == f"{clean}: no problems\n"
+    data["trip"]["return_date"] = "2026-13-01"  # the format
+    data["event"]["zone"] = "luna"  # the product
+    person = data["insured"][0]
+    del person["facts"]["resident_in_italy"]  # a requirement (1.1)
+    person["lines"].append({"guarantee": "E.baggage", "facts": {"cause": "theft"}})  # no objects
+    person["lines"].append({"guarantee": "Z.nothing"})
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    assert main(["claim", "check", str(bad)]) == ExitCode.INVALID_CLAIM
+    out = capsys.readouterr().out
+    assert f"{bad}: trip.return_date: not a valid date" in out
+    assert f"{bad}: event.zone: unknown zone 'luna'" in out
+    assert f"{bad}: insured[0].lines[0].facts: D.medical_pharma needs resident_in_italy (1.1)" in out
+    assert f"{bad}: insured[0].lines[1].objects: E.baggage is settled on baggage objects" in out
+    assert f"{bad}: insured[0].lines[2].guarantee: unknown guarantee 'Z.nothing'" in out
+    assert main(["claim", "check", "--format", "json", str(bad), str(clean)]) == 3
+    reports = json.loads(capsys.readouterr().out)
+    assert [r["ok"] for r in reports] == [False, True]
+    assert len(reports[0]["problems"]) >= 5
+    assert {"where", "message"} == set(reports[0]["problems"][0])
+
+
+def test_claim_check_runs_the_settlements_own_checks_once_the_claim_reads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A foreign expense with no ECB rate: only settling finds it, and check says so."""
+    data = _medical_claim()
+    data["insured"][0]["lines"][0]["expenses"][0]["currency"] = "USD"
+    path = tmp_path / "usd.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert main(["claim", "check", str(path)]) == ExitCode.INVALID_CLAIM
+    assert "insured[0].lines[0].expenses[0].currency: no ECB rate" in capsys.readouterr().out
+
+
+def test_claim_check_of_an_unknown_product_or_unreadable_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _medical_claim()
+    data["product"] = "nosuch"
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert main(["claim", "check", str(path)]) == ExitCode.INVALID_CLAIM
+    assert "product:" in capsys.readouterr().out
+    assert main(["claim", "check", "--product", "nosuch", str(path)]) == ExitCode.INVALID_PRODUCT
+    capsys.readouterr()
+    assert main(["claim", "check", str(tmp_path / "missing.json")]) == ExitCode.IO
