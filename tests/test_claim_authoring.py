@@ -27,14 +27,13 @@ from tests.conftest import PRODUCT_IDS, product
 CLAIMCALC = shutil.which("claimcalc") or str(Path(sys.executable).parent / "claimcalc")
 
 
-def _spawn(*args: str) -> pexpect.spawn:
-    child = pexpect.spawn(
+def _spawn(*args: str) -> pexpect.spawn[str]:
+    return pexpect.spawn(
         CLAIMCALC, ["claim", "new", *args], encoding="utf-8", timeout=30, dimensions=(50, 120)
     )
-    return child
 
 
-def _answer(child: pexpect.spawn, prompt: str, answer: str) -> str:
+def _answer(child: pexpect.spawn[str], prompt: str, answer: str) -> str:
     """Waits for the question (``prompt`` in it), answers it; what was shown before."""
     child.expect(prompt)
     child.expect(r": $")
@@ -131,7 +130,9 @@ def test_claim_new_in_a_terminal_writes_a_claim_that_settles(tmp_path: Path) -> 
 def test_claim_new_asks_the_role_and_the_objects_a_baggage_line_needs(tmp_path: Path) -> None:
     """Wi School: the role (an age cap depends on it); a baggage line: its objects."""
     wi = product("wi-school")
-    code = next(g.code for s in wi.sections for g in s.guarantees if g.formula.kind == "object_values")
+    code = next(
+        g.code for s in wi.sections for g in s.guarantees if g.formula.kind == "object_values"
+    )
     out = tmp_path / "claim.json"
     child = _spawn("--product", "wi-school", "-o", str(out))
     _answer(child, "Level of the policy", wi.level_ids[0])
@@ -169,7 +170,9 @@ def test_claim_new_asks_the_role_and_the_objects_a_baggage_line_needs(tmp_path: 
         if index == 1:
             child.sendline("")
             break
-        child.sendline(facts.get(child.match.group(1), ""))
+        match = child.match
+        assert isinstance(match, re.Match)
+        child.sendline(facts.get(match.group(1), ""))
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, child.before
@@ -192,7 +195,11 @@ def _placeholders(value: object, at: str = "") -> dict[str, str]:
             for k, v in _placeholders(item, f"{at}.{key}" if at else key).items()
         }
     if isinstance(value, list):
-        return {k: v for i, item in enumerate(value) for k, v in _placeholders(item, f"{at}[{i}]").items()}
+        return {
+            k: v
+            for i, item in enumerate(value)
+            for k, v in _placeholders(item, f"{at}[{i}]").items()
+        }
     return {at: value} if isinstance(value, str) and value.startswith(PLACEHOLDER) else {}
 
 
@@ -309,7 +316,9 @@ def test_claim_check_lists_every_problem_at_once(
     out = capsys.readouterr().out
     assert f"{bad}: trip.return_date: not a valid date" in out
     assert f"{bad}: event.zone: unknown zone 'luna'" in out
-    assert f"{bad}: insured[0].lines[0].facts: D.medical_pharma needs resident_in_italy (1.1)" in out
+    assert (
+        f"{bad}: insured[0].lines[0].facts: D.medical_pharma needs resident_in_italy (1.1)" in out
+    )
     assert f"{bad}: insured[0].lines[1].objects: E.baggage is settled on baggage objects" in out
     assert f"{bad}: insured[0].lines[2].guarantee: unknown guarantee 'Z.nothing'" in out
     assert main(["claim", "check", "--format", "json", str(bad), str(clean)]) == 3

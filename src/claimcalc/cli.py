@@ -114,6 +114,81 @@ def _document_format() -> Any:
     return typer.Option("--format", "-f", metavar=f"<{'|'.join(names)}>", parser=parse)
 
 
+# --------------------------------------------------------------------------- shell completion
+#
+# Called by the shell on every Tab: they must never fail (a product file with an
+# error completes nothing).
+
+
+def _complete_product(incomplete: str) -> list[str]:
+    with suppress(Exception):
+        return [i for i in sorted({e.id for e in catalog()}) if i.startswith(incomplete)]
+    return []
+
+
+def _completion_words() -> list[str]:
+    """The words of the command line being completed, as the shell passed them (bash;
+    zsh, fish and PowerShell): typer gives completion callbacks none."""
+    import os
+    import shlex
+
+    with suppress(ValueError):
+        return shlex.split(
+            os.environ.get("COMP_WORDS") or os.environ.get("_TYPER_COMPLETE_ARGS", "")
+        )
+    return []
+
+
+def _completed_product(ctx: typer.Context) -> tuple[str, str | None]:
+    """The product (and PRODUCT:LEVEL's level) on the command line being completed.
+
+    From the parsed parameters; else from the words themselves: click does not
+    parse a command's arguments when an option after them awaits its value
+    (``products show imaway --level <Tab>``)."""
+    named = ctx.params.get("product")
+    args = _completion_words()
+    if not named:
+        ids = {e.id for e in catalog()}
+        for i, word in enumerate(args):
+            if word in ("--product", "-p") and i + 1 < len(args):
+                named = args[i + 1]
+                break
+            if word.startswith("--product="):
+                named = word.partition("=")[2]
+                break
+            if split_level(word)[0].partition("@")[0] in ids:
+                named = word
+                break
+    return split_level(str(named or ""))
+
+
+def _complete_level(ctx: typer.Context, incomplete: str) -> list[str]:
+    with suppress(Exception):
+        ref, _level = _completed_product(ctx)
+        return [lv for lv in load_product(ref).level_ids if lv.startswith(incomplete)]
+    return []
+
+
+def _complete_guarantee(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    with suppress(Exception):
+        from claimcalc.authoring.questions import iter_codes
+
+        ref, ref_level = _completed_product(ctx)
+        product = load_product(ref)
+        words = _completion_words()
+        level = next(
+            (words[i + 1] for i, w in enumerate(words[:-1]) if w in ("--level", "-l")),
+            ref_level or product.level_ids[-1],
+        )
+        given = set(words[:-1]) if incomplete else set(words)
+        return [
+            (code, title)
+            for code, title in iter_codes(product, level)
+            if code.startswith(incomplete) and code not in given
+        ]
+    return []
+
+
 @products_app.command("list")
 def products_list(
     format: Annotated[Format, _document_format()] = Format.TABLE,
@@ -135,9 +210,16 @@ def products_list(
 @products_app.command("show")
 def products_show(
     product: Annotated[
-        str, typer.Argument(help="Product id, id@edition, or file path; PRODUCT:LEVEL also works.")
+        str,
+        typer.Argument(
+            help="Product id, id@edition, or file path; PRODUCT:LEVEL also works.",
+            autocompletion=_complete_product,
+        ),
     ],
-    level: Annotated[str | None, typer.Option("--level", "-l", help="Show one level.")] = None,
+    level: Annotated[
+        str | None,
+        typer.Option("--level", "-l", help="Show one level.", autocompletion=_complete_level),
+    ] = None,
     format: Annotated[Format, _document_format()] = Format.TABLE,
 ) -> None:
     """Show a product's guarantees and their limits per zone."""
@@ -162,7 +244,12 @@ def products_show(
 
 @products_app.command("guide")
 def products_guide(
-    product: Annotated[str, typer.Argument(help="Product id, id@edition, or file path.")],
+    product: Annotated[
+        str,
+        typer.Argument(
+            help="Product id, id@edition, or file path.", autocompletion=_complete_product
+        ),
+    ],
 ) -> None:
     """Print, as Markdown, what a claim line needs for each guarantee."""
     from claimcalc.output.guide import claim_guide
@@ -207,7 +294,10 @@ def settle_command(
     product: Annotated[
         str | None,
         typer.Option(
-            "--product", "-p", help="Product id, id@edition or file; default: the claim's."
+            "--product",
+            "-p",
+            help="Product id, id@edition or file; default: the claim's.",
+            autocompletion=_complete_product,
         ),
     ] = None,
     rates: Annotated[
@@ -748,41 +838,6 @@ def test_command(
 
         console().print(cases_table(report))
     raise typer.Exit(report.exit_code)
-
-
-# --------------------------------------------------------------------------- shell completion
-#
-# Called by the shell on every Tab: they must never fail (a product file with an
-# error completes nothing).
-
-
-def _complete_product(incomplete: str) -> list[str]:
-    with suppress(Exception):
-        return [i for i in sorted({e.id for e in catalog()}) if i.startswith(incomplete)]
-    return []
-
-
-def _complete_level(ctx: typer.Context, incomplete: str) -> list[str]:
-    with suppress(Exception):
-        ref, _level = split_level(str(ctx.params.get("product") or ""))
-        return [lv for lv in load_product(ref).level_ids if lv.startswith(incomplete)]
-    return []
-
-
-def _complete_guarantee(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
-    with suppress(Exception):
-        from claimcalc.authoring.questions import iter_codes
-
-        ref, ref_level = split_level(str(ctx.params.get("product") or ""))
-        product = load_product(ref)
-        level = ctx.params.get("level") or ref_level or product.level_ids[-1]
-        given = set(ctx.params.get("guarantees") or ())
-        return [
-            (code, title)
-            for code, title in iter_codes(product, level)
-            if code.startswith(incomplete) and code not in given
-        ]
-    return []
 
 
 # --------------------------------------------------------------------------- writing a claim
