@@ -317,7 +317,8 @@ def test_claim_check_lists_every_problem_at_once(
     assert f"{bad}: trip.return_date: not a valid date" in out
     assert f"{bad}: event.zone: unknown zone 'luna'" in out
     assert (
-        f"{bad}: insured[0].lines[0].facts: D.medical_pharma needs resident_in_italy (1.1)" in out
+        f"{bad}: insured[0].lines[0].facts: D.medical_pharma needs resident_in_italy (1.1: Residenti o domiciliati in Italia.)"
+        in out
     )
     assert f"{bad}: insured[0].lines[1].objects: E.baggage is settled on baggage objects" in out
     assert f"{bad}: insured[0].lines[2].guarantee: unknown guarantee 'Z.nothing'" in out

@@ -1,5 +1,8 @@
 """``claimcalc claim check``: every problem of a claim file at once, without settling it.
 
+The problems are data, like the readers' and the settlement's messages: English
+whatever the language, so that ``--format json`` is the same in every locale.
+
 Three passes, all reported together, each problem located by its key path:
 the claim format (the reader: every field, :mod:`claimcalc.claim.read`); what the
 product needs of each line (the facts its requirements, prior authorisations and
@@ -15,7 +18,6 @@ from typing import Any
 
 from claimcalc.authoring.questions import fact_questions, line_needs, unknown_guarantee
 from claimcalc.errors import ClaimcalcError, ClaimError, ExitCode
-from claimcalc.i18n import _
 from claimcalc.product.schema import Product
 
 
@@ -99,7 +101,7 @@ def _product(data: dict[str, Any], product_ref: str | None) -> Product:
         return load_product(product_ref)
     ref = data.get("product")
     if not isinstance(ref, str):
-        raise ClaimError("product", [("product", _("missing: the claim names no product"))])
+        raise ClaimError("product", [("product", "missing: the claim names no product")])
     edition = data.get("edition")
     if isinstance(edition, str) and "@" not in ref:
         ref = f"{ref}@{edition}"
@@ -155,39 +157,18 @@ def _needs(product: Product, data: dict[str, Any]) -> list[Problem]:
                 (s, g) for s in product.sections for g in s.guarantees if g.code == code
             )
             needs = line_needs(product, section, guarantee)
+            # The settlement's own messages (claimcalc.settling.texts): one wording.
             if needs.expenses and not line.get("expenses"):
-                out.append(
-                    Problem(
-                        f"{at}.expenses",
-                        _("{code} is settled on documented expenses: list them").format(code=code),
-                    )
-                )
+                out.append(Problem(f"{at}.expenses", texts.expenses_required(code)))
             if needs.objects and not line.get("objects"):
-                out.append(
-                    Problem(
-                        f"{at}.objects",
-                        _("{code} is settled on baggage objects: list them").format(code=code),
-                    )
-                )
+                out.append(Problem(f"{at}.objects", texts.objects_required(code)))
             if needs.loss_date and line.get("loss_date") is None:
-                out.append(
-                    Problem(
-                        f"{at}.loss_date",
-                        _("{code} needs the day of the death or invalidity").format(code=code),
-                    )
-                )
+                out.append(Problem(f"{at}.loss_date", texts.required_by(code, needs.loss_article)))
             facts = {**stated, **_facts(line)}
             for question in fact_questions(product, section, guarantee):
                 if question.required and question.fact not in facts:
-                    out.append(
-                        Problem(
-                            f"{at}.facts",
-                            _("{code} needs {fact} ({why}): {description}").format(
-                                code=code,
-                                fact=question.fact,
-                                why="; ".join(r.article for r in question.reasons),
-                                description=question.description,
-                            ),
-                        )
-                    )
+                    reason = question.reasons[0]
+                    said = reason.quote or question.description
+                    message = texts.facts_required(code, question.fact, reason.article, said)
+                    out.append(Problem(f"{at}.facts", message))
     return out

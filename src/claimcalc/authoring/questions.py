@@ -173,13 +173,16 @@ class LineNeeds:
     categories: tuple[str, ...] = ()  # expense categories its limits name
     objects: bool = False
     loss_date: bool = False
+    loss_article: str = ""  # the rule that reads loss_date (Imaway L8)
     penalty_at_event: bool = False
 
 
 def line_needs(product: Product, section: Section, guarantee: Guarantee) -> LineNeeds:
     formula = guarantee.formula
     code, title, article = guarantee.code, guarantee.title, str(guarantee.source.article)
-    window = loss_window(product, section, guarantee) is not None
+    rule = loss_window(product, section, guarantee)
+    window = rule is not None
+    loss_article = str(rule.source.article) if rule is not None else ""
     if isinstance(formula, DocumentedCost):
         named = [c for lim in guarantee.limits if lim.applies_to for c in lim.applies_to]
         categories = tuple(dict.fromkeys([*named, *unpaid_categories(guarantee), "other"]))
@@ -191,12 +194,15 @@ def line_needs(product: Product, section: Section, guarantee: Guarantee) -> Line
             units=any(lim.scope.is_unit_rate for lim in guarantee.limits),
             categories=categories,
             loss_date=window,
+            loss_article=loss_article,
             penalty_at_event=formula.penalty_at_event is not None,
         )
     if isinstance(formula, ObjectValues):
-        return LineNeeds(code, title, article, objects=True, loss_date=window)
+        return LineNeeds(
+            code, title, article, objects=True, loss_date=window, loss_article=loss_article
+        )
     assert isinstance(formula, UnitAllowance | PercentOfSumInsured | ProRataTripCost | FixedSum)
-    return LineNeeds(code, title, article, loss_date=window)
+    return LineNeeds(code, title, article, loss_date=window, loss_article=loss_article)
 
 
 def covered(product: Product, level: str) -> list[tuple[Section, Guarantee]]:
