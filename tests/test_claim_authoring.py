@@ -135,7 +135,7 @@ def test_claim_new_asks_the_role_and_the_objects_a_baggage_line_needs(tmp_path: 
     )
     out = tmp_path / "claim.json"
     child = _spawn("--product", "wi-school", "-o", str(out))
-    _answer(child, "Level of the policy", wi.level_ids[0])
+    assert len(wi.level_ids) == 1  # not asked: the one level
     _answer(child, "Claim reference", "WS-7")
     _answer(child, "Policy number", "POL-1")
     _answer(child, "Policy issue date", "2026-02-01")
@@ -317,8 +317,8 @@ def test_claim_check_lists_every_problem_at_once(
     assert f"{bad}: trip.return_date: not a valid date" in out
     assert f"{bad}: event.zone: unknown zone 'luna'" in out
     assert (
-        f"{bad}: insured[0].lines[0].facts: D.medical_pharma needs resident_in_italy (1.1: Residenti o domiciliati in Italia.)"
-        in out
+        f"{bad}: insured[0].lines[0].facts: D.medical_pharma needs resident_in_italy"
+        " (1.1: Residenti o domiciliati in Italia.)" in out
     )
     assert f"{bad}: insured[0].lines[1].objects: E.baggage is settled on baggage objects" in out
     assert f"{bad}: insured[0].lines[2].guarantee: unknown guarantee 'Z.nothing'" in out

@@ -886,7 +886,9 @@ def claim_new(
     if product is None:
         product = prompter.pick(_("Product"), tuple(sorted({e.id for e in catalog()})))
     interview_product = load_product(product)
-    if level is None:
+    if level is None and len(interview_product.level_ids) == 1:
+        level = interview_product.level_ids[0]  # nothing to choose
+    elif level is None:
         level = prompter.pick(_("Level of the policy"), interview_product.level_ids)
     check_level(interview_product, str(level))
     interview = Interview(interview_product, str(level), ask, typer.echo)

@@ -87,6 +87,15 @@ def check_text(text: str, source: str, product_ref: str | None = None) -> Report
             settle(claim, product, source=source)
         except ClaimError as error:
             problems += [Problem(w, m) for w, m in error.problems]
+        except Exception as exc:  # a bug: reported as settle reports it (exit 7)
+            from claimcalc.errors import InternalError
+
+            bug = InternalError.of(source, exc)
+            return Report(
+                source,
+                (*problems, Problem("", str(bug).removeprefix(f"{bug.source}: "))),
+                bug.exit_code,
+            )
     return Report(source, tuple(problems), _code(problems))
 
 
