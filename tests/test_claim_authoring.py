@@ -353,3 +353,62 @@ def test_claim_check_of_an_unknown_product_or_unreadable_file(
     assert main(["claim", "check", "--product", "nosuch", str(path)]) == ExitCode.INVALID_PRODUCT
     capsys.readouterr()
     assert main(["claim", "check", str(tmp_path / "missing.json")]) == ExitCode.IO
+
+
+def _drive(child: pexpect.spawn[str], answers: dict[str, str]) -> list[str]:
+    """Answers every question until the session ends: the first answer whose key is in
+    the question, else what a hurried handler types (Enter where allowed, the first
+    choice, yes); the questions asked, in order."""
+    asked = []
+    while child.expect([r"\n([^\n]*): $", pexpect.EOF]) == 0:
+        match = child.match
+        assert isinstance(match, re.Match)
+        question = match.group(1)
+        asked.append(question)
+        assert len(asked) < 200, asked[-5:]
+        answer = next((a for key, a in answers.items() if key in question), None)
+        if answer is None:
+            if "[Enter" in question:
+                answer = ""
+            elif "[yes/no]" in question:
+                answer = "yes"
+            else:
+                answer = "1"
+        child.sendline(answer)
+    child.close()
+    return asked
+
+
+def test_claim_new_asks_again_for_what_the_settlement_needs_at_the_end(tmp_path: Path) -> None:
+    """A booking date left out is asked for once the cancellation line shows it is needed
+    (cover starts at enrolment, Wi School F2); the claim written then settles."""
+    out = tmp_path / "claim.json"
+    child = _spawn("--product", "wi-school", "-o", str(out))
+    asked = _drive(
+        child,
+        {
+            "Claim reference": "WS-8",
+            "Policy issue date": "2026-02-01",
+            "Trip booking date": "",  # left out
+            "Departure date": "2026-03-01",
+            "Return date": "2026-03-10",
+            "Date of the event": "2026-02-20",
+            "Country": "IT",
+            "reported": "2026-02-21",
+            "reference of insured person": "S-1",
+            "Age at the policy": "16",
+            "Role": "student",
+            "Guarantees claimed": "F.cancellation",
+            "amount": "400",
+            "Date of the expense": "2026-02-21",
+            "cause": "illness",
+            "affected_person": "insured",
+            "trip.booking_date": "2026-01-15",
+        },
+    )
+    assert child.exitstatus == 0, asked[-5:]
+    assert "trip.booking_date (YYYY-MM-DD)" in asked
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert written["trip"]["booking_date"] == "2026-01-15"
+    (line,) = _settle_json(out)["insured"][0]["lines"]
+    assert line["guarantee"] == "F.cancellation"

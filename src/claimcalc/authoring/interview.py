@@ -10,6 +10,7 @@ The terminal is two functions (``ask``, ``say``), so this module prints nothing 
 
 from __future__ import annotations
 
+import datetime as dt
 import textwrap
 from collections.abc import Callable
 from typing import Any
@@ -134,6 +135,8 @@ class Prompter:
     ) -> Any:
         """A field of the claim format, checked by its declaration."""
         spec = next(s for s in fields_of(model) if s.name == name)
+        if spec.kind is dt.date:
+            prompt = _("{what} (YYYY-MM-DD)").format(what=prompt)
         choices = tuple(str(c) for c in spec.choices)
         return self.ask(
             prompt,
@@ -143,9 +146,6 @@ class Prompter:
             why=spec.doc,
             choices=choices,
         )
-
-    def date(self, model: type, name: str, prompt: str, **kwargs: Any) -> Any:
-        return self.field(model, name, _("{what} (YYYY-MM-DD)").format(what=prompt), **kwargs)
 
     def pick(self, prompt: str, values: tuple[str, ...], default: str | None = None) -> str:
         picked = self.ask(
@@ -184,27 +184,27 @@ class Interview(Prompter):
         policy_ref = self.field(Policy, "ref", _("Policy number (pseudonymous)"), optional=True)
         if policy_ref is not _NONE:
             policy["ref"] = policy_ref
-        policy["issue_date"] = self.date(Policy, "issue_date", _("Policy issue date"))
+        policy["issue_date"] = self.field(Policy, "issue_date", _("Policy issue date"))
         zones = product.zone_ids
         policy["zone"] = self.pick(_("Destination zone bought"), zones)
         trip: dict[str, Any] = {}
-        booking = self.date(Trip, "booking_date", _("Trip booking date"), optional=True)
+        booking = self.field(Trip, "booking_date", _("Trip booking date"), optional=True)
         if booking is not _NONE:
             trip["booking_date"] = booking
-        trip["departure_date"] = self.date(Trip, "departure_date", _("Departure date"))
-        trip["return_date"] = self.date(Trip, "return_date", _("Return date"))
+        trip["departure_date"] = self.field(Trip, "departure_date", _("Departure date"))
+        trip["return_date"] = self.field(Trip, "return_date", _("Return date"))
         cost = self.field(Trip, "cost", _("Trip cost per insured person, EUR"), optional=True)
         if cost is not _NONE:
             trip["cost"] = cost
         say("")
         say(_("— The event (the sinistro) —"))
         event: dict[str, Any] = {}
-        event["date"] = self.date(Event, "date", _("Date of the event"))
+        event["date"] = self.field(Event, "date", _("Date of the event"))
         event["country"] = self.field(
             Event, "country", _("Country where it happened (IT, FR, US…)")
         )
         event["zone"] = self.pick(_("Zone where it happened"), zones, default=policy["zone"])
-        reported = self.date(Claim, "reported_on", _("Date the claim was reported"))
+        reported = self.field(Claim, "reported_on", _("Date the claim was reported"))
         event_facts: dict[str, Any] = {}
         persons: list[dict[str, Any]] = []
         while True:
@@ -325,7 +325,7 @@ class Interview(Prompter):
                     break
             out["objects"] = objects
         if needs.loss_date:
-            out["loss_date"] = self.date(
+            out["loss_date"] = self.field(
                 Line, "loss_date", _("Day of the death or of the invalidity")
             )
         if needs.penalty_at_event:
@@ -343,7 +343,7 @@ class Interview(Prompter):
         expense: dict[str, Any] = {}
         expense["amount"] = self.field(Expense, "amount", _("Expense {n}: amount").format(n=n))
         expense["currency"] = self.field(Expense, "currency", _("Currency"), default="EUR")
-        expense["date"] = self.date(Expense, "date", _("Date of the expense"))
+        expense["date"] = self.field(Expense, "date", _("Date of the expense"))
         if len(needs.categories) > 1:
             expense["category"] = self.pick(_("Category"), needs.categories, default="other")
         if needs.units:
@@ -363,7 +363,7 @@ class Interview(Prompter):
             item["label"] = label
         item["value"] = self.field(BaggageObject, "value", _("Commercial value"))
         item["currency"] = self.field(BaggageObject, "currency", _("Currency"), default="EUR")
-        item["date"] = self.date(BaggageObject, "date", _("Date of the loss"))
+        item["date"] = self.field(BaggageObject, "date", _("Date of the loss"))
         item["category"] = self.field(BaggageObject, "category", _("Category"), default="other")
         prompts = {
             "checked_in": _("Was it in checked-in baggage?"),
