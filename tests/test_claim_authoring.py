@@ -5,6 +5,7 @@ through a real pseudo-terminal, ``claim template`` for every guarantee, ``claim 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -28,8 +29,15 @@ CLAIMCALC = shutil.which("claimcalc") or str(Path(sys.executable).parent / "clai
 
 
 def _spawn(*args: str) -> pexpect.spawn[str]:
+    # The questions in English, whatever the machine's locale (claimcalc.i18n).
+    env = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
     return pexpect.spawn(
-        CLAIMCALC, ["claim", "new", *args], encoding="utf-8", timeout=30, dimensions=(50, 120)
+        CLAIMCALC,
+        ["claim", "new", *args],
+        env=env,
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(50, 120),
     )
 
 
