@@ -44,8 +44,8 @@ def _spawn(*args: str) -> pexpect.spawn[str]:
 def _answer(child: pexpect.spawn[str], prompt: str, answer: str) -> str:
     """Waits for the question (``prompt`` in it), answers it; what was shown before."""
     child.expect(prompt)
-    child.expect(r": $")
     shown = str(child.before)
+    child.expect(r": $")
     child.sendline(answer)
     return shown
 
@@ -107,6 +107,9 @@ def test_claim_new_in_a_terminal_writes_a_claim_that_settles(tmp_path: Path) -> 
     _answer(child, "authorised", "yes")
     _answer(child, "cause", "illness")
     _answer(child, "resident_in_italy", "sì")
+    # The exclusions' facts: listed, then one question; yes asks each.
+    listed = _answer(child, "Does any of them apply", "yes")
+    assert "- sport: Sport being practised" in listed
     for optional in (
         "circumstances",
         "pregnancy_week",
@@ -116,7 +119,7 @@ def test_claim_new_in_a_terminal_writes_a_claim_that_settles(tmp_path: Path) -> 
         "sport_professional",
         "sport_recreational",
     ):
-        _answer(child, optional, "")
+        _answer(child, optional, "skiing" if optional == "sport" else "")
     _answer(child, "Another insured person", "")
     child.expect("Settle it with: claimcalc settle")
     child.expect(pexpect.EOF)
@@ -128,6 +131,7 @@ def test_claim_new_in_a_terminal_writes_a_claim_that_settles(tmp_path: Path) -> 
         "authorised": True,
         "cause": "illness",
         "resident_in_italy": True,
+        "sport": "skiing",
     }
     assert written["trip"]["cost"] == "1500.00"
     settled = _settle_json(out)
@@ -174,10 +178,16 @@ def test_claim_new_asks_the_role_and_the_objects_a_baggage_line_needs(tmp_path: 
         child.sendline("no")
     facts = {"cause": "theft", "resident_in_italy": "yes"}
     while True:
-        index = child.expect([r"\n(\w+): [^\n]*: $", r"Another insured person[^\n]*: $"])
+        index = child.expect(
+            [r"\n(\w+): [^\n]*: $", r"Another insured person[^\n]*: $", r"any of them apply"]
+        )
         if index == 1:
             child.sendline("")
             break
+        if index == 2:  # none of the exclusions' facts
+            child.expect(r": $")
+            child.sendline("")
+            continue
         match = child.match
         assert isinstance(match, re.Match)
         child.sendline(facts.get(match.group(1), ""))

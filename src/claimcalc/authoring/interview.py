@@ -400,11 +400,26 @@ class Interview(Prompter):
             return out
         self.say("")
         self.say(title)
-        for question in sorted(todo, key=lambda q: not q.required):
-            value = self.fact(question)
-            if value is not _NONE and value != []:
-                out[question.fact] = value
+        required = [q for q in todo if q.required]
+        optional = [q for q in todo if not q.required]
+        for question in required:
+            self.answer(question, out)
+        if optional:
+            # Exclusions and reductions: unstated, they do not apply. One question
+            # for all of them, so that a plain claim is not twenty Enters.
+            self.say(_("Other facts the articles read (unstated, they do not apply):"))
+            for question in optional:
+                self.say(f"  - {question.fact}: {_(question.description).rstrip('.')}")
+            reasons = tuple(dict.fromkeys(r for q in optional for r in q.reasons))
+            if self.ask(_("Does any of them apply?"), yes_no, default=_("no"), why=reasons):
+                for question in optional:
+                    self.answer(question, out)
         return out
+
+    def answer(self, question: FactQuestion, into: dict[str, Any]) -> None:
+        value = self.fact(question)
+        if value is not _NONE and value != []:
+            into[question.fact] = value
 
     def fact(self, question: FactQuestion) -> Any:
         prompts = {
