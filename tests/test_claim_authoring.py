@@ -430,3 +430,32 @@ def test_claim_new_asks_again_for_what_the_settlement_needs_at_the_end(tmp_path:
     assert written["trip"]["booking_date"] == "2026-01-15"
     (line,) = _settle_json(out)["insured"][0]["lines"]
     assert line["guarantee"] == "F.cancellation"
+
+
+def test_claim_new_shows_the_claim_when_it_cannot_write_it(tmp_path: Path) -> None:
+    """A file that cannot be written (a folder that does not exist): exit 5, and the
+    claim is printed, so that the answers are not lost."""
+    import io
+
+    out = tmp_path / "no-such-folder" / "claim.json"
+    child = _spawn("--product", "imaway", "--level", "top", "-o", str(out))
+    screen = io.StringIO()
+    child.logfile_read = screen
+    _drive(
+        child,
+        {
+            "Claim reference": "CL-9",
+            "YYYY-MM-DD": "2026-03-04",
+            "Country": "FR",
+            "reference of insured person": "P1",
+            "Age at the policy": "30",
+            "Guarantees claimed": "F.flight_delay",
+            "cause": "flight_delay",
+            "delay_hours": "9",
+        },
+    )
+    assert child.exitstatus == ExitCode.IO
+    assert not out.exists()
+    shown = screen.getvalue()
+    assert '"claim_id": "CL-9"' in shown and '"guarantee": "F.flight_delay"' in shown
+    assert "cannot" in shown.rsplit('"insured"', 1)[1]

@@ -893,13 +893,18 @@ def claim_new(
     check_level(interview_product, str(level))
     interview = Interview(interview_product, str(level), ask, typer.echo)
     data = interview.run()
-    path = output or Path(f"{data['claim_id']}.json")
+    # A reference may hold / and : (CL/2026/1): not folders in the default name.
+    path = output or Path(str(data["claim_id"]).replace("/", "-").replace(":", "-") + ".json")
     report = interview.complete(data, str(path))
     if path.exists() and not interview.confirm(_("{path} exists: replace it?").format(path=path)):
         raise typer.Exit(1)
     text = interview.text(data)
-    with output_stream(path) as stream:
-        stream.write(text)
+    try:
+        with output_stream(path) as stream:
+            stream.write(text)
+    except FileAccessError:
+        sys.stdout.write(text)  # the answers are not lost: the claim is on the screen
+        raise
     typer.echo("")
     if report.problems:
         for line in report.lines():
