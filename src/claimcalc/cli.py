@@ -874,7 +874,8 @@ def claim_new(
     """Write a claim by answering questions: the event, the insured persons (references,
     never names), the guarantees, then only the facts their rules read. ? at a question
     shows the articles behind it. Exit codes: 0 written and complete; 3 written with
-    problems (listed); 1 interrupted, nothing written."""
+    problems (listed); 1 interrupted, nothing written; 5 the file cannot be written (the
+    claim is printed instead)."""
     from claimcalc.authoring.interview import Interview, Prompter
     from claimcalc.i18n import _
     from claimcalc.output.records import output_stream
