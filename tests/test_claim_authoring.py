@@ -459,3 +459,33 @@ def test_claim_new_shows_the_claim_when_it_cannot_write_it(tmp_path: Path) -> No
     shown = screen.getvalue()
     assert '"claim_id": "CL-9"' in shown and '"guarantee": "F.flight_delay"' in shown
     assert "cannot" in shown.rsplit('"insured"', 1)[1]
+
+
+def test_claim_new_asks_the_ecb_rate_of_a_foreign_expense(tmp_path: Path) -> None:
+    """An expense in dollars: the ECB rate of its day is asked, and
+    written into the claim's rates, so that the claim settles without --rates."""
+    out = tmp_path / "claim.json"
+    child = _spawn("--product", "imaway", "--level", "top", "-o", str(out))
+    asked = _drive(
+        child,
+        {
+            "Claim reference": "CL-USD",
+            "YYYY-MM-DD": "2026-03-04",
+            "Destination zone bought": "mondo",
+            "Zone where it happened": "mondo",
+            "Country": "US",
+            "reference of insured person": "P1",
+            "Age at the policy": "30",
+            "Guarantees claimed": "D.medical_pharma",
+            "amount": "1080.00",
+            "Currency": "USD",
+            "ECB reference rate": "1.08",
+            "cause": "illness",
+        },
+    )
+    assert child.exitstatus == 0, asked[-5:]
+    assert "ECB reference rate on 2026-03-04: USD per 1 EUR" in asked
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert written["rates"] == [{"currency": "USD", "date": "2026-03-04", "units_per_eur": "1.08"}]
+    (line,) = _settle_json(out)["insured"][0]["lines"]
+    assert line["claimed"] == "1000.00"  # USD 1,080 at 1.08
