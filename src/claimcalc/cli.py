@@ -754,6 +754,7 @@ def main(argv: list[str] | None = None) -> int:
     typer runs in standalone mode, so command-line misuse exits with 2 as usual.
     """
     command = typer.main.get_command(app)
+    _add_language_option(command)
     invoke = command.invoke
 
     def guarded(ctx: Any) -> Any:
@@ -774,7 +775,8 @@ def main(argv: list[str] | None = None) -> int:
 
     command.invoke = guarded  # type: ignore[method-assign]
     try:
-        command.main(args=argv, prog_name="claimcalc")
+        with _language_kept():
+            command.main(args=argv, prog_name="claimcalc")
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else int(ExitCode.USAGE))
@@ -796,6 +798,77 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"standard output: cannot write output: {exc.strerror or exc}\n")
         return int(ExitCode.IO)
     return 0
+
+
+# --------------------------------------------------------------------------- --lang
+
+LANG_HELP = (
+    "Language of the human-readable output: it or en (default: it when LC_ALL, "
+    "LC_MESSAGES or LANG starts with it). JSON, NDJSON and CSV are English "
+    "whatever the locale; an explicit --lang gives their texts in that language."
+)
+
+
+def _add_language_option(command: Any) -> None:
+    """``--lang`` on every command (also those added later): the option, and the
+    language set before the command runs (:func:`_run_in_language`)."""
+    for sub in getattr(command, "commands", {}).values():
+        _add_language_option(sub)
+    if isinstance(command, typer.core.TyperGroup) or command.callback is None:
+        return
+    command.params.append(
+        typer.core.TyperOption(
+            param_decls=["--lang"], metavar="<it|en>", default=None, help=LANG_HELP
+        )
+    )
+    command.callback = _run_in_language(command.callback)
+
+
+def _run_in_language(callback: Callable[..., Any]) -> Callable[..., Any]:
+    import functools
+
+    @functools.wraps(callback)
+    def run(*args: Any, lang: str | None = None, **kwargs: Any) -> Any:
+        _set_language(lang, kwargs.get("format"))
+        return callback(*args, **kwargs)
+
+    return run
+
+
+def _set_language(given: str | None, format: object) -> None:
+    """The language of this run: ``--lang``; else, for a human format, the
+    locale's; machine formats (JSON, NDJSON, CSV) stay English, byte for byte
+    whatever the locale, unless --lang asks."""
+    import os
+
+    from claimcalc.i18n import ENV_VARIABLE, LANGUAGES, language_from_environment, set_language
+
+    if given is not None and given not in LANGUAGES:
+        choices = ", ".join(repr(lang) for lang in LANGUAGES)
+        raise UsageError(f"--lang: {given!r} is not one of {choices}")
+    human = format is None or str(format) == Format.TABLE.value
+    lang = given or (language_from_environment() if human else "en")
+    set_language(lang)
+    os.environ[ENV_VARIABLE] = lang  # for a batch's worker processes (spawned)
+
+
+@contextmanager
+def _language_kept() -> Iterator[None]:
+    """The library's language and the environment as they were before the command
+    (``main`` is called in-process by tests and scripts)."""
+    import os
+
+    from claimcalc.i18n import ENV_VARIABLE, current_language, set_language
+
+    before, env = current_language(), os.environ.get(ENV_VARIABLE)
+    try:
+        yield
+    finally:
+        set_language(before)
+        if env is None:
+            os.environ.pop(ENV_VARIABLE, None)
+        else:
+            os.environ[ENV_VARIABLE] = env
 
 
 #: errno values of a write that failed for want of room or a working device.
