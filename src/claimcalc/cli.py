@@ -33,6 +33,7 @@ from claimcalc.errors import (
     ProductFileError,
     UsageError,
 )
+from claimcalc.i18n import _
 from claimcalc.output.formats import DOCUMENT_FORMATS, Format
 from claimcalc.product.catalog import catalog, check_level, load_product, split_level
 
@@ -184,8 +185,13 @@ def products_validate(
             failed.append(exc)
             sys.stderr.write(f"{exc}\n")
             continue
-        count = sum(1 for _ in product.guarantees())
-        sys.stdout.write(f"ok {path} ({product.ref}, {count} guarantees)\n")
+        count = sum(1 for _guarantee in product.guarantees())
+        sys.stdout.write(
+            _("ok {path} ({product}, {count} guarantees)").format(
+                path=path, product=product.ref, count=count
+            )
+            + "\n"
+        )
     if failed:
         raise typer.Exit(max(int(e.exit_code) for e in failed))
 
@@ -327,12 +333,18 @@ def _ledger_settler(
 ) -> Iterator[LedgerSettler | None]:
     """``settle``'s ledger, if it has one: opened, and closed at the end."""
     if prior_payments not in ("refuse", "add"):
-        raise UsageError(f"--prior-payments: {prior_payments!r} is not one of 'refuse', 'add'")
+        raise UsageError(
+            _("--prior-payments: {value!r} is not one of 'refuse', 'add'").format(
+                value=prior_payments
+            )
+        )
     if not target:
         if record:
-            raise UsageError("--record: no ledger to record in (--ledger DB or $CLAIMCALC_LEDGER)")
+            raise UsageError(
+                _("--record: no ledger to record in (--ledger DB or $CLAIMCALC_LEDGER)")
+            )
         if prior_payments != "refuse":
-            raise UsageError("--prior-payments: only with a ledger (--ledger DB)")
+            raise UsageError(_("--prior-payments: only with a ledger (--ledger DB)"))
         yield None
         return
     from claimcalc.ledger.settle import LedgerSettler
@@ -371,7 +383,7 @@ def _open_ledger(target: str | None, create: bool = False) -> Any:
     from claimcalc.ledger.store import Ledger
 
     if not target:
-        raise UsageError("--ledger: which ledger? (--ledger DB or $CLAIMCALC_LEDGER)")
+        raise UsageError(_("--ledger: which ledger? (--ledger DB or $CLAIMCALC_LEDGER)"))
     return Ledger(target, create=create)
 
 
@@ -383,7 +395,11 @@ def _day(option: str, value: str | None) -> Any:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"{option}: expected a date YYYY-MM-DD, got {value!r}") from None
+        raise UsageError(
+            _("{option}: expected a date YYYY-MM-DD, got {value!r}").format(
+                option=option, value=value
+            )
+        ) from None
 
 
 @ledger_app.command("history")
@@ -415,11 +431,13 @@ def ledger_history(
 
     from claimcalc.output.records import console
 
-    table = Table(title=f"Ledger {db.name}")
-    for title in ("Id", "Claim", "Status", "Recorded", "Policy", "Insured", "Period"):
+    table = Table(title=_("Ledger {name}").format(name=db.name))
+    for title in (_("Id"), _("Claim"), _("Status"), _("Recorded"), _("Policy"), _("Insured")):
         table.add_column(title)
-    for title in ("Guarantee", "Amount", "Event date"):
-        table.add_column(title, justify="right" if title == "Amount" else "left")
+    table.add_column(_("Period"))
+    table.add_column(_("Guarantee"))
+    table.add_column(_("Amount"), justify="right")
+    table.add_column(_("Event date"))
     for row in found:
         status = row["status"] + (f" ({row['void_reason']})" if row["void_reason"] else "")
         period = f"{row['period_start']} – {row['period_end'] or '…'}"
@@ -454,7 +472,9 @@ def ledger_export(
     from claimcalc.output.records import output_stream
 
     if format not in ("ndjson", "csv"):
-        raise UsageError(f"--format: {format!r} is not one of 'ndjson', 'csv'")
+        raise UsageError(
+            _("--format: {value!r} is not one of 'ndjson', 'csv'").format(value=format)
+        )
     with _open_ledger(ledger) as db, output_stream(output) as stream:
         if format == "ndjson":
             from claimcalc.jsonio import dumps
@@ -481,7 +501,12 @@ def ledger_void(
 
     with _open_ledger(ledger) as db:
         settlement = void(db, claim_id, reason)
-    sys.stdout.write(f"voided settlement {settlement} of claim {claim_id}\n")
+    sys.stdout.write(
+        _("voided settlement {settlement} of claim {claim}").format(
+            settlement=settlement, claim=claim_id
+        )
+        + "\n"
+    )
 
 
 @ledger_app.command("import")
@@ -496,8 +521,10 @@ def ledger_import(
     with _open_ledger(ledger, create=True) as db:
         result = import_csv(db, file)
     sys.stdout.write(
-        f"imported {result.imported} claims ({result.lines} lines); "
-        f"{result.unchanged} already imported\n"
+        _("imported {claims} claims ({lines} lines); {unchanged} already imported").format(
+            claims=result.imported, lines=result.lines, unchanged=result.unchanged
+        )
+        + "\n"
     )
 
 
@@ -516,8 +543,10 @@ def ledger_purge(
     with _open_ledger(ledger) as db:
         result = purge(db, day)
     sys.stdout.write(
-        f"purged {result.settlements} settlements ({result.lines} lines) of periods "
-        f"ended before {day}\n"
+        _("purged {settlements} settlements ({lines} lines) of periods ended before {day}").format(
+            settlements=result.settlements, lines=result.lines, day=day
+        )
+        + "\n"
     )
 
 
@@ -537,9 +566,11 @@ def _no_level(product: str) -> None:
 
             edition = f"{ref}@{find_product(ref, allow_path=False).stem}"
     raise UsageError(
-        f"--product {product}: a level cannot be chosen here, each claim is settled at"
-        f' its own level (its "level" field); name the product: --product {ref}'
-        f" or --product {edition}"
+        _(
+            "--product {given}: a level cannot be chosen here, each claim is settled at"
+            ' its own level (its "level" field); name the product: --product {ref}'
+            " or --product {edition}"
+        ).format(given=product, ref=ref, edition=edition)
     )
 
 
@@ -554,11 +585,13 @@ def _claim_items(claims: list[str]) -> Iterator[Item]:
     for name in claims:
         path = Path(name)
         if name != "-" and path.is_dir() and not any(path.glob("*.json")):
-            raise UsageError(f"{name}: no claim files (*.json) in this directory")
+            raise UsageError(
+                _("{path}: no claim files (*.json) in this directory").format(path=name)
+            )
     items = iter_items(claims)
     first = next(items, None)
     if first is None:
-        raise UsageError(f"no claims to settle in {' '.join(claims)}")
+        raise UsageError(_("no claims to settle in {paths}").format(paths=" ".join(claims)))
     return itertools.chain([first], items)
 
 
@@ -771,7 +804,9 @@ def main(argv: list[str] | None = None) -> int:
             if exc.errno not in _WRITE_FAILURES:
                 raise
             reason = exc.strerror or str(exc)
-            raise _StdoutFailed(f"standard output: cannot write output: {reason}") from None
+            raise _StdoutFailed(
+                _("standard output: cannot write output: {reason}").format(reason=reason)
+            ) from None
 
     command.invoke = guarded  # type: ignore[method-assign]
     try:

@@ -41,6 +41,7 @@ from claimcalc.facts import (
     FactLevel,
     FactType,
 )
+from claimcalc.i18n import _
 
 _SURROGATE = "invalid JSON: a \\u escape makes a lone surrogate, not a character"
 _DIGITS = "invalid JSON: a number with more than 4300 digits"
@@ -58,7 +59,15 @@ def parse_claim(text: str, file: str = "<claim>", fast: bool = False) -> Claim:
         text = text[1:]
     if len(text) > MAX_CLAIM_TEXT:  # refused before it is parsed
         raise ClaimError(
-            file, [("", f"{len(text):,} characters; a claim holds at most {MAX_CLAIM_TEXT:,}")]
+            file,
+            [
+                (
+                    "",
+                    _("{length:,} characters; a claim holds at most {most:,}").format(
+                        length=len(text), most=MAX_CLAIM_TEXT
+                    ),
+                )
+            ],
         )
     if fast:
         try:
@@ -74,26 +83,28 @@ def parse_claim(text: str, file: str = "<claim>", fast: bool = False) -> Claim:
         data = jsonio.loads(text)
         if "\\u" in text and _lone_surrogate(data):  # the json module lets them through
             raise ClaimError(
-                file, [("", "invalid JSON: a \\u escape makes a lone surrogate, not a character")]
+                file,
+                [("", _("invalid JSON: a \\u escape makes a lone surrogate, not a character"))],
             )
         return claim_from_data(data, file)
     except json.JSONDecodeError as exc:
         raise ClaimError(
             f"{file}:{exc.lineno}:{exc.colno}",
-            [("", f"invalid JSON: {exc.msg.removesuffix(' at')}")],  # "control character at"
+            # "control character at": the json module's words, in English
+            [("", _("invalid JSON: {reason}").format(reason=exc.msg.removesuffix(" at")))],
         ) from None
     except jsonio.DuplicateKeyError as exc:
-        raise ClaimError(file, [(exc.key, "duplicate key")]) from None
+        raise ClaimError(file, [(exc.key, _("duplicate key"))]) from None
     except jsonio.NotJSONNumberError as exc:
         where = _where_number(text, exc.token, file)
-        raise ClaimError(where, [("", f"invalid JSON: {exc}")]) from None
+        raise ClaimError(where, [("", _("invalid JSON: {reason}").format(reason=exc))]) from None
     except RecursionError:  # parsing it, or quoting it in a message
-        raise ClaimError(file, [("", "invalid JSON: nested too deeply")]) from None
+        raise ClaimError(file, [("", _("invalid JSON: nested too deeply"))]) from None
     except ValueError as exc:  # the json module's limit on an integer's digits
         if "digits" not in str(exc):
             raise
         raise ClaimError(
-            file, [("", "invalid JSON: a number with more than 4300 digits")]
+            file, [("", _("invalid JSON: a number with more than 4300 digits"))]
         ) from None
 
 
@@ -126,7 +137,7 @@ def _lone_surrogate(value: object) -> bool:
 def claim_from_data(data: object, file: str = "<claim>") -> Claim:
     """Validate a decoded claim (JSON types; dates may also be ``datetime.date``)."""
     if not isinstance(data, dict):
-        raise ClaimError(file, [("", "a claim must be a JSON object")])
+        raise ClaimError(file, [("", _("a claim must be a JSON object"))])
     try:
         claim = quick_claim(data)
     except GIVES_UP:
@@ -146,11 +157,13 @@ def read_claim(path: str | Path) -> Claim:
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
-        raise FileAccessError(f"{path}: cannot read claim file: {exc.strerror}") from None
+        raise FileAccessError(
+            _("{path}: cannot read claim file: {reason}").format(path=path, reason=exc.strerror)
+        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ClaimError(str(path), [("", "not UTF-8 text")]) from None
+        raise ClaimError(str(path), [("", _("not UTF-8 text"))]) from None
     return parse_claim(text, str(path))
 
 
