@@ -38,6 +38,8 @@ _WORDS = (
     N_("nights"),
     N_("hours"),
     N_("eur"),
+    # TRANSLATORS: the next five are what a reporting deadline runs from, read in
+    # "more than 30 days after the {what}": give them their article.
     N_("event"),
     N_("return"),
     N_("renunciation"),
