@@ -116,9 +116,37 @@ def extract_template() -> bytes:
     ):
         path = f"src/claimcalc/{filename}"
         catalog.add(message, None, [(path, lineno)], auto_comments=comments, context=context)
+    for meaning, lineno in code_meanings((root / "settlement.py").read_text(encoding="utf-8")):
+        catalog.add(
+            meaning,
+            None,
+            [("src/claimcalc/settlement.py", lineno)],
+            auto_comments=["the meaning of a reason code (docs/reason-codes.md)"],
+        )
     out = BytesIO()
     write_po(out, catalog, width=100, omit_header=False, sort_output=True, include_lineno=False)
     return out.getvalue()
+
+
+def code_meanings(source: str) -> list[tuple[str, int]]:
+    """The meaning of every reason code declared in ``settlement.py``'s ``Code``
+    (its members' fourth value), read from the source: msgids whose English is
+    declared there, without importing a higher layer."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ClassDef) and node.name == "Code":
+            for item in node.body:
+                if (
+                    isinstance(item, ast.Assign)
+                    and isinstance(item.value, ast.Tuple)
+                    and len(item.value.elts) == 4
+                    and isinstance(item.value.elts[3], ast.Constant)
+                    and isinstance(item.value.elts[3].value, str)
+                ):
+                    found.append((item.value.elts[3].value, item.lineno))
+    return found
 
 
 def _read_po(data: bytes) -> object:

@@ -18,6 +18,7 @@ from decimal import Decimal
 from claimcalc.i18n import N_, _
 from claimcalc.money import format_eur, round_cents
 from claimcalc.product.model import SCOPE_TEXTS, Limit, Scope, WithinTimeOfEvent
+from claimcalc.settlement import Code
 from claimcalc.settling.rates import Fixing
 
 # --------------------------------------------------------------------------- words
@@ -52,6 +53,11 @@ def word(text: str) -> str:
     """One of the engine's words (:data:`_WORDS`) in the current language; any other
     text (the product's, the claim's) as it is."""
     return _(text) if text in _WORDS else text
+
+
+def meaning(code: Code) -> str:
+    """What a reason code means (its declaration's English), in the current language."""
+    return _(code.meaning)
 
 
 def scope_text(scope: Scope) -> str:
