@@ -624,7 +624,7 @@ class _DiffCommand(typer.core.TyperCommand):
 
 
 #: diff's options that take a value (the value is not a path of --claims).
-_DIFF_VALUE_OPTIONS = frozenset({"--rates", "--format", "-f"})
+_DIFF_VALUE_OPTIONS = frozenset({"--rates", "--format", "-f", "--lang"})
 
 
 def spread_claims(args: list[str]) -> list[str]:
