@@ -108,7 +108,9 @@ def test_every_reason_code_has_a_text_in_both_languages() -> None:
 def test_the_italian_uses_the_contracts_words() -> None:
     """The glossary (docs: README "Italian"): the contract's terms, not a translation's."""
     catalog = italian_catalog()
-    italian = {m.id: m.string for m in catalog if m.id}
+    italian = {
+        m.id: m.string for m in catalog if isinstance(m.id, str) and isinstance(m.string, str)
+    }
     assert italian["Limit applied"] == "Massimale"
     assert italian["per sinistro (per insured)"] == "per sinistro (per assicurato)"
     assert "anno assicurativo" in italian["per insured, per policy period"]
