@@ -310,3 +310,21 @@ def test_errors_follow_the_language(capsys: pytest.CaptureFixture[str]) -> None:
     assert err.startswith("nosuchproduct: prodotto sconosciuto (noti: ")
     code, _out, err = run(capsys, "products", "show", "nosuchproduct")
     assert err.startswith("nosuchproduct: unknown product (known: ")
+
+
+def test_settle_with_a_ledger_records_english_so_that_a_rerun_is_a_rerun(
+    tmp_path: Path, locale: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    claim = json.loads(example("imaway", "E-baggage-theft-barcelona.json").read_text("utf-8"))
+    claim["policy"]["ref"] = "POL-I18N"
+    path = tmp_path / "claim.json"
+    path.write_text(json.dumps(claim), encoding="utf-8")
+    db = str(tmp_path / "ledger.db")
+    code, out, err = run(capsys, "settle", "--ledger", db, "--record", str(path))
+    assert code == 0 and "recorded as settlement 1" in err
+    locale.setenv("LANG", "it_IT.UTF-8")
+    code, again, err = run(capsys, "settle", "--ledger", db, "--record", "--lang", "it", str(path))
+    assert code == 0 and "nothing new" in err
+    assert again == out
+    history = run(capsys, "ledger", "history", "--ledger", db)[1]
+    assert "Denuncia" in history  # the ledger's own tables follow the language

@@ -864,6 +864,11 @@ def _run_in_language(callback: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(callback)
     def run(*args: Any, lang: str | None = None, **kwargs: Any) -> Any:
+        if "record" in kwargs and kwargs.get("ledger"):
+            # settle with a ledger: the ledger keeps each settlement's document and
+            # tells a rerun by its hash, so its texts are English whatever the
+            # language asked (a dry run shows what --record would do: the same).
+            lang = "en"
         _set_language(lang, kwargs.get("format"))
         return callback(*args, **kwargs)
 
