@@ -50,6 +50,9 @@ _TOKEN_TEXT = {
 }
 _PER_UNIT = {Scope.PER_DAY: N_("day"), Scope.PER_NIGHT: N_("night"), Scope.PER_HOUR: N_("hour")}
 _UNIT_TEXT = {"hours": N_("hours"), "days": N_("days"), "eur": N_("eur")}
+#: A guarantee's kind as its tag shows it, and an invalidity threshold's mode.
+_KIND_TEXT = {"cash": N_("cash"), "assistance": N_("assistance"), "advance": N_("advance")}
+_MODE_TEXT = {"absolute": N_("absolute"), "relative": N_("relative")}
 
 
 def amount_text(value: Amount, unit: Unit = Unit.EUR) -> str:
@@ -129,7 +132,8 @@ def deductible_text(deductible: Deductible) -> str:
             )
     else:
         text = _("invalidity threshold {percent}% ({mode})").format(
-            percent=f"{deductible.percent.normalize():f}", mode=deductible.mode
+            percent=f"{deductible.percent.normalize():f}",
+            mode=_(_MODE_TEXT.get(deductible.mode, deductible.mode)),
         )
     waived = getattr(deductible, "waived_when", None)
     if waived is not None:
@@ -248,7 +252,8 @@ def product_tables(product: Product, level: str | None = None) -> list[Renderabl
             g_covered = product.covered_levels(section, guarantee)
             label = Text(f"{guarantee.code}  {guarantee.title}", style="bold")
             if guarantee.kind.value != "cash":
-                label.append(f" [{guarantee.kind.value}]", style="dim")
+                kind = guarantee.kind.value
+                label.append(f" [{_(_KIND_TEXT.get(kind, kind))}]", style="dim")
             if level and level not in g_covered:
                 rows.append([label, guarantee.source.article, *[_("not covered")] * width])
                 continue
@@ -647,7 +652,7 @@ def settlement_tables(settlement: Settlement, explain: bool = False) -> list[Ren
         for line in person.lines:
             title = f"{line.guarantee}\n{line.title}"
             if line.kind == "advance":
-                title += _(" [advance]")
+                title += f" [{_(_KIND_TEXT['advance'])}]"
             limit = (
                 ""
                 if line.limit is None
