@@ -328,3 +328,18 @@ def test_settle_with_a_ledger_records_english_so_that_a_rerun_is_a_rerun(
     assert again == out
     history = run(capsys, "ledger", "history", "--ledger", db)[1]
     assert "Denuncia" in history  # the ledger's own tables follow the language
+
+
+def test_a_bad_claim_is_reported_in_the_language_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    claim = json.loads(example("imaway", "D-medical-usa.json").read_text("utf-8"))
+    claim["insured"][0]["lines"][0]["expenses"][0]["amount"] = "-5"
+    path = tmp_path / "claim.json"
+    path.write_text(json.dumps(claim), encoding="utf-8")
+    field = "insured[0].lines[0].expenses[0].amount"
+    code, _out, err = run(capsys, "settle", "--lang", "it", str(path))
+    assert code == ExitCode.INVALID_CLAIM
+    assert err == f"{path}: {field}: non deve essere negativo, trovato -5\n"
+    code, _out, err = run(capsys, "settle", str(path))
+    assert err == f"{path}: {field}: must not be negative, got -5\n"
