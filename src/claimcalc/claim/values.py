@@ -146,10 +146,6 @@ def converter(spec: FieldSpec) -> Convert:
 
 def _one_of(choices: tuple[object, ...], refusal: str | None) -> Convert:
     texts = [repr(choice) for choice in choices]
-    if len(texts) > 1:
-        listed = _("{first} or {last}").format(first=", ".join(texts[:-1]), last=texts[-1])
-    else:
-        listed = texts[0]
 
     def convert(value: object) -> object:
         value = whole(value)  # 1.0 is the claim format 1, as JSON Schema counts it
@@ -157,6 +153,10 @@ def _one_of(choices: tuple[object, ...], refusal: str | None) -> Convert:
         if not any(type(value) is type(choice) and value == choice for choice in choices):
             if refusal is not None:
                 raise Invalid(refusal.format(value=_Quoted(value)))
+            # Written here, not with the (cached) converter: in the current language.
+            listed = texts[0]
+            if len(texts) > 1:
+                listed = _("{first} or {last}").format(first=", ".join(texts[:-1]), last=texts[-1])
             raise Invalid(_("Input should be {listed}").format(listed=listed))
         return value
 
