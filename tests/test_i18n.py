@@ -6,6 +6,7 @@ human output follows ``--lang``, else the locale (LC_ALL, LC_MESSAGES, LANG).
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import string
@@ -343,3 +344,27 @@ def test_a_bad_claim_is_reported_in_the_language_asked(
     assert err == f"{path}: {field}: non deve essere negativo, trovato -5\n"
     code, _out, err = run(capsys, "settle", str(path))
     assert err == f"{path}: {field}: must not be negative, got -5\n"
+
+
+def test_update_takes_pending_translations_for_new_msgids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A helper's ``locale/pending-NAME.po`` fills the msgids its code adds."""
+    (tmp_path / "pending-test.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
+        'msgid "nothing to pay"\nmsgstr "niente"\n\n'
+        'msgid "a new text {n}"\nmsgstr "un testo nuovo {n}"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    pending = i18n.pending_translations()
+    assert pending == {"nothing to pay": "niente", "a new text {n}": "un testo nuovo {n}"}
+    template = POT.read_bytes() + b'\nmsgid "a new text {n}"\nmsgstr ""\n'
+    updated = read_po(
+        io.BytesIO(i18n.updated_catalog(template, PO.read_bytes(), pending)),
+        locale="it",
+    )
+    new = updated.get("a new text {n}")
+    assert new is not None and new.string == "un testo nuovo {n}"
+    kept = updated.get("nothing to pay")  # a translation in the catalog is kept
+    assert kept is not None and kept.string == "nulla da pagare"

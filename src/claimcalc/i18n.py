@@ -92,6 +92,13 @@ def N_(message: str) -> str:  # gettext's name for it
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 
 
+#: Jinja2 templates (``{% trans %}``, ``_()``) in the package, read by Jinja2's own
+#: Babel extractor; there are none until a module renders one.
+_TEMPLATES = [
+    (pattern, "jinja2.ext:babel_extract") for pattern in ("**.j2", "**.jinja", "**.jinja2")
+]
+
+
 def _source_root() -> Path:
     return Path(__file__).resolve().parent
 
@@ -109,7 +116,7 @@ def extract_template() -> bytes:
     catalog.creation_date = catalog.revision_date = _EPOCH
     for filename, lineno, message, comments, context in extract_from_dir(
         str(root),
-        method_map=[("locale/**", "ignore"), ("**.py", "python")],
+        method_map=[("locale/**", "ignore"), ("**.py", "python"), *_TEMPLATES],
         keywords=KEYWORDS,
         comment_tags=("TRANSLATORS:",),
         strip_comment_tags=True,
@@ -157,9 +164,11 @@ def _read_po(data: bytes) -> object:
     return read_po(BytesIO(data), locale="it", domain=DOMAIN)
 
 
-def updated_catalog(template: bytes, po: bytes) -> bytes:
+def updated_catalog(template: bytes, po: bytes, pending: Mapping[str, str] | None = None) -> bytes:
     """The Italian .po with the msgids of ``template``: translations kept, new ones
-    empty, stale ones dropped (a test fails on an empty msgstr)."""
+    taken from ``pending`` or left empty, stale ones dropped (a test fails on an
+    empty msgstr)."""
+    pending = pending or {}
     from io import BytesIO
 
     from babel.messages.catalog import Catalog
@@ -170,6 +179,9 @@ def updated_catalog(template: bytes, po: bytes) -> bytes:
     assert isinstance(pot, Catalog) and isinstance(catalog, Catalog)
     catalog.update(pot, no_fuzzy_matching=True, update_creation_date=False)
     catalog.obsolete.clear()
+    for message in catalog:
+        if isinstance(message.id, str) and not message.string and message.id in pending:
+            message.string = pending[message.id]
     catalog.revision_date = catalog.creation_date = _EPOCH
     catalog.fuzzy = False
     catalog.header_comment = "# Italian messages of claimcalc (python -m claimcalc.i18n update)."
@@ -181,6 +193,23 @@ def updated_catalog(template: bytes, po: bytes) -> bytes:
     out = BytesIO()
     write_po(out, catalog, width=100, sort_output=True, include_lineno=False)
     return out.getvalue()
+
+
+def pending_translations() -> dict[str, str]:
+    """Translations written beside the catalog while the code that uses them was
+    being written elsewhere (``locale/pending-NAME.po``): ``update`` takes the ones
+    the sources now use; the files can then be deleted."""
+    from babel.messages.catalog import Catalog
+
+    found: dict[str, str] = {}
+    for path in sorted(LOCALE_DIR.glob("pending-*.po")):
+        catalog = _read_po(path.read_bytes())
+        assert isinstance(catalog, Catalog)
+        for message in catalog:
+            text = message.string
+            if isinstance(message.id, str) and message.id and isinstance(text, str) and text:
+                found[message.id] = text
+    return found
 
 
 def compiled_catalog(po: bytes) -> bytes:
@@ -210,7 +239,7 @@ def _main(argv: list[str]) -> int:
         pot_path.write_bytes(template)
         po = po_path.read_bytes() if po_path.exists() else b""
         po_path.parent.mkdir(parents=True, exist_ok=True)
-        po_path.write_bytes(updated_catalog(template, po))
+        po_path.write_bytes(updated_catalog(template, po, pending_translations()))
         mo_path.write_bytes(compiled_catalog(po_path.read_bytes()))
         return 0
     if command == "compile":
