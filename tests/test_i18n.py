@@ -246,6 +246,8 @@ def _machine_outputs(capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
         "products list": ["products", "list", "-f", "json"],
         "diff": ["diff", "imaway:smart", "imaway:top", "-f", "json", "--claims", *dirs],
         "test": ["test", "-f", "json"],
+        "schema claim": ["schema", "claim"],
+        "schema product": ["schema", "product"],
         **{f"products show {p}": ["products", "show", p, "-f", "json"] for p in PRODUCT_IDS},
     }
     return {name: run(capsys, *args)[1] for name, args in commands.items()}
