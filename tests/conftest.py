@@ -24,6 +24,12 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 # The suite keeps its product cache to itself (subprocesses inherit it).
 os.environ["CLAIMCALC_CACHE_DIR"] = tempfile.mkdtemp(prefix="claimcalc-test-cache-")
+# The suite pins English output: a developer's Italian locale does not change it
+# (the tests of --lang and of the locale set theirs: tests/test_i18n.py).
+for _locale_variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+    if os.environ.get(_locale_variable, "").lower().startswith("it"):
+        os.environ[_locale_variable] = "C.UTF-8"
+os.environ.pop("CLAIMCALC_LANG", None)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -51,6 +51,7 @@ from claimcalc.errors import (
     UsageError,
     key_path,
 )
+from claimcalc.i18n import _
 from claimcalc.money import cents_text
 from claimcalc.product.catalog import find_product, load_rulebook, products_dir
 from claimcalc.settlement import REASON_CODES
@@ -135,7 +136,9 @@ class Difference:
     got: str
 
     def __str__(self) -> str:
-        return f"{self.what}: expected {self.expected}, got {self.got}"
+        return _("{what}: expected {expected}, got {got}").format(
+            what=self.what, expected=self.expected, got=self.got
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,11 +179,12 @@ class Report:
     @property
     def summary(self) -> str:
         errors = self.count("error")
-        return (
-            f"{self.count('pass')} passed, {self.count('fail')} failed"
-            + (f", {errors} with errors" if errors else "")
-            + f" ({len(self.results)} cases)"
-        )
+        counts = {"passed": self.count("pass"), "failed": self.count("fail"), "errors": errors}
+        if errors:
+            text = _("{passed} passed, {failed} failed, {errors} with errors ({cases} cases)")
+        else:
+            text = _("{passed} passed, {failed} failed ({cases} cases)")
+        return text.format(**counts, cases=len(self.results))
 
 
 # --------------------------------------------------------------------------- finding
@@ -538,7 +542,7 @@ def _codes(codes: Sequence[str]) -> str:
 
 def _line(settlement: Settlement, key: str) -> LineResult | None:
     """A line by id; ``REF:id`` for another insured than the first."""
-    ref, _, line_id = key.rpartition(":")
+    ref, _sep, line_id = key.rpartition(":")
     for person in settlement.insured:
         if (person.ref == ref) if ref else person is settlement.insured[0]:
             return next((line for line in person.lines if line.line_id == line_id), None)

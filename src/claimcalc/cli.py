@@ -33,6 +33,7 @@ from claimcalc.errors import (
     ProductFileError,
     UsageError,
 )
+from claimcalc.i18n import _
 from claimcalc.output.formats import DOCUMENT_FORMATS, Format
 from claimcalc.product.catalog import catalog, check_level, load_product, split_level
 
@@ -273,8 +274,13 @@ def products_validate(
             failed.append(exc)
             sys.stderr.write(f"{exc}\n")
             continue
-        count = sum(1 for _ in product.guarantees())
-        sys.stdout.write(f"ok {path} ({product.ref}, {count} guarantees)\n")
+        count = sum(1 for _guarantee in product.guarantees())
+        sys.stdout.write(
+            _("ok {path} ({product}, {count} guarantees)").format(
+                path=path, product=product.ref, count=count
+            )
+            + "\n"
+        )
     if failed:
         raise typer.Exit(max(int(e.exit_code) for e in failed))
 
@@ -419,12 +425,18 @@ def _ledger_settler(
 ) -> Iterator[LedgerSettler | None]:
     """``settle``'s ledger, if it has one: opened, and closed at the end."""
     if prior_payments not in ("refuse", "add"):
-        raise UsageError(f"--prior-payments: {prior_payments!r} is not one of 'refuse', 'add'")
+        raise UsageError(
+            _("--prior-payments: {value!r} is not one of 'refuse', 'add'").format(
+                value=prior_payments
+            )
+        )
     if not target:
         if record:
-            raise UsageError("--record: no ledger to record in (--ledger DB or $CLAIMCALC_LEDGER)")
+            raise UsageError(
+                _("--record: no ledger to record in (--ledger DB or $CLAIMCALC_LEDGER)")
+            )
         if prior_payments != "refuse":
-            raise UsageError("--prior-payments: only with a ledger (--ledger DB)")
+            raise UsageError(_("--prior-payments: only with a ledger (--ledger DB)"))
         yield None
         return
     from claimcalc.ledger.settle import LedgerSettler
@@ -463,7 +475,7 @@ def _open_ledger(target: str | None, create: bool = False) -> Any:
     from claimcalc.ledger.store import Ledger
 
     if not target:
-        raise UsageError("--ledger: which ledger? (--ledger DB or $CLAIMCALC_LEDGER)")
+        raise UsageError(_("--ledger: which ledger? (--ledger DB or $CLAIMCALC_LEDGER)"))
     return Ledger(target, create=create)
 
 
@@ -475,7 +487,11 @@ def _day(option: str, value: str | None) -> Any:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"{option}: expected a date YYYY-MM-DD, got {value!r}") from None
+        raise UsageError(
+            _("{option}: expected a date YYYY-MM-DD, got {value!r}").format(
+                option=option, value=value
+            )
+        ) from None
 
 
 @ledger_app.command("history")
@@ -507,11 +523,13 @@ def ledger_history(
 
     from claimcalc.output.records import console
 
-    table = Table(title=f"Ledger {db.name}")
-    for title in ("Id", "Claim", "Status", "Recorded", "Policy", "Insured", "Period"):
+    table = Table(title=_("Ledger {name}").format(name=db.name))
+    for title in (_("Id"), _("Claim"), _("Status"), _("Recorded"), _("Policy"), _("Insured")):
         table.add_column(title)
-    for title in ("Guarantee", "Amount", "Event date"):
-        table.add_column(title, justify="right" if title == "Amount" else "left")
+    table.add_column(_("Period"))
+    table.add_column(_("Guarantee"))
+    table.add_column(_("Amount"), justify="right")
+    table.add_column(_("Event date"))
     for row in found:
         status = row["status"] + (f" ({row['void_reason']})" if row["void_reason"] else "")
         period = f"{row['period_start']} – {row['period_end'] or '…'}"
@@ -546,7 +564,9 @@ def ledger_export(
     from claimcalc.output.records import output_stream
 
     if format not in ("ndjson", "csv"):
-        raise UsageError(f"--format: {format!r} is not one of 'ndjson', 'csv'")
+        raise UsageError(
+            _("--format: {value!r} is not one of 'ndjson', 'csv'").format(value=format)
+        )
     with _open_ledger(ledger) as db, output_stream(output) as stream:
         if format == "ndjson":
             from claimcalc.jsonio import dumps
@@ -573,7 +593,12 @@ def ledger_void(
 
     with _open_ledger(ledger) as db:
         settlement = void(db, claim_id, reason)
-    sys.stdout.write(f"voided settlement {settlement} of claim {claim_id}\n")
+    sys.stdout.write(
+        _("voided settlement {settlement} of claim {claim}").format(
+            settlement=settlement, claim=claim_id
+        )
+        + "\n"
+    )
 
 
 @ledger_app.command("import")
@@ -588,8 +613,10 @@ def ledger_import(
     with _open_ledger(ledger, create=True) as db:
         result = import_csv(db, file)
     sys.stdout.write(
-        f"imported {result.imported} claims ({result.lines} lines); "
-        f"{result.unchanged} already imported\n"
+        _("imported {claims} claims ({lines} lines); {unchanged} already imported").format(
+            claims=result.imported, lines=result.lines, unchanged=result.unchanged
+        )
+        + "\n"
     )
 
 
@@ -608,8 +635,10 @@ def ledger_purge(
     with _open_ledger(ledger) as db:
         result = purge(db, day)
     sys.stdout.write(
-        f"purged {result.settlements} settlements ({result.lines} lines) of periods "
-        f"ended before {day}\n"
+        _("purged {settlements} settlements ({lines} lines) of periods ended before {day}").format(
+            settlements=result.settlements, lines=result.lines, day=day
+        )
+        + "\n"
     )
 
 
@@ -629,9 +658,11 @@ def _no_level(product: str) -> None:
 
             edition = f"{ref}@{find_product(ref, allow_path=False).stem}"
     raise UsageError(
-        f"--product {product}: a level cannot be chosen here, each claim is settled at"
-        f' its own level (its "level" field); name the product: --product {ref}'
-        f" or --product {edition}"
+        _(
+            "--product {given}: a level cannot be chosen here, each claim is settled at"
+            ' its own level (its "level" field); name the product: --product {ref}'
+            " or --product {edition}"
+        ).format(given=product, ref=ref, edition=edition)
     )
 
 
@@ -646,11 +677,13 @@ def _claim_items(claims: list[str]) -> Iterator[Item]:
     for name in claims:
         path = Path(name)
         if name != "-" and path.is_dir() and not any(path.glob("*.json")):
-            raise UsageError(f"{name}: no claim files (*.json) in this directory")
+            raise UsageError(
+                _("{path}: no claim files (*.json) in this directory").format(path=name)
+            )
     items = iter_items(claims)
     first = next(items, None)
     if first is None:
-        raise UsageError(f"no claims to settle in {' '.join(claims)}")
+        raise UsageError(_("no claims to settle in {paths}").format(paths=" ".join(claims)))
     return itertools.chain([first], items)
 
 
@@ -683,7 +716,7 @@ class _DiffCommand(typer.core.TyperCommand):
 
 
 #: diff's options that take a value (the value is not a path of --claims).
-_DIFF_VALUE_OPTIONS = frozenset({"--rates", "--format", "-f"})
+_DIFF_VALUE_OPTIONS = frozenset({"--rates", "--format", "-f", "--lang"})
 
 
 def spread_claims(args: list[str]) -> list[str]:
@@ -1005,6 +1038,7 @@ def main(argv: list[str] | None = None) -> int:
     typer runs in standalone mode, so command-line misuse exits with 2 as usual.
     """
     command = typer.main.get_command(app)
+    _add_language_option(command)
     invoke = command.invoke
 
     def guarded(ctx: Any) -> Any:
@@ -1021,11 +1055,14 @@ def main(argv: list[str] | None = None) -> int:
             if exc.errno not in _WRITE_FAILURES:
                 raise
             reason = exc.strerror or str(exc)
-            raise _StdoutFailed(f"standard output: cannot write output: {reason}") from None
+            raise _StdoutFailed(
+                _("standard output: cannot write output: {reason}").format(reason=reason)
+            ) from None
 
     command.invoke = guarded  # type: ignore[method-assign]
     try:
-        command.main(args=argv, prog_name="claimcalc")
+        with _language_kept():
+            command.main(args=argv, prog_name="claimcalc")
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else int(ExitCode.USAGE))
@@ -1047,6 +1084,82 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"standard output: cannot write output: {exc.strerror or exc}\n")
         return int(ExitCode.IO)
     return 0
+
+
+# --------------------------------------------------------------------------- --lang
+
+LANG_HELP = (
+    "Language of the human-readable output: it or en (default: it when LC_ALL, "
+    "LC_MESSAGES or LANG starts with it). JSON, NDJSON and CSV are English "
+    "whatever the locale; an explicit --lang gives their texts in that language."
+)
+
+
+def _add_language_option(command: Any) -> None:
+    """``--lang`` on every command (also those added later): the option, and the
+    language set before the command runs (:func:`_run_in_language`)."""
+    for sub in getattr(command, "commands", {}).values():
+        _add_language_option(sub)
+    if isinstance(command, typer.core.TyperGroup) or command.callback is None:
+        return
+    command.params.append(
+        typer.core.TyperOption(
+            param_decls=["--lang"], metavar="<it|en>", default=None, help=LANG_HELP
+        )
+    )
+    command.callback = _run_in_language(command.callback)
+
+
+def _run_in_language(callback: Callable[..., Any]) -> Callable[..., Any]:
+    import functools
+
+    @functools.wraps(callback)
+    def run(*args: Any, lang: str | None = None, **kwargs: Any) -> Any:
+        if "record" in kwargs and kwargs.get("ledger"):
+            # settle with a ledger: the ledger keeps each settlement's document and
+            # tells a rerun by its hash, so its texts are English whatever the
+            # language asked (a dry run shows what --record would do: the same).
+            lang = "en"
+        _set_language(lang, kwargs.get("format"))
+        return callback(*args, **kwargs)
+
+    return run
+
+
+def _set_language(given: str | None, format: object) -> None:
+    """The language of this run: ``--lang``; else, for a human format, the
+    locale's; machine formats (JSON, NDJSON, CSV) stay English, byte for byte
+    whatever the locale, unless --lang asks."""
+    import os
+
+    from claimcalc.i18n import ENV_VARIABLE, LANGUAGES, language_from_environment, set_language
+
+    if given is not None and given not in LANGUAGES:
+        choices = ", ".join(repr(lang) for lang in LANGUAGES)
+        raise UsageError(f"--lang: {given!r} is not one of {choices}")
+    human = format is None or str(format) == Format.TABLE.value
+    lang = given or (language_from_environment() if human else "en")
+    set_language(lang)
+    os.environ[ENV_VARIABLE] = lang  # for a batch's worker processes (spawned)
+
+
+@contextmanager
+def _language_kept() -> Iterator[None]:
+    """The library's language and the environment as they were before the command
+    (``main`` is called in-process by tests and scripts)."""
+    import os
+
+    from claimcalc.i18n import ENV_VARIABLE, current_language, set_language
+
+    before, env = current_language(), os.environ.get(ENV_VARIABLE)
+    try:
+        yield
+    finally:
+        set_language(before)
+        if env is None:
+            os.environ.pop(ENV_VARIABLE, None)
+        else:
+            os.environ[ENV_VARIABLE] = env
 
 
 #: errno values of a write that failed for want of room or a working device.

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
+from claimcalc.i18n import _
+
 
 class ExitCode(IntEnum):
     """Documented process exit codes (README, ``claimcalc --help``)."""
@@ -63,8 +65,10 @@ class InternalError(ClaimcalcError):
         self.source = source
         self.cause = cause
         super().__init__(
-            f"{source}: internal error ({cause}); this is a bug in claimcalc, "
-            "please report it with this claim"
+            _(
+                "{source}: internal error ({cause}); this is a bug in claimcalc, "
+                "please report it with this claim"
+            ).format(source=source, cause=cause)
         )
 
     def __reduce__(self) -> tuple[type[InternalError], tuple[str, str]]:

@@ -41,6 +41,7 @@ from claimcalc.facts import (
     FactLevel,
     FactType,
 )
+from claimcalc.i18n import _
 
 _SURROGATE = "invalid JSON: a \\u escape makes a lone surrogate, not a character"
 _DIGITS = "invalid JSON: a number with more than 4300 digits"
@@ -58,7 +59,15 @@ def parse_claim(text: str, file: str = "<claim>", fast: bool = False) -> Claim:
         text = text[1:]
     if len(text) > MAX_CLAIM_TEXT:  # refused before it is parsed
         raise ClaimError(
-            file, [("", f"{len(text):,} characters; a claim holds at most {MAX_CLAIM_TEXT:,}")]
+            file,
+            [
+                (
+                    "",
+                    _("{length:,} characters; a claim holds at most {most:,}").format(
+                        length=len(text), most=MAX_CLAIM_TEXT
+                    ),
+                )
+            ],
         )
     if fast:
         try:
@@ -74,26 +83,28 @@ def parse_claim(text: str, file: str = "<claim>", fast: bool = False) -> Claim:
         data = jsonio.loads(text)
         if "\\u" in text and _lone_surrogate(data):  # the json module lets them through
             raise ClaimError(
-                file, [("", "invalid JSON: a \\u escape makes a lone surrogate, not a character")]
+                file,
+                [("", _("invalid JSON: a \\u escape makes a lone surrogate, not a character"))],
             )
         return claim_from_data(data, file)
     except json.JSONDecodeError as exc:
         raise ClaimError(
             f"{file}:{exc.lineno}:{exc.colno}",
-            [("", f"invalid JSON: {exc.msg.removesuffix(' at')}")],  # "control character at"
+            # "control character at": the json module's words, in English
+            [("", _("invalid JSON: {reason}").format(reason=exc.msg.removesuffix(" at")))],
         ) from None
     except jsonio.DuplicateKeyError as exc:
-        raise ClaimError(file, [(exc.key, "duplicate key")]) from None
+        raise ClaimError(file, [(exc.key, _("duplicate key"))]) from None
     except jsonio.NotJSONNumberError as exc:
         where = _where_number(text, exc.token, file)
-        raise ClaimError(where, [("", f"invalid JSON: {exc}")]) from None
+        raise ClaimError(where, [("", _("invalid JSON: {reason}").format(reason=exc))]) from None
     except RecursionError:  # parsing it, or quoting it in a message
-        raise ClaimError(file, [("", "invalid JSON: nested too deeply")]) from None
+        raise ClaimError(file, [("", _("invalid JSON: nested too deeply"))]) from None
     except ValueError as exc:  # the json module's limit on an integer's digits
         if "digits" not in str(exc):
             raise
         raise ClaimError(
-            file, [("", "invalid JSON: a number with more than 4300 digits")]
+            file, [("", _("invalid JSON: a number with more than 4300 digits"))]
         ) from None
 
 
@@ -126,7 +137,7 @@ def _lone_surrogate(value: object) -> bool:
 def claim_from_data(data: object, file: str = "<claim>") -> Claim:
     """Validate a decoded claim (JSON types; dates may also be ``datetime.date``)."""
     if not isinstance(data, dict):
-        raise ClaimError(file, [("", "a claim must be a JSON object")])
+        raise ClaimError(file, [("", _("a claim must be a JSON object"))])
     try:
         claim = quick_claim(data)
     except GIVES_UP:
@@ -146,11 +157,13 @@ def read_claim(path: str | Path) -> Claim:
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
-        raise FileAccessError(f"{path}: cannot read claim file: {exc.strerror}") from None
+        raise FileAccessError(
+            _("{path}: cannot read claim file: {reason}").format(path=path, reason=exc.strerror)
+        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ClaimError(str(path), [("", "not UTF-8 text")]) from None
+        raise ClaimError(str(path), [("", _("not UTF-8 text"))]) from None
     return parse_claim(text, str(path))
 
 
@@ -223,7 +236,9 @@ def read_fully(model: type, data: object, loc: Loc, problems: Problems) -> Any:
             # A key is quoted in the field's path: not when it is personal data.
             leak = personal_data(name, reference=False) if isinstance(name, str) else None
             problems.append(
-                ((*loc, name), "unknown field") if leak is None else (loc, f"a key {leak}")
+                ((*loc, name), _("unknown field"))
+                if leak is None
+                else (loc, _("a key {leak}").format(leak=leak))
             )
             bad = True
     return _BAD if bad else model(**values)
@@ -233,16 +248,24 @@ def _read_nested(spec: FieldSpec, value: object, loc: Loc, problems: Problems) -
     if not spec.many:
         return read_fully(spec.kind, value, loc, problems)
     if not isinstance(value, list | tuple):
-        problems.append((loc, f"expected a list, got {got(value)}"))
+        problems.append((loc, _("expected a list, got {got}").format(got=got(value))))
         return _BAD
     most = spec.length.max if spec.length else None
     if most is not None and len(value) > most:
-        problems.append((loc, f"at most {most} items, got {len(value)}"))
+        problems.append(
+            (loc, _("at most {most} items, got {count}").format(most=most, count=len(value)))
+        )
         return _BAD
     least = spec.length.min if spec.length else None
     if least is not None and len(value) < least:
         assert spec.length is not None
-        problems.append((loc, spec.length.short or f"at least {least} items, got {len(value)}"))
+        problems.append(
+            (
+                loc,
+                spec.length.short
+                or _("at least {least} items, got {count}").format(least=least, count=len(value)),
+            )
+        )
         return _BAD
     items = tuple(read_fully(spec.kind, item, (*loc, i), problems) for i, item in enumerate(value))
     return _BAD if any(item is _BAD for item in items) else items
@@ -291,25 +314,52 @@ def check_claim(claim: Claim) -> list[tuple[str, str]]:
         found.append(
             (
                 "trip.return_date",
-                f"return {trip.return_date} is before departure {trip.departure_date}",
+                _("return {return_date} is before departure {departure}").format(
+                    return_date=trip.return_date, departure=trip.departure_date
+                ),
             )
         )
     if trip.booking_date and trip.booking_date > trip.departure_date:
-        found.append(("trip.booking_date", f"booking {trip.booking_date} is after departure"))
+        found.append(
+            (
+                "trip.booking_date",
+                _("booking {booking} is after departure").format(booking=trip.booking_date),
+            )
+        )
     if trip.flight_cost is not None and trip.cost is not None and trip.flight_cost > trip.cost:
         found.append(
-            ("trip.flight_cost", f"flight cost {trip.flight_cost} exceeds trip cost {trip.cost}")
+            (
+                "trip.flight_cost",
+                _("flight cost {flight} exceeds trip cost {cost}").format(
+                    flight=trip.flight_cost, cost=trip.cost
+                ),
+            )
         )
     policy = claim.policy
     if policy.start_date and policy.start_date < policy.issue_date:
         found.append(
-            ("policy.start_date", f"start {policy.start_date} is before issue {policy.issue_date}")
+            (
+                "policy.start_date",
+                _("start {start} is before issue {issue}").format(
+                    start=policy.start_date, issue=policy.issue_date
+                ),
+            )
         )
     if policy.end_date and policy.end_date < (policy.start_date or policy.issue_date):
-        found.append(("policy.end_date", f"end {policy.end_date} is before the policy starts"))
+        found.append(
+            (
+                "policy.end_date",
+                _("end {end} is before the policy starts").format(end=policy.end_date),
+            )
+        )
     if claim.reported_on < claim.event.date:
         found.append(
-            ("reported_on", f"report {claim.reported_on} is before the event {claim.event.date}")
+            (
+                "reported_on",
+                _("report {reported} is before the event {event}").format(
+                    reported=claim.reported_on, event=claim.event.date
+                ),
+            )
         )
     if claim.event.facts:
         _check_facts(claim.event.facts, "event.facts", found)
@@ -317,25 +367,48 @@ def check_claim(claim: Claim) -> list[tuple[str, str]]:
         fixings: set[tuple[str, object]] = set()
         for i, rate in enumerate(claim.rates):
             if (rate.currency, rate.date) in fixings:  # which one would be used?
-                found.append((f"rates[{i}]", f"a second rate for {rate.currency} on {rate.date}"))
+                found.append(
+                    (
+                        f"rates[{i}]",
+                        _("a second rate for {currency} on {date}").format(
+                            currency=rate.currency, date=rate.date
+                        ),
+                    )
+                )
             fixings.add((rate.currency, rate.date))
     if len(claim.insured) > 1 and (lines := sum(len(p.lines) for p in claim.insured)) > MAX_LINES:
-        found.append(("insured", f"{lines:,} lines in all; a claim holds at most {MAX_LINES:,}"))
+        found.append(
+            (
+                "insured",
+                _("{lines:,} lines in all; a claim holds at most {most:,}").format(
+                    lines=lines, most=MAX_LINES
+                ),
+            )
+        )
     refs: set[str] = set()
     for i, person in enumerate(claim.insured):
         if person.ref in refs:
-            found.append((f"insured[{i}].ref", f"duplicate insured reference {person.ref!r}"))
+            found.append(
+                (
+                    f"insured[{i}].ref",
+                    _("duplicate insured reference {ref!r}").format(ref=person.ref),
+                )
+            )
         refs.add(person.ref)
         if person.birth_date is None and person.age_at_subscription is None:
-            found.append((f"insured[{i}]", "give birth_date or age_at_subscription"))
+            found.append((f"insured[{i}]", _("give birth_date or age_at_subscription")))
         if person.birth_date and person.birth_date > policy.issue_date:
-            found.append((f"insured[{i}].birth_date", "birth date is after the policy was issued"))
+            found.append(
+                (f"insured[{i}].birth_date", _("birth date is after the policy was issued"))
+            )
         elif person.birth_date and (age := _age(person.birth_date, policy.issue_date)) > MAX_AGE:
             found.append(
                 (
                     f"insured[{i}].birth_date",
-                    f"makes the insured {age} at the policy's issue ({policy.issue_date});"
-                    f" at most {MAX_AGE}, as for age_at_subscription",
+                    _(
+                        "makes the insured {age} at the policy's issue ({issue});"
+                        " at most {most}, as for age_at_subscription"
+                    ).format(age=age, issue=policy.issue_date, most=MAX_AGE),
                 )
             )
         if person.facts:
@@ -344,7 +417,12 @@ def check_claim(claim: Claim) -> list[tuple[str, str]]:
         for j, line in enumerate(person.lines):
             if line.id is not None:
                 if line.id in line_ids:
-                    found.append((f"insured[{i}].lines[{j}].id", f"duplicate line id {line.id!r}"))
+                    found.append(
+                        (
+                            f"insured[{i}].lines[{j}].id",
+                            _("duplicate line id {id!r}").format(id=line.id),
+                        )
+                    )
                 line_ids.add(line.id)
             if line.facts:
                 _check_facts(line.facts, f"insured[{i}].lines[{j}].facts", found)
@@ -361,7 +439,11 @@ def _age(birth: dt.date, on: dt.date) -> int:
 
 
 def _unknown(what: str, value: str, allowed: frozenset[str]) -> str:
-    return f"unknown {what} {value!r} (one of: {', '.join(sorted(allowed))})"
+    return _("unknown {what} {value!r} (one of: {allowed})").format(
+        what=_("value") if what == "value" else what,
+        value=value,
+        allowed=", ".join(sorted(allowed)),
+    )
 
 
 # The boolean facts a claim may state (true or false is all there is to
@@ -385,14 +467,14 @@ def _check_facts(facts: Mapping[str, object], where: str, found: list[tuple[str,
             continue
         leak = personal_data(name, reference=False)  # the name is quoted in the field's path
         if leak is not None:
-            found.append((where, f"a key {leak}"))
+            found.append((where, _("a key {leak}").format(leak=leak)))
             continue
         spec = FACTS.get(name)
         if spec is None or spec.level is not FactLevel.CLAIM:
-            found.append((f"{where}.{printable(name)}", "unknown fact"))
+            found.append((f"{where}.{printable(name)}", _("unknown fact")))
             continue
         if name in DERIVED_FACTS:
-            found.append((f"{where}.{name}", "computed by claimcalc; do not state it"))
+            found.append((f"{where}.{name}", _("computed by claimcalc; do not state it")))
             continue
         if spec.type is FactType.INT and type(value) is Decimal:
             value = whole(value)  # 3.0 days is 3 days (a JSON Schema integer)
@@ -431,17 +513,17 @@ def _fact_problems(
     """What is wrong with a fact's value: (where inside it, message)."""
     if kind is FactType.BOOL:
         if not isinstance(value, bool):
-            yield "", f"expected true or false, got {got(value)}"
+            yield "", _("expected true or false, got {got}").format(got=got(value))
     elif kind is FactType.INT:
         if isinstance(value, bool) or not isinstance(value, int):
-            yield "", f"expected a whole number, got {got(value)}"
+            yield "", _("expected a whole number, got {got}").format(got=got(value))
         elif value < 0:
-            yield "", f"must not be negative, got {value}"
+            yield "", _("must not be negative, got {got}").format(got=value)
         elif value > MAX_FACT_INT:
-            yield "", f"must be at most {MAX_FACT_INT}"
+            yield "", _("must be at most {most}").format(most=MAX_FACT_INT)
     elif kind is FactType.DECIMAL:
         if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
-            yield "", f"expected a decimal number, got {got(value)}"
+            yield "", _("expected a decimal number, got {got}").format(got=got(value))
             return
         try:
             _fact_decimal(value)
@@ -449,22 +531,35 @@ def _fact_problems(
             yield "", invalid.message
     elif kind is FactType.ENUM:
         if isinstance(value, str) and (name, value) in REPLACED_VALUES:
-            yield "", f"{value!r} was replaced: write {REPLACED_VALUES[name, value]}"
+            yield (
+                "",
+                _("{value!r} was replaced: write {new}").format(
+                    value=value, new=REPLACED_VALUES[name, value]
+                ),
+            )
         elif not isinstance(value, str):
-            yield "", f"expected one of the {name} values, got {got(value)}"
+            yield (
+                "",
+                _("expected one of the {name} values, got {got}").format(name=name, got=got(value)),
+            )
         elif value not in values:
             yield "", _unknown("value", value, values)
     elif not isinstance(value, list):  # a set of values
-        yield "", "expected a list"
+        yield "", _("expected a list")
     else:
         seen: set[str] = set()
         for i, item in enumerate(value):
             # A value of the set is text: a list or an object is not one (nor hashable).
             if not isinstance(item, str):
-                yield f"[{i}]", f"expected one of the {name} values, got {got(item)}"
+                yield (
+                    f"[{i}]",
+                    _("expected one of the {name} values, got {got}").format(
+                        name=name, got=got(item)
+                    ),
+                )
             elif item not in values:
-                yield f"[{i}]", f"unknown {name} value {item!r}"
+                yield f"[{i}]", _("unknown {name} value {value!r}").format(name=name, value=item)
             elif item in seen:
-                yield f"[{i}]", f"{item!r} is listed twice"
+                yield f"[{i}]", _("{value!r} is listed twice").format(value=item)
             else:
                 seen.add(item)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
 from claimcalc.claim.model import MAX_CLAIM_TEXT
 from claimcalc.errors import ClaimError, FileAccessError
+from claimcalc.i18n import _
 from claimcalc.jsonio import FAST_AFTER
 
 if TYPE_CHECKING:
@@ -64,7 +65,9 @@ def _refuse(source: str, unreadable: str) -> NoReturn:
     one that could not be read, a file's (exit 5)."""
     if unreadable in (NOT_UTF8, TOO_LARGE):
         raise ClaimError(source, [("", unreadable)])
-    raise FileAccessError(f"{source}: cannot read claim file: {unreadable}")
+    raise FileAccessError(
+        _("{path}: cannot read claim file: {reason}").format(path=source, reason=unreadable)
+    )
 
 
 def single_claim_file(inputs: list[str]) -> Path | None:
@@ -135,7 +138,9 @@ def _ndjson_lines(path: Path) -> Iterator[tuple[int, str, str | None]]:
                 if line.strip():
                     yield number, line, None
     except OSError as exc:
-        raise FileAccessError(f"{path}: cannot read claims file: {exc.strerror}") from None
+        raise FileAccessError(
+            _("{path}: cannot read claims file: {reason}").format(path=path, reason=exc.strerror)
+        ) from None
 
 
 def _read_text(path: Path) -> tuple[str, str | None]:

@@ -18,6 +18,7 @@ from typing import Any
 
 from claimcalc.claim.model import DATE_TEXT, FIRST_DATE, LAST_DATE, Bounds, FieldSpec
 from claimcalc.claim.personal import found
+from claimcalc.i18n import _
 from claimcalc.money import NotADecimalError, to_decimal
 
 Convert = Callable[[object], Any]
@@ -35,26 +36,28 @@ def got(value: object) -> str:
     """A wrong value as a message quotes it: a list or an object is named, never
     shown (what it holds may be personal data, or megabytes); text is cut short."""
     if isinstance(value, dict):
-        return "an object"
+        return _("an object")
     if isinstance(value, list | tuple):
-        return "a list"
+        return _("a list")
     return _cut(str(value) if isinstance(value, Decimal) else json.dumps(value, default=str))
 
 
 def _cut(shown: str) -> str:
     """A quoted value, cut short when long (a message is one readable line)."""
-    return shown if len(shown) <= 80 else f"{shown[:60]}… ({len(shown):,} characters)"
+    if len(shown) <= 80:
+        return shown
+    return _("{start}… ({length:,} characters)").format(start=shown[:60], length=len(shown))
 
 
 def text(value: object) -> str:
     if not isinstance(value, str):
-        raise Invalid(f"expected a string, got {got(value)}")
+        raise Invalid(_("expected a string, got {got}").format(got=got(value)))
     return value
 
 
 def true_or_false(value: object) -> bool:
     if not isinstance(value, bool):
-        raise Invalid(f"expected true or false, got {got(value)}")
+        raise Invalid(_("expected true or false, got {got}").format(got=got(value)))
     return value
 
 
@@ -69,7 +72,7 @@ def date(value: object) -> dt.date:
         return day
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         if not FIRST_DATE <= value <= LAST_DATE:
-            raise Invalid(f"must be between {FIRST_DATE} and {LAST_DATE}, got {value}")
+            raise Invalid(_between(value))
         return value
     if isinstance(value, str) and _DATE_TEXT(value):
         try:
@@ -78,12 +81,18 @@ def date(value: object) -> dt.date:
             pass
         else:
             if not FIRST_DATE <= day <= LAST_DATE:
-                raise Invalid(f"must be between {FIRST_DATE} and {LAST_DATE}, got {value!r}")
+                raise Invalid(_between(repr(value)))
             if len(DATES) >= 4096:  # keep the memo small
                 DATES.clear()
             DATES[value] = day
             return day
-    raise Invalid(f"not a valid date (YYYY-MM-DD): {_Quoted(value)!r}")
+    raise Invalid(_("not a valid date (YYYY-MM-DD): {got!r}").format(got=_Quoted(value)))
+
+
+def _between(got: object) -> str:
+    return _("must be between {first} and {last}, got {got}").format(
+        first=FIRST_DATE, last=LAST_DATE, got=got
+    )
 
 
 def amount(value: object) -> Decimal:
@@ -95,10 +104,12 @@ def amount(value: object) -> Decimal:
         number = to_decimal(value)
     except NotADecimalError as exc:
         if type(value) is str:  # quoted short, and not if it looks like personal data
-            raise Invalid(f"expected a decimal number, got {_Quoted(value)!r}") from None
+            raise Invalid(
+                _("expected a decimal number, got {got!r}").format(got=_Quoted(value))
+            ) from None
         raise Invalid(str(exc)) from None
     if number < 0 or (type(value) is str and value[0] == "-"):
-        raise Invalid(f"must not be negative, got {number}")
+        raise Invalid(_("must not be negative, got {got}").format(got=number))
     return number
 
 
@@ -106,7 +117,7 @@ def facts(value: object) -> dict[str, Any]:
     # Each value is checked against its fact's type by check_claim. A copy: the
     # claim must not change when the caller's document does.
     if not isinstance(value, dict):
-        raise Invalid(f"expected an object, got {got(value)}")
+        raise Invalid(_("expected an object, got {got}").format(got=got(value)))
     return dict(value)
 
 
@@ -135,7 +146,6 @@ def converter(spec: FieldSpec) -> Convert:
 
 def _one_of(choices: tuple[object, ...], refusal: str | None) -> Convert:
     texts = [repr(choice) for choice in choices]
-    listed = f"{', '.join(texts[:-1])} or {texts[-1]}" if len(texts) > 1 else texts[0]
 
     def convert(value: object) -> object:
         value = whole(value)  # 1.0 is the claim format 1, as JSON Schema counts it
@@ -143,7 +153,11 @@ def _one_of(choices: tuple[object, ...], refusal: str | None) -> Convert:
         if not any(type(value) is type(choice) and value == choice for choice in choices):
             if refusal is not None:
                 raise Invalid(refusal.format(value=_Quoted(value)))
-            raise Invalid(f"Input should be {listed}")
+            # Written here, not with the (cached) converter: in the current language.
+            listed = texts[0]
+            if len(texts) > 1:
+                listed = _("{first} or {last}").format(first=", ".join(texts[:-1]), last=texts[-1])
+            raise Invalid(_("Input should be {listed}").format(listed=listed))
         return value
 
     return convert
@@ -159,11 +173,15 @@ def _text_matching(spec: FieldSpec) -> Convert:
     def convert(value: object) -> str:
         value = text(value)
         if low is not None and len(value) < low:
-            raise Invalid(f"String should have at least {low} character{'s' * (low != 1)}")
+            if low == 1:
+                raise Invalid(_("String should have at least 1 character"))
+            raise Invalid(_("String should have at least {low} characters").format(low=low))
         if high is not None and len(value) > high:
-            raise Invalid(f"String should have at most {high} characters")
+            raise Invalid(_("String should have at most {high} characters").format(high=high))
         if pattern is not None and match is not None and match(value) is None:
-            raise Invalid(f"expected {pattern.says}, got {_Quoted(value)!r}")
+            raise Invalid(
+                _("expected {what}, got {got!r}").format(what=pattern.says, got=_Quoted(value))
+            )
         return value
 
     return convert
@@ -175,11 +193,13 @@ def _whole_number(spec: FieldSpec) -> Convert:
     def convert(value: object) -> int:
         value = whole(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise Invalid(f"expected a whole number, got {got(value)}")
+            raise Invalid(_("expected a whole number, got {got}").format(got=got(value)))
         if bounds and bounds.ge is not None and value < bounds.ge:
-            raise Invalid(f"Input should be greater than or equal to {bounds.ge}")
+            raise Invalid(
+                _("Input should be greater than or equal to {least}").format(least=bounds.ge)
+            )
         if bounds and bounds.le is not None and value > bounds.le:
-            raise Invalid(f"Input should be less than or equal to {bounds.le}")
+            raise Invalid(_("Input should be less than or equal to {most}").format(most=bounds.le))
         return value
 
     return convert
@@ -205,11 +225,11 @@ def _amount_within(bounds: Bounds) -> Convert:
     def convert(value: object) -> Decimal:
         number = amount(value)
         if floor is not None and number <= floor:
-            raise Invalid(f"must be greater than {floor}")
+            raise Invalid(_("must be greater than {floor}").format(floor=floor))
         if ceiling is not None and number > ceiling:
-            raise Invalid(f"must be at most {ceiling}")
+            raise Invalid(_("must be at most {most}").format(most=ceiling))
         if places is not None and not within_places(number, places):
-            raise Invalid(f"must have at most {places} decimal places")
+            raise Invalid(_("must have at most {places} decimal places").format(places=places))
         return number
 
     return convert

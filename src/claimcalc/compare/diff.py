@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from claimcalc.errors import UsageError
+from claimcalc.i18n import _
 from claimcalc.product.catalog import check_level, load_product, split_level
 from claimcalc.product.model import (
     Token,
@@ -123,7 +124,7 @@ def diff_products(
     same name).
     """
     if (old_level is None) != (new_level is None):
-        raise UsageError("give a level on both sides of the diff, or on neither")
+        raise UsageError(_("give a level on both sides of the diff, or on neither"))
     for product, level in ((old, old_level), (new, new_level)):
         if level is not None:
             check_level(product, level)

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from claimcalc.facts import DERIVED_FACTS
+from claimcalc.i18n import N_, _
 from claimcalc.money import format_eur
 from claimcalc.product.model import (
     iter_fact_tests,
@@ -37,13 +38,14 @@ from claimcalc.product.schema import (
     WithinTimeOfEvent,
 )
 
+#: msgids (N_): translated where the guide is written, in the current language.
 _HOW = {
-    "documented_cost": "documented expenses (`expenses`)",
-    "object_values": "baggage objects at commercial value (`objects`)",
-    "unit_allowance": "a fixed sum per complete block of hours (fact `delay_hours`)",
-    "pro_rata_trip_cost": "trip cost pro rata (`trip.cost`, fact `unused_days`)",
-    "percent_of_sum_insured": "percentage of the sum insured (fact `invalidity_percent`)",
-    "fixed_sum": "the sum insured",
+    "documented_cost": N_("documented expenses (`expenses`)"),
+    "object_values": N_("baggage objects at commercial value (`objects`)"),
+    "unit_allowance": N_("a fixed sum per complete block of hours (fact `delay_hours`)"),
+    "pro_rata_trip_cost": N_("trip cost pro rata (`trip.cost`, fact `unused_days`)"),
+    "percent_of_sum_insured": N_("percentage of the sum insured (fact `invalidity_percent`)"),
+    "fixed_sum": N_("the sum insured"),
 }
 
 
@@ -68,15 +70,17 @@ def loss_window(
 
 def _loss_line(guarantee: Guarantee, rule: WithinTimeOfEvent) -> str:
     what = (
-        "the day the invalidity was established"
+        _("the day the invalidity was established")
         if isinstance(guarantee.formula, PercentOfSumInsured)
-        else "the day of death"
+        else _("the day of death")
     )
-    span = f"{rule.days} days" if rule.days is not None else f"{rule.years} years"
-    return (
-        f"- Required: `loss_date`, {what}; it counts only within {span} "
-        f"of the event ({rule.source.article})."
-    )
+    if rule.days is not None:
+        span = _("{n} days").format(n=rule.days)
+    else:
+        span = _("{n} years").format(n=rule.years)
+    return _(
+        "- Required: `loss_date`, {what}; it counts only within {span} of the event ({article})."
+    ).format(what=what, span=span, article=rule.source.article)
 
 
 def rule_conditions(
@@ -153,12 +157,11 @@ def unpaid_categories(guarantee: Guarantee) -> list[str]:
 
 def _unpaid_line(guarantee: Guarantee) -> str:
     limit = next(lim for lim in guarantee.limits if lim.applies_to and lim.amount == 0)
-    names = " or ".join(f'`"category": "{c}"`' for c in limit.applies_to)
-    return (
-        f"- Split the invoice: {limit.title or limit.id} ({limit.source.article}), so that part "
-        f"is an expense of its own ({names}) and pays 0; the rest (call-out, labour, "
-        "sending) is paid up to the limit."
-    )
+    names = _(" or ").join(f'`"category": "{c}"`' for c in limit.applies_to)
+    return _(
+        "- Split the invoice: {limit} ({article}), so that part is an expense of its own "
+        "({names}) and pays 0; the rest (call-out, labour, sending) is paid up to the limit."
+    ).format(limit=limit.title or limit.id, article=limit.source.article, names=names)
 
 
 def _penalty_line(guarantee: Guarantee) -> list[str]:
@@ -167,8 +170,10 @@ def _penalty_line(guarantee: Guarantee) -> list[str]:
     if rule is None:
         return []
     return [
-        "- Optional: `penalty_at_event` (EUR), the penalty due on the day of the event, "
-        f"beside the penalty charged: the lower is paid ({rule.source.article})."
+        _(
+            "- Optional: `penalty_at_event` (EUR), the penalty due on the day of the event, "
+            "beside the penalty charged: the lower is paid ({article})."
+        ).format(article=rule.source.article)
     ]
 
 
@@ -260,7 +265,7 @@ def example_line(
     return line
 
 
-_AFFECTED_PERSON = (
+_AFFECTED_PERSON = N_(
     "- `cause` says what happened and `affected_person` to whom (`insured`, `family_member`, …):"
     ' a family member\'s death is `"cause": "death", "affected_person": "family_member"`.'
 )
@@ -291,46 +296,65 @@ def _presumed(product: Product, section: Section, guarantee: Guarantee) -> list[
     above = min(r.above for r in rules)
     presumption = next(r.when_unstated for r in rules if r.above == above)
     assert presumption is not None
-    presumed = "authorised" if presumption.presumed else "not authorised"
-    expenses = "its expenses" if above == 0 else f"expenses above {format_eur(above)}"
+    presumed = _("authorised") if presumption.presumed else _("not authorised")
+    if above == 0:
+        expenses = _("its expenses")
+    else:
+        expenses = _("expenses above {amount}").format(amount=format_eur(above))
     return [
-        f"- Without `authorised`, {expenses} are presumed {presumed} "
-        f'({presumption.source.article}: "{presumption.text}").'
+        _(
+            '- Without `authorised`, {expenses} are presumed {presumed} ({article}: "{quote}").'
+        ).format(
+            expenses=expenses,
+            presumed=presumed,
+            article=presumption.source.article,
+            quote=presumption.text,
+        )
     ]
 
 
 def claim_guide(product: Product) -> str:
     """Markdown: one entry per guarantee of the product."""
+    person = person_facts(product)
     out = [
-        f"# Claim lines for {product.name} ({product.edition_label})",
+        _("# Claim lines for {name} ({edition})").format(
+            name=product.name, edition=product.edition_label
+        ),
         "",
-        f"Generated by `claimcalc products guide {product.id}` "
-        f"from `products/{product.id}/{product.edition}.yaml`.",
-        "Facts go in `event.facts`, an insured person's `facts` or the line's `facts`",
-        "(the line's win); their values are listed in `docs/claim-format.md`.",
-        "Each example line states the facts its guarantee needs to pay; every insured",
-        "person states "
-        + (
-            json.dumps(person_facts(product), ensure_ascii=False)
-            if person_facts(product)
-            else "none"
-        )
-        + " in `facts` (the product-wide rules).",
+        _(
+            "Generated by `claimcalc products guide {id}` from `products/{id}/{edition}.yaml`."
+        ).format(id=product.id, edition=product.edition),
+        # TRANSLATORS: one paragraph, written on three lines as the Markdown source has it.
+        _(
+            "Facts go in `event.facts`, an insured person's `facts` or the line's `facts`\n"
+            "(the line's win); their values are listed in `docs/claim-format.md`.\n"
+            "Each example line states the facts its guarantee needs to pay; every insured\n"
+            "person states {facts} in `facts` (the product-wide rules)."
+        ).format(facts=json.dumps(person, ensure_ascii=False) if person else _("none")),
         "",
     ]
     for section in product.sections:
         levels = ", ".join(product.covered_levels(section))
-        out += [f"## {section.code} — {section.title}", "", f"Levels: {levels}.", ""]
+        out += [
+            f"## {section.code} — {section.title}",
+            "",
+            _("Levels: {levels}.").format(levels=levels),
+            "",
+        ]
         for guarantee in section.guarantees:
             facts = facts_read(product, section, guarantee)
             window = loss_window(product, section, guarantee)
             out += [
                 f"### `{guarantee.code}` — {guarantee.title} ({guarantee.source.article})",
                 "",
-                f"- Kind: {guarantee.kind.value}; settled on {_HOW[guarantee.formula.kind]}.",
-                "- Facts read: " + (", ".join(f"`{f}`" for f in facts) if facts else "none") + ".",
+                _("- Kind: {kind}; settled on {how}.").format(
+                    kind=guarantee.kind.value, how=_(_HOW[guarantee.formula.kind])
+                ),
+                _("- Facts read: {facts}.").format(
+                    facts=", ".join(f"`{f}`" for f in facts) if facts else _("none")
+                ),
                 *([_loss_line(guarantee, window)] if window is not None else []),
-                *([_AFFECTED_PERSON] if "affected_person" in facts else []),
+                *([_(_AFFECTED_PERSON)] if "affected_person" in facts else []),
                 *([_unpaid_line(guarantee)] if unpaid_categories(guarantee) else []),
                 *_penalty_line(guarantee),
                 *_presumed(product, section, guarantee),

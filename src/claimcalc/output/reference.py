@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from claimcalc.i18n import translations
 from claimcalc.settlement import Code, Effect, Step
 
 _EFFECTS = {
@@ -21,7 +22,9 @@ _EFFECTS = {
 
 
 def reason_codes_page() -> str:
-    """docs/reason-codes.md: every reason code, by step, with its effect."""
+    """docs/reason-codes.md: every reason code, by step, with its effect and its
+    meaning in English and in Italian (the catalog's)."""
+    italian = translations("it")
     out = [
         "# Reason codes",
         "",
@@ -31,7 +34,8 @@ def reason_codes_page() -> str:
         "Every step of a settlement carries a reason code (JSON `code`), the article",
         "that causes it and a text. The codes are stable: scripts may branch on them.",
         "A line's `reasons` are its steps whose code refuses, caps or deducts; with",
-        "`--explain` every step is shown.",
+        "`--explain` every step is shown. Each meaning is also given in Italian",
+        "(*significato*), as `--lang it` writes the texts.",
         "",
         "Effects:",
         "",
@@ -39,8 +43,17 @@ def reason_codes_page() -> str:
     out += [f"- `{effect.value}`: {text}" for effect, text in _EFFECTS.items()]
     for step in Step:
         codes = [code for code in Code if code.step is step]
-        out += ["", f"## Step `{step.value}`", "", "| code | effect | meaning |", "|---|---|---|"]
-        out += [f"| `{c.value}` | {c.effect.value} | {c.meaning} |" for c in codes]
+        out += [
+            "",
+            f"## Step `{step.value}`",
+            "",
+            "| code | effect | meaning | significato |",
+            "|---|---|---|---|",
+        ]
+        out += [
+            f"| `{c.value}` | {c.effect.value} | {c.meaning} | {italian.gettext(c.meaning)} |"
+            for c in codes
+        ]
     return "\n".join(out) + "\n"
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from claimcalc.i18n import N_, _
 from claimcalc.money import format_eur
 from claimcalc.product.model import (
     Amount,
@@ -39,22 +40,27 @@ if TYPE_CHECKING:
     from claimcalc.compare.diff import Difference, ProductDiff
     from claimcalc.compare.impact import Impact
 
+#: Texts here are msgids (N_), translated where shown (:mod:`claimcalc.i18n`).
 _TOKEN_TEXT = {
-    Token.UNLIMITED: "unlimited",
-    Token.INCLUDED: "included",
-    Token.NOT_COVERED: "not covered",
-    Token.NOT_APPLICABLE: "n/a",
-    Token.TRIP_COST: "trip cost",
+    Token.UNLIMITED: N_("unlimited"),
+    Token.INCLUDED: N_("included"),
+    Token.NOT_COVERED: N_("not covered"),
+    Token.NOT_APPLICABLE: N_("n/a"),
+    Token.TRIP_COST: N_("trip cost"),
 }
-_PER_UNIT = {Scope.PER_DAY: "day", Scope.PER_NIGHT: "night", Scope.PER_HOUR: "hour"}
+_PER_UNIT = {Scope.PER_DAY: N_("day"), Scope.PER_NIGHT: N_("night"), Scope.PER_HOUR: N_("hour")}
+_UNIT_TEXT = {"hours": N_("hours"), "days": N_("days"), "eur": N_("eur")}
+#: A guarantee's kind as its tag shows it, and an invalidity threshold's mode.
+_KIND_TEXT = {"cash": N_("cash"), "assistance": N_("assistance"), "advance": N_("advance")}
+_MODE_TEXT = {"absolute": N_("absolute"), "relative": N_("relative")}
 
 
 def amount_text(value: Amount, unit: Unit = Unit.EUR) -> str:
     if isinstance(value, Token):
-        return _TOKEN_TEXT[value]
+        return _(_TOKEN_TEXT[value])
     if unit is Unit.EUR:
         return format_eur(value)
-    return f"{value.normalize():f} {unit.value}"
+    return f"{value.normalize():f} {_(_UNIT_TEXT[unit.value])}"
 
 
 def limit_cell(product: Product, limit: Limit, level: str, zone: str) -> str:
@@ -64,14 +70,16 @@ def limit_cell(product: Product, limit: Limit, level: str, zone: str) -> str:
     if not isinstance(value, Decimal):
         return text
     if limit.scope is Scope.PER_BLOCK:
-        text += f" per {limit.block_hours}h"
+        text += _(" per {hours}h").format(hours=limit.block_hours)
     elif limit.scope in _PER_UNIT:
-        text += f"/{_PER_UNIT[limit.scope]}"
+        text += f"/{_(_PER_UNIT[limit.scope])}"
     if limit.max_units is not None:
         units = product.amount(limit.max_units, level, zone)
         text += f" × max {amount_text(units, Unit.EUR) if isinstance(units, Token) else units}"
     if limit.percent_of_parent is not None:
-        text += f" (≤ {limit.percent_of_parent.normalize():f}% of sum insured)"
+        text += _(" (≤ {percent}% of sum insured)").format(
+            percent=f"{limit.percent_of_parent.normalize():f}"
+        )
     return text + inferred_mark(product, limit, level, zone)
 
 
@@ -94,26 +102,42 @@ def inferred_notes(product: Product, limits: Iterable[Limit], level: str | None)
         if not cells:
             continue
         zones = ", ".join(names[z] for z in product.zone_ids if any(c[1] == z for c in cells))
-        notes.append(
-            f"{INFERRED_MARK} inferred, not printed in the contract: {limit.title or limit.id} "
-            f"({limit.source.article}), {zones}. {limit.reading or ''}".rstrip()
+        note = _("{mark} inferred, not printed in the contract: {limit} ({article}), {zones}.")
+        note = note.format(
+            mark=INFERRED_MARK,
+            limit=limit.title or limit.id,
+            article=limit.source.article,
+            zones=zones,
         )
+        notes.append(f"{note} {limit.reading or ''}".rstrip())
     return notes
 
 
 def deductible_text(deductible: Deductible) -> str:
     if isinstance(deductible, Franchigia):
-        text = f"franchigia {format_eur(deductible.amount)} {Scope.PER_SINISTRO.text}"
+        text = _("franchigia {amount} {scope}").format(
+            amount=format_eur(deductible.amount), scope=Scope.PER_SINISTRO.text
+        )
     elif isinstance(deductible, Scoperto):
-        text = f"scoperto {deductible.percent.normalize():f}%"
+        percent = f"{deductible.percent.normalize():f}"
         if deductible.minimum is not None:
-            text += f", minimum {format_eur(deductible.minimum)}"
-        text += f" {Scope.PER_SINISTRO.text}"
+            text = _("scoperto {percent}%, minimum {minimum} {scope}").format(
+                percent=percent,
+                minimum=format_eur(deductible.minimum),
+                scope=Scope.PER_SINISTRO.text,
+            )
+        else:
+            text = _("scoperto {percent}% {scope}").format(
+                percent=percent, scope=Scope.PER_SINISTRO.text
+            )
     else:
-        text = f"invalidity threshold {deductible.percent.normalize():f}% ({deductible.mode})"
+        text = _("invalidity threshold {percent}% ({mode})").format(
+            percent=f"{deductible.percent.normalize():f}",
+            mode=_(_MODE_TEXT.get(deductible.mode, deductible.mode)),
+        )
     waived = getattr(deductible, "waived_when", None)
     if waived is not None:
-        text += f"; waived when {waived}"
+        text += _("; waived when {condition}").format(condition=waived)
     return text
 
 
@@ -123,7 +147,7 @@ def eligibility_text(rule: EligibilityRule) -> str:
     for key in ("source", "reading", "discrepancy", "note"):
         data.pop(key, None)
     if kind == "requires":
-        return f"requires: {data['text']}"
+        return _("requires: {text}").format(text=data["text"])
     details = ", ".join(
         f"{k} {v if not isinstance(v, list | tuple) else '/'.join(v)}" for k, v in data.items()
     )
@@ -159,9 +183,9 @@ def _limit_rows(
     for limit in owner.limits:
         label = limit.title or limit.scope.text
         if isinstance(owner, Section) and limit.title is None:
-            label = f"Section massimale, {label}"
+            label = _("Section massimale, {limit}").format(limit=label)
         if limit.applies_when is not None:
-            label += f" when {limit.applies_when}"
+            label += _(" when {condition}").format(condition=limit.applies_when)
         if level is None:
             cells = [_by_zone_text(product, limit, lv) for lv in product.level_ids]
         elif by_zone:
@@ -209,10 +233,10 @@ def product_tables(product: Product, level: str | None = None) -> list[Renderabl
         if level is None:
             columns = [level_names[lv] for lv in product.level_ids]
         else:
-            columns = zone_names if by_zone else ["All zones"]
+            columns = zone_names if by_zone else [_("All zones")]
         status = ""
         if level and level not in covered:
-            status = " — not covered at this level"
+            status = _(" — not covered at this level")
         notes = inferred_notes(
             product,
             [*section.limits, *(lim for g in section.guarantees for lim in g.limits)],
@@ -228,13 +252,14 @@ def product_tables(product: Product, level: str | None = None) -> list[Renderabl
             g_covered = product.covered_levels(section, guarantee)
             label = Text(f"{guarantee.code}  {guarantee.title}", style="bold")
             if guarantee.kind.value != "cash":
-                label.append(f" [{guarantee.kind.value}]", style="dim")
+                kind = guarantee.kind.value
+                label.append(f" [{_(_KIND_TEXT.get(kind, kind))}]", style="dim")
             if level and level not in g_covered:
-                rows.append([label, guarantee.source.article, *["not covered"] * width])
+                rows.append([label, guarantee.source.article, *[_("not covered")] * width])
                 continue
             limit_rows = _limit_rows(product, guarantee, level, by_zone)
             if not limit_rows:
-                rows.append([label, guarantee.source.article, *["section limit"] * width])
+                rows.append([label, guarantee.source.article, *[_("section limit")] * width])
             for i, row in enumerate(limit_rows):
                 first = Text.assemble(label, "\n", row[0]) if i == 0 else row[0]
                 rows.append([first, *row[1:]])
@@ -262,11 +287,11 @@ def product_tables(product: Product, level: str | None = None) -> list[Renderabl
                     continue
                 values.append(f"{name}:")
                 for zone_line in str(cell).split("\n"):  # "Zone: value", the value whole
-                    zone, _, value = zone_line.rpartition(": ")
+                    zone, _sep, value = zone_line.rpartition(": ")
                     long = bool(zone) and _cells(zone_line) > _ZONE_LINE
                     values.append(f"  {zone}:\n    {value}" if long else f"  {zone_line}")
             narrow_rows.append([label, article, "\n".join(v for v in values if v)])
-        narrow = _section_table(title, notes, ["Cover"], narrow_rows, narrow=True)
+        narrow = _section_table(title, notes, [_("Cover")], narrow_rows, narrow=True)
         out.append(ByWidth(wide, narrow))
     return out
 
@@ -292,8 +317,8 @@ def _section_table(
         show_lines=True,
         expand=False,
     )
-    table.add_column("Guarantee / limit", overflow="fold", max_width=None if narrow else 48)
-    table.add_column("Art.", no_wrap=True)
+    table.add_column(_("Guarantee / limit"), overflow="fold", max_width=None if narrow else 48)
+    table.add_column(_("Art."), no_wrap=True)
     for name in columns:
         table.add_column(name, overflow="fold")
     for row in rows:
@@ -304,8 +329,8 @@ def _section_table(
 def catalog_table(products: Iterable[Product]) -> RenderableType:
     from rich.table import Table
 
-    table = Table(title=table_title("Products"), title_justify="left")
-    for name in ("Product", "Name", "Edition", "Levels", "Insurer"):
+    table = Table(title=table_title(_("Products")), title_justify="left")
+    for name in (_("Product"), _("Name"), _("Edition"), _("Levels"), _("Insurer")):
         table.add_column(name)
     for p in products:
         add_row(table, p.ref, p.name, p.edition_label, ", ".join(p.level_ids), p.insurer)
@@ -379,7 +404,7 @@ class TextTable:
         from rich.table import Table
 
         table = Table(title=table_title(self.title), title_justify="left", show_lines=True)
-        for (name, justify, _), width in zip(self.columns, self.fixed_widths(), strict=True):
+        for (name, justify, _fixed), width in zip(self.columns, self.fixed_widths(), strict=True):
             if width is None:
                 table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
             else:
@@ -534,24 +559,24 @@ def _wrap(text: str, width: int, justify: str) -> list[str]:
 #: The columns of a person's table, wide layout: header, justification, fixed
 #: (amounts and codes: never wrapped) or free (folding).
 _PERSON_COLUMNS = (
-    ("Line", "left", True),
-    ("Guarantee", "left", False),
-    ("Art.", "left", True),
-    ("Claimed", "right", True),
-    ("Assessed", "right", True),
-    ("Deductible", "right", True),
-    ("Limit applied", "right", True),
-    ("Paid", "right", True),
-    ("Reason", "left", False),
+    (N_("Line"), "left", True),
+    (N_("Guarantee"), "left", False),
+    (N_("Art."), "left", True),
+    (N_("Claimed"), "right", True),
+    (N_("Assessed"), "right", True),
+    (N_("Deductible"), "right", True),
+    (N_("Limit applied"), "right", True),
+    (N_("Paid"), "right", True),
+    (N_("Reason"), "left", False),
 )
 
 #: The narrow layout: the guarantee's name, article, what was taken off and why
 #: fold under its code, beside the line's claimed and paid amounts.
 _NARROW_COLUMNS = (
-    ("Line", "left", True),
-    ("Guarantee / reason", "left", False),
-    ("Claimed", "right", True),
-    ("Paid", "right", True),
+    (N_("Line"), "left", True),
+    (N_("Guarantee / reason"), "left", False),
+    (N_("Claimed"), "right", True),
+    (N_("Paid"), "right", True),
 )
 
 #: Below this width a person's table is narrow (:class:`PersonTable`).
@@ -592,6 +617,13 @@ class PersonTable:
 # --------------------------------------------------------------------------- settlements
 
 
+def _columns(
+    columns: tuple[tuple[str, str, bool], ...],
+) -> tuple[tuple[str, str, bool], ...]:
+    """Column specs with their headers in the current language."""
+    return tuple((_(header), justify, fixed) for header, justify, fixed in columns)
+
+
 def _money(amount: Decimal | None) -> str:
     return "—" if amount is None else format_eur(amount)
 
@@ -603,8 +635,14 @@ def settlement_tables(settlement: Settlement, explain: bool = False) -> list[Ren
 
     out: list[RenderableType] = [
         Text(
-            f"Claim {settlement.claim_id} — {settlement.product_id}@{settlement.edition} "
-            f"level {settlement.level} — event {settlement.event_date} ({settlement.zone})",
+            _("Claim {claim} — {product}@{edition} level {level} — event {date} ({zone})").format(
+                claim=settlement.claim_id,
+                product=settlement.product_id,
+                edition=settlement.edition,
+                level=settlement.level,
+                date=settlement.event_date,
+                zone=settlement.zone,
+            ),
             style="bold",
         )
     ]
@@ -614,7 +652,7 @@ def settlement_tables(settlement: Settlement, explain: bool = False) -> list[Ren
         for line in person.lines:
             title = f"{line.guarantee}\n{line.title}"
             if line.kind == "advance":
-                title += " [advance]"
+                title += f" [{_(_KIND_TEXT['advance'])}]"
             limit = (
                 ""
                 if line.limit is None
@@ -638,32 +676,42 @@ def settlement_tables(settlement: Settlement, explain: bool = False) -> list[Ren
             # Each amount on a line of its own: a free column folds between words.
             folded = [f"{title} ({line.article})"]
             if line.claimed != line.assessed_loss:
-                folded.append(f"assessed {format_eur(line.assessed_loss)}")
+                folded.append(_("assessed {amount}").format(amount=format_eur(line.assessed_loss)))
             if line.deductible:
-                folded.append(f"deductible {format_eur(line.deductible)}")
+                folded.append(_("deductible {amount}").format(amount=format_eur(line.deductible)))
             if line.limit is not None:
-                folded.append(f"limit {format_eur(line.limit.amount)} ({line.limit.article})")
+                folded.append(
+                    _("limit {amount} ({article})").format(
+                        amount=format_eur(line.limit.amount), article=line.limit.article
+                    )
+                )
             if reason:
                 folded.append(reason)
             narrow.append([line.line_id, "\n".join(folded), _money(line.claimed), paid])
-        title = f"Insured {person.ref} (age {person.age} at subscription)"
+        title = _("Insured {ref} (age {age} at subscription)").format(
+            ref=person.ref, age=person.age
+        )
         out.append(
             PersonTable(
-                TextTable(title, _PERSON_COLUMNS, wide),
-                TextTable(title, _NARROW_COLUMNS, narrow),
+                TextTable(title, _columns(_PERSON_COLUMNS), wide),
+                TextTable(title, _columns(_NARROW_COLUMNS), narrow),
                 [line.guarantee for line in person.lines],
             )
         )
         if explain:
             for line in person.lines:
                 steps = Table(
-                    title=table_title(f"Line {line.line_id}: {line.guarantee} — steps"),
+                    title=table_title(
+                        _("Line {line}: {guarantee} — steps").format(
+                            line=line.line_id, guarantee=line.guarantee
+                        )
+                    ),
                     title_justify="left",
                 )
-                for name in ("Step", "Code", "Art."):
+                for name in (_("Step"), _("Code"), _("Art.")):
                     steps.add_column(name, no_wrap=True)
-                steps.add_column("What", overflow="fold")
-                steps.add_column("Amount", justify="right", no_wrap=True)
+                steps.add_column(_("What"), overflow="fold")
+                steps.add_column(_("Amount"), justify="right", no_wrap=True)
                 for step in line.trace:
                     add_row(
                         steps,
@@ -674,16 +722,16 @@ def settlement_tables(settlement: Settlement, explain: bool = False) -> list[Ren
                         "" if step.amount is None else format_eur(step.amount),
                     )
                 out.append(steps)
-    totals = Table(title=table_title("Totals"), title_justify="left", show_header=False)
-    totals.add_column("What", overflow="fold")
-    totals.add_column("Amount", justify="right", no_wrap=True)
-    add_row(totals, "Claimed (documented, EUR)", format_eur(settlement.claimed))
+    totals = Table(title=table_title(_("Totals")), title_justify="left", show_header=False)
+    totals.add_column(_("What"), overflow="fold")
+    totals.add_column(_("Amount"), justify="right", no_wrap=True)
+    add_row(totals, _("Claimed (documented, EUR)"), format_eur(settlement.claimed))
     add_row(
         totals,
-        Text("Indemnities paid", style="bold"),
+        Text(_("Indemnities paid"), style="bold"),
         Text(format_eur(settlement.indemnity), style="bold"),
     )
-    add_row(totals, "Advances (to be repaid)", format_eur(settlement.advances))
+    add_row(totals, _("Advances (to be repaid)"), format_eur(settlement.advances))
     out.append(totals)
     return out
 
@@ -695,17 +743,28 @@ def _diff_value(value: object, unit: str) -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, Token):
         return amount_text(value)
     if isinstance(value, Decimal | int) and unit == "eur":
         return format_eur(Decimal(value))
     if isinstance(value, Decimal | int) and unit:
-        return f"{value}{unit}" if unit == "%" else f"{value} {unit}"
+        return f"{value}{unit}" if unit == "%" else f"{value} {_(_UNIT_TEXT.get(unit, unit))}"
     return str(value)
 
 
-_EFFECT_TEXT = {"more_cover": "↑ more cover", "less_cover": "↓ less cover", "changed": "changed"}
+_EFFECT_TEXT = {
+    "more_cover": N_("↑ more cover"),
+    "less_cover": N_("↓ less cover"),
+    "changed": N_("changed"),
+}
+_CHANGE_TEXT = {
+    "added": N_("added"),
+    "removed": N_("removed"),
+    "increased": N_("increased"),
+    "decreased": N_("decreased"),
+    "changed": N_("changed"),
+}
 
 
 #: A value of a diff this short is never wrapped (an amount, a token, a percentage).
@@ -721,34 +780,40 @@ def _diff_table(code: str, differences: list[Difference], narrow: bool = False) 
     values = [_diff_value(v, d.unit) for d in differences for v in (d.old, d.new)]
     short = all(_cells(v) <= _SHORT_VALUE for v in values)
     value = {"justify": "right", "no_wrap": True} if short else {"overflow": "fold"}
-    table = Table(title=table_title(f"Section {code}"), title_justify="left", show_lines=narrow)
-    table.add_column("Guarantee", no_wrap=True)
-    table.add_column("What", overflow="fold")
+    table = Table(
+        title=table_title(_("Section {code}").format(code=code)),
+        title_justify="left",
+        show_lines=narrow,
+    )
+    table.add_column(_("Guarantee"), no_wrap=True)
+    table.add_column(_("What"), overflow="fold")
     if not narrow:
-        table.add_column("Zone", overflow="fold")
-    table.add_column("Old", **value)
+        table.add_column(_("Zone"), overflow="fold")
+    table.add_column(_("Old"), **value)
     if not narrow:
-        table.add_column("Art.", no_wrap=True)
-    table.add_column("New", **value)
+        table.add_column(_("Art."), no_wrap=True)
+    table.add_column(_("New"), **value)
     if not narrow:
-        table.add_column("Art.", no_wrap=True)
-        table.add_column("Change", overflow="fold")
+        table.add_column(_("Art."), no_wrap=True)
+        table.add_column(_("Change"), overflow="fold")
     for d in differences:
         style = {"more_cover": "green", "less_cover": "red"}.get(d.effect.value, "")
-        change = Text(f"{d.change.value}, {_EFFECT_TEXT[d.effect.value]}", style=style)
-        zone = d.zone or ("all" if d.zoned else "")
+        change = Text(
+            f"{_(_CHANGE_TEXT[d.change.value])}, {_(_EFFECT_TEXT[d.effect.value])}", style=style
+        )
+        zone = d.zone or (_("all") if d.zoned else "")
         old, new = _diff_value(d.old, d.unit), _diff_value(d.new, d.unit)
         if narrow:
             what = Text(f"{d.subject}: {d.field}")
             if zone:
-                what.append(f"\nzone {zone}")
+                what.append("\n" + _("zone {zone}").format(zone=zone))
             articles = f"{d.old_article or '—'} → {d.new_article or '—'}"
             what.append(f"\nArt. {articles}\n").append_text(change)
-            add_row(table, d.guarantee or "(section)", what, old, new)
+            add_row(table, d.guarantee or _("(section)"), what, old, new)
         else:
             add_row(
                 table,
-                d.guarantee or "(section)",
+                d.guarantee or _("(section)"),
                 f"{d.subject}: {d.field}",
                 zone,
                 old,
@@ -782,7 +847,7 @@ def diff_tables(diff: ProductDiff) -> list[RenderableType]:
 
     out: list[RenderableType] = [Text(f"{diff.old.label} → {diff.new.label}", style="bold")]
     if diff.equivalent:
-        out.append(Text("No differences in cover."))
+        out.append(Text(_("No differences in cover.")))
         return out
     sections: dict[str, list[Difference]] = {}
     for difference in diff.differences:
@@ -791,7 +856,13 @@ def diff_tables(diff: ProductDiff) -> list[RenderableType]:
         out.append(ByWidth(_diff_table(code, differences), _diff_table(code, differences, True)))
     more = sum(1 for d in diff.differences if d.effect.value == "more_cover")
     less = sum(1 for d in diff.differences if d.effect.value == "less_cover")
-    out.append(Text(f"{len(diff.differences)} differences: {more} give more cover, {less} less."))
+    out.append(
+        Text(
+            _("{count} differences: {more} give more cover, {less} less.").format(
+                count=len(diff.differences), more=more, less=less
+            )
+        )
+    )
     return out
 
 
@@ -801,39 +872,40 @@ def impact_tables(result: Impact) -> list[RenderableType]:
 
     out: list[RenderableType] = []
     summary = Table(
-        title=table_title(f"Impact on {result.claims} claims"),
+        title=table_title(_("Impact on {count} claims").format(count=result.claims)),
         title_justify="left",
         show_header=False,
     )
-    summary.add_column("What")
-    summary.add_column("Value", justify="right")
-    add_row(summary, "settled under both", str(result.compared))
-    add_row(summary, "failed", str(result.failed))
-    add_row(summary, "skipped (another product)", str(result.skipped))
-    add_row(summary, "settlements changed", str(result.changed))
-    add_row(summary, f"paid under {result.old.label}", format_eur(result.old_total))
-    add_row(summary, f"paid under {result.new.label}", format_eur(result.new_total))
+    summary.add_column(_("What"))
+    summary.add_column(_("Value"), justify="right")
+    add_row(summary, _("settled under both"), str(result.compared))
+    add_row(summary, _("failed"), str(result.failed))
+    add_row(summary, _("skipped (another product)"), str(result.skipped))
+    add_row(summary, _("settlements changed"), str(result.changed))
+    paid_under = _("paid under {side}")
+    add_row(summary, paid_under.format(side=result.old.label), format_eur(result.old_total))
+    add_row(summary, paid_under.format(side=result.new.label), format_eur(result.new_total))
     add_row(
         summary,
-        Text("change", style="bold"),
+        Text(_("change"), style="bold"),
         Text(format_eur(result.new_total - result.old_total), style="bold"),
     )
     out.append(summary)
     if result.by_guarantee:
-        table = Table(title=table_title("Change by guarantee"), title_justify="left")
+        table = Table(title=table_title(_("Change by guarantee")), title_justify="left")
         for name, justify in (
-            ("Guarantee", "left"),
-            ("Old", "right"),
-            ("New", "right"),
-            ("Change", "right"),
+            (_("Guarantee"), "left"),
+            (_("Old"), "right"),
+            (_("New"), "right"),
+            (_("Change"), "right"),
         ):
             table.add_column(name, justify=justify)  # type: ignore[arg-type]
         for code, (old, new) in sorted(result.by_guarantee.items()):
             add_row(table, code, format_eur(old), format_eur(new), format_eur(new - old))
         out.append(table)
     if result.largest:
-        table = Table(title=table_title("Largest changes"), title_justify="left")
-        for name in ("Claim", "Old", "New", "Change", "Why"):
+        table = Table(title=table_title(_("Largest changes")), title_justify="left")
+        for name in (_("Claim"), _("Old"), _("New"), _("Change"), _("Why")):
             table.add_column(name, overflow="fold")
         for change in result.largest:
             add_row(
@@ -846,5 +918,5 @@ def impact_tables(result: Impact) -> list[RenderableType]:
             )
         out.append(table)
     for error in result.errors:
-        out.append(Text(f"failed: {error}", style="red"))
+        out.append(Text(_("failed: {error}").format(error=error), style="red"))
     return out

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from claimcalc.errors import FileAccessError, UnknownProductError, UsageError
+from claimcalc.i18n import _
 from claimcalc.product import cache, model
 from claimcalc.product.source import product_sha256, read_product_bytes
 
@@ -56,7 +57,11 @@ def catalog(directory: Path | None = None) -> list[CatalogEntry]:
     try:
         folders = sorted(root.iterdir()) if root.is_dir() else []
     except OSError as exc:
-        raise FileAccessError(f"{root}: cannot read products directory: {exc.strerror}") from None
+        raise FileAccessError(
+            _("{path}: cannot read products directory: {reason}").format(
+                path=root, reason=exc.strerror
+            )
+        ) from None
     return [entry for folder in folders for entry in _editions(folder)]
 
 
@@ -84,27 +89,35 @@ def find_product(ref: str, directory: Path | None = None, allow_path: bool = Tru
     looks_like_path = ref.endswith((".yaml", ".yml")) or os.sep in ref or "/" in ref
     if not allow_path and (looks_like_path or "\\" in ref or not _CATALOG_REF.match(ref)):
         raise UnknownProductError(
-            f"{ref!r}: not a catalog product id (a product file path is accepted only"
-            " from --product)"
+            _(
+                "{ref!r}: not a catalog product id (a product file path is accepted only"
+                " from --product)"
+            ).format(ref=ref)
         )
     if looks_like_path:
         path = Path(ref)
         if not path.is_file():
-            raise UnknownProductError(f"{ref}: no such product file")
+            raise UnknownProductError(_("{ref}: no such product file").format(ref=ref))
         return path
-    product_id, _, edition = ref.partition("@")
+    product_id, _sep, edition = ref.partition("@")
     # Only the product's own folder is listed: a one-claim run pays for no other.
     entries = _editions((directory or products_dir()) / product_id)
     if not entries:
-        known = ", ".join(sorted({e.id for e in catalog(directory)})) or "none"
-        raise UnknownProductError(f"{ref}: unknown product (known: {known})")
+        known = ", ".join(sorted({e.id for e in catalog(directory)})) or _("none")
+        raise UnknownProductError(
+            _("{ref}: unknown product (known: {known})").format(ref=ref, known=known)
+        )
     if not edition:
         return entries[-1].path
     for entry in entries:
         if entry.edition == edition:
             return entry.path
     editions = ", ".join(e.edition for e in entries)
-    raise UnknownProductError(f"{ref}: no edition {edition} of {product_id} (editions: {editions})")
+    raise UnknownProductError(
+        _("{ref}: no edition {edition} of {product} (editions: {editions})").format(
+            ref=ref, edition=edition, product=product_id, editions=editions
+        )
+    )
 
 
 def load_product(ref: str | Path, directory: Path | None = None) -> Product:
@@ -153,6 +166,8 @@ def split_level(ref: str) -> tuple[str, str | None]:
 def check_level(product: model.Product, level: str) -> str:
     if level not in product.level_ids:
         raise UsageError(
-            f"{product.ref}: no level {level!r} (levels: {', '.join(product.level_ids)})"
+            _("{product}: no level {level!r} (levels: {levels})").format(
+                product=product.ref, level=level, levels=", ".join(product.level_ids)
+            )
         )
     return level

@@ -38,6 +38,7 @@ from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from claimcalc.facts import EXPENSE_CATEGORIES
+from claimcalc.i18n import N_, _
 from claimcalc.money import DECIMAL_TEXT, END, decimal_pattern, to_decimal
 
 
@@ -416,21 +417,22 @@ class Scope(StrEnum):
 
     @property
     def text(self) -> str:
-        """The scope as an adjuster reads it."""
-        return SCOPE_TEXTS[self]
+        """The scope as an adjuster reads it, in the current language."""
+        return _(SCOPE_TEXTS[self])
 
 
 #: Each scope's one human text.
+#: English msgids (N_): a text that is shown passes through ``claimcalc.i18n._``.
 SCOPE_TEXTS = {
-    Scope.PER_SINISTRO: "per sinistro (per insured)",
-    Scope.PER_TRIP: "per trip",
-    Scope.PER_INSURED_PER_PERIOD: "per insured, per policy period",
-    Scope.PER_EVENT: "per event",
-    Scope.PER_OBJECT: "per object",
-    Scope.PER_DAY: "per day",
-    Scope.PER_NIGHT: "per night",
-    Scope.PER_HOUR: "per hour",
-    Scope.PER_BLOCK: "per block of hours",
+    Scope.PER_SINISTRO: N_("per sinistro (per insured)"),
+    Scope.PER_TRIP: N_("per trip"),
+    Scope.PER_INSURED_PER_PERIOD: N_("per insured, per policy period"),
+    Scope.PER_EVENT: N_("per event"),
+    Scope.PER_OBJECT: N_("per object"),
+    Scope.PER_DAY: N_("per day"),
+    Scope.PER_NIGHT: N_("per night"),
+    Scope.PER_HOUR: N_("per hour"),
+    Scope.PER_BLOCK: N_("per block of hours"),
 }
 
 _UNIT_SCOPES = frozenset({Scope.PER_DAY, Scope.PER_NIGHT, Scope.PER_HOUR, Scope.PER_BLOCK})

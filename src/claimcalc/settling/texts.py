@@ -5,6 +5,9 @@ here, each a small function of the values it shows, lets a reader (or a
 translator: issue #18) see every sentence claimcalc says about a claim
 without reading the arithmetic. Texts of steps that only the full trace shows
 are passed to the trace as ``partial(fn, …)`` and written only when read.
+
+Each text is a msgid of the ``claimcalc`` catalog (:mod:`claimcalc.i18n`): an
+English sentence with named placeholders, in the language current when written.
 """
 
 from __future__ import annotations
@@ -12,9 +15,55 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from claimcalc.i18n import N_, _
 from claimcalc.money import format_eur, round_cents
 from claimcalc.product.model import SCOPE_TEXTS, Limit, Scope, WithinTimeOfEvent
+from claimcalc.settlement import Code
 from claimcalc.settling.rates import Fixing
+
+# --------------------------------------------------------------------------- words
+
+#: Words the engine passes in (labels, kinds, units, anchors): translated here, where
+#: they are written into a sentence.
+_WORDS = (
+    N_("documented cost"),
+    N_("rounded half up to"),
+    N_("exception applies:"),
+    N_("no franchigia:"),
+    N_("no scoperto:"),
+    N_("no invalidity_threshold:"),
+    N_("franchigia"),
+    N_("scoperto"),
+    N_("invalidity_threshold"),
+    N_("days"),
+    N_("nights"),
+    N_("hours"),
+    N_("eur"),
+    # TRANSLATORS: the next five are what a reporting deadline runs from, read in
+    # "more than 30 days after the {what}": give them their article.
+    N_("event"),
+    N_("return"),
+    N_("renunciation"),
+    N_("when possible"),
+    N_("planned departure"),
+)
+
+
+def word(text: str) -> str:
+    """One of the engine's words (:data:`_WORDS`) in the current language; any other
+    text (the product's, the claim's) as it is."""
+    return _(text) if text in _WORDS else text
+
+
+def meaning(code: Code) -> str:
+    """What a reason code means (its declaration's English), in the current language."""
+    return _(code.meaning)
+
+
+def scope_text(scope: Scope) -> str:
+    """A scope's text (:data:`SCOPE_TEXTS`, msgids) in the current language."""
+    return _(SCOPE_TEXTS[scope])
+
 
 # --------------------------------------------------------------------------- problems
 
@@ -25,107 +74,125 @@ def line_at(i: int, j: int) -> str:
 
 
 def no_level(level: str, ref: str, levels: tuple[str, ...]) -> str:
-    return f"no level {level!r} in {ref} (levels: {', '.join(levels)})"
-
-
-def unknown_zone(zone: str, zones: tuple[str, ...]) -> str:
-    return f"unknown zone {zone!r} (zones: {', '.join(zones)})"
-
-
-def other_edition(edition: str, ref: str) -> str:
-    return f"the claim names edition {edition}, the product is {ref}"
-
-
-def role_required(ref: str) -> str:
-    return f"required by {ref}: student or teacher"
-
-
-def unknown_guarantee(code: str, ref: str) -> str:
-    return f"unknown guarantee {code!r} in {ref}"
-
-
-def objects_required(code: str) -> str:
-    return f"{code} is settled on baggage objects: list them"
-
-
-def expenses_required(code: str) -> str:
-    return f"{code} is settled on documented expenses: list them"
-
-
-def units_required(limit: Limit) -> str:
-    return f"required by {limit.id} ({SCOPE_TEXTS[limit.scope]})"
-
-
-def no_rate(currency: str, day: dt.date, days: int) -> str:
-    return (
-        f"no ECB rate for {currency} on {day} or the {days} days before; "
-        "give it in the claim's rates or with --rates"
+    return _("no level {level!r} in {ref} (levels: {levels})").format(
+        level=level, ref=ref, levels=", ".join(levels)
     )
 
 
+def unknown_zone(zone: str, zones: tuple[str, ...]) -> str:
+    return _("unknown zone {zone!r} (zones: {zones})").format(zone=zone, zones=", ".join(zones))
+
+
+def other_edition(edition: str, ref: str) -> str:
+    return _("the claim names edition {edition}, the product is {ref}").format(
+        edition=edition, ref=ref
+    )
+
+
+def role_required(ref: str) -> str:
+    return _("required by {ref}: student or teacher").format(ref=ref)
+
+
+def unknown_guarantee(code: str, ref: str) -> str:
+    return _("unknown guarantee {code!r} in {ref}").format(code=code, ref=ref)
+
+
+def objects_required(code: str) -> str:
+    return _("{code} is settled on baggage objects: list them").format(code=code)
+
+
+def expenses_required(code: str) -> str:
+    return _("{code} is settled on documented expenses: list them").format(code=code)
+
+
+def units_required(limit: Limit) -> str:
+    return _("required by {limit} ({scope})").format(limit=limit.id, scope=scope_text(limit.scope))
+
+
+def no_rate(currency: str, day: dt.date, days: int) -> str:
+    return _(
+        "no ECB rate for {currency} on {day} or the {days} days before; "
+        "give it in the claim's rates or with --rates"
+    ).format(currency=currency, day=day, days=days)
+
+
 def required_by(code: str, article: str) -> str:
-    return f"required by {code} ({article})"
+    return _("required by {code} ({article})").format(code=code, article=article)
 
 
 def facts_required(code: str, missing: str, article: str, text: str) -> str:
-    return f"{code} needs {missing} ({article}: {text})"
+    return _("{code} needs {missing} ({article}: {text})").format(
+        code=code, missing=missing, article=article, text=text
+    )
 
 
 def booking_date_required() -> str:
-    return "required: cover starts at enrolment"
+    return _("required: cover starts at enrolment")
 
 
 # --------------------------------------------------------------------------- 1. cover
 
 
 def not_covered_at_level(section_title: str, level_name: str) -> str:
-    return f"{section_title} is not covered by {level_name}"
+    return _("{section} is not covered by {level}").format(section=section_title, level=level_name)
 
 
 def not_covered_in_zone(zone_name: str) -> str:
-    return f"not covered in {zone_name}"
+    return _("not covered in {zone}").format(zone=zone_name)
 
 
 # --------------------------------------------------------------------------- 2. eligibility
 
 
 def age_cap(age: int, cap: int) -> str:
-    return f"aged {age} at subscription; the cap is {cap}"
+    return _("aged {age} at subscription; the cap is {cap}").format(age=age, cap=cap)
 
 
 def trip_too_long(days: int, most: int) -> str:
-    return f"the trip lasts {days} days; at most {most}"
+    return _("the trip lasts {days} days; at most {most}").format(days=days, most=most)
 
 
 def departs_before_policy(departure: dt.date, start: dt.date) -> str:
-    return f"departure {departure} is before the policy starts ({start})"
-
-
-def returns_after_policy(return_date: dt.date, end: dt.date) -> str:
-    return f"return {return_date} is after the policy ends ({end})"
-
-
-def outside_destination(event_zone: str, policy_zone: str) -> str:
-    return f"the event happened in {event_zone}, outside the destination bought ({policy_zone})"
-
-
-def outside_trip(event: dt.date, departure: dt.date, last: dt.date) -> str:
-    return f"the event ({event}) is not during the trip ({departure} to {last})"
-
-
-def cover_ended_at_departure(departure: dt.date, event: dt.date) -> str:
-    return f"cover ends at departure ({departure}); the event is {event}"
-
-
-def cover_ended_at_first_service(event: dt.date) -> str:
-    return (
-        f"cover ends when the insured starts using the first tourist service; the event "
-        f"({event}) is after it"
+    return _("departure {departure} is before the policy starts ({start})").format(
+        departure=departure, start=start
     )
 
 
+def returns_after_policy(return_date: dt.date, end: dt.date) -> str:
+    return _("return {return_date} is after the policy ends ({end})").format(
+        return_date=return_date, end=end
+    )
+
+
+def outside_destination(event_zone: str, policy_zone: str) -> str:
+    return _(
+        "the event happened in {event_zone}, outside the destination bought ({policy_zone})"
+    ).format(event_zone=event_zone, policy_zone=policy_zone)
+
+
+def outside_trip(event: dt.date, departure: dt.date, last: dt.date) -> str:
+    return _("the event ({event}) is not during the trip ({departure} to {last})").format(
+        event=event, departure=departure, last=last
+    )
+
+
+def cover_ended_at_departure(departure: dt.date, event: dt.date) -> str:
+    return _("cover ends at departure ({departure}); the event is {event}").format(
+        departure=departure, event=event
+    )
+
+
+def cover_ended_at_first_service(event: dt.date) -> str:
+    return _(
+        "cover ends when the insured starts using the first tourist service; the event "
+        "({event}) is after it"
+    ).format(event=event)
+
+
 def cover_ended_at_trip_end(return_date: dt.date, event: dt.date) -> str:
-    return f"cover ends at the end of the trip ({return_date}); the event is {event}"
+    return _("cover ends at the end of the trip ({return_date}); the event is {event}").format(
+        return_date=return_date, event=event
+    )
 
 
 def by_claims(claims: list[str] | None) -> str:
@@ -133,65 +200,98 @@ def by_claims(claims: list[str] | None) -> str:
     if not claims:
         return ""
     unique = list(dict.fromkeys(claims))
-    return f" by claim{'s' if len(unique) > 1 else ''} {', '.join(unique)}"
+    if len(unique) > 1:
+        return _(" by claims {claims}").format(claims=", ".join(unique))
+    return _(" by claim {claim}").format(claim=unique[0])
 
 
 def once_per_period(day: dt.date, claim_id: str | None = None) -> str:
-    paid_by = f", claim {claim_id}" if claim_id else ""
-    return f"already paid once in this policy period (on {day}{paid_by})"
+    if claim_id:
+        return _("already paid once in this policy period (on {day}, claim {claim})").format(
+            day=day, claim=claim_id
+        )
+    return _("already paid once in this policy period (on {day})").format(day=day)
+
+
+def _threshold(above: Decimal) -> str:
+    return "" if above == 0 else _(" above {amount}").format(amount=format_eur(above))
 
 
 def no_authorisation(above: Decimal) -> str:
-    threshold = "" if above == 0 else f" above {format_eur(above)}"
-    return f"no prior authorisation (practice number) for expenses{threshold}"
-
-
-def presumed_not_authorised(above: Decimal, article: str, quote: str) -> str:
-    threshold = "" if above == 0 else f" above {format_eur(above)}"
-    return (
-        f"authorised not stated: presumed no prior authorisation for expenses{threshold} "
-        f'({article}: "{quote}")'
+    return _("no prior authorisation (practice number) for expenses{threshold}").format(
+        threshold=_threshold(above)
     )
 
 
+def presumed_not_authorised(above: Decimal, article: str, quote: str) -> str:
+    return _(
+        "authorised not stated: presumed no prior authorisation for expenses{threshold} "
+        '({article}: "{quote}")'
+    ).format(threshold=_threshold(above), article=article, quote=quote)
+
+
 def authorisation_required(code: str, article: str, above: Decimal) -> str:
-    threshold = "" if above == 0 else f" above {format_eur(above)}"
-    return f"{code} needs authorised ({article}: prior authorisation for expenses{threshold})"
+    return _(
+        "{code} needs authorised ({article}: prior authorisation for expenses{threshold})"
+    ).format(code=code, article=article, threshold=_threshold(above))
 
 
 def before_cover_starts(event: dt.date, first: dt.date, days: int) -> str:
-    return f"the event ({event}) is before cover starts ({first}: 24:00 of day {days} after issue)"
+    return _(
+        "the event ({event}) is before cover starts ({first}: 24:00 of day {days} after issue)"
+    ).format(event=event, first=first, days=days)
 
 
 def before_enrolment(event: dt.date, enrolled: dt.date) -> str:
-    return f"the event ({event}) is before enrolment ({enrolled})"
+    return _("the event ({event}) is before enrolment ({enrolled})").format(
+        event=event, enrolled=enrolled
+    )
+
+
+def _span(span: str) -> str:
+    """``"30 days"``/``"48 hours"`` (the engine's) in the current language."""
+    count, _sep, unit = span.partition(" ")
+    if not count.isdigit() or unit not in ("days", "hours"):
+        return span
+    # Not ngettext: the English text says "1 days" as it always has (a stable text).
+    if unit == "days":
+        return _("{n} days").format(n=count)
+    return _("{n} hours").format(n=count)
 
 
 def reported_late(reported: dt.date, span: str, what: str, anchor: dt.date) -> str:
-    return f"reported on {reported}, more than {span} after the {what} ({anchor})"
+    return _("reported on {reported}, more than {span} after the {what} ({anchor})").format(
+        reported=reported, span=_span(span), what=word(what), anchor=anchor
+    )
 
 
 def _window(rule: WithinTimeOfEvent) -> str:
-    return f"{rule.days} days" if rule.days is not None else f"{rule.years} years"
+    if rule.days is not None:
+        return _span(f"{rule.days} days")
+    return _("{n} years").format(n=rule.years)
 
 
 def out_of_time(day: dt.date, rule: WithinTimeOfEvent) -> str:
-    return f"expense of {day} is later than {_window(rule)} after the event"
+    return _("expense of {day} is later than {window} after the event").format(
+        day=day, window=_window(rule)
+    )
 
 
 def loss_before_event(day: dt.date, event: dt.date) -> str:
-    return f"{day} is before the event ({event})"
+    return _("{day} is before the event ({event})").format(day=day, event=event)
 
 
 def loss_out_of_time(day: dt.date, rule: WithinTimeOfEvent) -> str:
-    return f"the loss of {day} is later than {_window(rule)} after the event"
+    return _("the loss of {day} is later than {window} after the event").format(
+        day=day, window=_window(rule)
+    )
 
 
 # --------------------------------------------------------------------------- 3. exclusions
 
 
 def excluded(text: str) -> str:
-    return f"excluded: {text}"
+    return _("excluded: {text}").format(text=text)
 
 
 def object_excluded(name: str, text: str) -> str:
@@ -203,161 +303,212 @@ def object_excluded(name: str, text: str) -> str:
 
 def carrier_paid(take: Decimal, paid: Decimal) -> str:
     if take == paid:
-        return f"less {format_eur(paid)} already paid by the carrier"
-    return f"less {format_eur(take)} of the {format_eur(paid)} already paid by the carrier"
-
-
-def carrier_paid_twice(section: str, amounts: list[Decimal]) -> str:
-    said = ", ".join(format_eur(a) for a in amounts)
-    return (
-        f"carrier_compensation is one amount per insured person for section {section}, "
-        f"stated here as {said}: state it once, on the person or the event"
+        return _("less {paid} already paid by the carrier").format(paid=format_eur(paid))
+    return _("less {take} of the {paid} already paid by the carrier").format(
+        take=format_eur(take), paid=format_eur(paid)
     )
 
 
+def carrier_paid_twice(section: str, amounts: list[Decimal]) -> str:
+    return _(
+        "carrier_compensation is one amount per insured person for section {section}, "
+        "stated here as {amounts}: state it once, on the person or the event"
+    ).format(section=section, amounts=", ".join(format_eur(a) for a in amounts))
+
+
 def nothing_to_pay() -> str:
-    return "nothing to pay"
+    return _("nothing to pay")
 
 
 def per_unit_left(claimed: Decimal, units: Decimal) -> str:
-    return f"{claimed} units claimed, {units} left of the maximum"
+    return _("{claimed} units claimed, {units} left of the maximum").format(
+        claimed=claimed, units=units
+    )
 
 
 def per_unit_cap(amount: Decimal, claimed: Decimal, rate: Decimal, units: Decimal) -> str:
-    return (
-        f"{format_eur(round_cents(amount))} for {claimed} units: at most "
-        f"{format_eur(rate)} each for {units} = {format_eur(rate * units)}"
+    return _("{amount} for {claimed} units: at most {rate} each for {units} = {total}").format(
+        amount=format_eur(round_cents(amount)),
+        claimed=claimed,
+        rate=format_eur(rate),
+        units=units,
+        total=format_eur(rate * units),
     )
 
 
 def units_cap(units: Decimal, unit: str, cap: Decimal, reduced: Decimal) -> str:
-    return f"{units} {unit} claimed, at most {cap}: {format_eur(round_cents(reduced))}"
+    return _("{units} {unit} claimed, at most {cap}: {reduced}").format(
+        units=units, unit=word(unit), cap=cap, reduced=format_eur(round_cents(reduced))
+    )
 
 
 def penalty_at_event(charged: Decimal, at_event: Decimal) -> str:
-    return (
-        f"penalty charged {format_eur(round_cents(charged))}, due on the event date "
-        f"{format_eur(round_cents(at_event))}: the {format_eur(round_cents(charged - at_event))} "
+    return _(
+        "penalty charged {charged}, due on the event date {at_event}: the {more} "
         "more stays with the insured"
+    ).format(
+        charged=format_eur(round_cents(charged)),
+        at_event=format_eur(round_cents(at_event)),
+        more=format_eur(round_cents(charged - at_event)),
     )
 
 
 def negative_penalty() -> str:
-    return "the penalty due on the event date is an amount in EUR, 0 or more"
+    return _("the penalty due on the event date is an amount in EUR, 0 or more")
 
 
 def penalty_not_read(guarantee: str) -> str:
-    return (
-        f"{guarantee} does not settle on the penalty due on the event date: "
+    return _(
+        "{guarantee} does not settle on the penalty due on the event date: "
         "drop penalty_at_event from this line"
-    )
+    ).format(guarantee=guarantee)
 
 
 def underinsurance(insured_value: Decimal, cost: Decimal) -> str:
-    return (
-        f"insured value {format_eur(insured_value)} below the trip cost "
-        f"{format_eur(cost)} (c.c. 1907)"
+    return _("insured value {insured_value} below the trip cost {cost} (c.c. 1907)").format(
+        insured_value=format_eur(insured_value), cost=format_eur(cost)
     )
 
 
 def per_object_cap(name: str, value: Decimal, cap: Decimal) -> str:
-    return f"{name}: {format_eur(round_cents(value))} counts {format_eur(cap)} (per-object limit)"
-
-
-def not_above_threshold(hours: Decimal, threshold: Decimal) -> str:
-    return f"{hours} hours is not more than {threshold}"
-
-
-def allowance(hours: Decimal, blocks: Decimal, size: Decimal, rate: Decimal) -> str:
-    return f"{hours} hours = {blocks} complete blocks of {size} hours × {format_eur(rate)}"
-
-
-def pro_rata(base: Decimal, divisor: int, divide_by: str, unused: Decimal) -> str:
-    return f"{format_eur(base)} / {divisor} {divide_by} × {unused} unused days"
-
-
-def percent_of_sum(percent: Decimal, amount: Decimal) -> str:
-    return f"{percent}% of {format_eur(amount)}"
-
-
-def fixed_sum(amount: Decimal) -> str:
-    return f"sum insured {format_eur(amount)}"
-
-
-def no_top_up(already: Decimal, claims: list[str] | None = None) -> str:
-    return (
-        f"{format_eur(already)} already paid for invalidity{by_claims(claims)}; the death sum "
-        "does not exceed the invalidity sum, so no top-up is due"
+    return _("{name}: {value} counts {cap} (per-object limit)").format(
+        name=name, value=format_eur(round_cents(value)), cap=format_eur(cap)
     )
 
 
+def not_above_threshold(hours: Decimal, threshold: Decimal) -> str:
+    return _("{hours} hours is not more than {threshold}").format(hours=hours, threshold=threshold)
+
+
+def allowance(hours: Decimal, blocks: Decimal, size: Decimal, rate: Decimal) -> str:
+    return _("{hours} hours = {blocks} complete blocks of {size} hours × {rate}").format(
+        hours=hours, blocks=blocks, size=size, rate=format_eur(rate)
+    )
+
+
+def pro_rata(base: Decimal, divisor: int, divide_by: str, unused: Decimal) -> str:
+    return _("{base} / {divisor} {divide_by} × {unused} unused days").format(
+        base=format_eur(base), divisor=divisor, divide_by=word(divide_by), unused=unused
+    )
+
+
+def percent_of_sum(percent: Decimal, amount: Decimal) -> str:
+    return _("{percent}% of {amount}").format(percent=percent, amount=format_eur(amount))
+
+
+def fixed_sum(amount: Decimal) -> str:
+    return _("sum insured {amount}").format(amount=format_eur(amount))
+
+
+def no_top_up(already: Decimal, claims: list[str] | None = None) -> str:
+    return _(
+        "{already} already paid for invalidity{by_claims}; the death sum "
+        "does not exceed the invalidity sum, so no top-up is due"
+    ).format(already=format_eur(already), by_claims=by_claims(claims))
+
+
 def less_already_paid(already: Decimal, claims: list[str] | None = None) -> str:
-    return f"less {format_eur(already)} already paid for the same accident{by_claims(claims)}"
+    return _("less {already} already paid for the same accident{by_claims}").format(
+        already=format_eur(already), by_claims=by_claims(claims)
+    )
 
 
 def labelled_amount(label: str, amount: Decimal) -> str:
-    return f"{label} {format_eur(round_cents(amount))}"
+    return f"{word(label)} {format_eur(round_cents(amount))}"
 
 
 def currency(
     what: str, amount: Decimal, code: str, fixing: Fixing, day: dt.date, eur: Decimal
 ) -> str:
-    when = "" if fixing.date == day else f" (last fixing before {day})"
-    return (
-        f"{what}: {amount} {code} at {fixing.units_per_eur} per EUR of "
-        f"{fixing.date}{when} = {format_eur(round_cents(eur))}"
+    if fixing.date == day:
+        text = _("{what}: {amount} {code} at {rate} per EUR of {date} = {eur}")
+    else:
+        text = _(
+            "{what}: {amount} {code} at {rate} per EUR of {date} (last fixing before {day}) = {eur}"
+        )
+    return text.format(
+        what=what,
+        amount=amount,
+        code=code,
+        rate=fixing.units_per_eur,
+        date=fixing.date,
+        day=day,
+        eur=format_eur(round_cents(eur)),
     )
 
 
 def labelled(label: str, condition: object) -> str:
-    return f"{label} {condition}"
+    return f"{word(label)} {condition}"
 
 
 # --------------------------------------------------------------------------- 5. deductibles
 
 
 def franchigia(amount: Decimal) -> str:
-    return f"franchigia {format_eur(amount)} {SCOPE_TEXTS[Scope.PER_SINISTRO]}"
+    return _("franchigia {amount} {scope}").format(
+        amount=format_eur(amount), scope=scope_text(Scope.PER_SINISTRO)
+    )
 
 
 def scoperto(percent: Decimal, total: Decimal, minimum: Decimal | None) -> str:
-    text = f"scoperto {percent}% of {format_eur(round_cents(total))}"
-    if minimum is not None:
-        text += f", minimum {format_eur(minimum)}"
-    return text
+    if minimum is None:
+        return _("scoperto {percent}% of {total}").format(
+            percent=percent, total=format_eur(round_cents(total))
+        )
+    return _("scoperto {percent}% of {total}, minimum {minimum}").format(
+        percent=percent, total=format_eur(round_cents(total)), minimum=format_eur(minimum)
+    )
 
 
 def once_for_section(text: str, section: str, take: Decimal, whole: Decimal) -> str:
-    share = "" if take == whole else f"; {format_eur(round_cents(take))} taken on this line"
-    return f"{text}, once for section {section}{share}"
+    if take == whole:
+        return _("{text}, once for section {section}").format(text=text, section=section)
+    return _("{text}, once for section {section}; {take} taken on this line").format(
+        text=text, section=section, take=format_eur(round_cents(take))
+    )
 
 
 def deductible_taken(kind: str, take: Decimal) -> str:
-    return f"{kind} {format_eur(round_cents(take))}"
+    return f"{word(kind)} {format_eur(round_cents(take))}"
 
 
 def invalidity_not_above(percent: Decimal, threshold: Decimal) -> str:
-    return f"invalidity {percent}% is not above {threshold}%"
+    return _("invalidity {percent}% is not above {threshold}%").format(
+        percent=percent, threshold=threshold
+    )
 
 
 def invalidity_absolute(threshold: Decimal) -> str:
-    return f"absolute threshold: only the points above {threshold}% are paid"
+    return _("absolute threshold: only the points above {threshold}% are paid").format(
+        threshold=threshold
+    )
 
 
 def invalidity_relative(percent: Decimal, threshold: Decimal) -> str:
-    return f"{percent}% is above the {threshold}% threshold: paid in full"
+    return _("{percent}% is above the {threshold}% threshold: paid in full").format(
+        percent=percent, threshold=threshold
+    )
 
 
 # --------------------------------------------------------------------------- 6. limits
 
 
+def _used_here(used_here: Decimal) -> str:
+    return _("; {amount} used by other lines of this claim").format(
+        amount=format_eur(round_cents(used_here))
+    )
+
+
 def categories_capped(limit: Limit, cap: Decimal, used_here: Decimal = Decimal(0)) -> str:
     categories = ", ".join(limit.applies_to)
+    name = limit.title or limit.id
     if not cap:  # a limit of 0: that part is not paid (Imaway C1, repair materials)
-        return f"{limit.title or limit.id}: {categories} not paid"
-    text = f"{limit.title or limit.id}: {categories} capped at {format_eur(cap)}"
+        return _("{limit}: {categories} not paid").format(limit=name, categories=categories)
+    text = _("{limit}: {categories} capped at {cap}").format(
+        limit=name, categories=categories, cap=format_eur(cap)
+    )
     if used_here > 0:
-        text += f"; {format_eur(round_cents(used_here))} used by other lines of this claim"
+        text += _used_here(used_here)
     return text
 
 
@@ -368,34 +519,38 @@ def limit(
     used_here: Decimal,
     claims: list[str] | None = None,
 ) -> str:
-    text = f"limit {format_eur(cap)} {SCOPE_TEXTS[limit.scope]}"
+    text = _("limit {cap} {scope}").format(cap=format_eur(cap), scope=scope_text(limit.scope))
     if used_before > 0:
-        when = "on this trip" if limit.scope is Scope.PER_TRIP else "in the policy period"
-        text += f"; {format_eur(used_before)} already paid {when}{by_claims(claims)}"
+        if limit.scope is Scope.PER_TRIP:
+            paid = _("; {amount} already paid on this trip{by_claims}")
+        else:
+            paid = _("; {amount} already paid in the policy period{by_claims}")
+        text += paid.format(amount=format_eur(used_before), by_claims=by_claims(claims))
     if used_here > 0:
-        text += f"; {format_eur(round_cents(used_here))} used by other lines of this claim"
+        text += _used_here(used_here)
     return text
 
 
 def within_limit(limit: Limit, cap: Decimal, left: Decimal) -> str:
-    return (
-        f"within {limit.title or limit.id} {format_eur(cap)} ({format_eur(round_cents(left))} left)"
+    return _("within {limit} {cap} ({left} left)").format(
+        limit=limit.title or limit.id, cap=format_eur(cap), left=format_eur(round_cents(left))
     )
 
 
 def exception_limit(cap: Decimal) -> str:
-    return f"covered up to {format_eur(cap)}"
+    return _("covered up to {cap}").format(cap=format_eur(cap))
 
 
 # --------------------------------------------------------------------------- alternatives, caps
 
 
 def not_cumulable(code: str, title: str, pays: Decimal) -> str:
-    return f"not cumulable with {code} ({title}), which pays more: {format_eur(round_cents(pays))}"
+    return _("not cumulable with {code} ({title}), which pays more: {pays}").format(
+        code=code, title=title, pays=format_eur(round_cents(pays))
+    )
 
 
 def event_cap(cap: Decimal, lines: int, total: Decimal, before: Decimal) -> str:
-    return (
-        f"event cap {format_eur(cap)} for {lines} lines totalling "
-        f"{format_eur(total)}: {format_eur(before)} reduced in proportion"
-    )
+    return _(
+        "event cap {cap} for {lines} lines totalling {total}: {before} reduced in proportion"
+    ).format(cap=format_eur(cap), lines=lines, total=format_eur(total), before=format_eur(before))
