@@ -20,7 +20,7 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "claimcalc"
 
 #: Low to high. A module may import its own layer and the layers below it.
 LAYERS: list[set[str]] = [
-    {"errors", "money", "jsonio", "facts"},
+    {"errors", "money", "jsonio", "facts", "i18n"},
     {"product"},
     {"claim"},  # reads no product: the two are apart
     {"settlement"},  # the records settle returns
