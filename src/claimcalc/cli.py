@@ -236,6 +236,14 @@ def settle_command(
             "or add them to the ledger's.",
         ),
     ] = "refuse",
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            metavar="<it|en>",
+            help="Language of the letter (--format html); default: from LC_ALL, LC_MESSAGES, LANG.",
+        ),
+    ] = None,
 ) -> None:
     from claimcalc.claim.sources import read_claim_file, single_claim_file
     from claimcalc.output.records import RecordWriter, one_claim_outcome, output_stream
@@ -245,6 +253,12 @@ def settle_command(
         _no_level(product)
     table = read_ecb_csv(rates) if rates is not None else None
     claim_file = single_claim_file(claims) if format.one_claim else None
+    if format is Format.HTML and claim_file is None:
+        raise UsageError(
+            "--format html: a letter is for one claim file; run settle once per claim "
+            "(a batch: --format json, ndjson or csv)"
+        )
+    language = _language(lang)
     steps = explain or not format.text_records
     with _ledger_settler(ledger, record, prior_payments, product, table, steps) as settler:
         if claim_file is not None:
@@ -256,7 +270,7 @@ def settle_command(
                     settlement = Settler(product, table).settle_text(item)
                 else:
                     settlement = _settle_with_ledger(settler, item)
-                outcome = one_claim_outcome(settlement, format)
+                outcome = one_claim_outcome(settlement, format, product, language)
             except ClaimcalcError:
                 raise
             except Exception as exc:  # a bug: one line and exit 7, as in a batch (settle_one)
@@ -268,10 +282,21 @@ def settle_command(
                 RecordWriter(format, stream, explain, one_claim=True) as writer,
             ):
                 writer.write(outcome)
-            if settler is not None and settler.last is not None and format is Format.TABLE:
+            if settler is not None and settler.last is not None and not format.text_records:
                 sys.stderr.write(settler.last.line() + "\n")
             return
         _settle_batch(claims, format, product, table, jobs, explain, output, settler)
+
+
+def _language(lang: str | None) -> str:
+    """``--lang``, checked; else the locale's language."""
+    from claimcalc.i18n import LANGUAGES, language_from_environment
+
+    if lang is None:
+        return language_from_environment()
+    if lang not in LANGUAGES:
+        raise UsageError(f"--lang: {lang!r} is not one of {', '.join(map(repr, LANGUAGES))}")
+    return lang
 
 
 def _settle_batch(
