@@ -39,6 +39,8 @@ LETTER_TEMPLATE = "letter.html.j2"
 
 # Codes whose cap is the line's applied limit: its own quote, not the article's.
 _LIMIT_CODES = frozenset({Code.LIMIT, Code.PERIOD_LIMIT_USED, Code.EVENT_CAP})
+# Caps by a limit of the article: its limits' quotes before its other rules'.
+_CAP_CODES = _LIMIT_CODES | {Code.PER_OBJECT_CAP, Code.PER_UNIT_CAP, Code.UNITS_CAP}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,26 +89,37 @@ class LetterInsured:
 
 
 class ContractQuotes:
-    """The contract's sentences a product's rules quote, found by article, and by
-    limit id for the limits (an article may hold several limits: E2 has the
-    sum insured and the per-object limit)."""
+    """The contract's sentences a product's rules quote (``source.quote``).
+
+    A reason cites an article; an article may hold several rules (Imaway E2:
+    the sum insured and the per-object limit; D2: the limits and the prior
+    authorisation). So a cap by a limit quotes that limit (the line's applied
+    limit, or the per-object limit), a cap by a rate or a count quotes the
+    article's limits, and any other reason the article's other rules; each
+    falls back on every quote of the article.
+    """
 
     def __init__(self, product: Product) -> None:
         from claimcalc.product.model import Source
 
-        self.by_article: dict[str, list[str]] = {}
         self.by_limit: dict[str, str | None] = {}
+        self.limits: dict[str, list[str]] = {}  # limits' quotes, by article
         self.per_object: dict[str, list[str]] = {}  # per-object limits' quotes, by article
+        self.rules: dict[str, list[str]] = {}  # the other rules' quotes, by article
+        self.by_article: dict[str, list[str]] = {}  # every quote, by article
         for owner, source in _sources(product, Source, set()):
             quote = getattr(source, "quote", None)  # a rulebook cached before quotes: none
             owner_id = getattr(owner, "id", None)
             scope = getattr(owner, "scope", None)
-            if isinstance(owner_id, str) and scope is not None:  # a limit
-                self.by_limit[owner_id] = quote
-            if quote:
-                _add(self.by_article, source.article, quote)
-                if scope == Scope.PER_OBJECT:
-                    _add(self.per_object, source.article, quote)
+            is_limit = isinstance(owner_id, str) and scope is not None
+            if is_limit:
+                self.by_limit[str(owner_id)] = quote
+            if not quote:
+                continue
+            _add(self.by_article, source.article, quote)
+            _add(self.limits if is_limit else self.rules, source.article, quote)
+            if scope == Scope.PER_OBJECT:
+                _add(self.per_object, source.article, quote)
 
     def of(self, code: Code, article: str, limit_id: str | None) -> tuple[str, ...]:
         if code in _LIMIT_CODES and limit_id is not None and limit_id in self.by_limit:
@@ -114,7 +127,8 @@ class ContractQuotes:
             return (quote,) if quote else ()
         if code is Code.PER_OBJECT_CAP and article in self.per_object:
             return tuple(self.per_object[article])
-        return tuple(self.by_article.get(article, ()))
+        preferred = self.limits if code in _CAP_CODES else self.rules
+        return tuple(preferred.get(article) or self.by_article.get(article) or ())
 
 
 def _add(index: dict[str, list[str]], article: str, quote: str) -> None:
