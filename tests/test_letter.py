@@ -187,3 +187,16 @@ def test_the_templates_are_package_data() -> None:
     assert TEMPLATES.parent.name == "output" and TEMPLATES.parent.parent.name == "claimcalc"
     pyproject = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
     assert 'packages = ["src/claimcalc"]' in pyproject
+
+
+def test_an_exclusion_quotes_its_own_sentence_among_its_articles() -> None:
+    """Wi School F5 holds six exclusions: the step's text says which applied."""
+    from claimcalc.settlement import Code
+
+    quotes = ContractQuotes(load_rulebook("wi-school"))
+    book = load_rulebook("wi-school")
+    section_f = next(s for s in book.sections if s.code == "F")
+    commitments = next(e for e in section_f.exclusions if e.id == "F5.commitments")
+    (quote,) = quotes.of(Code.EXCLUDED, "F5", None, f"excluded: {commitments.text}")
+    assert quote.startswith("- da sopravvenuti impegni di lavoro")
+    assert len(quotes.of(Code.EXCLUDED, "F5", None, "excluded: something else")) == 6

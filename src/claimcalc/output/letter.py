@@ -107,6 +107,9 @@ class ContractQuotes:
         self.per_object: dict[str, list[str]] = {}  # per-object limits' quotes, by article
         self.rules: dict[str, list[str]] = {}  # the other rules' quotes, by article
         self.by_article: dict[str, list[str]] = {}  # every quote, by article
+        # Exclusions and excluded objects, by their text: the step's text names
+        # the one that applied (Wi School F5 holds six under one article).
+        self.by_text: dict[str, str | None] = {}
         for owner, source in _sources(product, Source, set()):
             quote = getattr(source, "quote", None)  # a rulebook cached before quotes: none
             owner_id = getattr(owner, "id", None)
@@ -114,6 +117,9 @@ class ContractQuotes:
             is_limit = isinstance(owner_id, str) and scope is not None
             if is_limit:
                 self.by_limit[str(owner_id)] = quote
+            text = getattr(owner, "text", None)
+            if isinstance(owner_id, str) and isinstance(text, str) and hasattr(owner, "when"):
+                self.by_text[text] = quote
             if not quote:
                 continue
             _add(self.by_article, source.article, quote)
@@ -121,10 +127,16 @@ class ContractQuotes:
             if scope == Scope.PER_OBJECT:
                 _add(self.per_object, source.article, quote)
 
-    def of(self, code: Code, article: str, limit_id: str | None) -> tuple[str, ...]:
+    def of(self, code: Code, article: str, limit_id: str | None, text: str = "") -> tuple[str, ...]:
+        """The quotes for a reason: its code, article, the line's applied limit
+        and the step's text."""
         if code in _LIMIT_CODES and limit_id is not None and limit_id in self.by_limit:
             quote = self.by_limit[limit_id]
             return (quote,) if quote else ()
+        if code in (Code.EXCLUDED, Code.OBJECT_EXCLUDED):
+            for rule_text, quote in self.by_text.items():
+                if text.endswith(f": {rule_text}"):
+                    return (quote,) if quote else ()
         if code is Code.PER_OBJECT_CAP and article in self.per_object:
             return tuple(self.per_object[article])
         preferred = self.limits if code in _CAP_CODES else self.rules
@@ -197,7 +209,7 @@ def letter_lines(settlement: Settlement, quotes: ContractQuotes) -> list[LetterI
                         code=step.code.value,
                         text=step.text,
                         path=f"{at}.reasons.{r}.text",
-                        quotes=quotes.of(step.code, step.article, limit_id),
+                        quotes=quotes.of(step.code, step.article, limit_id, step.text),
                     )
                 )
             lines.append(
