@@ -69,7 +69,7 @@ def test_every_reduced_or_refused_line_cites_the_contracts_sentence(
 def test_every_quote_in_a_product_file_is_the_seed_contracts_text(product_id: str) -> None:
     book = load_rulebook(product_id)
     quotes = ContractQuotes(book)
-    found = {q for qs in quotes.by_article.values() for q in qs}
+    found = {q for qs in [*quotes.by_article.values(), *quotes.sections.values()] for q in qs}
     assert found, "the product quotes nothing"
     seed = seed_text(product_id)
     for quote in sorted(found):
@@ -200,3 +200,41 @@ def test_an_exclusion_quotes_its_own_sentence_among_its_articles() -> None:
     (quote,) = quotes.of(Code.EXCLUDED, "F5", None, f"excluded: {commitments.text}")
     assert quote.startswith("- da sopravvenuti impegni di lavoro")
     assert len(quotes.of(Code.EXCLUDED, "F5", None, "excluded: something else")) == 6
+
+
+def _case_reasons() -> list[tuple[str, str, str, str]]:
+    """(case, product, article, code) of every reason of every shipped case
+    (products/*/cases) that does not quote the contract."""
+    from claimcalc.cases import find_case_files, load_cases
+    from claimcalc.errors import ClaimcalcError
+    from claimcalc.product.model import Product
+    from claimcalc.settling.engine import settle
+
+    books: dict[str, tuple[Product, ContractQuotes]] = {}
+    unquoted: list[tuple[str, str, str, str]] = []
+    for case in load_cases(find_case_files([str(Path(__file__).parent.parent / "products")])):
+        try:
+            claim = case.claim()
+            path = case.product_file(claim)
+            if str(path) not in books:
+                book = load_rulebook(path)
+                books[str(path)] = (book, ContractQuotes(book))
+            book, quotes = books[str(path)]
+            settlement = settle(claim, book, None, case.source, True)
+        except ClaimcalcError:
+            continue  # a case that expects an error: no letter
+        for line in settlement.lines():
+            limit_id = line.limit.id if line.limit is not None else None
+            for step in line.trace:
+                if step.code in REASON_CODES and not quotes.of(
+                    step.code, step.article, limit_id, step.text
+                ):
+                    reason = (case.name, settlement.product_id, step.article, step.code.value)
+                    unquoted.append(reason)
+    return unquoted
+
+
+def test_every_reason_of_every_shipped_case_quotes_the_contract() -> None:
+    """Beyond the examples: the products' cases reach nearly every rule that
+    reduces or refuses, and each must have its sentence in the product file."""
+    assert _case_reasons() == []

@@ -100,13 +100,14 @@ class ContractQuotes:
     """
 
     def __init__(self, product: Product) -> None:
-        from claimcalc.product.model import Source
+        from claimcalc.product.model import Section, Source
 
         self.by_limit: dict[str, str | None] = {}
         self.limits: dict[str, list[str]] = {}  # limits' quotes, by article
         self.per_object: dict[str, list[str]] = {}  # per-object limits' quotes, by article
         self.rules: dict[str, list[str]] = {}  # the other rules' quotes, by article
-        self.by_article: dict[str, list[str]] = {}  # every quote, by article
+        self.sections: dict[str, list[str]] = {}  # sections' quotes (their cover by level)
+        self.by_article: dict[str, list[str]] = {}  # every quote but sections', by article
         # Exclusions and excluded objects, by their text: the step's text names
         # the one that applied (Wi School F5 holds six under one article).
         self.by_text: dict[str, str | None] = {}
@@ -121,6 +122,9 @@ class ContractQuotes:
             if isinstance(owner_id, str) and isinstance(text, str) and hasattr(owner, "when"):
                 self.by_text[text] = quote
             if not quote:
+                continue
+            if isinstance(owner, Section):  # a section: its sentence says which levels
+                _add(self.sections, source.article, quote)  # it covers, and nothing else
                 continue
             _add(self.by_article, source.article, quote)
             _add(self.limits if is_limit else self.rules, source.article, quote)
@@ -139,6 +143,8 @@ class ContractQuotes:
                     return (quote,) if quote else ()
         if code is Code.PER_OBJECT_CAP and article in self.per_object:
             return tuple(self.per_object[article])
+        if code is Code.NOT_COVERED_AT_LEVEL and article in self.sections:
+            return tuple(self.sections[article])
         preferred = self.limits if code in _CAP_CODES else self.rules
         return tuple(preferred.get(article) or self.by_article.get(article) or ())
 
