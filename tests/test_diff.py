@@ -143,8 +143,8 @@ def test_an_age_cap_moved(tmp_path: Path) -> None:
     new = variant(
         tmp_path,
         IMAWAY_FILE,
-        '  - kind: max_age\n    age: 75\n    at: subscription\n    source: "1.3"',
-        '  - kind: max_age\n    age: 70\n    at: subscription\n    source: "1.3"',
+        "  - kind: max_age\n    age: 75\n    at: subscription\n",
+        "  - kind: max_age\n    age: 70\n    at: subscription\n",
     )
     d = only(diff_products(product("imaway"), new).differences)
     assert (d.subject, d.field, d.old, d.new, d.change, d.effect) == (
@@ -161,8 +161,8 @@ def test_a_reporting_deadline_shortened(tmp_path: Path) -> None:
     new = variant(
         tmp_path,
         IMAWAY_FILE,
-        "        days: 15\n        from: event\n        source: D4",
-        "        days: 10\n        from: event\n        source: D4",
+        "        days: 15\n        from: event\n        source: {article: D4,",
+        "        days: 10\n        from: event\n        source: {article: D4,",
     )
     d = only(diff_products(product("imaway"), new).differences)
     assert (d.subject, d.old, d.new, d.effect, d.new_article) == (

@@ -27,7 +27,7 @@ CLAIM = ROOT / "products" / "imaway" / "examples" / "D-medical-usa.json"
 
 
 def test_what_each_format_can_do() -> None:
-    assert [f for f in Format if f.one_claim] == [Format.TABLE, Format.JSON]
+    assert [f for f in Format if f.one_claim] == [Format.TABLE, Format.JSON, Format.HTML]
     assert DOCUMENT_FORMATS == (Format.TABLE, Format.JSON)
     assert [f for f in Format if f.text_records] == [Format.JSON, Format.NDJSON, Format.CSV]
 

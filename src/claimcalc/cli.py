@@ -343,6 +343,14 @@ def settle_command(
         _no_level(product)
     table = read_ecb_csv(rates) if rates is not None else None
     claim_file = single_claim_file(claims) if format.one_claim else None
+    if format is Format.HTML and claim_file is None:
+        raise UsageError(
+            "--format html: a letter is for one claim file; run settle once per claim "
+            "(a batch: --format json, ndjson or csv)"
+        )
+    # The letter's own words follow the language asked even where the engine's
+    # texts stay English (a ledger keeps English documents: see _run_in_language).
+    language = _letter_language
     steps = explain or not format.text_records
     with _ledger_settler(ledger, record, prior_payments, product, table, steps) as settler:
         if claim_file is not None:
@@ -354,7 +362,7 @@ def settle_command(
                     settlement = Settler(product, table).settle_text(item)
                 else:
                     settlement = _settle_with_ledger(settler, item)
-                outcome = one_claim_outcome(settlement, format)
+                outcome = one_claim_outcome(settlement, format, product, language)
             except ClaimcalcError:
                 raise
             except Exception as exc:  # a bug: one line and exit 7, as in a batch (settle_one)
@@ -366,7 +374,7 @@ def settle_command(
                 RecordWriter(format, stream, explain, one_claim=True) as writer,
             ):
                 writer.write(outcome)
-            if settler is not None and settler.last is not None and format is Format.TABLE:
+            if settler is not None and settler.last is not None and not format.text_records:
                 sys.stderr.write(settler.last.line() + "\n")
             return
         _settle_batch(claims, format, product, table, jobs, explain, output, settler)
@@ -1115,6 +1123,8 @@ def _run_in_language(callback: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(callback)
     def run(*args: Any, lang: str | None = None, **kwargs: Any) -> Any:
+        global _letter_language
+        _letter_language = _human_language(lang)
         if "record" in kwargs and kwargs.get("ledger"):
             # settle with a ledger: the ledger keeps each settlement's document and
             # tells a rerun by its hash, so its texts are English whatever the
@@ -1126,19 +1136,29 @@ def _run_in_language(callback: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+#: The language a human reads this run in (the letter's, with --format html).
+_letter_language = "en"
+
+
+def _human_language(given: str | None) -> str:
+    from claimcalc.i18n import LANGUAGES, language_from_environment
+
+    if given is not None and given not in LANGUAGES:
+        choices = ", ".join(repr(lang) for lang in LANGUAGES)
+        raise UsageError(f"--lang: {given!r} is not one of {choices}")
+    return given or language_from_environment()
+
+
 def _set_language(given: str | None, format: object) -> None:
     """The language of this run: ``--lang``; else, for a human format, the
     locale's; machine formats (JSON, NDJSON, CSV) stay English, byte for byte
     whatever the locale, unless --lang asks."""
     import os
 
-    from claimcalc.i18n import ENV_VARIABLE, LANGUAGES, language_from_environment, set_language
+    from claimcalc.i18n import ENV_VARIABLE, set_language
 
-    if given is not None and given not in LANGUAGES:
-        choices = ", ".join(repr(lang) for lang in LANGUAGES)
-        raise UsageError(f"--lang: {given!r} is not one of {choices}")
-    human = format is None or str(format) == Format.TABLE.value
-    lang = given or (language_from_environment() if human else "en")
+    human = format is None or str(format) in (Format.TABLE.value, Format.HTML.value)
+    lang = _human_language(given) if given is not None or human else "en"
     set_language(lang)
     os.environ[ENV_VARIABLE] = lang  # for a batch's worker processes (spawned)
 

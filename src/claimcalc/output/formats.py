@@ -15,6 +15,7 @@ class Format(StrEnum):
     JSON = "json"
     NDJSON = "ndjson"
     CSV = "csv"
+    HTML = "html"  # the settlement letter (claimcalc.output.letter): one claim file only
 
     # Plain attributes, not properties: a batch reads one per claim.
     one_claim: bool  # one claim file prints its settlement as one document
@@ -32,6 +33,9 @@ _can(Format.TABLE, one_claim=True, documents=True, text_records=False)
 _can(Format.JSON, one_claim=True, documents=True, text_records=True)
 _can(Format.NDJSON, one_claim=False, documents=False, text_records=True)
 _can(Format.CSV, one_claim=False, documents=False, text_records=True)
+# A letter is for one claim: a batch asked for html is refused (exit 2), not
+# written as one page holding many letters, nor as files the run did not name.
+_can(Format.HTML, one_claim=True, documents=False, text_records=False)
 
 #: The formats of the commands that print documents (products, diff).
 DOCUMENT_FORMATS = tuple(f for f in Format if f.documents)

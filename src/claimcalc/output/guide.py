@@ -120,7 +120,7 @@ def fact_rules(product: Product, section: Section, guarantee: Guarantee) -> dict
             rules.append(rule)
 
     for rule, condition in rule_conditions(product, section, guarantee):
-        for _, test in iter_fact_tests(condition):
+        for _path, test in iter_fact_tests(condition):
             add(test.fact, rule)
     formula = guarantee.formula
     if isinstance(formula, UnitAllowance):

@@ -195,6 +195,8 @@ class RecordWriter:
         self._write: Callable[[Outcome], None]
         if fmt is Format.TABLE:
             self._write = self._rendered
+        elif fmt is Format.HTML:
+            self._write = self._text
         elif fmt is Format.JSON:
             self._write = self._text if one_claim else self._element
         elif fmt is Format.NDJSON:
@@ -249,9 +251,19 @@ class RecordWriter:
             self._console.print(renderable)
 
 
-def one_claim_outcome(settlement: Settlement, fmt: Format) -> Outcome:
-    """A one-claim run's outcome: its record is the whole settlement document."""
-    record = dumps_indented(settlement_json(settlement)) if fmt is Format.JSON else ""
+def one_claim_outcome(
+    settlement: Settlement, fmt: Format, product: str | None = None, lang: str = "en"
+) -> Outcome:
+    """A one-claim run's outcome: its record is the whole settlement document
+    (for html, the letter, in ``lang``, quoting the product ``--product`` named)."""
+    if fmt is Format.JSON:
+        record = dumps_indented(settlement_json(settlement))
+    elif fmt is Format.HTML:
+        from claimcalc.output.letter import settlement_letter
+
+        record = settlement_letter(settlement, product, lang)
+    else:
+        record = ""
     indemnity, advances = settlement.totals()
     return Outcome(1, record, True, indemnity, advances, settlement)
 

@@ -258,6 +258,17 @@ class Source:
         Literal["condizioni", "dip", "dip_aggiuntivo", "tabella", "glossario"],
         Meta(default="condizioni", descriptive=True),
     ]
+    quote: Annotated[
+        str | None,
+        Meta(
+            default=None,
+            descriptive=True,
+            description=(
+                "The contract's own sentence, as printed in the seed (whitespace aside): "
+                "the settlement letter quotes it beside each line the rule reduces or refuses."
+            ),
+        ),
+    ]
 
     def __str__(self) -> str:
         return self.article

@@ -77,6 +77,14 @@ class Source(model.Source, Frozen):
         default=None, description="The TABELLA RIEPILOGATIVA line that fixes the value, quoted."
     )
     document: Literal["condizioni", "dip", "dip_aggiuntivo", "tabella", "glossario"] = "condizioni"
+    quote: str | None = Field(
+        default=None,
+        description=(
+            "The contract's own sentence, as printed in the seed (whitespace aside): "
+            "the settlement letter quotes it beside each line the rule reduces or "
+            "refuses."
+        ),
+    )
 
 
 SourceField = Annotated[

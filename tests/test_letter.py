@@ -1,0 +1,240 @@
+"""The settlement letter (settle --format html) without a browser: what it says,
+what it refuses, what it never contains; and the contract quotes it cites.
+
+The browser's checks (layout at A4, every amount against the JSON) are in
+tests/test_letter_browser.py."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from claimcalc.claim.sources import read_claim_file
+from claimcalc.cli import main
+from claimcalc.errors import ExitCode
+from claimcalc.output.letter import TEMPLATES, ContractQuotes, settlement_letter
+from claimcalc.product.catalog import load_rulebook
+from claimcalc.settlement import REASON_CODES
+from claimcalc.settling.settler import Settler
+from tests.conftest import EXAMPLES, PRODUCT_IDS, example, seed_text, squash
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def letter(capsys: pytest.CaptureFixture[str], claim: Path, *args: str) -> str:
+    code, out, err = run(capsys, "settle", str(claim), "--format", "html", *args)
+    assert (code, err) == (0, "")
+    return out
+
+
+@pytest.mark.parametrize("claim", EXAMPLES, ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+def test_every_example_letter_is_self_contained(
+    claim: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = letter(capsys, claim)
+    assert page.startswith("<!DOCTYPE html>")
+    assert not re.search(r"https?://", page)
+    assert not re.search(r"<link\b", page, re.I)
+    assert not re.search(r"<script\b", page, re.I)  # no script at all, inline or not
+    assert not re.search(r"url\(|@import|<img\b|<iframe\b|src=", page, re.I)
+    assert "@page { size: A4;" in page
+    assert "<style>" in page
+
+
+@pytest.mark.parametrize("claim", EXAMPLES, ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+def test_every_reduced_or_refused_line_cites_the_contracts_sentence(
+    claim: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The letter quotes, for every reason, the contract; here from the product's
+    quotes, checked against the seed in the test below."""
+    page = letter(capsys, claim)
+    settlement = Settler().settle_text(read_claim_file(claim))
+    reasons = [r for line in settlement.lines() for r in line.trace if r.code in REASON_CODES]
+    assert page.count('<li data-code="') == len(reasons)
+    assert 'class="noquote"' not in page, "a reason whose article the product file quotes not"
+    quotes = re.findall(r'<blockquote class="contract" lang="it">«(.*?)»</blockquote>', page, re.S)
+    assert len(quotes) >= len(reasons)
+    for reason in reasons:
+        assert f"Art. {reason.article} " in page
+
+
+@pytest.mark.parametrize("product_id", PRODUCT_IDS)
+def test_every_quote_in_a_product_file_is_the_seed_contracts_text(product_id: str) -> None:
+    book = load_rulebook(product_id)
+    quotes = ContractQuotes(book)
+    found = {q for qs in [*quotes.by_article.values(), *quotes.sections.values()] for q in qs}
+    assert found, "the product quotes nothing"
+    seed = seed_text(product_id)
+    for quote in sorted(found):
+        assert squash(quote) in seed, f"not in the seed: {quote!r}"
+
+
+def test_a_limit_quotes_its_own_sentence_not_its_articles_other_limits() -> None:
+    """E2 holds the sum insured and the per-object limit: each cap cites its own."""
+    quotes = ContractQuotes(load_rulebook("imaway"))
+    from claimcalc.settlement import Code
+
+    per_object = quotes.of(Code.PER_OBJECT_CAP, "E2", None)
+    zone = quotes.of(Code.LIMIT, "E2", "E.zone")
+    assert len(per_object) == 1 and "singolo oggetto" in per_object[0]
+    assert len(zone) == 1 and "I Massimali che seguono" in zone[0]
+    assert quotes.of(Code.LIMIT, "A1.7", "A.early_return.max") == ()
+
+
+def test_the_letter_says_what_a_claim_is(capsys: pytest.CaptureFixture[str]) -> None:
+    page = letter(capsys, example("imaway", "E-baggage-theft-barcelona.json"))
+    data = json.loads(
+        run(
+            capsys, "settle", str(example("imaway", "E-baggage-theft-barcelona.json")), "-f", "json"
+        )[1]
+    )
+    assert data["claim_id"] in page
+    assert "Imaway Assicurazione multiviaggio" in page
+    assert "Ed. 01/2026 (2026-01)" in page
+    assert "Imaway Top" in page
+    assert data["product"]["sha256"] in page
+    assert "claimcalc 0.1.0" in page
+    # the per-object cap (E2) and the franchigia (E4), each with the contract's words
+    assert "Limite massimo per singolo oggetto" in page
+    assert "franchigia di € 50,00 per sinistro" in page
+    assert "€ 416,00" in page
+
+
+def test_claim_text_is_escaped(monkeypatch: pytest.MonkeyPatch) -> None:
+    settlement = Settler().settle_text(
+        read_claim_file(example("imaway", "E-baggage-theft-barcelona.json"))
+    )
+    settlement.insured[0].lines[0].title = '<script>alert("x")</script>'
+    settlement.insured[0].ref = "A&B"
+    page = settlement_letter(settlement)
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
+    assert "A&amp;B" in page
+
+
+def test_the_language_follows_the_locale_and_lang(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    claim = example("wi-school", "B-medical-london.json")
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "it_IT.UTF-8")
+    italian = letter(capsys, claim)
+    assert '<html lang="it">' in italian
+    assert re.search(r"\d\d/\d\d/\d{4}", italian)  # dates as an Italian letter writes them
+    english = letter(capsys, claim, "--lang", "en")
+    assert '<html lang="en">' in english
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    assert '<html lang="en">' in letter(capsys, claim)
+    assert '<html lang="it">' in letter(capsys, claim, "--lang", "it")
+
+
+def test_an_unknown_language_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    claim = example("imaway", "E-baggage-theft-barcelona.json")
+    code, out, err = run(capsys, "settle", str(claim), "-f", "html", "--lang", "fr")
+    assert (code, out) == (ExitCode.USAGE, "")
+    assert err == "--lang: 'fr' is not one of 'en', 'it'\n"
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        [str(example("imaway", "A-assistance-bangkok.json").parent)],
+        [
+            "products/imaway/examples/A-assistance-bangkok.json",
+            "products/imaway/examples/B-home-nursing.json",
+        ],
+        ["-"],
+    ],
+    ids=["directory", "two-files", "stdin"],
+)
+def test_a_batch_asked_for_a_letter_is_refused_in_one_line(
+    inputs: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out_file = tmp_path / "letter.html"
+    code, out, err = run(capsys, "settle", *inputs, "-f", "html", "-o", str(out_file))
+    assert (code, out) == (ExitCode.USAGE, "")
+    assert err.count("\n") == 1 and err.startswith("--format html: a letter is for one claim file")
+    assert not out_file.exists()
+
+
+def test_the_letter_goes_to_the_output_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out_file = tmp_path / "letter.html"
+    claim = example("imaway", "M-cancellation.json")
+    code, out, err = run(capsys, "settle", str(claim), "-f", "html", "-o", str(out_file))
+    assert (code, out, err) == (0, "", "")
+    assert out_file.read_text(encoding="utf-8").rstrip().endswith("</html>")
+
+
+def test_the_letter_is_not_a_document_format(capsys: pytest.CaptureFixture[str]) -> None:
+    """Products, diffs and schemas are JSON or tables: html is settle's only."""
+    code, _, err = run(capsys, "products", "show", "imaway", "-f", "html")
+    assert code == ExitCode.USAGE and "html" in err
+
+
+def test_the_templates_are_package_data() -> None:
+    """The wheel ships src/claimcalc whole (pyproject: packages), templates included."""
+    assert (TEMPLATES / "letter.html.j2").is_file()
+    assert TEMPLATES.parent.name == "output" and TEMPLATES.parent.parent.name == "claimcalc"
+    pyproject = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
+    assert 'packages = ["src/claimcalc"]' in pyproject
+
+
+def test_an_exclusion_quotes_its_own_sentence_among_its_articles() -> None:
+    """Wi School F5 holds six exclusions: the step's text says which applied."""
+    from claimcalc.settlement import Code
+
+    quotes = ContractQuotes(load_rulebook("wi-school"))
+    book = load_rulebook("wi-school")
+    section_f = next(s for s in book.sections if s.code == "F")
+    commitments = next(e for e in section_f.exclusions if e.id == "F5.commitments")
+    (quote,) = quotes.of(Code.EXCLUDED, "F5", None, f"excluded: {commitments.text}")
+    assert quote.startswith("- da sopravvenuti impegni di lavoro")
+    assert len(quotes.of(Code.EXCLUDED, "F5", None, "excluded: something else")) == 6
+
+
+def _case_reasons() -> list[tuple[str, str, str, str]]:
+    """(case, product, article, code) of every reason of every shipped case
+    (products/*/cases) that does not quote the contract."""
+    from claimcalc.cases import find_case_files, load_cases
+    from claimcalc.errors import ClaimcalcError
+    from claimcalc.product.model import Product
+    from claimcalc.settling.engine import settle
+
+    books: dict[str, tuple[Product, ContractQuotes]] = {}
+    unquoted: list[tuple[str, str, str, str]] = []
+    for case in load_cases(find_case_files([str(Path(__file__).parent.parent / "products")])):
+        try:
+            claim = case.claim()
+            path = case.product_file(claim)
+            if str(path) not in books:
+                book = load_rulebook(path)
+                books[str(path)] = (book, ContractQuotes(book))
+            book, quotes = books[str(path)]
+            settlement = settle(claim, book, None, case.source, True)
+        except ClaimcalcError:
+            continue  # a case that expects an error: no letter
+        for line in settlement.lines():
+            limit_id = line.limit.id if line.limit is not None else None
+            for step in line.trace:
+                if step.code in REASON_CODES and not quotes.of(
+                    step.code, step.article, limit_id, step.text
+                ):
+                    reason = (case.name, settlement.product_id, step.article, step.code.value)
+                    unquoted.append(reason)
+    return unquoted
+
+
+def test_every_reason_of_every_shipped_case_quotes_the_contract() -> None:
+    """Beyond the examples: the products' cases reach nearly every rule that
+    reduces or refuses, and each must have its sentence in the product file."""
+    assert _case_reasons() == []
