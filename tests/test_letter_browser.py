@@ -128,7 +128,8 @@ def amount_paths(settlement: dict[str, Any]) -> Iterator[str]:
 def test_the_letter_fits_a4_and_its_amounts_are_the_settlements(
     claim: Path, chromium: Chromium, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = json.loads(settle(capsys, str(claim), "--format", "json"))
+    # The JSON in the letter's language: its reason texts are the letter's.
+    data = json.loads(settle(capsys, str(claim), "--format", "json", "--lang", "it"))
     page = settle(capsys, str(claim), "--format", "html", "--lang", "it")
     measures = chromium.measure(page, A4_PRINTABLE_PX, tmp_path)
 
