@@ -17,8 +17,9 @@ round so that a noisy second hits all of them:
   ``orjson.dumps``: what any engine pays to read and write, and nothing more.
 
 Corpora: ``medical`` (``run.medical_claim``, seed 11: Imaway D, 1–3 lines of
-one insured) and ``mixed`` (``run.write_mixed``, seed 7: every example claim
-of every product, amounts scaled, one claim in a hundred invalid).
+one insured, each claim its own dates) and ``mixed`` (``run.write_mixed``,
+seed 7: every example claim of every product, amounts scaled, one claim in a
+hundred invalid).
 
 ZEN's path. First every way the zen-engine in the venv offers to call a
 decision is timed on the medical corpus (``--path-claims`` claims, the
