@@ -529,7 +529,7 @@ def count_instructions(
         "per_claim_millions": {w: round(v / 1e6, 4) for w, v in per_claim.items()},
         "totals": {f"{w} {n}": c for (w, n), c in counts.items()},
     }
-    if driven != DRIVEN:  # a part of the workloads (--workloads): no ratios
+    if set(driven) != set(DRIVEN):  # a part of the workloads (--workloads): no ratios
         return counted
     return {
         **counted,
