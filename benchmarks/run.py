@@ -20,6 +20,7 @@ it). Writes ``benchmarks/results.json`` and prints it.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib.metadata
 import json
 import os
@@ -70,22 +71,38 @@ def write_mixed(path: Path, count: int, seed: int = 7) -> None:
             out.write(json.dumps(mixed_claim(i, rng, templates), separators=(",", ":")) + "\n")
 
 
+_DAY0 = dt.date(2025, 1, 1)
 MEDICAL = ["D.hospital_surgical", "D.medical_pharma", "D.return_care", "D.dental"]
 ZONES = ["italia", "europa", "mondo_escl_usa_canada", "mondo"]
 
 
 def medical_claim(i: int, rng: random.Random) -> dict[str, Any]:
+    """A medical claim (Imaway D) with its own dates, as in a real book.
+
+    Every claim has its own policy issue, trip, event, report and expense
+    dates (drawn over two years), each within the product's rules (the
+    policy's year, trips of at most 60 days, the event during the trip,
+    reported within 15 days, return care within 30 days), so that every
+    claim is paid and no engine can reuse one claim's work for the next
+    (the corpus of 2026-11-22 to 2026-12-02 gave every claim the same dates).
+    """
     zone = rng.choice(ZONES)
+    issued = _DAY0 + dt.timedelta(days=rng.randint(0, 700))
+    departure = issued + dt.timedelta(days=rng.randint(0, 200))
+    back = departure + dt.timedelta(days=rng.randint(1, 45))
+    event = departure + dt.timedelta(days=rng.randint(0, (back - departure).days))
+    reported = event + dt.timedelta(days=rng.randint(0, 14))
     lines = []
     for j in range(rng.randint(1, 3)):
         guarantee = rng.choice(MEDICAL)
         ceiling = 300000 if guarantee == "D.hospital_surgical" else 3000
         amount = f"{rng.randint(20, ceiling)}.{rng.randint(0, 99):02d}"
+        spent = event + dt.timedelta(days=rng.randint(0, 20))
         lines.append(
             {
                 "id": str(j + 1),
                 "guarantee": guarantee,
-                "expenses": [{"amount": amount, "date": "2026-03-04"}],
+                "expenses": [{"amount": amount, "date": spent.isoformat()}],
             }
         )
     return {
@@ -93,15 +110,15 @@ def medical_claim(i: int, rng: random.Random) -> dict[str, Any]:
         "claim_id": f"MED-{i:07d}",
         "product": "imaway",
         "level": rng.choice(["easy", "smart", "top"]),
-        "policy": {"issue_date": "2026-01-05", "zone": "mondo"},
-        "trip": {"departure_date": "2026-03-01", "return_date": "2026-03-10"},
+        "policy": {"issue_date": issued.isoformat(), "zone": "mondo"},
+        "trip": {"departure_date": departure.isoformat(), "return_date": back.isoformat()},
         "event": {
-            "date": "2026-03-03",
+            "date": event.isoformat(),
             "country": "XX",
             "zone": zone,
             "facts": {"cause": "accident"},
         },
-        "reported_on": "2026-03-05",
+        "reported_on": reported.isoformat(),
         "insured": [
             {
                 "ref": "P1",
