@@ -4,6 +4,7 @@ through a real pseudo-terminal, ``claim template`` for every guarantee, ``claim 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -489,3 +490,27 @@ def test_claim_new_asks_the_ecb_rate_of_a_foreign_expense(tmp_path: Path) -> Non
     assert written["rates"] == [{"currency": "USD", "date": "2026-03-04", "units_per_eur": "1.08"}]
     (line,) = _settle_json(out)["insured"][0]["lines"]
     assert line["claimed"] == "1000.00"  # USD 1,080 at 1.08
+
+
+def test_claim_new_in_italian_fits_an_80_column_terminal(tmp_path: Path) -> None:
+    """In Italian, by the locale, on an 80-column terminal: the questions are Italian
+    and the lists of choices are laid out to its width (no value folded in two)."""
+    screen = io.StringIO()
+    child = pexpect.spawn(
+        CLAIMCALC,
+        ["claim", "new", "--product", "imaway", "--level", "smart", "-o", str(tmp_path / "c.json")],
+        env={**os.environ, "LC_ALL": "", "LC_MESSAGES": "", "LANG": "it_IT.UTF-8", "COLUMNS": ""},
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(40, 80),
+    )
+    child.logfile_read = screen
+    _answer(child, "Riferimento della richiesta di rimborso", "CL-2026-080")
+    _answer(child, "Numero di polizza", "")
+    _answer(child, "Data di emissione della polizza", "2026-01-05")
+    child.expect("Destinazione acquistata")
+    child.close(force=True)
+    shown = screen.getvalue().replace("\r\n", "\n").splitlines()
+    choices = [line for line in shown if ") italia" in line or ") mondo" in line]
+    assert any("mondo_escl_usa_canada" in line for line in choices), shown
+    assert all(len(line) <= 80 for line in choices), choices

@@ -11,6 +11,7 @@ The terminal is two functions (``ask``, ``say``), so this module prints nothing 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import textwrap
 from collections.abc import Callable
 from typing import Any
@@ -112,13 +113,15 @@ class Prompter:
         else:
             for reason in why:
                 self.say(
-                    textwrap.fill(reason.text(), 100, initial_indent="  ", subsequent_indent="    ")
+                    textwrap.fill(
+                        reason.text(), _columns(), initial_indent="  ", subsequent_indent="    "
+                    )
                 )
 
     def _show_choices(self, choices: tuple[str, ...]) -> None:
         cells = [f"{n:>2}) {value}" for n, value in enumerate(choices, 1)]
         width = max(len(c) for c in cells) + 2
-        per_row = max(1, 96 // width)
+        per_row = max(1, (_columns() - 2) // width)
         for start in range(0, len(cells), per_row):
             self.say(
                 "  " + "".join(c.ljust(width) for c in cells[start : start + per_row]).rstrip()
@@ -490,3 +493,9 @@ def _field_at(data: dict[str, Any], where: str) -> tuple[type, dict[str, Any], s
 
 def _refuse(message: str) -> Any:
     raise Invalid(message)
+
+
+def _columns() -> int:
+    """The terminal's width (``COLUMNS``, else the terminal's, else 80): lists and
+    quotes fit it rather than fold mid-word."""
+    return max(40, shutil.get_terminal_size((80, 24)).columns - 1)
