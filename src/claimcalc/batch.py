@@ -209,24 +209,32 @@ def _run_with_ledger(
     ledger: LedgerSettler, items: Iterable[Item], fmt: Format, keep: bool, steps: bool
 ) -> Iterator[Outcome]:
     """The claims ledger's hook (issue 17): claims in input order, in this
-    process, each reading what the ones before it recorded. A ledger that
-    fails stops the batch (exit 5): the claims after it would be settled
-    without their prior payments."""
-    from claimcalc.ledger.records import with_ledger_note
-    from claimcalc.ledger.store import LedgerError
+    process, in batches of one transaction each, each claim seeing the ones
+    before it; a batch's records come after its commit. A ledger that fails
+    stops the batch (exit 5): the claims after it would be settled without
+    their prior payments."""
+
+    def settle(item: Item) -> Outcome:
+        return settle_one(ledger, item, fmt, steps)  # type: ignore[arg-type]
 
     done = False
     try:
+        batch: list[Item] = []
         for item in items:
-            outcome = settle_one(ledger, item, fmt, steps)  # type: ignore[arg-type]
-            if isinstance(outcome.error, LedgerError):
-                raise outcome.error
-            with_ledger_note(outcome, ledger.last, fmt, item.fast)
-            if not keep:
-                outcome.settlement = None
-            yield outcome
-        ledger.flush()
+            batch.append(item)
+            if len(batch) == ledger.batch_size:
+                yield from _kept(ledger.settle_batch(batch, settle, fmt), keep)
+                batch = []
+        if batch:
+            yield from _kept(ledger.settle_batch(batch, settle, fmt), keep)
         done = True
     finally:
         if not done:
             ledger.abandon()
+
+
+def _kept(outcomes: list[Outcome], keep: bool) -> list[Outcome]:
+    if not keep:
+        for outcome in outcomes:
+            outcome.settlement = None
+    return outcomes

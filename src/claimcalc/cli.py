@@ -215,7 +215,15 @@ def settle_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here (atomically), not stdout.")
     ] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Worker processes (with --ledger: one process, in input order).",
+        ),
+    ] = 1,
     explain: Annotated[
         bool, typer.Option("--explain", help="Show every step of every line.")
     ] = False,
@@ -236,6 +244,15 @@ def settle_command(
             "or add them to the ledger's.",
         ),
     ] = "refuse",
+    ledger_batch: Annotated[
+        int | None,
+        typer.Option(
+            "--ledger-batch",
+            min=1,
+            metavar="N",
+            help="With --ledger: claims per transaction (default 200).",
+        ),
+    ] = None,
 ) -> None:
     from claimcalc.claim.sources import read_claim_file, single_claim_file
     from claimcalc.output.records import RecordWriter, one_claim_outcome, output_stream
@@ -246,7 +263,9 @@ def settle_command(
     table = read_ecb_csv(rates) if rates is not None else None
     claim_file = single_claim_file(claims) if format.one_claim else None
     steps = explain or not format.text_records
-    with _ledger_settler(ledger, record, prior_payments, product, table, steps) as settler:
+    with _ledger_settler(
+        ledger, record, prior_payments, product, table, steps, ledger_batch
+    ) as settler:
         if claim_file is not None:
             item = read_claim_file(claim_file)
             try:
@@ -271,6 +290,12 @@ def settle_command(
             if settler is not None and settler.last is not None and format is Format.TABLE:
                 sys.stderr.write(settler.last.line() + "\n")
             return
+        if settler is not None and jobs > 1:
+            # Measured: a worker pool does not pay with a ledger (docs/ledger.md).
+            sys.stderr.write(
+                f"--jobs {jobs}: with a ledger, claims are settled in this process, "
+                "in input order (docs/ledger.md)\n"
+            )
         _settle_batch(claims, format, product, table, jobs, explain, output, settler)
 
 
@@ -324,6 +349,7 @@ def _ledger_settler(
     product: str | None,
     rates: RateTable | None,
     steps: bool,
+    batch_size: int | None = None,
 ) -> Iterator[LedgerSettler | None]:
     """``settle``'s ledger, if it has one: opened, and closed at the end."""
     if prior_payments not in ("refuse", "add"):
@@ -333,14 +359,19 @@ def _ledger_settler(
             raise UsageError("--record: no ledger to record in (--ledger DB or $CLAIMCALC_LEDGER)")
         if prior_payments != "refuse":
             raise UsageError("--prior-payments: only with a ledger (--ledger DB)")
+        if batch_size is not None:
+            raise UsageError("--ledger-batch: only with a ledger (--ledger DB)")
         yield None
         return
-    from claimcalc.ledger.settle import LedgerSettler
+    from claimcalc.ledger.settle import BATCH_SIZE, LedgerSettler
     from claimcalc.ledger.store import Ledger
     from claimcalc.settling.settler import Settler
 
+    batch_size = BATCH_SIZE if batch_size is None else batch_size
     with Ledger(target) as ledger:
-        yield LedgerSettler(ledger, Settler(product, rates, steps), record, prior_payments == "add")
+        yield LedgerSettler(
+            ledger, Settler(product, rates, steps), record, prior_payments == "add", batch_size
+        )
 
 
 def _settle_with_ledger(settler: LedgerSettler, item: Item) -> Settlement:

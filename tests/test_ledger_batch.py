@@ -1,0 +1,203 @@
+"""The ledger's batches (issue 17): several claims a transaction, on SQLite and
+on a real PostgreSQL server.
+
+A claim sees the ones before it in its own uncommitted batch as it sees
+committed ones; where the batches end changes nothing; a process killed in
+the middle of a batch loses that batch whole and a rerun records it; a batch
+PostgreSQL gives up in a deadlock with another writer is run again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from claimcalc.cli import main
+from claimcalc.errors import ExitCode
+from claimcalc.ledger.settle import _CLAIM_LOCK
+from claimcalc.ledger.store import Ledger, lock_key
+from tests.test_ledger import baggage_claim, rows
+from tests.test_ledger_concurrency import environment, ledger_corpus, ledger_state, other_database
+from tests.test_ledger_server import (  # noqa: F401 (fixtures)
+    create_database,
+    ledger_url,
+    postgres_server,
+)
+
+
+def ndjson(path: Path, claims: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(c) + "\n" for c in claims))
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[Any], str]:
+    code = main(["settle", *args, "-f", "ndjson"])
+    out, err = capsys.readouterr()
+    return code, [json.loads(line) for line in out.splitlines()], err
+
+
+def test_a_claim_sees_earlier_ones_of_its_own_uncommitted_batch(
+    ledger_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Seven claims of two insured persons, interleaved, as one batch and cut
+    into batches of 1, 2 and 3: the same payments, the same ledger."""
+    claims = [
+        baggage_claim(f"C-{i}", 2 + i % 2, f"2026-0{2 + i}-03", insured=f"INS-{i % 2}")
+        for i in range(7)
+    ]
+    batch = ndjson(tmp_path / "batch.ndjson", claims)
+    states, totals = [], []
+    for size in ("200", "1", "2", "3"):
+        db = other_database(ledger_url, tmp_path, f"ledger-{size}.db")
+        code, records, _ = run(capsys, str(batch), "--ledger", db, "--record",
+                               "--ledger-batch", size)  # fmt: skip
+        assert code == 0
+        totals.append([r["totals"]["indemnity"] for r in records])
+        states.append(ledger_state(db))
+        if size == "200":  # one batch: C-2 saw C-0 before either was committed
+            assert records[2]["ledger"]["prior_payments"][0]["claim_id"] == "C-0"
+            ids = [r["ledger"]["settlement_id"] for r in records]
+            assert ids == sorted(ids) and len(set(ids)) == 7
+            assert rows(db, "SELECT id, claim_id FROM ledger_settlements ORDER BY id") == [
+                (i, f"C-{k}") for k, i in enumerate(ids)
+            ]
+    # €1,000 per person and period: INS-0 350, 350, 300 (the rest), 0; INS-1 550, 450, 0.
+    assert totals[0] == ["350.00", "550.00", "350.00", "450.00", "300.00", "0.00", "0.00"]
+    assert all(t == totals[0] for t in totals)
+    assert all(s == states[0] for s in states)
+
+
+def test_the_same_claim_twice_in_one_batch(
+    ledger_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Again unchanged: nothing new; changed: it supersedes the settlement of the
+    same uncommitted batch, which is written superseded."""
+    first = baggage_claim("C-1", 2, "2026-03-03")
+    changed = baggage_claim("C-1", 4, "2026-03-03")
+    batch = ndjson(tmp_path / "batch.ndjson", [first, first, changed, first])
+    code, records, _ = run(capsys, str(batch), "--ledger", ledger_url, "--record")
+    assert code == 0
+    notes = [r["ledger"] for r in records]
+    assert [n["outcome"] for n in notes] == ["recorded", "unchanged", "recorded", "recorded"]
+    one, _, two, three = (n["settlement_id"] for n in notes)
+    assert notes[1]["settlement_id"] == one
+    assert (notes[2]["supersedes"], notes[3]["supersedes"]) == (one, two)
+    assert rows(
+        ledger_url, "SELECT id, status, superseded_by FROM ledger_settlements ORDER BY id"
+    ) == [(one, "superseded", two), (two, "superseded", three), (three, "current", None)]
+    assert [r["totals"]["indemnity"] for r in records] == ["350.00", "350.00", "750.00", "350.00"]
+
+
+#: ``claimcalc`` that kills itself (SIGKILL) in its second batch's commit: its
+#: rows written, the COMMIT not yet sent.
+DIES_IN_SECOND_COMMIT = """
+import os, runpy, signal, sys
+from claimcalc.ledger.store import Ledger
+write = Ledger.write_settlements
+calls = []
+def write_then_die(self, *args):
+    write(self, *args)
+    calls.append(1)
+    if len(calls) == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+Ledger.write_settlements = write_then_die
+sys.argv = ["claimcalc", *sys.argv[1:]]
+runpy.run_module("claimcalc", run_name="__main__")
+"""
+
+
+def test_killed_in_the_middle_of_a_batch_then_rerun(ledger_url: str, tmp_path: Path) -> None:
+    batch = tmp_path / "batch.ndjson"
+    batch.write_text("".join(ledger_corpus(100, insureds=10, seed=3, objects=(1, 2, 3))))
+    command = [str(batch), "--ledger", ledger_url, "--record", "-f", "ndjson",
+               "--ledger-batch", "40", "-o", str(tmp_path / "out.ndjson")]  # fmt: skip
+    killed = subprocess.run(
+        [sys.executable, "-c", DIES_IN_SECOND_COMMIT, "settle", *command],
+        env=environment(),
+        capture_output=True,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
+    # The first batch, whole; of the second, nothing.
+    assert rows(ledger_url, "SELECT COUNT(*) FROM ledger_settlements") == [(40,)]
+    assert rows(ledger_url, "SELECT MAX(claim_id) FROM ledger_settlements") == [("LOAD-00039",)]
+    clean = other_database(ledger_url, tmp_path, "clean.db")
+    settle = [sys.executable, "-m", "claimcalc", "settle"]
+    subprocess.run([*settle, str(batch), "--ledger", clean, "--record", "-f", "ndjson",
+                    "-o", os.devnull], env=environment(), check=True)  # fmt: skip
+    subprocess.run([*settle, *command], env=environment(), check=True)
+    out = (tmp_path / "out.ndjson").read_text().splitlines()
+    outcomes = [json.loads(line)["ledger"]["outcome"] for line in out]
+    assert outcomes == ["unchanged"] * 40 + ["recorded"] * 60
+    assert ledger_state(ledger_url) == ledger_state(clean)
+
+
+def test_a_batch_given_up_in_a_deadlock_runs_again(postgres_server: str, tmp_path: Path) -> None:
+    """A real deadlock on PostgreSQL: another writer holds the lock on the batch's
+    last key, and once the batch waits for it, asks for the batch's first. The
+    server gives the batch up (it waits longer than its deadlock_timeout of 1 s;
+    the other writer's is 60 s); the batch rolls back, which lets the other
+    writer on, and runs again when the other has committed."""
+    import psycopg
+
+    url = create_database(postgres_server)
+    Ledger(url).close()
+    claims = [
+        baggage_claim("C-1", 2, "2026-03-03", insured="INS-A"),
+        baggage_claim("C-2", 3, "2026-03-04", insured="INS-B"),
+    ]
+    batch = ndjson(tmp_path / "batch.ndjson", claims)
+    keys = sorted(
+        [lock_key(_CLAIM_LOCK, "C-1"), lock_key(_CLAIM_LOCK, "C-2")]
+        + [lock_key("POL-7731", ref) for ref in ("INS-A", "INS-B")]
+    )
+    with psycopg.connect(url) as other, psycopg.connect(url, autocommit=True) as watch:
+        other.execute("SET deadlock_timeout = '60s'")
+        other.execute("SELECT pg_advisory_xact_lock(%s)", (keys[-1],))
+        process = subprocess.Popen(
+            [sys.executable, "-m", "claimcalc", "settle", str(batch), "--ledger", url,
+             "--record", "-f", "ndjson"],
+            env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        waiting = "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        while watch.execute(waiting).fetchone() != (1,):
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.05)
+        started = time.monotonic()
+        # The cycle: granted once the server has given the batch up.
+        other.execute("SELECT pg_advisory_xact_lock(%s)", (keys[0],))
+        assert time.monotonic() - started < 30
+        other.commit()
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err.decode()
+    assert "deadlock detected" in err.decode()
+    assert "the batch of 2 claims runs again (1 of 5)" in err.decode()
+    records = [json.loads(line) for line in out.decode().splitlines()]
+    assert [r["ledger"]["outcome"] for r in records] == ["recorded", "recorded"]
+    assert rows(url, "SELECT claim_id, status FROM ledger_settlements ORDER BY id") == [
+        ("C-1", "current"),
+        ("C-2", "current"),
+    ]
+
+
+def test_ledger_batch_needs_a_ledger(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["settle", "x.ndjson", "--ledger-batch", "10"])
+    assert code == ExitCode.USAGE
+    assert "--ledger-batch: only with a ledger" in capsys.readouterr().err
+
+
+def test_jobs_with_a_ledger_says_it_runs_in_one_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    batch = ndjson(tmp_path / "b.ndjson", [baggage_claim("C-1", 1, "2026-03-03")])
+    code, records, err = run(capsys, str(batch), "--ledger", str(tmp_path / "l.db"), "-j", "2")
+    assert code == 0 and len(records) == 1
+    assert "--jobs 2: with a ledger, claims are settled in this process, in input order" in err
