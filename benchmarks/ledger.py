@@ -9,8 +9,9 @@ Measures, on this machine:
   ledger), and a second run over the same ledger (every claim already
   recorded: read, settled again, nothing written), as a ratio to the same
   batch without a ledger; wall time and CPU time (user + system of the
-  process), median of ``--runs`` runs; SQLite (batched commits) and a
-  throwaway PostgreSQL 15 server (fsync on, a commit per claim);
+  process), median of ``--runs`` runs; SQLite and a throwaway PostgreSQL 15
+  server (fsync on), both with batched commits (``--ledger-batch``, default
+  200 claims a transaction);
 * concurrency: 8 processes settle 1,000 claims of the same 10 insured persons
   against the €1,000 per-period limit: the most paid to one person, and
   whether the result equals a serial run;
@@ -19,7 +20,9 @@ Measures, on this machine:
 
 The corpus: Imaway Top baggage claims, 1 to 3 objects of €200, spread over
 ``--claims / 10`` insured persons of one policy in one period (so that prior
-payments matter and limits are used up). Prints JSON.
+payments matter and limits are used up). Prints JSON,
+with the load average before and after (the machine may be shared: CPU
+times are steadier than wall times).
 """
 
 from __future__ import annotations
@@ -69,14 +72,16 @@ def settle(claims: Path, *extra: str) -> tuple[float, float]:
     return wall, cpu
 
 
-def throughput(claims: Path, count: int, runs: int, new_ledger: Any, label: str) -> dict[str, Any]:
+def throughput(
+    claims: Path, count: int, runs: int, new_ledger: Any, label: str, extra: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """Claims per second without a ledger, with a new one, and with it again."""
     plain = [settle(claims) for _ in range(runs)]
     first, again = [], []
     for _ in range(runs):
         db = new_ledger()
-        first.append(settle(claims, "--ledger", db, "--record"))
-        again.append(settle(claims, "--ledger", db, "--record"))
+        first.append(settle(claims, "--ledger", db, "--record", *extra))
+        again.append(settle(claims, "--ledger", db, "--record", *extra))
 
     def rate(samples: list[tuple[float, float]], which: int) -> float:
         return round(count / statistics.median(s[which] for s in samples), 1)
@@ -158,8 +163,17 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument(
+        "--ledger-batch", type=int, default=None, help="claims per transaction (default: 200)"
+    )
     args = parser.parse_args()
-    results: dict[str, Any] = {"claims": args.claims, "cpus": os.cpu_count()}
+    extra = () if args.ledger_batch is None else ("--ledger-batch", str(args.ledger_batch))
+    results: dict[str, Any] = {
+        "claims": args.claims,
+        "ledger_batch": args.ledger_batch or 200,
+        "cpus": os.cpu_count(),
+        "load_before": [round(x, 2) for x in os.getloadavg()],
+    }
     with tempfile.TemporaryDirectory(prefix="claimcalc-ledger-bench-") as name:
         tmp = Path(name)
         claims = tmp / "claims.ndjson"
@@ -170,7 +184,7 @@ def main() -> None:
             return str(tmp / f"ledger-{next(counter)}.db")
 
         results["sqlite"] = {
-            "throughput": throughput(claims, args.claims, args.runs, sqlite, "sqlite"),
+            "throughput": throughput(claims, args.claims, args.runs, sqlite, "sqlite", extra),
             "concurrency": concurrency(sqlite, tmp),
             "crash": crash(sqlite, tmp),
         }
@@ -183,13 +197,14 @@ def main() -> None:
 
                 results["postgresql"] = {
                     "throughput": throughput(
-                        claims, args.claims, args.runs, postgres, "postgresql"
+                        claims, args.claims, args.runs, postgres, "postgresql", extra
                     ),
                     "concurrency": concurrency(postgres, tmp),
                     "crash": crash(postgres, tmp),
                 }
             finally:
                 server.stop()
+    results["load_after"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(results, indent=2))
 
 

@@ -146,6 +146,10 @@ _PROVISIONAL = 1 << 62
 _CLAIM_LOCK = "\0claim"
 
 
+#: Each insured person's ledger lines, each with the prior payment it is to the engine.
+_Priors = dict[str, list[tuple[PaymentRow, PriorPayment]]]
+
+
 @dataclass(slots=True)
 class _Write:
     """A settlement to be written when its batch commits."""
@@ -358,7 +362,11 @@ class LedgerSettler:
             if before != rows:
                 attempts.insert(0, before)
         note = LedgerNote(self.ledger.name, "record" if self.record else "dry-run")
-        for used in attempts:
+        for found in attempts:
+            used = {
+                ref: [(row, self._prior(row, claim)) for row in lines if _counts(row)]
+                for ref, lines in found.items()
+            }
             settlement = self._settle_with(claim, product, source, used)
             document = dumps(settlement_json(settlement, steps=False), fast=True)
             digest = hashlib.sha256(document.encode("utf-8")).hexdigest()
@@ -367,34 +375,28 @@ class LedgerSettler:
                 note.settlement_id = current[0]
                 break
         period = claim_period(claim, product)
-        note.prior_payments = self._used(claim, period, used)
+        note.prior_payments = self._used(period, used)
         if self.record and note.outcome is None:
             self._write(claim, settlement, period, document, digest, note)
         return settlement, note
 
-    def _settle_with(
-        self, claim: Claim, product: Any, source: str, rows: dict[str, list[PaymentRow]]
-    ) -> Settlement:
+    def _settle_with(self, claim: Claim, product: Any, source: str, used: _Priors) -> Settlement:
         persons = []
         for person in claim.insured:
-            priors = [self._prior(row, claim) for row in rows[person.ref] if _counts(row)]
+            priors = [prior for _, prior in used[person.ref]]
             own = person.prior_payments if self.add_prior else ()
             persons.append(dataclasses.replace(person, prior_payments=(*own, *priors)))
         return self.settler.settle_claim(
             dataclasses.replace(claim, insured=tuple(persons)), product, source
         )
 
-    def _used(
-        self, claim: Claim, period: tuple[Any, Any], rows: dict[str, list[PaymentRow]]
-    ) -> list[PriorUsed]:
+    @staticmethod
+    def _used(period: tuple[Any, Any], priors: _Priors) -> list[PriorUsed]:
         """The ledger's payments the engine counts: of the policy period, or of
         the same trip or accident."""
         used = []
-        for ref, found in rows.items():
-            for row in found:
-                if not _counts(row):
-                    continue
-                prior = self._prior(row, claim)
+        for ref, found in priors.items():
+            for row, prior in found:
                 if prior.same_trip or prior.same_accident or in_period(period, prior.date):
                     used.append(
                         PriorUsed(
