@@ -139,31 +139,39 @@ def test_killed_in_the_middle_of_a_batch_then_rerun(ledger_url: str, tmp_path: P
     assert ledger_state(ledger_url) == ledger_state(clean)
 
 
-def test_a_batch_given_up_in_a_deadlock_runs_again(postgres_server: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("alone", [False, True], ids=["batch", "one-claim"])
+def test_given_up_in_a_deadlock_it_runs_again(
+    postgres_server: str, tmp_path: Path, alone: bool
+) -> None:
     """A real deadlock on PostgreSQL: another writer holds the lock on the batch's
-    last key, and once the batch waits for it, asks for the batch's first. The
+    last key and, once the batch waits for it, asks for the batch's first. The
     server gives the batch up (it waits longer than its deadlock_timeout of 1 s;
     the other writer's is 60 s); the batch rolls back, which lets the other
-    writer on, and runs again when the other has committed."""
+    writer on, and runs again when the other has committed. So does a claim
+    settled on its own (a batch of one)."""
     import psycopg
 
     url = create_database(postgres_server)
     Ledger(url).close()
-    claims = [
-        baggage_claim("C-1", 2, "2026-03-03", insured="INS-A"),
-        baggage_claim("C-2", 3, "2026-03-04", insured="INS-B"),
-    ]
-    batch = ndjson(tmp_path / "batch.ndjson", claims)
+    claims = [baggage_claim("C-1", 2, "2026-03-03", insured="INS-A")]
+    if alone:
+        target = tmp_path / "C-1.json"
+        target.write_text(json.dumps(claims[0]))
+        what, fmt = "the claim", "json"
+    else:
+        claims.append(baggage_claim("C-2", 3, "2026-03-04", insured="INS-B"))
+        target = ndjson(tmp_path / "batch.ndjson", claims)
+        what, fmt = "the batch of 2 claims", "ndjson"
     keys = sorted(
-        [lock_key(_CLAIM_LOCK, "C-1"), lock_key(_CLAIM_LOCK, "C-2")]
-        + [lock_key("POL-7731", ref) for ref in ("INS-A", "INS-B")]
+        [lock_key(_CLAIM_LOCK, c["claim_id"]) for c in claims]
+        + [lock_key("POL-7731", c["insured"][0]["ref"]) for c in claims]
     )
     with psycopg.connect(url) as other, psycopg.connect(url, autocommit=True) as watch:
         other.execute("SET deadlock_timeout = '60s'")
         other.execute("SELECT pg_advisory_xact_lock(%s)", (keys[-1],))
         process = subprocess.Popen(
-            [sys.executable, "-m", "claimcalc", "settle", str(batch), "--ledger", url,
-             "--record", "-f", "ndjson"],
+            [sys.executable, "-m", "claimcalc", "settle", str(target), "--ledger", url,
+             "--record", "-f", fmt],
             env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )  # fmt: skip
         deadline = time.monotonic() + 60
@@ -179,12 +187,12 @@ def test_a_batch_given_up_in_a_deadlock_runs_again(postgres_server: str, tmp_pat
     out, err = process.communicate(timeout=120)
     assert process.returncode == 0, err.decode()
     assert "deadlock detected" in err.decode()
-    assert "the batch of 2 claims runs again (1 of 5)" in err.decode()
-    records = [json.loads(line) for line in out.decode().splitlines()]
-    assert [r["ledger"]["outcome"] for r in records] == ["recorded", "recorded"]
+    assert f"{what} runs again (1 of 5)" in err.decode()
+    text = out.decode()
+    records = [json.loads(text)] if alone else [json.loads(x) for x in text.splitlines()]
+    assert [r["ledger"]["outcome"] for r in records] == ["recorded"] * len(claims)
     assert rows(url, "SELECT claim_id, status FROM ledger_settlements ORDER BY id") == [
-        ("C-1", "current"),
-        ("C-2", "current"),
+        (c["claim_id"], "current") for c in claims
     ]
 
 

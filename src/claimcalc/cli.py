@@ -376,13 +376,7 @@ def _ledger_settler(
 
 def _settle_with_ledger(settler: LedgerSettler, item: Item) -> Settlement:
     """One claim against the ledger, committed (recorded) or rolled back whole."""
-    try:
-        settlement = settler.settle_text(item)
-    except BaseException:
-        settler.abandon()
-        raise
-    settler.flush()
-    return settlement
+    return settler.settle_alone(item)
 
 
 def _one_claim_ledger_note(settler: LedgerSettler, outcome: Outcome, format: Format) -> None:

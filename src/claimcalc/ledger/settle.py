@@ -238,21 +238,38 @@ class LedgerSettler:
                     done.append((item, outcome, self.last))
                 self.flush()
             except LedgerConflict as conflict:
-                self.abandon()
-                if attempt == RETRIES:
-                    raise
-                self.retries += 1
-                sys.stderr.write(
-                    f"{conflict}: the batch of {len(items)} claims runs again "
-                    f"({attempt + 1} of {RETRIES})\n"
-                )
-                # Apart, so that the two writers do not meet again at once.
-                time.sleep(random.uniform(0.01, 0.1) * (attempt + 1))
+                self._again(conflict, attempt, f"the batch of {len(items)} claims")
                 continue
             for item, outcome, note in done:
                 with_ledger_note(outcome, note, fmt, item.fast)
             return [outcome for _, outcome, _ in done]
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def settle_alone(self, item: Item) -> Settlement:
+        """One claim on its own (``settle claim.json``): a batch of one,
+        committed, or rolled back whole; run again as a batch is."""
+        for attempt in range(RETRIES + 1):
+            try:
+                settlement = self.settle_text(item)
+                self.flush()
+            except LedgerConflict as conflict:
+                self._again(conflict, attempt, "the claim")
+                continue
+            except BaseException:
+                self.abandon()
+                raise
+            return settlement
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _again(self, conflict: LedgerConflict, attempt: int, what: str) -> None:
+        """Roll back what PostgreSQL gave up, to run it again, unless it was the last time."""
+        self.abandon()
+        if attempt == RETRIES:
+            raise conflict
+        self.retries += 1
+        sys.stderr.write(f"{conflict}: {what} runs again ({attempt + 1} of {RETRIES})\n")
+        # Apart, so that the two writers do not meet again at once.
+        time.sleep(random.uniform(0.01, 0.1) * (attempt + 1))
 
     def begin(self, items: Sequence[Item]) -> None:
         """Open a batch's transaction: read its claims, lock them when
