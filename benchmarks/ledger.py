@@ -99,6 +99,52 @@ def throughput(
     return out
 
 
+def split(claims: Path, target: str) -> dict[str, Any]:
+    """Where a recording run's time goes, per claim (µs, CPU time of this
+    process, the same batch in-process): the parts a worker pool could take
+    (reading claims, settling, records) and the parts that stay in the one
+    process that holds the ledger's locks (locks and reads, writes and
+    commits). What ``--jobs`` could gain with a ledger is bounded by this."""
+    from claimcalc import batch
+    from claimcalc.claim.sources import iter_items
+    from claimcalc.ledger import settle as ledger_settle
+    from claimcalc.ledger.store import Ledger
+    from claimcalc.output.formats import Format
+    from claimcalc.settling.settler import Settler
+
+    spent: dict[str, float] = {}
+
+    def timed(owner: Any, name: str, part: str) -> None:
+        inner = getattr(owner, name)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.process_time()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                spent[part] = spent.get(part, 0.0) + time.process_time() - started
+
+        setattr(owner, name, wrapper)
+
+    timed(Settler, "parse", "read claims")
+    for name in ("begin", "lock", "payments_of", "currents"):
+        timed(Ledger, name, "locks and reads")
+    timed(ledger_settle.LedgerSettler, "_settle", "settle (engine, document, hash)")
+    timed(batch, "format_record", "records")
+    for name in ("new_ids", "write_settlements", "commit"):
+        timed(Ledger, name, "writes and commit")
+    count = 0
+    started = time.process_time()
+    with Ledger(target) as ledger:
+        settler = ledger_settle.LedgerSettler(ledger, Settler(None, None, False), record=True)
+        for _ in batch.run(iter_items([str(claims)]), Format.NDJSON, ledger=settler):
+            count += 1
+    total = time.process_time() - started
+    parts = {part: round(seconds / count * 1e6) for part, seconds in spent.items()}
+    parts["other"] = round(total / count * 1e6) - sum(parts.values())
+    return {"claims": count, "cpu_us_per_claim": round(total / count * 1e6), "parts": parts}
+
+
 def concurrency(new_ledger: Any, tmp: Path) -> dict[str, Any]:
     corpus = ledger_corpus(1000, insureds=10, seed=17)
     db = new_ledger()
@@ -185,6 +231,7 @@ def main() -> None:
 
         results["sqlite"] = {
             "throughput": throughput(claims, args.claims, args.runs, sqlite, "sqlite", extra),
+            "split": split(claims, sqlite()),
             "concurrency": concurrency(sqlite, tmp),
             "crash": crash(sqlite, tmp),
         }

@@ -215,15 +215,7 @@ def settle_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here (atomically), not stdout.")
     ] = None,
-    jobs: Annotated[
-        int,
-        typer.Option(
-            "--jobs",
-            "-j",
-            min=1,
-            help="Worker processes (with --ledger: one process, in input order).",
-        ),
-    ] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
     explain: Annotated[
         bool, typer.Option("--explain", help="Show every step of every line.")
     ] = False,
@@ -290,12 +282,6 @@ def settle_command(
             if settler is not None and settler.last is not None and format is Format.TABLE:
                 sys.stderr.write(settler.last.line() + "\n")
             return
-        if settler is not None and jobs > 1:
-            # Measured: a worker pool does not pay with a ledger (docs/ledger.md).
-            sys.stderr.write(
-                f"--jobs {jobs}: with a ledger, claims are settled in this process, "
-                "in input order (docs/ledger.md)\n"
-            )
         _settle_batch(claims, format, product, table, jobs, explain, output, settler)
 
 

@@ -32,6 +32,7 @@ records nothing.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import random
@@ -40,7 +41,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from claimcalc.claim.model import Claim, PriorPayment
 from claimcalc.errors import ClaimError
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
     from claimcalc.claim.sources import Item
     from claimcalc.output.formats import Format
     from claimcalc.output.records import Outcome
+    from claimcalc.settling.rates import RateTable
     from claimcalc.settling.settler import Settler
 
 
@@ -176,6 +178,11 @@ class _Batch:
     current: dict[str, tuple[int, str, int] | None] = field(default_factory=dict)
     writes: list[_Write] = field(default_factory=list)
     notes: list[LedgerNote] = field(default_factory=list)
+    #: claim id → the (policy, insured) pairs of its current settlement
+    earlier: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+    #: item position → its place in the batch; the place of the claim being settled
+    order: dict[int, int] = field(default_factory=dict)
+    at: int = 0
 
 
 class LedgerSettler:
@@ -219,23 +226,33 @@ class LedgerSettler:
     # ------------------------------------------------------------------ a batch
 
     def settle_batch(
-        self, items: Sequence[Item], settle: Callable[[Item], Outcome], fmt: Format
+        self,
+        items: Sequence[Item],
+        settle: Callable[[Item], Outcome],
+        fmt: Format,
+        workers: Workers | None = None,
     ) -> list[Outcome]:
         """Settle ``items`` (at most :attr:`batch_size`) in one transaction, each
         with ``settle`` (the batch's: a claim that fails is its error record),
         committed; their outcomes, with the ledger's notes. A batch PostgreSQL
         gives up (:class:`LedgerConflict`) is rolled back and run again whole:
         its claims are settled anew against what the other writer committed.
-        Any other failure of the ledger stops the run (:class:`LedgerError`)."""
+        Any other failure of the ledger stops the run (:class:`LedgerError`).
+
+        With ``workers`` (``--jobs``), the claims are settled in worker
+        processes (:meth:`_in_workers`); this process keeps the transaction."""
         for attempt in range(RETRIES + 1):
             done: list[tuple[Item, Outcome, LedgerNote | None]] = []
             try:
                 self.begin(items)
-                for item in items:
-                    outcome = settle(item)
-                    if isinstance(outcome.error, LedgerError):
-                        raise outcome.error
-                    done.append((item, outcome, self.last))
+                if workers is not None and len(items) > 1:
+                    done = self._in_workers(items, workers)
+                else:
+                    for item in items:
+                        outcome = settle(item)
+                        if isinstance(outcome.error, LedgerError):
+                            raise outcome.error
+                        done.append((item, outcome, self.last))
                 self.flush()
             except LedgerConflict as conflict:
                 self._again(conflict, attempt, f"the batch of {len(items)} claims")
@@ -276,24 +293,45 @@ class LedgerSettler:
         recording, and read their ledger."""
         assert self._batch is None
         batch = _Batch()
-        for item in items:
+        for index, item in enumerate(items):
+            batch.order[item.position] = index
             try:
                 batch.claims[item.position] = self.settler.parse(item)
             except Exception as exc:  # the claim's outcome, at its turn
                 batch.claims[item.position] = exc
         claims = [claim for claim in batch.claims.values() if isinstance(claim, Claim)]
-        refs: dict[str, set[str]] = {}
-        for claim in claims:
-            if claim.policy.ref is not None:
-                refs.setdefault(claim.policy.ref, set()).update(p.ref for p in claim.insured)
+        claim_ids = [claim.claim_id for claim in claims]
+        persons = {
+            (claim.policy.ref, p.ref)
+            for claim in claims
+            if claim.policy.ref is not None
+            for p in claim.insured
+        }
         ledger = self.ledger
         with ledger.guard("cannot settle with the ledger"):
             ledger.begin(write=self.record)
             self._batch = batch
             if self.record:
-                keys = [lock_key(_CLAIM_LOCK, claim.claim_id) for claim in claims]
-                keys += [lock_key(policy, ref) for policy, found in refs.items() for ref in found]
-                ledger.lock(keys)
+                # The persons of a claim's current settlement too: settled anew, it
+                # stops counting for them. Read before the locks, again after them:
+                # changed meanwhile (another writer settled the claim), run again.
+                earlier = ledger.persons_of(claim_ids) if ledger.postgres else {}
+                locked = persons.union(*earlier.values())
+                ledger.lock(
+                    [lock_key(_CLAIM_LOCK, claim_id) for claim_id in claim_ids]
+                    + [lock_key(policy, ref) for policy, ref in locked]
+                )
+            batch.earlier = ledger.persons_of(claim_ids)
+            for claim_id, pairs in batch.earlier.items():
+                if self.record and ledger.postgres and not pairs <= locked:
+                    raise LedgerConflict(
+                        f"{ledger.name}: claim {claim_id} was settled by another writer "
+                        "while this batch took its locks"
+                    )
+                persons |= pairs
+            refs: dict[str, set[str]] = {}
+            for policy, ref in persons:
+                refs.setdefault(policy, set()).add(ref)
             for policy, found in refs.items():
                 for ref, rows in ledger.payments_of(policy, sorted(found)).items():
                     batch.payments[(policy, ref)] = rows
@@ -311,6 +349,7 @@ class LedgerSettler:
             self.begin([item])
         assert self._batch is not None
         claim = self._batch.claims.pop(item.position)
+        self._batch.at = self._batch.order[item.position]
         if isinstance(claim, Exception):
             raise claim
         self.check(claim, item.source)
@@ -485,7 +524,7 @@ class LedgerSettler:
         assert batch is not None
         claim_id = claim.claim_id
         old = batch.current[claim_id]
-        provisional = _PROVISIONAL + len(batch.writes)
+        provisional = _PROVISIONAL + batch.at
         batch.writes.append(_Write(provisional, row, None if old is None else old[0], payments))
         # The batch's view, as it will be after the commit: the claim's place is
         # its first settlement's; its earlier lines stop counting, its new ones count.
@@ -521,6 +560,62 @@ class LedgerSettler:
         note.outcome = "recorded"
 
     # ------------------------------------------------------------------ the batch
+
+    def _in_workers(
+        self, items: Sequence[Item], workers: Workers
+    ) -> list[tuple[Item, Outcome, LedgerNote | None]]:
+        """The open batch's claims settled in worker processes: claims that share
+        an insured person or a claim id (a group) go to the same worker, in
+        input order, with the batch's reads of their persons and claim ids, so
+        each still sees the ones before it; groups share nothing, so they may
+        go in parallel. This process then writes in input order (the ids follow
+        the claims' places in the batch) and commits."""
+        batch = self._batch
+        assert batch is not None
+        groups = _groups(items, batch.claims, batch.earlier)
+        per_task = -(-len(items) // workers.count)  # ceiling
+        tasks: list[_Task] = []
+        task: list[Item] = []
+        for group in groups:
+            task.extend(group)
+            if len(task) >= per_task:
+                tasks.append(self._task(task))
+                task = []
+        if task:
+            tasks.append(self._task(task))
+        found: dict[int, tuple[Outcome, LedgerNote | None]] = {}
+        for done, writes in workers.run(tasks):
+            batch.writes.extend(writes)
+            for position, outcome, note in done:
+                found[position] = (outcome, note)
+                if note is not None:
+                    batch.notes.append(note)
+        batch.writes.sort(key=lambda w: w.provisional)
+        return [(item, *found[item.position]) for item in items]
+
+    def _task(self, items: list[Item]) -> _Task:
+        """A worker's share of the batch: its claims (in input order, with their
+        places in the batch) and what the batch read for them."""
+        batch = self._batch
+        assert batch is not None
+        payments: dict[tuple[str, str], list[tuple[str, PaymentRow]]] = {}
+        current: dict[str, tuple[int, str, int] | None] = {}
+        for item in items:
+            claim = batch.claims[item.position]
+            if isinstance(claim, Claim):
+                current[claim.claim_id] = batch.current[claim.claim_id]
+                for key in batch.earlier.get(claim.claim_id, ()):
+                    payments[key] = batch.payments[key]
+                if claim.policy.ref is not None:
+                    for person in claim.insured:
+                        key = (claim.policy.ref, person.ref)
+                        payments[key] = batch.payments[key]
+        return (
+            [tuple(item) for item in items],  # type: ignore[misc]
+            [batch.order[item.position] for item in items],
+            payments,
+            current,
+        )
 
     def flush(self) -> None:
         """Write what the open batch recorded and commit it (a dry run's
@@ -565,6 +660,125 @@ class LedgerSettler:
         self._batch = None
         with self.ledger.guard("cannot roll back the ledger"):
             self.ledger.rollback()
+
+
+#: A worker's share of a batch: items (as tuples), their places in the batch,
+#: the batch's payments and current settlements for them.
+_Task = tuple[
+    list[tuple[int, str, str, str | None]],
+    list[int],
+    dict[tuple[str, str], list[tuple[str, PaymentRow]]],
+    dict[str, tuple[int, str, int] | None],
+]
+#: What comes back: (position, outcome, note) per claim, and the writes.
+_TaskResult = tuple[list[tuple[int, "Outcome", LedgerNote | None]], list[_Write]]
+
+
+class Workers(Protocol):
+    """The batch's worker processes (``--jobs``), each started with
+    :func:`start_worker`: ``run`` settles tasks (:func:`settle_task`) in them,
+    results in the order of the tasks."""
+
+    count: int
+
+    def run(self, tasks: list[_Task]) -> list[_TaskResult]: ...
+
+
+class _Offline:
+    """A worker's stand-in for the ledger: its name (for the notes); no database."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.postgres = False
+
+    def guard(self, doing: str) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()
+
+
+_worker: tuple[LedgerSettler, Callable[..., Outcome], Format, bool] | None = None
+
+
+def start_worker(
+    name: str,
+    product: str | None,
+    rates: RateTable | None,
+    record: bool,
+    add_prior: bool,
+    settle_one: Callable[..., Outcome],
+    fmt: Format,
+    steps: bool,
+) -> None:
+    """A worker process's start: a settler without a database (the batch's
+    reads come with each task) and the batch's ``settle_one``."""
+    from claimcalc.settling.settler import Settler
+
+    global _worker
+    offline: Any = _Offline(name)
+    settler = Settler(product, rates, steps)
+    _worker = (LedgerSettler(offline, settler, record, add_prior), settle_one, fmt, steps)
+
+
+def settle_task(task: _Task) -> _TaskResult:
+    """In a worker: settle a task's claims in input order, against the batch's
+    reads and what the task's earlier claims record."""
+    from claimcalc.claim.sources import Item
+
+    assert _worker is not None
+    ledger, settle_one, fmt, steps = _worker
+    fields, order, payments, current = task
+    batch = _Batch(payments=payments, current=current)
+    items = [Item(*f) for f in fields]
+    for item, index in zip(items, order, strict=True):
+        batch.order[item.position] = index
+        try:
+            batch.claims[item.position] = ledger.settler.parse(item)
+        except Exception as exc:  # the claim's outcome, at its turn
+            batch.claims[item.position] = exc
+    ledger._batch = batch
+    done: list[tuple[int, Outcome, LedgerNote | None]] = []
+    for item in items:
+        outcome = settle_one(ledger, item, fmt, steps)
+        outcome.settlement = None  # only the record travels back
+        done.append((item.position, outcome, ledger.last))
+    ledger._batch = None
+    return done, batch.writes
+
+
+def _groups(
+    items: Sequence[Item],
+    claims: dict[int, Claim | Exception],
+    earlier: dict[str, set[tuple[str, str]]],
+) -> list[list[Item]]:
+    """The items in groups that share no insured person (of the claim, or of its
+    current settlement) and no claim id (each in input order; groups in the
+    order of their first item)."""
+    parent: dict[object, object] = {}
+
+    def root(key: object) -> object:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    keys: dict[int, object] = {}
+    for item in items:
+        claim = claims[item.position]
+        if not isinstance(claim, Claim):
+            keys[item.position] = ("item", item.position)
+            continue
+        first: object = ("claim", claim.claim_id)
+        pairs = set(earlier.get(claim.claim_id, ()))
+        if claim.policy.ref is not None:
+            pairs.update((claim.policy.ref, person.ref) for person in claim.insured)
+        for pair in pairs:
+            a, b = root(first), root(pair)
+            if a != b:
+                parent[b] = a
+        keys[item.position] = first
+    groups: dict[object, list[Item]] = {}
+    for item in items:
+        groups.setdefault(root(keys[item.position]), []).append(item)
+    return list(groups.values())
 
 
 def _counts(row: PaymentRow) -> bool:

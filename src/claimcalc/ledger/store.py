@@ -380,6 +380,23 @@ class Ledger:
                 found[str(claim_id)] = (int(sid), str(digest), int(seq))
         return found
 
+    def persons_of(self, claim_ids: Sequence[str]) -> dict[str, set[tuple[str, str]]]:
+        """The (policy, insured) pairs of the current settlements of claim ids:
+        the persons whose payments change when a claim id is settled anew."""
+        found: dict[str, set[tuple[str, str]]] = {}
+        ids = list(dict.fromkeys(claim_ids))
+        for start in range(0, len(ids), IN_LIST):
+            part = ids[start : start + IN_LIST]
+            marks = ", ".join("?" for _ in part)
+            for claim_id, policy_ref, insured_ref in self.rows(
+                "SELECT DISTINCT s.claim_id, p.policy_ref, p.insured_ref FROM ledger_settlements s "
+                "JOIN ledger_payments p ON p.settlement_id = s.id "
+                f"WHERE s.claim_id IN ({marks}) AND s.status = 'current'",
+                part,
+            ):
+                found.setdefault(str(claim_id), set()).add((str(policy_ref), str(insured_ref)))
+        return found
+
     def new_ids(self, count: int) -> list[int]:
         """``count`` new settlement ids, ascending, above every id recorded so
         far, inside a write transaction: SQLite's write lock keeps them free
