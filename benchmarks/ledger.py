@@ -99,6 +99,34 @@ def throughput(
     return out
 
 
+def jobs(
+    claims: Path, count: int, runs: int, new_ledger: Any, n: int, extra: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """``--jobs n`` with and without a ledger (recording into a new one), claims
+    per second, beside one process: what the worker pool gains."""
+    samples: dict[str, list[tuple[float, float]]] = {}
+    for _ in range(runs):
+        for jobs_ in (1, n):
+            samples.setdefault(f"no_ledger_jobs_{jobs_}", []).append(
+                settle(claims, "--jobs", str(jobs_))
+            )
+            samples.setdefault(f"record_jobs_{jobs_}", []).append(
+                settle(claims, "--jobs", str(jobs_), "--ledger", new_ledger(), "--record", *extra)
+            )
+    out: dict[str, Any] = {}
+    for name, which in (("wall", 0), ("cpu", 1)):
+        rates = {
+            key: round(count / statistics.median(s[which] for s in found), 1)
+            for key, found in samples.items()
+        }
+        rates["speed_up_no_ledger"] = round(
+            rates[f"no_ledger_jobs_{n}"] / rates["no_ledger_jobs_1"], 2
+        )
+        rates["speed_up_record"] = round(rates[f"record_jobs_{n}"] / rates["record_jobs_1"], 2)
+        out[name] = rates
+    return out
+
+
 def split(claims: Path, target: str) -> dict[str, Any]:
     """Where a recording run's time goes, per claim (µs, CPU time of this
     process, the same batch in-process): the parts a worker pool could take
@@ -232,6 +260,7 @@ def main() -> None:
         results["sqlite"] = {
             "throughput": throughput(claims, args.claims, args.runs, sqlite, "sqlite", extra),
             "split": split(claims, sqlite()),
+            "jobs": jobs(claims, args.claims, args.runs, sqlite, 2, extra),
             "concurrency": concurrency(sqlite, tmp),
             "crash": crash(sqlite, tmp),
         }

@@ -335,11 +335,15 @@ class Ledger:
         line)`` pairs, in the order recorded (a person without any: ``[]``)."""
         found: dict[str, list[tuple[str, PaymentRow]]] = {ref: [] for ref in insured_refs}
         refs = list(found)
+        # The claim's place, MIN(f.id + 0): "+ 0" keeps PostgreSQL from answering
+        # MIN(id) by walking the primary key until a row of the claim turns up
+        # (its plan while its statistics do not know the table yet: a scan per
+        # line read, 0.3 s a batch); it takes the claim_id index instead.
         for start in range(0, len(refs), IN_LIST):
             part = refs[start : start + IN_LIST]
             marks = ", ".join("?" for _ in part)
             rows = self.rows(
-                "SELECT p.insured_ref, s.product_id, s.claim_id, (SELECT MIN(f.id) FROM "
+                "SELECT p.insured_ref, s.product_id, s.claim_id, (SELECT MIN(f.id + 0) FROM "
                 "ledger_settlements f WHERE f.claim_id = s.claim_id), p.guarantee, p.kind, "
                 "p.amount_cents, p.date, s.event_id, s.trip_departure, s.trip_return "
                 "FROM ledger_payments p JOIN ledger_settlements s ON s.id = p.settlement_id "
@@ -372,8 +376,8 @@ class Ledger:
             part = ids[start : start + IN_LIST]
             marks = ", ".join("?" for _ in part)
             for claim_id, sid, digest, seq in self.rows(
-                "SELECT claim_id, id, content_sha256, (SELECT MIN(f.id) FROM ledger_settlements f "
-                "WHERE f.claim_id = s.claim_id) FROM ledger_settlements s "
+                "SELECT claim_id, id, content_sha256, (SELECT MIN(f.id + 0) FROM "
+                "ledger_settlements f WHERE f.claim_id = s.claim_id) FROM ledger_settlements s "
                 f"WHERE claim_id IN ({marks}) AND status = 'current'",
                 part,
             ):
@@ -456,7 +460,7 @@ class Ledger:
         of ``except_claim`` (which a re-settlement supersedes), in the order
         they were recorded."""
         rows = self.rows(
-            "SELECT s.claim_id, (SELECT MIN(f.id) FROM ledger_settlements f "
+            "SELECT s.claim_id, (SELECT MIN(f.id + 0) FROM ledger_settlements f "
             "WHERE f.claim_id = s.claim_id), p.guarantee, p.kind, p.amount_cents, p.date, "
             "s.event_id, s.trip_departure, s.trip_return FROM ledger_payments p "
             "JOIN ledger_settlements s ON s.id = p.settlement_id "
@@ -485,7 +489,7 @@ class Ledger:
         """The current settlement of a claim id: its row id, its content hash and
         the claim's place in the ledger (the id of its first settlement)."""
         rows = self.rows(
-            "SELECT id, content_sha256, (SELECT MIN(f.id) FROM ledger_settlements f "
+            "SELECT id, content_sha256, (SELECT MIN(f.id + 0) FROM ledger_settlements f "
             "WHERE f.claim_id = s.claim_id) FROM ledger_settlements s "
             "WHERE claim_id = ? AND status = 'current'",
             (claim_id,),
