@@ -167,8 +167,8 @@ def run(
 
     Records carry each line's reasons; ``steps`` adds every step (``--explain``).
     Settlements kept (to be rendered as tables) stay in one process: ``jobs``
-    is then ignored. So it is with a claims ledger: each claim sees the ones
-    before it.
+    is then ignored. With a claims ledger each claim sees the ones before it,
+    whatever ``jobs`` (:func:`_run_with_ledger`).
     """
     if ledger is not None:
         workers = (product, rates, jobs) if jobs > 1 and not keep_settlements else None
