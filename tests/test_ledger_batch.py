@@ -96,6 +96,31 @@ def test_the_same_claim_twice_in_one_batch(
     assert [r["totals"]["indemnity"] for r in records] == ["350.00", "350.00", "750.00", "350.00"]
 
 
+def test_a_dry_run_batch_records_nothing_and_its_claims_do_not_see_each_other(
+    ledger_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What a dry run says is what each claim would pay against the ledger as it
+    is: the claims of the same batch are not in it."""
+    run(capsys, write_batch(tmp_path, "first.ndjson", ["C-0"]), "--ledger", ledger_url,
+        "--record")  # fmt: skip
+    batch = write_batch(tmp_path, "batch.ndjson", ["C-1", "C-2", "C-3"])
+    code, records, _ = run(capsys, batch, "--ledger", ledger_url, "--ledger-batch", "2")
+    assert code == 0
+    assert [r["ledger"]["outcome"] for r in records] == [None] * 3
+    assert [[p["claim_id"] for p in r["ledger"]["prior_payments"]] for r in records] == [
+        ["C-0"]
+    ] * 3
+    # Each what is left after C-0's € 550 (recorded, they would pay 450, 0, 0)
+    assert [r["totals"]["indemnity"] for r in records] == ["450.00"] * 3
+    assert rows(ledger_url, "SELECT COUNT(*) FROM ledger_settlements") == [(1,)]
+
+
+def write_batch(tmp_path: Path, name: str, claim_ids: list[str]) -> str:
+    """Claims of one insured person, 3 objects each (€550 each, €1,000 a period)."""
+    claims = [baggage_claim(c, 3, f"2026-0{3 + i}-03") for i, c in enumerate(claim_ids)]
+    return str(ndjson(tmp_path / name, claims))
+
+
 #: ``claimcalc`` that kills itself (SIGKILL) in its second batch's commit: its
 #: rows written, the COMMIT not yet sent.
 DIES_IN_SECOND_COMMIT = """
