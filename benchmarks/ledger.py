@@ -2,6 +2,7 @@
 
     python benchmarks/ledger.py              # 10,000 claims, SQLite and PostgreSQL
     python benchmarks/ledger.py --claims 2000 --no-postgres
+    python benchmarks/ledger.py --instructions   # and instructions a claim (callgrind)
 
 Measures, on this machine:
 
@@ -173,6 +174,41 @@ def split(claims: Path, target: str) -> dict[str, Any]:
     return {"claims": count, "cpu_us_per_claim": round(total / count * 1e6), "parts": parts}
 
 
+def instructions(tmp: Path, small: int = 200, large: int = 2200) -> dict[str, Any]:
+    """Instructions a claim costs (callgrind), without a ledger, recording into a
+    new SQLite ledger, and rerunning: the difference between a run of ``large``
+    and one of ``small`` claims (both 10 claims an insured person), divided by
+    the difference in claims, so that the start is left out. A count, not a
+    time: the same on a loaded machine as on a quiet one."""
+    import shutil
+
+    if shutil.which("valgrind") is None:
+        return {"skipped": "valgrind is not installed"}
+    per_run: dict[str, dict[int, int]] = {}
+    for n in (small, large):
+        claims = tmp / f"instructions-{n}.ndjson"
+        claims.write_text("".join(ledger_corpus(n, n // 10, 1, (1, 2, 3))))
+        db = str(tmp / f"instructions-{n}.db")
+        for name, extra in (("no_ledger", ()), ("record", ("--ledger", db, "--record")),
+                            ("rerun", ("--ledger", db, "--record"))):  # fmt: skip
+            out = tmp / "callgrind.out"
+            subprocess.run(
+                ["valgrind", "--tool=callgrind", "-q", f"--callgrind-out-file={out}",
+                 sys.executable, "-m", "claimcalc", "settle", str(claims), "-f", "ndjson",
+                 "-o", os.devnull, *extra],
+                env=environment(), check=True, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            summary = next(x for x in out.read_text().splitlines() if x.startswith("summary:"))
+            per_run.setdefault(name, {})[n] = int(summary.split()[1])
+    each = {name: (runs[large] - runs[small]) / (large - small) for name, runs in per_run.items()}
+    return {
+        "claims": [small, large],
+        "instructions_per_claim": {name: round(count) for name, count in each.items()},
+        "record_ratio": round(each["no_ledger"] / each["record"], 2),
+        "rerun_ratio": round(each["no_ledger"] / each["rerun"], 2),
+    }
+
+
 def concurrency(new_ledger: Any, tmp: Path) -> dict[str, Any]:
     corpus = ledger_corpus(1000, insureds=10, seed=17)
     db = new_ledger()
@@ -238,6 +274,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument(
+        "--instructions", action="store_true", help="also count instructions (callgrind)"
+    )
+    parser.add_argument(
         "--ledger-batch", type=int, default=None, help="claims per transaction (default: 200)"
     )
     args = parser.parse_args()
@@ -261,6 +300,7 @@ def main() -> None:
             "throughput": throughput(claims, args.claims, args.runs, sqlite, "sqlite", extra),
             "split": split(claims, sqlite()),
             "jobs": jobs(claims, args.claims, args.runs, sqlite, 2, extra),
+            **({"instructions": instructions(tmp)} if args.instructions else {}),
             "concurrency": concurrency(sqlite, tmp),
             "crash": crash(sqlite, tmp),
         }
