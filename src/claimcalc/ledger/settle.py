@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import random
 import sys
 import time
@@ -54,6 +53,7 @@ from claimcalc.ledger.store import (
     PaymentRow,
     lock_key,
     now,
+    sha256,
     to_cents,
 )
 from claimcalc.output.documents import settlement_json
@@ -311,11 +311,11 @@ class LedgerSettler:
         with ledger.guard("cannot settle with the ledger"):
             ledger.begin(write=self.record)
             self._batch = batch
-            if self.record:
+            if self.record and ledger.postgres:  # SQLite: BEGIN IMMEDIATE is the lock
                 # The persons of a claim's current settlement too: settled anew, it
                 # stops counting for them. Read before the locks, again after them:
                 # changed meanwhile (another writer settled the claim), run again.
-                earlier = ledger.persons_of(claim_ids) if ledger.postgres else {}
+                earlier = ledger.persons_of(claim_ids)
                 locked = persons.union(*earlier.values())
                 ledger.lock(
                     [lock_key(_CLAIM_LOCK, claim_id) for claim_id in claim_ids]
@@ -425,7 +425,7 @@ class LedgerSettler:
             }
             settlement = self._settle_with(claim, product, source, used)
             document = dumps(settlement_json(settlement, steps=False), fast=True)
-            digest = hashlib.sha256(document.encode("utf-8")).hexdigest()
+            digest = sha256(document.encode("utf-8")).hexdigest()
             if current is not None and current[1] == digest:
                 note.outcome = "unchanged"
                 note.settlement_id = current[0]

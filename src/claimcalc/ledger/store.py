@@ -524,10 +524,22 @@ class Ledger:
         return new, None if old is None else old[0]
 
 
+_SHA256 = hashlib.sha256()
+
+
+def sha256(data: bytes) -> Any:
+    """``hashlib.sha256(data)``, but a copy of a hash made once: each
+    ``hashlib.sha256()`` has OpenSSL look the algorithm up by its name (≈ 30,000
+    instructions, measured with callgrind; the hashing of a settlement, fewer)."""
+    digest = _SHA256.copy()
+    digest.update(data)
+    return digest
+
+
 def lock_key(policy_ref: str, insured_ref: str) -> int:
     """A stable signed 64-bit key for an insured person of a policy (and, with
     ``policy_ref`` ``"\0claim"``, for a claim id)."""
-    digest = hashlib.sha256(f"{policy_ref}\0{insured_ref}".encode()).digest()
+    digest = sha256(f"{policy_ref}\0{insured_ref}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
