@@ -7,11 +7,12 @@ at a time, and come back in order.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from claimcalc.claim.sources import Item
 from claimcalc.errors import ClaimcalcError, InternalError
@@ -166,11 +167,12 @@ def run(
 
     Records carry each line's reasons; ``steps`` adds every step (``--explain``).
     Settlements kept (to be rendered as tables) stay in one process: ``jobs``
-    is then ignored. So it is with a claims ledger: each claim sees the ones
-    before it.
+    is then ignored. With a claims ledger each claim sees the ones before it,
+    whatever ``jobs`` (:func:`_run_with_ledger`).
     """
     if ledger is not None:
-        yield from _run_with_ledger(ledger, items, fmt, keep_settlements, steps)
+        workers = (product, rates, jobs) if jobs > 1 and not keep_settlements else None
+        yield from _run_with_ledger(ledger, items, fmt, keep_settlements, steps, workers)
         return
     if jobs <= 1 or keep_settlements:
         # A settlement kept is shown whole (a table, --explain): every step.
@@ -206,27 +208,88 @@ def run(
 
 
 def _run_with_ledger(
-    ledger: LedgerSettler, items: Iterable[Item], fmt: Format, keep: bool, steps: bool
+    ledger: LedgerSettler,
+    items: Iterable[Item],
+    fmt: Format,
+    keep: bool,
+    steps: bool,
+    workers: tuple[str | None, RateTable | None, int] | None = None,
 ) -> Iterator[Outcome]:
-    """The claims ledger's hook (issue 17): claims in input order, in this
-    process, each reading what the ones before it recorded. A ledger that
-    fails stops the batch (exit 5): the claims after it would be settled
-    without their prior payments."""
-    from claimcalc.ledger.records import with_ledger_note
-    from claimcalc.ledger.store import LedgerError
+    """The claims ledger's hook (issue 17): claims in input order, in batches
+    of one transaction each, each claim seeing the ones before it; a batch's
+    records come after its commit. With ``workers`` (product, rates, jobs),
+    a batch's claims are settled in worker processes, this process holding
+    the transaction (:meth:`LedgerSettler.settle_batch`). A ledger that fails
+    stops the batch (exit 5): the claims after it would be settled without
+    their prior payments."""
 
-    done = False
-    try:
-        for item in items:
-            outcome = settle_one(ledger, item, fmt, steps)  # type: ignore[arg-type]
-            if isinstance(outcome.error, LedgerError):
-                raise outcome.error
-            with_ledger_note(outcome, ledger.last, fmt, item.fast)
-            if not keep:
-                outcome.settlement = None
-            yield outcome
-        ledger.flush()
-        done = True
-    finally:
-        if not done:
-            ledger.abandon()
+    def settle(item: Item) -> Outcome:
+        return settle_one(ledger, item, fmt, steps)  # type: ignore[arg-type]
+
+    with contextlib.ExitStack() as stack:
+        pool = None
+        if workers is not None:
+            pool = stack.enter_context(_LedgerPool(ledger, fmt, steps, *workers))
+        done = False
+        try:
+            batch: list[Item] = []
+            for item in items:
+                batch.append(item)
+                if len(batch) == ledger.batch_size:
+                    yield from _kept(ledger.settle_batch(batch, settle, fmt, pool), keep)
+                    batch = []
+            if batch:
+                yield from _kept(ledger.settle_batch(batch, settle, fmt, pool), keep)
+            done = True
+        finally:
+            if not done:
+                ledger.abandon()
+
+
+class _LedgerPool:
+    """Worker processes for a batch with a ledger (``LedgerSettler.Workers``)."""
+
+    def __init__(
+        self,
+        ledger: LedgerSettler,
+        fmt: Format,
+        steps: bool,
+        product: str | None,
+        rates: RateTable | None,
+        jobs: int,
+    ) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        from claimcalc.ledger.settle import start_worker
+
+        self.count = jobs
+        # Text records only (tables keep their settlements, in one process): the
+        # settler's steps are the records' (--explain), as in this process.
+        self._pool = ProcessPoolExecutor(
+            jobs,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=start_worker,
+            initargs=(ledger.ledger.name, product, rates, ledger.record, ledger.add_prior,
+                      settle_one, fmt, steps),
+        )  # fmt: skip
+
+    def run(self, tasks: list[Any]) -> list[Any]:
+        from claimcalc.ledger.settle import settle_task
+
+        with _main_left_alone():
+            futures = [self._pool.submit(settle_task, task) for task in tasks]
+        return [future.result() for future in futures]
+
+    def __enter__(self) -> _LedgerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(cancel_futures=True)
+
+
+def _kept(outcomes: list[Outcome], keep: bool) -> list[Outcome]:
+    if not keep:
+        for outcome in outcomes:
+            outcome.settlement = None
+    return outcomes

@@ -334,6 +334,15 @@ def settle_command(
             "or add them to the ledger's.",
         ),
     ] = "refuse",
+    ledger_batch: Annotated[
+        int | None,
+        typer.Option(
+            "--ledger-batch",
+            min=1,
+            metavar="N",
+            help="With --ledger: claims per transaction (default 200).",
+        ),
+    ] = None,
 ) -> None:
     from claimcalc.claim.sources import read_claim_file, single_claim_file
     from claimcalc.output.records import RecordWriter, one_claim_outcome, output_stream
@@ -352,7 +361,9 @@ def settle_command(
     # texts stay English (a ledger keeps English documents: see _run_in_language).
     language = _letter_language
     steps = explain or not format.text_records
-    with _ledger_settler(ledger, record, prior_payments, product, table, steps) as settler:
+    with _ledger_settler(
+        ledger, record, prior_payments, product, table, steps, ledger_batch
+    ) as settler:
         if claim_file is not None:
             item = read_claim_file(claim_file)
             try:
@@ -430,6 +441,7 @@ def _ledger_settler(
     product: str | None,
     rates: RateTable | None,
     steps: bool,
+    batch_size: int | None = None,
 ) -> Iterator[LedgerSettler | None]:
     """``settle``'s ledger, if it has one: opened, and closed at the end."""
     if prior_payments not in ("refuse", "add"):
@@ -445,25 +457,24 @@ def _ledger_settler(
             )
         if prior_payments != "refuse":
             raise UsageError(_("--prior-payments: only with a ledger (--ledger DB)"))
+        if batch_size is not None:
+            raise UsageError(_("--ledger-batch: only with a ledger (--ledger DB)"))
         yield None
         return
-    from claimcalc.ledger.settle import LedgerSettler
+    from claimcalc.ledger.settle import BATCH_SIZE, LedgerSettler
     from claimcalc.ledger.store import Ledger
     from claimcalc.settling.settler import Settler
 
+    batch_size = BATCH_SIZE if batch_size is None else batch_size
     with Ledger(target) as ledger:
-        yield LedgerSettler(ledger, Settler(product, rates, steps), record, prior_payments == "add")
+        yield LedgerSettler(
+            ledger, Settler(product, rates, steps), record, prior_payments == "add", batch_size
+        )
 
 
 def _settle_with_ledger(settler: LedgerSettler, item: Item) -> Settlement:
     """One claim against the ledger, committed (recorded) or rolled back whole."""
-    try:
-        settlement = settler.settle_text(item)
-    except BaseException:
-        settler.abandon()
-        raise
-    settler.flush()
-    return settlement
+    return settler.settle_alone(item)
 
 
 def _one_claim_ledger_note(settler: LedgerSettler, outcome: Outcome, format: Format) -> None:

@@ -9,17 +9,25 @@ unchanged: their reasons already cite the claims of the prior payments.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from claimcalc.jsonio import dumps
 from claimcalc.output.formats import Format
 
 if TYPE_CHECKING:
-    from claimcalc.ledger.settle import LedgerNote
     from claimcalc.output.records import Outcome
 
 
-def with_ledger_note(outcome: Outcome, note: LedgerNote | None, fmt: Format, fast: bool) -> None:
+class Note(Protocol):
+    """What the ledger did for a claim (:class:`claimcalc.ledger.settle.LedgerNote`,
+    which uses this module: a protocol, not an import, keeps the two apart)."""
+
+    def json(self) -> dict[str, Any]: ...
+
+    def line(self) -> str: ...
+
+
+def with_ledger_note(outcome: Outcome, note: Note | None, fmt: Format, fast: bool) -> None:
     """Add the ledger's note to a settled claim's record (in place)."""
     if note is None or not outcome.ok:
         return

@@ -20,35 +20,51 @@ The mapping, a ledger line → :class:`~claimcalc.claim.model.PriorPayment`:
 Lines that paid nothing and advances (``kind: advance``: repaid, not an
 indemnity) are not prior payments.
 
-With ``record``, each claim is settled in a write transaction that first
-locks its insured persons (:meth:`Ledger.lock_insured`), reads their
-payments, settles and writes, so a per-period limit is never paid twice.
-Settling a claim id again supersedes its current settlement; the same
-settlement again (same content) records nothing. On SQLite several claims
-share a transaction (:attr:`LedgerSettler.commit_every`): each claim is a
-whole or absent: its writes come after every check and read, and a failure
-of the database rolls the whole transaction back and stops the batch.
+Claims are settled in batches, one transaction each (:class:`LedgerSettler`):
+a recording batch locks its insured persons first (SQLite: the database's
+write lock; PostgreSQL: advisory locks, in one order), so a per-period limit
+is never paid twice; its claims see the ones before them, in the batch or
+committed; its writes come at the commit, all or none, so a crash loses the
+open batch whole and a rerun settles it again. Settling a claim id again
+supersedes its current settlement; the same settlement again (same content)
+records nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import hashlib
+import random
+import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from claimcalc.claim.model import Claim, PriorPayment
 from claimcalc.errors import ClaimError
 from claimcalc.jsonio import dumps
-from claimcalc.ledger.store import Ledger, PaymentRow, now, to_cents
+from claimcalc.ledger.records import with_ledger_note
+from claimcalc.ledger.store import (
+    Ledger,
+    LedgerConflict,
+    LedgerError,
+    PaymentRow,
+    lock_key,
+    now,
+    sha256,
+    to_cents,
+)
 from claimcalc.output.documents import settlement_json
 from claimcalc.settlement import Settlement
 from claimcalc.settling.eligibility import claim_period, in_period
 
 if TYPE_CHECKING:
     from claimcalc.claim.sources import Item
+    from claimcalc.output.formats import Format
+    from claimcalc.output.records import Outcome
+    from claimcalc.settling.rates import RateTable
     from claimcalc.settling.settler import Settler
 
 
@@ -115,15 +131,75 @@ class LedgerNote:
         return text
 
 
+#: Claims a transaction when recording, unless ``settle --ledger-batch`` says
+#: otherwise: a commit (a disk flush) shared by 200 claims, a lock held for a
+#: fraction of a second, and at most 200 claims to settle again after a crash.
+BATCH_SIZE = 200
+
+#: Times a batch is run again after PostgreSQL gave it up (a deadlock, a
+#: serialization failure) before the run stops (exit 5).
+RETRIES = 5
+
+#: A settlement's id until its batch commits: above every real one, in the
+#: order the real ones will be given (:meth:`Ledger.new_ids`).
+_PROVISIONAL = 1 << 62
+
+#: The lock key's "policy" of a claim id (:func:`lock_key`).
+_CLAIM_LOCK = "\0claim"
+
+
+#: Each insured person's ledger lines, each with the prior payment it is to the engine.
+_Priors = dict[str, list[tuple[PaymentRow, PriorPayment]]]
+
+
+@dataclass(slots=True)
+class _Write:
+    """A settlement to be written when its batch commits."""
+
+    provisional: int
+    row: dict[str, object]
+    old: int | None  # the settlement it supersedes: a real id, or a provisional one
+    payments: list[tuple[str, str, str, str, str, int, str]]
+
+
+@dataclass(slots=True)
+class _Batch:
+    """An open transaction: its claims, read before it began (by item
+    position: the claim, or why it could not be read), and the ledger as the
+    batch sees it: each insured person's payments and each claim id's current
+    settlement, read in a few statements when it began and kept up to date
+    with what the batch records (its locks keep them so: no other writer
+    changes them before the commit)."""
+
+    claims: dict[int, Claim | Exception] = field(default_factory=dict)
+    #: (policy, insured) → the current lines that paid, with their product id
+    payments: dict[tuple[str, str], list[tuple[str, PaymentRow]]] = field(default_factory=dict)
+    #: claim id → (settlement id, content hash, the claim's place), or None
+    current: dict[str, tuple[int, str, int] | None] = field(default_factory=dict)
+    writes: list[_Write] = field(default_factory=list)
+    notes: list[LedgerNote] = field(default_factory=list)
+    #: claim id → the (policy, insured) pairs of its current settlement
+    earlier: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+    #: item position → its place in the batch; the place of the claim being settled
+    order: dict[int, int] = field(default_factory=dict)
+    at: int = 0
+
+
 class LedgerSettler:
-    """Settles claims against a ledger; ``settle_text`` as :class:`Settler`'s,
-    so a batch runs it as it runs a settler (in this process, in input order).
+    """Settles claims against a ledger; ``settle_text`` as :class:`Settler`'s.
+
+    Claims go in batches (:meth:`settle_batch`), each one transaction: its
+    claims are read first; a recording batch then locks them (SQLite: ``BEGIN
+    IMMEDIATE``; PostgreSQL: advisory locks on each insured person and claim
+    id, in ascending order, all before the first read), reads their ledger,
+    settles them in input order (each seeing the ones before it, in the
+    batch or committed) and writes them at the commit, in four statements.
+    Their records are given out after the commit: a record that says
+    ``recorded`` is recorded.
 
     ``add_prior``: a claim's own ``prior_payments`` count as well as the
     ledger's (``--prior-payments=add``); otherwise a claim that states them is
-    refused. ``commit_every``: claims per transaction when recording (SQLite;
-    PostgreSQL commits each claim, so that two processes' locks never wait
-    on each other in a cycle).
+    refused. ``batch_size``: claims per transaction (:data:`BATCH_SIZE`).
     """
 
     def __init__(
@@ -132,8 +208,7 @@ class LedgerSettler:
         settler: Settler,
         record: bool = False,
         add_prior: bool = False,
-        commit_every: int = 200,
-        commit_seconds: float = 0.5,
+        batch_size: int = BATCH_SIZE,
     ) -> None:
         from claimcalc import __version__
 
@@ -141,41 +216,149 @@ class LedgerSettler:
         self.settler = settler
         self.record = record
         self.add_prior = add_prior
-        self.commit_every = 1 if ledger.postgres else max(1, commit_every)
-        self.commit_seconds = commit_seconds
+        self.batch_size = max(1, batch_size)
         self.version = __version__
         self.last: LedgerNote | None = None
-        self._pending = 0
-        self._since = 0.0
+        #: batches run again after a conflict (PostgreSQL)
+        self.retries = 0
+        self._batch: _Batch | None = None
+
+    # ------------------------------------------------------------------ a batch
+
+    def settle_batch(
+        self,
+        items: Sequence[Item],
+        settle: Callable[[Item], Outcome],
+        fmt: Format,
+        workers: Workers | None = None,
+    ) -> list[Outcome]:
+        """Settle ``items`` (at most :attr:`batch_size`) in one transaction, each
+        with ``settle`` (the batch's: a claim that fails is its error record),
+        committed; their outcomes, with the ledger's notes. A batch PostgreSQL
+        gives up (:class:`LedgerConflict`) is rolled back and run again whole:
+        its claims are settled anew against what the other writer committed.
+        Any other failure of the ledger stops the run (:class:`LedgerError`).
+
+        With ``workers`` (``--jobs``), the claims are settled in worker
+        processes (:meth:`_in_workers`); this process keeps the transaction."""
+        for attempt in range(RETRIES + 1):
+            done: list[tuple[Item, Outcome, LedgerNote | None]] = []
+            try:
+                self.begin(items)
+                if workers is not None and len(items) > 1:
+                    done = self._in_workers(items, workers)
+                else:
+                    for item in items:
+                        outcome = settle(item)
+                        if isinstance(outcome.error, LedgerError):
+                            raise outcome.error
+                        done.append((item, outcome, self.last))
+                self.flush()
+            except LedgerConflict as conflict:
+                self._again(conflict, attempt, f"the batch of {len(items)} claims")
+                continue
+            for item, outcome, note in done:
+                with_ledger_note(outcome, note, fmt, item.fast)
+            return [outcome for _, outcome, _ in done]
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def settle_alone(self, item: Item) -> Settlement:
+        """One claim on its own (``settle claim.json``): a batch of one,
+        committed, or rolled back whole; run again as a batch is."""
+        for attempt in range(RETRIES + 1):
+            try:
+                settlement = self.settle_text(item)
+                self.flush()
+            except LedgerConflict as conflict:
+                self._again(conflict, attempt, "the claim")
+                continue
+            except BaseException:
+                self.abandon()
+                raise
+            return settlement
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _again(self, conflict: LedgerConflict, attempt: int, what: str) -> None:
+        """Roll back what PostgreSQL gave up, to run it again, unless it was the last time."""
+        self.abandon()
+        if attempt == RETRIES:
+            raise conflict
+        self.retries += 1
+        sys.stderr.write(f"{conflict}: {what} runs again ({attempt + 1} of {RETRIES})\n")
+        # Apart, so that the two writers do not meet again at once.
+        time.sleep(random.uniform(0.01, 0.1) * (attempt + 1))
+
+    def begin(self, items: Sequence[Item]) -> None:
+        """Open a batch's transaction: read its claims, lock them when
+        recording, and read their ledger."""
+        assert self._batch is None
+        batch = _Batch()
+        for index, item in enumerate(items):
+            batch.order[item.position] = index
+            try:
+                batch.claims[item.position] = self.settler.parse(item)
+            except Exception as exc:  # the claim's outcome, at its turn
+                batch.claims[item.position] = exc
+        claims = [claim for claim in batch.claims.values() if isinstance(claim, Claim)]
+        claim_ids = [claim.claim_id for claim in claims]
+        persons = {
+            (claim.policy.ref, p.ref)
+            for claim in claims
+            if claim.policy.ref is not None
+            for p in claim.insured
+        }
+        ledger = self.ledger
+        with ledger.guard("cannot settle with the ledger"):
+            ledger.begin(write=self.record)
+            self._batch = batch
+            if self.record and ledger.postgres:  # SQLite: BEGIN IMMEDIATE is the lock
+                # The persons of a claim's current settlement too: settled anew, it
+                # stops counting for them. Read before the locks, again after them:
+                # changed meanwhile (another writer settled the claim), run again.
+                earlier = ledger.persons_of(claim_ids)
+                locked = persons.union(*earlier.values())
+                ledger.lock(
+                    [lock_key(_CLAIM_LOCK, claim_id) for claim_id in claim_ids]
+                    + [lock_key(policy, ref) for policy, ref in locked]
+                )
+            batch.earlier = ledger.persons_of(claim_ids)
+            for claim_id, pairs in batch.earlier.items():
+                if self.record and ledger.postgres and not pairs <= locked:
+                    raise LedgerConflict(
+                        f"{ledger.name}: claim {claim_id} was settled by another writer "
+                        "while this batch took its locks"
+                    )
+                persons |= pairs
+            refs: dict[str, set[str]] = {}
+            for policy, ref in persons:
+                refs.setdefault(policy, set()).add(ref)
+            for policy, found in refs.items():
+                for ref, rows in ledger.payments_of(policy, sorted(found)).items():
+                    batch.payments[(policy, ref)] = rows
+            current = ledger.currents([claim.claim_id for claim in claims])
+            for claim in claims:
+                batch.current[claim.claim_id] = current.get(claim.claim_id)
 
     # ------------------------------------------------------------------ one claim
 
     def settle_text(self, item: Item) -> Settlement:
+        """One claim of the open batch; a claim on its own (``settle
+        claim.json``) is a batch of one, committed by :meth:`flush`."""
         self.last = None
-        claim = self.settler.parse(item)
+        if self._batch is None:
+            self.begin([item])
+        assert self._batch is not None
+        claim = self._batch.claims.pop(item.position)
+        self._batch.at = self._batch.order[item.position]
+        if isinstance(claim, Exception):
+            raise claim
         self.check(claim, item.source)
         product = self.settler.product_of(claim, item.source)
-        ledger = self.ledger
-        with ledger.guard("cannot settle with the ledger"):
-            if not self.record:
-                settlement, note = self._settle(claim, product, item.source)
-            elif self.commit_every == 1:  # a transaction per claim: whole or rolled back
-                with ledger.transaction(write=True, doing="cannot settle with the ledger"):
-                    settlement, note = self._settle(claim, product, item.source)
-            else:  # several claims a transaction (SQLite: BEGIN IMMEDIATE, the only writer)
-                if not ledger.in_transaction:
-                    ledger.begin(write=True)
-                    self._since = time.monotonic()
-                # A claim's writes come last, after every check and read: a claim
-                # that fails writes nothing; a database failure stops the batch
-                # and rolls the transaction back (the batch's hook, abandon()).
-                settlement, note = self._settle(claim, product, item.source)
-                self._pending += 1
-                if (
-                    self._pending >= self.commit_every
-                    or time.monotonic() - self._since >= self.commit_seconds
-                ):
-                    self.flush()
+        with self.ledger.guard("cannot settle with the ledger"):
+            # A claim's writes wait for the commit, after every check and read:
+            # a claim that fails writes nothing.
+            settlement, note = self._settle(claim, product, item.source)
+        self._batch.notes.append(note)
         self.last = note
         return settlement
 
@@ -214,18 +397,19 @@ class LedgerSettler:
         seeing every other current payment (so a limit is never paid twice)
         and supersedes its settlement, unless that too is what is recorded.
         """
-        ledger = self.ledger
+        batch = self._batch
+        assert batch is not None
         policy_ref = claim.policy.ref
         assert policy_ref is not None
-        if self.record:
-            for ref in sorted({person.ref for person in claim.insured}):
-                # Always in the same order: no two writers wait on each other.
-                ledger.lock_insured(policy_ref, ref)
         rows = {
-            person.ref: ledger.payments(policy_ref, person.ref, product.id, claim.claim_id)
+            person.ref: [
+                row
+                for product_id, row in batch.payments[(policy_ref, person.ref)]
+                if product_id == product.id and row.claim_id != claim.claim_id
+            ]
             for person in claim.insured
         }
-        current = ledger.current(claim.claim_id)
+        current = batch.current[claim.claim_id]
         attempts: list[dict[str, list[PaymentRow]]] = [rows]
         if current is not None:
             seq = current[2]
@@ -233,44 +417,42 @@ class LedgerSettler:
 
             if before != rows:
                 attempts.insert(0, before)
-        note = LedgerNote(ledger.name, "record" if self.record else "dry-run")
-        for used in attempts:
+        note = LedgerNote(self.ledger.name, "record" if self.record else "dry-run")
+        for found in attempts:
+            used = {
+                ref: [(row, self._prior(row, claim)) for row in lines if _counts(row)]
+                for ref, lines in found.items()
+            }
             settlement = self._settle_with(claim, product, source, used)
             document = dumps(settlement_json(settlement, steps=False), fast=True)
-            digest = hashlib.sha256(document.encode("utf-8")).hexdigest()
+            digest = sha256(document.encode("utf-8")).hexdigest()
             if current is not None and current[1] == digest:
                 note.outcome = "unchanged"
                 note.settlement_id = current[0]
                 break
         period = claim_period(claim, product)
-        note.prior_payments = self._used(claim, period, used)
+        note.prior_payments = self._used(period, used)
         if self.record and note.outcome is None:
             self._write(claim, settlement, period, document, digest, note)
         return settlement, note
 
-    def _settle_with(
-        self, claim: Claim, product: Any, source: str, rows: dict[str, list[PaymentRow]]
-    ) -> Settlement:
+    def _settle_with(self, claim: Claim, product: Any, source: str, used: _Priors) -> Settlement:
         persons = []
         for person in claim.insured:
-            priors = [self._prior(row, claim) for row in rows[person.ref] if _counts(row)]
+            priors = [prior for _, prior in used[person.ref]]
             own = person.prior_payments if self.add_prior else ()
             persons.append(dataclasses.replace(person, prior_payments=(*own, *priors)))
         return self.settler.settle_claim(
             dataclasses.replace(claim, insured=tuple(persons)), product, source
         )
 
-    def _used(
-        self, claim: Claim, period: tuple[Any, Any], rows: dict[str, list[PaymentRow]]
-    ) -> list[PriorUsed]:
+    @staticmethod
+    def _used(period: tuple[Any, Any], priors: _Priors) -> list[PriorUsed]:
         """The ledger's payments the engine counts: of the policy period, or of
         the same trip or accident."""
         used = []
-        for ref, found in rows.items():
-            for row in found:
-                if not _counts(row):
-                    continue
-                prior = self._prior(row, claim)
+        for ref, found in priors.items():
+            for row, prior in found:
                 if prior.same_trip or prior.same_accident or in_period(period, prior.date):
                     used.append(
                         PriorUsed(
@@ -338,22 +520,265 @@ class LedgerSettler:
             for person in settlement.insured
             for line in person.lines
         ]
-        note.settlement_id, note.supersedes = self.ledger.add_settlement(row, payments)
+        batch = self._batch
+        assert batch is not None
+        claim_id = claim.claim_id
+        old = batch.current[claim_id]
+        provisional = _PROVISIONAL + batch.at
+        batch.writes.append(_Write(provisional, row, None if old is None else old[0], payments))
+        # The batch's view, as it will be after the commit: the claim's place is
+        # its first settlement's; its earlier lines stop counting, its new ones count.
+        seq = provisional if old is None else old[2]
+        batch.current[claim_id] = (provisional, digest, seq)
+        if old is not None:
+            for key, found in batch.payments.items():
+                if any(r.claim_id == claim_id for _, r in found):
+                    batch.payments[key] = [(p, r) for p, r in found if r.claim_id != claim_id]
+        for person in settlement.insured:
+            found = batch.payments[(policy_ref, person.ref)]
+            for line in person.lines:
+                if line.paid > 0 and line.kind != "advance":
+                    found.append(
+                        (
+                            settlement.product_id,
+                            PaymentRow(
+                                claim_id=claim_id,
+                                seq=seq,
+                                insured_ref=person.ref,
+                                guarantee=line.guarantee,
+                                kind=line.kind,
+                                amount=line.paid,
+                                date=claim.event.date,
+                                event_id=claim.event.id,
+                                trip_departure=claim.trip.departure_date,
+                                trip_return=claim.trip.return_date,
+                            ),
+                        )
+                    )
+        note.settlement_id = provisional
+        note.supersedes = None if old is None else old[0]
         note.outcome = "recorded"
 
     # ------------------------------------------------------------------ the batch
 
+    def _in_workers(
+        self, items: Sequence[Item], workers: Workers
+    ) -> list[tuple[Item, Outcome, LedgerNote | None]]:
+        """The open batch's claims settled in worker processes: claims that share
+        an insured person or a claim id (a group) go to the same worker, in
+        input order, with the batch's reads of their persons and claim ids, so
+        each still sees the ones before it; groups share nothing, so they may
+        go in parallel. This process then writes in input order (the ids follow
+        the claims' places in the batch) and commits."""
+        batch = self._batch
+        assert batch is not None
+        groups = _groups(items, batch.claims, batch.earlier)
+        per_task = -(-len(items) // workers.count)  # ceiling
+        tasks: list[_Task] = []
+        task: list[Item] = []
+        for group in groups:
+            task.extend(group)
+            if len(task) >= per_task:
+                tasks.append(self._task(task))
+                task = []
+        if task:
+            tasks.append(self._task(task))
+        found: dict[int, tuple[Outcome, LedgerNote | None]] = {}
+        for done, writes in workers.run(tasks):
+            batch.writes.extend(writes)
+            for position, outcome, note in done:
+                found[position] = (outcome, note)
+                if note is not None:
+                    batch.notes.append(note)
+        batch.writes.sort(key=lambda w: w.provisional)
+        return [(item, *found[item.position]) for item in items]
+
+    def _task(self, items: list[Item]) -> _Task:
+        """A worker's share of the batch: its claims (in input order, with their
+        places in the batch) and what the batch read for them."""
+        batch = self._batch
+        assert batch is not None
+        payments: dict[tuple[str, str], list[tuple[str, PaymentRow]]] = {}
+        current: dict[str, tuple[int, str, int] | None] = {}
+        for item in items:
+            claim = batch.claims[item.position]
+            if isinstance(claim, Claim):
+                current[claim.claim_id] = batch.current[claim.claim_id]
+                for key in batch.earlier.get(claim.claim_id, ()):
+                    payments[key] = batch.payments[key]
+                if claim.policy.ref is not None:
+                    for person in claim.insured:
+                        key = (claim.policy.ref, person.ref)
+                        payments[key] = batch.payments[key]
+        return (
+            [tuple(item) for item in items],  # type: ignore[misc]
+            [batch.order[item.position] for item in items],
+            payments,
+            current,
+        )
+
     def flush(self) -> None:
-        """Commit what is recorded so far."""
-        with self.ledger.guard("cannot commit to the ledger"):
-            self.ledger.commit()
-        self._pending = 0
+        """Write what the open batch recorded and commit it (a dry run's
+        transaction is only closed); its notes get their settlement ids."""
+        batch = self._batch
+        if batch is None:
+            return
+        ledger = self.ledger
+        with ledger.guard("cannot commit to the ledger"):
+            real: dict[int, int] = {}
+            if batch.writes:
+                ids = ledger.new_ids(len(batch.writes))
+                real = {w.provisional: sid for w, sid in zip(batch.writes, ids, strict=True)}
+                replaced = {w.old for w in batch.writes}
+                rows: list[dict[str, object]] = []
+                superseded: list[int] = []
+                supersedes: list[tuple[int, int]] = []
+                payments: list[tuple[object, ...]] = []
+                for w, sid in zip(batch.writes, ids, strict=True):
+                    # Superseded in the same batch: written as it ends up.
+                    status = "superseded" if w.provisional in replaced else "current"
+                    rows.append({"id": sid, **w.row, "status": status})
+                    if w.old is not None:
+                        if w.old < _PROVISIONAL:
+                            superseded.append(w.old)
+                        supersedes.append((sid, real.get(w.old, w.old)))
+                    payments.extend((sid, *line) for line in w.payments)
+                ledger.write_settlements(rows, superseded, supersedes, payments)
+            if self.record:
+                ledger.commit()
+            else:
+                ledger.rollback()
+        self._batch = None
+        for note in batch.notes:
+            if note.settlement_id is not None:
+                note.settlement_id = real.get(note.settlement_id, note.settlement_id)
+            if note.supersedes is not None:
+                note.supersedes = real.get(note.supersedes, note.supersedes)
 
     def abandon(self) -> None:
-        """Roll back what is not committed (the run is failing)."""
+        """Roll back the open batch (the run is failing, or runs it again)."""
+        self._batch = None
         with self.ledger.guard("cannot roll back the ledger"):
             self.ledger.rollback()
-        self._pending = 0
+
+
+#: A worker's share of a batch: items (as tuples), their places in the batch,
+#: the batch's payments and current settlements for them.
+_Task = tuple[
+    list[tuple[int, str, str, str | None]],
+    list[int],
+    dict[tuple[str, str], list[tuple[str, PaymentRow]]],
+    dict[str, tuple[int, str, int] | None],
+]
+#: What comes back: (position, outcome, note) per claim, and the writes.
+_TaskResult = tuple[list[tuple[int, "Outcome", LedgerNote | None]], list[_Write]]
+
+
+class Workers(Protocol):
+    """The batch's worker processes (``--jobs``), each started with
+    :func:`start_worker`: ``run`` settles tasks (:func:`settle_task`) in them,
+    results in the order of the tasks."""
+
+    count: int
+
+    def run(self, tasks: list[_Task]) -> list[_TaskResult]: ...
+
+
+class _Offline:
+    """A worker's stand-in for the ledger: its name (for the notes); no database."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.postgres = False
+
+    def guard(self, doing: str) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()
+
+
+_worker: tuple[LedgerSettler, Callable[..., Outcome], Format, bool] | None = None
+
+
+def start_worker(
+    name: str,
+    product: str | None,
+    rates: RateTable | None,
+    record: bool,
+    add_prior: bool,
+    settle_one: Callable[..., Outcome],
+    fmt: Format,
+    steps: bool,
+) -> None:
+    """A worker process's start: a settler without a database (the batch's
+    reads come with each task) and the batch's ``settle_one``."""
+    from claimcalc.settling.settler import Settler
+
+    global _worker
+    offline: Any = _Offline(name)
+    settler = Settler(product, rates, steps)
+    _worker = (LedgerSettler(offline, settler, record, add_prior), settle_one, fmt, steps)
+
+
+def settle_task(task: _Task) -> _TaskResult:
+    """In a worker: settle a task's claims in input order, against the batch's
+    reads and what the task's earlier claims record."""
+    from claimcalc.claim.sources import Item
+
+    assert _worker is not None
+    ledger, settle_one, fmt, steps = _worker
+    fields, order, payments, current = task
+    batch = _Batch(payments=payments, current=current)
+    items = [Item(*f) for f in fields]
+    for item, index in zip(items, order, strict=True):
+        batch.order[item.position] = index
+        try:
+            batch.claims[item.position] = ledger.settler.parse(item)
+        except Exception as exc:  # the claim's outcome, at its turn
+            batch.claims[item.position] = exc
+    ledger._batch = batch
+    done: list[tuple[int, Outcome, LedgerNote | None]] = []
+    for item in items:
+        outcome = settle_one(ledger, item, fmt, steps)
+        outcome.settlement = None  # only the record travels back
+        done.append((item.position, outcome, ledger.last))
+    ledger._batch = None
+    return done, batch.writes
+
+
+def _groups(
+    items: Sequence[Item],
+    claims: dict[int, Claim | Exception],
+    earlier: dict[str, set[tuple[str, str]]],
+) -> list[list[Item]]:
+    """The items in groups that share no insured person (of the claim, or of its
+    current settlement) and no claim id (each in input order; groups in the
+    order of their first item)."""
+    parent: dict[object, object] = {}
+
+    def root(key: object) -> object:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    keys: dict[int, object] = {}
+    for item in items:
+        claim = claims[item.position]
+        if not isinstance(claim, Claim):
+            keys[item.position] = ("item", item.position)
+            continue
+        first: object = ("claim", claim.claim_id)
+        pairs = set(earlier.get(claim.claim_id, ()))
+        if claim.policy.ref is not None:
+            pairs.update((claim.policy.ref, person.ref) for person in claim.insured)
+        for pair in pairs:
+            a, b = root(first), root(pair)
+            if a != b:
+                parent[b] = a
+        keys[item.position] = first
+    groups: dict[object, list[Item]] = {}
+    for item in items:
+        groups.setdefault(root(keys[item.position]), []).append(item)
+    return list(groups.values())
 
 
 def _counts(row: PaymentRow) -> bool:
