@@ -238,3 +238,28 @@ def test_every_reason_of_every_shipped_case_quotes_the_contract() -> None:
     """Beyond the examples: the products' cases reach nearly every rule that
     reduces or refuses, and each must have its sentence in the product file."""
     assert _case_reasons() == []
+
+
+def test_a_letter_settled_with_a_ledger_speaks_one_language(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The ledger keeps English documents (their hash tells a rerun); the letter
+    of a claim recorded in it is Italian throughout, with the same amounts."""
+    claim = json.loads(
+        example("imaway", "E-baggage-theft-barcelona.json").read_text(encoding="utf-8")
+    )
+    claim["policy"]["ref"] = "POL-4410"
+    path = tmp_path / "claim.json"
+    path.write_text(json.dumps(claim), encoding="utf-8")
+    db = str(tmp_path / "ledger.db")
+    alone = letter(capsys, path, "--lang", "it")
+    code, page, note = run(
+        capsys, "settle", str(path), "--format", "html", "--lang", "it", "--ledger", db, "--record"
+    )
+    assert code == 0 and "recorded as settlement 1" in note
+    assert "franchigia € 50,00 per sinistro (per assicurato)" in page
+    assert "per insured" not in page and "once for section" not in page
+    amounts = re.compile(r"€ [\d.]+,\d\d")
+    assert amounts.findall(page) == amounts.findall(alone)
+    code, out, _ = run(capsys, "ledger", "export", "--ledger", db, "--format", "ndjson")
+    assert code == 0 and "per insured" in out  # the recorded document: English

@@ -373,6 +373,8 @@ def settle_command(
                     settlement = Settler(product, table).settle_text(item)
                 else:
                     settlement = _settle_with_ledger(settler, item)
+                    if format is Format.HTML:
+                        settlement = _in_letter_language(settler, language)
                 outcome = one_claim_outcome(settlement, format, product, language)
             except ClaimcalcError:
                 raise
@@ -470,6 +472,20 @@ def _ledger_settler(
         yield LedgerSettler(
             ledger, Settler(product, rates, steps), record, prior_payments == "add", batch_size
         )
+
+
+def _in_letter_language(settler: LedgerSettler, language: str) -> Settlement:
+    """The claim just settled with the ledger (in English, as the ledger keeps
+    it), settled again on the same prior payments in the letter's language: a
+    letter speaks one language throughout."""
+    from claimcalc.i18n import current_language, set_language
+
+    before = current_language()
+    set_language(language)
+    try:
+        return settler.settled_again()
+    finally:
+        set_language(before)
 
 
 def _settle_with_ledger(settler: LedgerSettler, item: Item) -> Settlement:

@@ -222,6 +222,8 @@ class LedgerSettler:
         #: batches run again after a conflict (PostgreSQL)
         self.retries = 0
         self._batch: _Batch | None = None
+        #: what the last claim was settled on (:meth:`settled_again`)
+        self._last_inputs: tuple[Claim, Any, str, _Priors] | None = None
 
     # ------------------------------------------------------------------ a batch
 
@@ -430,11 +432,19 @@ class LedgerSettler:
                 note.outcome = "unchanged"
                 note.settlement_id = current[0]
                 break
+        self._last_inputs = (claim, product, source, used)
         period = claim_period(claim, product)
         note.prior_payments = self._used(period, used)
         if self.record and note.outcome is None:
             self._write(claim, settlement, period, document, digest, note)
         return settlement, note
+
+    def settled_again(self) -> Settlement:
+        """The last claim settled again on the same prior payments, nothing read
+        or written: its texts in the language now set. The ledger keeps English
+        documents (their hash tells a rerun); a letter in Italian is made from this."""
+        assert self._last_inputs is not None
+        return self._settle_with(*self._last_inputs)
 
     def _settle_with(self, claim: Claim, product: Any, source: str, used: _Priors) -> Settlement:
         persons = []
