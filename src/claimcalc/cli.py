@@ -734,7 +734,8 @@ def _progress() -> Iterator[Callable[[], None]]:
 
     with Progress(
         SpinnerColumn(),
-        TextColumn("settled {task.completed} claims"),
+        # rich formats the column's text with the task: "{task.completed}" stays.
+        TextColumn(_("settled {count} claims").replace("{count}", "{task.completed}")),
         TimeElapsedColumn(),
         console=console(stderr=True),
         transient=True,

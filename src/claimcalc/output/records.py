@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from claimcalc.errors import ClaimcalcError, ExitCode, FileAccessError
+from claimcalc.i18n import _
 from claimcalc.jsonio import dumps, dumps_indented
 from claimcalc.money import cents_text, format_eur
 from claimcalc.output.documents import error_record, settlement_json, settlement_record
@@ -69,9 +70,15 @@ class Summary:
 
     def line(self) -> str:
         """The batch's summary, for standard error."""
+        text = _("settled {settled}, failed {failed}, indemnities {indemnity}, advances {advances}")
         return (
-            f"settled {self.settled}, failed {self.failed}, "
-            f"indemnities {format_eur(self.indemnity)}, advances {format_eur(self.advances)}\n"
+            text.format(
+                settled=self.settled,
+                failed=self.failed,
+                indemnity=format_eur(self.indemnity),
+                advances=format_eur(self.advances),
+            )
+            + "\n"
         )
 
 
