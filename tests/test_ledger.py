@@ -398,3 +398,34 @@ def test_jobs_keep_the_input_order_and_a_bad_claim_stays_alone(
     paid_in_order = [r["totals"]["indemnity"] for r in records if r["status"] == "settled"]
     assert paid_in_order == ["550.00", "450.00", "0.00", "0.00"]
     assert rows(ledger_url, "SELECT COUNT(*) FROM ledger_settlements") == [(4,)]
+
+
+@pytest.mark.parametrize("fmt", ["ndjson", "json"])
+def test_a_batch_record_with_a_ledger_is_the_records_without_plus_the_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    """The ledger's stored document and the batch's record share one JSON text
+    (documents.settlement_text): the record must still be, byte for byte, the one
+    settled without a ledger, with the ledger's note as its last key."""
+    folder = tmp_path / "claims"
+    folder.mkdir()
+    for n, path in enumerate(sorted((example("imaway", "D-medical-usa.json").parent).glob("*"))):
+        claim = json.loads(path.read_text(encoding="utf-8"))
+        claim["policy"]["ref"] = f"POL-{n}"
+        (folder / path.name).write_text(json.dumps(claim), encoding="utf-8")
+    assert main(["settle", str(folder), "-f", fmt]) == 0
+    without = capsys.readouterr().out
+    db = str(tmp_path / "ledger.db")
+    assert main(["settle", str(folder), "-f", fmt, "--ledger", db, "--record"]) == 0
+    with_ledger = capsys.readouterr().out
+    if fmt == "ndjson":
+        plain = [json.loads(line) for line in without.splitlines()]
+        noted = [json.loads(line) for line in with_ledger.splitlines()]
+        stripped = [line[: line.rindex(',"ledger":')] + "}" for line in with_ledger.splitlines()]
+        assert stripped == without.splitlines()
+    else:
+        plain, noted = json.loads(without), json.loads(with_ledger)
+        for record in noted:
+            record.pop("ledger")
+        assert noted == plain
+    assert len(plain) == 11

@@ -44,7 +44,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from claimcalc.claim.model import Claim, PriorPayment
 from claimcalc.errors import ClaimError
-from claimcalc.jsonio import dumps
 from claimcalc.ledger.records import with_ledger_note
 from claimcalc.ledger.store import (
     Ledger,
@@ -56,7 +55,7 @@ from claimcalc.ledger.store import (
     sha256,
     to_cents,
 )
-from claimcalc.output.documents import settlement_json
+from claimcalc.output.documents import settlement_text
 from claimcalc.settlement import Settlement
 from claimcalc.settling.eligibility import claim_period, in_period
 
@@ -426,7 +425,7 @@ class LedgerSettler:
                 for ref, lines in found.items()
             }
             settlement = self._settle_with(claim, product, source, used)
-            document = dumps(settlement_json(settlement, steps=False), fast=True)
+            document = settlement_text(settlement)
             digest = sha256(document.encode("utf-8")).hexdigest()
             if current is not None and current[1] == digest:
                 note.outcome = "unchanged"

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from claimcalc.errors import ClaimcalcError, ClaimError, ProductFileError
+from claimcalc.jsonio import dumps
 from claimcalc.money import cents_text
 from claimcalc.product.model import Amount, Token
 from claimcalc.settlement import (
@@ -133,6 +134,26 @@ def settlement_json(settlement: Settlement, steps: bool = True) -> dict[str, Any
     document: dict[str, Any] = {}
     _add_settlement(document, settlement, steps)
     return document
+
+
+#: The last settlement whose compact JSON :func:`settlement_text` made, and that text.
+_last_text: tuple[Settlement, str] | None = None
+
+
+def settlement_text(settlement: Settlement) -> str:
+    """``settlement_json(settlement, steps=False)`` as one compact line, made once
+    per settlement: the claims ledger stores and hashes it, and the batch's record
+    of the same settlement then reuses it (:func:`made_text`)."""
+    global _last_text
+    text = dumps(settlement_json(settlement, steps=False), fast=True)
+    _last_text = (settlement, text)
+    return text
+
+
+def made_text(settlement: Settlement) -> str | None:
+    """:func:`settlement_text` of this very settlement, if it was made; else None."""
+    last = _last_text
+    return last[1] if last is not None and last[0] is settlement else None
 
 
 def settlement_record(

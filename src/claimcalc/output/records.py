@@ -26,7 +26,12 @@ from claimcalc.errors import ClaimcalcError, ExitCode, FileAccessError
 from claimcalc.i18n import _
 from claimcalc.jsonio import dumps, dumps_indented
 from claimcalc.money import cents_text, format_eur
-from claimcalc.output.documents import error_record, settlement_json, settlement_record
+from claimcalc.output.documents import (
+    error_record,
+    made_text,
+    settlement_json,
+    settlement_record,
+)
 from claimcalc.output.formats import Format
 
 if TYPE_CHECKING:
@@ -172,6 +177,10 @@ def format_record(
                     }
                 )
         return _csv_rows(rows)
+    made = None if steps else made_text(result)
+    if made is not None:  # the ledger made the settlement's JSON: the record is it, placed
+        head = dumps({"position": item.position, "source": item.source, "status": "settled"})
+        return f"{head[:-1]},{made[1:]}"
     return dumps(settlement_record(item.position, item.source, result, steps), item.fast)
 
 

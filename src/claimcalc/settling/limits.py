@@ -40,6 +40,7 @@ def prior_payments(s: Settling) -> None:
     in each category.
     """
     period: tuple[dt.date, dt.date | None] | None = None
+    memo = s.plan.prior_limits
     for person in s.persons:
         prior = person.prior
         for payment in person.insured.prior_payments:
@@ -48,30 +49,37 @@ def prior_payments(s: Settling) -> None:
             this_period = in_period(period, payment.date)
             if not this_period and not payment.same_trip:
                 continue
-            plan = s.plan.guarantee(payment.guarantee)
-            ghost = LineWork(  # in field order: see LineWork
-                (0, 0),
-                "",
-                Line(guarantee=payment.guarantee),
-                plan,
-                plan.section,
-                plan.guarantee,
-                {"age": person.age},
-                s.claim.event.zone,
-                False,
-            )
-            for limit in chain(s, ghost):
-                if limit.applies_to:
-                    # A payment does not say what it paid in each category: it is
-                    # not counted against a category limit (domain.md).
-                    continue
-                scope = limit.scope
+            key = (payment.guarantee, person.age)
+            charged = memo.get(key)
+            if charged is None:
+                charged = memo[key] = _prior_limits(s, payment.guarantee, person.age)
+            for limit_id, scope in charged:
                 if (scope is Scope.PER_INSURED_PER_PERIOD and this_period) or (
                     scope is Scope.PER_TRIP and payment.same_trip
                 ):
-                    prior[limit.id] = prior.get(limit.id, ZERO) + payment.amount
+                    prior[limit_id] = prior.get(limit_id, ZERO) + payment.amount
                     if payment.claim_id is not None:
-                        person.prior_claims.setdefault(limit.id, []).append(payment.claim_id)
+                        person.prior_claims.setdefault(limit_id, []).append(payment.claim_id)
+
+
+def _prior_limits(s: Settling, guarantee: str, age: object) -> tuple[tuple[str, Scope], ...]:
+    """The limits a payment of ``guarantee`` counts against: its chain's, as a line
+    of it would have for an insured of that age, but a limit on some expense
+    categories (``applies_to``): a payment does not say what it paid in each
+    category (domain.md)."""
+    plan = s.plan.guarantee(guarantee)
+    ghost = LineWork(  # in field order: see LineWork
+        (0, 0),
+        "",
+        Line(guarantee=guarantee),
+        plan,
+        plan.section,
+        plan.guarantee,
+        {"age": age},
+        s.claim.event.zone,
+        False,
+    )
+    return tuple((limit.id, limit.scope) for limit in chain(s, ghost) if not limit.applies_to)
 
 
 def limits(s: Settling) -> None:

@@ -96,6 +96,11 @@ class ProductPlan:
     chains_by_facts: dict[tuple[object, ...], list[Limit]] = field(default_factory=dict)
     # Chains with their caps, by the chain and the level and zone that price it.
     capped_chains: dict[tuple[int, str, str], CappedChain] = field(default_factory=dict)
+    # The limits (id, scope) a prior payment counts against, by its guarantee and the
+    # insured's age: a payment's chain reads no other fact (limits.prior_payments).
+    prior_limits: dict[tuple[str, object], tuple[tuple[str, Scope], ...]] = field(
+        default_factory=dict
+    )
     # Each guarantee's eligibility rules with their checks (kept by the eligibility step).
     checks: dict[str, tuple[tuple[EligibilityCheck, Check], ...]] = field(default_factory=dict)
     needs_role: bool = False  # an age cap depends on the role (Wi School)
