@@ -262,8 +262,9 @@ def _read_nested(spec: FieldSpec, value: object, loc: Loc, problems: Problems) -
         problems.append(
             (
                 loc,
-                spec.length.short
-                or _("at least {least} items, got {count}").format(least=least, count=len(value)),
+                _(spec.length.short)
+                if spec.length.short
+                else _("at least {least} items, got {count}").format(least=least, count=len(value)),
             )
         )
         return _BAD
