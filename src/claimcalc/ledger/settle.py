@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from claimcalc.claim.model import Claim, PriorPayment
 from claimcalc.errors import ClaimError
+from claimcalc.i18n import _, reader_language, speaking
 from claimcalc.jsonio import dumps
 from claimcalc.ledger.store import Ledger, PaymentRow, now, to_cents
 from claimcalc.output.documents import settlement_json
@@ -95,23 +96,38 @@ class LedgerNote:
         }
 
     def line(self) -> str:
-        """One line for a person reading a table."""
+        """One line for a person reading a table: in their language, though the
+        settlement's texts stay English with a ledger (:func:`reader_language`)."""
+        with speaking(reader_language()):
+            return self._line()
+
+    def _line(self) -> str:
         if self.prior_payments:
             used = "; ".join(
-                f"{p.claim_id} {p.insured} {p.guarantee} {p.amount} on {p.date}"
+                _("{claim_id} {insured} {guarantee} {amount} on {date}").format(
+                    claim_id=p.claim_id,
+                    insured=p.insured,
+                    guarantee=p.guarantee,
+                    amount=p.amount,
+                    date=p.date,
+                )
                 for p in self.prior_payments
             )
-            text = f"ledger {self.ledger}: prior payments used: {used}"
+            text = _("ledger {ledger}: prior payments used: {used}").format(
+                ledger=self.ledger, used=used
+            )
         else:
-            text = f"ledger {self.ledger}: no prior payments"
+            text = _("ledger {ledger}: no prior payments").format(ledger=self.ledger)
         if self.outcome == "recorded":
-            text += f"; recorded as settlement {self.settlement_id}"
+            text += _("; recorded as settlement {id}").format(id=self.settlement_id)
             if self.supersedes is not None:
-                text += f", superseding settlement {self.supersedes}"
+                text += _(", superseding settlement {id}").format(id=self.supersedes)
         elif self.outcome == "unchanged":
-            text += f"; already recorded as settlement {self.settlement_id}, nothing new"
+            text += _("; already recorded as settlement {id}, nothing new").format(
+                id=self.settlement_id
+            )
         else:
-            text += "; dry run, nothing recorded (--record records)"
+            text += _("; dry run, nothing recorded (--record records)")
         return text
 
 
@@ -156,11 +172,11 @@ class LedgerSettler:
         self.check(claim, item.source)
         product = self.settler.product_of(claim, item.source)
         ledger = self.ledger
-        with ledger.guard("cannot settle with the ledger"):
+        with ledger.guard(_("cannot settle with the ledger")):
             if not self.record:
                 settlement, note = self._settle(claim, product, item.source)
             elif self.commit_every == 1:  # a transaction per claim: whole or rolled back
-                with ledger.transaction(write=True, doing="cannot settle with the ledger"):
+                with ledger.transaction(write=True, doing=_("cannot settle with the ledger")):
                     settlement, note = self._settle(claim, product, item.source)
             else:  # several claims a transaction (SQLite: BEGIN IMMEDIATE, the only writer)
                 if not ledger.in_transaction:
@@ -187,8 +203,10 @@ class LedgerSettler:
             problems.append(
                 (
                     "policy.ref",
-                    f"required to settle with a ledger ({self.ledger.name}): the policy's "
-                    "pseudonymous number, the same in every claim of the policy",
+                    _(
+                        "required to settle with a ledger ({ledger}): the policy's "
+                        "pseudonymous number, the same in every claim of the policy"
+                    ).format(ledger=self.ledger.name),
                 )
             )
         if not self.add_prior:
@@ -197,8 +215,10 @@ class LedgerSettler:
                     problems.append(
                         (
                             f"insured[{i}].prior_payments",
-                            f"stated, and the ledger {self.ledger.name} supplies the prior "
-                            "payments: remove them, or pass --prior-payments=add to count both",
+                            _(
+                                "stated, and the ledger {ledger} supplies the prior payments: "
+                                "remove them, or pass --prior-payments=add to count both"
+                            ).format(ledger=self.ledger.name),
                         )
                     )
         if problems:
@@ -345,13 +365,13 @@ class LedgerSettler:
 
     def flush(self) -> None:
         """Commit what is recorded so far."""
-        with self.ledger.guard("cannot commit to the ledger"):
+        with self.ledger.guard(_("cannot commit to the ledger")):
             self.ledger.commit()
         self._pending = 0
 
     def abandon(self) -> None:
         """Roll back what is not committed (the run is failing)."""
-        with self.ledger.guard("cannot roll back the ledger"):
+        with self.ledger.guard(_("cannot roll back the ledger")):
             self.ledger.rollback()
         self._pending = 0
 
