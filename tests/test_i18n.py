@@ -496,3 +496,17 @@ def test_claimcalc_test_reports_differences_and_problems_in_italian(
     (folder / "wrong.yaml").write_text("cases: []\n", encoding="utf-8")
     code, _out, err = run(capsys, "test", "--lang", "it", str(folder / "wrong.yaml"))
     assert "cases: obbligatorio: un elenco di casi" in err
+
+
+def test_product_file_problems_are_italian(capsys: pytest.CaptureFixture[str]) -> None:
+    broken = Path(__file__).parent / "fixtures" / "products" / "broken"
+    path = str(broken / "19-sub-limit-too-large.yaml")
+    code, _out, err = run(capsys, "products", "validate", "--lang", "it", path)
+    assert code == ExitCode.INVALID_PRODUCT
+    assert "il sottolimite 1500 supera il massimale che lo contiene 'D.zone' (1000)" in err
+    path = str(next(broken.glob("35-*.yaml")))
+    code, _out, err = run(capsys, "products", "validate", "--lang", "it", path)
+    assert "summary: chiave sconosciuta" in err
+    assert "non deve essere negativo, trovato -50" in err
+    code, _out, err = run(capsys, "products", "validate", path)
+    assert "summary: unknown key" in err and "must not be negative, got -50" in err
