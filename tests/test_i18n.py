@@ -327,7 +327,8 @@ def test_settle_with_a_ledger_records_english_so_that_a_rerun_is_a_rerun(
     assert code == 0 and "recorded as settlement 1" in err
     locale.setenv("LANG", "it_IT.UTF-8")
     code, again, err = run(capsys, "settle", "--ledger", db, "--record", "--lang", "it", str(path))
-    assert code == 0 and "nothing new" in err
+    # the settlement is the English one recorded; the note to the reader is Italian
+    assert code == 0 and "già registrata come liquidazione 1, niente di nuovo" in err
     assert again == out
     history = run(capsys, "ledger", "history", "--ledger", db)[1]
     assert "Denuncia" in history  # the ledger's own tables follow the language
@@ -370,3 +371,142 @@ def test_update_takes_pending_translations_for_new_msgids(
     assert new is not None and new.string == "un testo nuovo {n}"
     kept = updated.get("nothing to pay")  # a translation in the catalog is kept
     assert kept is not None and kept.string == "nulla da pagare"
+
+
+# --------------------------------------------------------------------------- more texts
+
+
+def test_the_claim_formats_descriptions_and_the_facts_are_msgids_with_italian() -> None:
+    """Declared in English with ``N_`` (the JSON Schema keeps them English), each
+    field's and fact's description is in the catalog, translated."""
+    from claimcalc.claim.model import MODELS, fields_of
+    from claimcalc.claim.schema import json_schema
+    from claimcalc.facts import FACTS
+
+    italian = {
+        m.id: m.string
+        for m in italian_catalog()
+        if isinstance(m.id, str) and isinstance(m.string, str)
+    }
+    docs = [spec.doc for model in MODELS for spec in fields_of(model) if spec.doc]
+    described = [spec.description for spec in FACTS.values()]
+    assert len(docs) > 30 and len(described) == len(FACTS)
+    for text in (*docs, *described):
+        assert italian.get(text), f"no Italian for {text!r}"
+    assert "Struttura Organizzativa" in italian[FACTS["organised_by_assistance"].description]
+    policy = json.dumps(json_schema())
+    assert "Pseudonymous policy number" in policy and "pseudonimo" not in policy
+
+
+def test_claim_new_explains_a_field_in_italian(tmp_path: Path) -> None:
+    """``?`` on a question of ``claim new --lang it``, in a real terminal: the
+    field's description from the claim format, in Italian."""
+    import os
+    import shutil
+    import sys
+
+    import pexpect
+
+    exe = shutil.which("claimcalc") or str(Path(sys.executable).parent / "claimcalc")
+    child = pexpect.spawn(
+        exe,
+        ["claim", "new", "--lang", "it", "--product", "imaway", "--level", "smart"],
+        env={**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"},
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(50, 120),
+    )
+    child.expect("Riferimento della richiesta di rimborso")
+    child.expect(r": $")
+    child.sendline("CL-1")
+    child.expect(r": $")  # the policy number
+    child.sendline("?")
+    child.expect("Numero di polizza pseudonimo, lo stesso in ogni denuncia")
+    assert "Pseudonymous" not in str(child.before)
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    child.close()
+
+
+def test_a_claims_refusals_and_forms_are_italian(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    claim = json.loads(example("imaway", "D-medical-usa.json").read_text("utf-8"))
+    claim["event"]["country"] = "Stati Uniti"
+    claim["claim_format"] = 2
+    claim["insured"][0]["lines"][0]["expenses"][0]["category"] = "dinner"
+    claim["insured"][0]["lines"][0]["expenses"][0]["label"] = "IBAN IT60X0542811101000000123456"
+    path = tmp_path / "claim.json"
+    path.write_text(json.dumps(claim), encoding="utf-8")
+    code, _out, err = run(capsys, "settle", "--lang", "it", str(path))
+    assert code == ExitCode.INVALID_CLAIM
+    assert "formato di denuncia 2 non supportato; questo claimcalc legge il formato 1" in err
+    assert "atteso un codice paese ISO 3166 come IT o FR, trovato 'Stati Uniti'" in err
+    assert "categoria di spesa sconosciuta 'dinner'" in err or "categoria di spesa" in err
+    assert "contiene quello che sembra un IBAN; una denuncia non contiene dati personali" in err
+    code, _out, english = run(capsys, "settle", str(path))
+    assert "unsupported claim format 2; this claimcalc reads format 1" in english
+    assert "expected an ISO 3166 country code such as IT or FR, got 'Stati Uniti'" in english
+    assert "unknown expense category 'dinner' (one of: " in english
+    assert "contains what looks like an IBAN; a claim carries no personal data" in english
+
+
+def test_ledger_messages_are_italian(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "old.csv"
+    source.write_text(
+        "claim_id,policy_ref,insured_ref,product,guarantee,amount,date\n"
+        "OLD-1,POL-1,INS-1,imaway,E.baggage,12.345,2026-03-02\n",
+        encoding="utf-8",
+    )
+    db = str(tmp_path / "ledger.db")
+    code, _out, err = run(capsys, "ledger", "import", str(source), "--ledger", db, "--lang", "it")
+    assert code == ExitCode.INVALID_CLAIM
+    assert err == f"{source}:2: amount: al più 2 decimali, trovato '12.345'\n"
+    code, _out, err = run(capsys, "ledger", "import", str(source), "--ledger", db)
+    assert err == f"{source}:2: amount: at most 2 decimal places, got '12.345'\n"
+    code, _out, err = run(
+        capsys, "ledger", "history", "--ledger", str(tmp_path / "none.db"), "--lang", "it"
+    )
+    assert "impossibile aprire il registro: il file non esiste" in err
+    claim = json.loads(example("imaway", "E-baggage-theft-barcelona.json").read_text("utf-8"))
+    claim["policy"]["ref"] = "POL-IT"
+    path = tmp_path / "claim.json"
+    path.write_text(json.dumps(claim), encoding="utf-8")
+    code, _out, err = run(capsys, "settle", "--ledger", db, "--lang", "it", str(path))
+    assert code == 0
+    assert "registro " in err and "nessun pagamento precedente" in err
+    assert "prova, niente registrato (--record registra)" in err
+
+
+def test_claimcalc_test_reports_differences_and_problems_in_italian(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "mine"  # not cases/: that is a product's, for its own claims
+    folder.mkdir()
+    (folder / "wrong.yaml").write_text(
+        "cases:\n"
+        "  - name: too much\n"
+        f"    example: {example('imaway', 'E-baggage-theft-barcelona.json')}\n"
+        '    expect: {indemnity: "1.00"}\n',
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "test", "--lang", "it", str(folder / "wrong.yaml"))
+    assert code == ExitCode.DIFFERENT
+    assert "indennizzo: atteso 1.00" in " ".join(out.replace("│", " ").split())
+    (folder / "wrong.yaml").write_text("cases: []\n", encoding="utf-8")
+    code, _out, err = run(capsys, "test", "--lang", "it", str(folder / "wrong.yaml"))
+    assert "cases: obbligatorio: un elenco di casi" in err
+
+
+def test_product_file_problems_are_italian(capsys: pytest.CaptureFixture[str]) -> None:
+    broken = Path(__file__).parent / "fixtures" / "products" / "broken"
+    path = str(broken / "19-sub-limit-too-large.yaml")
+    code, _out, err = run(capsys, "products", "validate", "--lang", "it", path)
+    assert code == ExitCode.INVALID_PRODUCT
+    assert "il sottolimite 1500 supera il massimale che lo contiene 'D.zone' (1000)" in err
+    path = str(next(broken.glob("35-*.yaml")))
+    code, _out, err = run(capsys, "products", "validate", "--lang", "it", path)
+    assert "summary: chiave sconosciuta" in err
+    assert "non deve essere negativo, trovato -50" in err
+    code, _out, err = run(capsys, "products", "validate", path)
+    assert "summary: unknown key" in err and "must not be negative, got -50" in err

@@ -256,7 +256,7 @@ def test_a_letter_settled_with_a_ledger_speaks_one_language(
     code, page, note = run(
         capsys, "settle", str(path), "--format", "html", "--lang", "it", "--ledger", db, "--record"
     )
-    assert code == 0 and "recorded as settlement 1" in note
+    assert code == 0 and "registrata come liquidazione 1" in note  # said to the reader
     assert "franchigia € 50,00 per sinistro (per assicurato)" in page
     assert "per insured" not in page and "once for section" not in page
     amounts = re.compile(r"€ [\d.]+,\d\d")

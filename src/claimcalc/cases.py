@@ -200,14 +200,18 @@ def find_case_files(paths: Sequence[str | Path] = ()) -> list[Path]:
             found.append(path)
             continue
         if not path.is_dir():
-            raise FileAccessError(f"{path}: no such file or directory")
+            raise FileAccessError(_("{path}: no such file or directory").format(path=path))
         files = sorted(path.glob(f"{CASES_DIR}/*.y*ml")) + sorted(
             path.glob(f"*/{CASES_DIR}/*.y*ml")
         )
         if path.name == CASES_DIR:
             files += sorted(path.glob("*.y*ml"))
         if not files:
-            raise UsageError(f"{path}: no case files (looked for {CASES_DIR}/*.yaml)")
+            raise UsageError(
+                _("{path}: no case files (looked for {cases}/*.yaml)").format(
+                    path=path, cases=CASES_DIR
+                )
+            )
         found += files
     return list(dict.fromkeys(found))
 
@@ -223,9 +227,11 @@ def load_cases(files: Iterable[Path]) -> list[Case]:
         try:
             text = path.read_bytes().decode("utf-8")
         except OSError as exc:
-            raise FileAccessError(f"{path}: cannot read case file: {exc.strerror}") from None
+            raise FileAccessError(
+                _("{path}: cannot read case file: {reason}").format(path=path, reason=exc.strerror)
+            ) from None
         except UnicodeDecodeError:
-            problems.append(Problem(shown_path(path), 1, 1, "", "not UTF-8 text"))
+            problems.append(Problem(shown_path(path), 1, 1, "", _("not UTF-8 text")))
             continue
         _CaseFile(path, text, cases, problems).load()
     if problems:
@@ -265,14 +271,14 @@ class _CaseFile:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            self.problem(path, "must be a mapping of keys")
+            self.problem(path, _("must be a mapping of keys"))
             return None
         return value
 
     def unknown_keys(self, data: dict[str, Any], allowed: Iterable[str], path: KeyPath) -> None:
         for key in data:
             if key not in allowed:
-                self.problem((*path, key), "unknown key")
+                self.problem((*path, key), _("unknown key"))
 
     def load(self) -> None:
         from claimcalc.product.yamlfile import parse_yaml
@@ -284,23 +290,25 @@ class _CaseFile:
             return
         for path, (line, column) in self.marks.duplicates:
             self.problems.append(
-                Problem(shown_path(self.path), line, column, key_path(path), "duplicate key")
+                Problem(shown_path(self.path), line, column, key_path(path), _("duplicate key"))
             )
         if not isinstance(data, dict):
-            self.problem((), "a case file must be a mapping of keys")
+            self.problem((), _("a case file must be a mapping of keys"))
             return
         self.unknown_keys(data, _FILE_KEYS, ())
         base = self.mapping(data.get("base"), ("base",))
         person = self.mapping(data.get("person"), ("person",))
         entries = data.get("cases")
         if not isinstance(entries, list) or not entries:
-            self.problem(("cases",), "required: a list of cases")
+            self.problem(("cases",), _("required: a list of cases"))
             return
         names: set[object] = set()
         for index, entry in enumerate(entries):
             name = entry.get("name") if isinstance(entry, dict) else None
             if isinstance(name, str) and name in names:
-                self.problem(("cases", index, "name"), f"duplicate case name {name!r}")
+                self.problem(
+                    ("cases", index, "name"), _("duplicate case name {name!r}").format(name=name)
+                )
             names.add(name)
             case = self.case(entry, ("cases", index), base, person)
             if case is not None:
@@ -320,7 +328,7 @@ class _CaseFile:
         self.unknown_keys(entry, _CASE_KEYS, path)
         name = entry.get("name")
         if not isinstance(name, str) or not name.strip():
-            self.problem((*path, "name"), "required: the case's name")
+            self.problem((*path, "name"), _("required: the case's name"))
         start = base
         example: Path | None = None
         if "example" in entry:
@@ -329,18 +337,18 @@ class _CaseFile:
         person_part = self.mapping(entry.get("person"), (*path, "person"))
         lines = entry.get("lines")
         if lines is not None and not isinstance(lines, list):
-            self.problem((*path, "lines"), "must be a list of claim lines")
+            self.problem((*path, "lines"), _("must be a list of claim lines"))
         expect = self.expectation(entry.get("expect"), (*path, "expect"))
         if start is None or claim_part is None or person_part is None or person is None:
             return None
         claim = merge(start, claim_part)
         if isinstance(lines, list) and "insured" in claim_part:
-            self.problem((*path, "lines"), "give lines or claim.insured, not both")
+            self.problem((*path, "lines"), _("give lines or claim.insured, not both"))
         elif isinstance(lines, list):
             insured = {k: v for k, v in merge(person, person_part).items() if v is not None}
             claim["insured"] = [{**insured, "lines": lines}]
         elif "insured" not in claim:
-            self.problem(path, "no insured: give lines, claim.insured or an example")
+            self.problem(path, _("no insured: give lines, claim.insured or an example"))
         self.check_product(claim, entry, path)
         if len(self.problems) > count or expect is None or not isinstance(name, str):
             return None
@@ -359,19 +367,23 @@ class _CaseFile:
     def example(self, value: object, path: KeyPath) -> tuple[dict[str, Any] | None, Path | None]:
         """The example claim's data and its file, resolved; ``(None, None)`` if unusable."""
         if not isinstance(value, str):
-            self.problem(path, "must be the path of a claim file, relative to the case file")
+            self.problem(path, _("must be the path of a claim file, relative to the case file"))
             return None, None
         file = self.path.parent / value
         try:
             data = json.loads(file.read_bytes())
         except OSError as exc:
-            self.problem(path, f"cannot read {value}: {exc.strerror}")
+            self.problem(
+                path, _("cannot read {file}: {reason}").format(file=value, reason=exc.strerror)
+            )
             return None, None
         except ValueError as exc:
-            self.problem(path, f"{value} is not a JSON claim: {exc}")
+            self.problem(
+                path, _("{file} is not a JSON claim: {reason}").format(file=value, reason=exc)
+            )
             return None, None
         if not isinstance(data, dict):
-            self.problem(path, f"{value} is not a JSON claim: not an object")
+            self.problem(path, _("{file} is not a JSON claim: not an object").format(file=value))
             return None, None
         return data, file.resolve()
 
@@ -386,13 +398,17 @@ class _CaseFile:
             where = ("base", "product")
         self.problem(
             where,
-            f"the claim names product {claim.get('product')!r}; "
-            f"cases in {self.product_id}/{CASES_DIR}/ are for {self.product_id!r}",
+            _(
+                "the claim names product {named!r}; cases in {product}/{cases}/ are for {product!r}"
+            ).format(named=claim.get("product"), product=self.product_id, cases=CASES_DIR),
         )
 
     def expectation(self, value: object, path: KeyPath) -> Expectation | None:
         if not isinstance(value, dict) or not value:
-            self.problem(path, "required: what to expect (" + ", ".join(_EXPECT_KEYS) + ")")
+            self.problem(
+                path,
+                _("required: what to expect ({keys})").format(keys=", ".join(_EXPECT_KEYS)),
+            )
             return None
         self.unknown_keys(value, _EXPECT_KEYS, path)
         paid: dict[str, str] = {}
@@ -410,20 +426,26 @@ class _CaseFile:
             if given not in _STATUSES:
                 self.problem(
                     (*path, "status", key),
-                    f"unknown status {given!r} (statuses: {', '.join(_STATUSES)})",
+                    _("unknown status {given!r} (statuses: {statuses})").format(
+                        given=given, statuses=", ".join(_STATUSES)
+                    ),
                 )
                 continue
             status[key] = str(given)
         codes: dict[str, tuple[str, ...]] = {}
         for key, listed in self.line_keys(value.get("codes"), (*path, "codes")):
             if not isinstance(listed, list):
-                self.problem((*path, "codes", key), "must be a list of reason codes ([] for none)")
+                self.problem(
+                    (*path, "codes", key), _("must be a list of reason codes ([] for none)")
+                )
                 continue
             for index, code in enumerate(listed):
                 if code not in _CODES:
                     self.problem(
                         (*path, "codes", key, index),
-                        f"unknown reason code {code!r} (codes: {', '.join(sorted(_CODES))})",
+                        _("unknown reason code {code!r} (codes: {codes})").format(
+                            code=code, codes=", ".join(sorted(_CODES))
+                        ),
                     )
             codes[key] = tuple(str(code) for code in listed)
         totals = {
@@ -444,7 +466,7 @@ class _CaseFile:
         if value is None:
             return
         if not isinstance(value, dict):
-            self.problem(path, 'must map line ids ("1", or "REF:1" for another insured)')
+            self.problem(path, _('must map line ids ("1", or "REF:1" for another insured)'))
             return
         for key, item in value.items():
             yield str(key), item
@@ -452,7 +474,10 @@ class _CaseFile:
     def amount(self, value: object, path: KeyPath) -> str | None:
         text = str(value) if isinstance(value, str | Decimal) else None
         if text is None or not _AMOUNT.match(text):
-            self.problem(path, f'an amount in euros with cents, e.g. "450.00"; got {value!r}')
+            self.problem(
+                path,
+                _('an amount in euros with cents, e.g. "450.00"; got {got!r}').format(got=value),
+            )
             return None
         return text
 
@@ -504,40 +529,45 @@ def differences(expect: Expectation, settlement: Settlement) -> Iterator[Differe
     for key, paid in expect.paid.items():
         line = _line(settlement, key)
         if line is None:
-            yield Difference(f"line {key}", "a line", "none")
+            yield _no_line(key)
         elif str(line.paid) != paid:
-            yield Difference(f"line {key} paid", paid, str(line.paid))
+            yield Difference(_("line {key} paid").format(key=key), paid, str(line.paid))
     for key, claimed in expect.claimed.items():
         line = _line(settlement, key)
         if line is None:
-            yield Difference(f"line {key}", "a line", "none")
+            yield _no_line(key)
         elif (shown := "none" if line.claimed is None else cents_text(line.claimed)) != claimed:
-            yield Difference(f"line {key} claimed", claimed, shown)
+            shown = _("none") if line.claimed is None else shown
+            yield Difference(_("line {key} claimed").format(key=key), claimed, shown)
     for key, status in expect.status.items():
         line = _line(settlement, key)
         if line is None:
-            yield Difference(f"line {key}", "a line", "none")
+            yield _no_line(key)
         elif line.status.value != status:
-            yield Difference(f"line {key} status", status, line.status.value)
+            yield Difference(_("line {key} status").format(key=key), status, line.status.value)
     for key, codes in expect.codes.items():
         line = _line(settlement, key)
         if line is None:
-            yield Difference(f"line {key}", "a line", "none")
+            yield _no_line(key)
             continue
         got = [step.code.value for step in line.reasons]
         # Listed codes must be among the reasons; [] means no reduction at all.
         if (codes and not set(codes) <= set(got)) or (not codes and got):
-            yield Difference(f"line {key} reasons", _codes(codes), _codes(got))
+            yield Difference(_("line {key} reasons").format(key=key), _codes(codes), _codes(got))
     for what, expected, actual in (
-        ("indemnity", expect.indemnity, settlement.indemnity),
-        ("advances", expect.advances, settlement.advances),
+        (_("indemnity"), expect.indemnity, settlement.indemnity),
+        (_("advances"), expect.advances, settlement.advances),
     ):
         if expected is not None and str(actual) != expected:
             yield Difference(what, expected, str(actual))
 
 
+def _no_line(key: str) -> Difference:
+    return Difference(_("line {key}").format(key=key), _("a line"), _("none"))
+
+
 def _codes(codes: Sequence[str]) -> str:
-    return ", ".join(codes) if codes else "none"
+    return ", ".join(codes) if codes else _("none")
 
 
 def _line(settlement: Settlement, key: str) -> LineResult | None:

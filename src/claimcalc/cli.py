@@ -1149,10 +1149,13 @@ def _add_language_option(command: Any) -> None:
 def _run_in_language(callback: Callable[..., Any]) -> Callable[..., Any]:
     import functools
 
+    from claimcalc.i18n import set_reader_language
+
     @functools.wraps(callback)
     def run(*args: Any, lang: str | None = None, **kwargs: Any) -> Any:
         global _letter_language
         _letter_language = _human_language(lang)
+        set_reader_language(_letter_language)  # the ledger's note to the reader
         if "record" in kwargs and kwargs.get("ledger"):
             # settle with a ledger: the ledger keeps each settlement's document and
             # tells a rerun by its hash, so its texts are English whatever the
@@ -1197,13 +1200,14 @@ def _language_kept() -> Iterator[None]:
     (``main`` is called in-process by tests and scripts)."""
     import os
 
-    from claimcalc.i18n import ENV_VARIABLE, current_language, set_language
+    from claimcalc.i18n import ENV_VARIABLE, current_language, set_language, set_reader_language
 
     before, env = current_language(), os.environ.get(ENV_VARIABLE)
     try:
         yield
     finally:
         set_language(before)
+        set_reader_language(None)
         if env is None:
             os.environ.pop(ENV_VARIABLE, None)
         else:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from claimcalc.i18n import N_
+
 
 class FactType(StrEnum):
     BOOL = "bool"
@@ -29,7 +31,7 @@ class FactLevel(StrEnum):
 class FactSpec:
     name: str
     type: FactType
-    description: str
+    description: str  # a msgid (English): translated where it is shown
     values: frozenset[str] = frozenset()
     level: FactLevel = FactLevel.CLAIM
 
@@ -281,81 +283,101 @@ _SPECS: tuple[FactSpec, ...] = (
     FactSpec(
         "cause",
         FactType.ENUM,
-        "What happened to cause the claim; to whom it happened is affected_person.",
+        N_("What happened to cause the claim; to whom it happened is affected_person."),
         CAUSES,
     ),
     FactSpec(
         "affected_person",
         FactType.ENUM,
-        "To whom the cause happened, e.g. a family member's death: cause death with"
-        " affected_person family_member.",
+        N_(
+            "To whom the cause happened, e.g. a family member's death: cause death with"
+            " affected_person family_member."
+        ),
         AFFECTED_PERSONS,
     ),
-    FactSpec("affected_person_age", FactType.INT, "Age of the affected person, in years."),
-    FactSpec("circumstances", FactType.SET, "Exclusion-relevant circumstances.", CIRCUMSTANCES),
-    FactSpec("sport", FactType.ENUM, "Sport being practised when the event happened.", SPORTS),
+    FactSpec("affected_person_age", FactType.INT, N_("Age of the affected person, in years.")),
+    FactSpec("circumstances", FactType.SET, N_("Exclusion-relevant circumstances."), CIRCUMSTANCES),
+    FactSpec("sport", FactType.ENUM, N_("Sport being practised when the event happened."), SPORTS),
     FactSpec(
-        "sport_recreational", FactType.BOOL, "The sport was purely recreational and occasional."
+        "sport_recreational", FactType.BOOL, N_("The sport was purely recreational and occasional.")
     ),
-    FactSpec("sport_professional", FactType.BOOL, "The sport was practised professionally."),
+    FactSpec("sport_professional", FactType.BOOL, N_("The sport was practised professionally.")),
     FactSpec(
-        "sport_competition", FactType.BOOL, "In a federation race or competition (or its training)."
-    ),
-    FactSpec("safety_equipment_used", FactType.BOOL, "All recommended safety equipment was used."),
-    FactSpec("pregnancy_week", FactType.INT, "Week of pregnancy at the event."),
-    FactSpec("hospital_days", FactType.INT, "Days of hospitalisation (ricovero)."),
-    FactSpec("hospital_hours", FactType.INT, "Hours of hospitalisation."),
-    FactSpec("delay_hours", FactType.DECIMAL, "Hours of flight or baggage-delivery delay."),
-    FactSpec("invalidity_percent", FactType.DECIMAL, "Permanent invalidity, percent of total."),
-    FactSpec(
-        "unused_days", FactType.INT, "Days of the trip not used (interruption, early return)."
-    ),
-    FactSpec("team_card_used", FactType.BOOL, "The TEAM (EHIC) card was used."),
-    FactSpec("hospital_in_eu", FactType.BOOL, "The hospital is in the European Union."),
-    FactSpec("carrier_compensation", FactType.DECIMAL, "What the carrier already paid, EUR."),
-    FactSpec("authorised", FactType.BOOL, "Prior authorisation: the claim has a practice number."),
-    FactSpec("organised_by_assistance", FactType.BOOL, "Organised by the Struttura Organizzativa."),
-    FactSpec("self_organised", FactType.BOOL, "The insured organised the service and paid for it."),
-    FactSpec(
-        "search_by_public_authority", FactType.BOOL, "Search costs were borne by public bodies."
+        "sport_competition",
+        FactType.BOOL,
+        N_("In a federation race or competition (or its training)."),
     ),
     FactSpec(
-        "paid_by_teacher", FactType.BOOL, "Expenses paid by the teacher/companion for a student."
+        "safety_equipment_used", FactType.BOOL, N_("All recommended safety equipment was used.")
     ),
-    FactSpec("family_adult_on_site", FactType.BOOL, "An adult family member is already on site."),
-    FactSpec("trip_started", FactType.BOOL, "The trip had started when the event happened."),
+    FactSpec("pregnancy_week", FactType.INT, N_("Week of pregnancy at the event.")),
+    FactSpec("hospital_days", FactType.INT, N_("Days of hospitalisation (ricovero).")),
+    FactSpec("hospital_hours", FactType.INT, N_("Hours of hospitalisation.")),
+    FactSpec("delay_hours", FactType.DECIMAL, N_("Hours of flight or baggage-delivery delay.")),
+    FactSpec("invalidity_percent", FactType.DECIMAL, N_("Permanent invalidity, percent of total.")),
     FactSpec(
-        "same_ticket", FactType.BOOL, "Delayed and connecting flights are on the same ticket."
+        "unused_days", FactType.INT, N_("Days of the trip not used (interruption, early return).")
     ),
-    FactSpec("tickets_issued_to_insured", FactType.BOOL, "Tickets were issued to the insured."),
-    FactSpec("baggage_not_delivered", FactType.BOOL, "The carrier never delivered the baggage."),
-    FactSpec("resident_in_italy", FactType.BOOL, "Resident or domiciled in Italy."),
-    FactSpec("reported_late", FactType.BOOL, "Reported after a deadline (computed by the engine)."),
-    FactSpec("role", FactType.ENUM, "Wi School role.", frozenset({"student", "teacher"})),
-    FactSpec("age", FactType.INT, "Age in whole years at subscription."),
+    FactSpec("team_card_used", FactType.BOOL, N_("The TEAM (EHIC) card was used.")),
+    FactSpec("hospital_in_eu", FactType.BOOL, N_("The hospital is in the European Union.")),
+    FactSpec("carrier_compensation", FactType.DECIMAL, N_("What the carrier already paid, EUR.")),
+    FactSpec(
+        "authorised", FactType.BOOL, N_("Prior authorisation: the claim has a practice number.")
+    ),
+    FactSpec(
+        "organised_by_assistance", FactType.BOOL, N_("Organised by the Struttura Organizzativa.")
+    ),
+    FactSpec(
+        "self_organised", FactType.BOOL, N_("The insured organised the service and paid for it.")
+    ),
+    FactSpec(
+        "search_by_public_authority", FactType.BOOL, N_("Search costs were borne by public bodies.")
+    ),
+    FactSpec(
+        "paid_by_teacher",
+        FactType.BOOL,
+        N_("Expenses paid by the teacher/companion for a student."),
+    ),
+    FactSpec(
+        "family_adult_on_site", FactType.BOOL, N_("An adult family member is already on site.")
+    ),
+    FactSpec("trip_started", FactType.BOOL, N_("The trip had started when the event happened.")),
+    FactSpec(
+        "same_ticket", FactType.BOOL, N_("Delayed and connecting flights are on the same ticket.")
+    ),
+    FactSpec("tickets_issued_to_insured", FactType.BOOL, N_("Tickets were issued to the insured.")),
+    FactSpec(
+        "baggage_not_delivered", FactType.BOOL, N_("The carrier never delivered the baggage.")
+    ),
+    FactSpec("resident_in_italy", FactType.BOOL, N_("Resident or domiciled in Italy.")),
+    FactSpec(
+        "reported_late", FactType.BOOL, N_("Reported after a deadline (computed by the engine).")
+    ),
+    FactSpec("role", FactType.ENUM, N_("Wi School role."), frozenset({"student", "teacher"})),
+    FactSpec("age", FactType.INT, N_("Age in whole years at subscription.")),
     FactSpec(
         "object_category",
         FactType.ENUM,
-        "Baggage object category.",
+        N_("Baggage object category."),
         OBJECT_CATEGORIES,
         level=FactLevel.OBJECT,
     ),
     FactSpec(
         "object_checked_in",
         FactType.BOOL,
-        "Object was in checked-in baggage.",
+        N_("Object was in checked-in baggage."),
         level=FactLevel.OBJECT,
     ),
     FactSpec(
         "object_left_in_vehicle",
         FactType.BOOL,
-        "Object was left in a vehicle.",
+        N_("Object was left in a vehicle."),
         level=FactLevel.OBJECT,
     ),
     FactSpec(
         "object_secured_in_vehicle",
         FactType.BOOL,
-        "Locked boot, not visible, vehicle in a paid guarded car park.",
+        N_("Locked boot, not visible, vehicle in a paid guarded car park."),
         level=FactLevel.OBJECT,
     ),
 )

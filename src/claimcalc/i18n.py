@@ -21,7 +21,8 @@ import datetime as dt
 import gettext
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -57,6 +58,35 @@ def set_language(lang: str) -> None:
 
 def current_language() -> str:
     return _current
+
+
+#: The language of the person reading the run where the engine's texts are kept
+#: English (``settle --ledger``: the ledger keeps English documents); None: the
+#: current language. What is said to that person alone (the ledger's note) follows it.
+_reader: str | None = None
+
+
+def set_reader_language(lang: str | None) -> None:
+    global _reader
+    if lang is not None and lang not in LANGUAGES:
+        raise ValueError(f"{lang!r} is not one of {', '.join(repr(x) for x in LANGUAGES)}")
+    _reader = lang
+
+
+def reader_language() -> str:
+    return _reader or _current
+
+
+@contextmanager
+def speaking(lang: str) -> Iterator[None]:
+    """The current language is ``lang`` inside (texts for one reader among others)."""
+    global _current
+    before = _current
+    set_language(lang)
+    try:
+        yield
+    finally:
+        _current = before
 
 
 @cache

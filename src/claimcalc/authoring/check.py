@@ -18,6 +18,7 @@ from typing import Any
 
 from claimcalc.authoring.questions import fact_questions, line_needs, unknown_guarantee
 from claimcalc.errors import ClaimcalcError, ClaimError, ExitCode
+from claimcalc.i18n import _
 from claimcalc.product.schema import Product
 
 
@@ -177,7 +178,7 @@ def _needs(product: Product, data: dict[str, Any]) -> list[Problem]:
             for question in fact_questions(product, section, guarantee):
                 if question.required and question.fact not in facts:
                     reason = question.reasons[0]
-                    said = reason.quote or question.description
+                    said = reason.quote or _(question.description)
                     message = texts.facts_required(code, question.fact, reason.article, said)
                     out.append(Problem(f"{at}.facts", message))
     return out

@@ -146,7 +146,7 @@ class Prompter:
             lambda text: field_answer(model, name, text),
             default=default,
             optional=optional,
-            why=spec.doc,
+            why=_(spec.doc) if spec.doc else None,  # declared as a msgid (claim.model)
             choices=choices,
         )
 

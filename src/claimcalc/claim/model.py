@@ -37,6 +37,7 @@ from functools import cache
 from typing import Annotated, Any, Literal, NamedTuple
 
 from claimcalc.facts import EXPENSE_CATEGORIES, OBJECT_CATEGORIES
+from claimcalc.i18n import N_
 from claimcalc.money import DECIMAL_TEXT, END, decimal_pattern
 
 CLAIM_FORMAT = 1
@@ -143,7 +144,8 @@ FACT_DECIMAL = Bounds(ge=0, le=MAX_FACT_DECIMAL, places=FACT_PLACES)
 
 
 class Refusal(NamedTuple):
-    """The message for a value outside a ``Literal``; ``{value!r}`` is replaced."""
+    """The message for a value outside a ``Literal`` (a msgid, translated where the
+    value is refused); ``{value!r}`` is replaced, and ``{allowed}`` by the values."""
 
     message: str
 
@@ -153,22 +155,25 @@ Amount = Annotated[Decimal, Bounds(le=10**12, places=2)]
 Units = Annotated[Decimal, Bounds(le=10**6, places=2)]
 Items = Length(max=MAX_ITEMS)
 
-REF_FORM = Pattern(r"^[A-Za-z0-9._:/-]+" + END, "letters, digits and . _ : / - only")
+REF_FORM = Pattern(r"^[A-Za-z0-9._:/-]+" + END, N_("letters, digits and . _ : / - only"))
 Ref = Annotated[str, Length(min=1, max=64), REF_FORM]
 """A reference (an id): pseudonymous, never personal data."""
 Label = Annotated[str, Length(max=80)]
 Currency = Annotated[
     str,
-    Pattern(r"^[A-Z]{3}" + END, "an ISO 4217 currency code such as EUR or USD"),
-    Doc("ISO 4217 code, e.g. EUR."),
+    Pattern(r"^[A-Z]{3}" + END, N_("an ISO 4217 currency code such as EUR or USD")),
+    Doc(N_("ISO 4217 code, e.g. EUR.")),
 ]
-Country = Annotated[str, Pattern(r"^[A-Z]{2}" + END, "an ISO 3166 country code such as IT or FR")]
-EditionText = Annotated[str, Pattern(r"^[0-9]{4}-[0-9]{2}" + END, "YYYY-MM, e.g. 2026-01")]
+Country = Annotated[
+    str, Pattern(r"^[A-Z]{2}" + END, N_("an ISO 3166 country code such as IT or FR"))
+]
+EditionText = Annotated[str, Pattern(r"^[0-9]{4}-[0-9]{2}" + END, N_("YYYY-MM, e.g. 2026-01"))]
 
 
 # --------------------------------------------------------------------------- the format
 
-_OTHER_FORMAT = f"unsupported claim format {{value!r}}; this claimcalc reads format {CLAIM_FORMAT}"
+# {allowed}: the claim formats this claimcalc reads (the Literal's values).
+_OTHER_FORMAT = N_("unsupported claim format {value!r}; this claimcalc reads format {allowed}")
 
 
 @dataclass(slots=True, kw_only=True)
@@ -180,13 +185,13 @@ class Expense:
     date: dt.date
     category: Annotated[
         str,
-        Choices(tuple(sorted(EXPENSE_CATEGORIES)), "expense category"),
-        Doc("Expense category, for sub-limits and parts not paid (repair materials)."),
+        Choices(tuple(sorted(EXPENSE_CATEGORIES)), N_("expense category")),
+        Doc(N_("Expense category, for sub-limits and parts not paid (repair materials).")),
     ] = "other"
     units: Annotated[
-        Units | None, Doc("Days, nights or hours the expense covers (per-unit limits).")
+        Units | None, Doc(N_("Days, nights or hours the expense covers (per-unit limits)."))
     ] = None
-    label: Annotated[Label | None, Doc("What it is, e.g. 'hotel night'.")] = None
+    label: Annotated[Label | None, Doc(N_("What it is, e.g. 'hotel night'."))] = None
 
 
 @dataclass(slots=True, kw_only=True)
@@ -194,10 +199,12 @@ class BaggageObject:
     """One baggage object; a photo kit is one object (Imaway E3, Wi School C3)."""
 
     label: Label | None = None
-    value: Annotated[Amount, Doc("Commercial value (valore commerciale).")]
+    value: Annotated[Amount, Doc(N_("Commercial value (valore commerciale)."))]
     currency: Currency = "EUR"
-    date: Annotated[dt.date, Doc("Date of the loss, for the exchange rate.")]
-    category: Annotated[str, Choices(tuple(sorted(OBJECT_CATEGORIES)), "object category")] = "other"
+    date: Annotated[dt.date, Doc(N_("Date of the loss, for the exchange rate."))]
+    category: Annotated[str, Choices(tuple(sorted(OBJECT_CATEGORIES)), N_("object category"))] = (
+        "other"
+    )
     checked_in: bool = False
     left_in_vehicle: bool = False
     secured_in_vehicle: bool = False
@@ -210,14 +217,14 @@ class PriorPayment:
     guarantee: str
     amount: Amount
     date: dt.date
-    same_accident: Annotated[bool, Doc("Paid for the same accident (death after invalidity).")] = (
-        False
-    )
+    same_accident: Annotated[
+        bool, Doc(N_("Paid for the same accident (death after invalidity)."))
+    ] = False
     same_trip: Annotated[
-        bool, Doc("Paid for the same trip: it reduces the limits per trip (Wi School B2).")
+        bool, Doc(N_("Paid for the same trip: it reduces the limits per trip (Wi School B2)."))
     ] = False
     claim_id: Annotated[
-        Ref | None, Doc("The claim that paid it (the claims ledger sets it): reasons cite it.")
+        Ref | None, Doc(N_("The claim that paid it (the claims ledger sets it): reasons cite it."))
     ] = None
 
 
@@ -231,37 +238,41 @@ class Line:
     objects: Annotated[tuple[BaggageObject, ...], Items] = ()
     facts: Facts = field(default_factory=dict)
     renunciation_date: Annotated[
-        dt.date | None, Doc("Rinuncia al volo / perdita dei servizi: the renunciation date.")
+        dt.date | None, Doc(N_("Rinuncia al volo / perdita dei servizi: the renunciation date."))
     ] = None
     loss_date: Annotated[
         dt.date | None,
         Doc(
-            "Death or permanent invalidity: the day it occurred; it counts only within the "
-            "time the contract allows after the event (Imaway L8)."
+            N_(
+                "Death or permanent invalidity: the day it occurred; it counts only within the "
+                "time the contract allows after the event (Imaway L8)."
+            )
         ),
     ] = None
     penalty_at_event: Annotated[
         Amount | None,
         Doc(
-            "Cancellation: the penalty, in EUR, the tour operator's conditions set on the day of "
-            "the event that caused the cancellation, beside the penalty charged (the expenses). "
-            "The guarantee pays on the lower of the two: a higher penalty charged because the "
-            "cancellation came late stays with the insured (Wi School F7, Imaway M7). Absent: "
-            "settled on the penalty charged."
+            N_(
+                "Cancellation: the penalty, in EUR, the tour operator's conditions set on the "
+                "day of the event that caused the cancellation, beside the penalty charged (the "
+                "expenses). The guarantee pays on the lower of the two: a higher penalty charged "
+                "because the cancellation came late stays with the insured (Wi School F7, Imaway "
+                "M7). Absent: settled on the penalty charged."
+            )
         ),
     ] = None
 
 
 @dataclass(slots=True, kw_only=True)
 class Insured:
-    ref: Annotated[Ref, Doc("Pseudonymous reference; never a name or fiscal code.")]
+    ref: Annotated[Ref, Doc(N_("Pseudonymous reference; never a name or fiscal code."))]
     birth_date: dt.date | None = None
     age_at_subscription: Annotated[int, Bounds(ge=0, le=130)] | None = None
-    role: Annotated[Literal["student", "teacher"] | None, Doc("Wi School.")] = None
+    role: Annotated[Literal["student", "teacher"] | None, Doc(N_("Wi School."))] = None
     facts: Facts = field(default_factory=dict)
     prior_payments: Annotated[tuple[PriorPayment, ...], Items] = ()
     lines: Annotated[
-        tuple[Line, ...], Length(min=1, max=MAX_ITEMS, short="at least one line is required")
+        tuple[Line, ...], Length(min=1, max=MAX_ITEMS, short=N_("at least one line is required"))
     ]
 
 
@@ -269,38 +280,38 @@ class Insured:
 class Policy:
     ref: Annotated[
         Ref | None,
-        Doc("Pseudonymous policy number, stable across claims: the claims ledger's key."),
+        Doc(N_("Pseudonymous policy number, stable across claims: the claims ledger's key.")),
     ] = None
-    issue_date: Annotated[dt.date, Doc("Emissione / sottoscrizione: ages are taken here.")]
-    start_date: Annotated[dt.date | None, Doc("Decorrenza; default: issue date.")] = None
+    issue_date: Annotated[dt.date, Doc(N_("Emissione / sottoscrizione: ages are taken here."))]
+    start_date: Annotated[dt.date | None, Doc(N_("Decorrenza; default: issue date."))] = None
     end_date: Annotated[
-        dt.date | None, Doc("Scadenza; default: start + the product's duration.")
+        dt.date | None, Doc(N_("Scadenza; default: start + the product's duration."))
     ] = None
-    zone: Annotated[str, Doc("Destination zone bought.")]
+    zone: Annotated[str, Doc(N_("Destination zone bought."))]
 
 
 @dataclass(slots=True, kw_only=True)
 class Trip:
-    booking_date: Annotated[dt.date | None, Doc("Prenotazione / iscrizione.")] = None
+    booking_date: Annotated[dt.date | None, Doc(N_("Prenotazione / iscrizione."))] = None
     departure_date: dt.date
     return_date: dt.date
-    cost: Annotated[Amount | None, Doc("Trip cost per insured, EUR.")] = None
-    flight_cost: Annotated[Amount | None, Doc("Its flight-only part, EUR.")] = None
-    fees: Annotated[Amount | None, Doc("Registration and insurance fees, EUR.")] = None
+    cost: Annotated[Amount | None, Doc(N_("Trip cost per insured, EUR."))] = None
+    flight_cost: Annotated[Amount | None, Doc(N_("Its flight-only part, EUR."))] = None
+    fees: Annotated[Amount | None, Doc(N_("Registration and insurance fees, EUR."))] = None
     insured_value: Annotated[
-        Amount | None, Doc("Trip value declared as insured (underinsurance, c.c. 1907).")
+        Amount | None, Doc(N_("Trip value declared as insured (underinsurance, c.c. 1907)."))
     ] = None
 
 
 @dataclass(slots=True, kw_only=True)
 class Event:
-    id: Annotated[Ref | None, Doc("Groups the sinistri of one evento.")] = None
+    id: Annotated[Ref | None, Doc(N_("Groups the sinistri of one evento."))] = None
     date: dt.date
-    country: Annotated[Country, Doc("ISO 3166 code of the country.")]
-    zone: Annotated[str, Doc("Destination zone where the event happened.")]
+    country: Annotated[Country, Doc(N_("ISO 3166 code of the country."))]
+    zone: Annotated[str, Doc(N_("Destination zone where the event happened."))]
     facts: Facts = field(default_factory=dict)
     reporting_possible_from: Annotated[
-        dt.date | None, Doc("When reporting became possible (accident: 3 days from it).")
+        dt.date | None, Doc(N_("When reporting became possible (accident: 3 days from it)."))
     ] = None
 
 
@@ -317,17 +328,17 @@ class ExchangeRate:
 class Claim:
     claim_format: Annotated[Literal[1], Refusal(_OTHER_FORMAT)]
     claim_id: Ref
-    product: Annotated[str, Doc("Product id, id@edition, or file path.")]
+    product: Annotated[str, Doc(N_("Product id, id@edition, or file path."))]
     edition: EditionText | None = None
     level: str
     policy: Policy
     trip: Trip
     event: Event
-    reported_on: Annotated[dt.date, Doc("When the claim was reported to the insurer.")]
+    reported_on: Annotated[dt.date, Doc(N_("When the claim was reported to the insurer."))]
     rates: Annotated[tuple[ExchangeRate, ...], Items] = ()
     insured: Annotated[
         tuple[Insured, ...],
-        Length(min=1, max=MAX_ITEMS, short="at least one insured person is required"),
+        Length(min=1, max=MAX_ITEMS, short=N_("at least one insured person is required")),
     ]
 
     @property
@@ -374,7 +385,8 @@ class FieldSpec(NamedTuple):
     pattern: Pattern | None = None
     length: Length | None = None
     bounds: Bounds | None = None
-    refusal: str | None = None
+    refusal: str | None = None  # a msgid: {value!r}, {allowed} and {what} are replaced
+    what: str | None = None  # a msgid: what the choices are (Choices.what)
 
     @property
     def nested(self) -> bool:
@@ -445,7 +457,7 @@ def _field_spec(declared: dataclasses.Field[Any], hint: object) -> FieldSpec:
     if listed is not None:
         assert kind is str and not choices, f"{declared.name}: Choices of text only"
         choices = listed.values
-        refusal = Refusal(f"unknown {listed.what} {{value!r}} (one of: {', '.join(listed.values)})")
+        refusal = Refusal(N_("unknown {what} {value!r} (one of: {allowed})"))
     return FieldSpec(
         name=declared.name,
         kind=kind,
@@ -460,4 +472,5 @@ def _field_spec(declared: dataclasses.Field[Any], hint: object) -> FieldSpec:
         length=marker(Length),
         bounds=marker(Bounds),
         refusal=refusal and refusal.message,
+        what=listed and listed.what,
     )

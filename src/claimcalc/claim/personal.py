@@ -84,14 +84,18 @@ from __future__ import annotations
 
 import re
 
-FISCAL_CODE = "an Italian fiscal code (codice fiscale)"
-IBAN = "an IBAN"
-EMAIL = "an e-mail address"
-PHONE = "a phone number"
+from claimcalc.i18n import N_, _
+
+# The kinds and WHY are msgids: :func:`kinds` gives them in English, :func:`message`
+# in the current language.
+FISCAL_CODE = N_("an Italian fiscal code (codice fiscale)")
+IBAN = N_("an IBAN")
+EMAIL = N_("an e-mail address")
+PHONE = N_("a phone number")
 KINDS = (FISCAL_CODE, IBAN, EMAIL, PHONE)
 
 #: Why such a text is refused; after "…; " in a problem's message.
-WHY = "a claim carries no personal data (GDPR art. 5(1)(c), data minimisation)"
+WHY = N_("a claim carries no personal data (GDPR art. 5(1)(c), data minimisation)")
 
 # --------------------------------------------------------------------------- shapes
 
@@ -202,7 +206,7 @@ def confirmed(text: str) -> bool:
 
 def kinds(text: str) -> tuple[str, ...]:
     """The kinds of personal data ``text`` holds, in the order of :data:`KINDS`."""
-    return tuple(kind for kind, _ in _found(text))
+    return tuple(kind for kind, _span in _found(text))
 
 
 def message(text: str, reference: bool) -> str | None:
@@ -215,12 +219,18 @@ def message(text: str, reference: bool) -> str | None:
     spans = _found(text)
     if not spans:
         return None
-    what = " and ".join(kind for kind, _ in spans)
+    what = _(spans[0][0])
+    for kind, _span in spans[1:]:
+        what = _("{kinds} and {kind}").format(kinds=what, kind=_(kind))
     stripped = (len(text) - len(text.lstrip()), len(text.rstrip()))
     whole = len(spans) == 1 and spans[0][1] == stripped
-    looks = "looks like" if whole else "contains what looks like"
-    advice = "use a pseudonymous reference" if reference else "leave it out"
-    return f"{looks} {what}; {WHY}: {advice}"
+    says = (
+        _("looks like {what}; {why}: {advice}")
+        if whole
+        else _("contains what looks like {what}; {why}: {advice}")
+    )
+    advice = _("use a pseudonymous reference") if reference else _("leave it out")
+    return says.format(what=what, why=_(WHY), advice=advice)
 
 
 def _found(text: str) -> list[tuple[str, tuple[int, int]]]:

@@ -204,7 +204,7 @@ def read_fully(model: type, data: object, loc: Loc, problems: Problems) -> Any:
     Returns the object, or _BAD when it has problems.
     """
     if not isinstance(data, dict):
-        problems.append((loc, f"expected an object, got {got(data)}"))
+        problems.append((loc, _("expected an object, got {got}").format(got=got(data))))
         return _BAD
     values: dict[str, Any] = {}
     bad = False
@@ -262,8 +262,9 @@ def _read_nested(spec: FieldSpec, value: object, loc: Loc, problems: Problems) -
         problems.append(
             (
                 loc,
-                spec.length.short
-                or _("at least {least} items, got {count}").format(least=least, count=len(value)),
+                _(spec.length.short)
+                if spec.length.short
+                else _("at least {least} items, got {count}").format(least=least, count=len(value)),
             )
         )
         return _BAD

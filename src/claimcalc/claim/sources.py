@@ -63,8 +63,14 @@ def claim_of(item: Item, parse_claim: Callable[[str, str, bool], Claim]) -> Clai
 def _refuse(source: str, unreadable: str) -> NoReturn:
     """A claim file that was read but holds no claim is the claim's problem (exit 3);
     one that could not be read, a file's (exit 5)."""
-    if unreadable in (NOT_UTF8, TOO_LARGE):
-        raise ClaimError(source, [("", unreadable)])
+    if unreadable == NOT_UTF8:
+        raise ClaimError(source, [("", _("not UTF-8 text"))])
+    if unreadable == TOO_LARGE:
+        # TOO_LARGE is the English; said here in the current language
+        message = _(
+            "more than {most_bytes:,} bytes: not a claim (at most {most_characters:,} characters)"
+        ).format(most_bytes=MAX_CLAIM_BYTES, most_characters=MAX_CLAIM_TEXT)
+        raise ClaimError(source, [("", message)])
     raise FileAccessError(
         _("{path}: cannot read claim file: {reason}").format(path=source, reason=unreadable)
     )

@@ -124,7 +124,7 @@ def facts(value: object) -> dict[str, Any]:
 def converter(spec: FieldSpec) -> Convert:
     """The converter of a field that is not a nested object: its kind, its bounds."""
     if spec.choices:
-        return _one_of(spec.choices, spec.refusal)
+        return _one_of(spec.choices, spec.refusal, spec.what)
     if spec.kind is str:
         if spec.pattern is None and spec.length is None:
             return text
@@ -144,15 +144,21 @@ def converter(spec: FieldSpec) -> Convert:
     raise TypeError(f"{spec.name}: no converter for {spec.kind}")
 
 
-def _one_of(choices: tuple[object, ...], refusal: str | None) -> Convert:
+def _one_of(choices: tuple[object, ...], refusal: str | None, what: str | None) -> Convert:
     texts = [repr(choice) for choice in choices]
+    allowed = ", ".join(str(choice) for choice in choices)
 
     def convert(value: object) -> object:
         value = whole(value)  # 1.0 is the claim format 1, as JSON Schema counts it
         # type() as well: True == 1, but true is not the claim format 1
         if not any(type(value) is type(choice) and value == choice for choice in choices):
             if refusal is not None:
-                raise Invalid(refusal.format(value=_Quoted(value)))
+                # msgids, translated here (the converter is cached): in the current language
+                raise Invalid(
+                    _(refusal).format(
+                        value=_Quoted(value), allowed=allowed, what=_(what) if what else ""
+                    )
+                )
             # Written here, not with the (cached) converter: in the current language.
             listed = texts[0]
             if len(texts) > 1:
@@ -180,7 +186,7 @@ def _text_matching(spec: FieldSpec) -> Convert:
             raise Invalid(_("String should have at most {high} characters").format(high=high))
         if pattern is not None and match is not None and match(value) is None:
             raise Invalid(
-                _("expected {what}, got {got!r}").format(what=pattern.says, got=_Quoted(value))
+                _("expected {what}, got {got!r}").format(what=_(pattern.says), got=_Quoted(value))
             )
         return value
 

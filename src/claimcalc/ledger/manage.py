@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from claimcalc.errors import ClaimcalcError, ExitCode, FileAccessError, UsageError
+from claimcalc.i18n import _
 from claimcalc.jsonio import dumps, loads
 from claimcalc.ledger.store import Ledger, from_cents, now, to_cents
 
@@ -76,7 +77,7 @@ def history(
     if current_only:
         where.append("s.status = 'current'")
     sql = _HISTORY_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY s.id, p.id"
-    with ledger.guard("cannot read the ledger"):
+    with ledger.guard(_("cannot read the ledger")):
         found = ledger.rows(sql, params)
     out = []
     for row in found:
@@ -89,7 +90,7 @@ def history(
 
 def export_settlements(ledger: Ledger) -> Iterator[dict[str, Any]]:
     """Every settlement, oldest first, whole: its row, its document, its lines, its void."""
-    with ledger.guard("cannot read the ledger"):
+    with ledger.guard(_("cannot read the ledger")):
         columns = [
             "id",
             "claim_id",
@@ -149,15 +150,19 @@ def void(ledger: Ledger, claim_id: str, reason: str) -> int:
     Appended, never deleted: the settlement is marked void and the reversal
     recorded with its reason. Returns the settlement's id."""
     if not reason.strip():
-        raise UsageError("--reason: say why the settlement is voided")
-    with ledger.transaction(write=True, doing="cannot void in the ledger"):
+        raise UsageError(_("--reason: say why the settlement is voided"))
+    with ledger.transaction(write=True, doing=_("cannot void in the ledger")):
         found = ledger.rows(
             "SELECT id, policy_ref FROM ledger_settlements "
             "WHERE claim_id = ? AND status = 'current'",
             (claim_id,),
         )
         if not found:
-            raise UsageError(f"{ledger.name}: {claim_id}: no current settlement to void")
+            raise UsageError(
+                _("{ledger}: {claim_id}: no current settlement to void").format(
+                    ledger=ledger.name, claim_id=claim_id
+                )
+            )
         sid, policy_ref = int(found[0][0]), str(found[0][1])
         insureds = ledger.rows(
             "SELECT DISTINCT insured_ref FROM ledger_payments WHERE settlement_id = ?", (sid,)
@@ -184,7 +189,7 @@ def purge(ledger: Ledger, before: dt.date) -> PurgeResult:
     open-ended period: of events before it), with their lines and voids: a
     period still open keeps its history, which its limits need."""
     day = before.isoformat()
-    with ledger.transaction(write=True, doing="cannot purge the ledger"):
+    with ledger.transaction(write=True, doing=_("cannot purge the ledger")):
         ids = [
             int(r[0])
             for r in ledger.rows(
@@ -266,7 +271,7 @@ def import_csv(ledger: Ledger, path: Path) -> ImportResult:
     the ledger otherwise is a bad row."""
     claims, problems = _read_import(path)
     imported = unchanged = lines = 0
-    with ledger.transaction(write=True, doing="cannot import into the ledger"):
+    with ledger.transaction(write=True, doing=_("cannot import into the ledger")):
         for claim_id, (first_line, rows) in claims.items():
             document = dumps({"claim_id": claim_id, "origin": "imported", "lines": rows})
             digest = hashlib.sha256(document.encode("utf-8")).hexdigest()
@@ -276,8 +281,12 @@ def import_csv(ledger: Ledger, path: Path) -> ImportResult:
                     unchanged += 1
                 else:
                     problems.append(
-                        f"{path}:{first_line}: claim_id: {claim_id} is already in the ledger "
-                        f"(settlement {current[0]}); void it first to replace it"
+                        _(
+                            "{path}:{line}: claim_id: {claim_id} is already in the ledger "
+                            "(settlement {settlement}); void it first to replace it"
+                        ).format(
+                            path=path, line=first_line, claim_id=claim_id, settlement=current[0]
+                        )
                     )
                 continue
             if problems:
@@ -336,9 +345,11 @@ def _read_import(path: Path) -> tuple[dict[str, tuple[int, list[dict[str, str]]]
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
-        raise FileAccessError(f"{path}: cannot read import file: {exc.strerror}") from None
+        raise FileAccessError(
+            _("{path}: cannot read import file: {reason}").format(path=path, reason=exc.strerror)
+        ) from None
     except UnicodeDecodeError:
-        raise LedgerImportError([f"{path}:1: not UTF-8 text"]) from None
+        raise LedgerImportError([_("{path}:1: not UTF-8 text").format(path=path)]) from None
     reader = csv.DictReader(text.splitlines())
     header = reader.fieldnames or []
     problems: list[str] = []
@@ -346,11 +357,19 @@ def _read_import(path: Path) -> tuple[dict[str, tuple[int, list[dict[str, str]]]
     missing = [name for name in _REQUIRED if name not in header]
     if unknown:
         problems.append(
-            f"{path}:1: unknown columns {', '.join(unknown)} (personal data has no place "
-            f"here); the columns are {', '.join(n for n, _, _ in IMPORT_COLUMNS)}"
+            _(
+                "{path}:1: unknown columns {unknown} (personal data has no place here); "
+                "the columns are {columns}"
+            ).format(
+                path=path,
+                unknown=", ".join(unknown),
+                columns=", ".join(n for n, _required, _meaning in IMPORT_COLUMNS),
+            )
         )
     if missing:
-        problems.append(f"{path}:1: missing columns {', '.join(missing)}")
+        problems.append(
+            _("{path}:1: missing columns {missing}").format(path=path, missing=", ".join(missing))
+        )
     if problems:
         raise LedgerImportError(problems)
     claims: dict[str, tuple[int, list[dict[str, str]]]] = {}
@@ -359,7 +378,11 @@ def _read_import(path: Path) -> tuple[dict[str, tuple[int, list[dict[str, str]]]
         line = reader.line_num
         row = {name: (record.get(name) or "").strip() for name in _KNOWN}
         if None in record:  # more cells than columns
-            problems.append(f"{path}:{line}: more cells than the header's columns")
+            problems.append(
+                _("{path}:{line}: more cells than the header's columns").format(
+                    path=path, line=line
+                )
+            )
             continue
         bad = _row_problems(row, products)
         problems += [f"{path}:{line}: {field}: {message}" for field, message in bad]
@@ -371,14 +394,23 @@ def _read_import(path: Path) -> tuple[dict[str, tuple[int, list[dict[str, str]]]
         for name in ("policy_ref", "product", "event_id", "period_start", "period_end"):
             if row[name] != head[name]:
                 problems.append(
-                    f"{path}:{line}: {name}: {row[name]!r} differs from the claim's first "
-                    f"row (line {first}): {head[name]!r}"
+                    _(
+                        "{path}:{line}: {name}: {value!r} differs from the claim's first "
+                        "row (line {first}): {first_value!r}"
+                    ).format(
+                        path=path,
+                        line=line,
+                        name=name,
+                        value=row[name],
+                        first=first,
+                        first_value=head[name],
+                    )
                 )
                 break
         else:
             rows.append(row)
     if not claims and not problems:
-        problems.append(f"{path}:1: no rows to import")
+        problems.append(_("{path}:1: no rows to import").format(path=path))
     return claims, problems
 
 
@@ -386,17 +418,31 @@ def _row_problems(row: dict[str, str], products: dict[str, Any]) -> list[tuple[s
     bad: list[tuple[str, str]] = []
     for name in ("claim_id", "policy_ref", "insured_ref"):
         if not _REF.match(row[name]):
-            bad.append((name, "letters, digits and . _ : / - only, 1 to 64 of them"))
+            bad.append((name, _("letters, digits and . _ : / - only, 1 to 64 of them")))
     if row["event_id"] and not _REF.match(row["event_id"]):
-        bad.append(("event_id", "letters, digits and . _ : / - only, 1 to 64 of them"))
+        bad.append(("event_id", _("letters, digits and . _ : / - only, 1 to 64 of them")))
     try:
         amount = Decimal(row["amount"])
         if not amount.is_finite() or amount < 0 or amount > 10**12:
-            bad.append(("amount", f"must be 0 to 1,000,000,000,000 EUR, got {row['amount']!r}"))
+            bad.append(
+                (
+                    "amount",
+                    _("must be 0 to 1,000,000,000,000 EUR, got {got!r}").format(got=row["amount"]),
+                )
+            )
         elif amount != amount.quantize(Decimal("0.01")):
-            bad.append(("amount", f"at most 2 decimal places, got {row['amount']!r}"))
+            bad.append(
+                ("amount", _("at most 2 decimal places, got {got!r}").format(got=row["amount"]))
+            )
     except InvalidOperation:
-        bad.append(("amount", f"expected a decimal number such as 350.00, got {row['amount']!r}"))
+        bad.append(
+            (
+                "amount",
+                _("expected a decimal number such as 350.00, got {got!r}").format(
+                    got=row["amount"]
+                ),
+            )
+        )
     for name in ("date", "trip_departure", "trip_return", "period_start", "period_end"):
         if name != "date" and not row[name]:
             continue
@@ -405,14 +451,23 @@ def _row_problems(row: dict[str, str], products: dict[str, Any]) -> list[tuple[s
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", row[name]):
                 raise ValueError
         except ValueError:
-            bad.append((name, f"expected a date YYYY-MM-DD, got {row[name]!r}"))
+            bad.append((name, _("expected a date YYYY-MM-DD, got {got!r}").format(got=row[name])))
     if bool(row["trip_departure"]) != bool(row["trip_return"]):
-        bad.append(("trip_return", "trip_departure and trip_return go together"))
+        bad.append(("trip_return", _("trip_departure and trip_return go together")))
     product = _product(row["product"], products)
     if product is None:
-        bad.append(("product", f"no product {row['product']!r} in the catalog"))
+        bad.append(
+            ("product", _("no product {product!r} in the catalog").format(product=row["product"]))
+        )
     elif row["guarantee"] not in {g.code for _, g in product.guarantees()}:
-        bad.append(("guarantee", f"{product.id} has no guarantee {row['guarantee']!r}"))
+        bad.append(
+            (
+                "guarantee",
+                _("{product} has no guarantee {guarantee!r}").format(
+                    product=product.id, guarantee=row["guarantee"]
+                ),
+            )
+        )
     return bad
 
 

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from claimcalc.claim.model import Claim, PriorPayment
 from claimcalc.errors import ClaimError
+from claimcalc.i18n import _, reader_language, speaking
 from claimcalc.ledger.records import with_ledger_note
 from claimcalc.ledger.store import (
     Ledger,
@@ -110,23 +111,38 @@ class LedgerNote:
         }
 
     def line(self) -> str:
-        """One line for a person reading a table."""
+        """One line for a person reading a table: in their language, though the
+        settlement's texts stay English with a ledger (:func:`reader_language`)."""
+        with speaking(reader_language()):
+            return self._line()
+
+    def _line(self) -> str:
         if self.prior_payments:
             used = "; ".join(
-                f"{p.claim_id} {p.insured} {p.guarantee} {p.amount} on {p.date}"
+                _("{claim_id} {insured} {guarantee} {amount} on {date}").format(
+                    claim_id=p.claim_id,
+                    insured=p.insured,
+                    guarantee=p.guarantee,
+                    amount=p.amount,
+                    date=p.date,
+                )
                 for p in self.prior_payments
             )
-            text = f"ledger {self.ledger}: prior payments used: {used}"
+            text = _("ledger {ledger}: prior payments used: {used}").format(
+                ledger=self.ledger, used=used
+            )
         else:
-            text = f"ledger {self.ledger}: no prior payments"
+            text = _("ledger {ledger}: no prior payments").format(ledger=self.ledger)
         if self.outcome == "recorded":
-            text += f"; recorded as settlement {self.settlement_id}"
+            text += _("; recorded as settlement {id}").format(id=self.settlement_id)
             if self.supersedes is not None:
-                text += f", superseding settlement {self.supersedes}"
+                text += _(", superseding settlement {id}").format(id=self.supersedes)
         elif self.outcome == "unchanged":
-            text += f"; already recorded as settlement {self.settlement_id}, nothing new"
+            text += _("; already recorded as settlement {id}, nothing new").format(
+                id=self.settlement_id
+            )
         else:
-            text += "; dry run, nothing recorded (--record records)"
+            text += _("; dry run, nothing recorded (--record records)")
         return text
 
 
@@ -256,11 +272,13 @@ class LedgerSettler:
                         done.append((item, outcome, self.last))
                 self.flush()
             except LedgerConflict as conflict:
-                self._again(conflict, attempt, f"the batch of {len(items)} claims")
+                self._again(
+                    conflict, attempt, _("the batch of {count} claims").format(count=len(items))
+                )
                 continue
             for item, outcome, note in done:
                 with_ledger_note(outcome, note, fmt, item.fast)
-            return [outcome for _, outcome, _ in done]
+            return [outcome for _item, outcome, _note in done]
         raise AssertionError("unreachable")  # pragma: no cover
 
     def settle_alone(self, item: Item) -> Settlement:
@@ -271,7 +289,7 @@ class LedgerSettler:
                 settlement = self.settle_text(item)
                 self.flush()
             except LedgerConflict as conflict:
-                self._again(conflict, attempt, "the claim")
+                self._again(conflict, attempt, _("the claim"))
                 continue
             except BaseException:
                 self.abandon()
@@ -285,7 +303,10 @@ class LedgerSettler:
         if attempt == RETRIES:
             raise conflict
         self.retries += 1
-        sys.stderr.write(f"{conflict}: {what} runs again ({attempt + 1} of {RETRIES})\n")
+        again = _("{conflict}: {what} runs again ({attempt} of {retries})")
+        sys.stderr.write(
+            again.format(conflict=conflict, what=what, attempt=attempt + 1, retries=RETRIES) + "\n"
+        )
         # Apart, so that the two writers do not meet again at once.
         time.sleep(random.uniform(0.01, 0.1) * (attempt + 1))
 
@@ -309,7 +330,7 @@ class LedgerSettler:
             for p in claim.insured
         }
         ledger = self.ledger
-        with ledger.guard("cannot settle with the ledger"):
+        with ledger.guard(_("cannot settle with the ledger")):
             ledger.begin(write=self.record)
             self._batch = batch
             if self.record and ledger.postgres:  # SQLite: BEGIN IMMEDIATE is the lock
@@ -326,8 +347,10 @@ class LedgerSettler:
             for claim_id, pairs in batch.earlier.items():
                 if self.record and ledger.postgres and not pairs <= locked:
                     raise LedgerConflict(
-                        f"{ledger.name}: claim {claim_id} was settled by another writer "
-                        "while this batch took its locks"
+                        _(
+                            "{ledger}: claim {claim_id} was settled by another writer "
+                            "while this batch took its locks"
+                        ).format(ledger=ledger.name, claim_id=claim_id)
                     )
                 persons |= pairs
             refs: dict[str, set[str]] = {}
@@ -355,7 +378,7 @@ class LedgerSettler:
             raise claim
         self.check(claim, item.source)
         product = self.settler.product_of(claim, item.source)
-        with self.ledger.guard("cannot settle with the ledger"):
+        with self.ledger.guard(_("cannot settle with the ledger")):
             # A claim's writes wait for the commit, after every check and read:
             # a claim that fails writes nothing.
             settlement, note = self._settle(claim, product, item.source)
@@ -371,8 +394,10 @@ class LedgerSettler:
             problems.append(
                 (
                     "policy.ref",
-                    f"required to settle with a ledger ({self.ledger.name}): the policy's "
-                    "pseudonymous number, the same in every claim of the policy",
+                    _(
+                        "required to settle with a ledger ({ledger}): the policy's "
+                        "pseudonymous number, the same in every claim of the policy"
+                    ).format(ledger=self.ledger.name),
                 )
             )
         if not self.add_prior:
@@ -381,8 +406,10 @@ class LedgerSettler:
                     problems.append(
                         (
                             f"insured[{i}].prior_payments",
-                            f"stated, and the ledger {self.ledger.name} supplies the prior "
-                            "payments: remove them, or pass --prior-payments=add to count both",
+                            _(
+                                "stated, and the ledger {ledger} supplies the prior payments: "
+                                "remove them, or pass --prior-payments=add to count both"
+                            ).format(ledger=self.ledger.name),
                         )
                     )
         if problems:
@@ -633,7 +660,7 @@ class LedgerSettler:
         if batch is None:
             return
         ledger = self.ledger
-        with ledger.guard("cannot commit to the ledger"):
+        with ledger.guard(_("cannot commit to the ledger")):
             real: dict[int, int] = {}
             if batch.writes:
                 ids = ledger.new_ids(len(batch.writes))
@@ -667,7 +694,7 @@ class LedgerSettler:
     def abandon(self) -> None:
         """Roll back the open batch (the run is failing, or runs it again)."""
         self._batch = None
-        with self.ledger.guard("cannot roll back the ledger"):
+        with self.ledger.guard(_("cannot roll back the ledger")):
             self.ledger.rollback()
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from claimcalc.errors import FileAccessError
+from claimcalc.i18n import _
 from claimcalc.ledger.schema import ID_COLUMN, MIGRATIONS, MIGRATIONS_TABLE, VERSION
 
 #: The environment variable naming the default ledger (``--ledger`` wins).
@@ -110,7 +111,7 @@ class Ledger:
         self._conn: Any = (
             self._connect_postgres() if self.postgres else self._connect_sqlite(create)
         )
-        with self.guard("cannot migrate the ledger"):
+        with self.guard(_("cannot migrate the ledger")):
             self.migrate()
 
     @property
@@ -124,9 +125,13 @@ class Ledger:
 
         path = Path(self.target)
         if not create and not path.is_file():
-            raise LedgerError(f"{self.name}: cannot open ledger: no such file")
+            raise LedgerError(
+                _("{ledger}: cannot open ledger: no such file").format(ledger=self.name)
+            )
         if path.is_dir():
-            raise LedgerError(f"{self.name}: cannot open ledger: it is a directory")
+            raise LedgerError(
+                _("{ledger}: cannot open ledger: it is a directory").format(ledger=self.name)
+            )
         try:
             conn = sqlite3.connect(
                 self.target, timeout=LOCK_TIMEOUT, isolation_level=None, check_same_thread=False
@@ -138,7 +143,9 @@ class Ledger:
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as exc:
-            raise LedgerError(f"{self.name}: cannot open ledger: {exc}") from None
+            raise LedgerError(
+                _("{ledger}: cannot open ledger: {reason}").format(ledger=self.name, reason=exc)
+            ) from None
         return conn
 
     def _connect_postgres(self) -> Any:
@@ -146,14 +153,18 @@ class Ledger:
             import psycopg
         except ImportError:
             raise LedgerError(
-                f"{self.name}: cannot open ledger: PostgreSQL needs the postgres extra "
-                "(pip install 'claimcalc[postgres]')"
+                _(
+                    "{ledger}: cannot open ledger: PostgreSQL needs the postgres extra "
+                    "(pip install 'claimcalc[postgres]')"
+                ).format(ledger=self.name)
             ) from None
         try:
             return psycopg.connect(self.target, autocommit=True, connect_timeout=10)
         except psycopg.Error as exc:
             reason = " ".join(str(exc).split())
-            raise LedgerError(f"{self.name}: cannot open ledger: {reason}") from None
+            raise LedgerError(
+                _("{ledger}: cannot open ledger: {reason}").format(ledger=self.name, reason=reason)
+            ) from None
 
     def close(self) -> None:
         try:
@@ -277,8 +288,10 @@ class Ledger:
             current = self.version()
             if current > VERSION:
                 raise LedgerError(
-                    f"{self.name}: ledger schema version {current} is newer than this "
-                    f"claimcalc reads ({VERSION}): upgrade claimcalc"
+                    _(
+                        "{ledger}: ledger schema version {current} is newer than this "
+                        "claimcalc reads ({version}): upgrade claimcalc"
+                    ).format(ledger=self.name, current=current, version=VERSION)
                 )
             for version, name, statements in MIGRATIONS:
                 if version <= current:

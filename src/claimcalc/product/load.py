@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from claimcalc.errors import KeyPath, Problem, ProductFileError, key_path
 from claimcalc.facts import EXPENSE_CATEGORIES, FACTS, REPLACED_VALUES, FactType
+from claimcalc.i18n import N_, _
 from claimcalc.money import END
 from claimcalc.product import cache
 from claimcalc.product.model import (
@@ -80,17 +81,20 @@ def _data_path(data: object, loc: Sequence[str | int], missing: bool) -> KeyPath
 def _message(error: Mapping[str, Any]) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
-        return RETIRED_KEYS.get(str(error["loc"][-1]), "unknown key")
+        retired = RETIRED_KEYS.get(str(error["loc"][-1]))
+        return _(retired) if retired else _("unknown key")
     if kind == "missing":
-        return "missing required key"
+        return _("missing required key")
     if kind == "union_tag_invalid":
         ctx = error.get("ctx", {})
-        return f"unknown kind {ctx.get('tag')!r}; expected one of: {ctx.get('expected_tags', '')}"
+        return _("unknown kind {tag!r}; expected one of: {tags}").format(
+            tag=ctx.get("tag"), tags=ctx.get("expected_tags", "")
+        )
     if kind == "string_pattern_mismatch":
         form = str(error["ctx"]["pattern"]).removesuffix(END)
-        return f"{error['input']!r} is not of the form {form}"
+        return _("{value!r} is not of the form {form}").format(value=error["input"], form=form)
     if kind == "union_tag_not_found":
-        return "missing required key 'kind'"
+        return _("missing required key 'kind'")
     message = str(error["msg"])
     return message.removeprefix("Value error, ")
 
@@ -112,7 +116,9 @@ def load_product_bytes(raw: bytes, path: str | Path) -> Product:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
         column = exc.start - (before.rfind(b"\n") + 1) + 1
-        message = f"not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot be decoded"
+        message = _("not UTF-8 text: byte 0x{byte:02x} cannot be decoded").format(
+            byte=raw[exc.start]
+        )
         raise ProductFileError([Problem(str(path), line, column, "", message)]) from None
     sha256 = hashlib.sha256(raw).hexdigest()
     cached = cache.get(sha256, "product", Product)
@@ -131,14 +137,14 @@ def load_product_text(text: str, file: str = "<string>") -> Product:
 
     # A file that does not say it is one is not parsed, nor quoted: its lines
     # (say, /etc/shadow's) are never echoed as YAML errors or unknown keys.
-    not_product = ProductFileError([Problem(file, 1, 1, "", "not a claimcalc product file")])
+    not_product = ProductFileError([Problem(file, 1, 1, "", _("not a claimcalc product file"))])
     if not _FORMAT_LINE.search(text):
         raise not_product
     data, marks = parse_yaml(text, file)
     if not isinstance(data, Mapping) or data.get("format") != 1:
         raise not_product
     problems = [
-        Problem(file, line, col, key_path(path), "duplicate key")
+        Problem(file, line, col, key_path(path), _("duplicate key"))
         for path, (line, col) in marks.duplicates
     ]
 
@@ -147,7 +153,7 @@ def load_product_text(text: str, file: str = "<string>") -> Product:
         return Problem(file, line, col, key_path(path), message)
 
     if not isinstance(data, Mapping):
-        raise ProductFileError([problem((), "a product file must be a mapping of keys")])
+        raise ProductFileError([problem((), _("a product file must be a mapping of keys"))])
     try:
         product = Product.model_validate(data)
     except ValidationError as exc:
@@ -173,11 +179,11 @@ def cross_check(product: Product) -> Iterator[tuple[KeyPath, str]]:
     """Checks that need the whole file. Yields (key path, message)."""
     levels, zones = product.level_ids, product.zone_ids
     yield from _check_non_empty(product)
-    yield from _unique(product.levels, ("levels",), "level")
-    yield from _unique(product.zones, ("zones",), "zone")
+    yield from _unique(product.levels, ("levels",), N_("duplicate level {id!r}"))
+    yield from _unique(product.zones, ("zones",), N_("duplicate zone {id!r}"))
     overlap = set(levels) & set(zones)
     for name in sorted(overlap):
-        yield ("zones",), f"{name!r} is both a level and a zone"
+        yield ("zones",), _("{name!r} is both a level and a zone").format(name=name)
 
     limits: dict[str, tuple[KeyPath, Limit]] = {}
     guarantees: dict[str, KeyPath] = {}
@@ -185,7 +191,10 @@ def cross_check(product: Product) -> Iterator[tuple[KeyPath, str]]:
     for s_index, section in enumerate(product.sections):
         s_path: KeyPath = ("sections", s_index)
         if section.code in sections:
-            yield (*s_path, "code"), f"duplicate section code {section.code!r}"
+            yield (
+                (*s_path, "code"),
+                _("duplicate section code {code!r}").format(code=section.code),
+            )
         sections.setdefault(section.code, s_path)
         yield from _levels_known(section.levels, (*s_path, "levels"), levels)
         for l_index, limit in enumerate(section.limits):
@@ -193,17 +202,25 @@ def cross_check(product: Product) -> Iterator[tuple[KeyPath, str]]:
         for g_index, guarantee in enumerate(section.guarantees):
             g_path: KeyPath = (*s_path, "guarantees", g_index)
             if guarantee.code in guarantees:
-                yield (*g_path, "code"), f"duplicate guarantee code {guarantee.code!r}"
+                yield (
+                    (*g_path, "code"),
+                    _("duplicate guarantee code {code!r}").format(code=guarantee.code),
+                )
             guarantees.setdefault(guarantee.code, g_path)
             if not guarantee.code.startswith(section.code + "."):
-                yield (*g_path, "code"), f"guarantee code must start with {section.code + '.'!r}"
+                yield (
+                    (*g_path, "code"),
+                    _("guarantee code must start with {start!r}").format(start=section.code + "."),
+                )
             yield from _levels_known(guarantee.levels, (*g_path, "levels"), levels)
             if guarantee.levels is not None and section.levels is not None:
                 for i, level in enumerate(guarantee.levels):
                     if level in levels and level not in section.levels:
                         yield (
                             (*g_path, "levels", i),
-                            f"level {level!r} is not in section {section.code}",
+                            _("level {level!r} is not in section {section}").format(
+                                level=level, section=section.code
+                            ),
                         )
             for l_index, limit in enumerate(guarantee.limits):
                 yield from _register_limit(limits, limit, (*g_path, "limits", l_index))
@@ -216,11 +233,11 @@ def cross_check(product: Product) -> Iterator[tuple[KeyPath, str]]:
         if not problems:
             resolved[limit_id] = values
         if limit.inferred is not None:
-            _, problems = resolve_cells(limit.inferred, levels, zones)
+            _cells, problems = resolve_cells(limit.inferred, levels, zones)
             for sub, message in problems:
                 yield (*path, "inferred", *sub), message
             if not limit.reading:
-                yield (*path, "inferred"), "inferred values need a reading saying how"
+                yield (*path, "inferred"), _("inferred values need a reading saying how")
         if limit.max_units is not None:
             units, problems = resolve_matrix(limit.max_units, levels, zones)
             for sub, message in problems:
@@ -229,7 +246,10 @@ def cross_check(product: Product) -> Iterator[tuple[KeyPath, str]]:
                 {v for v in units.values() if isinstance(v, Decimal) and v != v.to_integral_value()}
             )
             if fractions:
-                yield (*path, "max_units"), f"a number of units must be whole, got {fractions[0]}"
+                yield (
+                    (*path, "max_units"),
+                    _("a number of units must be whole, got {got}").format(got=fractions[0]),
+                )
 
     yield from _check_parents(limits, resolved, levels, zones)
 
@@ -247,17 +267,21 @@ def cross_check(product: Product) -> Iterator[tuple[KeyPath, str]]:
     for a_index, alternative in enumerate(product.alternatives):
         for i, code in enumerate(alternative.guarantees):
             if code not in guarantees:
-                yield ("alternatives", a_index, "guarantees", i), f"unknown guarantee {code!r}"
+                yield (
+                    ("alternatives", a_index, "guarantees", i),
+                    _("unknown guarantee {code!r}").format(code=code),
+                )
 
     for path, condition in _conditions(product):
         yield from _check_condition(condition, path)
 
 
-def _unique(items: Sequence[Any], path: KeyPath, what: str) -> Iterator[tuple[KeyPath, str]]:
+def _unique(items: Sequence[Any], path: KeyPath, says: str) -> Iterator[tuple[KeyPath, str]]:
+    """Items with an id given twice; ``says`` is the message (a msgid with ``{id!r}``)."""
     seen: set[str] = set()
     for index, item in enumerate(items):
         if item.id in seen:
-            yield (*path, index, "id"), f"duplicate {what} {item.id!r}"
+            yield (*path, index, "id"), _(says).format(id=item.id)
         seen.add(item.id)
 
 
@@ -266,14 +290,19 @@ def _levels_known(
 ) -> Iterator[tuple[KeyPath, str]]:
     for index, level in enumerate(given or ()):
         if level not in levels:
-            yield (*path, index), f"unknown level {level!r} (levels: {', '.join(levels)})"
+            yield (
+                (*path, index),
+                _("unknown level {level!r} (levels: {levels})").format(
+                    level=level, levels=", ".join(levels)
+                ),
+            )
 
 
 def _register_limit(
     limits: dict[str, tuple[KeyPath, Limit]], limit: Limit, path: KeyPath
 ) -> Iterator[tuple[KeyPath, str]]:
     if limit.id in limits:
-        yield (*path, "id"), f"duplicate limit id {limit.id!r}"
+        yield (*path, "id"), _("duplicate limit id {id!r}").format(id=limit.id)
         return
     limits[limit.id] = (path, limit)
 
@@ -288,14 +317,14 @@ def _check_parents(
         if limit.parent is None:
             continue
         if limit.parent not in limits:
-            yield (*path, "parent"), f"unknown limit {limit.parent!r}"
+            yield (*path, "parent"), _("unknown limit {id!r}").format(id=limit.parent)
             continue
         # Walk up the chain to refuse cycles.
         seen = {limit_id}
         current: str | None = limit.parent
         while current is not None and current in limits:
             if current in seen:
-                yield (*path, "parent"), f"limit {limit_id!r} nests in itself"
+                yield (*path, "parent"), _("limit {id!r} nests in itself").format(id=limit_id)
                 break
             seen.add(current)
             current = limits[current][1].parent
@@ -303,8 +332,9 @@ def _check_parents(
         if parent.unit is not limit.unit:
             yield (
                 (*path, "parent"),
-                f"cannot nest {limit.unit.value} in {limit.parent!r}, "
-                f"which counts {parent.unit.value}",
+                _("cannot nest {unit} in {parent!r}, which counts {parent_unit}").format(
+                    unit=limit.unit.value, parent=limit.parent, parent_unit=parent.unit.value
+                ),
             )
             continue
         yield from _sub_not_larger(limit, parent, path, resolved, levels, zones)
@@ -332,8 +362,10 @@ def _sub_not_larger(
             if too_large:
                 yield (
                     (*path, "amount"),
-                    f"sub-limit {a} is larger than its parent {parent.id!r} ({b}) "
-                    f"at level {level!r}, zone {zone!r}",
+                    _(
+                        "sub-limit {sub} is larger than its parent {parent!r} ({top}) "
+                        "at level {level!r}, zone {zone!r}"
+                    ).format(sub=a, parent=parent.id, top=b, level=level, zone=zone),
                 )
                 return
 
@@ -351,9 +383,9 @@ def _check_formula(
             refs.append(("only_if_sum_exceeds", formula.only_if_sum_exceeds))
     for key, ref in refs:
         if ref not in limits:
-            yield (*path, "formula", key), f"unknown limit {ref!r}"
+            yield (*path, "formula", key), _("unknown limit {id!r}").format(id=ref)
         elif key == "rate_limit" and not limits[ref][1].scope.is_unit_rate:
-            yield (*path, "formula", key), f"limit {ref!r} is not a per-unit rate"
+            yield (*path, "formula", key), _("limit {id!r} is not a per-unit rate").format(id=ref)
 
 
 def _check_exclusions(
@@ -362,11 +394,11 @@ def _check_exclusions(
     seen: set[str] = set()
     for index, exclusion in enumerate(exclusions):
         if exclusion.id in seen:
-            yield (*path, index, "id"), f"duplicate exclusion id {exclusion.id!r}"
+            yield (*path, index, "id"), _("duplicate exclusion id {id!r}").format(id=exclusion.id)
         seen.add(exclusion.id)
         for i, code in enumerate(exclusion.not_for):
             if code not in sections:
-                yield (*path, index, "not_for", i), f"unknown section {code!r}"
+                yield (*path, index, "not_for", i), _("unknown section {code!r}").format(code=code)
 
 
 def _conditions(product: Product) -> Iterator[tuple[KeyPath, Condition]]:
@@ -416,58 +448,78 @@ _OPERATORS = {
 def _check_fact_test(test: FactTest, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
     spec = FACTS.get(test.fact)
     if spec is None:
-        yield (*path, "fact"), f"unknown fact {test.fact!r}"
+        yield (*path, "fact"), _("unknown fact {fact!r}").format(fact=test.fact)
         return
     operator, operand = test.operator, test.operand
     allowed = _OPERATORS[spec.type]
     if operator not in allowed:
         yield (
             (*path, operator),
-            f"operator {operator!r} does not apply to {spec.type.value} fact {test.fact!r} "
-            f"(use {', '.join(sorted(allowed))})",
+            _(
+                "operator {operator!r} does not apply to {type} fact {fact!r} (use {allowed})"
+            ).format(
+                operator=operator,
+                type=spec.type.value,
+                fact=test.fact,
+                allowed=", ".join(sorted(allowed)),
+            ),
         )
         return
     if spec.type is FactType.BOOL and not isinstance(operand, bool):
-        yield (*path, operator), f"fact {test.fact!r} is true or false, got {operand!r}"
+        yield (
+            (*path, operator),
+            _("fact {fact!r} is true or false, got {got!r}").format(fact=test.fact, got=operand),
+        )
     elif (
         spec.type is FactType.INT
         and operator == "is"
         and (isinstance(operand, bool) or not isinstance(operand, int))
     ):
-        yield (*path, operator), f"fact {test.fact!r} is a whole number, got {operand!r}"
+        yield (
+            (*path, operator),
+            _("fact {fact!r} is a whole number, got {got!r}").format(fact=test.fact, got=operand),
+        )
     elif spec.type in (FactType.ENUM, FactType.SET):
         values = operand if isinstance(operand, tuple) else (operand,)
         for i, value in enumerate(values):
             if value not in spec.values:
                 sub = (*path, operator, i) if isinstance(operand, tuple) else (*path, operator)
                 replaced = REPLACED_VALUES.get((test.fact, value))
-                instead = f"; write {replaced}" if replaced else ""
-                yield sub, f"{value!r} is not a value of fact {test.fact!r}{instead}"
+                says = (
+                    _("{value!r} is not a value of fact {fact!r}; write {new}")
+                    if replaced
+                    else _("{value!r} is not a value of fact {fact!r}")
+                )
+                yield sub, says.format(value=value, fact=test.fact, new=replaced)
 
 
 def _check_non_empty(product: Product) -> Iterator[tuple[KeyPath, str]]:
-    for key in ("levels", "zones", "sections"):
+    for key, says in (
+        ("levels", N_("at least one level is required")),
+        ("zones", N_("at least one zone is required")),
+        ("sections", N_("at least one section is required")),
+    ):
         if not getattr(product, key):
-            yield (key,), f"at least one {key[:-1]} is required"
+            yield (key,), _(says)
     for s_index, section in enumerate(product.sections):
         if not section.guarantees:
-            yield ("sections", s_index, "guarantees"), "at least one guarantee is required"
+            yield ("sections", s_index, "guarantees"), _("at least one guarantee is required")
     for a_index, alternative in enumerate(product.alternatives):
         if len(alternative.guarantees) < 2:
             yield (
                 ("alternatives", a_index, "guarantees"),
-                "an alternative needs two guarantees or more",
+                _("an alternative needs two guarantees or more"),
             )
     for path, condition in _conditions(product):
         for sub, test in _empty_groups(condition):
-            yield (*path, *sub), f"{test} needs at least one condition"
+            yield (*path, *sub), _("{test} needs at least one condition").format(test=test)
     for owner_path, limits in _all_limits(product):
         for index, limit in enumerate(limits):
             for i, category in enumerate(limit.applies_to):
                 if category not in EXPENSE_CATEGORIES:
                     yield (
                         (*owner_path, "limits", index, "applies_to", i),
-                        f"unknown expense category {category!r}",
+                        _("unknown expense category {category!r}").format(category=category),
                     )
 
 

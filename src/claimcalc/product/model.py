@@ -139,21 +139,21 @@ def non_negative(value: object) -> Decimal:
     Schema's pattern for text has none."""
     amount = to_decimal(value)
     if amount < 0 or (isinstance(value, str) and value.startswith("-")):
-        raise ValueError(f"must not be negative, got {amount}")
+        raise ValueError(_("must not be negative, got {got}").format(got=amount))
     return amount
 
 
 def not_boolean(value: object) -> object:
     """A whole number's value, but not true or false (pydantic takes true for 1)."""
     if isinstance(value, bool):
-        raise ValueError(f"expected a whole number, got {str(value).lower()}")
+        raise ValueError(_("expected a whole number, got {got}").format(got=str(value).lower()))
     return value
 
 
 def parse_percent(value: object) -> Decimal:
     amount = non_negative(value)
     if amount > 100:
-        raise ValueError(f"a percentage must be at most 100, got {amount}")
+        raise ValueError(_("a percentage must be at most 100, got {got}").format(got=amount))
     return amount
 
 
@@ -163,7 +163,7 @@ EDITION_TEXT = r"^[0-9]{4}-[0-9]{2}" + END
 def parse_edition(value: object) -> str:
     text = str(value)
     if not isinstance(value, str) or re.fullmatch(EDITION_TEXT, text) is None:
-        raise ValueError(f"expected YYYY-MM, e.g. 2026-01, got {text!r}")
+        raise ValueError(_("expected YYYY-MM, e.g. 2026-01, got {got!r}").format(got=text))
     return text
 
 
@@ -320,7 +320,11 @@ class FactTest:
 
     def check(self) -> None:
         if len(given(self)) != 1:
-            raise ValueError("a fact test takes exactly one of: " + ", ".join(self.operators()))
+            raise ValueError(
+                _("a fact test takes exactly one of: {operators}").format(
+                    operators=", ".join(self.operators())
+                )
+            )
 
     @staticmethod
     def operators() -> tuple[str, ...]:
@@ -521,11 +525,11 @@ class Limit(Annotations):
 
     def check(self) -> None:
         if (self.block_hours is None) == (self.scope is Scope.PER_BLOCK):
-            raise ValueError("block_hours is required for per_block limits and only for them")
+            raise ValueError(_("block_hours is required for per_block limits and only for them"))
         if self.max_units is not None and not self.scope.is_unit_rate:
-            raise ValueError("max_units applies only to per_day, per_night, per_hour, per_block")
+            raise ValueError(_("max_units applies only to per_day, per_night, per_hour, per_block"))
         if self.percent_of_parent is not None and self.parent is None:
-            raise ValueError("percent_of_parent needs a parent")
+            raise ValueError(_("percent_of_parent needs a parent"))
 
 
 # --------------------------------------------------------------------------- formulas
@@ -644,8 +648,8 @@ class Scoperto(Annotations):
 
 #: Keys the rule language no longer takes, with what to write instead: a file
 #: that still has one is told why, not just "unknown key".
-RETIRED_KEYS = {
-    "per": (
+RETIRED_KEYS = {  # the messages are msgids (translated where the key is refused)
+    "per": N_(
         "'per' was removed: a franchigia or scoperto is taken once per sinistro "
         "(one insured person's claim) for its section or guarantee; delete the key"
     ),
@@ -711,7 +715,7 @@ class ReportingDeadline(Annotations):
 
     def check(self) -> None:
         if len(given(self)) != 1:
-            raise ValueError("a reporting deadline takes exactly one of: days, hours")
+            raise ValueError(_("a reporting deadline takes exactly one of: days, hours"))
 
 
 class OncePerPeriod(Annotations):
@@ -761,7 +765,7 @@ class WithinTimeOfEvent(Annotations):
 
     def check(self) -> None:
         if len(given(self)) != 1:
-            raise ValueError("takes exactly one of: days, years")
+            raise ValueError(_("takes exactly one of: days, years"))
 
 
 class EventInDestination(Annotations):
@@ -1170,7 +1174,11 @@ def parse_cell(value: object) -> Amount:
             return Token(value)
         except ValueError:
             tokens = ", ".join(t.value for t in Token)
-            raise ValueError(f"expected an amount or one of {tokens}, got {value!r}") from None
+            raise ValueError(
+                _("expected an amount or one of {tokens}, got {got!r}").format(
+                    tokens=tokens, got=value
+                )
+            ) from None
     return non_negative(value)
 
 
@@ -1183,7 +1191,7 @@ def resolve_matrix(
 
     def cell(value: object, path: tuple[str | int, ...]) -> Amount | None:
         if isinstance(value, Mapping | list):
-            problems.append((path, "expected an amount here, not a mapping or list"))
+            problems.append((path, _("expected an amount here, not a mapping or list")))
             return None
         try:
             return parse_cell(value)
@@ -1194,10 +1202,24 @@ def resolve_matrix(
     def by_zone(value: Mapping[Any, Any], path: tuple[str | int, ...]) -> dict[str, Amount] | None:
         unknown = [k for k in value if k not in zones]
         for key in unknown:
-            problems.append(((*path, key), f"unknown zone {key!r} (zones: {', '.join(zones)})"))
+            problems.append(
+                (
+                    (*path, key),
+                    _("unknown zone {zone!r} (zones: {zones})").format(
+                        zone=key, zones=", ".join(zones)
+                    ),
+                )
+            )
         missing = [z for z in zones if z not in value]
         if missing:
-            problems.append((path, "no value for zone " + ", ".join(repr(z) for z in missing)))
+            problems.append(
+                (
+                    path,
+                    _("no value for zone {zones}").format(
+                        zones=", ".join(repr(z) for z in missing)
+                    ),
+                )
+            )
         if unknown or missing:
             return None
         cells = {z: cell(value[z], (*path, z)) for z in zones}
@@ -1223,13 +1245,21 @@ def resolve_matrix(
         problems.append(
             (
                 (key,),
-                f"unknown level or zone {key!r} (levels: {', '.join(levels)}; "
-                f"zones: {', '.join(zones)})",
+                _("unknown level or zone {key!r} (levels: {levels}; zones: {zones})").format(
+                    key=key, levels=", ".join(levels), zones=", ".join(zones)
+                ),
             )
         )
     missing = [lv for lv in levels if lv not in raw]
     if missing and not unknown:
-        problems.append(((), "no value for level " + ", ".join(repr(lv) for lv in missing)))
+        problems.append(
+            (
+                (),
+                _("no value for level {levels}").format(
+                    levels=", ".join(repr(lv) for lv in missing)
+                ),
+            )
+        )
     if unknown or missing:
         return {}, problems
     for level in levels:

@@ -10,13 +10,16 @@ import hashlib
 from pathlib import Path
 
 from claimcalc.errors import FileAccessError
+from claimcalc.i18n import _
 
 
 def read_product_bytes(path: str | Path) -> bytes:
     try:
         return Path(path).read_bytes()
     except OSError as exc:
-        raise FileAccessError(f"{path}: cannot read product file: {exc.strerror}") from None
+        raise FileAccessError(
+            _("{path}: cannot read product file: {reason}").format(path=path, reason=exc.strerror)
+        ) from None
 
 
 def product_sha256(raw: bytes) -> str:

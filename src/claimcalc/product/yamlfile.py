@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 import yaml
 
 from claimcalc.errors import KeyPath, Problem, ProductFileError, key_path
+from claimcalc.i18n import _
 
 #: The most nodes a document may have once its aliases are expanded. The
 #: shipped products have a few thousand; a "billion laughs" file (aliases of
@@ -42,7 +43,7 @@ def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decima
     value = _decimal(text)
     if value is None:  # the walk refuses these first: a safeguard
         raise yaml.constructor.ConstructorError(
-            None, None, f"not a finite number: {text}", node.start_mark
+            None, None, _("not a finite number: {text}").format(text=text), node.start_mark
         )
     return value
 
@@ -80,7 +81,9 @@ def _check_size(node: yaml.Node, sizes: dict[int, int], open_: set[int]) -> int:
     for child in children:
         total += _check_size(child, sizes, open_)
         if total > MAX_NODES:
-            message = f"too large: more than {MAX_NODES:,} values once its aliases are expanded"
+            message = _(
+                "too large: more than {most:,} values once its aliases are expanded"
+            ).format(most=MAX_NODES)
             raise _TooLarge(node, message)
     open_.discard(key)
     sizes[key] = total
@@ -143,7 +146,7 @@ def parse_yaml(text: str, file: str) -> tuple[object, Marks]:
     try:
         node = loader.get_single_node()
         if node is None:
-            raise ProductFileError([Problem(file, 1, 1, "", "empty file")])
+            raise ProductFileError([Problem(file, 1, 1, "", _("empty file"))])
         # Before construction: constructing flattens merge keys in place.
         try:
             _check_size(node, {}, set())
@@ -156,7 +159,13 @@ def parse_yaml(text: str, file: str) -> tuple[object, Marks]:
         marks.walk(node)
         if marks.non_finite:
             raise ProductFileError(
-                Problem(file, line, column, key_path(path), f"not a finite number: {text_}")
+                Problem(
+                    file,
+                    line,
+                    column,
+                    key_path(path),
+                    _("not a finite number: {text}").format(text=text_),
+                )
                 for path, (line, column), text_ in marks.non_finite
             )
         data = loader.construct_document(node)
@@ -165,12 +174,14 @@ def parse_yaml(text: str, file: str) -> tuple[object, Marks]:
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         text_ = " ".join(str(p) for p in (exc.context, exc.problem) if p)
         raise ProductFileError(
-            [Problem(file, line, column, "", f"invalid YAML: {text_}")]
+            [Problem(file, line, column, "", _("invalid YAML: {reason}").format(reason=text_))]
         ) from None
     except yaml.YAMLError as exc:
-        raise ProductFileError([Problem(file, 1, 1, "", f"invalid YAML: {exc}")]) from None
+        raise ProductFileError(
+            [Problem(file, 1, 1, "", _("invalid YAML: {reason}").format(reason=exc))]
+        ) from None
     except RecursionError:
-        message = "too large: values nested too deeply"
+        message = _("too large: values nested too deeply")
         raise ProductFileError([Problem(file, 1, 1, "", message)]) from None
     finally:
         loader.dispose()
