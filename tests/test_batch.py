@@ -291,3 +291,23 @@ def test_workers_do_not_run_the_main_script_again(monkeypatch: pytest.MonkeyPatc
     with _main_left_alone():
         assert not hasattr(script, "__file__")
     assert script.__file__ == "/usr/bin/claimcalc"
+
+
+def test_a_line_on_stdin_that_is_not_utf8_fails_alone_as_in_a_file(tmp_path: Path) -> None:
+    """Standard input is read as bytes, line by line, as an NDJSON file is: a line
+    that is not UTF-8 is that claim's error ("not UTF-8 text"), the next one settles."""
+    good = json.dumps(json.loads(EXAMPLES[0].read_text(encoding="utf-8")))
+    stdin = b'\xff{"claim_format": 1}\n\n' + good.encode("utf-8") + b"\n"
+    done = subprocess.run(
+        [sys.executable, "-m", "claimcalc", "settle", "-", "-f", "ndjson"],
+        input=stdin,
+        capture_output=True,
+        check=False,
+    )
+    records = [json.loads(line) for line in done.stdout.decode("utf-8").splitlines()]
+    assert done.returncode == 6
+    assert [(r["source"], r["status"]) for r in records] == [
+        ("<stdin>:1", "error"),
+        ("<stdin>:3", "settled"),
+    ]
+    assert records[0]["errors"] == [{"field": "", "message": "not UTF-8 text"}]

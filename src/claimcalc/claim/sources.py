@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple, NoReturn
 
 from claimcalc.claim.model import MAX_CLAIM_TEXT
 from claimcalc.errors import ClaimError, FileAccessError
@@ -100,11 +100,17 @@ def iter_items(inputs: Iterable[str], stdin: Iterable[str] | None = None) -> Ite
     position = 0
     for name in inputs:
         if name == "-":
-            lines = stdin if stdin is not None else sys.stdin
-            for number, line in enumerate(lines, start=1):
-                if line.strip():
-                    position += 1
-                    yield Item(position, f"<stdin>:{number}", line)
+            buffer = getattr(sys.stdin, "buffer", None) if stdin is None else None
+            if buffer is None:  # text already decoded (a caller's, or a StringIO's)
+                for number, line in enumerate(stdin or sys.stdin, start=1):
+                    if line.strip():
+                        position += 1
+                        yield Item(position, f"<stdin>:{number}", line)
+                continue
+            # Bytes, as a file's: a line that is not UTF-8 or is too large fails alone.
+            for number, line, problem in _lines_of(buffer):
+                position += 1
+                yield Item(position, f"<stdin>:{number}", line, problem)
             continue
         path = Path(name)
         if path.is_dir():
@@ -128,25 +134,29 @@ def _ndjson_lines(path: Path) -> Iterator[tuple[int, str, str | None]]:
     (a line that is not UTF-8 fails alone)."""
     try:
         with path.open("rb") as handle:
-            number = 0
-            while raw := handle.readline(MAX_CLAIM_BYTES + 1):
-                number += 1
-                if len(raw) > MAX_CLAIM_BYTES:  # the rest of the line is skipped, unread
-                    while raw and not raw.endswith(b"\n"):
-                        raw = handle.readline(1024 * 1024)
-                    yield number, "", TOO_LARGE
-                    continue
-                try:
-                    line = raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    yield number, "", NOT_UTF8
-                    continue
-                if line.strip():
-                    yield number, line, None
+            yield from _lines_of(handle)
     except OSError as exc:
         raise FileAccessError(
             _("{path}: cannot read claims file: {reason}").format(path=path, reason=exc.strerror)
         ) from None
+
+
+def _lines_of(handle: BinaryIO) -> Iterator[tuple[int, str, str | None]]:
+    number = 0
+    while raw := handle.readline(MAX_CLAIM_BYTES + 1):
+        number += 1
+        if len(raw) > MAX_CLAIM_BYTES:  # the rest of the line is skipped, unread
+            while raw and not raw.endswith(b"\n"):
+                raw = handle.readline(1024 * 1024)
+            yield number, "", TOO_LARGE
+            continue
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            yield number, "", NOT_UTF8
+            continue
+        if line.strip():
+            yield number, line, None
 
 
 def _read_text(path: Path) -> tuple[str, str | None]:
