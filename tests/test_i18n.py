@@ -370,3 +370,60 @@ def test_update_takes_pending_translations_for_new_msgids(
     assert new is not None and new.string == "un testo nuovo {n}"
     kept = updated.get("nothing to pay")  # a translation in the catalog is kept
     assert kept is not None and kept.string == "nulla da pagare"
+
+
+def _printed_in(lang: str, path: Path, width: int) -> str:
+    from rich.console import Console
+
+    from claimcalc.claim.read import read_claim
+    from claimcalc.output.tables import settlement_tables
+    from claimcalc.product.catalog import load_product
+    from claimcalc.settling.engine import settle
+
+    claim = read_claim(path)
+    settlement = settle(claim, load_product(claim.product_ref))
+    out = io.StringIO()
+    console = Console(file=out, width=width, highlight=False)
+    i18n.set_language(lang)
+    try:
+        for renderable in settlement_tables(settlement):
+            console.print(renderable)
+    finally:
+        i18n.set_language("en")
+    return out.getvalue()
+
+
+def test_a_scoperto_is_not_called_franchigia_in_italian() -> None:
+    """Imaway M6 takes a 20% scoperto: Italian says scoperto, in the narrow layout's
+    line and the wide layout's heading; English says deductible, as before."""
+    path = example("imaway", "M-cancellation.json")
+    narrow = _printed_in("it", path, 80)
+    assert "scoperto € 270,00" in narrow
+    assert "franchigia € 270,00" not in narrow
+    wide = _printed_in("it", path, 200)
+    assert "Franchigia/scoperto" in wide
+    assert "deductible € 270,00" in _printed_in("en", path, 80)
+    assert "Deductible" in _printed_in("en", path, 200)
+
+
+def test_a_franchigia_is_still_called_franchigia_in_italian() -> None:
+    path = example("imaway", "E-baggage-theft-barcelona.json")
+    narrow = _printed_in("it", path, 80)
+    assert re.search(r"franchigia € [0-9]", narrow)
+    assert not re.search(r"scoperto € [0-9]", narrow)
+
+
+@pytest.mark.parametrize(
+    ("unit", "italian"), [("hours", "ore richieste"), ("days", "giorni richiesti")]
+)
+def test_a_units_cap_agrees_with_its_unit_in_italian(unit: str, italian: str) -> None:
+    from decimal import Decimal
+
+    i18n.set_language("it")
+    try:
+        text = texts.units_cap(Decimal(12), unit, Decimal(10), Decimal(300))
+    finally:
+        i18n.set_language("en")
+    assert text.startswith(f"12 {italian}, al massimo 10: "), text
+    english = texts.units_cap(Decimal(12), unit, Decimal(10), Decimal(300))
+    assert english.startswith(f"12 {unit} claimed, at most 10: ")
