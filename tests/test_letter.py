@@ -163,6 +163,9 @@ def test_a_batch_asked_for_a_letter_is_refused_in_one_line(
     assert (code, out) == (ExitCode.USAGE, "")
     assert err.count("\n") == 1 and err.startswith("--format html: a letter is for one claim file")
     assert not out_file.exists()
+    code, out, err = run(capsys, "settle", *inputs, "-f", "html", "--lang", "it")
+    assert (code, out) == (ExitCode.USAGE, "")
+    assert err.startswith("--format html: una lettera è per un solo file di denuncia"), err
 
 
 def test_the_letter_goes_to_the_output_file(

@@ -354,8 +354,10 @@ def settle_command(
     claim_file = single_claim_file(claims) if format.one_claim else None
     if format is Format.HTML and claim_file is None:
         raise UsageError(
-            "--format html: a letter is for one claim file; run settle once per claim "
-            "(a batch: --format json, ndjson or csv)"
+            _(
+                "--format html: a letter is for one claim file; run settle once per claim "
+                "(a batch: --format json, ndjson or csv)"
+            )
         )
     # The letter's own words follow the language asked even where the engine's
     # texts stay English (a ledger keeps English documents: see _run_in_language).
