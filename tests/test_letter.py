@@ -241,3 +241,55 @@ def test_every_reason_of_every_shipped_case_quotes_the_contract() -> None:
     """Beyond the examples: the products' cases reach nearly every rule that
     reduces or refuses, and each must have its sentence in the product file."""
     assert _case_reasons() == []
+
+
+def _unit_capped(tmp_path: Path) -> Path:
+    """Imaway at Top: 7 nights of extended stay at most € 120 a night (A1.8), and 15
+    hours of security guard at most 10 hours (C1.2): per-unit caps, no line limit."""
+    data = json.loads(example("imaway", "A-assistance-bangkok.json").read_text(encoding="utf-8"))
+    data["level"] = "top"
+    day = data["event"]["date"]
+    person = data["insured"][0]
+    person["lines"] = [
+        {
+            "id": "1",
+            "guarantee": "A.extended_stay",
+            "facts": {"cause": "illness"},
+            "expenses": [{"amount": "1050.00", "currency": "EUR", "date": day, "units": 7}],
+        },
+        {
+            "id": "2",
+            "guarantee": "C.security_guard",
+            "expenses": [{"amount": "450.00", "currency": "EUR", "date": day, "units": 15}],
+        },
+    ]
+    path = tmp_path / "units.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def _limit_cells(page: str) -> list[str]:
+    rows = re.findall(r"<tbody class=\"line\">(.*?)</tbody>", page, re.S)
+    cells = [re.findall(r'<td class="num">(.*?)</td>', row, re.S)[3] for row in rows]
+    return [re.sub(r"<[^>]+>", "", cell) for cell in cells]
+
+
+def test_a_per_unit_cap_shows_its_rate_or_count_under_the_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _unit_capped(tmp_path)
+    assert _limit_cells(letter(capsys, path, "--lang", "it")) == ["€ 120,00 al giorno", "10 ore"]
+    assert _limit_cells(letter(capsys, path)) == ["€ 120,00 per day", "10 hours"]
+
+
+@pytest.mark.parametrize("claim", EXAMPLES, ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+def test_the_letter_names_no_internal_limit_id(
+    claim: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The insured reads what a limit is (its title or scope), never its id in the
+    product file (D.medical_pharma.max)."""
+    page = letter(capsys, claim, "--lang", "it")
+    settlement = Settler().settle_text(read_claim_file(claim))
+    for line in settlement.lines():
+        if line.limit is not None:
+            assert line.limit.id not in page, line.limit.id
