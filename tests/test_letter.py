@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -85,7 +87,9 @@ def test_a_limit_quotes_its_own_sentence_not_its_articles_other_limits() -> None
     zone = quotes.of(Code.LIMIT, "E2", "E.zone")
     assert len(per_object) == 1 and "singolo oggetto" in per_object[0]
     assert len(zone) == 1 and "I Massimali che seguono" in zone[0]
-    assert quotes.of(Code.LIMIT, "A1.7", "A.early_return.max") == ()
+    # A limit the contract states only in its table quotes that row.
+    (early,) = quotes.of(Code.LIMIT, "A1.7", "A.early_return.max")
+    assert early.startswith("Rientro anticipato dell'assicurato € 5.000,00")
 
 
 def test_the_letter_says_what_a_claim_is(capsys: pytest.CaptureFixture[str]) -> None:
@@ -293,3 +297,35 @@ def test_the_letter_names_no_internal_limit_id(
     for line in settlement.lines():
         if line.limit is not None:
             assert line.limit.id not in page, line.limit.id
+
+
+#: The rules of a product that can refuse or reduce a line, wherever they are held.
+_RULE_LISTS = ("eligibility", "exclusions", "limits", "deductibles", "excluded_objects")
+
+
+def _refusing_or_reducing(book: Any) -> Iterator[tuple[str, Any]]:
+    owners = [("product", book), *[(s.code, s) for s in book.sections]]
+    owners += [(g.code, g) for s in book.sections for g in s.guarantees]
+    for where, owner in owners:
+        for name in _RULE_LISTS:
+            for rule in getattr(owner, name, None) or ():
+                yield f"{where}.{name}: {getattr(rule, 'id', None) or rule.kind}", rule
+        carrier = getattr(owner, "carrier_compensation", None)  # taken off the loss (E4)
+        if carrier is not None:
+            yield f"{where}.carrier_compensation", carrier
+        levels = getattr(owner, "levels", None)
+        if owner is not book and levels is not None:  # refuses a line at other levels
+            yield f"{where}: levels", owner
+
+
+@pytest.mark.parametrize("product_id", PRODUCT_IDS)
+def test_every_rule_that_can_refuse_or_reduce_a_line_quotes_the_contract(product_id: str) -> None:
+    """Every eligibility rule, exclusion, limit, deductible, carrier compensation and
+    level restriction, shipped example or not: the letter quotes its own sentence
+    (the quotes are checked against the seed above), never "the product file quotes
+    not this article"."""
+    book = load_rulebook(product_id)
+    rules = list(_refusing_or_reducing(book))
+    assert len(rules) > 50
+    missing = [where for where, rule in rules if not rule.source.quote]
+    assert missing == []
