@@ -427,3 +427,40 @@ def test_a_units_cap_agrees_with_its_unit_in_italian(unit: str, italian: str) ->
     assert text.startswith(f"12 {italian}, al massimo 10: "), text
     english = texts.units_cap(Decimal(12), unit, Decimal(10), Decimal(300))
     assert english.startswith(f"12 {unit} claimed, at most 10: ")
+
+
+def test_update_takes_pending_translations_by_context(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A msgid with a msgctxt (pgettext) is filled from the pending entry of the same
+    context, not from the entry without one."""
+    (tmp_path / "pending-test.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
+        'msgctxt "kind b"\nmsgid "a word {n}"\nmsgstr "parola b {n}"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    pending = i18n.pending_translations()
+    assert pending == {"kind b\x04a word {n}": "parola b {n}"}
+    template = (
+        POT.read_bytes()
+        + b'\nmsgid "a word {n}"\nmsgstr ""\n'
+        + b'\nmsgctxt "kind b"\nmsgid "a word {n}"\nmsgstr ""\n'
+    )
+    updated = read_po(
+        io.BytesIO(i18n.updated_catalog(template, PO.read_bytes(), pending)), locale="it"
+    )
+    plain = updated.get("a word {n}")
+    assert plain is not None and not plain.string
+    in_context = updated.get("a word {n}", context="kind b")
+    assert in_context is not None and in_context.string == "parola b {n}"
+
+
+def test_pgettext_reads_the_context_in_italian() -> None:
+    i18n.set_language("it")
+    try:
+        assert i18n.pgettext("scoperto", "deductible {amount}") == "scoperto {amount}"
+        assert i18n._("deductible {amount}") == "franchigia {amount}"
+    finally:
+        i18n.set_language("en")
+    assert i18n.pgettext("scoperto", "deductible {amount}") == "deductible {amount}"
