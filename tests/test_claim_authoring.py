@@ -24,7 +24,7 @@ from claimcalc.cli import main
 from claimcalc.errors import ExitCode
 from claimcalc.facts import FACTS
 from claimcalc.settling.engine import settle
-from tests.conftest import PRODUCT_IDS, product
+from tests.conftest import PRODUCT_IDS, ROOT, product
 
 CLAIMCALC = shutil.which("claimcalc") or str(Path(sys.executable).parent / "claimcalc")
 
@@ -367,11 +367,115 @@ def test_claim_check_of_an_unknown_product_or_unreadable_file(
     data["product"] = "nosuch"
     path = tmp_path / "c.json"
     path.write_text(json.dumps(data), encoding="utf-8")
-    assert main(["claim", "check", str(path)]) == ExitCode.INVALID_CLAIM
+    # An unknown product is exit 4, as settle says (and README): named by the claim too.
+    assert main(["claim", "check", str(path)]) == ExitCode.INVALID_PRODUCT
     assert "product:" in capsys.readouterr().out
+    assert main(["settle", str(path)]) == ExitCode.INVALID_PRODUCT
+    capsys.readouterr()
+    for ref in ("/etc/passwd", "imaway@1999-01"):
+        data["product"] = ref
+        path.write_text(json.dumps(data), encoding="utf-8")
+        assert main(["claim", "check", str(path)]) == ExitCode.INVALID_PRODUCT, ref
+        capsys.readouterr()
+    del data["product"]  # naming none is the claim's own problem
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert main(["claim", "check", str(path)]) == ExitCode.INVALID_CLAIM
+    capsys.readouterr()
     assert main(["claim", "check", "--product", "nosuch", str(path)]) == ExitCode.INVALID_PRODUCT
     capsys.readouterr()
     assert main(["claim", "check", str(tmp_path / "missing.json")]) == ExitCode.IO
+
+
+def test_claim_check_reports_each_file_on_its_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A missing, a non-UTF-8 and a malformed file are each reported and the others
+    still checked; the exit code is the highest (5 > 3 > 0); the JSON "file" is the path."""
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(_medical_claim()), encoding="utf-8")
+    syntax = tmp_path / "syntax.json"
+    syntax.write_text('{"a": ', encoding="utf-8")
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(b"\xff\xfe{}")
+    missing = tmp_path / "missing.json"
+    files = [str(p) for p in (good, missing, binary, syntax)]
+    assert main(["claim", "check", *files]) == ExitCode.IO
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{good}: no problems"
+    assert out[1].startswith(f"{missing}: cannot read claim file:")
+    assert out[2] == f"{binary}: not UTF-8 text"
+    assert out[3].startswith(f"{syntax}:1:7: invalid JSON")
+    assert main(["claim", "check", "-f", "json", *files]) == ExitCode.IO
+    reports = json.loads(capsys.readouterr().out)
+    assert [r["file"] for r in reports] == files
+    assert [r["exit_code"] for r in reports] == [0, 5, 3, 3]
+    assert (reports[3]["line"], reports[3]["column"]) == (1, 7)
+    assert "line" not in reports[0]
+    assert main(["claim", "check", str(good), str(binary)]) == ExitCode.INVALID_CLAIM
+    capsys.readouterr()
+
+
+def test_claim_check_reads_a_claim_on_stdin(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _medical_claim()
+    stdin = io.TextIOWrapper(io.BytesIO(json.dumps(data).encode()), encoding="utf-8")
+    monkeypatch.setattr("sys.stdin", stdin)
+    assert main(["claim", "check", "-"]) == ExitCode.OK
+    assert capsys.readouterr().out == "<stdin>: no problems\n"
+    del data["insured"][0]["facts"]["resident_in_italy"]
+    stdin = io.TextIOWrapper(io.BytesIO(json.dumps(data).encode()), encoding="utf-8")
+    monkeypatch.setattr("sys.stdin", stdin)
+    assert main(["claim", "check", "-"]) == ExitCode.INVALID_CLAIM
+    assert "<stdin>: insured[0].lines[0].facts: D.medical_pharma needs" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("example", "code", "article"),
+    [
+        ("imaway/examples/E-baggage-theft-barcelona.json", "E.baggage", "E1"),
+        ("imaway/examples/M-cancellation.json", "M.cancellation", "M1"),
+    ],
+)
+def test_claim_check_cites_the_rule_that_requires_a_missing_fact(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], example: str, code: str, article: str
+) -> None:
+    """Without ``cause``, the requirement of the guarantee is cited, as settle cites it,
+    not an exclusion that merely reads the fact (Imaway 1.22 f)."""
+    data = json.loads((ROOT / "products" / example).read_text(encoding="utf-8"))
+    holders = [data["event"], *data["insured"]]
+    holders += [line for person in data["insured"] for line in person["lines"]]
+    for holder in holders:
+        holder.get("facts", {}).pop("cause", None)
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert main(["claim", "check", str(path)]) == ExitCode.INVALID_CLAIM
+    checked = capsys.readouterr().out
+    assert f"{code} needs cause ({article}: " in checked
+    assert "1.22" not in checked
+    assert main(["settle", str(path)]) == ExitCode.INVALID_CLAIM
+    assert f"needs cause ({article}: " in capsys.readouterr().err
+
+
+def test_the_first_reason_of_a_needed_fact_is_a_rule_that_needs_it() -> None:
+    """Every guarantee of every product: a fact a requirement, prior authorisation or
+    formula reads cites that rule first, before exclusions, limits and deductibles."""
+    from claimcalc.output.guide import fact_rules
+    from claimcalc.product.schema import PriorAuthorisation, Requires
+
+    for product_id in PRODUCT_IDS:
+        loaded = product(product_id)
+        for section in loaded.sections:
+            for guarantee in section.guarantees:
+                for fact, rules in fact_rules(loaded, section, guarantee).items():
+
+                    def needs(rule: object) -> bool:
+                        return isinstance(rule, Requires | PriorAuthorisation) or (
+                            rule is guarantee.formula  # noqa: B023
+                        )
+
+                    if any(needs(rule) for rule in rules):
+                        assert needs(rules[0]), (product_id, guarantee.code, fact)
 
 
 def _drive(child: pexpect.spawn[str], answers: dict[str, str]) -> list[str]:
@@ -460,6 +564,44 @@ def test_claim_new_shows_the_claim_when_it_cannot_write_it(tmp_path: Path) -> No
     shown = screen.getvalue()
     assert '"claim_id": "CL-9"' in shown and '"guarantee": "F.flight_delay"' in shown
     assert "cannot" in shown.rsplit('"insured"', 1)[1]
+
+
+_FLIGHT_DELAY = {
+    "Claim reference": "CL-9",
+    "YYYY-MM-DD": "2026-03-04",
+    "Country": "FR",
+    "reference of insured person": "P1",
+    "Age at the policy": "30",
+    "Guarantees claimed": "F.flight_delay",
+    "cause": "flight_delay",
+    "delay_hours": "9",
+}
+
+
+def test_claim_new_keeps_an_existing_file_and_shows_the_claim(tmp_path: Path) -> None:
+    """No to "replace it?" and no other file named: the file is kept, and the claim is
+    printed (exit 1, nothing written), so that the answers are not lost."""
+    out = tmp_path / "claim.json"
+    out.write_text("kept\n", encoding="utf-8")
+    child = _spawn("--product", "imaway", "--level", "top", "-o", str(out))
+    screen = io.StringIO()
+    child.logfile_read = screen
+    asked = _drive(child, {**_FLIGHT_DELAY, "replace it?": "no", "another file": ""})
+    assert child.exitstatus == 1, asked[-3:]
+    assert out.read_text(encoding="utf-8") == "kept\n"
+    shown = screen.getvalue().rsplit("replace it?", 1)[1]
+    assert '"claim_id": "CL-9"' in shown and '"guarantee": "F.flight_delay"' in shown
+
+
+def test_claim_new_writes_to_another_file_when_the_first_is_kept(tmp_path: Path) -> None:
+    out = tmp_path / "claim.json"
+    out.write_text("kept\n", encoding="utf-8")
+    other = tmp_path / "other.json"
+    child = _spawn("--product", "imaway", "--level", "top", "-o", str(out))
+    asked = _drive(child, {**_FLIGHT_DELAY, "replace it?": "no", "another file": str(other)})
+    assert child.exitstatus == 0, asked[-3:]
+    assert out.read_text(encoding="utf-8") == "kept\n"
+    assert json.loads(other.read_text(encoding="utf-8"))["claim_id"] == "CL-9"
 
 
 def test_claim_new_asks_the_ecb_rate_of_a_foreign_expense(tmp_path: Path) -> None:

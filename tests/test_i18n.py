@@ -510,3 +510,97 @@ def test_product_file_problems_are_italian(capsys: pytest.CaptureFixture[str]) -
     assert "non deve essere negativo, trovato -50" in err
     code, _out, err = run(capsys, "products", "validate", path)
     assert "summary: unknown key" in err and "must not be negative, got -50" in err
+
+
+def _printed_in(lang: str, path: Path, width: int) -> str:
+    from rich.console import Console
+
+    from claimcalc.claim.read import read_claim
+    from claimcalc.output.tables import settlement_tables
+    from claimcalc.product.catalog import load_product
+    from claimcalc.settling.engine import settle
+
+    claim = read_claim(path)
+    settlement = settle(claim, load_product(claim.product_ref))
+    out = io.StringIO()
+    console = Console(file=out, width=width, highlight=False)
+    i18n.set_language(lang)
+    try:
+        for renderable in settlement_tables(settlement):
+            console.print(renderable)
+    finally:
+        i18n.set_language("en")
+    return out.getvalue()
+
+
+def test_a_scoperto_is_not_called_franchigia_in_italian() -> None:
+    """Imaway M6 takes a 20% scoperto: Italian says scoperto, in the narrow layout's
+    line and the wide layout's heading; English says deductible, as before."""
+    path = example("imaway", "M-cancellation.json")
+    narrow = _printed_in("it", path, 80)
+    assert "scoperto € 270,00" in narrow
+    assert "franchigia € 270,00" not in narrow
+    wide = _printed_in("it", path, 200)
+    assert "Franchigia/scoperto" in wide
+    assert "deductible € 270,00" in _printed_in("en", path, 80)
+    assert "Deductible" in _printed_in("en", path, 200)
+
+
+def test_a_franchigia_is_still_called_franchigia_in_italian() -> None:
+    path = example("imaway", "E-baggage-theft-barcelona.json")
+    narrow = _printed_in("it", path, 80)
+    assert re.search(r"franchigia € [0-9]", narrow)
+    assert not re.search(r"scoperto € [0-9]", narrow)
+
+
+@pytest.mark.parametrize(
+    ("unit", "italian"), [("hours", "ore richieste"), ("days", "giorni richiesti")]
+)
+def test_a_units_cap_agrees_with_its_unit_in_italian(unit: str, italian: str) -> None:
+    from decimal import Decimal
+
+    i18n.set_language("it")
+    try:
+        text = texts.units_cap(Decimal(12), unit, Decimal(10), Decimal(300))
+    finally:
+        i18n.set_language("en")
+    assert text.startswith(f"12 {italian}, al massimo 10: "), text
+    english = texts.units_cap(Decimal(12), unit, Decimal(10), Decimal(300))
+    assert english.startswith(f"12 {unit} claimed, at most 10: ")
+
+
+def test_update_takes_pending_translations_by_context(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A msgid with a msgctxt (pgettext) is filled from the pending entry of the same
+    context, not from the entry without one."""
+    (tmp_path / "pending-test.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
+        'msgctxt "kind b"\nmsgid "a word {n}"\nmsgstr "parola b {n}"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    pending = i18n.pending_translations()
+    assert pending == {"kind b\x04a word {n}": "parola b {n}"}
+    template = (
+        POT.read_bytes()
+        + b'\nmsgid "a word {n}"\nmsgstr ""\n'
+        + b'\nmsgctxt "kind b"\nmsgid "a word {n}"\nmsgstr ""\n'
+    )
+    updated = read_po(
+        io.BytesIO(i18n.updated_catalog(template, PO.read_bytes(), pending)), locale="it"
+    )
+    plain = updated.get("a word {n}")
+    assert plain is not None and not plain.string
+    in_context = updated.get("a word {n}", context="kind b")
+    assert in_context is not None and in_context.string == "parola b {n}"
+
+
+def test_pgettext_reads_the_context_in_italian() -> None:
+    i18n.set_language("it")
+    try:
+        assert i18n.pgettext("scoperto", "deductible {amount}") == "scoperto {amount}"
+        assert i18n._("deductible {amount}") == "franchigia {amount}"
+    finally:
+        i18n.set_language("en")
+    assert i18n.pgettext("scoperto", "deductible {amount}") == "deductible {amount}"

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -85,7 +87,9 @@ def test_a_limit_quotes_its_own_sentence_not_its_articles_other_limits() -> None
     zone = quotes.of(Code.LIMIT, "E2", "E.zone")
     assert len(per_object) == 1 and "singolo oggetto" in per_object[0]
     assert len(zone) == 1 and "I Massimali che seguono" in zone[0]
-    assert quotes.of(Code.LIMIT, "A1.7", "A.early_return.max") == ()
+    # A limit the contract states only in its table quotes that row.
+    (early,) = quotes.of(Code.LIMIT, "A1.7", "A.early_return.max")
+    assert early.startswith("Rientro anticipato dell'assicurato € 5.000,00")
 
 
 def test_the_letter_says_what_a_claim_is(capsys: pytest.CaptureFixture[str]) -> None:
@@ -163,6 +167,9 @@ def test_a_batch_asked_for_a_letter_is_refused_in_one_line(
     assert (code, out) == (ExitCode.USAGE, "")
     assert err.count("\n") == 1 and err.startswith("--format html: a letter is for one claim file")
     assert not out_file.exists()
+    code, out, err = run(capsys, "settle", *inputs, "-f", "html", "--lang", "it")
+    assert (code, out) == (ExitCode.USAGE, "")
+    assert err.startswith("--format html: una lettera è per un solo file di denuncia"), err
 
 
 def test_the_letter_goes_to_the_output_file(
@@ -263,3 +270,87 @@ def test_a_letter_settled_with_a_ledger_speaks_one_language(
     assert amounts.findall(page) == amounts.findall(alone)
     code, out, _ = run(capsys, "ledger", "export", "--ledger", db, "--format", "ndjson")
     assert code == 0 and "per insured" in out  # the recorded document: English
+
+
+def _unit_capped(tmp_path: Path) -> Path:
+    """Imaway at Top: 7 nights of extended stay at most € 120 a night (A1.8), and 15
+    hours of security guard at most 10 hours (C1.2): per-unit caps, no line limit."""
+    data = json.loads(example("imaway", "A-assistance-bangkok.json").read_text(encoding="utf-8"))
+    data["level"] = "top"
+    day = data["event"]["date"]
+    person = data["insured"][0]
+    person["lines"] = [
+        {
+            "id": "1",
+            "guarantee": "A.extended_stay",
+            "facts": {"cause": "illness"},
+            "expenses": [{"amount": "1050.00", "currency": "EUR", "date": day, "units": 7}],
+        },
+        {
+            "id": "2",
+            "guarantee": "C.security_guard",
+            "expenses": [{"amount": "450.00", "currency": "EUR", "date": day, "units": 15}],
+        },
+    ]
+    path = tmp_path / "units.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def _limit_cells(page: str) -> list[str]:
+    rows = re.findall(r"<tbody class=\"line\">(.*?)</tbody>", page, re.S)
+    cells = [re.findall(r'<td class="num">(.*?)</td>', row, re.S)[3] for row in rows]
+    return [re.sub(r"<[^>]+>", "", cell) for cell in cells]
+
+
+def test_a_per_unit_cap_shows_its_rate_or_count_under_the_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _unit_capped(tmp_path)
+    assert _limit_cells(letter(capsys, path, "--lang", "it")) == ["€ 120,00 al giorno", "10 ore"]
+    assert _limit_cells(letter(capsys, path)) == ["€ 120,00 per day", "10 hours"]
+
+
+@pytest.mark.parametrize("claim", EXAMPLES, ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+def test_the_letter_names_no_internal_limit_id(
+    claim: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The insured reads what a limit is (its title or scope), never its id in the
+    product file (D.medical_pharma.max)."""
+    page = letter(capsys, claim, "--lang", "it")
+    settlement = Settler().settle_text(read_claim_file(claim))
+    for line in settlement.lines():
+        if line.limit is not None:
+            assert line.limit.id not in page, line.limit.id
+
+
+#: The rules of a product that can refuse or reduce a line, wherever they are held.
+_RULE_LISTS = ("eligibility", "exclusions", "limits", "deductibles", "excluded_objects")
+
+
+def _refusing_or_reducing(book: Any) -> Iterator[tuple[str, Any]]:
+    owners = [("product", book), *[(s.code, s) for s in book.sections]]
+    owners += [(g.code, g) for s in book.sections for g in s.guarantees]
+    for where, owner in owners:
+        for name in _RULE_LISTS:
+            for rule in getattr(owner, name, None) or ():
+                yield f"{where}.{name}: {getattr(rule, 'id', None) or rule.kind}", rule
+        carrier = getattr(owner, "carrier_compensation", None)  # taken off the loss (E4)
+        if carrier is not None:
+            yield f"{where}.carrier_compensation", carrier
+        levels = getattr(owner, "levels", None)
+        if owner is not book and levels is not None:  # refuses a line at other levels
+            yield f"{where}: levels", owner
+
+
+@pytest.mark.parametrize("product_id", PRODUCT_IDS)
+def test_every_rule_that_can_refuse_or_reduce_a_line_quotes_the_contract(product_id: str) -> None:
+    """Every eligibility rule, exclusion, limit, deductible, carrier compensation and
+    level restriction, shipped example or not: the letter quotes its own sentence
+    (the quotes are checked against the seed above), never "the product file quotes
+    not this article"."""
+    book = load_rulebook(product_id)
+    rules = list(_refusing_or_reducing(book))
+    assert len(rules) > 50
+    missing = [where for where, rule in rules if not rule.source.quote]
+    assert missing == []

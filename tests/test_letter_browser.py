@@ -66,6 +66,7 @@ class Page(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.marked: list[tuple[str, str]] = []
+        self.limits: list[tuple[str, str]] = []  # a per-unit cap's value: the product's
         self.free_text: list[str] = []
         self._open: list[tuple[str, str | None, bool]] = []  # tag, json path, quoted
         self._texts: dict[int, list[str]] = {}
@@ -76,6 +77,9 @@ class Page(HTMLParser):
         found = dict(attrs)
         quoted = tag == "blockquote" or any(q for _, _, q in self._open)
         path = found.get("data-json")
+        limit = found.get("data-limit")
+        if limit is not None:
+            path = f"limit:{limit}"
         self._open.append((tag, path, quoted or path is not None))
         if path is not None:
             self._texts[len(self._open)] = []
@@ -86,7 +90,9 @@ class Page(HTMLParser):
         depth = len(self._open)
         open_tag, path, _ = self._open.pop()
         assert open_tag == tag, f"unbalanced DOM: {open_tag} closed by {tag}"
-        if path is not None:
+        if path is not None and path.startswith("limit:"):
+            self.limits.append((path.removeprefix("limit:"), "".join(self._texts.pop(depth))))
+        elif path is not None:
             self.marked.append((path, "".join(self._texts.pop(depth))))
 
     def handle_data(self, data: str) -> None:
@@ -149,6 +155,17 @@ def test_the_letter_fits_a4_and_its_amounts_are_the_settlements(
             assert shown == expected, path
         else:
             assert italian_amount(shown) == Decimal(expected), path
+    # A per-unit cap (no line limit) shows the product's rate or count at the level.
+    if dom.limits:
+        from claimcalc.product.catalog import load_product
+
+        meta = data["product"]
+        book = load_product(f"{meta['id']}@{meta['edition']}")
+        for limit_id, shown in dom.limits:
+            value = book.limit_amount(limit_id, meta["level"], data["event"]["zone"])
+            assert isinstance(value, Decimal), limit_id
+            number = italian_amount(shown) if "€" in shown else Decimal(shown)
+            assert number == value, limit_id
     # No other amount anywhere on the page but in the contract's own words.
     assert AMOUNT.findall(" ".join(dom.free_text)) == []
 

@@ -354,8 +354,10 @@ def settle_command(
     claim_file = single_claim_file(claims) if format.one_claim else None
     if format is Format.HTML and claim_file is None:
         raise UsageError(
-            "--format html: a letter is for one claim file; run settle once per claim "
-            "(a batch: --format json, ndjson or csv)"
+            _(
+                "--format html: a letter is for one claim file; run settle once per claim "
+                "(a batch: --format json, ndjson or csv)"
+            )
         )
     # The letter's own words follow the language asked even where the engine's
     # texts stay English (a ledger keeps English documents: see _run_in_language).
@@ -918,8 +920,10 @@ claim_app = typer.Typer(
 app.add_typer(claim_app, name="claim")
 
 CLAIM_CHECK_EXIT_CODES_HELP = (
-    "Exit codes: 0 no problems; 3 the claim has problems (each listed); 4 its product is "
-    "unknown or invalid; 5 a file could not be read."
+    "Each file is checked on its own. Exit codes: 0 no problems; 3 a claim has problems "
+    "(each listed); 4 its product is unknown or invalid; 5 a file could not be read; "
+    "7 a bug in claimcalc. With several files, the highest of their codes "
+    "(7 > 5 > 4 > 3 > 0)."
 )
 
 
@@ -943,7 +947,8 @@ def claim_new(
     """Write a claim by answering questions: the event, the insured persons (references,
     never names), the guarantees, then only the facts their rules read. ? at a question
     shows the articles behind it. Exit codes: 0 written and complete; 3 written with
-    problems (listed); 1 interrupted, nothing written; 5 the file cannot be written (the
+    problems (listed); 1 nothing written: interrupted, or an existing file kept and no
+    other named (the claim is printed); 5 the file cannot be written (the
     claim is printed instead)."""
     from claimcalc.authoring.interview import Interview, Prompter
     from claimcalc.i18n import _
@@ -966,9 +971,17 @@ def claim_new(
     # A reference may hold / and : (CL/2026/1): not folders in the default name.
     path = output or Path(str(data["claim_id"]).replace("/", "-").replace(":", "-") + ".json")
     report = interview.complete(data, str(path))
-    if path.exists() and not interview.confirm(_("{path} exists: replace it?").format(path=path)):
-        raise typer.Exit(1)
     text = interview.text(data)
+    chosen = interview.destination(str(path))
+    if chosen is None:  # the file is kept: the claim goes to the screen, not lost
+        sys.stdout.write(text)
+        typer.echo(_("Nothing written: {path} kept; the claim is above.").format(path=path))
+        raise typer.Exit(1)
+    if chosen != str(path):
+        import dataclasses
+
+        path = Path(chosen)
+        report = dataclasses.replace(report, source=chosen)
     try:
         with output_stream(path) as stream:
             stream.write(text)
@@ -1029,7 +1042,9 @@ def claim_template(
     "expenses or objects its guarantee needs.\n\n" + CLAIM_CHECK_EXIT_CODES_HELP,
 )
 def claim_check(
-    claims: Annotated[list[Path], typer.Argument(help="Claim files (JSON).")],
+    claims: Annotated[
+        list[str], typer.Argument(help="Claim files (JSON), or - for one claim on stdin.")
+    ],
     product: Annotated[
         str | None,
         typer.Option(
@@ -1041,20 +1056,11 @@ def claim_check(
     ] = None,
     format: Annotated[Format, _document_format()] = Format.TABLE,
 ) -> None:
-    from claimcalc.authoring.check import check_text
+    from claimcalc.authoring.check import check_file
     from claimcalc.i18n import _
 
-    reports = []
-    for path in claims:
-        try:
-            text = path.read_bytes().decode("utf-8")
-        except OSError as exc:
-            raise FileAccessError(f"{path}: cannot read claim file: {exc.strerror}") from None
-        except UnicodeDecodeError:
-            from claimcalc.errors import ClaimError
-
-            raise ClaimError(str(path), [("", "not UTF-8 text")]) from None
-        reports.append(check_text(text, str(path), product))
+    # Each file on its own: one that cannot be read is reported, the others checked.
+    reports = [check_file(name, product) for name in claims]
     if format is Format.JSON:
         from claimcalc.output.records import write_document
 

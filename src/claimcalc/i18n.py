@@ -25,6 +25,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 LANGUAGES = ("en", "it")  # English is the source language of every msgid
 DOMAIN = "claimcalc"
@@ -111,6 +112,14 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_current).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """The message in the current language, as it reads in ``context``: one English
+    text that Italian words two ways (a deductible: franchigia or scoperto)."""
+    if _current == "en":
+        return message
+    return translations(_current).pgettext(context, message)
+
+
 def N_(message: str) -> str:  # gettext's name for it
     """Marks a msgid for extraction without translating it: it is translated where shown."""
     return message
@@ -119,7 +128,12 @@ def N_(message: str) -> str:  # gettext's name for it
 # --------------------------------------------------------------------------- catalog upkeep
 
 #: The sources scanned for msgids (Babel's extraction keywords are these names).
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS: dict[str, Any] = {
+    "_": None,
+    "N_": None,
+    "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+}
 
 
 #: Jinja2 templates (``{% trans %}``, ``_()``) in the package, read by Jinja2's own
@@ -210,8 +224,9 @@ def updated_catalog(template: bytes, po: bytes, pending: Mapping[str, str] | Non
     catalog.update(pot, no_fuzzy_matching=True, update_creation_date=False)
     catalog.obsolete.clear()
     for message in catalog:
-        if isinstance(message.id, str) and not message.string and message.id in pending:
-            message.string = pending[message.id]
+        key = _pending_key(message)
+        if key is not None and not message.string and key in pending:
+            message.string = pending[key]
     catalog.revision_date = catalog.creation_date = _EPOCH
     catalog.fuzzy = False
     catalog.header_comment = "# Italian messages of claimcalc (python -m claimcalc.i18n update)."
@@ -236,10 +251,18 @@ def pending_translations() -> dict[str, str]:
         catalog = _read_po(path.read_bytes())
         assert isinstance(catalog, Catalog)
         for message in catalog:
-            text = message.string
-            if isinstance(message.id, str) and message.id and isinstance(text, str) and text:
-                found[message.id] = text
+            text, key = message.string, _pending_key(message)
+            if key and isinstance(text, str) and text:
+                found[key] = text
     return found
+
+
+def _pending_key(message: Any) -> str | None:
+    """A message's key among pending translations: its msgid, after its msgctxt and
+    gettext's separator when it has one (the .mo's own key)."""
+    if not isinstance(message.id, str):
+        return None
+    return f"{message.context}\x04{message.id}" if message.context else message.id
 
 
 def compiled_catalog(po: bytes) -> bytes:

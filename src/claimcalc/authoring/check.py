@@ -35,22 +35,68 @@ class Problem:
 class Report:
     source: str
     problems: tuple[Problem, ...]
-    #: 0 clean; 3 the claim has problems; 4 its product is unknown or invalid
+    #: 0 clean; 3 the claim has problems; 4 its product is unknown or invalid;
+    #: 5 the file could not be read; 7 a bug met while settling it
     exit_code: ExitCode
+    #: where a JSON syntax error is (1-based), when that is the problem
+    line: int | None = None
+    column: int | None = None
+
+    @property
+    def located(self) -> str:
+        """The file, with line and column for a JSON syntax error (``a.json:1:7``)."""
+        if self.line is None:
+            return self.source
+        return f"{self.source}:{self.line}:{self.column}"
 
     def json(self) -> dict[str, Any]:
-        return {
-            "file": self.source,
+        out: dict[str, Any] = {"file": self.source}
+        if self.line is not None:  # the path stays a path: scripts open it
+            out |= {"line": self.line, "column": self.column}
+        return out | {
             "ok": not self.problems,
             "exit_code": int(self.exit_code),
             "problems": [p.json() for p in self.problems],
         }
 
     def lines(self) -> list[str]:
+        at = self.located
         return [
-            f"{self.source}: {p.where}: {p.message}" if p.where else f"{self.source}: {p.message}"
+            f"{at}: {p.where}: {p.message}" if p.where else f"{at}: {p.message}"
             for p in self.problems
         ]
+
+
+#: how ``claim check -`` names standard input
+STDIN = "<stdin>"
+
+
+def check_file(name: str, product_ref: str | None = None) -> Report:
+    """One claim file's report (``-``: one claim document on standard input); a file
+    that cannot be read is its own report (exit 5, or 3 when it is not UTF-8 text or
+    too large to be a claim), so the other files are still checked."""
+    import sys
+    from pathlib import Path
+
+    from claimcalc.claim.sources import MAX_CLAIM_BYTES, NOT_UTF8, TOO_LARGE
+
+    source = STDIN if name == "-" else name
+    try:
+        if name == "-":
+            raw = sys.stdin.buffer.read(MAX_CLAIM_BYTES + 1)
+        else:
+            with Path(name).open("rb") as handle:
+                raw = handle.read(MAX_CLAIM_BYTES + 1)
+    except OSError as exc:
+        message = f"cannot read claim file: {exc.strerror or exc}"
+        return Report(source, (Problem("", message),), ExitCode.IO)
+    if len(raw) > MAX_CLAIM_BYTES:
+        return Report(source, (Problem("", TOO_LARGE),), ExitCode.INVALID_CLAIM)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return Report(source, (Problem("", NOT_UTF8),), ExitCode.INVALID_CLAIM)
+    return check_text(text, source, product_ref)
 
 
 def check_text(text: str, source: str, product_ref: str | None = None) -> Report:
@@ -65,7 +111,8 @@ def check_text(text: str, source: str, product_ref: str | None = None) -> Report
     except ClaimError as error:
         problems += [Problem(where, message) for where, message in error.problems]
         if error.source != source:  # a JSON syntax error: file:line:column
-            return Report(error.source, tuple(problems), ExitCode.INVALID_CLAIM)
+            line, column = _position(error.source.removeprefix(f"{source}:"))
+            return Report(source, tuple(problems), ExitCode.INVALID_CLAIM, line, column)
     try:
         data = loads(text.removeprefix("\ufeff"))
     except Exception:  # reported by the reader above
@@ -75,9 +122,9 @@ def check_text(text: str, source: str, product_ref: str | None = None) -> Report
     try:
         product = _product(data, product_ref)
     except ClaimcalcError as error:
-        if product_ref is not None or not isinstance(data.get("product"), str):
-            return Report(source, (*problems, Problem("product", str(error))), error.exit_code)
-        return Report(source, (*problems, Problem("product", str(error))), ExitCode.INVALID_CLAIM)
+        # An unknown product is exit 4 whether --product or the claim names it, as in
+        # settle; a claim naming none is the claim's problem (exit 3).
+        return Report(source, (*problems, Problem("product", str(error))), error.exit_code)
     found = _needs(product, data)
     problems += [p for p in found if p not in problems]
     if claim is not None and not found:
@@ -98,6 +145,14 @@ def check_text(text: str, source: str, product_ref: str | None = None) -> Report
                 bug.exit_code,
             )
     return Report(source, tuple(problems), _code(problems))
+
+
+def _position(text: str) -> tuple[int | None, int | None]:
+    """``line:column`` as numbers; anything else, none."""
+    line, _sep, column = text.partition(":")
+    if line.isdigit() and column.isdigit():
+        return int(line), int(column)
+    return None, None
 
 
 def _code(problems: list[Problem]) -> ExitCode:

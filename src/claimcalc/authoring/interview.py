@@ -458,6 +458,20 @@ class Interview(Prompter):
                 holder[name] = self.field(model, name, problem.where)
         return check_text(self.text(data), source)
 
+    def destination(self, path: str) -> str | None:
+        """Where the claim is written: ``path``, or when that file exists and is to be
+        kept, another one; None: on the screen (the answers are never lost)."""
+        from pathlib import Path
+
+        while Path(path).exists() and not self.confirm(
+            _("{path} exists: replace it?").format(path=path)
+        ):
+            other = self.ask(_("Write it to another file"), str, optional=True)
+            if other is _NONE:
+                return None
+            path = str(other)
+        return path
+
     @staticmethod
     def text(data: dict[str, Any]) -> str:
         return dumps_indented(data)

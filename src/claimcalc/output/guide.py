@@ -140,7 +140,18 @@ def fact_rules(product: Product, section: Section, guarantee: Guarantee) -> dict
             add("trip_started", rule)
     for derived in DERIVED_FACTS & found.keys():
         del found[derived]
-    return found
+    # The rule that makes a fact needed comes first (a requirement, a prior
+    # authorisation, the formula; then the other eligibility rules), before an
+    # exclusion, limit or deductible that merely reads it: the first is the reason
+    # ``claim check`` and ``claim new`` cite, as the settlement does (Imaway E1, not 1.22 f).
+    eligibility = list(_eligibility(product, section, guarantee))
+
+    def rank(rule: Any) -> int:
+        if isinstance(rule, Requires | PriorAuthorisation) or rule is formula:
+            return 0
+        return 1 if any(rule is r for r in eligibility) else 2
+
+    return {fact: sorted(rules, key=rank) for fact, rules in found.items()}
 
 
 def facts_read(product: Product, section: Section, guarantee: Guarantee) -> list[str]:

@@ -62,6 +62,16 @@ class Reason:
 
 
 @dataclass(frozen=True, slots=True)
+class UnitCap:
+    """A per-unit limit's value as shown (``€ 120,00`` ``al giorno``; ``10`` ``ore``),
+    marked with its limit (``data-limit``: the tests check it against the product)."""
+
+    value: str
+    per: str
+    limit: str
+
+
+@dataclass(frozen=True, slots=True)
 class LetterLine:
     line_id: str
     guarantee: str
@@ -73,8 +83,11 @@ class LetterLine:
     assessed: Amount
     deductible: Amount
     limit: Amount | None
-    limit_id: str
+    #: what the limit is, for the insured: its title or scope (never its id)
+    limit_text: str
     limit_article: str
+    #: per-unit caps (a rate a day, a count of units): no line limit, their values shown
+    unit_caps: tuple[UnitCap, ...]
     paid: Amount
     reasons: tuple[Reason, ...]
 
@@ -197,8 +210,15 @@ def _eur(value: Decimal, path: str) -> Amount:
     return Amount(format_eur(value), path)
 
 
-def letter_lines(settlement: Settlement, quotes: ContractQuotes) -> list[LetterInsured]:
-    """The letter's content, with each amount's JSON path."""
+def letter_lines(
+    settlement: Settlement,
+    quotes: ContractQuotes,
+    book: Product | None = None,
+    gettext: Any = None,
+) -> list[LetterInsured]:
+    """The letter's content, with each amount's JSON path; ``book`` and ``gettext``
+    (the letter's language) describe its limits."""
+    say = gettext or (lambda text: text)
     people = []
     for p, person in enumerate(settlement.insured):
         lines = []
@@ -232,8 +252,11 @@ def letter_lines(settlement: Settlement, quotes: ContractQuotes) -> list[LetterI
                     limit=None
                     if line.limit is None
                     else _eur(line.limit.amount, f"{at}.limit.amount"),
-                    limit_id=line.limit.id if line.limit is not None else "",
+                    limit_text=""
+                    if line.limit is None
+                    else _limit_text(book, line.limit.id, line.limit.id, say),
                     limit_article=line.limit.article if line.limit is not None else "",
+                    unit_caps=_unit_caps(settlement, book, line, say) if line.limit is None else (),
                     paid=_eur(line.paid, f"{at}.paid"),
                     reasons=tuple(reasons),
                 )
@@ -249,6 +272,50 @@ def letter_lines(settlement: Settlement, quotes: ContractQuotes) -> list[LetterI
             )
         )
     return people
+
+
+def _limit_text(book: Product | None, limit_id: str, fallback: str, say: Any) -> str:
+    """A limit as the insured reads it: its title, else its scope ("per sinistro")."""
+    from claimcalc.product.model import SCOPE_TEXTS
+
+    if book is None:
+        return fallback
+    try:
+        limit = book.limit(limit_id)
+    except KeyError:
+        return fallback
+    return str(limit.title or say(SCOPE_TEXTS[limit.scope]))
+
+
+def _unit_caps(
+    settlement: Settlement, book: Product | None, line: Any, say: Any
+) -> tuple[UnitCap, ...]:
+    """The rate or count a per-unit cap held the line to (Imaway A1.8: € 120 a day;
+    C1.2: 10 hours): the limit column shows it instead of "—"."""
+    from claimcalc.product.model import SCOPE_TEXTS
+
+    steps = [s for s in line.trace if s.code in (Code.PER_UNIT_CAP, Code.UNITS_CAP)]
+    if book is None or not steps or not book.has_guarantee(line.guarantee):
+        return ()
+    guarantee = book.guarantee(line.guarantee)
+    limits = (*book.section_of(line.guarantee).limits, *guarantee.limits)
+    out: list[UnitCap] = []
+    for step in steps:
+        for limit in limits:
+            if str(limit.source.article) != step.article:
+                continue
+            value = book.limit_amount(limit.id, settlement.level, settlement.zone)
+            if not isinstance(value, Decimal):
+                continue
+            if step.code is Code.PER_UNIT_CAP and limit.scope.is_unit_rate:
+                cap = UnitCap(format_eur(value), say(SCOPE_TEXTS[limit.scope]), limit.id)
+            elif step.code is Code.UNITS_CAP and limit.unit.value != "eur":
+                cap = UnitCap(f"{value.normalize():f}", say(limit.unit.value), limit.id)
+            else:
+                continue
+            if cap not in out:
+                out.append(cap)
+    return tuple(out)
 
 
 def _environment(lang: str) -> Any:
@@ -297,7 +364,9 @@ def settlement_letter(
             event_date=_date_text(dt.date.fromisoformat(settlement.event_date), lang),
             zone=zones.get(settlement.zone, settlement.zone),
             settled_on=_date_text(day, lang),
-            insured=letter_lines(settlement, ContractQuotes(book)),
+            insured=letter_lines(
+                settlement, ContractQuotes(book), book, translations(lang).gettext
+            ),
             claimed=_eur(settlement.claimed, "totals.claimed"),
             indemnity=_eur(indemnity, "totals.indemnity"),
             advances=_eur(advances, "totals.advances"),

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from claimcalc.i18n import N_, _
+from claimcalc.i18n import N_, _, pgettext
 from claimcalc.money import format_eur
 from claimcalc.product.model import (
     Amount,
@@ -30,7 +30,7 @@ from claimcalc.product.schema import (
     Scoperto,
     Section,
 )
-from claimcalc.settlement import Settlement
+from claimcalc.settlement import Code, LineResult, Settlement
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
@@ -556,6 +556,10 @@ def _wrap(text: str, width: int, justify: str) -> list[str]:
     return out
 
 
+#: The column of what deductibles took off: a franchigia or a scoperto, which Italian
+#: names both (:func:`_heading`).
+_DEDUCTIBLE = "Deductible"
+
 #: The columns of a person's table, wide layout: header, justification, fixed
 #: (amounts and codes: never wrapped) or free (folding).
 _PERSON_COLUMNS = (
@@ -564,7 +568,7 @@ _PERSON_COLUMNS = (
     (N_("Art."), "left", True),
     (N_("Claimed"), "right", True),
     (N_("Assessed"), "right", True),
-    (N_("Deductible"), "right", True),
+    (_DEDUCTIBLE, "right", True),
     (N_("Limit applied"), "right", True),
     (N_("Paid"), "right", True),
     (N_("Reason"), "left", False),
@@ -621,7 +625,30 @@ def _columns(
     columns: tuple[tuple[str, str, bool], ...],
 ) -> tuple[tuple[str, str, bool], ...]:
     """Column specs with their headers in the current language."""
-    return tuple((_(header), justify, fixed) for header, justify, fixed in columns)
+    return tuple((_heading(header), justify, fixed) for header, justify, fixed in columns)
+
+
+def _heading(header: str) -> str:
+    if header == _DEDUCTIBLE:
+        # TRANSLATORS: the heading of the amounts deductibles took off, either kind.
+        return pgettext("franchigia or scoperto", "Deductible")
+    return _(header)
+
+
+#: The kinds of deductible a line's steps took, by reason code.
+_DEDUCTIBLE_CODES = {Code.FRANCHIGIA: "franchigia", Code.SCOPERTO: "scoperto"}
+
+
+def _deductible_taken(line: LineResult) -> str:
+    """``deductible €…`` in the narrow layout, in Italian with its kind: a franchigia,
+    a scoperto (Imaway M6) or both; an invalidity threshold is a franchigia on points."""
+    kinds = {_DEDUCTIBLE_CODES[s.code] for s in line.trace if s.code in _DEDUCTIBLE_CODES}
+    amount = format_eur(line.deductible)
+    if kinds == {"scoperto"}:
+        return pgettext("scoperto", "deductible {amount}").format(amount=amount)
+    if kinds == {"franchigia", "scoperto"}:
+        return pgettext("franchigia and scoperto", "deductible {amount}").format(amount=amount)
+    return _("deductible {amount}").format(amount=amount)
 
 
 def _money(amount: Decimal | None) -> str:
@@ -678,7 +705,7 @@ def settlement_tables(settlement: Settlement, explain: bool = False) -> list[Ren
             if line.claimed != line.assessed_loss:
                 folded.append(_("assessed {amount}").format(amount=format_eur(line.assessed_loss)))
             if line.deductible:
-                folded.append(_("deductible {amount}").format(amount=format_eur(line.deductible)))
+                folded.append(_deductible_taken(line))
             if line.limit is not None:
                 folded.append(
                     _("limit {amount} ({article})").format(

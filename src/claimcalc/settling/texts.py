@@ -336,9 +336,21 @@ def per_unit_cap(amount: Decimal, claimed: Decimal, rate: Decimal, units: Decima
     )
 
 
+#: One sentence per unit: Italian agrees the participle with it ("12 ore richieste",
+#: "3 giorni richiesti").
+_UNITS_CAP = {
+    "days": N_("{units} days claimed, at most {cap}: {reduced}"),
+    "hours": N_("{units} hours claimed, at most {cap}: {reduced}"),
+}
+
+
 def units_cap(units: Decimal, unit: str, cap: Decimal, reduced: Decimal) -> str:
+    amount = format_eur(round_cents(reduced))
+    sentence = _UNITS_CAP.get(unit)
+    if sentence is not None:
+        return _(sentence).format(units=units, cap=cap, reduced=amount)
     return _("{units} {unit} claimed, at most {cap}: {reduced}").format(
-        units=units, unit=word(unit), cap=cap, reduced=format_eur(round_cents(reduced))
+        units=units, unit=word(unit), cap=cap, reduced=amount
     )
 
 
