@@ -18,6 +18,7 @@ from babel.messages.pofile import read_po
 from claimcalc import i18n
 from claimcalc.authoring.interview import Prompter
 from claimcalc.authoring.questions import choice, choices_of
+from claimcalc.claim.model import BaggageObject, Insured
 from claimcalc.facts import FACTS, VALUE_LABELS, FactType, value_label
 from claimcalc.output.guide import claim_guide
 from tests.conftest import product
@@ -115,6 +116,18 @@ def test_choices_in_english_stay_bare_codes() -> None:
     assert picked == "road_accident"
     assert not any("—" in line for line in shown)
     assert any(re.search(r"\d\) illness\b", line) for line in shown)
+
+
+def test_the_claim_fields_that_hold_a_facts_values_show_its_labels() -> None:
+    """An object's category and a person's role are the facts' codes: labelled alike."""
+    with i18n.speaking("it"):
+        prompter, shown = _prompter(["Pellicce", "docente o accompagnatore"])
+        category = prompter.field(BaggageObject, "category", "Categoria", default="other")
+        role = prompter.field(Insured, "role", "Ruolo")
+    assert (category, role) == ("fur", "teacher")
+    text = "\n".join(shown)
+    assert "fur — pellicce" in text and "photo_video — apparecchiature fotocineottiche" in text
+    assert "teacher — docente o accompagnatore" in text
 
 
 def test_the_italian_guide_lists_the_values_with_their_names() -> None:

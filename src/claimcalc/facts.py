@@ -468,7 +468,7 @@ SPORT_LABELS: dict[str, str] = {
 
 ROLE_LABELS: dict[str, str] = {
     "student": N_("student"),
-    "teacher": N_("teacher"),
+    "teacher": N_("teacher or companion"),
 }
 
 OBJECT_CATEGORY_LABELS: dict[str, str] = {
