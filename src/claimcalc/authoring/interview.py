@@ -11,9 +11,10 @@ The terminal is two functions (``ask``, ``say``), so this module prints nothing 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from claimcalc.authoring.check import Report, check_text
@@ -48,8 +49,8 @@ from claimcalc.claim.model import (
     fields_of,
 )
 from claimcalc.claim.values import Invalid
-from claimcalc.facts import FactType
-from claimcalc.i18n import _
+from claimcalc.facts import FactType, value_label
+from claimcalc.i18n import _, current_language
 from claimcalc.jsonio import dumps_indented
 from claimcalc.product.schema import Product
 
@@ -75,11 +76,14 @@ class Prompter:
         optional: bool = False,
         why: tuple[Reason, ...] | str | None = None,
         choices: tuple[str, ...] = (),
+        labels: Mapping[str, str] | None = None,
     ) -> Any:
         """Ask until the answer parses; ``?`` shows why it is asked (and ``choices``, the
-        values shown numbered: ``parse`` takes a number or a value)."""
+        values shown numbered: ``parse`` takes a number or a value; ``labels``, what
+        each value is called: shown beside it in Italian, and taken for it when typed)."""
+        labels = labels or {}
         if choices:
-            self._show_choices(choices)
+            self._show_choices(choices, labels)
         hint = ""
         if default is not None:
             hint = _(" [Enter: {default}]").format(default=default)
@@ -90,7 +94,7 @@ class Prompter:
             if text == "?":
                 self._why(why)
                 if choices:
-                    self._show_choices(choices)
+                    self._show_choices(choices, labels)
                 continue
             if not text:
                 if default is not None:
@@ -100,6 +104,8 @@ class Prompter:
                 else:
                     self.say(_("  ✗ an answer is needed (? explains the question)"))
                     continue
+            if labels:
+                text = _codes_for_labels(text, labels)
             try:
                 return parse(text)
             except Invalid as invalid:
@@ -118,10 +124,24 @@ class Prompter:
                     )
                 )
 
-    def _show_choices(self, choices: tuple[str, ...]) -> None:
-        cells = [f"{n:>2}) {value}" for n, value in enumerate(choices, 1)]
+    def _show_choices(self, choices: tuple[str, ...], labels: Mapping[str, str]) -> None:
+        # The code is what a claim holds and what is typed; in English it says what
+        # it is, in Italian the label beside it does (the English layout is kept).
+        named = current_language() != "en"
+        cells = [
+            f"{n:>2}) {value} — {labels[value]}"
+            if named and value in labels
+            else f"{n:>2}) {value}"
+            for n, value in enumerate(choices, 1)
+        ]
         width = max(len(c) for c in cells) + 2
         per_row = max(1, (_columns() - 2) // width)
+        if per_row == 1:  # one a line, a long label folded under its own text
+            for cell in cells:
+                self.say(
+                    textwrap.fill(cell, _columns(), initial_indent="  ", subsequent_indent=" " * 6)
+                )
+            return
         for start in range(0, len(cells), per_row):
             self.say(
                 "  " + "".join(c.ljust(width) for c in cells[start : start + per_row]).rstrip()
@@ -141,6 +161,7 @@ class Prompter:
         if spec.kind is dt.date:
             prompt = _("{what} (YYYY-MM-DD)").format(what=prompt)
         choices = tuple(str(c) for c in spec.choices)
+        fact = _FIELD_FACTS.get((model, name))
         return self.ask(
             prompt,
             lambda text: field_answer(model, name, text),
@@ -148,11 +169,22 @@ class Prompter:
             optional=optional,
             why=_(spec.doc) if spec.doc else None,  # declared as a msgid (claim.model)
             choices=choices,
+            labels=_labels(fact, choices) if fact else None,
         )
 
-    def pick(self, prompt: str, values: tuple[str, ...], default: str | None = None) -> str:
+    def pick(
+        self,
+        prompt: str,
+        values: tuple[str, ...],
+        default: str | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> str:
         picked = self.ask(
-            prompt, lambda text: choice(text, values), default=default, choices=values
+            prompt,
+            lambda text: choice(text, values),
+            default=default,
+            choices=values,
+            labels=labels,
         )
         assert isinstance(picked, str)
         return picked
@@ -438,6 +470,7 @@ class Interview(Prompter):
             optional=not question.required,
             why=question.reasons,
             choices=question.choices,
+            labels=_labels(question.fact, question.choices),
         )
 
     # ------------------------------------------------------------------ the end
@@ -480,7 +513,6 @@ class Interview(Prompter):
 def _field_at(data: dict[str, Any], where: str) -> tuple[type, dict[str, Any], str] | None:
     """The scalar field of the claim format at a key path (``trip.booking_date``): its
     model, the object holding it, its name; None for anything else (facts, lists)."""
-    import re
 
     parts = re.findall(r"[^.\[\]]+|\[[0-9]+\]", where)
     if not parts:
@@ -503,6 +535,39 @@ def _field_at(data: dict[str, Any], where: str) -> tuple[type, dict[str, Any], s
     if spec is None or spec.nested or spec.kind is dict or not isinstance(node, dict):
         return None
     return model, node, name
+
+
+#: Fields of the claim format whose values are a fact's (the same codes, labelled once).
+_FIELD_FACTS: dict[tuple[type, str], str] = {
+    (Insured, "role"): "role",
+    (BaggageObject, "category"): "object_category",
+}
+
+
+def _labels(fact: str, values: tuple[str, ...]) -> dict[str, str]:
+    """The labels of ``values`` of ``fact``, in the current language."""
+    return {v: label for v in values if (label := value_label(fact, v)) is not None}
+
+
+def _codes_for_labels(text: str, labels: Mapping[str, str]) -> str:
+    """``text`` with each label typed (any case) replaced by its code, labels and codes
+    separated by commas: a label has spaces, which lists of codes split on, and may
+    have a comma of its own (the longest label that matches is taken)."""
+    codes = {re.sub(r"\s*,\s*", ",", label.casefold()): code for code, label in labels.items()}
+    pieces = [p.strip() for p in text.split(",")]
+    out: list[str] = []
+    start = 0
+    while start < len(pieces):
+        for end in range(len(pieces), start, -1):
+            code = codes.get(",".join(pieces[start:end]).casefold())
+            if code is not None:
+                out.append(code)
+                start = end
+                break
+        else:
+            out.append(pieces[start])
+            start += 1
+    return text if out == pieces else ", ".join(out)
 
 
 def _refuse(message: str) -> Any:

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from claimcalc.facts import DERIVED_FACTS
-from claimcalc.i18n import N_, _
+from claimcalc.facts import DERIVED_FACTS, FACTS, VALUE_LABELS, FactType
+from claimcalc.i18n import N_, _, current_language
 from claimcalc.money import format_eur
 from claimcalc.product.model import (
     iter_fact_tests,
@@ -375,4 +375,38 @@ def claim_guide(product: Product) -> str:
                 "```",
                 "",
             ]
+    if current_language() != "en":
+        out += value_glossary(product)
     return "\n".join(out)
+
+
+def value_glossary(product: Product) -> list[str]:
+    """Markdown: each value of the enum and set facts the product's claims state, with
+    what it is called. Only in a translated guide: the English one points to
+    docs/claim-format.md, whose codes are English words already."""
+    facts: set[str] = set()
+    for section in product.sections:
+        for guarantee in section.guarantees:
+            facts.update(facts_read(product, section, guarantee))
+            if isinstance(guarantee.formula, ObjectValues):
+                facts.add("object_category")
+    listed = [
+        name
+        for name in VALUE_LABELS
+        if name in facts and FACTS[name].type in (FactType.ENUM, FactType.SET)
+    ]
+    if not listed:
+        return []
+    out = [
+        _("## Values of the facts"),
+        "",
+        _("A claim states the code (on the left), never its name."),
+        "",
+    ]
+    for name in listed:
+        out += [f"### `{name}`", ""]
+        out += [
+            f"- `{code}` — {_(VALUE_LABELS[name][code])}" for code in sorted(FACTS[name].values)
+        ]
+        out.append("")
+    return out
