@@ -3,6 +3,7 @@ output; --jobs N gives the same bytes as one job."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -311,3 +312,44 @@ def test_a_line_on_stdin_that_is_not_utf8_fails_alone_as_in_a_file(tmp_path: Pat
         ("<stdin>:3", "settled"),
     ]
     assert records[0]["errors"] == [{"field": "", "message": "not UTF-8 text"}]
+
+
+def test_a_worker_killed_stops_the_run_in_one_line_exit_7(tmp_path: Path) -> None:
+    """A worker process of --jobs that dies (kill -9, out of memory) ends the run with
+    one line and exit 7 (README), not the process pool's traceback."""
+    claim = json.loads(EXAMPLES[0].read_text(encoding="utf-8"))
+
+    def lines(start: int, count: int) -> bytes:
+        out = []
+        for n in range(start, start + count):
+            claim["claim_id"] = f"KW-{n}"
+            out.append(json.dumps(claim) + "\n")
+        return "".join(out).encode("utf-8")
+
+    with subprocess.Popen(
+        [sys.executable, "-m", "claimcalc", "settle", "-", "--jobs", "2", "-f", "ndjson",
+         "-o", str(tmp_path / "out.ndjson")],
+        stdin=subprocess.PIPE, stderr=subprocess.PIPE,
+    ) as run:  # fmt: skip
+        assert run.stdin is not None and run.stderr is not None
+        run.stdin.write(lines(0, 2000))
+        run.stdin.flush()
+        deadline = time.monotonic() + 60
+        workers: list[int] = []
+        while not workers:  # stdin is still open: the run cannot end meanwhile
+            assert time.monotonic() < deadline and run.poll() is None
+            found = subprocess.run(["pgrep", "-P", str(run.pid)], capture_output=True, text=True)
+            workers = [
+                int(pid)
+                for pid in found.stdout.split()
+                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            ]
+            time.sleep(0.1)
+        os.kill(workers[0], signal.SIGKILL)
+        with contextlib.suppress(BrokenPipeError):
+            run.stdin.write(lines(2000, 2000))
+            run.stdin.close()
+        err = run.stderr.read().decode("utf-8")
+        assert run.wait(timeout=60) == ExitCode.INTERNAL
+        assert "Traceback" not in err
+        assert err.startswith("a worker process stopped before its claims were settled"), err

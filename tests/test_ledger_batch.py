@@ -22,12 +22,12 @@ import pytest
 
 from claimcalc.cli import main
 from claimcalc.errors import ExitCode
-from claimcalc.ledger.settle import _CLAIM_LOCK
-from claimcalc.ledger.store import Ledger, lock_key
+from claimcalc.ledger.store import Ledger, claim_lock_key, lock_key
 from tests.test_ledger import baggage_claim, rows
 from tests.test_ledger_concurrency import environment, ledger_corpus, ledger_state, other_database
 from tests.test_ledger_server import (  # noqa: F401 (fixtures)
     create_database,
+    drop_database,
     ledger_url,
     postgres_server,
 )
@@ -188,7 +188,7 @@ def test_given_up_in_a_deadlock_it_runs_again(
         target = ndjson(tmp_path / "batch.ndjson", claims)
         what, fmt = "the batch of 2 claims", "ndjson"
     keys = sorted(
-        [lock_key(_CLAIM_LOCK, c["claim_id"]) for c in claims]
+        [claim_lock_key(c["claim_id"]) for c in claims]
         + [lock_key("POL-7731", c["insured"][0]["ref"]) for c in claims]
     )
     with psycopg.connect(url) as other, psycopg.connect(url, autocommit=True) as watch:
@@ -269,3 +269,84 @@ def test_jobs_with_a_ledger_give_what_one_process_gives(
     # C-3 again (changed) supersedes its settlement; C-2 again, for another person, too
     notes = {(r["claim_id"], r["ledger"]["supersedes"] is not None) for r in first if "ledger" in r}
     assert ("C-3", True) in notes and ("C-2", True) in notes
+
+
+def _advisory_locks(conn: Any) -> list[str]:
+    """The advisory locks this connection's backend holds, by mode."""
+    found = conn.execute(
+        "SELECT mode FROM pg_locks WHERE locktype = 'advisory' AND granted "
+        "AND pid = pg_backend_pid() ORDER BY mode"
+    ).fetchall()
+    return [str(mode) for (mode,) in found]
+
+
+def test_a_transaction_takes_few_advisory_locks_or_the_whole_ledger(
+    postgres_server: str,
+) -> None:
+    """PostgreSQL's lock table is one for the server: a writer of a few persons and
+    claims takes their keys (and the whole ledger shared); one that would need more
+    than MAX_LOCKS takes the whole ledger alone, exclusive: one entry, not thousands
+    (12 batch writers of 200 claims × 5 persons ran out of shared memory)."""
+    from claimcalc.ledger.store import MAX_LOCKS
+
+    url = create_database(postgres_server)
+    try:
+        with Ledger(url) as ledger:
+            ledger.begin(write=True)
+            ledger.lock([lock_key("POL-1", f"P{n}") for n in range(3)])
+            assert _advisory_locks(ledger._conn) == ["ExclusiveLock"] * 3 + ["ShareLock"]
+            ledger.rollback()
+            ledger.begin(write=True)
+            ledger.lock([lock_key("POL-1", f"P{n}") for n in range(MAX_LOCKS + 1)])
+            assert _advisory_locks(ledger._conn) == ["ExclusiveLock"]
+            ledger.rollback()
+    finally:
+        drop_database(url)
+
+
+def test_void_waits_for_a_batch_settling_the_same_claim(
+    postgres_server: str,
+    tmp_path: Path,
+) -> None:
+    """A batch holds a claim id's lock to its commit; `ledger void` takes it before
+    reading the claim's current settlement, so it voids the settlement the batch
+    leaves current, never the one it superseded."""
+    import psycopg
+
+    url = create_database(postgres_server)
+    try:
+        path = tmp_path / "v.json"
+        path.write_text(json.dumps(baggage_claim("V-1", 2, "2026-03-03")))
+        assert main(["settle", str(path), "--ledger", url, "--record", "-f", "json"]) == 0
+        with psycopg.connect(url) as batch, psycopg.connect(url, autocommit=True) as watch:
+            batch.execute("SELECT pg_advisory_xact_lock(%s)", (claim_lock_key("V-1"),))
+            void = subprocess.Popen(
+                [sys.executable, "-m", "claimcalc", "ledger", "void", "V-1", "--reason",
+                 "duplicate", "--ledger", url],
+                env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            )  # fmt: skip
+            waiting = "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            deadline = time.monotonic() + 60
+            while watch.execute(waiting).fetchone() != (1,):
+                assert time.monotonic() < deadline and void.poll() is None
+                time.sleep(0.05)
+            # What the batch writes meanwhile: settlement 1 superseded by a new one.
+            batch.execute("UPDATE ledger_settlements SET status = 'superseded' WHERE id = 1")
+            batch.execute(
+                "INSERT INTO ledger_settlements (claim_id, policy_ref, product_id, edition, "
+                "level, product_sha256, claimcalc_version, event_id, event_date, "
+                "trip_departure, trip_return, period_start, period_end, origin, status, "
+                "content_sha256, document, recorded_at) SELECT claim_id, policy_ref, "
+                "product_id, edition, level, product_sha256, claimcalc_version, event_id, "
+                "event_date, trip_departure, trip_return, period_start, period_end, origin, "
+                "'current', 'x', document, recorded_at FROM ledger_settlements WHERE id = 1"
+            )
+            batch.commit()
+        _out, err = void.communicate(timeout=60)
+        assert void.returncode == 0, err.decode()
+        assert rows(url, "SELECT id, status FROM ledger_settlements ORDER BY id") == [
+            (1, "superseded"),
+            (2, "void"),
+        ]
+    finally:
+        drop_database(url)

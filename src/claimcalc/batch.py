@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from claimcalc.claim.sources import Item
-from claimcalc.errors import ClaimcalcError, InternalError
+from claimcalc.errors import ClaimcalcError, InternalError, WorkerLost
 from claimcalc.output.formats import Format
 from claimcalc.output.records import Outcome, format_record
 from claimcalc.settlement import Settlement
@@ -196,15 +196,31 @@ def run(
         pending: list[Future[list[OutcomeFields]]] = []
         for chunk in _chunks(items, CHUNK):
             # Workers are started by the first submits.
-            with _main_left_alone():
+            with _main_left_alone(), _workers_kept():
                 pending.append(pool.submit(_settle_chunk, chunk))
             # A bounded window of chunks in flight keeps memory flat.
             if len(pending) >= jobs * WINDOW:
-                for fields in pending.pop(0).result():
+                with _workers_kept():
+                    done = pending.pop(0).result()
+                for fields in done:
                     yield _outcome(fields)
         for future in pending:
-            for fields in future.result():
+            with _workers_kept():
+                done = future.result()
+            for fields in done:
                 yield _outcome(fields)
+
+
+@contextlib.contextmanager
+def _workers_kept() -> Iterator[None]:
+    """A worker process that died (killed, out of memory) is one line and exit 7,
+    not the pool's traceback: the records before it are written."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        yield
+    except BrokenProcessPool:
+        raise WorkerLost() from None
 
 
 def _run_with_ledger(
@@ -277,9 +293,10 @@ class _LedgerPool:
     def run(self, tasks: list[Any]) -> list[Any]:
         from claimcalc.ledger.settle import settle_task
 
-        with _main_left_alone():
+        with _main_left_alone(), _workers_kept():
             futures = [self._pool.submit(settle_task, task) for task in tasks]
-        return [future.result() for future in futures]
+        with _workers_kept():
+            return [future.result() for future in futures]
 
     def __enter__(self) -> _LedgerPool:
         return self

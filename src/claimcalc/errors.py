@@ -55,6 +55,22 @@ class DiffError(ClaimcalcError):
     exit_code = ExitCode.USAGE
 
 
+class WorkerLost(ClaimcalcError):
+    """A worker process of ``--jobs`` stopped before it gave its claims back (killed,
+    out of memory): the run stops there, exit 7; the records before are written."""
+
+    exit_code = ExitCode.INTERNAL
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "a worker process stopped before its claims were settled (killed, or out "
+                "of memory?): the run stops after the records already written; run it "
+                "again (with a ledger, nothing is recorded twice)"
+            )
+        )
+
+
 class InternalError(ClaimcalcError):
     """An unexpected exception while reading or settling one claim: a bug, reported
     as that claim's error so that the batch goes on."""

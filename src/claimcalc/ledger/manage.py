@@ -20,7 +20,14 @@ from typing import Any
 from claimcalc.errors import ClaimcalcError, ExitCode, FileAccessError, UsageError
 from claimcalc.i18n import _
 from claimcalc.jsonio import dumps, loads
-from claimcalc.ledger.store import Ledger, from_cents, now, to_cents
+from claimcalc.ledger.store import (
+    Ledger,
+    claim_lock_key,
+    from_cents,
+    lock_key,
+    now,
+    to_cents,
+)
 
 #: The columns ``history`` and the CSV export show, one row per settlement line.
 HISTORY_COLUMNS = (
@@ -152,6 +159,9 @@ def void(ledger: Ledger, claim_id: str, reason: str) -> int:
     if not reason.strip():
         raise UsageError(_("--reason: say why the settlement is voided"))
     with ledger.transaction(write=True, doing=_("cannot void in the ledger")):
+        # The claim's own lock first, as a batch settling it holds it to its commit:
+        # the settlement read next is the current one, and stays so.
+        ledger.lock([claim_lock_key(claim_id)])
         found = ledger.rows(
             "SELECT id, policy_ref FROM ledger_settlements "
             "WHERE claim_id = ? AND status = 'current'",
@@ -167,8 +177,7 @@ def void(ledger: Ledger, claim_id: str, reason: str) -> int:
         insureds = ledger.rows(
             "SELECT DISTINCT insured_ref FROM ledger_payments WHERE settlement_id = ?", (sid,)
         )
-        for (insured,) in sorted(insureds):
-            ledger.lock_insured(policy_ref, insured)
+        ledger.lock([lock_key(policy_ref, insured) for (insured,) in insureds])
         ledger.execute("UPDATE ledger_settlements SET status = 'void' WHERE id = ?", (sid,))
         ledger.execute(
             "INSERT INTO ledger_voids (settlement_id, claim_id, reason, recorded_at) "
@@ -190,6 +199,7 @@ def purge(ledger: Ledger, before: dt.date) -> PurgeResult:
     period still open keeps its history, which its limits need."""
     day = before.isoformat()
     with ledger.transaction(write=True, doing=_("cannot purge the ledger")):
+        ledger.lock_whole()
         ids = [
             int(r[0])
             for r in ledger.rows(
@@ -272,6 +282,9 @@ def import_csv(ledger: Ledger, path: Path) -> ImportResult:
     claims, problems = _read_import(path)
     imported = unchanged = lines = 0
     with ledger.transaction(write=True, doing=_("cannot import into the ledger")):
+        # An import is rare and may touch many persons: it holds the whole ledger
+        # (PostgreSQL; SQLite's BEGIN IMMEDIATE already does), before any read.
+        ledger.lock_whole()
         for claim_id, (first_line, rows) in claims.items():
             document = dumps({"claim_id": claim_id, "origin": "imported", "lines": rows})
             digest = hashlib.sha256(document.encode("utf-8")).hexdigest()
@@ -292,8 +305,6 @@ def import_csv(ledger: Ledger, path: Path) -> ImportResult:
             if problems:
                 continue  # nothing will be written: only look for more problems
             head = rows[0]
-            for insured in sorted({r["insured_ref"] for r in rows}):
-                ledger.lock_insured(head["policy_ref"], insured)
             row: dict[str, object] = {
                 "claim_id": claim_id,
                 "policy_ref": head["policy_ref"],

@@ -51,6 +51,7 @@ from claimcalc.ledger.store import (
     LedgerConflict,
     LedgerError,
     PaymentRow,
+    claim_lock_key,
     lock_key,
     now,
     sha256,
@@ -160,7 +161,6 @@ RETRIES = 5
 _PROVISIONAL = 1 << 62
 
 #: The lock key's "policy" of a claim id (:func:`lock_key`).
-_CLAIM_LOCK = "\0claim"
 
 
 #: Each insured person's ledger lines, each with the prior payment it is to the engine.
@@ -340,7 +340,7 @@ class LedgerSettler:
                 earlier = ledger.persons_of(claim_ids)
                 locked = persons.union(*earlier.values())
                 ledger.lock(
-                    [lock_key(_CLAIM_LOCK, claim_id) for claim_id in claim_ids]
+                    [claim_lock_key(claim_id) for claim_id in claim_ids]
                     + [lock_key(policy, ref) for policy, ref in locked]
                 )
             batch.earlier = ledger.persons_of(claim_ids)

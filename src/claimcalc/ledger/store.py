@@ -100,7 +100,8 @@ class Ledger:
     """An open ledger. Statements run outside a transaction unless one is begun
     (:meth:`begin`, :meth:`transaction`); writers begin with ``write=True``:
     SQLite's ``BEGIN IMMEDIATE`` (one writer at a time, the others wait),
-    PostgreSQL's ``BEGIN`` plus a lock per insured person (:meth:`lock_insured`)."""
+    PostgreSQL's ``BEGIN`` plus advisory locks on the persons and claims it
+    writes (:meth:`lock`)."""
 
     def __init__(self, target: str, create: bool = True) -> None:
         self.target = target
@@ -322,11 +323,10 @@ class Ledger:
 
     # ------------------------------------------------------------------ settlements
 
-    def lock_insured(self, policy_ref: str, insured_ref: str) -> None:
-        """Serialise the claims of one insured person of one policy, inside a
-        write transaction on PostgreSQL (see :meth:`lock`). SQLite needs none:
-        ``BEGIN IMMEDIATE`` holds the database's write lock."""
-        self.lock([lock_key(policy_ref, insured_ref)])
+    def lock_whole(self) -> None:
+        """PostgreSQL: the whole ledger, for this transaction (an import, a purge)."""
+        if self.postgres:
+            self.execute("SELECT pg_advisory_xact_lock(?)", (WHOLE_LEDGER,))
 
     def lock(self, keys: Sequence[int]) -> None:
         """PostgreSQL: transaction-scoped advisory locks on ``keys``, taken in
@@ -336,9 +336,16 @@ class Ledger:
         nothing, so a transaction that records nothing (a rerun) commits
         without a disk flush; two keys that collide merely wait for each other."""
         if self.postgres and keys:
-            self.executemany(
-                "SELECT pg_advisory_xact_lock(?)", [(key,) for key in sorted(set(keys))]
-            )
+            wanted = sorted(set(keys))
+            if len(wanted) > MAX_LOCKS:
+                # PostgreSQL's lock table is one for the whole server (about
+                # max_locks_per_transaction × max_connections entries): a batch of
+                # many persons takes the ledger whole instead, and waits for the
+                # writers that hold a part of it.
+                self.lock_whole()
+                return
+            self.executemany("SELECT pg_advisory_xact_lock_shared(?)", [(WHOLE_LEDGER,)])
+            self.executemany("SELECT pg_advisory_xact_lock(?)", [(key,) for key in wanted])
 
     def payments_of(
         self, policy_ref: str, insured_refs: Sequence[str]
@@ -549,11 +556,30 @@ def sha256(data: bytes) -> Any:
     return digest
 
 
+#: The "policy" of claim ids' lock keys (no policy reference holds a NUL).
+CLAIM_LOCK = "\0claim"
+
+#: Advisory locks one transaction takes at most, besides :data:`WHOLE_LEDGER`
+#: (PostgreSQL's default lock table holds 64 a connection): a transaction that
+#: needs more takes the whole ledger instead (:meth:`Ledger.lock`).
+MAX_LOCKS = 48
+
+
 def lock_key(policy_ref: str, insured_ref: str) -> int:
     """A stable signed 64-bit key for an insured person of a policy (and, with
     ``policy_ref`` ``"\0claim"``, for a claim id)."""
     digest = sha256(f"{policy_ref}\0{insured_ref}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def claim_lock_key(claim_id: str) -> int:
+    """The key of a claim id: held by whoever settles or voids it."""
+    return lock_key(CLAIM_LOCK, claim_id)
+
+
+#: The key every writer takes: shared, with its own keys (a few persons and
+#: claims); exclusive, alone, when it would need more than MAX_LOCKS.
+WHOLE_LEDGER = lock_key("\0ledger", "")
 
 
 def _date(text: str | None) -> dt.date | None:
