@@ -127,6 +127,18 @@ def _complete_product(incomplete: str) -> list[str]:
     return []
 
 
+#: ``--product`` where claims are read: which product settles them.
+ClaimsProduct = Annotated[
+    str | None,
+    typer.Option(
+        "--product",
+        "-p",
+        help="Product id, id@edition or file; default: the claim's.",
+        autocompletion=_complete_product,
+    ),
+]
+
+
 def _completion_words() -> list[str]:
     """The words of the command line being completed, as the shell passed them (bash;
     zsh, fish and PowerShell): typer gives completion callbacks none."""
@@ -297,15 +309,7 @@ def settle_command(
         list[str],
         typer.Argument(help="Claim files, directories, NDJSON files, or - for NDJSON on stdin."),
     ],
-    product: Annotated[
-        str | None,
-        typer.Option(
-            "--product",
-            "-p",
-            help="Product id, id@edition or file; default: the claim's.",
-            autocompletion=_complete_product,
-        ),
-    ] = None,
+    product: ClaimsProduct = None,
     rates: Annotated[
         Path | None, typer.Option("--rates", help="ECB reference rates, eurofxref-hist.csv.")
     ] = None,
@@ -1045,15 +1049,7 @@ def claim_check(
     claims: Annotated[
         list[str], typer.Argument(help="Claim files (JSON), or - for one claim on stdin.")
     ],
-    product: Annotated[
-        str | None,
-        typer.Option(
-            "--product",
-            "-p",
-            help="Product id, id@edition or file; default: the claim's.",
-            autocompletion=_complete_product,
-        ),
-    ] = None,
+    product: ClaimsProduct = None,
     format: Annotated[Format, _document_format()] = Format.TABLE,
 ) -> None:
     from claimcalc.authoring.check import check_file

@@ -350,9 +350,10 @@ class Ledger:
     def payments_of(
         self, policy_ref: str, insured_refs: Sequence[str]
     ) -> dict[str, list[tuple[str, PaymentRow]]]:
-        """:meth:`payments` of several insured persons of one policy, every
-        product and claim, in few statements: each person's ``(product id,
-        line)`` pairs, in the order recorded (a person without any: ``[]``)."""
+        """The lines that paid (advances aside: they are repaid) of the current
+        settlements of several insured persons of one policy, every product and
+        claim, in few statements: each person's ``(product id, line)`` pairs, in
+        the order recorded (a person without any: ``[]``)."""
         found: dict[str, list[tuple[str, PaymentRow]]] = {ref: [] for ref in insured_refs}
         refs = list(found)
         # The claim's place, MIN(f.id + 0): "+ 0" keeps PostgreSQL from answering
@@ -471,39 +472,6 @@ class Ledger:
             "guarantee, kind, amount_cents, date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             payments,
         )
-
-    def payments(
-        self, policy_ref: str, insured_ref: str, product_id: str, except_claim: str
-    ) -> list[PaymentRow]:
-        """The lines that paid (advances aside: they are repaid) of the current
-        settlements of one insured person on one policy and product, but those
-        of ``except_claim`` (which a re-settlement supersedes), in the order
-        they were recorded."""
-        rows = self.rows(
-            "SELECT s.claim_id, (SELECT MIN(f.id + 0) FROM ledger_settlements f "
-            "WHERE f.claim_id = s.claim_id), p.guarantee, p.kind, p.amount_cents, p.date, "
-            "s.event_id, s.trip_departure, s.trip_return FROM ledger_payments p "
-            "JOIN ledger_settlements s ON s.id = p.settlement_id "
-            "WHERE p.policy_ref = ? AND p.insured_ref = ? AND p.amount_cents > 0 "
-            "AND p.kind <> 'advance' AND s.status = 'current' "
-            "AND s.product_id = ? AND s.claim_id <> ? ORDER BY s.id, p.id",
-            (policy_ref, insured_ref, product_id, except_claim),
-        )
-        return [
-            PaymentRow(
-                claim_id=claim_id,
-                seq=int(seq),
-                insured_ref=insured_ref,
-                guarantee=guarantee,
-                kind=kind,
-                amount=from_cents(int(cents)),
-                date=dt.date.fromisoformat(day),
-                event_id=event_id,
-                trip_departure=_date(departure),
-                trip_return=_date(return_),
-            )
-            for claim_id, seq, guarantee, kind, cents, day, event_id, departure, return_ in rows
-        ]
 
     def current(self, claim_id: str) -> tuple[int, str, int] | None:
         """The current settlement of a claim id: its row id, its content hash and
