@@ -102,7 +102,7 @@ def iter_items(inputs: Iterable[str], stdin: Iterable[str] | None = None) -> Ite
         if name == "-":
             buffer = getattr(sys.stdin, "buffer", None) if stdin is None else None
             if buffer is None:  # text already decoded (a caller's, or a StringIO's)
-                for number, line in enumerate(stdin or sys.stdin, start=1):
+                for number, line in enumerate(sys.stdin if stdin is None else stdin, start=1):
                     if line.strip():
                         position += 1
                         yield Item(position, f"<stdin>:{number}", line)

@@ -334,7 +334,9 @@ class Ledger:
         to the commit or rollback. Two transactions that take theirs in
         ascending order never wait on each other in a cycle. A lock writes
         nothing, so a transaction that records nothing (a rerun) commits
-        without a disk flush; two keys that collide merely wait for each other."""
+        without a disk flush; two keys that collide merely wait for each other.
+        Beside them, :data:`WHOLE_LEDGER` shared; more than :data:`MAX_LOCKS`
+        keys: that one alone, exclusive (docs/ledger.md, "Concurrency")."""
         if self.postgres and keys:
             wanted = sorted(set(keys))
             if len(wanted) > MAX_LOCKS:
