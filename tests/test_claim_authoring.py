@@ -431,6 +431,20 @@ def test_claim_check_reads_a_claim_on_stdin(
 
 
 @pytest.mark.parametrize(
+    ("text", "said"), [("{}", "missing required field"), ('{"product": 5}', "expected a string")]
+)
+def test_claim_check_says_a_missing_or_wrong_product_once(
+    text: str, said: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The reader's problem with `product` is the only one about it (the check once
+    added "product: product: product: missing…" after it)."""
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    assert main(["claim", "check", "-"]) == ExitCode.INVALID_CLAIM
+    about = [line for line in capsys.readouterr().out.splitlines() if "product" in line]
+    assert about == [f"<stdin>: product: {said}" + ("" if text == "{}" else ", got 5")]
+
+
+@pytest.mark.parametrize(
     ("example", "code", "article"),
     [
         ("imaway/examples/E-baggage-theft-barcelona.json", "E.baggage", "E1"),

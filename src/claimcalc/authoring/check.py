@@ -121,6 +121,10 @@ def check_text(text: str, source: str, product_ref: str | None = None) -> Report
         return Report(source, tuple(problems), _code(problems))
     try:
         product = _product(data, product_ref)
+    except ClaimError as error:  # the claim names no product: its own problem, said once
+        said = {p.where for p in problems}  # the reader's "missing" or "expected a string"
+        problems += [Problem(w, m) for w, m in error.problems if w not in said]
+        return Report(source, tuple(problems), _code(problems))
     except ClaimcalcError as error:
         # An unknown product is exit 4 whether --product or the claim names it, as in
         # settle; a claim naming none is the claim's problem (exit 3).
@@ -166,7 +170,7 @@ def _product(data: dict[str, Any], product_ref: str | None) -> Product:
         return load_product(product_ref)
     ref = data.get("product")
     if not isinstance(ref, str):
-        raise ClaimError("product", [("product", "missing: the claim names no product")])
+        raise ClaimError("product", [("product", _("missing: the claim names no product"))])
     edition = data.get("edition")
     if isinstance(edition, str) and "@" not in ref:
         ref = f"{ref}@{edition}"
