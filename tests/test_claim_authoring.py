@@ -29,16 +29,17 @@ from tests.conftest import PRODUCT_IDS, ROOT, product
 CLAIMCALC = shutil.which("claimcalc") or str(Path(sys.executable).parent / "claimcalc")
 
 
-def _spawn(*args: str) -> pexpect.spawn[str]:
-    # The questions in English, whatever the machine's locale (claimcalc.i18n).
-    env = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
+def _spawn(*args: str, locale: str = "C.UTF-8", columns: int = 120) -> pexpect.spawn[str]:
+    """``claimcalc claim new`` in a terminal ``columns`` wide, the language that of
+    ``locale`` (English by default, whatever the machine's: claimcalc.i18n)."""
+    env = {**os.environ, "LC_ALL": "", "LC_MESSAGES": "", "LANG": locale, "COLUMNS": ""}
     return pexpect.spawn(
         CLAIMCALC,
         ["claim", "new", *args],
         env=env,
         encoding="utf-8",
         timeout=30,
-        dimensions=(50, 120),
+        dimensions=(50, columns),
     )
 
 
@@ -652,14 +653,10 @@ def test_claim_new_in_italian_fits_an_80_column_terminal(tmp_path: Path) -> None
     """In Italian, by the locale, on an 80-column terminal: the questions are Italian
     and the lists of choices are laid out to its width (no value folded in two)."""
     screen = io.StringIO()
-    child = pexpect.spawn(
-        CLAIMCALC,
-        ["claim", "new", "--product", "imaway", "--level", "smart", "-o", str(tmp_path / "c.json")],
-        env={**os.environ, "LC_ALL": "", "LC_MESSAGES": "", "LANG": "it_IT.UTF-8", "COLUMNS": ""},
-        encoding="utf-8",
-        timeout=30,
-        dimensions=(40, 80),
-    )
+    child = _spawn(
+        "--product", "imaway", "--level", "smart", "-o", str(tmp_path / "c.json"),
+        locale="it_IT.UTF-8", columns=80,
+    )  # fmt: skip
     child.logfile_read = screen
     _answer(child, "Riferimento della richiesta di rimborso", "CL-2026-080")
     _answer(child, "Numero di polizza", "")

@@ -401,21 +401,11 @@ def test_the_claim_formats_descriptions_and_the_facts_are_msgids_with_italian() 
 def test_claim_new_explains_a_field_in_italian(tmp_path: Path) -> None:
     """``?`` on a question of ``claim new --lang it``, in a real terminal: the
     field's description from the claim format, in Italian."""
-    import os
-    import shutil
-    import sys
-
     import pexpect
 
-    exe = shutil.which("claimcalc") or str(Path(sys.executable).parent / "claimcalc")
-    child = pexpect.spawn(
-        exe,
-        ["claim", "new", "--lang", "it", "--product", "imaway", "--level", "smart"],
-        env={**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"},
-        encoding="utf-8",
-        timeout=30,
-        dimensions=(50, 120),
-    )
+    from tests.test_claim_authoring import _spawn
+
+    child = _spawn("--lang", "it", "--product", "imaway", "--level", "smart")  # C locale
     child.expect("Riferimento della richiesta di rimborso")
     child.expect(r": $")
     child.sendline("CL-1")

@@ -420,7 +420,6 @@ def test_a_batch_record_with_a_ledger_is_the_records_without_plus_the_note(
     with_ledger = capsys.readouterr().out
     if fmt == "ndjson":
         plain = [json.loads(line) for line in without.splitlines()]
-        noted = [json.loads(line) for line in with_ledger.splitlines()]
         stripped = [line[: line.rindex(',"ledger":')] + "}" for line in with_ledger.splitlines()]
         assert stripped == without.splitlines()
     else:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from claimcalc.claim.model import BaggageObject, Insured
 from claimcalc.facts import FACTS, VALUE_LABELS, FactType, value_label
 from claimcalc.output.guide import claim_guide
 from tests.conftest import product
-from tests.test_claim_authoring import CLAIMCALC, _answer
+from tests.test_claim_authoring import _answer, _spawn
 
 LISTED = [name for name, spec in FACTS.items() if spec.type in (FactType.ENUM, FactType.SET)]
 
@@ -144,14 +143,7 @@ def test_the_italian_guide_lists_the_values_with_their_names() -> None:
 def test_claim_new_in_italian_shows_the_labels_and_takes_the_number(tmp_path: Path) -> None:
     out = tmp_path / "claim.json"
     screen = io.StringIO()
-    child = pexpect.spawn(
-        CLAIMCALC,
-        ["claim", "new", "--product", "imaway", "--level", "smart", "-o", str(out)],
-        env={**os.environ, "LC_ALL": "", "LC_MESSAGES": "", "LANG": "it_IT.UTF-8", "COLUMNS": ""},
-        encoding="utf-8",
-        timeout=30,
-        dimensions=(50, 120),
-    )
+    child = _spawn("--product", "imaway", "--level", "smart", "-o", str(out), locale="it_IT.UTF-8")
     child.logfile_read = screen
     _answer(child, "Riferimento della richiesta", "CL-2026-IT1")
     _answer(child, "Numero di polizza", "")

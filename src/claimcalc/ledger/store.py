@@ -346,7 +346,7 @@ class Ledger:
                 # writers that hold a part of it.
                 self.lock_whole()
                 return
-            self.executemany("SELECT pg_advisory_xact_lock_shared(?)", [(WHOLE_LEDGER,)])
+            self.execute("SELECT pg_advisory_xact_lock_shared(?)", (WHOLE_LEDGER,))
             self.executemany("SELECT pg_advisory_xact_lock(?)", [(key,) for key in wanted])
 
     def payments_of(
