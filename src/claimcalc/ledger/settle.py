@@ -33,7 +33,7 @@ records nothing.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
+import datetime as dt
 import random
 import sys
 import time
@@ -160,6 +160,9 @@ RETRIES = 5
 #: order the real ones will be given (:meth:`Ledger.new_ids`).
 _PROVISIONAL = 1 << 62
 
+#: Insured persons whose payments a settler keeps between batches (SQLite).
+VIEW_PERSONS = 100_000
+
 #: The lock key's "policy" of a claim id (:func:`lock_key`).
 
 
@@ -198,6 +201,12 @@ class _Batch:
     #: item position → its place in the batch; the place of the claim being settled
     order: dict[int, int] = field(default_factory=dict)
     at: int = 0
+    #: SQLite, recording: the database's data_version when the batch began
+    #: (:meth:`LedgerSettler._keep_view`); None otherwise.
+    version: int | None = None
+    #: Whether ``payments`` is the ledger as the commit leaves it (not when
+    #: worker processes settled the claims: their writes are not in it).
+    whole_view: bool = True
 
 
 class LedgerSettler:
@@ -237,6 +246,12 @@ class LedgerSettler:
         #: batches run again after a conflict (PostgreSQL)
         self.retries = 0
         self._batch: _Batch | None = None
+        #: SQLite, recording: each insured person's payments as this settler's
+        #: last commit left them, valid while the database's data_version is
+        #: the one kept with them (no other connection committed since): a batch
+        #: then reads only the persons it lacks (:meth:`_keep_view`).
+        self._view: dict[tuple[str, str], list[tuple[str, PaymentRow]]] = {}
+        self._view_version: int | None = None
         #: what the last claim was settled on (:meth:`settled_again`)
         self._last_inputs: tuple[Claim, Any, str, _Priors] | None = None
 
@@ -353,9 +368,19 @@ class LedgerSettler:
                         ).format(ledger=ledger.name, claim_id=claim_id)
                     )
                 persons |= pairs
+            view = self._view
+            if self.record and not ledger.postgres:
+                # Under BEGIN IMMEDIATE: no other writer commits before ours.
+                batch.version = ledger.data_version()
+            if batch.version is None or batch.version != self._view_version:
+                view.clear()
             refs: dict[str, set[str]] = {}
             for policy, ref in persons:
-                refs.setdefault(policy, set()).add(ref)
+                kept = view.get((policy, ref))
+                if kept is not None:  # a copy: the batch changes its lists
+                    batch.payments[(policy, ref)] = list(kept)
+                else:
+                    refs.setdefault(policy, set()).add(ref)
             for policy, found in refs.items():
                 for ref, rows in ledger.payments_of(policy, sorted(found)).items():
                     batch.payments[(policy, ref)] = rows
@@ -429,26 +454,30 @@ class LedgerSettler:
         assert batch is not None
         policy_ref = claim.policy.ref
         assert policy_ref is not None
+        claim_id, product_id, payments = claim.claim_id, product.id, batch.payments
+        # Every row is a line that paid (payments_of and _write keep no other).
         rows = {
             person.ref: [
                 row
-                for product_id, row in batch.payments[(policy_ref, person.ref)]
-                if product_id == product.id and row.claim_id != claim.claim_id
+                for paid_by, row in payments[(policy_ref, person.ref)]
+                if paid_by == product_id and row.claim_id != claim_id
             ]
             for person in claim.insured
         }
-        current = batch.current[claim.claim_id]
+        current = batch.current[claim_id]
         attempts: list[dict[str, list[PaymentRow]]] = [rows]
         if current is not None:
             seq = current[2]
             before = {ref: [r for r in found if r.seq < seq] for ref, found in rows.items()}
-
-            if before != rows:
+            # A part of the same rows: another as soon as one is left out.
+            if any(len(found) != len(rows[ref]) for ref, found in before.items()):
                 attempts.insert(0, before)
         note = LedgerNote(self.ledger.name, "record" if self.record else "dry-run")
+        event_id, trip = claim.event.id, claim.trip
+        trip_dates = (trip.departure_date, trip.return_date)
         for found in attempts:
             used = {
-                ref: [(row, self._prior(row, claim)) for row in lines if _counts(row)]
+                ref: [(row, _prior(row, event_id, trip_dates)) for row in lines]
                 for ref, lines in found.items()
             }
             settlement = self._settle_with(claim, product, source, used)
@@ -473,14 +502,10 @@ class LedgerSettler:
         return self._settle_with(*self._last_inputs)
 
     def _settle_with(self, claim: Claim, product: Any, source: str, used: _Priors) -> Settlement:
-        persons = []
-        for person in claim.insured:
-            priors = [prior for _, prior in used[person.ref]]
-            own = person.prior_payments if self.add_prior else ()
-            persons.append(dataclasses.replace(person, prior_payments=(*own, *priors)))
-        return self.settler.settle_claim(
-            dataclasses.replace(claim, insured=tuple(persons)), product, source
-        )
+        # The engine counts a person's own prior payments, then these; own ones
+        # are there only with add_prior (check refuses them otherwise).
+        priors = [tuple(prior for _, prior in used[person.ref]) for person in claim.insured]
+        return self.settler.settle_claim(claim, product, source, priors)
 
     @staticmethod
     def _used(period: tuple[Any, Any], priors: _Priors) -> list[PriorUsed]:
@@ -496,19 +521,6 @@ class LedgerSettler:
                         )
                     )
         return used
-
-    @staticmethod
-    def _prior(row: PaymentRow, claim: Claim) -> PriorPayment:
-        trip = claim.trip
-        return PriorPayment(
-            guarantee=row.guarantee,
-            amount=row.amount,
-            date=row.date,
-            same_accident=claim.event.id is not None and row.event_id == claim.event.id,
-            same_trip=row.trip_departure == trip.departure_date
-            and row.trip_return == trip.return_date,
-            claim_id=row.claim_id,
-        )
 
     def _write(
         self,
@@ -531,7 +543,7 @@ class LedgerSettler:
             "product_sha256": settlement.product_sha256,
             "claimcalc_version": self.version,
             "event_id": claim.event.id,
-            "event_date": claim.event.date.isoformat(),
+            "event_date": settlement.event_date,
             "trip_departure": claim.trip.departure_date.isoformat(),
             "trip_return": claim.trip.return_date.isoformat(),
             "period_start": start.isoformat(),
@@ -540,9 +552,8 @@ class LedgerSettler:
             "status": "current",
             "content_sha256": digest,
             "document": document,
-            "recorded_at": now(),
         }
-        day = claim.event.date.isoformat()
+        day = settlement.event_date
         payments = [
             (
                 policy_ref,
@@ -608,6 +619,7 @@ class LedgerSettler:
         the claims' places in the batch) and commits."""
         batch = self._batch
         assert batch is not None
+        batch.whole_view = False  # the workers' writes stay in the workers
         groups = _groups(items, batch.claims, batch.earlier)
         per_task = -(-len(items) // workers.count)  # ceiling
         tasks: list[_Task] = []
@@ -667,13 +679,15 @@ class LedgerSettler:
                 real = {w.provisional: sid for w, sid in zip(batch.writes, ids, strict=True)}
                 replaced = {w.old for w in batch.writes}
                 rows: list[dict[str, object]] = []
+                # When the batch is recorded: its commit, the same moment for its claims.
+                recorded_at = now()
                 superseded: list[int] = []
                 supersedes: list[tuple[int, int]] = []
                 payments: list[tuple[object, ...]] = []
                 for w, sid in zip(batch.writes, ids, strict=True):
                     # Superseded in the same batch: written as it ends up.
                     status = "superseded" if w.provisional in replaced else "current"
-                    rows.append({"id": sid, **w.row, "status": status})
+                    rows.append({"id": sid, **w.row, "status": status, "recorded_at": recorded_at})
                     if w.old is not None:
                         if w.old < _PROVISIONAL:
                             superseded.append(w.old)
@@ -685,14 +699,36 @@ class LedgerSettler:
             else:
                 ledger.rollback()
         self._batch = None
+        self._keep_view(batch, real)
         for note in batch.notes:
             if note.settlement_id is not None:
                 note.settlement_id = real.get(note.settlement_id, note.settlement_id)
             if note.supersedes is not None:
                 note.supersedes = real.get(note.supersedes, note.supersedes)
 
+    def _keep_view(self, batch: _Batch, real: dict[int, int]) -> None:
+        """After a recording batch's commit (SQLite): its persons' payments, as
+        the ledger now holds them, kept for the batches after it; the claims it
+        recorded get their places' real ids. Another writer's commit changes
+        the data_version, and the next batch then reads everything again."""
+        view = self._view
+        if batch.version is None or not batch.whole_view:
+            view.clear()
+            self._view_version = None
+            return
+        if len(view) + len(batch.payments) > VIEW_PERSONS:
+            view.clear()  # a bound on memory: persons read again when they come back
+        for key, rows in batch.payments.items():
+            view[key] = [
+                (product_id, _placed(row, real) if row.seq >= _PROVISIONAL else row)
+                for product_id, row in rows
+            ]
+        self._view_version = batch.version
+
     def abandon(self) -> None:
         """Roll back the open batch (the run is failing, or runs it again)."""
+        self._view.clear()
+        self._view_version = None
         self._batch = None
         with self.ledger.guard(_("cannot roll back the ledger")):
             self.ledger.rollback()
@@ -817,6 +853,31 @@ def _groups(
     return list(groups.values())
 
 
-def _counts(row: PaymentRow) -> bool:
-    """A ledger line that is a prior payment: it paid, and it is not an advance."""
-    return row.amount > 0 and row.kind != "advance"
+def _placed(row: PaymentRow, real: dict[int, int]) -> PaymentRow:
+    """A line written by the batch just committed, with its claim's real place."""
+    return PaymentRow(
+        row.claim_id,
+        real[row.seq],
+        row.insured_ref,
+        row.guarantee,
+        row.kind,
+        row.amount,
+        row.date,
+        row.event_id,
+        row.trip_departure,
+        row.trip_return,
+    )
+
+
+def _prior(
+    row: PaymentRow, event_id: str | None, trip_dates: tuple[dt.date, dt.date]
+) -> PriorPayment:
+    """A ledger line as a prior payment of the claim whose event and trip these are."""
+    return PriorPayment(
+        guarantee=row.guarantee,
+        amount=row.amount,
+        date=row.date,
+        same_accident=event_id is not None and row.event_id == event_id,
+        same_trip=(row.trip_departure, row.trip_return) == trip_dates,
+        claim_id=row.claim_id,
+    )

@@ -240,6 +240,15 @@ class Ledger:
             self.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         self.in_transaction = True
 
+    def data_version(self) -> int | None:
+        """SQLite: a number that changes when another connection (another process,
+        or another ledger of this one) commits to the database, and only then;
+        read inside a ``BEGIN IMMEDIATE`` transaction, it covers every commit
+        before it. None on PostgreSQL, which has no such number."""
+        if self.postgres:
+            return None
+        return int(self.execute("PRAGMA data_version").fetchone()[0])
+
     def commit(self) -> None:
         if self.in_transaction:
             self.in_transaction = False

@@ -179,7 +179,9 @@ def format_record(
         return _csv_rows(rows)
     made = None if steps else made_text(result)
     if made is not None:  # the ledger made the settlement's JSON: the record is it, placed
-        head = dumps({"position": item.position, "source": item.source, "status": "settled"})
+        head = dumps(
+            {"position": item.position, "source": item.source, "status": "settled"}, item.fast
+        )
         return f"{head[:-1]},{made[1:]}"
     return dumps(settlement_record(item.position, item.source, result, steps), item.fast)
 

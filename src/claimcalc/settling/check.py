@@ -29,7 +29,7 @@ def check(s: Settling) -> None:
     for i, person in enumerate(claim.insured):
         if s.plan.needs_role and person.role is None:
             s.problem(f"insured[{i}].role", texts.role_required(product.ref))
-        for k, payment in enumerate(person.prior_payments):
+        for k, payment in enumerate(s.payments_of(i, person)):
             if not product.has_guarantee(payment.guarantee):
                 s.problem(
                     f"insured[{i}].prior_payments[{k}].guarantee",

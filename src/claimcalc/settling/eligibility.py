@@ -33,7 +33,7 @@ from claimcalc.product.model import (
 from claimcalc.settlement import Code
 from claimcalc.settling import texts
 from claimcalc.settling.conditions import unknown_facts
-from claimcalc.settling.plan import Check, EligibilityCheck, Refusal
+from claimcalc.settling.plan import Check, EligibilityCheck, ProductPlan, Refusal
 from claimcalc.settling.work import ZERO, LineWork, PersonWork, Settling
 
 
@@ -139,7 +139,7 @@ def policy_period(s: Settling) -> tuple[dt.date, dt.date | None]:
 
 def claim_period(claim: Claim, product: Product) -> tuple[dt.date, dt.date | None]:
     """:func:`policy_period` of a claim under a product (the claims ledger keys on it)."""
-    rule = next((r for r in product.eligibility if r.kind == "policy_window"), None)
+    rule = ProductPlan.of(product).policy_window
     policy = claim.policy
     start = policy.start_date or policy.issue_date
     if rule is None or policy.end_date is not None or rule.duration_months is None:
@@ -202,7 +202,7 @@ def _cover_ends(s: Settling, rule: CoverEnds, work: LineWork, person: PersonWork
 
 def _once(s: Settling, rule: OncePerPeriod, work: LineWork, person: PersonWork) -> Refusal:
     codes = {g.code for g in work.section.guarantees}
-    paid = [p for p in person.insured.prior_payments if p.guarantee in codes and p.amount > 0]
+    paid = [p for p in person.payments if p.guarantee in codes and p.amount > 0]
     if paid:  # only a payment of this policy period counts (M4 "nell'arco di validità")
         period = policy_period(s)
         paid = [p for p in paid if in_period(period, p.date)]

@@ -14,9 +14,9 @@ articles, amounts and conditions all come from the product file.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from claimcalc.claim.model import Claim
+from claimcalc.claim.model import Claim, PriorPayment
 from claimcalc.money import round_cents
 from claimcalc.product.model import Product
 from claimcalc.settlement import CAPPING, InsuredResult, LineResult, Settlement, Status
@@ -74,6 +74,7 @@ def settle(
     rates: RateTable | None = None,
     source: str | None = None,
     steps: bool = True,
+    priors: Sequence[tuple[PriorPayment, ...]] | None = None,
 ) -> Settlement:
     """Settle a claim under a product: an itemised :class:`Settlement`.
 
@@ -81,6 +82,8 @@ def settle(
     ``steps=False`` keeps in each line's trace only the steps that refuse or
     reduce it (its reasons): what a batch record without ``--explain``
     carries, for less work. Amounts, statuses and reasons are the same.
+    ``priors``: earlier payments a claims ledger supplies, one tuple per
+    insured person, counted after the person's own ``prior_payments``.
     Raises :class:`ClaimError` if the claim does not fit the product (unknown
     level, zone or guarantee; a fact or rate the settlement needs is missing);
     its lines name ``source`` (the claim's file), or else the claim id.
@@ -92,7 +95,7 @@ def settle(
             for r in claim.rates
         )
         table = own.merged(table)
-    s = Settling(claim, product, table, source or claim.claim_id, steps)
+    s = Settling(claim, product, table, source or claim.claim_id, steps, priors)
     check(s)
     s.persons = [s.new_person(i, person) for i, person in enumerate(claim.insured)]
     for step in STEPS:

@@ -43,7 +43,7 @@ def prior_payments(s: Settling) -> None:
     memo = s.plan.prior_limits
     for person in s.persons:
         prior = person.prior
-        for payment in person.insured.prior_payments:
+        for payment in person.payments:
             if period is None:
                 period = policy_period(s)
             this_period = in_period(period, payment.date)

@@ -21,6 +21,7 @@ from claimcalc.product.model import (
     Guarantee,
     Limit,
     MaxAge,
+    PolicyWindow,
     Product,
     ReportingDeadline,
     Requires,
@@ -106,6 +107,8 @@ class ProductPlan:
     needs_role: bool = False  # an age cap depends on the role (Wi School)
     event_capped: frozenset[str] = frozenset()  # guarantees with a per-event limit
     alternating: frozenset[str] = frozenset()  # guarantees named by an alternative
+    #: The rule that sets the policy period's length, if any (eligibility.claim_period).
+    policy_window: PolicyWindow | None = None
 
     @classmethod
     def of(cls, product: Product) -> ProductPlan:
@@ -120,6 +123,9 @@ class ProductPlan:
                     for section in product.sections
                     for g in section.guarantees
                     if any(lim.scope is Scope.PER_EVENT for lim in (*section.limits, *g.limits))
+                ),
+                policy_window=next(
+                    (r for r in product.eligibility if isinstance(r, PolicyWindow)), None
                 ),
             )
         return plan  # type: ignore[no-any-return]  # the product's one plan, made here

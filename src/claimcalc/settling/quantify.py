@@ -413,9 +413,7 @@ def _fixed(s: Settling, work: LineWork, formula: FixedSum, person: PersonWork) -
     work.loss = amount
     work.note(Code.FIXED_SUM, article, texts.fixed_sum(amount), amount)
     paid = [
-        p
-        for p in person.insured.prior_payments
-        if p.same_accident and p.guarantee in formula.less_paid_under
+        p for p in person.payments if p.same_accident and p.guarantee in formula.less_paid_under
     ]
     already = sum((p.amount for p in paid), ZERO)
     if already <= 0:

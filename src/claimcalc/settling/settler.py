@@ -10,7 +10,9 @@ from claimcalc.settlement import Settlement
 from claimcalc.settling.rates import RateTable
 
 if TYPE_CHECKING:
-    from claimcalc.claim.model import Claim
+    from collections.abc import Sequence
+
+    from claimcalc.claim.model import Claim, PriorPayment
 
 
 class Settler:
@@ -76,5 +78,12 @@ class Settler:
             field = "edition" if claim.edition and self._known(claim.product) else "product"
             raise UnknownProductError(f"{source}: {field}: {exc}") from None
 
-    def settle_claim(self, claim: Claim, product: Any, source: str) -> Settlement:
-        return self._settle(claim, product, self.rates, source, self.steps)
+    def settle_claim(
+        self,
+        claim: Claim,
+        product: Any,
+        source: str,
+        priors: Sequence[tuple[PriorPayment, ...]] | None = None,
+    ) -> Settlement:
+        """Settle a parsed claim; ``priors``: a claims ledger's payments, per person."""
+        return self._settle(claim, product, self.rates, source, self.steps, priors)

@@ -9,11 +9,11 @@ was assessed so far, and its trace of steps.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from claimcalc.claim.model import Claim, Insured, Line
+from claimcalc.claim.model import Claim, Insured, Line, PriorPayment
 from claimcalc.errors import ClaimError
 from claimcalc.product.model import Guarantee, Product, Section
 from claimcalc.settlement import REASON_CODES, Code, LimitApplied, TraceStep
@@ -77,6 +77,9 @@ class PersonWork:
     insured: Insured
     age: int
     lines: list[LineWork]
+    #: The earlier payments the settlement counts: the claim's own, then a
+    #: ledger's (:meth:`Settling.payments_of`).
+    payments: tuple[PriorPayment, ...]
     #: Earlier payments in the policy period, by the per-period limit they consumed.
     prior: dict[str, Decimal] = field(default_factory=dict)
     #: The claims (ids) whose earlier payments used each limit in ``prior``.
@@ -92,6 +95,7 @@ class Settling:
         "level",
         "persons",
         "plan",
+        "priors",
         "problems",
         "product",
         "rates",
@@ -100,9 +104,16 @@ class Settling:
     )
 
     def __init__(
-        self, claim: Claim, product: Product, rates: RateTable, source: str, steps: bool
+        self,
+        claim: Claim,
+        product: Product,
+        rates: RateTable,
+        source: str,
+        steps: bool,
+        priors: Sequence[tuple[PriorPayment, ...]] | None = None,
     ) -> None:
         self.claim = claim
+        self.priors = priors
         self.product = product
         self.plan: ProductPlan = ProductPlan.of(product)
         self.rates = rates
@@ -145,7 +156,15 @@ class Settling:
         if person.role is not None:
             base["role"] = person.role
         lines = [self.new_line(index, j, line, base) for j, line in enumerate(person.lines)]
-        return PersonWork(index, person, age, lines)
+        return PersonWork(index, person, age, lines, self.payments_of(index, person))
+
+    def payments_of(self, index: int, person: Insured) -> tuple[PriorPayment, ...]:
+        """The earlier payments counted for the claim's ``index``-th person: the
+        claim's own ``prior_payments``, then those a claims ledger supplies
+        (``priors``, one tuple per person: the claim itself is not copied)."""
+        if self.priors is None:
+            return person.prior_payments
+        return (*person.prior_payments, *self.priors[index])
 
     def new_line(self, i: int, j: int, line: Line, base: dict[str, object]) -> LineWork:
         # The plan is found in place: a call per line costs more than the lookup.
