@@ -350,3 +350,74 @@ def test_void_waits_for_a_batch_settling_the_same_claim(
         ]
     finally:
         drop_database(url)
+
+
+@pytest.mark.parametrize("fmt", ["json", "ndjson", "csv"])
+def test_a_ledger_failing_mid_run_leaves_standard_output_parseable(
+    ledger_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    fmt: str,
+) -> None:
+    """After the first batch commits, the ledger fails for real: SQLite locked by
+    another writer (a short lock timeout), PostgreSQL's connection terminated by
+    the server. The run stops with exit 5 and one line; what it wrote to standard
+    output, the first batch's records, is still a whole document (a JSON array
+    closed, whole NDJSON lines, whole CSV rows) for the script reading it."""
+    import csv
+    import io
+    import sqlite3
+
+    from claimcalc.ledger import store
+    from claimcalc.ledger.settle import LedgerSettler
+
+    paths = [
+        ndjson(tmp_path / f"C-{i}.ndjson", [baggage_claim(f"C-{i}", 1, f"2026-0{3 + i}-03")])
+        for i in range(5)
+    ]
+    Ledger(ledger_url, create=True).close()
+    monkeypatch.setattr(store, "LOCK_TIMEOUT", 0.2)
+    held: list[Any] = []
+    flush = LedgerSettler.flush
+
+    def commit_then_fail(self: LedgerSettler) -> None:
+        flush(self)  # the batch's commit
+        if held:
+            return
+        if self.ledger.postgres:
+            import psycopg
+
+            with psycopg.connect(ledger_url, autocommit=True) as admin:
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            held.append(None)
+        else:  # another writer takes the write lock, and keeps it
+            other = sqlite3.connect(ledger_url, isolation_level=None)
+            other.execute("BEGIN EXCLUSIVE")
+            held.append(other)
+
+    monkeypatch.setattr(LedgerSettler, "flush", commit_then_fail)
+    code = main(["settle", *map(str, paths), "--ledger", ledger_url, "--record",
+                 "--ledger-batch", "2", "-f", fmt])  # fmt: skip
+    out, err = capsys.readouterr()
+    for other in held:
+        if other is not None:
+            other.close()
+    assert code == ExitCode.IO, err
+    assert err.count("\n") == 1 and err.startswith(ledger_url.partition("?")[0][:10]), err
+    if fmt == "json":
+        claim_ids = [r["claim_id"] for r in json.loads(out)]
+    elif fmt == "ndjson":
+        claim_ids = [json.loads(line)["claim_id"] for line in out.splitlines()]
+    else:
+        found = list(csv.DictReader(io.StringIO(out)))
+        assert all(row["message"] == "" and row["paid"] for row in found)
+        claim_ids = [row["claim_id"] for row in found]
+    assert claim_ids == ["C-0", "C-1"]
+    assert rows(ledger_url, "SELECT claim_id FROM ledger_settlements ORDER BY id") == [
+        ("C-0",),
+        ("C-1",),
+    ]

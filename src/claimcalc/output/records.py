@@ -235,8 +235,18 @@ class RecordWriter:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if kind is None and self.fmt is Format.JSON and not self.one_claim:
-            self.stream.write("\n]\n" if not self._first else "]\n")
+        if self.fmt is not Format.JSON or self.one_claim:
+            return
+        end = "\n]\n" if not self._first else "]\n"
+        if kind is None:
+            self.stream.write(end)
+        elif not issubclass(kind, OSError):
+            # The run stopped (a ledger that failed, a worker lost, Ctrl-C): the
+            # records written so far stay one JSON array a script can read; the
+            # exit code says the run is incomplete. Not when the stream itself
+            # failed (a closed pipe, a full disk): that error is the one to report.
+            with suppress(OSError, ValueError):
+                self.stream.write(end)
 
     def write(self, outcome: Outcome) -> None:
         self.summary.add(outcome)
