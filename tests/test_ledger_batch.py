@@ -421,3 +421,20 @@ def test_a_ledger_failing_mid_run_leaves_standard_output_parseable(
         ("C-0",),
         ("C-1",),
     ]
+
+
+@pytest.mark.parametrize("phase", ["starting", "working"])
+def test_ctrl_c_stops_a_run_with_jobs_and_a_ledger_in_one_line_exit_130(
+    ledger_url: str, tmp_path: Path, phase: str
+) -> None:
+    """As without a ledger (tests/test_batch.py); the open batch is rolled back:
+    the ledger holds whole batches only."""
+    from tests.test_batch import interrupt_workers
+
+    code, err = interrupt_workers(tmp_path, phase, "--ledger", ledger_url, "--record",
+                                  "--ledger-batch", "50")  # fmt: skip
+    assert "Traceback" not in err, err
+    assert code == ExitCode.INTERRUPTED, err
+    assert err.splitlines() == ["interrupted: claimcalc stopped before the end"], err
+    (count,) = rows(ledger_url, "SELECT COUNT(*) FROM ledger_settlements")[0]
+    assert count % 50 == 0

@@ -10,6 +10,7 @@ Exit codes (also in ``claimcalc --help`` and the README):
   5  a file, or a claims ledger, could not be read or written
   6  batch: some claims failed (each has an error record); the others were settled
   7  internal error: a claim met a bug in claimcalc (in a batch: its error record)
+130  interrupted (Ctrl-C, SIGINT), as a shell's 128+SIGINT
 141  the output was a pipe and its reader went away (``| head``), as a shell's 128+SIGPIPE
 """
 
@@ -30,6 +31,7 @@ from claimcalc.errors import (
     ExitCode,
     FileAccessError,
     InternalError,
+    Interrupted,
     ProductFileError,
     UsageError,
 )
@@ -48,15 +50,17 @@ EXIT_CODES_HELP = (
     "Exit codes: 0 success; 1 diff found differences; 2 usage error; 3 invalid claim; "
     "4 invalid or unknown product; 5 file or claims ledger not readable or writable; "
     "6 batch with some claims failed (the others settled); "
-    "7 internal error (a bug: please report it); 141 output pipe closed by its reader (| head)."
+    "7 internal error (a bug: please report it); 130 interrupted (Ctrl-C); "
+    "141 output pipe closed by its reader (| head)."
 )
 #: ``settle``'s own codes: not diff's or test's 1.
 SETTLE_EXIT_CODES_HELP = (
     "Exit codes: 0 success; 2 usage error (also: no claims to settle); 3 invalid claim; "
     "4 invalid or unknown product; 5 file or claims ledger not readable or writable (a "
     "full disk: the output file is left as it was); 6 batch with some claims failed (the others "
-    "settled); 7 internal error (a bug: please report it); 141 output pipe closed by "
-    "its reader (| head)."
+    "settled); 7 internal error (a bug: please report it); 130 interrupted (Ctrl-C: "
+    "the records written stay, an --output file is left as it was, a ledger keeps its "
+    "committed batches); 141 output pipe closed by its reader (| head)."
 )
 
 app = typer.Typer(
@@ -1087,6 +1091,10 @@ def main(argv: list[str] | None = None) -> int:
                 return invoke(ctx)
             finally:
                 sys.stdout.flush()  # here, not at exit where a failure goes unreported
+        except KeyboardInterrupt:
+            # typer would exit 130 without a word; a batch's workers ignore
+            # Ctrl-C (claimcalc.batch), so this line is the only one.
+            raise Interrupted() from None
         except BrokenPipeError:
             raise _PipeClosed from None
         except OSError as exc:
