@@ -84,9 +84,17 @@ def test_every_msgid_has_an_italian_text_with_the_same_placeholders() -> None:
     messages = [m for m in italian_catalog() if m.id]
     assert len(messages) > 250  # the catalog is the sources' (test above), not a sample
     for message in messages:
+        assert not message.fuzzy, message.id
+        if isinstance(message.id, tuple):  # ngettext: singular, plural; Italian's two forms
+            singular, plural = message.id
+            assert isinstance(message.string, tuple) and len(message.string) == 2, message.id
+            for form in message.string:
+                assert form.strip(), f"no Italian for {singular!r}"
+                assert _placeholders(form) == _placeholders(singular), singular
+            assert _placeholders(plural) == _placeholders(singular), singular
+            continue
         assert isinstance(message.id, str) and isinstance(message.string, str)
         assert message.string.strip(), f"no Italian for {message.id!r}"
-        assert not message.fuzzy, message.id
         assert _placeholders(message.string) == _placeholders(message.id), message.id
 
 

@@ -429,6 +429,8 @@ def _settle_batch(
         for outcome in outcomes:
             writer.write(outcome)
             advance()
+    if ledger is not None:
+        writer.summary.retries = ledger.retries
     sys.stderr.write(writer.summary.line())
     raise typer.Exit(int(writer.summary.exit_code))
 

@@ -23,7 +23,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from claimcalc.errors import ClaimcalcError, ExitCode, FileAccessError
-from claimcalc.i18n import _
+from claimcalc.i18n import _, ngettext
 from claimcalc.jsonio import dumps, dumps_indented
 from claimcalc.money import cents_text, format_eur
 from claimcalc.output.documents import (
@@ -60,6 +60,8 @@ class Summary:
     failed: int = 0
     indemnity: Decimal = Decimal("0.00")
     advances: Decimal = Decimal("0.00")
+    #: with a ledger: batches run again after a conflict (PostgreSQL gave them up)
+    retries: int = 0
 
     def add(self, outcome: Outcome) -> None:
         if outcome.ok:
@@ -76,15 +78,20 @@ class Summary:
     def line(self) -> str:
         """The batch's summary, for standard error."""
         text = _("settled {settled}, failed {failed}, indemnities {indemnity}, advances {advances}")
-        return (
-            text.format(
-                settled=self.settled,
-                failed=self.failed,
-                indemnity=format_eur(self.indemnity),
-                advances=format_eur(self.advances),
-            )
-            + "\n"
+        line = text.format(
+            settled=self.settled,
+            failed=self.failed,
+            indemnity=format_eur(self.indemnity),
+            advances=format_eur(self.advances),
         )
+        if self.retries:  # not a failure: the claims were settled anew and recorded once
+            again = ngettext(
+                "{count} batch run again after a conflict",
+                "{count} batches run again after a conflict",
+                self.retries,
+            )
+            line += ", " + again.format(count=self.retries)
+        return line + "\n"
 
 
 # --------------------------------------------------------------------------- records
