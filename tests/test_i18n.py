@@ -172,6 +172,31 @@ def test_an_unknown_lang_is_a_usage_error_in_one_line(capsys: pytest.CaptureFixt
         ]
 
 
+def test_lang_before_the_command_as_after_it(capsys: pytest.CaptureFixture[str]) -> None:
+    """``claimcalc --lang it settle …`` as ``claimcalc settle --lang it …``; given
+    both, the command's own --lang wins; before a group's command too."""
+    path = str(EXAMPLES[0])
+    code, italian, _ = run(capsys, "settle", "--lang", "it", path)
+    assert code == 0 and "Liquidato" in italian
+    code, english, _ = run(capsys, "settle", "--lang", "en", path)
+    assert code == 0 and english != italian
+    assert run(capsys, "--lang", "it", "settle", path)[:2] == (0, italian)
+    assert run(capsys, "--lang", "it", "settle", "--lang", "en", path)[:2] == (0, english)
+    assert run(capsys, "--lang", "en", "settle", "--lang", "it", path)[:2] == (0, italian)
+    assert run(capsys, "settle", path)[1] == english  # the next run: no --lang left over
+    shown = run(capsys, "--lang", "it", "products", "show", "imaway")[1]
+    assert (
+        shown
+        == run(capsys, "products", "show", "imaway", "--lang", "it")[1]
+        != run(capsys, "products", "show", "imaway", "--lang", "en")[1]
+    )
+    code, out, err = run(capsys, "--lang", "xx", "settle", path)
+    assert (code, out) == (ExitCode.USAGE, "")
+    assert err.splitlines() == ["--lang: 'xx' is not one of 'en', 'it'"]
+    code, out, _err = run(capsys, "--help")
+    assert code == 0 and "--lang" in out
+
+
 def test_every_command_takes_lang(capsys: pytest.CaptureFixture[str]) -> None:
     from typer.main import get_command
 

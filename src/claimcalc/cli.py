@@ -63,6 +63,12 @@ SETTLE_EXIT_CODES_HELP = (
     "committed batches); 141 output pipe closed by its reader (| head)."
 )
 
+LANG_HELP = (
+    "Language of the human-readable output: it or en (default: it when LC_ALL, "
+    "LC_MESSAGES or LANG starts with it). JSON, NDJSON and CSV are English "
+    "whatever the locale; an explicit --lang gives their texts in that language."
+)
+
 app = typer.Typer(
     name="claimcalc",
     help="Claim calculator for Italian travel-insurance products.\n\n" + EXIT_CODES_HELP,
@@ -92,8 +98,21 @@ def _options(
             "--version", callback=_version, is_eager=True, help="Print the version and exit."
         ),
     ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            metavar="<it|en>",
+            help=LANG_HELP + " Before the command (claimcalc --lang it settle …) as after "
+            "it; after it wins.",
+        ),
+    ] = None,
 ) -> None:
-    pass  # the options of every command; the help is the app's
+    """The options of every command; the help is the app's."""
+    global _root_language
+    if lang is not None:
+        _human_language(lang)  # an unknown language is refused here, as after the command
+    _root_language = lang  # the command's own --lang wins (_run_in_language)
 
 
 app.add_typer(products_app, name="products")
@@ -1136,12 +1155,6 @@ def main(argv: list[str] | None = None) -> int:
 
 # --------------------------------------------------------------------------- --lang
 
-LANG_HELP = (
-    "Language of the human-readable output: it or en (default: it when LC_ALL, "
-    "LC_MESSAGES or LANG starts with it). JSON, NDJSON and CSV are English "
-    "whatever the locale; an explicit --lang gives their texts in that language."
-)
-
 
 def _add_language_option(command: Any) -> None:
     """``--lang`` on every command (also those added later): the option, and the
@@ -1166,6 +1179,8 @@ def _run_in_language(callback: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(callback)
     def run(*args: Any, lang: str | None = None, **kwargs: Any) -> Any:
         global _letter_language
+        if lang is None:
+            lang = _root_language  # claimcalc --lang it settle …
         _letter_language = _human_language(lang)
         set_reader_language(_letter_language)  # the ledger's note to the reader
         if "record" in kwargs and kwargs.get("ledger"):
@@ -1181,6 +1196,8 @@ def _run_in_language(callback: Callable[..., Any]) -> Callable[..., Any]:
 
 #: The language a human reads this run in (the letter's, with --format html).
 _letter_language = "en"
+#: ``--lang`` given before the command (``claimcalc --lang it settle …``), if any.
+_root_language: str | None = None
 
 
 def _human_language(given: str | None) -> str:
@@ -1214,10 +1231,12 @@ def _language_kept() -> Iterator[None]:
 
     from claimcalc.i18n import ENV_VARIABLE, current_language, set_language, set_reader_language
 
+    global _root_language
     before, env = current_language(), os.environ.get(ENV_VARIABLE)
     try:
         yield
     finally:
+        _root_language = None
         set_language(before)
         set_reader_language(None)
         if env is None:
