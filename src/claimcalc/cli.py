@@ -979,7 +979,7 @@ def claim_new(
     problems (listed); 1 nothing written: interrupted, or an existing file kept and no
     other named (the claim is printed); 5 the file cannot be written (the
     claim is printed instead)."""
-    from claimcalc.authoring.interview import Interview, Prompter
+    from claimcalc.authoring.interview import Interview, Prompter, fit
     from claimcalc.i18n import _
     from claimcalc.output.records import output_stream
 
@@ -1004,7 +1004,7 @@ def claim_new(
     chosen = interview.destination(str(path))
     if chosen is None:  # the file is kept: the claim goes to the screen, not lost
         sys.stdout.write(text)
-        typer.echo(_("Nothing written: {path} kept; the claim is above.").format(path=path))
+        interview.say(_("Nothing written: {path} kept; the claim is above.").format(path=path))
         raise typer.Exit(1)
     if chosen != str(path):
         import dataclasses
@@ -1020,15 +1020,15 @@ def claim_new(
     typer.echo("")
     if report.problems:
         for line in report.lines():
-            typer.echo(line, err=True)
-        typer.echo(
+            typer.echo(fit(line), err=True)  # between words, as the questions
+        interview.say(
             _(
                 "Written to {path}, with the problems above: correct them, then run: "
                 "claimcalc claim check {path}"
             ).format(path=path)
         )
         raise typer.Exit(int(report.exit_code))
-    typer.echo(_("Written to {path}. Settle it with: claimcalc settle {path}").format(path=path))
+    interview.say(_("Written to {path}. Settle it with: claimcalc settle {path}").format(path=path))
 
 
 @claim_app.command("template")
