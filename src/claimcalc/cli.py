@@ -710,10 +710,21 @@ def ledger_purge(
 
 def _no_level(product: str) -> None:
     """``settle --product imaway:top`` is a usage error that says what was meant: a
-    claim is settled at its own level, and ``--product`` names a product or edition."""
+    claim is settled at its own level, and ``--product`` names a product or edition
+    (``imaway``, ``imaway@2026-01``) or a product file (a folder: its latest edition's)."""
     ref, level = split_level(product)
     if level is None or Path(product).is_file():
         return
+    if ref.endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref or Path(ref).is_dir():
+        # A path: the file is one edition; ``@EDITION`` is taken only after an id.
+        path = Path(ref)
+        editions = sorted(p for p in path.glob("*.y*ml") if p.is_file()) if path.is_dir() else []
+        raise UsageError(
+            _(
+                "--product {given}: a level cannot be chosen here, each claim is settled at"
+                ' its own level (its "level" field); name the product file: --product {path}'
+            ).format(given=product, path=editions[-1] if editions else ref)
+        )
     edition = f"{ref}@EDITION"
     if "@" in ref:
         edition = ref
