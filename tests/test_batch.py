@@ -353,3 +353,63 @@ def test_a_worker_killed_stops_the_run_in_one_line_exit_7(tmp_path: Path) -> Non
         assert run.wait(timeout=60) == ExitCode.INTERNAL
         assert "Traceback" not in err
         assert err.startswith("a worker process stopped before its claims were settled"), err
+
+
+def interrupt_workers(tmp_path: Path, phase: str, *options: str) -> tuple[int, str]:
+    """``settle FILE - --jobs 2 …`` in a session of its own, standard input kept open
+    (the run cannot end first), interrupted as a terminal's Ctrl-C does: SIGINT to
+    the whole process group, workers included. ``phase``: "starting", as soon as a
+    worker process exists (it is still importing); "working", once records have come
+    back. The exit code and standard error; no process of the group is left."""
+    claims = write_ndjson(tmp_path / "claims.ndjson", corpus(3000, bad_every=10**9))
+    with subprocess.Popen(
+        [sys.executable, "-m", "claimcalc", "settle", str(claims), "-", "--jobs", "2",
+         "-f", "ndjson", *options],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True,
+    ) as run:  # fmt: skip
+        assert run.stdout is not None and run.stderr is not None
+        deadline = time.monotonic() + 60
+        if phase == "starting":
+            while not _workers(run.pid):
+                assert time.monotonic() < deadline and run.poll() is None
+                time.sleep(0.01)
+        else:
+            assert run.stdout.read(1)  # a record: the workers have settled claims
+        os.killpg(run.pid, signal.SIGINT)
+        err = run.stderr.read().decode("utf-8")
+        code = run.wait(timeout=60)
+        gone = time.monotonic() + 10
+        while _group_alive(run.pid):  # the workers end with the run, not after it
+            assert time.monotonic() < gone, "a worker outlived the run"
+            time.sleep(0.05)
+    return code, err
+
+
+def _workers(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    workers = []
+    for child in found.stdout.split():
+        with contextlib.suppress(OSError):
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                workers.append(int(child))
+    return workers
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("phase", ["starting", "working"])
+def test_ctrl_c_stops_a_run_with_jobs_in_one_line_exit_130(tmp_path: Path, phase: str) -> None:
+    """Workers ignore Ctrl-C (they started with it held, then ignore it): the run
+    stops in its own process, with one line and 128+SIGINT, not each worker's
+    traceback."""
+    code, err = interrupt_workers(tmp_path, phase)
+    assert "Traceback" not in err, err
+    assert code == ExitCode.INTERRUPTED == 128 + signal.SIGINT, err
+    assert err.splitlines() == ["interrupted: claimcalc stopped before the end"], err

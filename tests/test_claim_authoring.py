@@ -667,3 +667,62 @@ def test_claim_new_in_italian_fits_an_80_column_terminal(tmp_path: Path) -> None
     choices = [line for line in shown if ") italia" in line or ") mondo" in line]
     assert any("mondo_escl_usa_canada" in line for line in choices), shown
     assert all(len(line) <= 80 for line in choices), choices
+
+
+def _interview_at(columns: int, locale: str, *args: str) -> list[str]:
+    """``claim new`` answered to the end, as a hurried handler would (several lines,
+    the first choices, Enter where allowed), in a terminal ``columns`` wide; the
+    lines written to it (the pty's, before the terminal folds any)."""
+    screen = io.StringIO()
+    child = _spawn(*args, locale=locale, columns=columns)
+    child.logfile_read = screen
+    asked = 0
+    while child.expect([r": $", pexpect.EOF]) == 0:
+        question = " ".join(str(child.before).split()[-30:])
+        asked += 1
+        assert asked < 150, question
+        if re.search(r"YYYY|AAAA", question):
+            answer = "2026-03-04"
+        elif re.search(r"insured person \d+ \(|assicurato \d+ \(", question):
+            answer = f"P{asked}"
+        elif re.search(r"Country|Paese", question):
+            answer = "ES"
+        elif re.search(r"Age|Età", question):
+            answer = "30"
+        elif re.search(r"amount|importo", question, re.IGNORECASE):
+            answer = "100"
+        elif re.search(r"Guarantees claimed|Garanzie", question):
+            answer = "1,2,3,4,5,6"
+        elif re.search(r"\[(Enter|Invio)", question):
+            answer = ""
+        elif re.search(r"Claim reference|Riferimento della", question):
+            answer = "CL-80"
+        elif "/no]" in question:
+            answer = "no"
+        else:
+            answer = "1"
+        child.sendline(answer)
+    child.close()
+    assert child.exitstatus in (0, 3), screen.getvalue()[-2000:]
+    return screen.getvalue().replace("\r\n", "\n").split("\n")
+
+
+@pytest.mark.parametrize("locale", ["C.UTF-8", "it_IT.UTF-8"])
+def test_claim_new_wraps_its_texts_on_words_at_80_columns(tmp_path: Path, locale: str) -> None:
+    """Every line claim new writes to an 80-column terminal fits it, a question with
+    the answer typed after it too: the greeting (over 110 characters), a line's
+    heading with a long guarantee title, the problems at the end, the questions
+    themselves, are wrapped between words, never folded mid-word by the terminal."""
+    out = tmp_path / "claim.json"
+    lines = _interview_at(80, locale, "--product", "wi-school", "-o", str(out))
+    assert out.is_file()
+    too_long = [line for line in lines if len(line) > 80]
+    assert not too_long, too_long
+    text = " ".join(" ".join(lines).split())
+    greeting = (
+        "Type ? at any question to see why it is asked."
+        if locale == "C.UTF-8"
+        else "Scrivere ? a qualsiasi domanda per vedere perché viene posta."
+    )
+    assert greeting in text  # whole: wrapped between words, none cut
+    assert "A.student_return_by_teacher" in text

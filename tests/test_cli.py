@@ -322,3 +322,31 @@ def test_the_package_exports_the_library_lazily() -> None:
         assert getattr(claimcalc, name) is not None
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         _ = claimcalc.nothing
+
+
+def test_a_level_after_a_product_file_suggests_what_works(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``--product FILE:top``: the level is refused (a claim's level is its own) and the
+    suggestion is a form --product takes: the file itself, not ``FILE@EDITION``
+    (an edition is taken only after a catalog id); a directory's edition files."""
+    claim = str(example("imaway", "E-baggage-theft-barcelona.json"))
+    head = "a level cannot be chosen here, each claim is settled at its own level"
+    edition = ROOT / "products" / "imaway" / "2026-01.yaml"
+    folder = edition.parent
+    for given, suggested in (
+        (f"{edition}:top", f"--product {edition}"),
+        (f"{folder}:top", f"--product {edition}"),
+        ("imaway:top", "--product imaway or --product imaway@2026-01"),
+    ):
+        code, out, err = run(capsys, "settle", claim, "--product", given)
+        assert (code, out) == (ExitCode.USAGE, ""), err
+        assert err.startswith(f"--product {given}: {head}") and err.count("\n") == 1, err
+        assert err.endswith(f": {suggested}\n"), err
+        assert "@EDITION" not in err
+        word = suggested.split()[1]
+        assert run(capsys, "settle", claim, "--product", word)[0] == ExitCode.OK, word
+    missing = tmp_path / "none.yaml"
+    code, _out, err = run(capsys, "settle", claim, "--product", f"{missing}:top")
+    assert code == ExitCode.USAGE and "@EDITION" not in err
+    assert err.endswith(f"name the product file: --product {missing}\n"), err

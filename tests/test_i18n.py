@@ -84,9 +84,17 @@ def test_every_msgid_has_an_italian_text_with_the_same_placeholders() -> None:
     messages = [m for m in italian_catalog() if m.id]
     assert len(messages) > 250  # the catalog is the sources' (test above), not a sample
     for message in messages:
+        assert not message.fuzzy, message.id
+        if isinstance(message.id, tuple):  # ngettext: singular, plural; Italian's two forms
+            singular, plural = message.id
+            assert isinstance(message.string, tuple) and len(message.string) == 2, message.id
+            for form in message.string:
+                assert form.strip(), f"no Italian for {singular!r}"
+                assert _placeholders(form) == _placeholders(singular), singular
+            assert _placeholders(plural) == _placeholders(singular), singular
+            continue
         assert isinstance(message.id, str) and isinstance(message.string, str)
         assert message.string.strip(), f"no Italian for {message.id!r}"
-        assert not message.fuzzy, message.id
         assert _placeholders(message.string) == _placeholders(message.id), message.id
 
 
@@ -162,6 +170,31 @@ def test_an_unknown_lang_is_a_usage_error_in_one_line(capsys: pytest.CaptureFixt
         assert err.splitlines() == [
             f"--lang: {args[args.index('--lang') + 1]!r} is not one of 'en', 'it'"
         ]
+
+
+def test_lang_before_the_command_as_after_it(capsys: pytest.CaptureFixture[str]) -> None:
+    """``claimcalc --lang it settle …`` as ``claimcalc settle --lang it …``; given
+    both, the command's own --lang wins; before a group's command too."""
+    path = str(EXAMPLES[0])
+    code, italian, _ = run(capsys, "settle", "--lang", "it", path)
+    assert code == 0 and "Liquidato" in italian
+    code, english, _ = run(capsys, "settle", "--lang", "en", path)
+    assert code == 0 and english != italian
+    assert run(capsys, "--lang", "it", "settle", path)[:2] == (0, italian)
+    assert run(capsys, "--lang", "it", "settle", "--lang", "en", path)[:2] == (0, english)
+    assert run(capsys, "--lang", "en", "settle", "--lang", "it", path)[:2] == (0, italian)
+    assert run(capsys, "settle", path)[1] == english  # the next run: no --lang left over
+    shown = run(capsys, "--lang", "it", "products", "show", "imaway")[1]
+    assert (
+        shown
+        == run(capsys, "products", "show", "imaway", "--lang", "it")[1]
+        != run(capsys, "products", "show", "imaway", "--lang", "en")[1]
+    )
+    code, out, err = run(capsys, "--lang", "xx", "settle", path)
+    assert (code, out) == (ExitCode.USAGE, "")
+    assert err.splitlines() == ["--lang: 'xx' is not one of 'en', 'it'"]
+    code, out, _err = run(capsys, "--help")
+    assert code == 0 and "--lang" in out
 
 
 def test_every_command_takes_lang(capsys: pytest.CaptureFixture[str]) -> None:

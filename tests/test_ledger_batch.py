@@ -213,6 +213,9 @@ def test_given_up_in_a_deadlock_it_runs_again(
     assert process.returncode == 0, err.decode()
     assert "deadlock detected" in err.decode()
     assert f"{what} runs again (1 of 5)" in err.decode()
+    summary = err.decode().splitlines()[-1]
+    if not alone:  # the summary counts it
+        assert summary.endswith("advances € 0,00, 1 batch run again after a conflict"), summary
     text = out.decode()
     records = [json.loads(text)] if alone else [json.loads(x) for x in text.splitlines()]
     assert [r["ledger"]["outcome"] for r in records] == ["recorded"] * len(claims)
@@ -350,3 +353,110 @@ def test_void_waits_for_a_batch_settling_the_same_claim(
         ]
     finally:
         drop_database(url)
+
+
+@pytest.mark.parametrize("fmt", ["json", "ndjson", "csv"])
+def test_a_ledger_failing_mid_run_leaves_standard_output_parseable(
+    ledger_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    fmt: str,
+) -> None:
+    """After the first batch commits, the ledger fails for real: SQLite locked by
+    another writer (a short lock timeout), PostgreSQL's connection terminated by
+    the server. The run stops with exit 5 and one line; what it wrote to standard
+    output, the first batch's records, is still a whole document (a JSON array
+    closed, whole NDJSON lines, whole CSV rows) for the script reading it."""
+    import csv
+    import io
+    import sqlite3
+
+    from claimcalc.ledger import store
+    from claimcalc.ledger.settle import LedgerSettler
+
+    paths = [
+        ndjson(tmp_path / f"C-{i}.ndjson", [baggage_claim(f"C-{i}", 1, f"2026-0{3 + i}-03")])
+        for i in range(5)
+    ]
+    Ledger(ledger_url, create=True).close()
+    monkeypatch.setattr(store, "LOCK_TIMEOUT", 0.2)
+    held: list[Any] = []
+    flush = LedgerSettler.flush
+
+    def commit_then_fail(self: LedgerSettler) -> None:
+        flush(self)  # the batch's commit
+        if held:
+            return
+        if self.ledger.postgres:
+            import psycopg
+
+            with psycopg.connect(ledger_url, autocommit=True) as admin:
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            held.append(None)
+        else:  # another writer takes the write lock, and keeps it
+            other = sqlite3.connect(ledger_url, isolation_level=None)
+            other.execute("BEGIN EXCLUSIVE")
+            held.append(other)
+
+    monkeypatch.setattr(LedgerSettler, "flush", commit_then_fail)
+    code = main(["settle", *map(str, paths), "--ledger", ledger_url, "--record",
+                 "--ledger-batch", "2", "-f", fmt])  # fmt: skip
+    out, err = capsys.readouterr()
+    for other in held:
+        if other is not None:
+            other.close()
+    assert code == ExitCode.IO, err
+    assert err.count("\n") == 1 and err.startswith(ledger_url.partition("?")[0][:10]), err
+    if fmt == "json":
+        claim_ids = [r["claim_id"] for r in json.loads(out)]
+    elif fmt == "ndjson":
+        claim_ids = [json.loads(line)["claim_id"] for line in out.splitlines()]
+    else:
+        found = list(csv.DictReader(io.StringIO(out)))
+        assert all(row["message"] == "" and row["paid"] for row in found)
+        claim_ids = [row["claim_id"] for row in found]
+    assert claim_ids == ["C-0", "C-1"]
+    assert rows(ledger_url, "SELECT claim_id FROM ledger_settlements ORDER BY id") == [
+        ("C-0",),
+        ("C-1",),
+    ]
+
+
+@pytest.mark.parametrize("phase", ["starting", "working"])
+def test_ctrl_c_stops_a_run_with_jobs_and_a_ledger_in_one_line_exit_130(
+    ledger_url: str, tmp_path: Path, phase: str
+) -> None:
+    """As without a ledger (tests/test_batch.py); the open batch is rolled back:
+    the ledger holds whole batches only."""
+    from tests.test_batch import interrupt_workers
+
+    code, err = interrupt_workers(tmp_path, phase, "--ledger", ledger_url, "--record",
+                                  "--ledger-batch", "50")  # fmt: skip
+    assert "Traceback" not in err, err
+    assert code == ExitCode.INTERRUPTED, err
+    assert err.splitlines() == ["interrupted: claimcalc stopped before the end"], err
+    (count,) = rows(ledger_url, "SELECT COUNT(*) FROM ledger_settlements")[0]
+    assert count % 50 == 0
+
+
+@pytest.mark.parametrize(
+    ("lang", "retries", "end"),
+    [
+        ("en", 0, "advances € 0,00"),
+        ("en", 1, "advances € 0,00, 1 batch run again after a conflict"),
+        ("en", 3, "advances € 0,00, 3 batches run again after a conflict"),
+        ("it", 1, "anticipi € 0,00, 1 blocco eseguito di nuovo dopo un conflitto"),
+        ("it", 3, "anticipi € 0,00, 3 blocchi eseguiti di nuovo dopo un conflitto"),
+    ],
+)
+def test_the_summary_says_the_batches_run_again(lang: str, retries: int, end: str) -> None:
+    from claimcalc.i18n import speaking
+    from claimcalc.output.records import Summary
+
+    with speaking(lang):
+        line = Summary(settled=2, retries=retries).line()
+    assert line.endswith(end + "\n"), line

@@ -11,7 +11,9 @@ layouts of a person's table (issue #18).
 from __future__ import annotations
 
 import io
+import json
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -57,7 +59,7 @@ def test_person_tables_are_richs_tables(path: Path) -> None:
 
 def test_random_cells_are_drawn_as_rich_draws_them() -> None:
     rng = random.Random(16)
-    alphabet = "abc de  € — × 日本 ≤ [x] (F5)\n  ,.-"
+    alphabet = "abc de  € — × 日本 ≤ [x] (F5)\n  ,.-\u00a0"  # a glue (tables.GLUE) too
 
     def text() -> str:
         return "".join(rng.choice(alphabet) for _ in range(rng.choice([0, 1, 3, 8, 13, 30, 70])))
@@ -92,3 +94,37 @@ def test_text_rich_would_change_is_left_to_rich() -> None:
     table = TextTable("t", _PERSON_COLUMNS, [["a\tb", *[""] * 8]])
     assert table.lines(160) is None
     assert printed(table, 160) == printed(table.rich_table(), 160)
+
+
+def test_an_amount_in_a_reason_stays_on_one_line() -> None:
+    """The "€" and its number on one line in the tables: at 80 columns (the narrow
+    layout) D-medical-usa's reason folded "limit €" / "2.000,00 per insured". Drawn
+    from the text (a file, a pipe) and by rich (a terminal), with --explain's steps;
+    the texts of the settlement (its JSON, a ledger's documents) keep their space."""
+    from claimcalc.output.documents import settlement_json
+
+    path = next(p for p in EXAMPLES if p.name == "D-medical-usa.json")
+    claim = read_claim(path)
+    settlement = settle(claim, load_product(claim.product_ref))
+    for options in ({}, {"force_terminal": True, "color_system": "standard"}):
+        out = "".join(
+            printed(table, 80, **options) for table in settlement_tables(settlement, explain=True)
+        )
+        out = re.sub(r"\x1b\[[0-9;]*m", "", out)
+        assert "limit € 2.000,00 per insured" in " ".join(out.replace("│", " ").split())
+        assert not re.search(r"€\s*[│┃]", out), out
+        assert "\u00a0" not in out
+    document = json.dumps(settlement_json(settlement), ensure_ascii=False)
+    assert "limit € 2.000,00 per insured" in document and "\u00a0" not in document
+
+
+@pytest.mark.parametrize("width", [80, 100, 120])
+def test_no_amount_is_parted_from_its_euro_sign(width: int) -> None:
+    """Every example, every table, --explain's steps too (narrower, the steps'
+    text column can be narrower than an amount: rich then folds it as any word)."""
+    for path in EXAMPLES:
+        claim = read_claim(path)
+        settlement = settle(claim, load_product(claim.product_ref))
+        for table in settlement_tables(settlement, explain=True):
+            out = printed(table, width)
+            assert not re.search(r"€\s*[│┃]", out), (path.name, out)

@@ -8,6 +8,7 @@ at a time, and come back in order.
 from __future__ import annotations
 
 import contextlib
+import signal
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -67,6 +68,7 @@ _ZERO = Outcome(0, "", True).indemnity  # the Outcome's default, shared
 
 def _init_worker(product: str | None, rates: RateTable | None, fmt: Format, steps: bool) -> None:
     global _worker
+    ignore_interrupts()
     _worker = (Settler(product, rates, steps), fmt, steps)
 
 
@@ -133,6 +135,31 @@ def _chunks(items: Iterable[Item], size: int) -> Iterator[list[ItemFields]]:
         yield chunk
 
 
+def ignore_interrupts() -> None:
+    """In a worker: Ctrl-C (SIGINT, sent by the terminal to every process of the
+    group) is the parent's to handle, in one line; a worker that took it would
+    print its own traceback. It started with SIGINT held (:func:`_starting_workers`)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def _starting_workers() -> Iterator[None]:
+    """Around the submits, which start the workers: the main script left alone
+    (:func:`_main_left_alone`), and SIGINT held (blocked) in this thread. A worker
+    started now inherits it held, from its first instruction: a Ctrl-C while it
+    imports does not interrupt it (then :func:`ignore_interrupts`). A Ctrl-C
+    meanwhile is not lost: pending, it reaches this process when released."""
+    with _main_left_alone():
+        if not hasattr(signal, "pthread_sigmask"):  # not POSIX
+            yield
+            return
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 @contextmanager
 def _main_left_alone() -> Iterator[None]:
     """While workers start: a spawned worker runs the parent's main script
@@ -190,13 +217,14 @@ def run(
     # spawn, not fork: forking a process that already runs the pool's threads
     # can deadlock.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         jobs, mp_context=context, initializer=_init_worker, initargs=(product, rates, fmt, steps)
-    ) as pool:
+    )
+    try:
         pending: list[Future[list[OutcomeFields]]] = []
         for chunk in _chunks(items, CHUNK):
             # Workers are started by the first submits.
-            with _main_left_alone(), _workers_kept():
+            with _starting_workers(), _workers_kept():
                 pending.append(pool.submit(_settle_chunk, chunk))
             # A bounded window of chunks in flight keeps memory flat.
             if len(pending) >= jobs * WINDOW:
@@ -209,6 +237,10 @@ def run(
                 done = future.result()
             for fields in done:
                 yield _outcome(fields)
+    finally:
+        # A run that stops (Ctrl-C, a worker lost, a closed pipe) waits for the
+        # chunks being settled only, not for the window's others.
+        pool.shutdown(cancel_futures=True)
 
 
 @contextlib.contextmanager
@@ -293,7 +325,7 @@ class _LedgerPool:
     def run(self, tasks: list[Any]) -> list[Any]:
         from claimcalc.ledger.settle import settle_task
 
-        with _main_left_alone(), _workers_kept():
+        with _starting_workers(), _workers_kept():
             futures = [self._pool.submit(settle_task, task) for task in tasks]
         with _workers_kept():
             return [future.result() for future in futures]

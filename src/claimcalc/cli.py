@@ -10,6 +10,7 @@ Exit codes (also in ``claimcalc --help`` and the README):
   5  a file, or a claims ledger, could not be read or written
   6  batch: some claims failed (each has an error record); the others were settled
   7  internal error: a claim met a bug in claimcalc (in a batch: its error record)
+130  interrupted (Ctrl-C, SIGINT), as a shell's 128+SIGINT
 141  the output was a pipe and its reader went away (``| head``), as a shell's 128+SIGPIPE
 """
 
@@ -30,6 +31,7 @@ from claimcalc.errors import (
     ExitCode,
     FileAccessError,
     InternalError,
+    Interrupted,
     ProductFileError,
     UsageError,
 )
@@ -48,15 +50,23 @@ EXIT_CODES_HELP = (
     "Exit codes: 0 success; 1 diff found differences; 2 usage error; 3 invalid claim; "
     "4 invalid or unknown product; 5 file or claims ledger not readable or writable; "
     "6 batch with some claims failed (the others settled); "
-    "7 internal error (a bug: please report it); 141 output pipe closed by its reader (| head)."
+    "7 internal error (a bug: please report it); 130 interrupted (Ctrl-C); "
+    "141 output pipe closed by its reader (| head)."
 )
 #: ``settle``'s own codes: not diff's or test's 1.
 SETTLE_EXIT_CODES_HELP = (
     "Exit codes: 0 success; 2 usage error (also: no claims to settle); 3 invalid claim; "
     "4 invalid or unknown product; 5 file or claims ledger not readable or writable (a "
     "full disk: the output file is left as it was); 6 batch with some claims failed (the others "
-    "settled); 7 internal error (a bug: please report it); 141 output pipe closed by "
-    "its reader (| head)."
+    "settled); 7 internal error (a bug: please report it); 130 interrupted (Ctrl-C: "
+    "the records written stay, an --output file is left as it was, a ledger keeps its "
+    "committed batches); 141 output pipe closed by its reader (| head)."
+)
+
+LANG_HELP = (
+    "Language of the human-readable output: it or en (default: it when LC_ALL, "
+    "LC_MESSAGES or LANG starts with it). JSON, NDJSON and CSV are English "
+    "whatever the locale; an explicit --lang gives their texts in that language."
 )
 
 app = typer.Typer(
@@ -88,8 +98,21 @@ def _options(
             "--version", callback=_version, is_eager=True, help="Print the version and exit."
         ),
     ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            metavar="<it|en>",
+            help=LANG_HELP + " Before the command (claimcalc --lang it settle …) as after "
+            "it; after it wins.",
+        ),
+    ] = None,
 ) -> None:
-    pass  # the options of every command; the help is the app's
+    """The options of every command; the help is the app's."""
+    global _root_language
+    if lang is not None:
+        _human_language(lang)  # an unknown language is refused here, as after the command
+    _root_language = lang  # the command's own --lang wins (_run_in_language)
 
 
 app.add_typer(products_app, name="products")
@@ -425,6 +448,8 @@ def _settle_batch(
         for outcome in outcomes:
             writer.write(outcome)
             advance()
+    if ledger is not None:
+        writer.summary.retries = ledger.retries
     sys.stderr.write(writer.summary.line())
     raise typer.Exit(int(writer.summary.exit_code))
 
@@ -685,10 +710,21 @@ def ledger_purge(
 
 def _no_level(product: str) -> None:
     """``settle --product imaway:top`` is a usage error that says what was meant: a
-    claim is settled at its own level, and ``--product`` names a product or edition."""
+    claim is settled at its own level, and ``--product`` names a product or edition
+    (``imaway``, ``imaway@2026-01``) or a product file (a folder: its latest edition's)."""
     ref, level = split_level(product)
     if level is None or Path(product).is_file():
         return
+    if ref.endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref or Path(ref).is_dir():
+        # A path: the file is one edition; ``@EDITION`` is taken only after an id.
+        path = Path(ref)
+        editions = sorted(p for p in path.glob("*.y*ml") if p.is_file()) if path.is_dir() else []
+        raise UsageError(
+            _(
+                "--product {given}: a level cannot be chosen here, each claim is settled at"
+                ' its own level (its "level" field); name the product file: --product {path}'
+            ).format(given=product, path=editions[-1] if editions else ref)
+        )
     edition = f"{ref}@EDITION"
     if "@" in ref:
         edition = ref
@@ -954,7 +990,7 @@ def claim_new(
     problems (listed); 1 nothing written: interrupted, or an existing file kept and no
     other named (the claim is printed); 5 the file cannot be written (the
     claim is printed instead)."""
-    from claimcalc.authoring.interview import Interview, Prompter
+    from claimcalc.authoring.interview import Interview, Prompter, fit
     from claimcalc.i18n import _
     from claimcalc.output.records import output_stream
 
@@ -979,7 +1015,7 @@ def claim_new(
     chosen = interview.destination(str(path))
     if chosen is None:  # the file is kept: the claim goes to the screen, not lost
         sys.stdout.write(text)
-        typer.echo(_("Nothing written: {path} kept; the claim is above.").format(path=path))
+        interview.say(_("Nothing written: {path} kept; the claim is above.").format(path=path))
         raise typer.Exit(1)
     if chosen != str(path):
         import dataclasses
@@ -995,15 +1031,15 @@ def claim_new(
     typer.echo("")
     if report.problems:
         for line in report.lines():
-            typer.echo(line, err=True)
-        typer.echo(
+            typer.echo(fit(line), err=True)  # between words, as the questions
+        interview.say(
             _(
                 "Written to {path}, with the problems above: correct them, then run: "
                 "claimcalc claim check {path}"
             ).format(path=path)
         )
         raise typer.Exit(int(report.exit_code))
-    typer.echo(_("Written to {path}. Settle it with: claimcalc settle {path}").format(path=path))
+    interview.say(_("Written to {path}. Settle it with: claimcalc settle {path}").format(path=path))
 
 
 @claim_app.command("template")
@@ -1087,6 +1123,10 @@ def main(argv: list[str] | None = None) -> int:
                 return invoke(ctx)
             finally:
                 sys.stdout.flush()  # here, not at exit where a failure goes unreported
+        except KeyboardInterrupt:
+            # typer would exit 130 without a word; a batch's workers ignore
+            # Ctrl-C (claimcalc.batch), so this line is the only one.
+            raise Interrupted() from None
         except BrokenPipeError:
             raise _PipeClosed from None
         except OSError as exc:
@@ -1126,12 +1166,6 @@ def main(argv: list[str] | None = None) -> int:
 
 # --------------------------------------------------------------------------- --lang
 
-LANG_HELP = (
-    "Language of the human-readable output: it or en (default: it when LC_ALL, "
-    "LC_MESSAGES or LANG starts with it). JSON, NDJSON and CSV are English "
-    "whatever the locale; an explicit --lang gives their texts in that language."
-)
-
 
 def _add_language_option(command: Any) -> None:
     """``--lang`` on every command (also those added later): the option, and the
@@ -1156,6 +1190,8 @@ def _run_in_language(callback: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(callback)
     def run(*args: Any, lang: str | None = None, **kwargs: Any) -> Any:
         global _letter_language
+        if lang is None:
+            lang = _root_language  # claimcalc --lang it settle …
         _letter_language = _human_language(lang)
         set_reader_language(_letter_language)  # the ledger's note to the reader
         if "record" in kwargs and kwargs.get("ledger"):
@@ -1171,6 +1207,8 @@ def _run_in_language(callback: Callable[..., Any]) -> Callable[..., Any]:
 
 #: The language a human reads this run in (the letter's, with --format html).
 _letter_language = "en"
+#: ``--lang`` given before the command (``claimcalc --lang it settle …``), if any.
+_root_language: str | None = None
 
 
 def _human_language(given: str | None) -> str:
@@ -1204,10 +1242,12 @@ def _language_kept() -> Iterator[None]:
 
     from claimcalc.i18n import ENV_VARIABLE, current_language, set_language, set_reader_language
 
+    global _root_language
     before, env = current_language(), os.environ.get(ENV_VARIABLE)
     try:
         yield
     finally:
+        _root_language = None
         set_language(before)
         set_reader_language(None)
         if env is None:

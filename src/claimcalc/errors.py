@@ -35,6 +35,8 @@ class ExitCode(IntEnum):
     #: Standard output was a pipe whose reader went away (``| head``): 128+SIGPIPE,
     #: as a shell reports it; nothing is printed.
     BROKEN_PIPE = 141
+    #: Interrupted (Ctrl-C, SIGINT): 128+SIGINT, as a shell reports it; one line.
+    INTERRUPTED = 130
 
 
 class ClaimcalcError(Exception):
@@ -69,6 +71,17 @@ class WorkerLost(ClaimcalcError):
                 "again (with a ledger, nothing is recorded twice)"
             )
         )
+
+
+class Interrupted(ClaimcalcError):
+    """Ctrl-C (SIGINT): the run stops in one line, exit 130. What it wrote stays
+    as any run stopped midway leaves it (records written, an ``--output`` file
+    left as it was, a ledger's open batch rolled back)."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+    def __init__(self) -> None:
+        super().__init__(_("interrupted: claimcalc stopped before the end"))
 
 
 class InternalError(ClaimcalcError):

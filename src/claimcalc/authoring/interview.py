@@ -65,7 +65,11 @@ class Prompter:
 
     def __init__(self, ask: Ask, say: Say) -> None:
         self._ask = ask
-        self.say = say
+        self._say = say
+
+    def say(self, text: str) -> None:
+        """Show ``text``, wrapped between words to the terminal's width (:func:`fit`)."""
+        self._say(fit(text))
 
     def ask(
         self,
@@ -90,7 +94,7 @@ class Prompter:
         elif optional:
             hint = _(" [Enter: not stated]")
         while True:
-            text = self._ask(f"{prompt}{hint}: ").strip()
+            text = self._ask(_question(f"{prompt}{hint}")).strip()
             if text == "?":
                 self._why(why)
                 if choices:
@@ -572,6 +576,45 @@ def _codes_for_labels(text: str, labels: Mapping[str, str]) -> str:
 
 def _refuse(message: str) -> Any:
     raise Invalid(message)
+
+
+#: Cells a question's last line leaves for the answer typed after it (a date, a
+#: code, an amount): else the terminal folds the answer onto a line of its own.
+_ANSWER_ROOM = 12
+
+
+def fit(text: str, width: int | None = None) -> str:
+    """``text`` wrapped between words to ``width`` (the terminal's: :func:`_columns`),
+    line by line: a terminal folds a longer line where its edge falls, mid-word.
+    An indented line's continuations are indented two more; a word longer than
+    the width (a path) is left whole."""
+    width = width or _columns()
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        out.append(
+            textwrap.fill(
+                line,
+                width,
+                subsequent_indent=indent + "  " if indent else "",
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+        )
+    return "\n".join(out)
+
+
+def _question(prompt: str) -> str:
+    """A question as asked: wrapped between words (:func:`fit`), its last line
+    leaving room for the answer."""
+    width = _columns()
+    lines = fit(f"{prompt}:", width).split("\n")
+    if len(lines[-1]) > width - _ANSWER_ROOM:
+        lines[-1:] = fit(lines[-1], width - _ANSWER_ROOM).split("\n")
+    return "\n".join(lines) + " "
 
 
 def _columns() -> int:

@@ -782,9 +782,14 @@ def start_worker(
 ) -> None:
     """A worker process's start: a settler without a database (the batch's
     reads come with each task) and the batch's ``settle_one``."""
+    import signal
+
     from claimcalc.settling.settler import Settler
 
     global _worker
+    # Ctrl-C is the parent's to handle (claimcalc.batch.ignore_interrupts: a
+    # layer above, hence not imported).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     offline: Any = _Offline(name)
     settler = Settler(product, rates, steps)
     _worker = (LedgerSettler(offline, settler, record, add_prior), settle_one, fmt, steps)

@@ -23,7 +23,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from claimcalc.errors import ClaimcalcError, ExitCode, FileAccessError
-from claimcalc.i18n import _
+from claimcalc.i18n import _, ngettext
 from claimcalc.jsonio import dumps, dumps_indented
 from claimcalc.money import cents_text, format_eur
 from claimcalc.output.documents import (
@@ -60,6 +60,8 @@ class Summary:
     failed: int = 0
     indemnity: Decimal = Decimal("0.00")
     advances: Decimal = Decimal("0.00")
+    #: with a ledger: batches run again after a conflict (PostgreSQL gave them up)
+    retries: int = 0
 
     def add(self, outcome: Outcome) -> None:
         if outcome.ok:
@@ -76,15 +78,20 @@ class Summary:
     def line(self) -> str:
         """The batch's summary, for standard error."""
         text = _("settled {settled}, failed {failed}, indemnities {indemnity}, advances {advances}")
-        return (
-            text.format(
-                settled=self.settled,
-                failed=self.failed,
-                indemnity=format_eur(self.indemnity),
-                advances=format_eur(self.advances),
-            )
-            + "\n"
+        line = text.format(
+            settled=self.settled,
+            failed=self.failed,
+            indemnity=format_eur(self.indemnity),
+            advances=format_eur(self.advances),
         )
+        if self.retries:  # not a failure: the claims were settled anew and recorded once
+            again = ngettext(
+                "{count} batch run again after a conflict",
+                "{count} batches run again after a conflict",
+                self.retries,
+            )
+            line += ", " + again.format(count=self.retries)
+        return line + "\n"
 
 
 # --------------------------------------------------------------------------- records
@@ -237,8 +244,18 @@ class RecordWriter:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if kind is None and self.fmt is Format.JSON and not self.one_claim:
-            self.stream.write("\n]\n" if not self._first else "]\n")
+        if self.fmt is not Format.JSON or self.one_claim:
+            return
+        end = "\n]\n" if not self._first else "]\n"
+        if kind is None:
+            self.stream.write(end)
+        elif not issubclass(kind, OSError):
+            # The run stopped (a ledger that failed, a worker lost, Ctrl-C): the
+            # records written so far stay one JSON array a script can read; the
+            # exit code says the run is incomplete. Not when the stream itself
+            # failed (a closed pipe, a full disk): that error is the one to report.
+            with suppress(OSError, ValueError):
+                self.stream.write(end)
 
     def write(self, outcome: Outcome) -> None:
         self.summary.add(outcome)

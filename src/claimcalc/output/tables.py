@@ -34,6 +34,8 @@ from claimcalc.settlement import Code, LineResult, Settlement
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+    from rich.measure import Measurement
+    from rich.style import Style
     from rich.table import Table
     from rich.text import Text
 
@@ -340,9 +342,52 @@ def catalog_table(products: Iterable[Product]) -> RenderableType:
 # --------------------------------------------------------------------------- text tables
 
 #: Text rich's Text would change (control codes it strips, tabs it expands,
-#: line breaks other than ``\n`` that its measuring splits on): such a table
-#: is left to rich.
-_UNUSUAL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+#: line breaks other than ``\n`` that its measuring splits on), or that holds
+#: the stand-in of a glue (:data:`_JOINED`): such a table is left to rich.
+_UNUSUAL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ue000]")
+
+#: A space that does not break a line: between "€" and its amount in a table's
+#: texts (:func:`glued`), so that "€ 1.000,00" is never folded in two.
+GLUE = "\u00a0"
+#: What a glue is while a cell is wrapped: rich's words end at any whitespace
+#: (``\s``, a no-break space included), so the glue becomes a character that is
+#: not whitespace, one cell wide (private use), and a plain space once drawn.
+_JOINED = "\ue000"
+_EURO_AMOUNT = re.compile(r"€ (?=-?\d)")
+
+
+def glued(text: str) -> str:
+    """``text`` with each "€ " before an amount glued: for tables only, never in
+    the texts of JSON, NDJSON, CSV or a ledger's documents (hashed: their bytes
+    stay)."""
+    return _EURO_AMOUNT.sub("€" + GLUE, text) if "€" in text else text
+
+
+class _Glued:
+    """A cell whose glued words are never parted (:func:`glued`), drawn by rich
+    (a terminal) with the same lines as :meth:`TextTable.lines` (a file, a pipe):
+    measured as rich measures a Text, wrapped by :func:`_wrap`, each glue drawn
+    as a space."""
+
+    __slots__ = ("justify", "style", "text")
+
+    def __init__(self, text: str, justify: str, style: str | Style = "") -> None:
+        self.text = text.replace(GLUE, _JOINED)
+        self.justify = justify
+        self.style = style
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        from rich.measure import Measurement
+
+        narrowest, widest = _measure(self.text)
+        return Measurement(narrowest, widest)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.segment import Segment
+
+        for line in _wrap(self.text, options.max_width, self.justify):
+            yield Segment(line.replace(_JOINED, " "), console.get_style(self.style))
+            yield Segment.line()
 
 
 class TextTable:
@@ -409,8 +454,9 @@ class TextTable:
                 table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
             else:
                 table.add_column(name, justify=justify, width=width, no_wrap=True)  # type: ignore[arg-type]
+        aligned = [j for _, j, _ in self.columns]
         for row in self.rows:
-            add_row(table, *row)
+            table.add_row(*[_cell(cell, j) for cell, j in zip(row, aligned, strict=True)])
         return table
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
@@ -440,6 +486,7 @@ class TextTable:
         available = max_width - (2 + count - 1)  # the edges and the dividers
         if available < 3 * count:
             return None
+        grid = [[cell.replace(GLUE, _JOINED) for cell in row] for row in grid]
         fixed = self.fixed_widths()
         columns = list(zip(*grid, strict=True))
         measures = [[_measure(cell) for cell in column] for column in columns]
@@ -480,7 +527,16 @@ class TextTable:
             elif index != last:
                 out.append("├" + "┼".join("─" * w for w in widths) + "┤")
         out.append("└" + "┴".join("─" * w for w in widths) + "┘")
-        return out
+        return [line.replace(_JOINED, " ") for line in out]
+
+
+def _cell(cell: str | Text, justify: str) -> RenderableType:
+    """A cell of a :class:`TextTable` drawn by rich: literal text, or glued text
+    (:class:`_Glued`) where it holds a glue."""
+    text = cell if isinstance(cell, str) else cell.plain
+    if GLUE not in text:
+        return plain(cell)
+    return _Glued(text, justify, "" if isinstance(cell, str) else cell.style)
 
 
 def _cells(text: str) -> int:
@@ -686,7 +742,7 @@ def settlement_tables(settlement: Settlement, explain: bool = False) -> list[Ren
                 else f"{format_eur(line.limit.amount)}\n({line.limit.article})"
             )
             paid = Text(format_eur(line.paid), style="bold" if line.paid else "dim")
-            reason = line.reason_text()
+            reason = glued(line.reason_text())
             wide.append(
                 [
                     line.line_id,
@@ -714,7 +770,7 @@ def settlement_tables(settlement: Settlement, explain: bool = False) -> list[Ren
                 )
             if reason:
                 folded.append(reason)
-            narrow.append([line.line_id, "\n".join(folded), _money(line.claimed), paid])
+            narrow.append([line.line_id, glued("\n".join(folded)), _money(line.claimed), paid])
         title = _("Insured {ref} (age {age} at subscription)").format(
             ref=person.ref, age=person.age
         )
@@ -740,13 +796,12 @@ def settlement_tables(settlement: Settlement, explain: bool = False) -> list[Ren
                 steps.add_column(_("What"), overflow="fold")
                 steps.add_column(_("Amount"), justify="right", no_wrap=True)
                 for step in line.trace:
-                    add_row(
-                        steps,
-                        step.step.value,
-                        step.code.value,
-                        step.article,
-                        step.text,
-                        "" if step.amount is None else format_eur(step.amount),
+                    steps.add_row(
+                        plain(step.step.value),
+                        plain(step.code.value),
+                        plain(step.article),
+                        _cell(glued(step.text), "left"),
+                        plain("" if step.amount is None else format_eur(step.amount)),
                     )
                 out.append(steps)
     totals = Table(title=table_title(_("Totals")), title_justify="left", show_header=False)
