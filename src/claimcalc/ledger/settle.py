@@ -719,10 +719,14 @@ class LedgerSettler:
         if len(view) + len(batch.payments) > VIEW_PERSONS:
             view.clear()  # a bound on memory: persons read again when they come back
         for key, rows in batch.payments.items():
-            view[key] = [
-                (product_id, _placed(row, real) if row.seq >= _PROVISIONAL else row)
-                for product_id, row in rows
-            ]
+            # The batch is over: its lists are kept as they are (the next batch
+            # copies them), but for the lines it wrote, placed anew.
+            if any(row.seq >= _PROVISIONAL for _, row in rows):
+                rows = [
+                    (product_id, _placed(row, real) if row.seq >= _PROVISIONAL else row)
+                    for product_id, row in rows
+                ]
+            view[key] = rows
         self._view_version = batch.version
 
     def abandon(self) -> None:
