@@ -478,9 +478,16 @@ def drive(workload: str, corpus: Path, path: str) -> None:
 
 
 def count_instructions(
-    path: str, sizes: tuple[int, int], driven: tuple[str, ...] = DRIVEN
+    path: str,
+    sizes: tuple[int, int],
+    driven: tuple[str, ...] = DRIVEN,
+    script: Path | None = None,
 ) -> dict[str, Any]:
-    """Instructions per claim of each workload, (I(big) - I(small)) / (big - small)."""
+    """Instructions per claim of each workload, (I(big) - I(small)) / (big - small).
+
+    ``script``: the benchmark whose ``--driver`` runs the workloads (this one by
+    default; ``python_bound.py`` adds its own).
+    """
     import re
     import subprocess
     import tempfile
@@ -506,7 +513,7 @@ def count_instructions(
                 "-q",
                 f"--callgrind-out-file={out}",
                 sys.executable,
-                str(Path(__file__).resolve()),
+                str((script or Path(__file__)).resolve()),
                 "--driver",
                 workload,
                 str(workdir / corpus),
