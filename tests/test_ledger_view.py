@@ -54,7 +54,7 @@ def run(
     with Ledger(db) as ledger:
         settler = LedgerSettler(ledger, Settler(None, None, False), record=True, batch_size=size)
         if not keep_view:  # every batch reads every person again
-            setattr(settler, "_keep_view", lambda batch, real: settler._view.clear())  # noqa: B010
+            setattr(settler, "_keep_view", lambda batch, places: settler._view.clear())  # noqa: B010
         records = [
             o.record for o in batch.run(iter_items([str(claims)]), Format.NDJSON, ledger=settler)
         ]
@@ -73,8 +73,8 @@ def test_the_kept_view_is_what_the_database_says_after_every_batch(
     checked = []
     keep = LedgerSettler._keep_view
 
-    def checking(self: LedgerSettler, found: Any, real: dict[int, int]) -> None:
-        keep(self, found, real)
+    def checking(self: LedgerSettler, found: Any, places: dict[str, int]) -> None:
+        keep(self, found, places)
         by_policy: dict[str, list[str]] = {}
         for policy, ref in self._view:
             by_policy.setdefault(policy, []).append(ref)
@@ -185,3 +185,56 @@ def test_only_sqlite_recording_keeps_a_view(ledger_url: str) -> None:
         settler = LedgerSettler(ledger, Settler(None, None, False), record=True)
         settle_batch(settler, items([claim("P-1", 1)], 2))
         assert bool(settler._view) is (not ledger.postgres)
+
+
+def test_two_settlers_on_one_connection_see_each_others_commits(tmp_path: Path) -> None:
+    """data_version does not change for a commit of the same connection: a
+    second settler (or a void) through the same ledger must still be read."""
+    with Ledger(str(tmp_path / "shared.db")) as ledger:
+        first = LedgerSettler(ledger, Settler(None, None, False), record=True)
+        second = LedgerSettler(ledger, Settler(None, None, False), record=True)
+        (a,) = settle_batch(first, items([claim("S-1", 5)], 1))
+        (b,) = settle_batch(second, items([claim("S-2", 5)], 2))
+        (c,) = settle_batch(first, items([claim("S-3", 5)], 3))
+    assert [r["totals"]["indemnity"] for r in (a, b, c)] == ["950.00", "50.00", "0.00"]
+    assert [p["claim_id"] for p in c["ledger"]["prior_payments"]] == ["S-1", "S-2"]
+
+
+def test_a_void_through_the_same_ledger_is_read(tmp_path: Path) -> None:
+    from claimcalc.ledger.manage import void
+
+    with Ledger(str(tmp_path / "void.db")) as ledger:
+        settler = LedgerSettler(ledger, Settler(None, None, False), record=True)
+        settle_batch(settler, items([claim("V-1", 5)], 1))
+        void(ledger, "V-1", "paid in error")
+        (after,) = settle_batch(settler, items([claim("V-2", 5)], 2))
+    assert after["ledger"]["prior_payments"] == []
+    assert after["totals"]["indemnity"] == "950.00"
+
+
+def test_a_claim_voided_then_settled_again_keeps_its_first_place(tmp_path: Path) -> None:
+    """Its place is its first settlement's, the void one's (payments_of's MIN(id)):
+    the kept view says so too, and a claim placed after it still sees it."""
+    from claimcalc.ledger.manage import void
+
+    db = str(tmp_path / "place.db")
+    with Ledger(db) as ledger:
+        settle_batch(
+            LedgerSettler(ledger, Settler(None, None, False), record=True),
+            items([claim("P-1", 2)], 1),
+        )
+        void(ledger, "P-1", "paid in error")
+        settle_batch(
+            LedgerSettler(ledger, Settler(None, None, False), record=True),
+            items([claim("P-2", 5)], 2),
+        )
+    with Ledger(db) as ledger:
+        settler = LedgerSettler(ledger, Settler(None, None, False), record=True)
+        (again,) = settle_batch(settler, items([claim("P-1", 2)], 3))
+        assert again["totals"]["indemnity"] == "50.00"  # P-2's €950 first
+        for (policy, ref), kept in settler._view.items():
+            assert kept == ledger.payments_of(policy, [ref])[ref]
+        # P-2 (place 2) comes after P-1 (place 1): settled again, it sees it.
+        (later,) = settle_batch(settler, items([claim("P-2", 5)], 4))
+    assert later["ledger"]["outcome"] == "unchanged"
+    assert [p["claim_id"] for p in later["ledger"]["prior_payments"]] == ["P-1"]
