@@ -238,3 +238,48 @@ def test_a_claim_voided_then_settled_again_keeps_its_first_place(tmp_path: Path)
         (later,) = settle_batch(settler, items([claim("P-2", 5)], 4))
     assert later["ledger"]["outcome"] == "unchanged"
     assert [p["claim_id"] for p in later["ledger"]["prior_payments"]] == ["P-1"]
+
+
+def test_the_view_keeps_at_most_view_persons(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bound on memory: past VIEW_PERSONS persons the view starts again from
+    the batch's, and the records and rows are those of a run reading everything."""
+    from claimcalc.ledger import settle
+
+    monkeypatch.setattr(settle, "VIEW_PERSONS", 4)
+    sizes = []
+    keep = LedgerSettler._keep_view
+
+    def counting(self: LedgerSettler, found: Any, places: dict[str, int]) -> None:
+        keep(self, found, places)
+        sizes.append(len(self._view))
+
+    monkeypatch.setattr(LedgerSettler, "_keep_view", counting)
+    lines = book(120, seed=3)  # 12 persons, 3 claims a batch
+    kept = run(tmp_path, lines, str(tmp_path / "kept.db"), 3)
+    assert sizes and max(sizes) <= 4
+    assert len(set(sizes)) > 1  # cleared and filled again
+    monkeypatch.setattr(LedgerSettler, "_keep_view", keep)
+    read = run(tmp_path, lines, str(tmp_path / "read.db"), 3, keep_view=False)
+    strip = [r.replace(str(tmp_path / "kept.db"), "DB") for r in kept[0]]
+    assert strip == [r.replace(str(tmp_path / "read.db"), "DB") for r in read[0]]
+    assert kept[1] == read[1]
+
+
+def test_a_batch_rolled_back_after_settling_left_the_view_as_it_was(tmp_path: Path) -> None:
+    """The batch works on copies of the kept lists: what it settled and then
+    lost (rolled back) was never in the view."""
+    with Ledger(str(tmp_path / "copies.db")) as ledger:
+        settler = LedgerSettler(ledger, Settler(None, None, False), record=True)
+        settle_batch(settler, items([claim("R-1", 2), claim("R-2", 1)], 1))
+        before = {key: list(rows) for key, rows in settler._view.items()}
+        again = items([claim("R-3", 1), claim("R-1", 4)], 3)  # adds R-3, supersedes R-1
+        settler.begin(again)
+        for item in again:
+            settler.settle_text(item)
+        assert settler._batch is not None and settler._batch.writes
+        assert settler._view == before
+        settler.abandon()
+        (after,) = settle_batch(settler, items([claim("R-4", 1)], 5))
+    assert [p["claim_id"] for p in after["ledger"]["prior_payments"]] == ["R-1", "R-2"]
