@@ -9,6 +9,7 @@ every time, and to another writer's commits.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ import pytest
 
 from claimcalc import batch
 from claimcalc.claim.sources import Item, iter_items
+from claimcalc.errors import UsageError
 from claimcalc.ledger.settle import LedgerSettler
 from claimcalc.ledger.store import Ledger
 from claimcalc.output.formats import Format
@@ -283,3 +285,53 @@ def test_a_batch_rolled_back_after_settling_left_the_view_as_it_was(tmp_path: Pa
         settler.abandon()
         (after,) = settle_batch(settler, items([claim("R-4", 1)], 5))
     assert [p["claim_id"] for p in after["ledger"]["prior_payments"]] == ["R-1", "R-2"]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_writers_taking_turns_equal_one_writer(tmp_path: Path, seed: int) -> None:
+    """Three settlers take turns, batch by batch (two on connections of their own,
+    one sharing the first's connection), with voids between some batches: the
+    ledger and the settlements are those of one settler running the same batches
+    in the same order. A settler reusing payments another wrote past would pay a
+    limit again, and differ."""
+    from claimcalc.ledger.manage import void
+
+    rng = random.Random(seed)
+    lines = book(240, seed=seed)
+    chunks, at = [], 0
+    while at < len(lines):
+        size = rng.choice([1, 2, 5, 9])
+        chunks.append(
+            [
+                Item(at + i + 1, f"c:{at + i + 1}", text)
+                for i, text in enumerate(lines[at : at + size])
+            ]
+        )
+        at += size
+    voids = {
+        k: json.loads(chunk[0].text)["claim_id"] for k, chunk in enumerate(chunks) if k % 7 == 3
+    }
+
+    def play(db: str, turns: bool) -> tuple[list[Any], list[tuple[Any, ...]]]:
+        records = []
+        with Ledger(db) as one, Ledger(db) as two, Ledger(db) as other:
+            settlers = [LedgerSettler(ledger, Settler(None, None, False), record=True)
+                        for ledger in (one, two, one)]  # fmt: skip
+            for k, chunk in enumerate(chunks):
+                settler = settlers[rng.randrange(3)] if turns else settlers[0]
+                for record in settle_batch(settler, chunk):
+                    record["ledger"]["ledger"] = "DB"
+                    records.append(record)
+                if k in voids:
+                    with contextlib.suppress(UsageError):  # already void: no current one
+                        void(other, voids[k], "taking turns")
+            rows = other.rows(
+                "SELECT s.id, s.claim_id, s.status, s.superseded_by, s.content_sha256, "
+                "p.insured_ref, p.amount_cents FROM ledger_settlements s "
+                "JOIN ledger_payments p ON p.settlement_id = s.id ORDER BY s.id, p.id"
+            )
+        return records, rows
+
+    taking_turns = play(str(tmp_path / "turns.db"), turns=True)
+    alone = play(str(tmp_path / "alone.db"), turns=False)
+    assert taking_turns == alone
