@@ -252,6 +252,10 @@ class LedgerSettler:
         #: then reads only the persons it lacks (:meth:`_keep_view`).
         self._view: dict[tuple[str, str], list[tuple[str, PaymentRow]]] = {}
         self._view_version: int | None = None
+        #: the connection's total_changes after that commit: data_version does
+        #: not change for a write through the same connection (another settler
+        #: or manage.void given this ledger), total_changes does.
+        self._view_changes: int | None = None
         #: what the last claim was settled on (:meth:`settled_again`)
         self._last_inputs: tuple[Claim, Any, str, _Priors] | None = None
 
@@ -372,7 +376,11 @@ class LedgerSettler:
             if self.record and not ledger.postgres:
                 # Under BEGIN IMMEDIATE: no other writer commits before ours.
                 batch.version = ledger.data_version()
-            if batch.version is None or batch.version != self._view_version:
+            if (
+                batch.version is None
+                or batch.version != self._view_version
+                or ledger.total_changes() != self._view_changes
+            ):
                 view.clear()
             refs: dict[str, set[str]] = {}
             for policy, ref in persons:
@@ -674,6 +682,7 @@ class LedgerSettler:
         ledger = self.ledger
         with ledger.guard(_("cannot commit to the ledger")):
             real: dict[int, int] = {}
+            places: dict[str, int] = {}
             if batch.writes:
                 ids = ledger.new_ids(len(batch.writes))
                 real = {w.provisional: sid for w, sid in zip(batch.writes, ids, strict=True)}
@@ -694,27 +703,33 @@ class LedgerSettler:
                         supersedes.append((sid, real.get(w.old, w.old)))
                     payments.extend((sid, *line) for line in w.payments)
                 ledger.write_settlements(rows, superseded, supersedes, payments)
+                if batch.version is not None and batch.whole_view:
+                    # The places of the claims first recorded here, as payments_of
+                    # gives them: a claim voided before keeps its first settlement's.
+                    first = [str(w.row["claim_id"]) for w in batch.writes if w.old is None]
+                    places = ledger.places(first)
             if self.record:
                 ledger.commit()
             else:
                 ledger.rollback()
         self._batch = None
-        self._keep_view(batch, real)
+        self._keep_view(batch, places)
         for note in batch.notes:
             if note.settlement_id is not None:
                 note.settlement_id = real.get(note.settlement_id, note.settlement_id)
             if note.supersedes is not None:
                 note.supersedes = real.get(note.supersedes, note.supersedes)
 
-    def _keep_view(self, batch: _Batch, real: dict[int, int]) -> None:
+    def _keep_view(self, batch: _Batch, places: dict[str, int]) -> None:
         """After a recording batch's commit (SQLite): its persons' payments, as
         the ledger now holds them, kept for the batches after it; the claims it
-        recorded get their places' real ids. Another writer's commit changes
-        the data_version, and the next batch then reads everything again."""
+        recorded get their real places (``places``, by claim id). Another
+        writer's commit changes the data_version, a write through this
+        connection its total_changes: the next batch then reads everything again."""
         view = self._view
         if batch.version is None or not batch.whole_view:
             view.clear()
-            self._view_version = None
+            self._view_version = self._view_changes = None
             return
         if len(view) + len(batch.payments) > VIEW_PERSONS:
             view.clear()  # a bound on memory: persons read again when they come back
@@ -723,16 +738,17 @@ class LedgerSettler:
             # copies them), but for the lines it wrote, placed anew.
             if any(row.seq >= _PROVISIONAL for _, row in rows):
                 rows = [
-                    (product_id, _placed(row, real) if row.seq >= _PROVISIONAL else row)
+                    (product_id, _placed(row, places) if row.seq >= _PROVISIONAL else row)
                     for product_id, row in rows
                 ]
             view[key] = rows
         self._view_version = batch.version
+        self._view_changes = self.ledger.total_changes()
 
     def abandon(self) -> None:
         """Roll back the open batch (the run is failing, or runs it again)."""
         self._view.clear()
-        self._view_version = None
+        self._view_version = self._view_changes = None
         self._batch = None
         with self.ledger.guard(_("cannot roll back the ledger")):
             self.ledger.rollback()
@@ -862,11 +878,11 @@ def _groups(
     return list(groups.values())
 
 
-def _placed(row: PaymentRow, real: dict[int, int]) -> PaymentRow:
+def _placed(row: PaymentRow, places: dict[str, int]) -> PaymentRow:
     """A line written by the batch just committed, with its claim's real place."""
     return PaymentRow(
         row.claim_id,
-        real[row.seq],
+        places[row.claim_id],
         row.insured_ref,
         row.guarantee,
         row.kind,

@@ -249,6 +249,15 @@ class Ledger:
             return None
         return int(self.execute("PRAGMA data_version").fetchone()[0])
 
+    def total_changes(self) -> int | None:
+        """SQLite: the rows this connection has inserted, updated or deleted since
+        it opened (rolled back or not): what :meth:`data_version` does not see, a
+        write through this same connection (another settler or ``void`` given this
+        ledger). None on PostgreSQL."""
+        if self.postgres:
+            return None
+        return int(self._conn.total_changes)
+
     def commit(self) -> None:
         if self.in_transaction:
             self.in_transaction = False
@@ -414,6 +423,23 @@ class Ledger:
                 part,
             ):
                 found[str(claim_id)] = (int(sid), str(digest), int(seq))
+        return found
+
+    def places(self, claim_ids: Sequence[str]) -> dict[str, int]:
+        """Each claim id's place in the ledger: the id of its first settlement,
+        whatever its status (a claim voided, then settled again, keeps the place
+        of its first settlement); a claim id never recorded is absent."""
+        found: dict[str, int] = {}
+        ids = list(dict.fromkeys(claim_ids))
+        for start in range(0, len(ids), IN_LIST):
+            part = ids[start : start + IN_LIST]
+            marks = ", ".join("?" for _ in part)
+            for claim_id, seq in self.rows(
+                "SELECT claim_id, MIN(id) FROM ledger_settlements "
+                f"WHERE claim_id IN ({marks}) GROUP BY claim_id",
+                part,
+            ):
+                found[str(claim_id)] = int(seq)
         return found
 
     def persons_of(self, claim_ids: Sequence[str]) -> dict[str, set[tuple[str, str]]]:
