@@ -138,3 +138,100 @@ def test_anchors_and_aliases_within_the_bound_still_load() -> None:
     text = text.replace("source: glossary}", "source: &g glossary}", 1)
     loaded = load_product_text(text.replace("source: glossary}", "source: *g}", 1))
     assert loaded.ref == "tiny@2026-01"
+
+
+# --------------------------------------------------------------------------- pydantic's messages
+
+
+def _pydantic_errors() -> list[dict[str, object]]:
+    """A real pydantic error of every kind the product loader translates."""
+    import datetime as dt
+    import enum
+    from decimal import Decimal
+    from typing import Annotated, Literal
+
+    from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+    class Kind(enum.Enum):
+        A = "a"
+        B = "b"
+
+    class Inner(BaseModel):
+        x: int = 0
+
+    class Model(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        gt: Annotated[int, Field(gt=0)] = 1
+        ge: Annotated[int, Field(ge=0)] = 1
+        lt: Annotated[int, Field(lt=5)] = 1
+        le: Annotated[int, Field(le=5)] = 1
+        literal: Literal["x", "y"] = "x"
+        kind: Kind = Kind.A
+        number: int = 1
+        text: str = "a"
+        flag: bool = True
+        real: float = 1.0
+        amount: Decimal = Decimal(1)
+        cents: Annotated[Decimal, Field(decimal_places=2)] = Decimal(1)
+        items: list[int] = []
+        pair: tuple[int, ...] = ()
+        table: dict[str, int] = {}
+        inner: Inner = Inner()
+        day: dt.date = dt.date(2026, 1, 1)
+        short: Annotated[str, Field(min_length=2)] = "ab"
+        one: Annotated[str, Field(min_length=1)] = "a"
+        long: Annotated[str, Field(max_length=2)] = "ab"
+        few: Annotated[list[int], Field(min_length=1)] = [1]
+        many: Annotated[list[int], Field(max_length=1)] = [1]
+
+    bad: list[tuple[str, object]] = [
+        ("gt", 0), ("ge", -1), ("lt", 5), ("le", 6), ("literal", "z"), ("kind", "c"),
+        ("number", [1]), ("number", "x"), ("number", 1.5), ("text", 1), ("flag", [1]),
+        ("flag", "maybe"), ("real", [1]), ("real", "x"), ("amount", [1]), ("amount", "x"),
+        ("cents", "1.234"), ("cents", "1.2345"), ("items", 1), ("pair", 1), ("table", 1),
+        ("inner", 5), ("day", [1]), ("day", "2026-13-01"), ("day", dt.datetime(2026, 1, 1, 5)),
+        ("short", "a"), ("one", ""), ("long", "abc"), ("few", []), ("many", [1, 2]),
+    ]  # fmt: skip
+    errors: list[dict[str, object]] = []
+    for key, value in bad:
+        with pytest.raises(ValidationError) as caught:
+            Model(**{key: value})  # type: ignore[arg-type]
+        errors.extend(caught.value.errors())  # type: ignore[arg-type]
+    with pytest.raises(ValidationError) as caught:
+        TypeAdapter(Annotated[Decimal, Field(decimal_places=1)]).validate_python("1.23")
+    errors.extend(caught.value.errors())  # type: ignore[arg-type]
+    return errors
+
+
+def test_pydantic_messages_are_pydantics_own_in_english_and_translated() -> None:
+    """English product-file errors are pydantic's words exactly (its msgids are
+    copies: a pydantic that rewords one fails here); Italian translates every
+    kind listed, numbers and values kept."""
+    from claimcalc.i18n import speaking
+    from claimcalc.product import load
+
+    errors = _pydantic_errors()
+    kinds = {str(error["type"]) for error in errors}
+    counted = {"string_too_short", "string_too_long", "too_short", "too_long",
+               "decimal_max_places"}  # fmt: skip
+    assert kinds >= set(load._PYDANTIC) | counted  # every kind listed is tried
+    for error in errors:
+        with speaking("en"):
+            assert load._message(error) == error["msg"], error["type"]
+        with speaking("it"):
+            italian = load._message(error)
+        assert italian != error["msg"], italian
+        for value in dict(error.get("ctx") or {}).values():  # type: ignore[call-overload]
+            if isinstance(value, int) and str(value) in str(error["msg"]):
+                assert str(value) in italian, (italian, error["msg"])
+
+
+def test_a_product_file_error_in_italian(tmp_path: Path) -> None:
+    from claimcalc.i18n import speaking
+
+    text = (FIXTURES / "products" / "valid-minimal.yaml").read_text()
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(text.replace("edition:", "edition_:", 1))
+    with speaking("it"), pytest.raises(ProductFileError) as caught:
+        load_product_file(broken)
+    assert "manca una chiave obbligatoria" in str(caught.value)

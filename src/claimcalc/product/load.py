@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from claimcalc.errors import KeyPath, Problem, ProductFileError, key_path
 from claimcalc.facts import EXPENSE_CATEGORIES, FACTS, REPLACED_VALUES, FactType
-from claimcalc.i18n import N_, _
+from claimcalc.i18n import N_, _, ngettext
 from claimcalc.money import END
 from claimcalc.product import cache
 from claimcalc.product.model import (
@@ -78,6 +78,95 @@ def _data_path(data: object, loc: Sequence[str | int], missing: bool) -> KeyPath
     return tuple(path)
 
 
+#: pydantic's messages, by error type, word for word as msgids: English output is
+#: pydantic's own (a test holds them to it); another language translates them.
+#: Placeholders are the error's context.
+_PYDANTIC: dict[str, str] = {
+    "greater_than": N_("Input should be greater than {gt}"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "less_than": N_("Input should be less than {lt}"),
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "literal_error": N_("Input should be {expected}"),
+    "enum": N_("Input should be {expected}"),
+    "int_type": N_("Input should be a valid integer"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "string_type": N_("Input should be a valid string"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "float_type": N_("Input should be a valid number"),
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "decimal_type": N_("Decimal input should be an integer, float, string or Decimal object"),
+    "decimal_parsing": N_("Input should be a valid decimal"),
+    "list_type": N_("Input should be a valid list"),
+    "tuple_type": N_("Input should be a valid tuple"),
+    "dict_type": N_("Input should be a valid dictionary"),
+    "model_type": N_("Input should be a valid dictionary or instance of {class_name}"),
+    "date_type": N_("Input should be a valid date"),
+    "date_from_datetime_parsing": N_("Input should be a valid date or datetime, {error}"),
+    "date_from_datetime_inexact": N_(
+        "Datetimes provided to dates should have zero time - e.g. be exact dates"
+    ),
+}
+
+
+def _pydantic_message(kind: str, ctx: Mapping[str, Any]) -> str | None:
+    """pydantic's message for an error of ``kind``, in the language set; None
+    for a kind not listed (its own English is then used)."""
+    try:
+        if kind in _PYDANTIC:
+            return _(_PYDANTIC[kind]).format(**ctx)
+        counted = _pydantic_counted(kind, ctx)
+        return None if counted is None else counted.format(**ctx)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None  # a context this pydantic does not give: its own words
+
+
+def _pydantic_counted(kind: str, ctx: Mapping[str, Any]) -> str | None:
+    """The messages with a count (plural forms), as calls the catalog's
+    extraction reads."""
+    if kind == "string_too_short":
+        n = int(ctx["min_length"])
+        return ngettext(
+            "String should have at least {min_length} character",
+            "String should have at least {min_length} characters",
+            n,
+        )
+    if kind == "string_too_long":
+        n = int(ctx["max_length"])
+        return ngettext(
+            "String should have at most {max_length} character",
+            "String should have at most {max_length} characters",
+            n,
+        )
+    if kind == "too_short":
+        n = int(ctx["min_length"])
+        return ngettext(
+            "{field_type} should have at least {min_length} item after validation, "
+            "not {actual_length}",
+            "{field_type} should have at least {min_length} items after validation, "
+            "not {actual_length}",
+            n,
+        )
+    if kind == "too_long":
+        n = int(ctx["max_length"])
+        return ngettext(
+            "{field_type} should have at most {max_length} item after validation, "
+            "not {actual_length}",
+            "{field_type} should have at most {max_length} items after validation, "
+            "not {actual_length}",
+            n,
+        )
+    if kind == "decimal_max_places":
+        n = int(ctx["decimal_places"])
+        return ngettext(
+            "Decimal input should have no more than {decimal_places} decimal place",
+            "Decimal input should have no more than {decimal_places} decimal places",
+            n,
+        )
+    return None
+
+
 def _message(error: Mapping[str, Any]) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -95,6 +184,9 @@ def _message(error: Mapping[str, Any]) -> str:
         return _("{value!r} is not of the form {form}").format(value=error["input"], form=form)
     if kind == "union_tag_not_found":
         return _("missing required key 'kind'")
+    translated = _pydantic_message(kind, error.get("ctx") or {})
+    if translated is not None:
+        return translated
     message = str(error["msg"])
     return message.removeprefix("Value error, ")
 
