@@ -215,7 +215,7 @@ def test_given_up_in_a_deadlock_it_runs_again(
     assert f"{what} runs again (1 of 5)" in err.decode()
     summary = err.decode().splitlines()[-1]
     if not alone:  # the summary counts it
-        assert summary.endswith("advances € 0,00, 1 batch run again after a conflict"), summary
+        assert summary.endswith("advances € 0,00, 1 retry after a conflict"), summary
     text = out.decode()
     records = [json.loads(text)] if alone else [json.loads(x) for x in text.splitlines()]
     assert [r["ledger"]["outcome"] for r in records] == ["recorded"] * len(claims)
@@ -447,10 +447,10 @@ def test_ctrl_c_stops_a_run_with_jobs_and_a_ledger_in_one_line_exit_130(
     ("lang", "retries", "end"),
     [
         ("en", 0, "advances € 0,00"),
-        ("en", 1, "advances € 0,00, 1 batch run again after a conflict"),
-        ("en", 3, "advances € 0,00, 3 batches run again after a conflict"),
-        ("it", 1, "anticipi € 0,00, 1 blocco eseguito di nuovo dopo un conflitto"),
-        ("it", 3, "anticipi € 0,00, 3 blocchi eseguiti di nuovo dopo un conflitto"),
+        ("en", 1, "advances € 0,00, 1 retry after a conflict"),
+        ("en", 3, "advances € 0,00, 3 retries after a conflict"),
+        ("it", 1, "anticipi € 0,00, 1 nuovo tentativo dopo un conflitto"),
+        ("it", 3, "anticipi € 0,00, 3 nuovi tentativi dopo un conflitto"),
     ],
 )
 def test_the_summary_says_the_batches_run_again(lang: str, retries: int, end: str) -> None:

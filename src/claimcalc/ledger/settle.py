@@ -243,7 +243,7 @@ class LedgerSettler:
         self.batch_size = max(1, batch_size)
         self.version = __version__
         self.last: LedgerNote | None = None
-        #: batches run again after a conflict (PostgreSQL)
+        #: times a batch ran again after a conflict (PostgreSQL)
         self.retries = 0
         self._batch: _Batch | None = None
         #: SQLite, recording: each insured person's payments as this settler's

@@ -60,7 +60,7 @@ class Summary:
     failed: int = 0
     indemnity: Decimal = Decimal("0.00")
     advances: Decimal = Decimal("0.00")
-    #: with a ledger: batches run again after a conflict (PostgreSQL gave them up)
+    #: with a ledger: times a batch ran again after a conflict (PostgreSQL gave it up)
     retries: int = 0
 
     def add(self, outcome: Outcome) -> None:
@@ -86,8 +86,8 @@ class Summary:
         )
         if self.retries:  # not a failure: the claims were settled anew and recorded once
             again = ngettext(
-                "{count} batch run again after a conflict",
-                "{count} batches run again after a conflict",
+                "{count} retry after a conflict",
+                "{count} retries after a conflict",
                 self.retries,
             )
             line += ", " + again.format(count=self.retries)
