@@ -346,6 +346,13 @@ def test_a_level_after_a_product_file_suggests_what_works(
         assert "@EDITION" not in err
         word = suggested.split()[1]
         assert run(capsys, "settle", claim, "--product", word)[0] == ExitCode.OK, word
+    # A folder of one's own: its latest edition file, not another YAML file.
+    own = tmp_path / "mine"
+    own.mkdir()
+    for name in ("2025-05.yaml", "2026-01.yaml", "zz-notes.yaml"):
+        (own / name).write_bytes(edition.read_bytes())
+    code, _out, err = run(capsys, "settle", claim, "--product", f"{own}:top")
+    assert err.endswith(f"--product {own / '2026-01.yaml'}\n"), err
     missing = tmp_path / "none.yaml"
     code, _out, err = run(capsys, "settle", claim, "--product", f"{missing}:top")
     assert code == ExitCode.USAGE and "@EDITION" not in err

@@ -717,8 +717,11 @@ def _no_level(product: str) -> None:
         return
     if ref.endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref or Path(ref).is_dir():
         # A path: the file is one edition; ``@EDITION`` is taken only after an id.
+        from claimcalc.product.catalog import edition_files
+
         path = Path(ref)
-        editions = sorted(p for p in path.glob("*.y*ml") if p.is_file()) if path.is_dir() else []
+        # A folder: its latest edition as the catalog reads them (not any YAML file).
+        editions = edition_files(path) if path.is_dir() else []
         raise UsageError(
             _(
                 "--product {given}: a level cannot be chosen here, each claim is settled at"

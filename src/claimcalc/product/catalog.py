@@ -71,13 +71,18 @@ def _editions(folder: Path) -> list[CatalogEntry]:
     try:  # a name too long for the file system (a claim's "product") is no product
         if not _PRODUCT_ID.match(folder.name) or not folder.is_dir():
             return []
-        for path in folder.glob("*.y*ml"):
-            match = _EDITION_FILE.match(path.name)
-            if match:
-                entries.append(CatalogEntry(folder.name, match["edition"], path))
+        for path in edition_files(folder):
+            entries.append(CatalogEntry(folder.name, path.stem, path))
     except OSError:
         return []
-    return sorted(entries, key=lambda e: e.edition)
+    return entries
+
+
+def edition_files(folder: Path) -> list[Path]:
+    """A folder's files named as editions (``2026-01.yaml``), oldest first: what
+    the catalog reads, whatever else the folder holds."""
+    found = [p for p in folder.glob("*.y*ml") if _EDITION_FILE.match(p.name)]
+    return sorted(found, key=lambda p: p.stem)
 
 
 def find_product(ref: str, directory: Path | None = None, allow_path: bool = True) -> Path:
