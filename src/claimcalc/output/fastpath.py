@@ -1,0 +1,570 @@
+"""The fast path: a batch record of a common claim written without the engine's objects.
+
+Most claims of a book are plain: amounts in euro on documented-cost lines,
+every eligibility rule met, no exclusion holding, limits and a section's
+franchigia doing the arithmetic. For such a claim this module writes the
+batch record (``--format ndjson|json``, no ``--explain``) straight from the
+claim as read, with the product's rules found once per guarantee, level and
+zone and the claim's facts answered once per set of values: no
+:class:`~claimcalc.settling.work.LineWork`, trace or
+:class:`~claimcalc.settlement.Settlement` is built.
+
+Anything else — a rule kind or formula it does not know, a line refused by a
+rule or excluded, a currency, a prior payment, a fact a rule needs and the
+claim does not state — makes it answer ``None``, and the engine settles the
+claim as always. So it never decides a refusal: it only does the arithmetic
+of claims the engine would pay, with the engine's own texts, chains and
+rounding. tests/test_fastpath.py holds every record it writes to the
+engine's, byte for byte, on generated corpora that reach each of its exits.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from claimcalc.claim.model import Claim
+from claimcalc.jsonio import dumps
+from claimcalc.money import cents_text, round_cents
+from claimcalc.output.documents import SCHEMA_VERSION
+from claimcalc.product.model import (
+    DocumentedCost,
+    EligibilityRule,
+    EventDuringTrip,
+    EventInDestination,
+    Franchigia,
+    Limit,
+    MaxAge,
+    MaxTripDays,
+    PolicyWindow,
+    PriorAuthorisation,
+    Product,
+    ReportingDeadline,
+    Requires,
+    Token,
+)
+from claimcalc.settlement import Code
+from claimcalc.settling import texts
+from claimcalc.settling.eligibility import last_day, within
+from claimcalc.settling.plan import GuaranteePlan, ProductPlan
+from claimcalc.settling.work import age_at_subscription
+
+ZERO = Decimal(0)
+_ZERO_CENTS = Decimal("0.00")
+_FRANCHIGIA, _LIMIT, _PERIOD_LIMIT_USED = (
+    Code.FRANCHIGIA.value,
+    Code.LIMIT.value,
+    Code.PERIOD_LIMIT_USED.value,
+)
+#: The eligibility rules it answers; a guarantee with any other takes the engine.
+_RULES = (
+    Requires,
+    MaxAge,
+    MaxTripDays,
+    PolicyWindow,
+    EventInDestination,
+    EventDuringTrip,
+    ReportingDeadline,
+    PriorAuthorisation,
+)
+_UNKNOWN: Any = object()  # not in a memo yet
+_MEMO = 4096  # answers kept per guarantee's facts: a number fact could take many values
+
+#: A limit of a line's chain: the limit, its id, its cap, its record (``"limit"``).
+Capped = tuple[Limit, str, Decimal, dict[str, str]]
+
+
+class Spec:
+    """What the fast path needs of one guarantee at one level and zone."""
+
+    __slots__ = (
+        "article",
+        "claim_wide",
+        "code",
+        "deadlines",
+        "franchigie",
+        "kind",
+        "line_rules",
+        "plan",
+        "renunciation",
+        "requires",
+        "section",
+        "title",
+        "unit_counted",
+        "verdicts",
+        "window",
+    )
+
+    def __init__(
+        self,
+        plan: GuaranteePlan,
+        verdicts: dict[object, list[Limit] | None],
+        rule_sets: dict[tuple[int, ...], tuple[EligibilityRule, ...]],
+    ) -> None:
+        guarantee = plan.guarantee
+        self.plan = plan
+        self.code = guarantee.code
+        self.title = guarantee.title
+        self.kind = plan.kind
+        self.article = guarantee.source.article
+        self.section = plan.section.code
+        self.window = plan.window
+        self.unit_counted = bool(
+            plan.unit_count_limits
+        )  # days of hospital: a line counting units takes the engine
+        rules = [check.rule for check in plan.eligibility]
+        self.requires = tuple(c.requirement for c in plan.eligibility if c.requirement is not None)
+        # The rules that read only the claim's dates and zones (reporting deadlines
+        # but from a line's renunciation among them): answered once a claim.
+        wide = tuple(
+            r
+            for r in rules
+            if isinstance(r, MaxTripDays | PolicyWindow | EventInDestination | EventDuringTrip)
+            or (isinstance(r, ReportingDeadline) and r.from_ != "renunciation")
+        )
+        # one tuple for the same rules, whatever the guarantee: a claim answers it once
+        self.claim_wide = rule_sets.setdefault(tuple(map(id, wide)), wide)
+        self.deadlines = bool(plan.deadlines)  # the line states reported_late (False)
+        self.renunciation = tuple(r for r in plan.deadlines if r.from_ == "renunciation")
+        self.line_rules: tuple[MaxAge | PriorAuthorisation, ...] = tuple(
+            r for r in rules if isinstance(r, MaxAge | PriorAuthorisation)
+        )
+        # (amount, article, text) of each franchigia of the section, in order
+        self.franchigie = tuple(
+            (d.amount, d.source.article, texts.franchigia(d.amount))
+            for d in plan.section.deductibles
+            if isinstance(d, Franchigia)
+        )
+        # The guarantee's chain of limits by the values of a line's facts (None: a
+        # requirement not met, an exclusion holding), shared by its levels and zones.
+        self.verdicts = verdicts
+
+
+def _supported(plan: GuaranteePlan, product_plan: ProductPlan) -> bool:
+    """Whether the fast path can settle lines of this guarantee at all."""
+    guarantee, section = plan.guarantee, plan.section
+    formula = guarantee.formula
+    return (
+        isinstance(formula, DocumentedCost)
+        and formula.penalty_at_event is None
+        and not formula.proportional_to_insured_value
+        and not plan.rate_limits
+        and not guarantee.deductibles
+        and all(isinstance(d, Franchigia) and d.waived_when is None for d in section.deductibles)
+        and section.carrier_compensation is None
+        and guarantee.code not in product_plan.alternating
+        and guarantee.code not in product_plan.event_capped
+        and all(isinstance(c.rule, _RULES) for c in plan.eligibility)
+        and not any(isinstance(c.rule, MaxAge) and c.rule.roles for c in plan.eligibility)
+    )
+
+
+class FastPath:
+    """Writes records of the claims it can settle; one per :class:`Settler`
+    (its memos hold the products the settler keeps)."""
+
+    def __init__(self) -> None:
+        self._specs: dict[tuple[int, str, str, str], Spec | None] = {}
+        self._verdicts: dict[tuple[int, str], dict[object, list[Limit] | None]] = {}
+        # A chain with its caps at a level and zone (None: a cap the fast path does not do).
+        self._rule_sets: dict[tuple[int, ...], tuple[EligibilityRule, ...]] = {}
+        self._capped: dict[tuple[int, str, str], tuple[Capped, ...] | None] = {}
+
+    def record(
+        self, claim: Claim, product: Product, position: int, source: str, fast: bool
+    ) -> tuple[str, Decimal, Decimal] | None:
+        """The batch record of ``claim`` settled under ``product``, its indemnity
+        and advances; None: the engine settles it."""
+        level = claim.level
+        event = claim.event
+        if (
+            claim.rates
+            or level not in product.level_ids
+            or event.zone not in product.zone_ids
+            or claim.policy.zone not in product.zone_ids
+            or (claim.edition and claim.edition != product.edition)
+        ):
+            return None
+        plan = ProductPlan.of(product)
+        if plan.needs_role:
+            return None
+        answered: dict[int, bool] = {}  # claim-wide rules
+        insured = []
+        claimed = ZERO
+        indemnity = advances = _ZERO_CENTS
+        for person in claim.insured:
+            if person.prior_payments:
+                return None
+            done = self._person(claim, product, plan, person, answered)
+            if done is None:
+                return None
+            document, person_claimed, paid, advanced = done
+            insured.append(document)
+            claimed += person_claimed
+            indemnity += paid
+            advances += advanced
+        record = {
+            "position": position,
+            "source": source,
+            "status": "settled",
+            "schema_version": SCHEMA_VERSION,
+            "claim_id": claim.claim_id,
+            "product": {
+                "id": product.id,
+                "edition": product.edition,
+                "level": level,
+                "sha256": product.sha256,
+            },
+            "event": {"id": event.id, "date": event.date.isoformat(), "zone": event.zone},
+            "insured": insured,
+            "totals": {
+                "claimed": str(round_cents(claimed)),
+                "indemnity": str(indemnity),
+                "advances": str(advances),
+            },
+        }
+        return dumps(record, fast), indemnity, advances
+
+    def _spec(
+        self, product: Product, plan: ProductPlan, code: str, level: str, zone: str
+    ) -> Spec | None:
+        key = (id(product), code, level, zone)
+        try:
+            return self._specs[key]
+        except KeyError:
+            pass
+        spec = None
+        if product.has_guarantee(code):
+            gplan = plan.guarantee(code)
+            covered = level in product.covered_levels(gplan.section, gplan.guarantee) and not any(
+                product.limit_amount(lim.id, level, zone) is Token.NOT_COVERED
+                for lim in gplan.own_limits
+            )
+            if covered and _supported(gplan, plan):
+                spec = Spec(
+                    gplan, self._verdicts.setdefault((id(product), code), {}), self._rule_sets
+                )
+        self._specs[key] = spec
+        return spec
+
+    def _person(
+        self,
+        claim: Claim,
+        product: Product,
+        plan: ProductPlan,
+        person: Any,
+        answered: dict[int, bool],
+    ) -> tuple[dict[str, Any], Decimal, Decimal, Decimal] | None:
+        age = age_at_subscription(claim, person)
+        base: dict[str, object] = {**claim.event.facts, **person.facts, "age": age}
+        if person.role is not None:
+            base["role"] = person.role
+        base_key: object = None  # the verdicts' key of a line stating no facts of its own
+        level, event = claim.level, claim.event
+        specs = self._specs
+        # Per line: spec, id, chain, claimed, value (after deductibles), deductible, reasons.
+        rows: list[list[Any]] = []
+        for j, line in enumerate(person.lines):
+            if line.objects or line.penalty_at_event is not None or not line.expenses:
+                return None
+            gplan = plan.guarantees.get(line.guarantee)
+            if gplan is None:
+                if not product.has_guarantee(line.guarantee):
+                    return None
+                gplan = plan.guarantee(line.guarantee)
+            zone = event.zone if gplan.section.zone_basis == "event" else claim.policy.zone
+            spec = specs.get((id(product), line.guarantee, level, zone), _UNKNOWN)
+            if spec is _UNKNOWN:
+                spec = self._spec(product, plan, line.guarantee, level, zone)
+            if spec is None:
+                return None
+            # 4. the documented cost: every expense in euro, within the time allowed
+            documented = ZERO
+            window, unit_counted = spec.window, spec.unit_counted
+            for expense in line.expenses:
+                if (
+                    expense.currency != "EUR"
+                    or (unit_counted and expense.units is not None)
+                    or (window is not None and not within(window, event.date, expense.date))
+                ):
+                    return None
+                documented += expense.amount
+            if documented <= 0:
+                return None  # "nothing to pay": the engine's note
+            # 2. eligibility: the claim's rules once a claim, then the line's
+            met = answered.get(id(spec.claim_wide))  # by id: a rule hashes all its fields
+            if met is None:
+                met = answered[id(spec.claim_wide)] = all(
+                    _claim_wide(claim, product, rule) for rule in spec.claim_wide
+                )
+            if not met:
+                return None
+            for rule in spec.line_rules:
+                if isinstance(rule, MaxAge):
+                    if age > rule.age:
+                        return None
+                elif (
+                    line.facts.get("authorised", base.get("authorised")) is not True
+                    and documented > rule.above
+                ):
+                    return None
+            for deadline in spec.renunciation:
+                if _late(claim, deadline, line):
+                    return None
+            # 2–3 and 6: requirements and exclusions on the facts, and the chain of limits
+            if line.facts:
+                facts = {**base, **line.facts}
+                if spec.deadlines:
+                    facts["reported_late"] = False
+                limits = _verdict(spec, plan, facts, None)
+            else:
+                if base_key is None:
+                    base_key = _key(base)
+                limits = _verdict(spec, plan, base, base_key)
+            if limits is None:
+                return None
+            key = (id(limits), level, zone)
+            chain = self._capped.get(key, _UNKNOWN)
+            if chain is _UNKNOWN:
+                chain = self._capped[key] = _capped(limits, product, level, zone)
+            if chain is None:
+                return None
+            rows.append([spec, line.id or str(j + 1), chain, documented, documented, ZERO, []])
+        # 5. each section's franchigia once, where it costs the insured least
+        if len(rows) == 1:
+            sections = [rows]
+        else:
+            by_section: dict[str, list[list[Any]]] = {}
+            for row in rows:
+                by_section.setdefault(row[0].section, []).append(row)
+            sections = list(by_section.values())
+        for section_rows in sections:
+            for amount, article, text in section_rows[0][0].franchigie:
+                for row, take in _cheapest(section_rows, amount):
+                    row[5] += take
+                    row[4] -= take
+                    row[6].append(
+                        {
+                            "code": _FRANCHIGIA,
+                            "article": article,
+                            "text": texts.once_for_section(text, row[0].section, take, amount),
+                        }
+                    )
+        # 6. limits innermost first, in line order; 7. rounded
+        consumed: dict[str, Decimal] = {}
+        lines = []
+        paid_total = advanced_total = _ZERO_CENTS
+        claimed = ZERO
+        for spec, line_id, chain, documented, value, deductible, reasons in rows:
+            paid, limit = _apply(chain, value, consumed, reasons)
+            status = "paid"
+            if paid == 0:
+                status = "refused"
+            elif limit is not None:
+                status = "reduced"
+            if spec.kind == "advance":
+                advanced_total += paid
+            else:
+                paid_total += paid
+            claimed += documented
+            claimed_text = cents_text(documented)
+            lines.append(
+                {
+                    "line": line_id,
+                    "guarantee": spec.code,
+                    "title": spec.title,
+                    "kind": spec.kind,
+                    "article": spec.article,
+                    "status": status,
+                    "claimed": claimed_text,
+                    "assessed_loss": claimed_text,
+                    "deductible": "0.00" if deductible is ZERO else cents_text(deductible),
+                    "limit": limit,
+                    "paid": str(paid),
+                    "reasons": reasons,
+                }
+            )
+        document = {
+            "ref": person.ref,
+            "age": age,
+            "lines": lines,
+            "totals": {"indemnity": str(paid_total), "advances": str(advanced_total)},
+        }
+        return document, claimed, paid_total, advanced_total
+
+
+def _apply(
+    chain: tuple[Capped, ...],
+    value: Decimal,
+    consumed: dict[str, Decimal],
+    reasons: list[dict[str, str]] | None,
+) -> tuple[Decimal, dict[str, str] | None]:
+    """The line's value after its chain, rounded, and the last limit that cut it;
+    ``consumed`` charged. ``reasons`` None: only what it would pay (limits.apply_chain
+    with ``record=False``)."""
+    limit_record = None
+    for limit, limit_id, cap, record in chain:
+        used_here = consumed.get(limit_id, ZERO)
+        left = cap
+        if used_here:
+            left = max(ZERO, cap - used_here)
+        if reasons is None:
+            value = min(value, left)
+        elif value > left:
+            value = left
+            limit_record = record
+            reasons.append(
+                {
+                    "code": _PERIOD_LIMIT_USED if used_here > 0 else _LIMIT,
+                    "article": record["article"],
+                    "text": texts.limit(limit, cap, ZERO, used_here, None),
+                }
+            )
+    rounded = round_cents(value)
+    for _, limit_id, _, _ in chain:
+        used = consumed.get(limit_id)
+        consumed[limit_id] = rounded if used is None else used + rounded
+    return rounded, limit_record
+
+
+def _cheapest(rows: list[list[Any]], amount: Decimal) -> list[tuple[list[Any], Decimal]]:
+    """deductibles._cheapest_allocation on the fast path's rows (none refused)."""
+    payable = [row for row in rows if row[4] > 0]
+    if not payable:
+        return []
+    if len(payable) == 1:
+        take = min(amount, payable[0][4])
+        return [(payable[0], take)] if take > 0 else []
+    consumed: dict[str, Decimal] = {}
+    takes = [ZERO] * len(payable)
+    left = amount
+    k = 0
+    for row in rows:
+        if k == len(payable) or left <= 0:
+            break
+        after, _ = _apply(row[2], row[4], consumed, None)
+        if row is payable[k]:
+            cut = max(ZERO, round_cents(row[4]) - after)
+            takes[k] = min(left, cut, row[4])
+            left -= takes[k]
+            k += 1
+    for k, row in enumerate(payable):
+        take = min(left, row[4] - takes[k])
+        takes[k] += take
+        left -= take
+    return [(row, take) for row, take in zip(payable, takes, strict=True) if take > 0]
+
+
+def _key(facts: dict[str, object]) -> object:
+    """The verdicts' key of a line's facts: their names, values and the values'
+    types (True and 1 are one key, not one fact); None for a value that is no key."""
+    key = (tuple(facts.items()), tuple(map(type, facts.values())))
+    try:
+        hash(key)
+    except TypeError:  # a list fact: answered each time
+        return None
+    return key
+
+
+def _verdict(
+    spec: Spec, plan: ProductPlan, facts: dict[str, object], key: object
+) -> list[Limit] | None:
+    """The line's chain of limits if every requirement holds on its facts and no
+    exclusion does; None otherwise. Answered once per values of the facts.
+    ``key``: the facts' :func:`_key` if known (``facts`` then lacks the
+    ``reported_late`` a guarantee with a reporting deadline adds)."""
+    if key is None:
+        key = _key(facts)
+    found = spec.verdicts.get(key, _UNKNOWN) if key is not None else _UNKNOWN
+    if found is not _UNKNOWN:
+        return found  # type: ignore[no-any-return]
+    if spec.deadlines:
+        facts = {**facts, "reported_late": False}
+    verdict = _answer(spec, plan, facts)
+    if key is not None:
+        if len(spec.verdicts) >= _MEMO:
+            spec.verdicts.clear()
+        spec.verdicts[key] = verdict
+    return verdict
+
+
+def _answer(spec: Spec, plan: ProductPlan, facts: dict[str, object]) -> list[Limit] | None:
+    gplan = spec.plan
+    if any(test(facts) is not True for test in spec.requires):
+        return None
+    if any(holds(facts) is True for _, holds, _ in gplan.exclusion_tests):
+        return None
+    # limits.chain: the candidates whose conditions hold, and their parents
+    applies = tuple(test is None or test(facts) is True for test in gplan.chain_tests)
+    found = plan.chains.get((spec.code, applies))
+    if found is None:
+        found = plan.chains[spec.code, applies] = plan.build_chain(
+            [lim for lim, ok in zip(gplan.chain_candidates, applies, strict=True) if ok]
+        )
+    return found
+
+
+def _capped(
+    limits: list[Limit], product: Product, level: str, zone: str
+) -> tuple[Capped, ...] | None:
+    """limits.capped_chain: each limit that caps at the level and zone, with its cap
+    and record; None for a cap the fast path does not do (the trip cost, categories)."""
+    capped = []
+    for limit in limits:
+        if limit.applies_to:
+            return None
+        amount = product.limit_amount(limit.id, level, zone)
+        if amount is Token.TRIP_COST:
+            return None
+        if isinstance(amount, Decimal):
+            cap = amount
+        elif amount is Token.NOT_COVERED:
+            cap = ZERO
+        else:
+            continue  # unlimited, included, not applicable: no cap
+        record = {"id": limit.id, "amount": cents_text(cap), "article": limit.source.article}
+        capped.append((limit, limit.id, cap, record))
+    return tuple(capped)
+
+
+def _claim_wide(claim: Claim, product: Product, rule: object) -> bool:
+    """Whether a rule that reads only the claim's dates and zones is met
+    (eligibility's checks of the same kinds, answered as they answer)."""
+    trip, policy = claim.trip, claim.policy
+    if isinstance(rule, MaxTripDays):
+        return (trip.return_date - trip.departure_date).days + 1 <= rule.days
+    if isinstance(rule, PolicyWindow):
+        start = policy.start_date or policy.issue_date
+        end = policy.end_date
+        if end is None and rule.duration_months is not None:
+            end = last_day(start, rule.duration_months)
+        return trip.departure_date >= start and (end is None or trip.return_date <= end)
+    if isinstance(rule, EventInDestination):
+        return product.zone_index(claim.event.zone) <= product.zone_index(policy.zone)
+    if isinstance(rule, EventDuringTrip):
+        day = claim.event.date
+        return (
+            day >= trip.departure_date and (day - trip.return_date).days <= rule.days_after_return
+        )
+    if isinstance(rule, ReportingDeadline):
+        return not _late(claim, rule, None)
+    return False
+
+
+def _late(claim: Claim, rule: ReportingDeadline, line: Any) -> bool:
+    """eligibility._late: whether the claim was reported after the deadline."""
+    anchor = claim.event.date
+    if rule.from_ == "return":
+        anchor = claim.trip.return_date
+    elif rule.from_ == "renunciation":
+        anchor = line.renunciation_date or anchor
+    elif rule.from_ == "when_possible":
+        anchor = claim.event.reporting_possible_from or anchor
+    elif rule.from_ == "planned_departure":
+        anchor = claim.trip.departure_date
+    if rule.days is not None:
+        allowed = rule.days
+    else:
+        assert rule.hours is not None
+        allowed = -(-rule.hours // 24)
+    return (claim.reported_on - anchor).days > allowed

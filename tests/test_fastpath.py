@@ -1,0 +1,599 @@
+"""The fast path (claimcalc.output.fastpath) against the engine, byte for byte.
+
+The fast path writes the batch records of plain claims without the engine's
+objects and declines everything else (None: the engine settles the claim). Its
+one promise: every record it writes is the engine's record of that claim, byte
+for byte. These tests hold it to that on generated corpora that reach each of
+its ways out — every eligibility rule it answers failed and met at its edges,
+exclusions, limits and age bands, several persons and sections, currencies,
+prior payments, units, other products — and check that it does take the
+claims it is for (a fast path that declined everything would pass the first
+check and be useless).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import importlib.util
+import json
+import os
+import random
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from claimcalc.batch import fast_path_for, settle_one
+from claimcalc.claim.sources import Item
+from claimcalc.errors import ClaimcalcError
+from claimcalc.output.fastpath import FastPath
+from claimcalc.output.formats import Format
+from claimcalc.settling.settler import Settler
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "products").glob("*/examples/*.json"))
+
+Claim = dict[str, Any]
+
+
+def _benchmark() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("run_benchmark", ROOT / "benchmarks" / "run.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+BENCHMARK = _benchmark()
+
+
+class Pair:
+    """One settler; each claim settled by the engine alone and offered to the fast path."""
+
+    def __init__(self, product: str | None = None) -> None:
+        self.settler = Settler(product, None, False)
+        self.fast = FastPath()
+        self.taken = 0
+        self.declined = 0
+
+    def check(self, claim: Claim | str, position: int = 1) -> bool:
+        """Whether the fast path took the claim; fails if its record is not the engine's."""
+        text = claim if isinstance(claim, str) else json.dumps(claim)
+        item = Item(position, f"corpus:{position}", text)
+        engine = settle_one(self.settler, item, Format.NDJSON, False, None).record
+        try:
+            parsed = self.settler.parse(item)
+            product = self.settler.product_of(parsed, item.source)
+        except ClaimcalcError:
+            return False  # an error record: the fast path never sees the claim
+        made = self.fast.record(parsed, product, item.position, item.source, item.fast)
+        if made is None:
+            self.declined += 1
+            return False
+        assert made[0] == engine, f"{item.source}: fast path differs\n{made[0]}\n{engine}"
+        self.taken += 1
+        return True
+
+
+# --------------------------------------------------------------------------- variations
+
+
+def _days(day: str, n: int) -> str:
+    return (dt.date.fromisoformat(day) + dt.timedelta(days=n)).isoformat()
+
+
+def _person(c: Claim) -> Claim:
+    person: Claim = c["insured"][0]
+    return person
+
+
+def _lines(c: Claim) -> list[Claim]:
+    """The claim's lines with expenses (an object line, added by _other_section, has none)."""
+    return [line for person in c["insured"] for line in person["lines"] if "expenses" in line]
+
+
+def _zones(c: Claim, r: random.Random) -> None:
+    c["event"]["zone"] = r.choice(BENCHMARK.ZONES)
+    c["policy"]["zone"] = r.choice(BENCHMARK.ZONES)
+
+
+def _age(c: Claim, r: random.Random) -> None:
+    _person(c).pop("birth_date", None)
+    _person(c)["age_at_subscription"] = r.choice([0, 17, 60, 61, 69, 70, 75, 76, 99, 130])
+
+
+def _birth_date(c: Claim, r: random.Random) -> None:
+    person = _person(c)
+    person.pop("age_at_subscription", None)
+    issued = dt.date.fromisoformat(c["policy"]["issue_date"])
+    years = r.choice([40, 61, 69, 70, 75, 76])
+    person["birth_date"] = _days(
+        issued.replace(year=issued.year - years).isoformat(), r.randint(-2, 2)
+    )
+
+
+def _reported(c: Claim, r: random.Random) -> None:
+    c["reported_on"] = _days(c["event"]["date"], r.choice([0, 14, 15, 16, 40]))
+
+
+def _event_date(c: Claim, r: random.Random) -> None:
+    anchor = r.choice([c["trip"]["departure_date"], c["trip"]["return_date"]])
+    c["event"]["date"] = _days(anchor, r.choice([-1, 0, 1]))
+    c["reported_on"] = c["event"]["date"]
+    for line in _lines(c):
+        for expense in line["expenses"]:
+            expense["date"] = c["event"]["date"]
+
+
+def _trip_length(c: Claim, r: random.Random) -> None:
+    c["trip"]["return_date"] = _days(c["trip"]["departure_date"], r.choice([58, 59, 60, 61]))
+
+
+def _policy_window(c: Claim, r: random.Random) -> None:
+    """A trip at the edges of the policy's year (or of its own start and end dates)."""
+    issued = c["policy"]["issue_date"]
+    end = _days(issued, 364)  # Imaway: twelve months, the last day included
+    if r.random() < 0.3:
+        c["policy"]["start_date"] = _days(issued, 3)
+        end = _days(issued, 367)
+    if r.random() < 0.3:
+        end = c["policy"]["end_date"] = _days(issued, 200)
+    if r.random() < 0.5:
+        start = c["policy"].get("start_date", issued)
+        departure = _days(start, r.choice([-1, 0, 1]))
+        back = _days(departure, 10)
+    else:
+        back = _days(end, r.choice([-1, 0, 1]))
+        departure = _days(back, -10)
+    c["trip"] = {**c["trip"], "departure_date": departure, "return_date": back}
+    c["event"]["date"] = c["reported_on"] = _days(departure, 2)
+    for line in _lines(c):
+        for expense in line["expenses"]:
+            expense["date"] = c["event"]["date"]
+
+
+def _missing_fact(c: Claim, r: random.Random) -> None:
+    facts = r.choice([c["event"]["facts"], _person(c)["facts"]])
+    if facts:
+        del facts[r.choice(sorted(facts))]
+
+
+def _authorised(c: Claim, r: random.Random) -> None:
+    facts = _person(c)["facts"]
+    choice = r.choice(["false", "absent", "on line", "false on line"])
+    if choice == "false":
+        facts["authorised"] = False
+    elif choice == "absent":
+        del facts["authorised"]
+    else:
+        del facts["authorised"]
+        _lines(c)[0].setdefault("facts", {})["authorised"] = choice == "on line"
+
+
+def _cause(c: Claim, r: random.Random) -> None:
+    c["event"]["facts"]["cause"] = r.choice(["illness", "accident", "theft", "other"])
+
+
+def _circumstances(c: Claim, r: random.Random) -> None:
+    c["event"]["facts"]["circumstances"] = r.sample(
+        ["war", "terrorism", "earthquake", "carelessness", "uninsurable_condition", "strike"],
+        r.randint(0, 2),
+    )
+
+
+def _resident(c: Claim, r: random.Random) -> None:
+    _person(c)["facts"]["resident_in_italy"] = r.choice([False, True, "yes", 1])
+
+
+def _units(c: Claim, r: random.Random) -> None:
+    line = _lines(c)[0]
+    line["guarantee"] = "D.hospital_surgical"
+    line["expenses"][0]["units"] = str(r.choice([1, 100, 101, 250]))
+
+
+def _return_care(c: Claim, r: random.Random) -> None:
+    line = _lines(c)[0]
+    line["guarantee"] = "D.return_care"
+    line["expenses"][0]["date"] = _days(c["event"]["date"], r.choice([0, 30, 31]))
+
+
+def _currency(c: Claim, r: random.Random) -> None:
+    expense = _lines(c)[0]["expenses"][0]
+    expense["currency"] = "USD"
+    c["rates"] = [{"currency": "USD", "date": expense["date"], "units_per_eur": "1.0843"}]
+
+
+def _rates_only(c: Claim, r: random.Random) -> None:
+    c["rates"] = [{"currency": "USD", "date": c["event"]["date"], "units_per_eur": "1.0843"}]
+
+
+def _prior(c: Claim, r: random.Random) -> None:
+    _person(c)["prior_payments"] = [
+        {"guarantee": "D.dental", "amount": "120.00", "date": c["event"]["date"]}
+    ]
+
+
+def _second_person(c: Claim, r: random.Random) -> None:
+    other = copy.deepcopy(_person(c))
+    other["ref"] = "P2"
+    other.pop("birth_date", None)
+    other["age_at_subscription"] = r.randint(18, 80)
+    c["insured"].append(other)
+
+
+def _expenses(c: Claim, r: random.Random) -> None:
+    for line in _lines(c):
+        day = line["expenses"][0]["date"]
+        line["expenses"] = [
+            {
+                "amount": r.choice(["0.00", "0.01", "49.99", "50", "50.5", "1200.00", "7000.10"]),
+                "date": _days(day, -r.randint(0, 3)),
+                "category": r.choice(["medicines", "other"]),
+            }
+            for _ in range(r.randint(1, 4))
+        ]
+
+
+def _large(c: Claim, r: random.Random) -> None:
+    for line in _lines(c):
+        line["guarantee"] = "D.hospital_surgical"
+        line["expenses"][0]["amount"] = str(r.choice([60_000, 199_990, 2_500_000, 5_000_001]))
+
+
+def _many_lines(c: Claim, r: random.Random) -> None:
+    person = _person(c)
+    base = person["lines"][0]
+    person["lines"] = []
+    for j in range(r.randint(2, 12)):
+        line = copy.deepcopy(base)
+        line["id"] = f"L{j}"
+        line["guarantee"] = r.choice(BENCHMARK.MEDICAL)
+        line["expenses"][0]["amount"] = f"{r.randint(1, 900)}.{r.randint(0, 99):02d}"
+        person["lines"].append(line)
+
+
+def _no_ids(c: Claim, r: random.Random) -> None:
+    for line in _lines(c):
+        line.pop("id", None)
+
+
+def _other_section(c: Claim, r: random.Random) -> None:
+    day = c["event"]["date"]
+    _person(c)["lines"].append(
+        r.choice(
+            [
+                {"guarantee": "B.home_nursing", "expenses": [{"amount": "80.00", "date": day}]},
+                {"guarantee": "A.repatriation", "expenses": [{"amount": "900.00", "date": day}]},
+                {
+                    "guarantee": "E.baggage",
+                    "objects": [{"category": "clothing", "value": "300.00", "date": day}],
+                },
+                {"guarantee": "X.unknown", "expenses": [{"amount": "1.00", "date": day}]},
+            ]
+        )
+    )
+
+
+def _edition(c: Claim, r: random.Random) -> None:
+    c["edition"] = r.choice(["2026-01", "2025-01"])
+
+
+def _level(c: Claim, r: random.Random) -> None:
+    c["level"] = r.choice(["easy", "smart", "top", "gold"])
+
+
+def _event_id(c: Claim, r: random.Random) -> None:
+    c["event"]["id"] = f"EV-{r.randint(1, 9)}"
+
+
+VARIATIONS: list[Callable[[Claim, random.Random], None]] = [
+    _missing_fact,
+    _zones,
+    _age,
+    _birth_date,
+    _reported,
+    _event_date,
+    _trip_length,
+    _policy_window,
+    _authorised,
+    _cause,
+    _circumstances,
+    _resident,
+    _units,
+    _return_care,
+    _currency,
+    _rates_only,
+    _prior,
+    _second_person,
+    _expenses,
+    _large,
+    _many_lines,
+    _no_ids,
+    _other_section,
+    _edition,
+    _level,
+    _event_id,
+]
+
+
+def _imaway_codes() -> dict[str, list[str]]:
+    """Imaway's guarantees of sections A to D, by section."""
+    product = Settler().load("imaway", from_claim=True)
+    return {
+        section.code: [g.code for g in section.guarantees]
+        for section in product.sections
+        if section.code in "ABCD"
+    }
+
+
+CODES = _imaway_codes()
+TEMPLATES = [
+    json.loads((ROOT / "products" / "imaway" / "examples" / f"{name}.json").read_text())
+    for name in ("A-assistance-bangkok", "B-home-nursing", "C-home-break-in", "D-medical-usa")
+]
+CAUSES = ["illness", "accident", "hospitalisation", "theft", "fire", "death", "other"]
+
+
+def documented_claim(i: int, r: random.Random) -> Claim:
+    """An example claim of Imaway A, B, C or D with new lines: guarantees of its
+    section (and now and then another's), amounts, dates, categories, units."""
+    claim: Claim = copy.deepcopy(r.choice(TEMPLATES))
+    claim["claim_id"] = f"DOC-{i:06d}"
+    claim.pop("rates", None)
+    claim["event"]["facts"]["cause"] = r.choice(CAUSES)
+    claim["event"]["zone"] = r.choice(BENCHMARK.ZONES)
+    section = claim["insured"][0]["lines"][0]["guarantee"][0]
+    day = claim["event"]["date"]
+    lines = []
+    for j in range(r.randint(1, 5)):
+        codes = CODES[section if r.random() < 0.8 else r.choice("ABCD")]
+        expenses = []
+        for _ in range(r.randint(1, 3)):
+            expense: Claim = {
+                "amount": f"{r.randint(0, 3000)}.{r.randint(0, 99):02d}",
+                "date": _days(day, r.randint(0, 5)),
+            }
+            if r.random() < 0.2:
+                expense["category"] = r.choice(["materials", "medicines", "other", "accommodation"])
+            if r.random() < 0.1:
+                expense["units"] = r.randint(1, 20)
+            expenses.append(expense)
+        lines.append({"id": str(j + 1), "guarantee": r.choice(codes), "expenses": expenses})
+    claim["insured"][0]["lines"] = lines
+    claim["insured"][0]["facts"]["authorised"] = r.random() < 0.9
+    return claim
+
+
+def varied(i: int, r: random.Random) -> tuple[Claim, list[str]]:
+    claim: Claim = BENCHMARK.medical_claim(i, r) if i % 2 else documented_claim(i, r)
+    chosen = r.sample(VARIATIONS, r.choice([0, 1, 1, 2, 3]))
+    for variation in chosen:
+        variation(claim, r)
+    names = [v.__name__ for v in chosen]
+    return claim, names if i % 2 else ["documented", *names]
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_the_benchmark_corpus_takes_the_fast_path_and_equals_the_engine() -> None:
+    rng = random.Random(11)  # peer.py's seed
+    pair = Pair()
+    for i in range(600):
+        assert pair.check(BENCHMARK.medical_claim(i, rng), i + 1), i
+    assert pair.taken == 600
+
+
+def test_varied_claims_equal_the_engine_and_plain_ones_take_the_fast_path() -> None:
+    """Every variation, alone and combined: the fast path's records are the engine's,
+    and the variations that leave a claim payable keep it on the fast path."""
+    rng = random.Random(20261202)
+    pair = Pair()
+    taken: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    for i in range(3000):
+        claim, names = varied(i, rng)
+        took = pair.check(claim, i + 1)
+        for name in names or ["none"]:
+            seen[name] = seen.get(name, 0) + 1
+            taken[name] = taken.get(name, 0) + took
+    assert seen["none"] == taken["none"]  # a plain medical claim always takes it
+    assert taken["documented"] > 50, (taken["documented"], seen["documented"])
+    # Variations a claim can pass: the fast path still takes some of each.
+    for name in (
+        "_zones",
+        "_age",
+        "_birth_date",
+        "_reported",
+        "_event_date",
+        "_trip_length",
+        "_policy_window",
+        "_authorised",
+        "_cause",
+        "_circumstances",
+        "_resident",
+        "_units",
+        "_return_care",
+        "_missing_fact",
+        "_second_person",
+        "_expenses",
+        "_large",
+        "_many_lines",
+        "_no_ids",
+        "_edition",
+        "_level",
+        "_event_id",
+    ):
+        assert taken.get(name, 0) > 0, (name, seen.get(name))
+    # What it does not do, it leaves to the engine.
+    for name in ("_currency", "_rates_only", "_prior"):
+        assert taken.get(name, 0) == 0, name
+    assert pair.taken > 600 and pair.declined > 600, (pair.taken, pair.declined)
+
+
+def test_a_product_named_on_the_command_line_equals_the_engine() -> None:
+    """``--product imaway``: a claim of another edition is the engine's problem to say."""
+    rng = random.Random(3)
+    pair = Pair("imaway")
+    for i in range(300):
+        claim, _ = varied(i, rng)
+        claim["edition"] = rng.choice(["2026-01", "2025-01", "2026-02"])
+        pair.check(claim, i + 1)
+    assert pair.taken > 15
+
+
+@pytest.mark.parametrize("authorised", [True, False, None])
+@pytest.mark.parametrize("amount", ["0.00", "0.01", "0.99", "1.00", "1.01", "50.00"])
+def test_prior_authorisation_at_its_edge(authorised: bool | None, amount: str) -> None:
+    """Imaway D2: no reimbursement above € 0 without the Struttura's authorisation."""
+    claim: Claim = BENCHMARK.medical_claim(1, random.Random(1))
+    facts = _person(claim)["facts"]
+    if authorised is None:
+        del facts["authorised"]
+    else:
+        facts["authorised"] = authorised
+    for line in _lines(claim):
+        for expense in line["expenses"]:
+            expense["amount"] = amount
+    took = Pair().check(claim)
+    # Unauthorised is refused above € 0; nothing to pay is the engine's to say.
+    assert took is (authorised is True and amount != "0.00")
+
+
+def test_the_mixed_corpus_and_every_example_equal_the_engine() -> None:
+    pair = Pair()
+    templates = [json.loads(p.read_text(encoding="utf-8")) for p in EXAMPLES]
+    rng = random.Random(7)
+    for i in range(400):
+        pair.check(BENCHMARK.mixed_claim(i, rng, templates), i + 1)
+    for i, path in enumerate(EXAMPLES):
+        pair.check(path.read_text(encoding="utf-8"), i + 1)
+    assert pair.taken > 0  # D-medical-usa and its scaled copies
+
+
+_AMOUNT = st.builds(
+    lambda units, cents: f"{units}.{cents:02d}",
+    st.integers(0, 6_000_000),
+    st.integers(0, 99),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    level=st.sampled_from(["easy", "smart", "top"]),
+    zone=st.sampled_from(["italia", "europa", "mondo_escl_usa_canada", "mondo"]),
+    ages=st.lists(st.integers(0, 80), min_size=1, max_size=3),
+    lines=st.lists(
+        st.tuples(
+            st.sampled_from(
+                ["D.hospital_surgical", "D.medical_pharma", "D.return_care", "D.dental"]
+            ),
+            st.lists(st.tuples(_AMOUNT, st.integers(0, 35)), min_size=1, max_size=3),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+)
+def test_limits_and_the_franchigia_equal_the_engine(
+    level: str, zone: str, ages: list[int], lines: list[tuple[str, list[tuple[str, int]]]]
+) -> None:
+    """Amounts from a cent to past every cap, many lines sharing sub-limits, the zone
+    massimale and the age bands, the franchigia placed where it costs least."""
+    claim: Claim = {
+        "claim_format": 1,
+        "claim_id": "H-1",
+        "product": "imaway",
+        "level": level,
+        "policy": {"issue_date": "2026-01-10", "zone": "mondo"},
+        "trip": {"departure_date": "2026-03-01", "return_date": "2026-03-20"},
+        "event": {"date": "2026-03-05", "zone": zone, "facts": {"cause": "accident"}},
+        "reported_on": "2026-03-06",
+        "insured": [
+            {
+                "ref": f"P{k}",
+                "age_at_subscription": age,
+                "facts": {"resident_in_italy": True, "authorised": True},
+                "lines": [
+                    {
+                        "guarantee": code,
+                        "expenses": [
+                            {"amount": amount, "date": _days("2026-03-05", day)}
+                            for amount, day in expenses
+                        ],
+                    }
+                    for code, expenses in lines
+                ],
+            }
+            for k, age in enumerate(ages)
+        ],
+    }
+    _PAIR.check(claim)
+
+
+_PAIR = Pair()
+
+
+def test_the_command_writes_the_same_bytes_without_the_fast_path(tmp_path: Path) -> None:
+    """``claimcalc settle`` with and without the fast path (``CLAIMCALC_FAST_PATH=0``),
+    NDJSON and JSON, on a book of varied claims."""
+    rng = random.Random(5)
+    book = tmp_path / "book.ndjson"
+    book.write_text("".join(json.dumps(varied(i, rng)[0]) + "\n" for i in range(400)))
+    outputs = {}
+    for fast in ("1", "0"):
+        for fmt in ("ndjson", "json"):
+            done = subprocess.run(
+                [sys.executable, "-m", "claimcalc", "settle", str(book), "--format", fmt],
+                capture_output=True,
+                env={**os.environ, "CLAIMCALC_FAST_PATH": fast},
+                check=False,
+            )
+            assert done.returncode in (0, 6), done.stderr
+            outputs[fast, fmt] = (done.stdout, done.stderr, done.returncode)
+    for fmt in ("ndjson", "json"):
+        assert outputs["1", fmt] == outputs["0", fmt]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "steps", "on"),
+    [
+        (Format.NDJSON, False, True),
+        (Format.JSON, False, True),
+        (Format.NDJSON, True, False),
+        (Format.CSV, False, False),
+        (Format.TABLE, False, False),
+    ],
+)
+def test_where_the_fast_path_runs(fmt: Format, steps: bool, on: bool) -> None:
+    assert (fast_path_for(fmt, steps) is not None) is on
+
+
+def test_a_guarantee_with_anything_it_does_not_answer_takes_the_engine() -> None:
+    """Each condition of ``_supported`` alone: a medical guarantee given one rule,
+    formula or place among other guarantees that the fast path does not settle."""
+    import dataclasses
+
+    from claimcalc.output.fastpath import _supported
+    from claimcalc.product.model import WaitingPeriod
+    from claimcalc.settling.plan import ProductPlan
+
+    product = Settler().load("imaway", from_claim=True)
+    plan = ProductPlan.of(product)
+    medical = plan.guarantee("D.medical_pharma")
+    assert _supported(medical, plan)
+    waiting = plan.guarantee("M.cancellation").eligibility
+    assert any(isinstance(c.rule, WaitingPeriod) for c in waiting)
+    with_waiting = dataclasses.replace(medical, eligibility=(*medical.eligibility, *waiting))
+    assert not _supported(with_waiting, plan)
+    medical_only = frozenset({"D.medical_pharma"})
+    assert not _supported(medical, dataclasses.replace(plan, alternating=medical_only))
+    assert not _supported(medical, dataclasses.replace(plan, event_capped=medical_only))
+    for code in ("E.baggage", "F.flight_delay", "G.flight_renunciation", "M.cancellation"):
+        assert not _supported(plan.guarantee(code), plan), code
