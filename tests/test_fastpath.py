@@ -171,9 +171,9 @@ def _authorised(c: Claim, r: random.Random) -> None:
     if choice == "false":
         facts["authorised"] = False
     elif choice == "absent":
-        del facts["authorised"]
+        facts.pop("authorised", None)
     else:
-        del facts["authorised"]
+        facts.pop("authorised", None)
         _lines(c)[0].setdefault("facts", {})["authorised"] = choice == "on line"
 
 
@@ -205,9 +205,29 @@ def _return_care(c: Claim, r: random.Random) -> None:
 
 
 def _currency(c: Claim, r: random.Random) -> None:
-    expense = _lines(c)[0]["expenses"][0]
-    expense["currency"] = "USD"
-    c["rates"] = [{"currency": "USD", "date": expense["date"], "units_per_eur": "1.0843"}]
+    """Foreign amounts: a fixing of the day, of a few days before (within the
+    product's fallback or not), or none; expenses on several days."""
+    rates = []
+    for line in _lines(c):
+        for expense in line["expenses"]:
+            if r.random() < 0.7:
+                expense["currency"] = r.choice(["USD", "THB"])
+                back = r.choice([0, 0, 1, 3, 8])
+                if r.random() < 0.9:
+                    rates.append(
+                        {
+                            "currency": expense["currency"],
+                            "date": _days(expense["date"], -back),
+                            "units_per_eur": r.choice(["1.0843", "38.5", "0.9999", "7"]),
+                        }
+                    )
+        if r.random() < 0.5:
+            extra = dict(line["expenses"][0])
+            extra["date"] = _days(extra["date"], r.choice([-2, 1]))
+            extra["amount"] = f"{r.randint(1, 999)}.{r.randint(0, 99):02d}"
+            line["expenses"].append(extra)
+    unique = {(x["currency"], x["date"]): x for x in rates}
+    c["rates"] = list(unique.values())
 
 
 def _rates_only(c: Claim, r: random.Random) -> None:
@@ -430,11 +450,12 @@ def test_varied_claims_equal_the_engine_and_plain_ones_take_the_fast_path() -> N
         "_edition",
         "_level",
         "_event_id",
+        "_currency",
+        "_rates_only",
     ):
         assert taken.get(name, 0) > 0, (name, seen.get(name))
     # What it does not do, it leaves to the engine.
-    for name in ("_currency", "_rates_only", "_prior"):
-        assert taken.get(name, 0) == 0, name
+    assert taken.get("_prior", 0) == 0  # prior payments: the engine's
     assert pair.taken > 600 and pair.declined > 600, (pair.taken, pair.declined)
 
 
@@ -456,7 +477,7 @@ def test_prior_authorisation_at_its_edge(authorised: bool | None, amount: str) -
     claim: Claim = BENCHMARK.medical_claim(1, random.Random(1))
     facts = _person(claim)["facts"]
     if authorised is None:
-        del facts["authorised"]
+        facts.pop("authorised", None)
     else:
         facts["authorised"] = authorised
     for line in _lines(claim):
@@ -597,3 +618,42 @@ def test_a_guarantee_with_anything_it_does_not_answer_takes_the_engine() -> None
     assert not _supported(medical, dataclasses.replace(plan, event_capped=medical_only))
     for code in ("E.baggage", "F.flight_delay", "G.flight_renunciation", "M.cancellation"):
         assert not _supported(plan.guarantee(code), plan), code
+
+
+def test_in_italian_the_records_equal_the_engine() -> None:
+    """``--lang it``: the reasons' texts in Italian, the fast path's as the engine's."""
+    from claimcalc.i18n import speaking
+
+    rng = random.Random(8)
+    with speaking("it"):
+        pair = Pair()
+        for i in range(300):
+            pair.check(varied(i, rng)[0], i + 1)
+        made = pair.fast.record(*_parsed(pair, 1), 1, "x:1", True)
+    assert made is not None
+    record = json.loads(made[0])
+    assert pair.taken > 50
+    texts = [r["text"] for p in record["insured"] for ln in p["lines"] for r in ln["reasons"]]
+    assert any("franchigia" in t for t in texts)
+    assert not any("once for section" in t or "limit €" in t for t in texts)
+
+
+def test_a_change_of_language_is_left_to_the_engine() -> None:
+    """Its franchigia texts are kept in the language it started in."""
+    from claimcalc.i18n import speaking
+
+    pair = Pair()
+    claim, product = _parsed(pair, 1)
+    assert pair.fast.record(claim, product, 1, "x:1", True) is not None
+    with speaking("it"):
+        assert pair.fast.record(claim, product, 1, "x:1", True) is None
+
+
+def _parsed(pair: Pair, seed: int) -> tuple[Any, Any]:
+    """A medical claim that pays a franchigia and meets a limit, parsed, and its product."""
+    claim: Claim = BENCHMARK.medical_claim(0, random.Random(seed))
+    line = _lines(claim)[0]
+    line["guarantee"] = "D.dental"
+    line["expenses"][0]["amount"] = "900.00"
+    parsed = pair.settler.parse(Item(1, "x:1", json.dumps(claim)))
+    return parsed, pair.settler.product_of(parsed, "x:1")

@@ -52,7 +52,9 @@ def settle_one(
         else:
             claim = settler.parse(item)
             product = settler.product_of(claim, item.source)
-            made = fast_path.record(claim, product, item.position, item.source, item.fast)
+            made = fast_path.record(
+                claim, product, item.position, item.source, item.fast, settler.rates
+            )
             if made is not None:
                 return Outcome(item.position, made[0], True, made[1], made[2])
             result = settler.settle_claim(claim, product, item.source)

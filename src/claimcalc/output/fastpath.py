@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from claimcalc.claim.model import Claim
+from claimcalc.i18n import current_language
 from claimcalc.jsonio import dumps
 from claimcalc.money import cents_text, round_cents
 from claimcalc.output.documents import SCHEMA_VERSION
@@ -47,6 +48,7 @@ from claimcalc.settlement import Code
 from claimcalc.settling import texts
 from claimcalc.settling.eligibility import last_day, within
 from claimcalc.settling.plan import GuaranteePlan, ProductPlan
+from claimcalc.settling.rates import Fixing, RateTable
 from claimcalc.settling.work import age_at_subscription
 
 ZERO = Decimal(0)
@@ -67,6 +69,7 @@ _RULES = (
     ReportingDeadline,
     PriorAuthorisation,
 )
+_NO_RATES = RateTable()
 _UNKNOWN: Any = object()  # not in a memo yet
 _MEMO = 4096  # answers kept per guarantee's facts: a number fact could take many values
 
@@ -164,6 +167,8 @@ class FastPath:
     (its memos hold the products the settler keeps)."""
 
     def __init__(self) -> None:
+        # The texts it keeps (a franchigia's) are in the language of its run.
+        self._language = current_language()
         self._specs: dict[tuple[int, str, str, str], Spec | None] = {}
         self._verdicts: dict[tuple[int, str], dict[object, list[Limit] | None]] = {}
         # A chain with its caps at a level and zone (None: a cap the fast path does not do).
@@ -171,14 +176,21 @@ class FastPath:
         self._capped: dict[tuple[int, str, str], tuple[Capped, ...] | None] = {}
 
     def record(
-        self, claim: Claim, product: Product, position: int, source: str, fast: bool
+        self,
+        claim: Claim,
+        product: Product,
+        position: int,
+        source: str,
+        fast: bool,
+        rates: RateTable | None = None,
     ) -> tuple[str, Decimal, Decimal] | None:
         """The batch record of ``claim`` settled under ``product``, its indemnity
-        and advances; None: the engine settles it."""
+        and advances; None: the engine settles it. ``rates``: the run's ECB
+        fixings (``--rates``), beside the claim's own, as the engine takes them."""
         level = claim.level
         event = claim.event
         if (
-            claim.rates
+            current_language() != self._language
             or level not in product.level_ids
             or event.zone not in product.zone_ids
             or claim.policy.zone not in product.zone_ids
@@ -189,18 +201,20 @@ class FastPath:
         if plan.needs_role:
             return None
         answered: dict[int, bool] = {}  # claim-wide rules
+        # The rates a foreign amount is converted at (engine.settle's table), made
+        # when a claim has one.
+        table: list[RateTable | None] = [None, rates]
         insured = []
-        claimed = ZERO
+        claimed: list[Decimal] = []  # each line's, in the claim's order
         indemnity = advances = _ZERO_CENTS
         for person in claim.insured:
             if person.prior_payments:
                 return None
-            done = self._person(claim, product, plan, person, answered)
+            done = self._person(claim, product, plan, person, answered, table, claimed)
             if done is None:
                 return None
-            document, person_claimed, paid, advanced = done
+            document, paid, advanced = done
             insured.append(document)
-            claimed += person_claimed
             indemnity += paid
             advances += advanced
         record = {
@@ -218,7 +232,7 @@ class FastPath:
             "event": {"id": event.id, "date": event.date.isoformat(), "zone": event.zone},
             "insured": insured,
             "totals": {
-                "claimed": str(round_cents(claimed)),
+                "claimed": str(round_cents(sum(claimed, ZERO))),
                 "indemnity": str(indemnity),
                 "advances": str(advances),
             },
@@ -254,7 +268,9 @@ class FastPath:
         plan: ProductPlan,
         person: Any,
         answered: dict[int, bool],
-    ) -> tuple[dict[str, Any], Decimal, Decimal, Decimal] | None:
+        table: list[RateTable | None],
+        claimed: list[Decimal],
+    ) -> tuple[dict[str, Any], Decimal, Decimal] | None:
         age = age_at_subscription(claim, person)
         base: dict[str, object] = {**claim.event.facts, **person.facts, "age": age}
         if person.role is not None:
@@ -278,18 +294,33 @@ class FastPath:
                 spec = self._spec(product, plan, line.guarantee, level, zone)
             if spec is None:
                 return None
-            # 4. the documented cost: every expense in euro, within the time allowed
+            # 4. the documented cost: every expense in euro (at the ECB rate of its
+            # day), within the time allowed; what the line claims, in its order
             documented = ZERO
             window, unit_counted = spec.window, spec.unit_counted
+            foreign = False
             for expense in line.expenses:
-                if (
-                    expense.currency != "EUR"
-                    or (unit_counted and expense.units is not None)
-                    or (window is not None and not within(window, event.date, expense.date))
+                if (unit_counted and expense.units is not None) or (
+                    window is not None and not within(window, event.date, expense.date)
                 ):
                     return None
-                documented += expense.amount
-            if documented <= 0:
+                if expense.currency == "EUR":
+                    documented += expense.amount
+                else:
+                    eur = _in_euro(claim, product, table, expense)
+                    if eur is None:
+                        return None  # no rate: the engine's problem to say
+                    documented += eur
+                    foreign = True
+            loss = documented
+            if foreign and len(line.expenses) > 1:  # quantify: summed in date order
+                loss = ZERO
+                for expense in sorted(line.expenses, key=_day):
+                    if expense.currency == "EUR":
+                        loss += expense.amount
+                    else:
+                        loss += _in_euro(claim, product, table, expense) or ZERO
+            if loss <= 0:
                 return None  # "nothing to pay": the engine's note
             # 2. eligibility: the claim's rules once a claim, then the line's
             met = answered.get(id(spec.claim_wide))  # by id: a rule hashes all its fields
@@ -329,7 +360,7 @@ class FastPath:
                 chain = self._capped[key] = _capped(limits, product, level, zone)
             if chain is None:
                 return None
-            rows.append([spec, line.id or str(j + 1), chain, documented, documented, ZERO, []])
+            rows.append([spec, line.id or str(j + 1), chain, documented, loss, ZERO, [], loss])
         # 5. each section's franchigia once, where it costs the insured least
         if len(rows) == 1:
             sections = [rows]
@@ -354,8 +385,7 @@ class FastPath:
         consumed: dict[str, Decimal] = {}
         lines = []
         paid_total = advanced_total = _ZERO_CENTS
-        claimed = ZERO
-        for spec, line_id, chain, documented, value, deductible, reasons in rows:
+        for spec, line_id, chain, documented, value, deductible, reasons, loss in rows:
             paid, limit = _apply(chain, value, consumed, reasons)
             status = "paid"
             if paid == 0:
@@ -366,7 +396,7 @@ class FastPath:
                 advanced_total += paid
             else:
                 paid_total += paid
-            claimed += documented
+            claimed.append(documented)
             claimed_text = cents_text(documented)
             lines.append(
                 {
@@ -377,7 +407,7 @@ class FastPath:
                     "article": spec.article,
                     "status": status,
                     "claimed": claimed_text,
-                    "assessed_loss": claimed_text,
+                    "assessed_loss": claimed_text if loss is documented else cents_text(loss),
                     "deductible": "0.00" if deductible is ZERO else cents_text(deductible),
                     "limit": limit,
                     "paid": str(paid),
@@ -390,7 +420,35 @@ class FastPath:
             "lines": lines,
             "totals": {"indemnity": str(paid_total), "advances": str(advanced_total)},
         }
-        return document, claimed, paid_total, advanced_total
+        return document, paid_total, advanced_total
+
+
+def _day(expense: Any) -> Any:
+    return expense.date
+
+
+def _in_euro(
+    claim: Claim, product: Product, table: list[RateTable | None], expense: Any
+) -> Decimal | None:
+    """A foreign expense in euro, as engine.settle's table and Settling.eur give it;
+    None without a fixing. ``table``: [the claim's table once made, the run's rates]."""
+    rates = table[0]
+    if rates is None:
+        rates = table[1] or _NO_RATES
+        if claim.rates:
+            own = RateTable(
+                Fixing(
+                    currency=r.currency, date=r.date, units_per_eur=r.units_per_eur, source="claim"
+                )
+                for r in claim.rates
+            )
+            rates = own.merged(rates)
+        table[0] = rates
+    fixing = rates.lookup(expense.currency, expense.date, product.currency.fallback_days)
+    if fixing is None:
+        return None
+    amount: Decimal = expense.amount / fixing.units_per_eur
+    return amount
 
 
 def _apply(
