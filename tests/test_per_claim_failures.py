@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from claimcalc.claim.sources import Item
 from claimcalc.cli import main
 from claimcalc.errors import ExitCode
+from claimcalc.output.fastpath import FastPath
 from claimcalc.settling.settler import Settler
 from tests.conftest import EXAMPLES, FIXTURES
 
@@ -82,19 +84,34 @@ def test_one_bad_line_among_good_ones_gives_n_records_the_others_unchanged(
     records[where].encode("utf-8")  # written, so encodable
 
 
+@pytest.mark.parametrize("path", ["engine", "fast path"])
 def test_a_bug_settling_one_claim_is_its_error_record_and_the_batch_goes_on(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    path: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     good = good_lines(5)
     _, clean = settle_ndjson(tmp_path, capsys, good)
-    settle_text = Settler.settle_text
+    if path == "engine":
+        monkeypatch.setenv("CLAIMCALC_FAST_PATH", "0")
+        settle_text = Settler.settle_text
 
-    def failing_step(self: Settler, item: Item) -> object:
-        if item.position == 3:
-            raise ZeroDivisionError("division by zero")  # a step with a bug
-        return settle_text(self, item)
+        def failing_step(self: Settler, item: Item) -> object:
+            if item.position == 3:
+                raise ZeroDivisionError("division by zero")  # a step with a bug
+            return settle_text(self, item)
 
-    monkeypatch.setattr(Settler, "settle_text", failing_step)
+        monkeypatch.setattr(Settler, "settle_text", failing_step)
+    else:
+        record = FastPath.record
+
+        def failing_record(self: FastPath, claim: Any, product: Any, position: int, *a: Any) -> Any:
+            if position == 3:
+                raise ZeroDivisionError("division by zero")  # a bug in the fast path
+            return record(self, claim, product, position, *a)
+
+        monkeypatch.setattr(FastPath, "record", failing_record)
     code, records = settle_ndjson(tmp_path, capsys, good)
     assert code == ExitCode.PARTIAL
     assert [r for i, r in enumerate(records) if i != 2] == [
@@ -129,25 +146,43 @@ def test_a_bug_in_a_one_claim_run_is_one_line_and_exit_7(
     )
 
 
+@pytest.mark.parametrize("path", ["engine", "fast path"])
 def test_a_bug_formatting_a_record_is_that_claims_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    path: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import claimcalc.batch as batch
     from claimcalc.output.records import format_record
 
     calls = []
+    surrogate = UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
+    if path == "engine":
+        monkeypatch.setenv("CLAIMCALC_FAST_PATH", "0")
 
-    def failing_format(item: Item, result: object, *args: object) -> str:
-        calls.append(item.position)
-        if item.position == 2 and calls.count(2) == 1:
-            raise UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
-        return format_record(item, result, *args)  # type: ignore[arg-type]
+        def failing_format(item: Item, result: object, *args: object) -> str:
+            calls.append(item.position)
+            if item.position == 2 and calls.count(2) == 1:
+                raise surrogate
+            return format_record(item, result, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(batch, "format_record", failing_format)
+        monkeypatch.setattr(batch, "format_record", failing_format)
+    else:
+        record = FastPath.record
+
+        def failing_record(self: FastPath, claim: Any, product: Any, position: int, *a: Any) -> Any:
+            calls.append(position)
+            if position == 2:
+                raise surrogate  # writing the record
+            return record(self, claim, product, position, *a)
+
+        monkeypatch.setattr(FastPath, "record", failing_record)
     code, records = settle_ndjson(tmp_path, capsys, good_lines(3))
     assert code == ExitCode.PARTIAL
     assert len(records) == 3
     assert json.loads(records[1])["exit_code"] == ExitCode.INTERNAL
+    assert 2 in calls
 
 
 def test_an_internal_error_travels_from_a_worker_process() -> None:
