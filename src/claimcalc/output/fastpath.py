@@ -73,8 +73,9 @@ _NO_RATES = RateTable()
 _UNKNOWN: Any = object()  # not in a memo yet
 _MEMO = 4096  # answers kept per guarantee's facts: a number fact could take many values
 
-#: A limit of a line's chain: the limit, its id, its cap, its record (``"limit"``).
-Capped = tuple[Limit, str, Decimal, dict[str, str]]
+#: A limit of a line's chain: the limit, its id, its cap, its record (``"limit"``)
+#: and its reason's text when no other line used it (texts.limit's).
+Capped = tuple[Limit, str, Decimal, dict[str, str], str]
 
 
 class Spec:
@@ -82,6 +83,7 @@ class Spec:
 
     __slots__ = (
         "article",
+        "capped",
         "claim_wide",
         "code",
         "deadlines",
@@ -132,15 +134,26 @@ class Spec:
         self.line_rules: tuple[MaxAge | PriorAuthorisation, ...] = tuple(
             r for r in rules if isinstance(r, MaxAge | PriorAuthorisation)
         )
-        # (amount, article, text) of each franchigia of the section, in order
+        # (amount, article, text, its text when one line takes it all) of each
+        # franchigia of the section, in order
         self.franchigie = tuple(
-            (d.amount, d.source.article, texts.franchigia(d.amount))
+            (
+                d.amount,
+                d.source.article,
+                texts.franchigia(d.amount),
+                texts.once_for_section(
+                    texts.franchigia(d.amount), self.section, d.amount, d.amount
+                ),
+            )
             for d in plan.section.deductibles
             if isinstance(d, Franchigia)
         )
         # The guarantee's chain of limits by the values of a line's facts (None: a
         # requirement not met, an exclusion holding), shared by its levels and zones.
         self.verdicts = verdicts
+        # Each chain of limits (by id of the verdict's list) with its caps at this
+        # spec's level and zone; None: a cap the fast path does not do.
+        self.capped: dict[int, tuple[Capped, ...] | None] = {}
 
 
 def _supported(plan: GuaranteePlan, product_plan: ProductPlan) -> bool:
@@ -171,9 +184,7 @@ class FastPath:
         self._language = current_language()
         self._specs: dict[tuple[int, str, str, str], Spec | None] = {}
         self._verdicts: dict[tuple[int, str], dict[object, list[Limit] | None]] = {}
-        # A chain with its caps at a level and zone (None: a cap the fast path does not do).
         self._rule_sets: dict[tuple[int, ...], tuple[EligibilityRule, ...]] = {}
-        self._capped: dict[tuple[int, str, str], tuple[Capped, ...] | None] = {}
 
     def record(
         self,
@@ -354,10 +365,9 @@ class FastPath:
                 limits = _verdict(spec, plan, base, base_key)
             if limits is None:
                 return None
-            key = (id(limits), level, zone)
-            chain = self._capped.get(key, _UNKNOWN)
+            chain = spec.capped.get(id(limits), _UNKNOWN)
             if chain is _UNKNOWN:
-                chain = self._capped[key] = _capped(limits, product, level, zone)
+                chain = spec.capped[id(limits)] = _capped(limits, product, level, zone)
             if chain is None:
                 return None
             rows.append([spec, line.id or str(j + 1), chain, documented, loss, ZERO, [], loss])
@@ -370,7 +380,7 @@ class FastPath:
                 by_section.setdefault(row[0].section, []).append(row)
             sections = list(by_section.values())
         for section_rows in sections:
-            for amount, article, text in section_rows[0][0].franchigie:
+            for amount, article, text, whole in section_rows[0][0].franchigie:
                 for row, take in _cheapest(section_rows, amount):
                     row[5] += take
                     row[4] -= take
@@ -378,7 +388,9 @@ class FastPath:
                         {
                             "code": _FRANCHIGIA,
                             "article": article,
-                            "text": texts.once_for_section(text, row[0].section, take, amount),
+                            "text": whole
+                            if take == amount
+                            else texts.once_for_section(text, row[0].section, take, amount),
                         }
                     )
         # 6. limits innermost first, in line order; 7. rounded
@@ -461,7 +473,7 @@ def _apply(
     ``consumed`` charged. ``reasons`` None: only what it would pay (limits.apply_chain
     with ``record=False``)."""
     limit_record = None
-    for limit, limit_id, cap, record in chain:
+    for limit, limit_id, cap, record, whole in chain:
         used_here = consumed.get(limit_id, ZERO)
         left = cap
         if used_here:
@@ -475,11 +487,11 @@ def _apply(
                 {
                     "code": _PERIOD_LIMIT_USED if used_here > 0 else _LIMIT,
                     "article": record["article"],
-                    "text": texts.limit(limit, cap, ZERO, used_here, None),
+                    "text": texts.limit(limit, cap, ZERO, used_here, None) if used_here else whole,
                 }
             )
     rounded = round_cents(value)
-    for _, limit_id, _, _ in chain:
+    for _, limit_id, _, _, _ in chain:
         used = consumed.get(limit_id)
         consumed[limit_id] = rounded if used is None else used + rounded
     return rounded, limit_record
@@ -581,7 +593,7 @@ def _capped(
         else:
             continue  # unlimited, included, not applicable: no cap
         record = {"id": limit.id, "amount": cents_text(cap), "article": limit.source.article}
-        capped.append((limit, limit.id, cap, record))
+        capped.append((limit, limit.id, cap, record, texts.limit(limit, cap, ZERO, ZERO, None)))
     return tuple(capped)
 
 
