@@ -233,6 +233,44 @@ def claimcalc_work(lines: list[str]) -> Work:
     return work
 
 
+def engine_work(lines: list[str]) -> Work:
+    """claimcalc with its fast path off (``CLAIMCALC_FAST_PATH=0``): every claim
+    through the engine, as before 2026-12-02's fast path."""
+    inner = claimcalc_work(lines)
+
+    def work() -> list[str]:
+        before = os.environ.get("CLAIMCALC_FAST_PATH")
+        os.environ["CLAIMCALC_FAST_PATH"] = "0"
+        try:
+            return inner()
+        finally:
+            if before is None:
+                del os.environ["CLAIMCALC_FAST_PATH"]
+            else:
+                os.environ["CLAIMCALC_FAST_PATH"] = before
+
+    return work
+
+
+def fast_path_share(lines: list[str]) -> str:
+    """On how many claims the fast path writes the record (the engine the others')."""
+    from claimcalc.claim.sources import Item
+    from claimcalc.errors import ClaimcalcError
+    from claimcalc.output.fastpath import FastPath
+    from claimcalc.settling.settler import Settler
+
+    settler, fast, taken = Settler(None, None, False), FastPath(), 0
+    for i, line in enumerate(lines):
+        item = Item(i + 1, "bench", line)
+        try:
+            claim = settler.parse(item)
+            product = settler.product_of(claim, item.source)
+        except ClaimcalcError:
+            continue
+        taken += fast.record(claim, product, item.position, item.source, True) is not None
+    return f"{taken}/{len(lines)}"
+
+
 def floor_work(lines: list[str]) -> Work:
     loads, dumps = orjson.loads, orjson.dumps
 
@@ -414,6 +452,7 @@ def compare(claims: int, rounds: int, path_claims: int) -> dict[str, Any]:
     chosen = zen_paths(medical)[path]
     works: dict[str, Work] = {
         "claimcalc medical": claimcalc_work(medical),
+        "engine medical": engine_work(medical),
         "zen medical": chosen,
         "floor medical": floor_work(medical),
         "claimcalc mixed": claimcalc_work(mixed),
@@ -435,6 +474,8 @@ def compare(claims: int, rounds: int, path_claims: int) -> dict[str, Any]:
             for name in works
         },
         "claimcalc_over_zen_speed": ratios(wall["zen medical"], wall["claimcalc medical"]),
+        "engine_over_zen_speed": ratios(wall["zen medical"], wall["engine medical"]),
+        "fast_path_claims": {"medical": fast_path_share(medical), "mixed": fast_path_share(mixed)},
         "claimcalc_over_zen_shaped_speed": ratios(
             wall["zen_shaped medical"], wall["claimcalc medical"]
         ),
@@ -596,6 +637,9 @@ def summary(result: dict[str, Any]) -> str:
     rows += [
         "",
         f"claimcalc / ZEN, claims per second (medical):  {r(result['claimcalc_over_zen_speed'])}",
+        f"  the engine alone (CLAIMCALC_FAST_PATH=0):    {r(result['engine_over_zen_speed'])}",
+        f"  fast path: {result['fast_path_claims']['medical']} medical claims, "
+        f"{result['fast_path_claims']['mixed']} mixed (the engine settles the others)",
         f"  ZEN given shaped floats, shaping counted:     "
         f"{r(result['claimcalc_over_zen_shaped_speed'])}",
         f"  ZEN given shaped floats, shaping free:        "
