@@ -20,6 +20,7 @@ engine's, byte for byte, on generated corpora that reach each of its exits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -73,6 +74,8 @@ _NO_RATES = RateTable()
 _UNKNOWN: Any = object()  # not in a memo yet
 _MEMO = 4096  # answers kept per guarantee's facts: a number fact could take many values
 
+#: A claim-wide rule's check: whether the claim meets it.
+ClaimCheck = Callable[[Claim], bool]
 #: A limit of a line's chain: the limit, its id, its cap, its record (``"limit"``)
 #: and its reason's text when no other line used it (texts.limit's).
 Capped = tuple[Limit, str, Decimal, dict[str, str], str]
@@ -104,7 +107,8 @@ class Spec:
         self,
         plan: GuaranteePlan,
         verdicts: dict[object, list[Limit] | None],
-        rule_sets: dict[tuple[int, ...], tuple[EligibilityRule, ...]],
+        rule_sets: dict[tuple[int, ...], tuple[ClaimCheck, ...]],
+        product: Product,
     ) -> None:
         guarantee = plan.guarantee
         self.plan = plan
@@ -128,7 +132,9 @@ class Spec:
             or (isinstance(r, ReportingDeadline) and r.from_ != "renunciation")
         )
         # one tuple for the same rules, whatever the guarantee: a claim answers it once
-        self.claim_wide = rule_sets.setdefault(tuple(map(id, wide)), wide)
+        self.claim_wide = rule_sets.setdefault(
+            tuple(map(id, wide)), tuple(_claim_check(rule, product) for rule in wide)
+        )
         self.deadlines = bool(plan.deadlines)  # the line states reported_late (False)
         self.renunciation = tuple(r for r in plan.deadlines if r.from_ == "renunciation")
         self.line_rules: tuple[MaxAge | PriorAuthorisation, ...] = tuple(
@@ -184,7 +190,7 @@ class FastPath:
         self._language = current_language()
         self._specs: dict[tuple[int, str, str, str], Spec | None] = {}
         self._verdicts: dict[tuple[int, str], dict[object, list[Limit] | None]] = {}
-        self._rule_sets: dict[tuple[int, ...], tuple[EligibilityRule, ...]] = {}
+        self._rule_sets: dict[tuple[int, ...], tuple[ClaimCheck, ...]] = {}
 
     def record(
         self,
@@ -267,7 +273,10 @@ class FastPath:
             )
             if covered and _supported(gplan, plan):
                 spec = Spec(
-                    gplan, self._verdicts.setdefault((id(product), code), {}), self._rule_sets
+                    gplan,
+                    self._verdicts.setdefault((id(product), code), {}),
+                    self._rule_sets,
+                    product,
                 )
         self._specs[key] = spec
         return spec
@@ -336,9 +345,12 @@ class FastPath:
             # 2. eligibility: the claim's rules once a claim, then the line's
             met = answered.get(id(spec.claim_wide))  # by id: a rule hashes all its fields
             if met is None:
-                met = answered[id(spec.claim_wide)] = all(
-                    _claim_wide(claim, product, rule) for rule in spec.claim_wide
-                )
+                met = True
+                for check in spec.claim_wide:
+                    if not check(claim):
+                        met = False
+                        break
+                answered[id(spec.claim_wide)] = met
             if not met:
                 return None
             for rule in spec.line_rules:
@@ -597,28 +609,52 @@ def _capped(
     return tuple(capped)
 
 
-def _claim_wide(claim: Claim, product: Product, rule: object) -> bool:
-    """Whether a rule that reads only the claim's dates and zones is met
+def _claim_check(rule: EligibilityRule, product: Product) -> ClaimCheck:
+    """Whether a claim meets a rule that reads only its dates and zones
     (eligibility's checks of the same kinds, answered as they answer)."""
-    trip, policy = claim.trip, claim.policy
     if isinstance(rule, MaxTripDays):
-        return (trip.return_date - trip.departure_date).days + 1 <= rule.days
+        days = rule.days
+
+        def trip_days(claim: Claim) -> bool:
+            trip = claim.trip
+            return (trip.return_date - trip.departure_date).days + 1 <= days
+
+        return trip_days
     if isinstance(rule, PolicyWindow):
-        start = policy.start_date or policy.issue_date
-        end = policy.end_date
-        if end is None and rule.duration_months is not None:
-            end = last_day(start, rule.duration_months)
-        return trip.departure_date >= start and (end is None or trip.return_date <= end)
+        months = rule.duration_months
+
+        def in_policy(claim: Claim) -> bool:
+            trip, policy = claim.trip, claim.policy
+            start = policy.start_date or policy.issue_date
+            end = policy.end_date
+            if end is None and months is not None:
+                end = last_day(start, months)
+            return trip.departure_date >= start and (end is None or trip.return_date <= end)
+
+        return in_policy
     if isinstance(rule, EventInDestination):
-        return product.zone_index(claim.event.zone) <= product.zone_index(policy.zone)
+        zone_index = product.zone_index
+
+        def in_destination(claim: Claim) -> bool:
+            return zone_index(claim.event.zone) <= zone_index(claim.policy.zone)
+
+        return in_destination
     if isinstance(rule, EventDuringTrip):
-        day = claim.event.date
-        return (
-            day >= trip.departure_date and (day - trip.return_date).days <= rule.days_after_return
-        )
+        after = rule.days_after_return
+
+        def during_trip(claim: Claim) -> bool:
+            trip, day = claim.trip, claim.event.date
+            return day >= trip.departure_date and (day - trip.return_date).days <= after
+
+        return during_trip
     if isinstance(rule, ReportingDeadline):
-        return not _late(claim, rule, None)
-    return False
+        deadline = rule
+
+        def in_time(claim: Claim) -> bool:
+            return not _late(claim, deadline, None)
+
+        return in_time
+    raise AssertionError(f"not a claim-wide rule: {rule.kind}")
 
 
 def _late(claim: Claim, rule: ReportingDeadline, line: Any) -> bool:
