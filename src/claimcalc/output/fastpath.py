@@ -86,13 +86,14 @@ class Spec:
 
     __slots__ = (
         "article",
+        "authorised_above",
         "capped",
         "claim_wide",
         "code",
         "deadlines",
         "franchigie",
         "kind",
-        "line_rules",
+        "max_age",
         "plan",
         "renunciation",
         "requires",
@@ -137,9 +138,12 @@ class Spec:
         )
         self.deadlines = bool(plan.deadlines)  # the line states reported_late (False)
         self.renunciation = tuple(r for r in plan.deadlines if r.from_ == "renunciation")
-        self.line_rules: tuple[MaxAge | PriorAuthorisation, ...] = tuple(
-            r for r in rules if isinstance(r, MaxAge | PriorAuthorisation)
-        )
+        # The lowest age cap (no role: see _supported), and the lowest amount above
+        # which the Struttura's authorisation is required
+        ages = [r.age for r in rules if isinstance(r, MaxAge)]
+        self.max_age = min(ages) if ages else None
+        above = [r.above for r in rules if isinstance(r, PriorAuthorisation)]
+        self.authorised_above = min(above) if above else None
         # (amount, article, text, its text when one line takes it all) of each
         # franchigia of the section, in order
         self.franchigie = tuple(
@@ -353,15 +357,14 @@ class FastPath:
                 answered[id(spec.claim_wide)] = met
             if not met:
                 return None
-            for rule in spec.line_rules:
-                if isinstance(rule, MaxAge):
-                    if age > rule.age:
-                        return None
-                elif (
-                    line.facts.get("authorised", base.get("authorised")) is not True
-                    and documented > rule.above
-                ):
-                    return None
+            if spec.max_age is not None and age > spec.max_age:
+                return None
+            if (
+                spec.authorised_above is not None
+                and documented > spec.authorised_above
+                and line.facts.get("authorised", base.get("authorised")) is not True
+            ):
+                return None
             for deadline in spec.renunciation:
                 if _late(claim, deadline, line):
                     return None
