@@ -395,8 +395,11 @@ class FastPath:
                 by_section.setdefault(row[0].section, []).append(row)
             sections = list(by_section.values())
         for section_rows in sections:
+            # the lines with something to pay before the section's first deductible
+            # (deductibles._section_deductibles' live lines, found once)
+            payable = [row for row in section_rows if row[4] > 0]
             for amount, article, text, whole in section_rows[0][0].franchigie:
-                for row, take in _cheapest(section_rows, amount):
+                for row, take in _cheapest(section_rows, payable, amount):
                     row[5] += take
                     row[4] -= take
                     row[6].append(
@@ -512,9 +515,10 @@ def _apply(
     return rounded, limit_record
 
 
-def _cheapest(rows: list[list[Any]], amount: Decimal) -> list[tuple[list[Any], Decimal]]:
+def _cheapest(
+    rows: list[list[Any]], payable: list[list[Any]], amount: Decimal
+) -> list[tuple[list[Any], Decimal]]:
     """deductibles._cheapest_allocation on the fast path's rows (none refused)."""
-    payable = [row for row in rows if row[4] > 0]
     if not payable:
         return []
     if len(payable) == 1:
