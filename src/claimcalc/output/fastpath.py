@@ -10,9 +10,9 @@ zone and the claim's facts answered once per set of values: no
 :class:`~claimcalc.settlement.Settlement` is built.
 
 Anything else — a rule kind or formula it does not know, a line refused by a
-rule or excluded, a currency, a prior payment, a fact a rule needs and the
-claim does not state — makes it answer ``None``, and the engine settles the
-claim as always. So it never decides a refusal: it only does the arithmetic
+rule or excluded, an amount in a currency without its fixing, a prior
+payment, a fact a rule needs and the claim does not state — makes it answer
+``None``, and the engine settles the claim as always. So it never decides a refusal: it only does the arithmetic
 of claims the engine would pay, with the engine's own texts, chains and
 rounding. tests/test_fastpath.py holds every record it writes to the
 engine's, byte for byte, on generated corpora that reach each of its exits.
@@ -186,10 +186,12 @@ def _supported(plan: GuaranteePlan, product_plan: ProductPlan) -> bool:
 
 
 class FastPath:
-    """Writes records of the claims it can settle; one per :class:`Settler`
-    (its memos hold the products the settler keeps)."""
+    """Writes records of the claims it can settle; one per batch run, beside its
+    :class:`~claimcalc.settling.settler.Settler`."""
 
     def __init__(self) -> None:
+        # Its memos are keyed by id(product): the products are kept alive with them.
+        self._products: dict[int, Product] = {}
         # The texts it keeps (a franchigia's) are in the language of its run.
         self._language = current_language()
         self._specs: dict[tuple[int, str, str, str], Spec | None] = {}
@@ -269,6 +271,7 @@ class FastPath:
         except KeyError:
             pass
         spec = None
+        self._products[id(product)] = product
         if product.has_guarantee(code):
             gplan = plan.guarantee(code)
             covered = level in product.covered_levels(gplan.section, gplan.guarantee) and not any(
