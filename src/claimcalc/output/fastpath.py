@@ -12,9 +12,9 @@ zone and the claim's facts answered once per set of values: no
 Anything else — a rule kind or formula it does not know, a line refused by a
 rule or excluded, an amount in a currency without its fixing, a prior
 payment, a fact a rule needs and the claim does not state — makes it answer
-``None``, and the engine settles the claim as always. So it never decides a refusal: it only does the arithmetic
-of claims the engine would pay, with the engine's own texts, chains and
-rounding. tests/test_fastpath.py holds every record it writes to the
+``None``, and the engine settles the claim as always. So it never decides a
+refusal: it only does the arithmetic of claims the engine would pay, with the
+engine's own texts, chains and rounding. tests/test_fastpath.py holds every record it writes to the
 engine's, byte for byte, on generated corpora that reach each of its exits.
 """
 
