@@ -799,3 +799,58 @@ def test_a_product_file_with_more_deductibles_and_rules_equals_the_engine(tmp_pa
     assert ("A", "franchigia", "advance") in reasons
     assert ("B", "franchigia", "assistance") in reasons
     assert sum(1 for r in reasons if r[:2] == ("D", "franchigia")) > 50
+
+
+def _with(change: Callable[[Claim], None]) -> Claim:
+    claim: Claim = json.loads((ROOT / "products/imaway/examples/D-medical-usa.json").read_text())
+    change(claim)
+    return claim
+
+
+def _line(claim: Claim, person: int = 0, line: int = 2) -> Claim:
+    found: Claim = claim["insured"][person]["lines"][line]
+    return found
+
+
+def _second_person_unknown_guarantee(claim: Claim) -> None:
+    other = copy.deepcopy(claim["insured"][0])
+    other["ref"] = "INS-B"
+    other["lines"][0]["guarantee"] = "D.unknown"
+    claim["insured"].append(other)
+
+
+def _second_person_not_resident_unstated(claim: Claim) -> None:
+    other = copy.deepcopy(claim["insured"][0])
+    other["ref"] = "INS-B"
+    del other["facts"]["resident_in_italy"]
+    claim["insured"].append(other)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda c: _line(c).update(penalty_at_event="100.00"),  # not read by D.dental
+        lambda c: _line(c).update(  # a foreign object, no rate for it
+            objects=[
+                {"category": "clothing", "value": "300.00", "currency": "CHF", "date": "2026-04-09"}
+            ]
+        ),
+        lambda c: _line(c).pop("expenses"),  # a documented cost with nothing documented
+        lambda c: _line(c)["expenses"][0].update(currency="CHF"),  # no rate
+        _second_person_unknown_guarantee,  # the first person's lines are plain
+        _second_person_not_resident_unstated,  # a requirement unknown: incomplete
+    ],
+)
+def test_a_claim_the_engine_calls_a_problem_is_left_to_it(change: Callable[[Claim], None]) -> None:
+    """The promise's other half: no record where the engine writes an error (exit 3).
+    The example settles on the fast path; each change makes it a problem of the claim,
+    in a line the fast path would otherwise settle, or in another person's."""
+    pair = Pair()
+    assert pair.check(_with(lambda c: None))
+    claim = _with(change)
+    item = Item(2, "corpus:2", json.dumps(claim))
+    engine = json.loads(settle_one(pair.settler, item, Format.NDJSON, False, None).record)
+    assert engine["status"] == "error" and engine["exit_code"] == 3, engine
+    parsed = pair.settler.parse(item)
+    product = pair.settler.product_of(parsed, item.source)
+    assert pair.fast.record(parsed, product, 2, item.source, False, None) is None
