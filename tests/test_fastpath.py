@@ -854,3 +854,53 @@ def test_a_claim_the_engine_calls_a_problem_is_left_to_it(change: Callable[[Clai
     parsed = pair.settler.parse(item)
     product = pair.settler.product_of(parsed, item.source)
     assert pair.fast.record(parsed, product, 2, item.source, False, None) is None
+
+
+def test_workers_in_italian_with_a_rates_file_write_the_same_bytes(tmp_path: Path) -> None:
+    """``--jobs 2 --lang it --rates FILE``: each worker makes its own fast path (in the
+    language the command line gave it) and reads the run's rates file; the records are
+    the engine's, byte for byte."""
+    rng = random.Random(17)
+    lines = []
+    for k in range(900):  # weekdays of 2025-2027, one currency N/A now and then
+        day = dt.date(2025, 1, 1) + dt.timedelta(days=k)
+        if day.weekday() < 5:
+            thb = "N/A" if k % 11 == 0 else rng.choice(["38.5", "37.25"])
+            lines.append(f"{day.isoformat()},{rng.choice(['1.0843', '1.1'])},{thb}")
+    rates = tmp_path / "eurofxref-hist.csv"
+    rates.write_text("Date,USD,THB\n" + "\n".join(reversed(lines)) + "\n")
+    book = tmp_path / "book.ndjson"
+    claims = []
+    for i in range(400):
+        claim, _ = varied(i, rng)
+        if rng.random() < 0.3:
+            _currency(claim, rng)
+            claim.pop("rates", None)  # the file's fixings alone
+        claims.append(json.dumps(claim) + "\n")
+    book.write_text("".join(claims))
+    outputs = []
+    for fast in ("1", "0"):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "claimcalc",
+                "--lang",
+                "it",
+                "settle",
+                str(book),
+                "--format",
+                "ndjson",
+                "--jobs",
+                "2",
+                "--rates",
+                str(rates),
+            ],
+            capture_output=True,
+            env={**os.environ, "CLAIMCALC_FAST_PATH": fast},
+            check=False,
+        )
+        assert done.returncode in (0, 6), done.stderr
+        outputs.append((done.stdout, done.stderr, done.returncode))
+    assert outputs[0] == outputs[1]
+    assert b"franchigia" in outputs[0][0] and b"once for section" not in outputs[0][0]
