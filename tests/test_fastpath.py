@@ -35,6 +35,7 @@ from claimcalc.claim.sources import Item
 from claimcalc.errors import ClaimcalcError
 from claimcalc.output.fastpath import FastPath
 from claimcalc.output.formats import Format
+from claimcalc.settling.rates import RateTable
 from claimcalc.settling.settler import Settler
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,11 +58,12 @@ BENCHMARK = _benchmark()
 class Pair:
     """One settler; each claim settled by the engine alone and offered to the fast path."""
 
-    def __init__(self, product: str | None = None) -> None:
-        self.settler = Settler(product, None, False)
+    def __init__(self, product: str | None = None, rates: RateTable | None = None) -> None:
+        self.settler = Settler(product, rates, False)
         self.fast = FastPath()
         self.taken = 0
         self.declined = 0
+        self.records: list[str] = []  # the fast path's, in order
 
     def check(self, claim: Claim | str, position: int = 1) -> bool:
         """Whether the fast path took the claim; fails if its record is not the engine's."""
@@ -73,12 +75,16 @@ class Pair:
             product = self.settler.product_of(parsed, item.source)
         except ClaimcalcError:
             return False  # an error record: the fast path never sees the claim
-        made = self.fast.record(parsed, product, item.position, item.source, item.fast)
+        # The run's --rates, as settle_one passes them.
+        made = self.fast.record(
+            parsed, product, item.position, item.source, item.fast, self.settler.rates
+        )
         if made is None:
             self.declined += 1
             return False
         assert made[0] == engine, f"{item.source}: fast path differs\n{made[0]}\n{engine}"
         self.taken += 1
+        self.records.append(made[0])
         return True
 
 
@@ -657,3 +663,244 @@ def _parsed(pair: Pair, seed: int) -> tuple[Any, Any]:
     line["expenses"][0]["amount"] = "900.00"
     parsed = pair.settler.parse(Item(1, "x:1", json.dumps(claim)))
     return parsed, pair.settler.product_of(parsed, "x:1")
+
+
+def test_a_rates_table_beside_the_claims_own_equals_the_engine() -> None:
+    """``--rates``: the run's fixings beside the claim's own (the later fixing of the
+    two wins, within the product's fallback days); a claim without rates of its own
+    converts at the table's alone. The other tests give no table."""
+    from decimal import Decimal
+
+    from claimcalc.settling.rates import Fixing
+
+    day0 = dt.date(2024, 12, 1)
+    table = RateTable(
+        Fixing(currency, day0 + dt.timedelta(days=k), Decimal(rate), "rates.csv")
+        for k in range(0, 1000, 3)  # every third day: fallbacks of one and two days
+        for currency, rate in (("USD", "1.0912"), ("THB", "38.27"))
+    )
+    rng = random.Random(31)
+    pair = Pair(rates=table)
+    from_table_alone = 0
+    for i in range(1500):
+        claim, _ = varied(i, rng)
+        _currency(claim, rng)
+        if rng.random() < 0.4:
+            claim.pop("rates", None)
+        foreign = any(
+            e.get("currency", "EUR") != "EUR" for ln in _lines(claim) for e in ln["expenses"]
+        )
+        if pair.check(claim, i + 1) and foreign and not claim.get("rates"):
+            from_table_alone += 1
+    assert from_table_alone > 10, from_table_alone
+    assert pair.taken > 200, pair.taken
+
+
+_FACT_CHOICES: dict[str, list[Any]] = {
+    "cause": ["illness", "accident", "theft", "death"],
+    "circumstances": [[], ["war"], ["terrorism"], ["remote_area", "strike"]],
+    "authorised": [True, False],
+    "resident_in_italy": [True, False],
+    "affected_person": ["family_member", "parent_or_parent_in_law"],
+    "hospital_days": [2, 4],
+    "family_adult_on_site": [True, False],
+}
+
+
+def _some_facts(rng: random.Random, chance: float) -> Claim:
+    return {
+        name: rng.choice(values) for name, values in _FACT_CHOICES.items() if rng.random() < chance
+    }
+
+
+def test_facts_stated_on_the_event_each_person_and_each_line_equal_the_engine() -> None:
+    """A line's facts override its person's, the person's the event's: several persons
+    with facts of their own, lines stating a cause, an empty list of circumstances or an
+    authorisation against their person's, on guarantees of A to D (whose requirements
+    read them), the verdicts memo keyed by all of them."""
+    rng = random.Random(41)
+    pair = Pair()
+    codes = [code for section in "ABCD" for code in CODES[section]]
+    for i in range(2000):
+        claim: Claim = BENCHMARK.medical_claim(i, rng)
+        claim["event"]["facts"] = {"cause": "accident", **_some_facts(rng, 0.2)}
+        base = _person(claim)
+        claim["insured"] = []
+        for k in range(rng.randint(1, 3)):
+            person = copy.deepcopy(base)
+            person["ref"] = f"P{k}"
+            person["facts"] = {"resident_in_italy": True, "authorised": True}
+            person["facts"].update(_some_facts(rng, 0.15))
+            for line in person["lines"]:
+                if rng.random() < 0.3:
+                    line["guarantee"] = rng.choice(codes)
+                if rng.random() < 0.4:
+                    line["facts"] = _some_facts(rng, 0.3)
+            claim["insured"].append(person)
+        pair.check(claim, i + 1)
+    assert pair.taken > 300 and pair.declined > 300, (pair.taken, pair.declined)
+
+
+def test_a_product_file_with_more_deductibles_and_rules_equals_the_engine(tmp_path: Path) -> None:
+    """``--product FILE``: the fast path reads any product, not only the two shipped.
+    Imaway changed where the shipped products do not reach: a franchigia on sections A
+    and B (lines of advances among them), a second franchigia in D, a reporting
+    deadline in hours, an authorisation presumed above € 100, days after the return,
+    and a massimale over three guarantees of A that is "not covered" at Easy."""
+    import yaml
+
+    product = yaml.safe_load((ROOT / "products" / "imaway" / "2026-01.yaml").read_text())
+    sections = {s["code"]: s for s in product["sections"]}
+    medical = sections["D"]
+    franchigia = copy.deepcopy(medical["deductibles"][0])
+    medical["deductibles"].append({**copy.deepcopy(franchigia), "amount": 30})
+    sections["A"]["deductibles"] = [{**copy.deepcopy(franchigia), "amount": 75}]
+    sections["B"]["deductibles"] = [{**copy.deepcopy(franchigia), "amount": 20}]
+    for rule in medical["eligibility"]:
+        if rule["kind"] == "reporting_deadline":
+            del rule["days"]
+            rule["hours"] = 300  # 12.5 days: to the end of the 13th
+        elif rule["kind"] == "prior_authorisation":
+            rule["above"] = 100
+            rule["when_unstated"]["presumed"] = True
+        elif rule["kind"] == "event_during_trip":
+            rule["days_after_return"] = 3
+    assistance = sections["A"]
+    assistance.setdefault("limits", []).append(
+        {
+            "id": "A.all",
+            "scope": "per_insured_per_period",
+            "amount": {"easy": "not_covered", "smart": 20000, "top": "unlimited"},
+            "source": {"article": "A1"},
+        }
+    )
+    for guarantee in assistance["guarantees"]:
+        for limit in guarantee.get("limits", []):
+            if limit["id"] in ("A.interpreter.max", "A.bail_advance.max", "A.phone_costs.max"):
+                limit["parent"] = "A.all"
+    path = tmp_path / "imaway-changed.yaml"
+    path.write_text(yaml.safe_dump(product, allow_unicode=True, sort_keys=False))
+
+    rng = random.Random(43)
+    pair = Pair(str(path))
+    for i in range(1500):
+        claim, _ = varied(i, rng)
+        if rng.random() < 0.3:
+            claim["reported_on"] = _days(claim["event"]["date"], rng.choice([12, 13, 14]))
+        pair.check(claim, i + 1)
+    assert pair.taken > 300, pair.taken
+    reasons = [
+        (line["guarantee"][0], reason["code"], line["kind"])
+        for record in pair.records
+        for person in json.loads(record)["insured"]
+        for line in person["lines"]
+        for reason in line["reasons"]
+    ]
+    assert ("A", "franchigia", "advance") in reasons
+    assert ("B", "franchigia", "assistance") in reasons
+    assert sum(1 for r in reasons if r[:2] == ("D", "franchigia")) > 50
+
+
+def _with(change: Callable[[Claim], None]) -> Claim:
+    claim: Claim = json.loads((ROOT / "products/imaway/examples/D-medical-usa.json").read_text())
+    change(claim)
+    return claim
+
+
+def _line(claim: Claim, person: int = 0, line: int = 2) -> Claim:
+    found: Claim = claim["insured"][person]["lines"][line]
+    return found
+
+
+def _second_person_unknown_guarantee(claim: Claim) -> None:
+    other = copy.deepcopy(claim["insured"][0])
+    other["ref"] = "INS-B"
+    other["lines"][0]["guarantee"] = "D.unknown"
+    claim["insured"].append(other)
+
+
+def _second_person_not_resident_unstated(claim: Claim) -> None:
+    other = copy.deepcopy(claim["insured"][0])
+    other["ref"] = "INS-B"
+    del other["facts"]["resident_in_italy"]
+    claim["insured"].append(other)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda c: _line(c).update(penalty_at_event="100.00"),  # not read by D.dental
+        lambda c: _line(c).update(  # a foreign object, no rate for it
+            objects=[
+                {"category": "clothing", "value": "300.00", "currency": "CHF", "date": "2026-04-09"}
+            ]
+        ),
+        lambda c: _line(c).pop("expenses"),  # a documented cost with nothing documented
+        lambda c: _line(c)["expenses"][0].update(currency="CHF"),  # no rate
+        _second_person_unknown_guarantee,  # the first person's lines are plain
+        _second_person_not_resident_unstated,  # a requirement unknown: incomplete
+    ],
+)
+def test_a_claim_the_engine_calls_a_problem_is_left_to_it(change: Callable[[Claim], None]) -> None:
+    """The promise's other half: no record where the engine writes an error (exit 3).
+    The example settles on the fast path; each change makes it a problem of the claim,
+    in a line the fast path would otherwise settle, or in another person's."""
+    pair = Pair()
+    assert pair.check(_with(lambda c: None))
+    claim = _with(change)
+    item = Item(2, "corpus:2", json.dumps(claim))
+    engine = json.loads(settle_one(pair.settler, item, Format.NDJSON, False, None).record)
+    assert engine["status"] == "error" and engine["exit_code"] == 3, engine
+    parsed = pair.settler.parse(item)
+    product = pair.settler.product_of(parsed, item.source)
+    assert pair.fast.record(parsed, product, 2, item.source, False, None) is None
+
+
+def test_workers_in_italian_with_a_rates_file_write_the_same_bytes(tmp_path: Path) -> None:
+    """``--jobs 2 --lang it --rates FILE``: each worker makes its own fast path (in the
+    language the command line gave it) and reads the run's rates file; the records are
+    the engine's, byte for byte."""
+    rng = random.Random(17)
+    lines = []
+    for k in range(900):  # weekdays of 2025-2027, one currency N/A now and then
+        day = dt.date(2025, 1, 1) + dt.timedelta(days=k)
+        if day.weekday() < 5:
+            thb = "N/A" if k % 11 == 0 else rng.choice(["38.5", "37.25"])
+            lines.append(f"{day.isoformat()},{rng.choice(['1.0843', '1.1'])},{thb}")
+    rates = tmp_path / "eurofxref-hist.csv"
+    rates.write_text("Date,USD,THB\n" + "\n".join(reversed(lines)) + "\n")
+    book = tmp_path / "book.ndjson"
+    claims = []
+    for i in range(400):
+        claim, _ = varied(i, rng)
+        if rng.random() < 0.3:
+            _currency(claim, rng)
+            claim.pop("rates", None)  # the file's fixings alone
+        claims.append(json.dumps(claim) + "\n")
+    book.write_text("".join(claims))
+    outputs = []
+    for fast in ("1", "0"):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "claimcalc",
+                "--lang",
+                "it",
+                "settle",
+                str(book),
+                "--format",
+                "ndjson",
+                "--jobs",
+                "2",
+                "--rates",
+                str(rates),
+            ],
+            capture_output=True,
+            env={**os.environ, "CLAIMCALC_FAST_PATH": fast},
+            check=False,
+        )
+        assert done.returncode in (0, 6), done.stderr
+        outputs.append((done.stdout, done.stderr, done.returncode))
+    assert outputs[0] == outputs[1]
+    assert b"franchigia" in outputs[0][0] and b"once for section" not in outputs[0][0]
