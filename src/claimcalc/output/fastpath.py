@@ -47,7 +47,7 @@ from claimcalc.product.model import (
 )
 from claimcalc.settlement import Code
 from claimcalc.settling import texts
-from claimcalc.settling.eligibility import last_day, within
+from claimcalc.settling.eligibility import last_day, reported_after, within
 from claimcalc.settling.plan import GuaranteePlan, ProductPlan
 from claimcalc.settling.rates import Fixing, RateTable
 from claimcalc.settling.work import age_at_subscription
@@ -305,7 +305,8 @@ class FastPath:
         base_key: object = None  # the verdicts' key of a line stating no facts of its own
         level, event = claim.level, claim.event
         specs = self._specs
-        # Per line: spec, id, chain, claimed, value (after deductibles), deductible, reasons.
+        # Per line: spec, id, chain, claimed, value (after deductibles), deductible,
+        # reasons, assessed loss.
         rows: list[list[Any]] = []
         for j, line in enumerate(person.lines):
             if line.objects or line.penalty_at_event is not None or not line.expenses:
@@ -369,7 +370,7 @@ class FastPath:
             ):
                 return None
             for deadline in spec.renunciation:
-                if _late(claim, deadline, line):
+                if reported_after(claim, deadline, line) is not None:
                     return None
             # 2–3 and 6: requirements and exclusions on the facts, and the chain of limits
             if line.facts:
@@ -661,26 +662,7 @@ def _claim_check(rule: EligibilityRule, product: Product) -> ClaimCheck:
         deadline = rule
 
         def in_time(claim: Claim) -> bool:
-            return not _late(claim, deadline, None)
+            return reported_after(claim, deadline, None) is None
 
         return in_time
     raise AssertionError(f"not a claim-wide rule: {rule.kind}")
-
-
-def _late(claim: Claim, rule: ReportingDeadline, line: Any) -> bool:
-    """eligibility._late: whether the claim was reported after the deadline."""
-    anchor = claim.event.date
-    if rule.from_ == "return":
-        anchor = claim.trip.return_date
-    elif rule.from_ == "renunciation":
-        anchor = line.renunciation_date or anchor
-    elif rule.from_ == "when_possible":
-        anchor = claim.event.reporting_possible_from or anchor
-    elif rule.from_ == "planned_departure":
-        anchor = claim.trip.departure_date
-    if rule.days is not None:
-        allowed = rule.days
-    else:
-        assert rule.hours is not None
-        allowed = -(-rule.hours // 24)
-    return (claim.reported_on - anchor).days > allowed

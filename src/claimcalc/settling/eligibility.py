@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from functools import lru_cache
 
-from claimcalc.claim.model import Claim
+from claimcalc.claim.model import Claim, Line
 from claimcalc.product.model import (
     CoverEnds,
     EligibilityRule,
@@ -269,12 +269,19 @@ def _deadline(s: Settling, rule: ReportingDeadline, work: LineWork, person: Pers
 
 def _late(s: Settling, rule: ReportingDeadline, work: LineWork) -> dt.date | None:
     """The day the deadline runs from, if the claim was reported after it."""
-    claim = s.claim
+    return reported_after(s.claim, rule, work.line)
+
+
+def reported_after(claim: Claim, rule: ReportingDeadline, line: Line | None) -> dt.date | None:
+    """The day a reporting deadline runs from, if ``claim`` was reported after it;
+    ``line`` (the line's renunciation date) only for a deadline from the renunciation.
+    (The fast path asks it too: output/fastpath.py.)"""
     anchor = claim.event.date
     if rule.from_ == "return":
         anchor = claim.trip.return_date
     elif rule.from_ == "renunciation":
-        anchor = work.line.renunciation_date or anchor
+        assert line is not None
+        anchor = line.renunciation_date or anchor
     elif rule.from_ == "when_possible":
         anchor = claim.event.reporting_possible_from or anchor
     elif rule.from_ == "planned_departure":
