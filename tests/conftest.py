@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import tempfile
 from functools import cache
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from hypothesis import settings
@@ -40,6 +42,19 @@ EXAMPLE_DIRS = sorted(PRODUCTS.glob("*/examples"))
 EXAMPLES = [path for folder in EXAMPLE_DIRS for path in sorted(folder.glob("*.json"))]
 #: Every shipped product, by id: adding a product folder adds it to each test that iterates.
 PRODUCT_IDS = sorted({entry.id for entry in catalog()})
+
+
+@cache
+def benchmark(name: str) -> ModuleType:
+    """A script of benchmarks/ (``run``, ``scaling``, ``python_bound``) as a module,
+    loaded once: the tests hold its corpora and workloads to their promises."""
+    spec = importlib.util.spec_from_file_location(
+        f"{name}_benchmark", ROOT / "benchmarks" / f"{name}.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def example(product_id: str, name: str) -> Path:

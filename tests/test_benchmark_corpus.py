@@ -10,30 +10,19 @@ no date) and claimcalc settle the same claims.
 
 from __future__ import annotations
 
-import importlib.util
 import random
-from pathlib import Path
-from types import ModuleType
 
 from claimcalc.batch import run
 from claimcalc.claim.sources import Item
 from claimcalc.output.formats import Format
+from tests.conftest import benchmark
 
-RUN = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
 DATES = ("policy.issue_date", "trip.departure_date", "trip.return_date", "event.date")
-
-
-def _benchmark() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("run_benchmark", RUN)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _claims(count: int) -> list[dict[str, object]]:
     rng = random.Random(11)  # peer.py's seed
-    medical_claim = _benchmark().medical_claim
+    medical_claim = benchmark("run").medical_claim
     return [medical_claim(i, rng) for i in range(count)]
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import importlib.util
 import json
 import os
 import random
@@ -23,7 +22,6 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -37,6 +35,7 @@ from claimcalc.output.fastpath import FastPath
 from claimcalc.output.formats import Format
 from claimcalc.settling.rates import RateTable
 from claimcalc.settling.settler import Settler
+from tests.conftest import benchmark
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "products").glob("*/examples/*.json"))
@@ -44,15 +43,7 @@ EXAMPLES = sorted((ROOT / "products").glob("*/examples/*.json"))
 Claim = dict[str, Any]
 
 
-def _benchmark() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("run_benchmark", ROOT / "benchmarks" / "run.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-BENCHMARK = _benchmark()
+BENCHMARK = benchmark("run")
 
 
 class Pair:

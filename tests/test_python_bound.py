@@ -12,29 +12,17 @@ guarantees) both ways and compare every claim's indemnity and the records' keys.
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 import random
 import sys
 from decimal import Decimal
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import orjson
 
-BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "python_bound.py"
+from tests.conftest import benchmark
 
-
-def _benchmark() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("python_bound_benchmark", BENCHMARK)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bound = _benchmark()
+bound = benchmark("python_bound")
 # benchmarks/run.py, imported by the benchmark (through peer.py) from its folder
 medical_claim = sys.modules["run"].medical_claim
 

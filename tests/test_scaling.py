@@ -10,27 +10,16 @@ counts do not depend on the machine's load.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from collections.abc import Callable
-from pathlib import Path
-from types import FrameType, ModuleType
+from types import FrameType
 from typing import Any
 
 import pytest
 
-BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "scaling.py"
+from tests.conftest import benchmark
 
-
-def _scaling() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("scaling_benchmark", BENCHMARK)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-scaling = _scaling()
+scaling = benchmark("scaling")
 
 
 def calls(work: Callable[[], None]) -> int:

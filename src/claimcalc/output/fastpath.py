@@ -326,28 +326,27 @@ class FastPath:
             # day), within the time allowed; what the line claims, in its order
             documented = ZERO
             window, unit_counted = spec.window, spec.unit_counted
-            foreign = False
-            for expense in line.expenses:
+            in_euro: list[tuple[Any, Decimal]] | None = None  # (day, euro), if foreign
+            for k, expense in enumerate(line.expenses):
                 if (unit_counted and expense.units is not None) or (
                     window is not None and not within(window, event.date, expense.date)
                 ):
                     return None
-                if expense.currency == "EUR":
-                    documented += expense.amount
-                else:
+                eur = expense.amount
+                if expense.currency != "EUR":
                     eur = _in_euro(claim, product, table, expense)
                     if eur is None:
                         return None  # no rate: the engine's problem to say
-                    documented += eur
-                    foreign = True
+                    if in_euro is None:
+                        in_euro = [(e.date, e.amount) for e in line.expenses[:k]]
+                if in_euro is not None:
+                    in_euro.append((expense.date, eur))
+                documented += eur
             loss = documented
-            if foreign and len(line.expenses) > 1:  # quantify: summed in date order
+            if in_euro is not None and len(in_euro) > 1:  # quantify: summed in date order
                 loss = ZERO
-                for expense in sorted(line.expenses, key=_day):
-                    if expense.currency == "EUR":
-                        loss += expense.amount
-                    else:
-                        loss += _in_euro(claim, product, table, expense) or ZERO
+                for _, eur in sorted(in_euro, key=_first):
+                    loss += eur
             if loss <= 0:
                 return None  # "nothing to pay": the engine's note
             # 2. eligibility: the claim's rules once a claim, then the line's
@@ -457,8 +456,8 @@ class FastPath:
         return document, paid_total, advanced_total
 
 
-def _day(expense: Any) -> Any:
-    return expense.date
+def _first(pair: tuple[Any, Decimal]) -> Any:
+    return pair[0]  # a stable sort by day, as quantify's
 
 
 def _in_euro(
