@@ -53,6 +53,20 @@ def test_colons_in_strings_and_escaped_keys_read_the_same(fast: bool) -> None:
     assert parse_claim(text, "c.json", fast=fast) == parse_claim(json.dumps(data), "c.json")
 
 
+@pytest.mark.parametrize("fast", [False, True])
+@pytest.mark.parametrize("escape", ["\\u003a", "\\u003A"])
+def test_an_escaped_colon_does_not_hide_a_repeated_key(fast: bool, escape: str) -> None:
+    # orjson's reading is checked by counting colons: a colon written as an
+    # escape is one the text lacks, and would balance the repeated key's.
+    data = json.loads(MEDICAL.read_text(encoding="utf-8"))
+    data["claim_id"] = "A:B"
+    text = json.dumps(data).replace('"A:B"', f'"A{escape}B"')
+    text = text.replace('"level":', '"level": "easy", "level":', 1)
+    with pytest.raises(ClaimError) as caught:
+        parse_claim(text, "claim.json", fast=fast)
+    assert str(caught.value) == "claim.json: level: duplicate key"
+
+
 def test_a_batch_reports_the_repeated_key_after_the_64th_claim(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -88,9 +88,13 @@ def may_repeat_keys(text: str, data: object) -> bool:
     orjson keeps a repeated key's last value and says nothing. Every key is
     followed by one colon; writing ``data`` back (~1 µs) gives the keys it
     kept and the colons inside its strings, so as many colons as the text
-    has means that no key was lost. Otherwise (a key repeated, or a colon
-    written ``\\u003a``), :func:`loads` reads the text and tells.
+    has means that no key was lost — provided every colon of a string is
+    written as one: a colon escaped (``\\u003a``) would balance a key repeated
+    and hide it, so a text with such an escape is read again whatever the
+    count. Otherwise (a key repeated), :func:`loads` reads the text and tells.
     """
+    if "\\u003" in text:  # \u003a or \u003A: a colon not counted in the text
+        return True
     try:
         written: bytes = _orjson().dumps(data)
     except TypeError:
