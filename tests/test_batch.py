@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -413,3 +414,95 @@ def test_ctrl_c_stops_a_run_with_jobs_in_one_line_exit_130(tmp_path: Path, phase
     assert "Traceback" not in err, err
     assert code == ExitCode.INTERRUPTED == 128 + signal.SIGINT, err
     assert err.splitlines() == ["interrupted: claimcalc stopped before the end"], err
+
+
+# --------------------------------------------------------------------------- phase by phase
+
+
+def _items(lines: list[str], first: int = 1) -> list[Item]:
+    return [Item(first + i, f"book.ndjson:{first + i}", line) for i, line in enumerate(lines)]
+
+
+@pytest.mark.parametrize("fast_path", [False, True])
+@pytest.mark.parametrize("fmt", ["ndjson", "json", "csv"])
+def test_phase_by_phase_gives_each_claim_its_own_outcome(fast_path: bool, fmt: str) -> None:
+    """settle_many (a chunk read, then settled) is settle_one claim by claim:
+    the same records, errors and totals, across chunks and the 64th claim."""
+    from claimcalc.batch import PHASE, fast_path_for, settle_many, settle_one
+    from claimcalc.output.formats import Format
+    from claimcalc.settling.settler import Settler
+
+    form = Format(fmt)
+    items = _items(corpus(2 * PHASE + 9, bad_every=5))
+    settler = Settler()
+    fast = fast_path_for(form, False) if fast_path else None
+    one = [settle_one(settler, item, form, False, fast) for item in items]
+    many = settle_many(settler, items, form, False, fast)
+    assert [(o.position, o.record, o.ok, o.indemnity, o.advances) for o in many] == [
+        (o.position, o.record, o.ok, o.indemnity, o.advances) for o in one
+    ]
+    assert [str(o.error) for o in many] == [str(o.error) for o in one]
+    assert sum(not o.ok for o in many) >= 2 * PHASE // 5
+
+
+@pytest.mark.parametrize("before", [3, 64, 70])
+def test_a_source_that_fails_after_some_claims_writes_them_first(before: int) -> None:
+    """Claims are read ahead a chunk at a time: those read before an input that
+    cannot be read are settled and yielded before its error, as claim by claim."""
+    from claimcalc.batch import run
+    from claimcalc.errors import FileAccessError
+    from claimcalc.output.formats import Format
+
+    def source() -> Iterator[Item]:
+        yield from _items(corpus(before, bad_every=1000))
+        raise FileAccessError("second.ndjson: cannot read claims file: Permission denied")
+
+    got: list[int] = []
+    with pytest.raises(FileAccessError):
+        for outcome in run(source(), Format.NDJSON):
+            got.append(outcome.position)
+    assert got == list(range(1, before + 1))
+
+
+@pytest.mark.parametrize("read_ahead", [False, True])
+def test_claims_on_a_pipe_are_answered_one_by_one(read_ahead: bool) -> None:
+    """Without read-ahead (stdin), each claim's record comes before the next
+    claim is asked for: a live pipe gets its answers as its claims come."""
+    from claimcalc.batch import PHASE, run
+    from claimcalc.output.formats import Format
+
+    asked: list[int] = []
+    items = _items(corpus(PHASE + 5, bad_every=1000))
+
+    def source() -> Iterator[Item]:
+        for item in items:
+            asked.append(item.position)
+            yield item
+
+    answered_after: list[int] = []  # claims asked for when each record came
+    for _ in run(source(), Format.NDJSON, read_ahead=read_ahead):
+        answered_after.append(len(asked))
+    if read_ahead:
+        assert answered_after[0] == PHASE
+    else:
+        assert answered_after == list(range(1, len(items) + 1))
+
+
+def test_settle_reads_stdin_claim_by_claim(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``settle -`` runs without read-ahead, files with it."""
+    import claimcalc.batch as batch
+
+    calls: list[bool] = []
+    run = batch.run
+
+    def spy(*args: object, **kwargs: object) -> Iterator[object]:
+        calls.append(bool(kwargs["read_ahead"]))
+        return run(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch, "run", spy)
+    line = json.dumps(json.loads(EXAMPLES[0].read_text(encoding="utf-8")))
+    monkeypatch.setattr("sys.stdin", io.StringIO(line + "\n"))
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["settle", "-", "--format", "ndjson"]) == 0
+        assert main(["settle", str(EXAMPLES[0]), str(EXAMPLES[1]), "--format", "ndjson"]) == 0
+    assert calls == [False, True]

@@ -95,14 +95,14 @@ def test_a_bug_settling_one_claim_is_its_error_record_and_the_batch_goes_on(
     _, clean = settle_ndjson(tmp_path, capsys, good)
     if path == "engine":
         monkeypatch.setenv("CLAIMCALC_FAST_PATH", "0")
-        settle_text = Settler.settle_text
+        settle_claim = Settler.settle_claim
 
-        def failing_step(self: Settler, item: Item) -> object:
-            if item.position == 3:
+        def failing_step(self: Settler, claim: Any, product: Any, source: str) -> object:
+            if source.endswith(":3"):
                 raise ZeroDivisionError("division by zero")  # a step with a bug
-            return settle_text(self, item)
+            return settle_claim(self, claim, product, source)
 
-        monkeypatch.setattr(Settler, "settle_text", failing_step)
+        monkeypatch.setattr(Settler, "settle_claim", failing_step)
     else:
         record = FastPath.record
 

@@ -438,7 +438,15 @@ def _settle_batch(
     # Tables are rendered from the settlements, which stay in this process.
     keep = not format.text_records
     outcomes = run(
-        _claim_items(claims), format, product, table, jobs, keep, steps=explain, ledger=ledger
+        _claim_items(claims),
+        format,
+        product,
+        table,
+        jobs,
+        keep,
+        steps=explain,
+        ledger=ledger,
+        read_ahead="-" not in claims,  # stdin may be a live pipe: claim by claim
     )
     with (
         output_stream(output) as stream,

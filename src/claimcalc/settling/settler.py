@@ -58,10 +58,10 @@ class Settler:
         return True
 
     def settle_text(self, item: Item) -> Settlement:
-        claim = claim_of(item, self._parse_claim)
-        return self._settle(
-            claim, self.product_of(claim, item.source), self.rates, item.source, self.steps
-        )
+        """The item's claim read and settled (:meth:`parse`, :meth:`product_of`,
+        :meth:`settle_claim`: a batch may take the three apart)."""
+        claim = self.parse(item)
+        return self.settle_claim(claim, self.product_of(claim, item.source), item.source)
 
     def parse(self, item: Item) -> Claim:
         """The item's claim, validated (the claims ledger reads it before settling)."""
