@@ -93,6 +93,7 @@ class Spec:
         "deadlines",
         "franchigie",
         "kind",
+        "level",
         "max_age",
         "plan",
         "renunciation",
@@ -102,6 +103,7 @@ class Spec:
         "unit_counted",
         "verdicts",
         "window",
+        "zone",
     )
 
     def __init__(
@@ -110,9 +112,12 @@ class Spec:
         verdicts: dict[object, list[Limit] | None],
         rule_sets: dict[tuple[int, ...], tuple[ClaimCheck, ...]],
         product: Product,
+        level: str,
+        zone: str,
     ) -> None:
         guarantee = plan.guarantee
         self.plan = plan
+        self.level, self.zone = level, zone  # its caps
         self.code = guarantee.code
         self.title = guarantee.title
         self.kind = plan.kind
@@ -185,6 +190,26 @@ def _supported(plan: GuaranteePlan, product_plan: ProductPlan) -> bool:
     )
 
 
+class Head:
+    """What the fast path needs of a claim's product, level, zones and edition:
+    found once, then one look-up a claim."""
+
+    __slots__ = ("plan", "product", "product_record", "specs")
+
+    def __init__(self, product: Product, plan: ProductPlan, level: str) -> None:
+        self.product = product
+        self.plan = plan
+        self.product_record = {
+            "id": product.id,
+            "edition": product.edition,
+            "level": level,
+            "sha256": product.sha256,
+        }
+        # Each guarantee's Spec at this level and its section's zone (None: the
+        # engine settles its lines), by code.
+        self.specs: dict[str, Spec | None] = {}
+
+
 class FastPath:
     """Writes records of the claims it can settle; one per batch run, beside its
     :class:`~claimcalc.settling.settler.Settler`."""
@@ -195,6 +220,7 @@ class FastPath:
         # The texts it keeps (a franchigia's) are in the language of its run.
         self._language = current_language()
         self._specs: dict[tuple[int, str, str, str], Spec | None] = {}
+        self._heads: dict[tuple[int, str, str, str, str | None], Head | None] = {}
         self._verdicts: dict[tuple[int, str], dict[object, list[Limit] | None]] = {}
         self._rule_sets: dict[tuple[int, ...], tuple[ClaimCheck, ...]] = {}
 
@@ -210,18 +236,13 @@ class FastPath:
         """The batch record of ``claim`` settled under ``product``, its indemnity
         and advances; None: the engine settles it. ``rates``: the run's ECB
         fixings (``--rates``), beside the claim's own, as the engine takes them."""
-        level = claim.level
         event = claim.event
-        if (
-            current_language() != self._language
-            or level not in product.level_ids
-            or event.zone not in product.zone_ids
-            or claim.policy.zone not in product.zone_ids
-            or (claim.edition and claim.edition != product.edition)
-        ):
-            return None
-        plan = ProductPlan.of(product)
-        if plan.needs_role:
+        head = self._heads.get(
+            (id(product), claim.level, event.zone, claim.policy.zone, claim.edition), _UNKNOWN
+        )
+        if head is _UNKNOWN:
+            head = self._head(claim, product)
+        if head is None or current_language() != self._language:
             return None
         answered: dict[int, bool] = {}  # claim-wide rules
         # The rates a foreign amount is converted at (engine.settle's table), made
@@ -233,7 +254,7 @@ class FastPath:
         for person in claim.insured:
             if person.prior_payments:
                 return None
-            done = self._person(claim, product, plan, person, answered, table, claimed)
+            done = self._person(claim, head, person, answered, table, claimed)
             if done is None:
                 return None
             document, paid, advanced = done
@@ -246,12 +267,7 @@ class FastPath:
             "status": "settled",
             "schema_version": SCHEMA_VERSION,
             "claim_id": claim.claim_id,
-            "product": {
-                "id": product.id,
-                "edition": product.edition,
-                "level": level,
-                "sha256": product.sha256,
-            },
+            "product": head.product_record,
             "event": {"id": event.id, "date": event.date.isoformat(), "zone": event.zone},
             "insured": insured,
             "totals": {
@@ -261,6 +277,35 @@ class FastPath:
             },
         }
         return dumps(record, fast), indemnity, advances
+
+    def _head(self, claim: Claim, product: Product) -> Head | None:
+        """The claim's Head, found and kept; None: the engine settles every claim
+        of this product, level, zones and edition (one it does not know, or a
+        product whose age limits depend on a role)."""
+        level, event_zone, policy_zone = claim.level, claim.event.zone, claim.policy.zone
+        plan = ProductPlan.of(product)
+        head = None
+        if (
+            level in product.level_ids
+            and event_zone in product.zone_ids
+            and policy_zone in product.zone_ids
+            and (not claim.edition or claim.edition == product.edition)
+            and not plan.needs_role
+        ):
+            head = Head(product, plan, level)
+        self._products[id(product)] = product
+        self._heads[id(product), level, event_zone, policy_zone, claim.edition] = head
+        return head
+
+    def _line_spec(self, claim: Claim, head: Head, code: str) -> Spec | None:
+        """The Spec of a line's guarantee at the claim's level, in the zone its
+        section reads (the event's or the policy's); None: not one it settles."""
+        product, plan = head.product, head.plan
+        if not product.has_guarantee(code):
+            return None
+        gplan = plan.guarantee(code)
+        zone = claim.event.zone if gplan.section.zone_basis == "event" else claim.policy.zone
+        return self._spec(product, plan, code, claim.level, zone)
 
     def _spec(
         self, product: Product, plan: ProductPlan, code: str, level: str, zone: str
@@ -284,6 +329,8 @@ class FastPath:
                     self._verdicts.setdefault((id(product), code), {}),
                     self._rule_sets,
                     product,
+                    level,
+                    zone,
                 )
         self._specs[key] = spec
         return spec
@@ -291,35 +338,30 @@ class FastPath:
     def _person(
         self,
         claim: Claim,
-        product: Product,
-        plan: ProductPlan,
+        head: Head,
         person: Any,
         answered: dict[int, bool],
         table: list[RateTable | None],
         claimed: list[Decimal],
     ) -> tuple[dict[str, Any], Decimal, Decimal] | None:
-        age = age_at_subscription(claim, person)
+        age = person.age_at_subscription
+        if age is None:
+            age = age_at_subscription(claim, person)
         base: dict[str, object] = {**claim.event.facts, **person.facts, "age": age}
         if person.role is not None:
             base["role"] = person.role
         base_key: object = None  # the verdicts' key of a line stating no facts of its own
-        level, event = claim.level, claim.event
-        specs = self._specs
+        product, plan, event = head.product, head.plan, claim.event
+        specs = head.specs
         # Per line: spec, id, chain, claimed, value (after deductibles), deductible,
         # reasons, assessed loss.
         rows: list[list[Any]] = []
         for j, line in enumerate(person.lines):
             if line.objects or line.penalty_at_event is not None or not line.expenses:
                 return None
-            gplan = plan.guarantees.get(line.guarantee)
-            if gplan is None:
-                if not product.has_guarantee(line.guarantee):
-                    return None
-                gplan = plan.guarantee(line.guarantee)
-            zone = event.zone if gplan.section.zone_basis == "event" else claim.policy.zone
-            spec = specs.get((id(product), line.guarantee, level, zone), _UNKNOWN)
+            spec = specs.get(line.guarantee, _UNKNOWN)
             if spec is _UNKNOWN:
-                spec = self._spec(product, plan, line.guarantee, level, zone)
+                spec = specs[line.guarantee] = self._line_spec(claim, head, line.guarantee)
             if spec is None:
                 return None
             # 4. the documented cost: every expense in euro (at the ECB rate of its
@@ -385,7 +427,7 @@ class FastPath:
                 return None
             chain = spec.capped.get(id(limits), _UNKNOWN)
             if chain is _UNKNOWN:
-                chain = spec.capped[id(limits)] = _capped(limits, product, level, zone)
+                chain = spec.capped[id(limits)] = _capped(limits, product, spec.level, spec.zone)
             if chain is None:
                 return None
             rows.append([spec, line.id or str(j + 1), chain, documented, loss, ZERO, [], loss])
@@ -488,20 +530,21 @@ def _apply(
     chain: tuple[Capped, ...],
     value: Decimal,
     consumed: dict[str, Decimal],
-    reasons: list[dict[str, str]] | None,
+    reasons: list[dict[str, str]],
 ) -> tuple[Decimal, dict[str, str] | None]:
     """The line's value after its chain, rounded, and the last limit that cut it;
-    ``consumed`` charged. ``reasons`` None: only what it would pay (limits.apply_chain
-    with ``record=False``)."""
+    ``consumed`` charged (limits.apply_chain)."""
     limit_record = None
     for limit, limit_id, cap, record, whole in chain:
-        used_here = consumed.get(limit_id, ZERO)
-        left = cap
-        if used_here:
-            left = max(ZERO, cap - used_here)
-        if reasons is None:
-            value = min(value, left)
-        elif value > left:
+        used_here = consumed.get(limit_id)
+        if used_here is None:
+            if value > cap:
+                value = cap
+                limit_record = record
+                reasons.append({"code": _LIMIT, "article": record["article"], "text": whole})
+            continue
+        left = cap - used_here if cap > used_here else ZERO
+        if value > left:
             value = left
             limit_record = record
             reasons.append(
@@ -516,6 +559,22 @@ def _apply(
         used = consumed.get(limit_id)
         consumed[limit_id] = rounded if used is None else used + rounded
     return rounded, limit_record
+
+
+def _after_limits(
+    chain: tuple[Capped, ...], value: Decimal, consumed: dict[str, Decimal]
+) -> Decimal:
+    """What :func:`_apply` pays, recording nothing (limits.apply_chain with ``record=False``)."""
+    for _, limit_id, cap, _, _ in chain:
+        used_here = consumed.get(limit_id)
+        left = cap if used_here is None else cap - used_here if cap > used_here else ZERO
+        if value > left:
+            value = left
+    rounded = round_cents(value)
+    for _, limit_id, _, _, _ in chain:
+        used = consumed.get(limit_id)
+        consumed[limit_id] = rounded if used is None else used + rounded
+    return rounded
 
 
 def _cheapest(
@@ -534,17 +593,25 @@ def _cheapest(
     for row in rows:
         if k == len(payable) or left <= 0:
             break
-        after, _ = _apply(row[2], row[4], consumed, None)
+        value = row[4]
+        after = _after_limits(row[2], value, consumed)
         if row is payable[k]:
-            cut = max(ZERO, round_cents(row[4]) - after)
-            takes[k] = min(left, cut, row[4])
-            left -= takes[k]
+            cut = round_cents(value) - after
+            if cut > 0:  # min(left, cut, value), cut no less than zero
+                takes[k] = min(left, cut, value)
+                left -= takes[k]
             k += 1
+    placed = []
     for k, row in enumerate(payable):
-        take = min(left, row[4] - takes[k])
-        takes[k] += take
-        left -= take
-    return [(row, take) for row, take in zip(payable, takes, strict=True) if take > 0]
+        take = takes[k]
+        if left > 0:
+            more = row[4] - take
+            more = left if left <= more else more  # min(left, more), as min ties
+            take += more
+            left -= more
+        if take > 0:
+            placed.append((row, take))
+    return placed
 
 
 def _key(facts: dict[str, object]) -> object:
@@ -643,10 +710,11 @@ def _claim_check(rule: EligibilityRule, product: Product) -> ClaimCheck:
 
         return in_policy
     if isinstance(rule, EventInDestination):
-        zone_index = product.zone_index
+        # Product.zone_index's order; the claim's zones are the product's (Head)
+        index = {zone: k for k, zone in enumerate(product.zone_ids)}
 
         def in_destination(claim: Claim) -> bool:
-            return zone_index(claim.event.zone) <= zone_index(claim.policy.zone)
+            return index[claim.event.zone] <= index[claim.policy.zone]
 
         return in_destination
     if isinstance(rule, EventDuringTrip):
