@@ -443,6 +443,10 @@ def test_phase_by_phase_gives_each_claim_its_own_outcome(fast_path: bool, fmt: s
     ]
     assert [str(o.error) for o in many] == [str(o.error) for o in one]
     assert sum(not o.ok for o in many) >= 2 * PHASE // 5
+    # A chunk keeps no settlement alive unless asked to (tables show them).
+    assert all(o.settlement is None for o in many)
+    kept = settle_many(settler, items, form, False, None, keep=True)
+    assert [o.settlement is not None for o in kept] == [o.ok for o in kept]
 
 
 @pytest.mark.parametrize("before", [3, 64, 70])

@@ -895,3 +895,24 @@ def test_workers_in_italian_with_a_rates_file_write_the_same_bytes(tmp_path: Pat
         outputs.append((done.stdout, done.stderr, done.returncode))
     assert outputs[0] == outputs[1]
     assert b"franchigia" in outputs[0][0] and b"once for section" not in outputs[0][0]
+
+
+def test_what_it_keeps_does_not_grow_with_unknown_names() -> None:
+    """Levels, zones and guarantees a product does not have are declined and not
+    kept: a book naming a new one in every claim would otherwise fill memory."""
+    pair = Pair()
+    rng = random.Random(5)
+    for i in range(200):
+        claim = BENCHMARK.medical_claim(i, rng)
+        if i % 3 == 0:
+            claim["level"] = f"gold-{i}"
+        elif i % 3 == 1:
+            claim["event"]["zone"] = f"moon-{i}"
+        else:
+            claim["insured"][0]["lines"][0]["guarantee"] = f"Z.unknown_{i}"
+        assert not pair.check(claim, 100 + i)
+    heads = pair.fast._heads
+    product = pair.settler.load("imaway", from_claim=True)
+    # the product's levels × event zones (the corpus's policies are all "mondo")
+    assert len(heads) <= len(product.level_ids) * len(product.zone_ids)
+    assert all(product.has_guarantee(code) for h in heads.values() if h for code in h.specs)

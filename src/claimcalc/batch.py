@@ -69,19 +69,25 @@ def settle_many(
     fmt: Format,
     steps: bool = False,
     fast_path: FastPath | None = None,
+    keep: bool = False,
 ) -> list[Outcome]:
     """The outcomes of ``items``, as :func:`settle_one` gives each, taken
     :data:`PHASE` claims at a time: every claim of a chunk read, then every one
     settled. The same work as claim by claim, in another order: reading and
     settling each run through their own code many times in a row, and the
     processor's caches keep it (a medical claim took 48 µs claim by claim, 39
-    phase by phase: docs/performance.md)."""
+    phase by phase: docs/performance.md). Each outcome keeps its settlement
+    only with ``keep`` (tables): a chunk of live settlements would keep the
+    garbage collector walking them."""
     outcomes: list[Outcome] = []
     for start in range(0, len(items), PHASE):
         chunk = items[start : start + PHASE]
         read = [_read(settler, item) for item in chunk]
         for item, got in zip(chunk, read, strict=True):
-            outcomes.append(_settled(settler, item, got, fmt, steps, fast_path))
+            outcome = _settled(settler, item, got, fmt, steps, fast_path)
+            if not keep:
+                outcome.settlement = None
+            outcomes.append(outcome)
     return outcomes
 
 
@@ -180,24 +186,19 @@ def _settle_chunk(chunk: list[ItemFields]) -> list[OutcomeFields]:
     assert _worker is not None
     settler, fmt, steps, fast_path = _worker
     done: list[OutcomeFields] = []
-    items = [Item(*fields) for fields in chunk]
-    for start in range(0, len(items), PHASE):
-        for outcome in settle_many(settler, items[start : start + PHASE], fmt, steps, fast_path):
-            # Each settlement is dropped once its record is written: only records
-            # travel, and a chunk of live settlements would keep the garbage
-            # collector walking them.
-            outcome.settlement = None
-            indemnity, advances = outcome.indemnity, outcome.advances
-            done.append(
-                (
-                    outcome.position,
-                    outcome.record,
-                    outcome.ok,
-                    None if indemnity is _ZERO else str(indemnity),
-                    None if advances is _ZERO else str(advances),
-                    outcome.error,
-                )
+    # Only records travel: each settlement is dropped once its record is written.
+    for outcome in settle_many(settler, [Item(*fields) for fields in chunk], fmt, steps, fast_path):
+        indemnity, advances = outcome.indemnity, outcome.advances
+        done.append(
+            (
+                outcome.position,
+                outcome.record,
+                outcome.ok,
+                None if indemnity is _ZERO else str(indemnity),
+                None if advances is _ZERO else str(advances),
+                outcome.error,
             )
+        )
     if not _frozen:
         _freeze()
     return done
@@ -344,10 +345,7 @@ def run(
                 yield outcome
             return
         for taken, failure in _phases(items):
-            for outcome in settle_many(settler, taken, fmt, steps, fast_path):
-                if not keep_settlements:
-                    outcome.settlement = None
-                yield outcome
+            yield from settle_many(settler, taken, fmt, steps, fast_path, keep_settlements)
             if failure is not None:
                 raise failure
         return

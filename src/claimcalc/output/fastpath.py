@@ -283,26 +283,24 @@ class FastPath:
         of this product, level, zones and edition (one it does not know, or a
         product whose age limits depend on a role)."""
         level, event_zone, policy_zone = claim.level, claim.event.zone, claim.policy.zone
-        plan = ProductPlan.of(product)
-        head = None
-        if (
+        if not (
             level in product.level_ids
             and event_zone in product.zone_ids
             and policy_zone in product.zone_ids
             and (not claim.edition or claim.edition == product.edition)
-            and not plan.needs_role
         ):
-            head = Head(product, plan, level)
+            return None  # not kept: claims may name any number of unknown ones
+        plan = ProductPlan.of(product)
+        head = None if plan.needs_role else Head(product, plan, level)
         self._products[id(product)] = product
         self._heads[id(product), level, event_zone, policy_zone, claim.edition] = head
         return head
 
     def _line_spec(self, claim: Claim, head: Head, code: str) -> Spec | None:
-        """The Spec of a line's guarantee at the claim's level, in the zone its
-        section reads (the event's or the policy's); None: not one it settles."""
+        """The Spec of a line's guarantee (one of the product's) at the claim's level,
+        in the zone its section reads (the event's or the policy's); None: not one
+        it settles."""
         product, plan = head.product, head.plan
-        if not product.has_guarantee(code):
-            return None
         gplan = plan.guarantee(code)
         zone = claim.event.zone if gplan.section.zone_basis == "event" else claim.policy.zone
         return self._spec(product, plan, code, claim.level, zone)
@@ -361,6 +359,8 @@ class FastPath:
                 return None
             spec = specs.get(line.guarantee, _UNKNOWN)
             if spec is _UNKNOWN:
+                if not product.has_guarantee(line.guarantee):
+                    return None  # not kept: claims may name any number of unknown ones
                 spec = specs[line.guarantee] = self._line_spec(claim, head, line.guarantee)
             if spec is None:
                 return None
