@@ -916,3 +916,43 @@ def test_what_it_keeps_does_not_grow_with_unknown_names() -> None:
     # the product's levels × event zones (the corpus's policies are all "mondo")
     assert len(heads) <= len(product.level_ids) * len(product.zone_ids)
     assert all(product.has_guarantee(code) for h in heads.values() if h for code in h.specs)
+
+
+def test_wi_school_roles_and_their_age_caps_equal_the_engine() -> None:
+    """Wi School caps teachers' age at 70 and students' not at all (a cap naming
+    roles); a person without a role is the engine's problem to say. Every role,
+    age and missing role, in several persons, against the engine (section A's
+    lines: its medical section's franchigia is waived in some cases, which the
+    fast path leaves to the engine)."""
+    example = ROOT / "products/wi-school/examples/A-teacher-returns-student.json"
+    base = json.loads(example.read_text(encoding="utf-8"))
+    rng = random.Random(12)
+    pair = Pair()
+    taken_by: dict[tuple[str | None, bool], int] = {}
+    for i in range(400):
+        claim = copy.deepcopy(base)
+        claim["claim_id"] = f"WS-{i:04d}"
+        persons = []
+        for k in range(rng.choice([1, 1, 2])):
+            person = copy.deepcopy(base["insured"][0])
+            person["ref"] = f"P{k}"
+            role = rng.choice(["student", "teacher", None])
+            if role is None:
+                del person["role"]
+            else:
+                person["role"] = role
+            person["age_at_subscription"] = rng.choice([0, 16, 69, 70, 71, 90, 130])
+            for line in person["lines"]:
+                for expense in line["expenses"]:
+                    expense["amount"] = f"{rng.randint(1, 4000)}.{rng.randint(0, 99):02d}"
+            persons.append(person)
+        claim["insured"] = persons
+        took = pair.check(claim, 100 + i)
+        for person in persons:
+            key = (person.get("role"), person["age_at_subscription"] > 70)
+            taken_by[key] = taken_by.get(key, 0) + took
+    # Students of any age and young teachers take the fast path; an old teacher
+    # (refused) or a person without a role (a problem) never does.
+    assert taken_by[("student", True)] > 0 and taken_by[("teacher", False)] > 0
+    assert taken_by.get(("teacher", True), 0) == 0
+    assert taken_by.get((None, False), 0) == taken_by.get((None, True), 0) == 0

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from claimcalc.claim.model import Claim
+from claimcalc.claim.model import Claim, Insured, fields_of
 from claimcalc.i18n import current_language
 from claimcalc.jsonio import dumps
 from claimcalc.money import cents_text, round_cents
@@ -94,7 +95,7 @@ class Spec:
         "franchigie",
         "kind",
         "level",
-        "max_age",
+        "max_ages",
         "plan",
         "renunciation",
         "requires",
@@ -143,10 +144,15 @@ class Spec:
         )
         self.deadlines = bool(plan.deadlines)  # the line states reported_late (False)
         self.renunciation = tuple(r for r in plan.deadlines if r.from_ == "renunciation")
-        # The lowest age cap (no role: see _supported), and the lowest amount above
+        # The lowest age cap for a person of each role (a cap naming roles holds
+        # for those only: eligibility._max_age), and the lowest amount above
         # which the Struttura's authorisation is required
-        ages = [r.age for r in rules if isinstance(r, MaxAge)]
-        self.max_age = min(ages) if ages else None
+        caps = [r for r in rules if isinstance(r, MaxAge)]
+        self.max_ages: dict[str | None, int] = {}
+        for role in (None, *_roles()):
+            ages = [r.age for r in caps if not r.roles or role in r.roles]
+            if ages:
+                self.max_ages[role] = min(ages)
         above = [r.above for r in rules if isinstance(r, PriorAuthorisation)]
         self.authorised_above = min(above) if above else None
         # (amount, article, text, its text when one line takes it all) of each
@@ -171,6 +177,13 @@ class Spec:
         self.capped: dict[int, tuple[Capped, ...] | None] = {}
 
 
+@cache
+def _roles() -> tuple[str, ...]:
+    """The roles a claim's insured person may state (the claim format's)."""
+    (spec,) = (f for f in fields_of(Insured) if f.name == "role")
+    return tuple(map(str, spec.choices))
+
+
 def _supported(plan: GuaranteePlan, product_plan: ProductPlan) -> bool:
     """Whether the fast path can settle lines of this guarantee at all."""
     guarantee, section = plan.guarantee, plan.section
@@ -186,7 +199,6 @@ def _supported(plan: GuaranteePlan, product_plan: ProductPlan) -> bool:
         and guarantee.code not in product_plan.alternating
         and guarantee.code not in product_plan.event_capped
         and all(isinstance(c.rule, _RULES) for c in plan.eligibility)
-        and not any(isinstance(c.rule, MaxAge) and c.rule.roles for c in plan.eligibility)
     )
 
 
@@ -220,7 +232,7 @@ class FastPath:
         # The texts it keeps (a franchigia's) are in the language of its run.
         self._language = current_language()
         self._specs: dict[tuple[int, str, str, str], Spec | None] = {}
-        self._heads: dict[tuple[int, str, str, str, str | None], Head | None] = {}
+        self._heads: dict[tuple[int, str, str, str, str | None], Head] = {}
         self._verdicts: dict[tuple[int, str], dict[object, list[Limit] | None]] = {}
         self._rule_sets: dict[tuple[int, ...], tuple[ClaimCheck, ...]] = {}
 
@@ -238,9 +250,9 @@ class FastPath:
         fixings (``--rates``), beside the claim's own, as the engine takes them."""
         event = claim.event
         head = self._heads.get(
-            (id(product), claim.level, event.zone, claim.policy.zone, claim.edition), _UNKNOWN
+            (id(product), claim.level, event.zone, claim.policy.zone, claim.edition)
         )
-        if head is _UNKNOWN:
+        if head is None:
             head = self._head(claim, product)
         if head is None or current_language() != self._language:
             return None
@@ -279,9 +291,8 @@ class FastPath:
         return dumps(record, fast), indemnity, advances
 
     def _head(self, claim: Claim, product: Product) -> Head | None:
-        """The claim's Head, found and kept; None: the engine settles every claim
-        of this product, level, zones and edition (one it does not know, or a
-        product whose age limits depend on a role)."""
+        """The claim's Head, found and kept; None: a level, zone or edition the
+        product does not have (the engine says so)."""
         level, event_zone, policy_zone = claim.level, claim.event.zone, claim.policy.zone
         if not (
             level in product.level_ids
@@ -290,8 +301,7 @@ class FastPath:
             and (not claim.edition or claim.edition == product.edition)
         ):
             return None  # not kept: claims may name any number of unknown ones
-        plan = ProductPlan.of(product)
-        head = None if plan.needs_role else Head(product, plan, level)
+        head = Head(product, ProductPlan.of(product), level)
         self._products[id(product)] = product
         self._heads[id(product), level, event_zone, policy_zone, claim.edition] = head
         return head
@@ -345,9 +355,12 @@ class FastPath:
         age = person.age_at_subscription
         if age is None:
             age = age_at_subscription(claim, person)
+        role = person.role
+        if role is None and head.plan.needs_role:
+            return None  # the engine's problem to say: the product's age caps need it
         base: dict[str, object] = {**claim.event.facts, **person.facts, "age": age}
-        if person.role is not None:
-            base["role"] = person.role
+        if role is not None:
+            base["role"] = role
         base_key: object = None  # the verdicts' key of a line stating no facts of its own
         product, plan, event = head.product, head.plan, claim.event
         specs = head.specs
@@ -402,7 +415,8 @@ class FastPath:
                 answered[id(spec.claim_wide)] = met
             if not met:
                 return None
-            if spec.max_age is not None and age > spec.max_age:
+            max_age = spec.max_ages.get(role)
+            if max_age is not None and age > max_age:
                 return None
             if (
                 spec.authorised_above is not None
