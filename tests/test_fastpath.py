@@ -956,3 +956,53 @@ def test_wi_school_roles_and_their_age_caps_equal_the_engine() -> None:
     assert taken_by[("student", True)] > 0 and taken_by[("teacher", False)] > 0
     assert taken_by.get(("teacher", True), 0) == 0
     assert taken_by.get((None, False), 0) == taken_by.get((None, True), 0) == 0
+
+
+def test_a_franchigia_waived_on_the_facts_equals_the_engine() -> None:
+    """Wi School's medical franchigia is waived when the team card was used in an
+    EU hospital for a day or more: each of the three facts met, failed or unstated,
+    on the person or on a line, across the section's guarantees, against the engine."""
+    example = ROOT / "products/wi-school/examples/B-medical-london.json"
+    base = json.loads(example.read_text(encoding="utf-8"))
+    guarantees = ["B.medical_pharma", "B.hospital_surgical", "B.dental"]
+    values: dict[str, list[object]] = {
+        "team_card_used": [True, True, False, None],
+        "hospital_in_eu": [True, True, False, None],
+        "hospital_days": [1, 3, 0, None],
+    }
+    rng = random.Random(14)
+    pair = Pair()
+    taken = {True: 0, False: 0}  # by whether some line's facts meet the waiver
+    for i in range(500):
+        claim = copy.deepcopy(base)
+        claim["claim_id"] = f"WSB-{i:04d}"
+        person = claim["insured"][0]
+        person["facts"]["authorised"] = True  # the hospital's, presumed refused without
+        template = person["lines"][0]
+        person["lines"] = []
+        for j in range(rng.randint(1, 3)):
+            line = copy.deepcopy(template)
+            line["id"] = str(j + 1)
+            line["guarantee"] = rng.choice(guarantees)
+            for expense in line["expenses"]:
+                expense["amount"] = f"{rng.randint(1, 900)}.{rng.randint(0, 99):02d}"
+            person["lines"].append(line)
+        for name, choices in values.items():  # on the person, for every line
+            if (value := rng.choice(choices)) is not None:
+                person["facts"][name] = value
+        met = []
+        for line in person["lines"]:
+            for name, choices in values.items():  # a line's own, over the person's
+                if rng.random() < 0.3 and (value := rng.choice(choices)) is not None:
+                    line.setdefault("facts", {})[name] = value
+            facts = {**person["facts"], **line.get("facts", {})}
+            days = facts.get("hospital_days")
+            met.append(
+                facts.get("team_card_used") is True
+                and facts.get("hospital_in_eu") is True
+                and isinstance(days, int)
+                and days >= 1
+            )
+        if pair.check(claim, 100 + i):
+            taken[any(met)] += 1
+    assert taken[True] > 20 and taken[False] > 20

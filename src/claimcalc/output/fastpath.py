@@ -48,6 +48,7 @@ from claimcalc.product.model import (
 )
 from claimcalc.settlement import Code
 from claimcalc.settling import texts
+from claimcalc.settling.conditions import evaluate
 from claimcalc.settling.eligibility import last_day, reported_after, within
 from claimcalc.settling.plan import GuaranteePlan, ProductPlan
 from claimcalc.settling.rates import Fixing, RateTable
@@ -77,6 +78,9 @@ _MEMO = 4096  # answers kept per guarantee's facts: a number fact could take man
 
 #: A claim-wide rule's check: whether the claim meets it.
 ClaimCheck = Callable[[Claim], bool]
+#: What a line's facts give: its chain of limits, and whether each franchigia of
+#: its section is waived on them (empty: none can be).
+Verdict = tuple[list[Limit], tuple[bool, ...]]
 #: A limit of a line's chain: the limit, its id, its cap, its record (``"limit"``)
 #: and its reason's text when no other line used it (texts.limit's).
 Capped = tuple[Limit, str, Decimal, dict[str, str], str]
@@ -103,6 +107,7 @@ class Spec:
         "title",
         "unit_counted",
         "verdicts",
+        "waivers",
         "window",
         "zone",
     )
@@ -110,7 +115,7 @@ class Spec:
     def __init__(
         self,
         plan: GuaranteePlan,
-        verdicts: dict[object, list[Limit] | None],
+        verdicts: dict[object, Verdict | None],
         rule_sets: dict[tuple[int, ...], tuple[ClaimCheck, ...]],
         product: Product,
         level: str,
@@ -169,6 +174,13 @@ class Spec:
             for d in plan.section.deductibles
             if isinstance(d, Franchigia)
         )
+        # Each franchigia's waiver, in the same order, if any can be waived: a
+        # line whose facts meet it does not take that franchigia (the engine's
+        # note says so with --explain only).
+        waivers = tuple(
+            d.waived_when for d in plan.section.deductibles if isinstance(d, Franchigia)
+        )
+        self.waivers = waivers if any(w is not None for w in waivers) else ()
         # The guarantee's chain of limits by the values of a line's facts (None: a
         # requirement not met, an exclusion holding), shared by its levels and zones.
         self.verdicts = verdicts
@@ -194,7 +206,7 @@ def _supported(plan: GuaranteePlan, product_plan: ProductPlan) -> bool:
         and not formula.proportional_to_insured_value
         and not plan.rate_limits
         and not guarantee.deductibles
-        and all(isinstance(d, Franchigia) and d.waived_when is None for d in section.deductibles)
+        and all(isinstance(d, Franchigia) for d in section.deductibles)
         and section.carrier_compensation is None
         and guarantee.code not in product_plan.alternating
         and guarantee.code not in product_plan.event_capped
@@ -233,7 +245,7 @@ class FastPath:
         self._language = current_language()
         self._specs: dict[tuple[int, str, str, str], Spec | None] = {}
         self._heads: dict[tuple[int, str, str, str, str | None], Head] = {}
-        self._verdicts: dict[tuple[int, str], dict[object, list[Limit] | None]] = {}
+        self._verdicts: dict[tuple[int, str], dict[object, Verdict | None]] = {}
         self._rule_sets: dict[tuple[int, ...], tuple[ClaimCheck, ...]] = {}
 
     def record(
@@ -365,7 +377,7 @@ class FastPath:
         product, plan, event = head.product, head.plan, claim.event
         specs = head.specs
         # Per line: spec, id, chain, claimed, value (after deductibles), deductible,
-        # reasons, assessed loss.
+        # reasons, assessed loss, its section's franchigie waived (Verdict).
         rows: list[list[Any]] = []
         for j, line in enumerate(person.lines):
             if line.objects or line.penalty_at_event is not None or not line.expenses:
@@ -432,19 +444,22 @@ class FastPath:
                 facts = {**base, **line.facts}
                 if spec.deadlines:
                     facts["reported_late"] = False
-                limits = _verdict(spec, plan, facts, None)
+                verdict = _verdict(spec, plan, facts, None)
             else:
                 if base_key is None:
                     base_key = _key(base)
-                limits = _verdict(spec, plan, base, base_key)
-            if limits is None:
+                verdict = _verdict(spec, plan, base, base_key)
+            if verdict is None:
                 return None
+            limits, waived = verdict
             chain = spec.capped.get(id(limits), _UNKNOWN)
             if chain is _UNKNOWN:
                 chain = spec.capped[id(limits)] = _capped(limits, product, spec.level, spec.zone)
             if chain is None:
                 return None
-            rows.append([spec, line.id or str(j + 1), chain, documented, loss, ZERO, [], loss])
+            rows.append(
+                [spec, line.id or str(j + 1), chain, documented, loss, ZERO, [], loss, waived]
+            )
         # 5. each section's franchigia once, where it costs the insured least
         if len(rows) == 1:
             sections = [rows]
@@ -457,8 +472,10 @@ class FastPath:
             # the lines with something to pay before the section's first deductible
             # (deductibles._section_deductibles' live lines, found once)
             payable = [row for row in section_rows if row[4] > 0]
-            for amount, article, text, whole in section_rows[0][0].franchigie:
-                for row, take in _cheapest(section_rows, payable, amount):
+            section = section_rows[0][0]
+            for k, (amount, article, text, whole) in enumerate(section.franchigie):
+                takers = [row for row in payable if not row[8][k]] if section.waivers else payable
+                for row, take in _cheapest(section_rows, takers, amount):
                     row[5] += take
                     row[4] -= take
                     row[6].append(
@@ -474,7 +491,7 @@ class FastPath:
         consumed: dict[str, Decimal] = {}
         lines = []
         paid_total = advanced_total = _ZERO_CENTS
-        for spec, line_id, chain, documented, value, deductible, reasons, loss in rows:
+        for spec, line_id, chain, documented, value, deductible, reasons, loss, _ in rows:
             paid, limit = _apply(chain, value, consumed, reasons)
             status = "paid"
             if paid == 0:
@@ -641,9 +658,10 @@ def _key(facts: dict[str, object]) -> object:
 
 def _verdict(
     spec: Spec, plan: ProductPlan, facts: dict[str, object], key: object
-) -> list[Limit] | None:
-    """The line's chain of limits if every requirement holds on its facts and no
-    exclusion does; None otherwise. Answered once per values of the facts.
+) -> Verdict | None:
+    """The line's chain of limits and franchigie waived if every requirement holds
+    on its facts and no exclusion does; None otherwise. Answered once per values
+    of the facts.
     ``key``: the facts' :func:`_key` if known (``facts`` then lacks the
     ``reported_late`` a guarantee with a reporting deadline adds)."""
     if key is None:
@@ -661,7 +679,7 @@ def _verdict(
     return verdict
 
 
-def _answer(spec: Spec, plan: ProductPlan, facts: dict[str, object]) -> list[Limit] | None:
+def _answer(spec: Spec, plan: ProductPlan, facts: dict[str, object]) -> Verdict | None:
     gplan = spec.plan
     if any(test(facts) is not True for test in spec.requires):
         return None
@@ -674,7 +692,9 @@ def _answer(spec: Spec, plan: ProductPlan, facts: dict[str, object]) -> list[Lim
         found = plan.chains[spec.code, applies] = plan.build_chain(
             [lim for lim, ok in zip(gplan.chain_candidates, applies, strict=True) if ok]
         )
-    return found
+    # deductibles._section_deductibles: waived when the condition holds (not when
+    # a fact it reads is unknown)
+    return found, tuple(w is not None and bool(evaluate(w, facts)) for w in spec.waivers)
 
 
 def _capped(
