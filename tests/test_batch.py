@@ -510,3 +510,17 @@ def test_settle_reads_stdin_claim_by_claim(monkeypatch: pytest.MonkeyPatch) -> N
         assert main(["settle", "-", "--format", "ndjson"]) == 0
         assert main(["settle", str(EXAMPLES[0]), str(EXAMPLES[1]), "--format", "ndjson"]) == 0
     assert calls == [False, True]
+
+
+def test_the_phases_benchmark_times_the_same_records_each_way() -> None:
+    """``benchmarks/phases.py`` compares claim by claim with phase by phase: the
+    comparison means something only while every workload writes the same records."""
+    from tests.conftest import benchmark
+
+    phases = benchmark("phases")
+    works = phases.workloads(150, [1, 8, 64])
+    records = {name: [o.record for o in work()] for name, work in works.items()}
+    first = records.pop("one")
+    assert len(first) == 150 and all('"status":"settled"' in r for r in first)
+    assert all(done == first for done in records.values())
+    assert set(records) == {"one_keep", "many 1", "many 8", "many 64"}

@@ -74,9 +74,9 @@ def settle_many(
     """The outcomes of ``items``, as :func:`settle_one` gives each, taken
     :data:`PHASE` claims at a time: every claim of a chunk read, then every one
     settled. The same work as claim by claim, in another order: reading and
-    settling each run through their own code many times in a row, and the
-    processor's caches keep it (a medical claim took 48 µs claim by claim, 39
-    phase by phase: docs/performance.md). Each outcome keeps its settlement
+    settling each run through their own code many times in a row, which the
+    processor runs faster (a medical claim took 48 µs claim by claim, 39 phase
+    by phase: benchmarks/phases.py, docs/performance.md). Each outcome keeps its settlement
     only with ``keep`` (tables): a chunk of live settlements would keep the
     garbage collector walking them."""
     outcomes: list[Outcome] = []
