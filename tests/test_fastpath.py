@@ -922,8 +922,7 @@ def test_wi_school_roles_and_their_age_caps_equal_the_engine() -> None:
     """Wi School caps teachers' age at 70 and students' not at all (a cap naming
     roles); a person without a role is the engine's problem to say. Every role,
     age and missing role, in several persons, against the engine (section A's
-    lines: its medical section's franchigia is waived in some cases, which the
-    fast path leaves to the engine)."""
+    lines, which no franchigia touches: the caps alone decide)."""
     example = ROOT / "products/wi-school/examples/A-teacher-returns-student.json"
     base = json.loads(example.read_text(encoding="utf-8"))
     rng = random.Random(12)

@@ -59,8 +59,11 @@ def settle_one(
     return _finished(item, result, fmt, steps)
 
 
-#: Claims taken a chunk at a time, phase by phase (:func:`settle_many`).
+#: Claims taken a chunk at a time, phase by phase (:func:`settle_many`): at
+#: most this many, and no more claims once their text reaches PHASE_TEXT
+#: characters (a chunk is held whole, and a claim may hold 16 million).
 PHASE = 64
+PHASE_TEXT = 1 << 20
 
 
 def settle_many(
@@ -72,16 +75,16 @@ def settle_many(
     keep: bool = False,
 ) -> list[Outcome]:
     """The outcomes of ``items``, as :func:`settle_one` gives each, taken
-    :data:`PHASE` claims at a time: every claim of a chunk read, then every one
-    settled. The same work as claim by claim, in another order: reading and
-    settling each run through their own code many times in a row, which the
-    processor runs faster (a medical claim took 48 µs claim by claim, 39 phase
-    by phase: benchmarks/phases.py, docs/performance.md). Each outcome keeps its settlement
-    only with ``keep`` (tables): a chunk of live settlements would keep the
-    garbage collector walking them."""
+    :data:`PHASE` claims at a time (fewer when large: :data:`PHASE_TEXT`):
+    every claim of a chunk read, then every one settled. The same work as claim
+    by claim, in another order: reading and settling each run through their own
+    code many times in a row, which the processor runs faster (a medical claim
+    took 48 µs claim by claim, 39 phase by phase: benchmarks/phases.py,
+    docs/performance.md). Each outcome keeps its settlement only with ``keep``
+    (tables): a chunk of live settlements would keep the garbage collector
+    walking them."""
     outcomes: list[Outcome] = []
-    for start in range(0, len(items), PHASE):
-        chunk = items[start : start + PHASE]
+    for chunk, _ in _phases(items):  # a sequence: nothing stops it midway
         read = [_read(settler, item) for item in chunk]
         for item, got in zip(chunk, read, strict=True):
             outcome = _settled(settler, item, got, fmt, steps, fast_path)
@@ -232,24 +235,28 @@ def _outcome(fields: OutcomeFields) -> Outcome:
 
 
 def _phases(items: Iterable[Item]) -> Iterator[tuple[list[Item], Exception | None]]:
-    """The items in chunks of :data:`PHASE`, each with what stopped the items
-    after it (a file that cannot be read): the claims read before it are
-    settled and written first, as claim by claim."""
+    """The items in chunks of :data:`PHASE` claims or :data:`PHASE_TEXT`
+    characters (one claim at least), each with what stopped the items after it
+    (a file that cannot be read): the claims read before it are settled and
+    written first, as claim by claim."""
     iterator = iter(items)
     while True:
         chunk: list[Item] = []
+        size = 0
         try:
             for item in iterator:
                 chunk.append(item)
-                if len(chunk) == PHASE:
+                size += len(item.text)
+                if len(chunk) == PHASE or size >= PHASE_TEXT:
                     break
+            else:  # no more items
+                if chunk:
+                    yield chunk, None
+                return
         except Exception as exc:
             yield chunk, exc
             return
-        if chunk:
-            yield chunk, None
-        if len(chunk) < PHASE:
-            return
+        yield chunk, None
 
 
 def _chunks(items: Iterable[Item], size: int) -> Iterator[list[ItemFields]]:

@@ -446,7 +446,8 @@ def _settle_batch(
         keep,
         steps=explain,
         ledger=ledger,
-        read_ahead="-" not in claims,  # stdin may be a live pipe: claim by claim
+        # stdin or a named pipe may be live: answered claim by claim
+        read_ahead=all(name != "-" and _file_or_folder(name) for name in claims),
     )
     with (
         output_stream(output) as stream,
@@ -752,6 +753,13 @@ def _no_level(product: str) -> None:
             " or --product {edition}"
         ).format(given=product, ref=ref, edition=edition)
     )
+
+
+def _file_or_folder(name: str) -> bool:
+    """A regular file or a directory: claims read ahead wait for nothing (a pipe's
+    next claims may come only once the ones before are answered)."""
+    path = Path(name)
+    return path.is_file() or path.is_dir()
 
 
 def _claim_items(claims: list[str]) -> Iterator[Item]:
