@@ -203,13 +203,7 @@ def _variant(tmp_path: Path, seed: int) -> Path:
         "A.taxi": [(18, ["student"])],
         "A.phone_costs": [(75, None), (65, ["teacher"]), (17, ["student", "teacher"])],
     }
-    for guarantee in sections["A"]["guarantees"]:
-        for age, roles in caps.get(guarantee["code"], []):
-            rule: dict[str, Any] = {"kind": "max_age", "age": age, "at": "subscription"}
-            if roles:
-                rule["roles"] = roles
-            rule["source"] = {"article": "X"}
-            guarantee.setdefault("eligibility", []).append(rule)
+    _add_age_caps(sections["A"]["guarantees"], caps)
     path = tmp_path / f"wi-school-{seed}.yaml"
     path.write_text(yaml.safe_dump(product, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
@@ -286,13 +280,7 @@ def test_caps_by_role_on_a_product_that_needs_no_role_equal_the_engine(tmp_path:
         "D.medical_pharma": [(50, ["teacher"]), (60, None)],
         "D.hospital_surgical": [(40, ["student", "teacher"])],
     }
-    for guarantee in medical["guarantees"]:
-        for age, roles in caps.get(guarantee["code"], []):
-            rule: dict[str, Any] = {"kind": "max_age", "age": age, "at": "subscription"}
-            if roles:
-                rule["roles"] = roles
-            rule["source"] = {"article": "X"}
-            guarantee.setdefault("eligibility", []).append(rule)
+    _add_age_caps(medical["guarantees"], caps)
     path = tmp_path / "imaway-roles.yaml"
     path.write_text(yaml.safe_dump(product, allow_unicode=True, sort_keys=False), encoding="utf-8")
     rng = random.Random(31)
@@ -314,3 +302,16 @@ def test_caps_by_role_on_a_product_that_needs_no_role_equal_the_engine(tmp_path:
         codes = {r["code"] for p in record["insured"] for ln in p["lines"] for r in ln["reasons"]}
         assert took == ("age_cap" not in codes), (role, person["age_at_subscription"], record)
     assert min(taken.get(role, 0) for role in ("student", "teacher", None)) > 100, taken
+
+
+def _add_age_caps(
+    guarantees: list[dict[str, Any]], caps: dict[str, list[tuple[int, list[str] | None]]]
+) -> None:
+    """Age caps on the guarantees named in ``caps``, each for the roles it names."""
+    for guarantee in guarantees:
+        for age, roles in caps.get(guarantee["code"], []):
+            rule: dict[str, Any] = {"kind": "max_age", "age": age, "at": "subscription"}
+            if roles:
+                rule["roles"] = roles
+            rule["source"] = {"article": "X"}
+            guarantee.setdefault("eligibility", []).append(rule)
