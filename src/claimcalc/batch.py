@@ -85,12 +85,26 @@ def settle_many(
     walking them."""
     outcomes: list[Outcome] = []
     for chunk, _ in _phases(items):  # a sequence: nothing stops it midway
-        read = [_read(settler, item) for item in chunk]
-        for item, got in zip(chunk, read, strict=True):
-            outcome = _settled(settler, item, got, fmt, steps, fast_path)
-            if not keep:
-                outcome.settlement = None
-            outcomes.append(outcome)
+        outcomes += _phased(settler, chunk, fmt, steps, fast_path, keep)
+    return outcomes
+
+
+def _phased(
+    settler: Settler,
+    chunk: list[Item],
+    fmt: Format,
+    steps: bool,
+    fast_path: FastPath | None,
+    keep: bool,
+) -> list[Outcome]:
+    """One chunk's outcomes (:func:`_phases`): every claim read, then every one settled."""
+    read = [_read(settler, item) for item in chunk]
+    outcomes = []
+    for item, got in zip(chunk, read, strict=True):
+        outcome = _settled(settler, item, got, fmt, steps, fast_path)
+        if not keep:
+            outcome.settlement = None
+        outcomes.append(outcome)
     return outcomes
 
 
@@ -352,7 +366,7 @@ def run(
                 yield outcome
             return
         for taken, failure in _phases(items):
-            yield from settle_many(settler, taken, fmt, steps, fast_path, keep_settlements)
+            yield from _phased(settler, taken, fmt, steps, fast_path, keep_settlements)
             if failure is not None:
                 raise failure
         return
