@@ -84,7 +84,7 @@ def settle_many(
     (tables): a chunk of live settlements would keep the garbage collector
     walking them."""
     outcomes: list[Outcome] = []
-    for chunk, _ in _phases(items):  # a sequence: nothing stops it midway
+    for chunk, _ in _phases(items, PHASE):  # a sequence: nothing stops it midway
         outcomes += _phased(settler, chunk, fmt, steps, fast_path, keep)
     return outcomes
 
@@ -248,9 +248,9 @@ def _outcome(fields: OutcomeFields) -> Outcome:
     )
 
 
-def _phases(items: Iterable[Item]) -> Iterator[tuple[list[Item], Exception | None]]:
-    """The items in chunks of :data:`PHASE` claims or :data:`PHASE_TEXT`
-    characters (one claim at least), each with what stopped the items after it
+def _phases(items: Iterable[Item], most: int) -> Iterator[tuple[list[Item], Exception | None]]:
+    """The items in chunks of ``most`` claims or :data:`PHASE_TEXT` characters
+    (one claim at least), each with what stopped the items after it
     (a file that cannot be read): the claims read before it are settled and
     written first, as claim by claim."""
     iterator = iter(items)
@@ -261,7 +261,7 @@ def _phases(items: Iterable[Item]) -> Iterator[tuple[list[Item], Exception | Non
             for item in iterator:
                 chunk.append(item)
                 size += len(item.text)
-                if len(chunk) == PHASE or size >= PHASE_TEXT:
+                if len(chunk) == most or size >= PHASE_TEXT:
                     break
             else:  # no more items
                 if chunk:
@@ -358,14 +358,8 @@ def run(
         # A settlement kept is shown whole (a table, --explain): every step.
         settler = Settler(product, rates, steps or keep_settlements)
         fast_path = None if keep_settlements else fast_path_for(fmt, steps)
-        if not read_ahead:  # each claim's record as soon as the claim comes
-            for item in items:
-                outcome = settle_one(settler, item, fmt, steps, fast_path)
-                if not keep_settlements:
-                    outcome.settlement = None
-                yield outcome
-            return
-        for taken, failure in _phases(items):
+        # Without read-ahead, chunks of one: each claim's record as soon as it comes.
+        for taken, failure in _phases(items, PHASE if read_ahead else 1):
             yield from _phased(settler, taken, fmt, steps, fast_path, keep_settlements)
             if failure is not None:
                 raise failure
