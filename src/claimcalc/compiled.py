@@ -1,0 +1,127 @@
+"""The batch's hot modules compiled with Cython, used only while they match their source.
+
+The install (``pip install -e .``, or a wheel) compiles each module of
+:data:`MODULES` from its own ``.py`` file with Cython (``hatch_build.py``),
+unchanged: the same code, without the interpreter's loop (a medical claim's
+batch 17% faster: docs/performance.md). The compiled modules lie in
+``claimcalc/_compiled/`` with the SHA-256 of the source each was compiled from
+(``manifest.json``); they never shadow the sources.
+
+:func:`install` puts a finder first on ``sys.meta_path`` that loads a module
+compiled only while its source is the one it was compiled from: an edited
+source is imported as it is, never a stale compiled copy of it (the trap of
+compiled modules beside an editable install's sources). ``CLAIMCALC_COMPILED=0``
+imports every module from its source.
+
+Only the standard library here: ``hatch_build.py`` reads :data:`MODULES` from
+this file before claimcalc is installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.machinery
+import json
+import os
+import sys
+from collections.abc import Sequence
+from importlib.machinery import ModuleSpec
+from pathlib import Path
+from types import ModuleType
+
+#: The modules compiled: a batch's path through a claim (reading, the fast
+#: path's record, the batch itself) and what they call per claim.
+MODULES = (
+    "claimcalc.batch",
+    "claimcalc.claim.personal",
+    "claimcalc.claim.quick",
+    "claimcalc.claim.read",
+    "claimcalc.claim.values",
+    "claimcalc.money",
+    "claimcalc.output.fastpath",
+    "claimcalc.settling.eligibility",
+)
+#: Where they lie, under the package, and the manifest naming each with its source's hash.
+FOLDER = "_compiled"
+MANIFEST = "manifest.json"
+#: Cython's directives: type annotations are not declarations (the sources are
+#: annotated for mypy; as C types they would change what the code accepts).
+DIRECTIVES = {"language_level": 3, "annotation_typing": False, "binding": True}
+
+
+def source_of(package: Path, module: str) -> Path:
+    """The ``.py`` file of ``module`` (a name in :data:`MODULES`) under ``package``."""
+    return package.joinpath(*module.split(".")[1:]).with_suffix(".py")
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class Finder:
+    """Finds a compiled module whose source is the one it was compiled from."""
+
+    def __init__(self, package: Path) -> None:
+        self.package = package
+        self.folder = package / FOLDER
+        self._manifest: dict[str, dict[str, str]] | None = None
+
+    def manifest(self) -> dict[str, dict[str, str]]:
+        if self._manifest is None:
+            try:
+                found = json.loads((self.folder / MANIFEST).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                found = {}
+            self._manifest = found if isinstance(found, dict) else {}
+        return self._manifest
+
+    def state(self, module: str) -> str:
+        """``compiled`` (used), ``stale`` (its source changed since), or ``absent``."""
+        entry = self.manifest().get(module)
+        if not isinstance(entry, dict):
+            return "absent"
+        built = self.folder / str(entry.get("file", ""))
+        if built.parent != self.folder or not built.is_file():
+            return "absent"
+        try:
+            current = digest(source_of(self.package, module))
+        except OSError:
+            return "absent"
+        return "compiled" if entry.get("sha256") == current else "stale"
+
+    def find_spec(
+        self, name: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        if name not in MODULES or self.state(name) != "compiled":
+            return None  # the source, found as always
+        built = str(self.folder / self.manifest()[name]["file"])
+        loader = importlib.machinery.ExtensionFileLoader(name, built)
+        return importlib.machinery.ModuleSpec(name, loader, origin=built)
+
+
+def install(package: Path) -> Finder | None:
+    """The finder, first on ``sys.meta_path`` (None with ``CLAIMCALC_COMPILED=0``)."""
+    if os.environ.get("CLAIMCALC_COMPILED") == "0":
+        return None
+    finder = Finder(package)
+    sys.meta_path.insert(0, finder)
+    return finder
+
+
+def states() -> dict[str, str]:
+    """How each module of :data:`MODULES` is imported in this process (each
+    imported here): ``compiled``, or from its source because it is ``stale``,
+    ``absent`` or turned ``off`` (``CLAIMCALC_COMPILED=0``)."""
+    package = Path(__file__).parent
+    finder = Finder(package)
+    found = {}
+    for module in MODULES:
+        loaded = importlib.import_module(module)
+        if Path(str(loaded.__file__)).parent == finder.folder:
+            found[module] = "compiled"
+        elif os.environ.get("CLAIMCALC_COMPILED") == "0":
+            found[module] = "off"
+        else:
+            found[module] = finder.state(module)
+    return found
