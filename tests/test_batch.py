@@ -356,6 +356,61 @@ def test_a_worker_killed_stops_the_run_in_one_line_exit_7(tmp_path: Path) -> Non
         assert err.startswith("a worker process stopped before its claims were settled"), err
 
 
+def _children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [
+        int(child)
+        for child in found.stdout.split()
+        if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
+    ]
+
+
+@pytest.mark.parametrize("ledger", [False, True])
+def test_a_worker_killed_while_its_records_travel_stops_the_run_exit_7(
+    tmp_path: Path, ledger: bool
+) -> None:
+    """A worker killed while it hands its records back must not hang the run:
+    concurrent.futures reads a result message whole, and one cut by the worker's
+    death would keep it waiting for the rest forever. Made certain here: the
+    run is stopped (SIGSTOP) until the workers have their records ready, so
+    that a worker with records larger than a pipe holds waits inside its write."""
+    claim = json.loads(EXAMPLES[0].read_text(encoding="utf-8"))
+    book = tmp_path / "book.ndjson"
+    with book.open("w", encoding="utf-8") as out:
+        for n in range(6000):
+            claim["claim_id"] = f"KT-{n}"
+            out.write(json.dumps(claim) + "\n")
+    extra = ["--ledger", str(tmp_path / "l.sqlite"), "--record"] if ledger else []
+    # --explain: records of ~10 kB, far more than a pipe holds per chunk
+    with subprocess.Popen(
+        [sys.executable, "-m", "claimcalc", "settle", str(book), "--jobs", "2", "-f", "ndjson",
+         "--explain", "-o", str(tmp_path / "out.ndjson"), *extra],
+        stderr=subprocess.PIPE, start_new_session=True,
+    ) as run:  # fmt: skip
+        assert run.stderr is not None
+        try:
+            deadline = time.monotonic() + 60
+            while not any(p.stat().st_size for p in tmp_path.glob(".out.ndjson.*")):
+                assert time.monotonic() < deadline and run.poll() is None
+                time.sleep(0.005)
+            os.kill(run.pid, signal.SIGSTOP)  # records coming back: the workers at work
+            time.sleep(1.5)  # their chunks settled: each hands its records back, or waits to
+            workers = _children(run.pid)
+            writing = [
+                pid for pid in workers if "pipe_write" in Path(f"/proc/{pid}/wchan").read_text()
+            ]
+            # Handing back a file's name, none waits inside a write (before
+            # 2026-12-02 one did, and killing it hung the run: this test timed out).
+            os.kill((writing or workers)[0], signal.SIGKILL)
+            os.kill(run.pid, signal.SIGCONT)
+            assert run.wait(timeout=30) == ExitCode.INTERNAL
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(run.pid, signal.SIGKILL)
+        err = run.stderr.read().decode("utf-8")
+        assert err.startswith("a worker process stopped before its claims were settled"), err
+
+
 def interrupt_workers(tmp_path: Path, phase: str, *options: str) -> tuple[int, str]:
     """``settle FILE - --jobs 2 …`` in a session of its own, standard input kept open
     (the run cannot end first), interrupted as a terminal's Ctrl-C does: SIGINT to

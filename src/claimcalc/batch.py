@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
+import shutil
 import signal
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from claimcalc.claim.model import Claim
 from claimcalc.claim.sources import Item
@@ -221,6 +225,40 @@ def _settle_chunk(chunk: list[ItemFields]) -> list[OutcomeFields]:
     return done
 
 
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class _Handover:
+    """Where worker processes leave what they hand back: a file per task, whose
+    name is the message. concurrent.futures reads a result message whole, and a
+    worker killed while writing one larger than a pipe holds (a chunk's records)
+    left the run waiting forever for the rest; a name is written in one piece
+    (a pipe write of at most 4,096 bytes is never cut)."""
+
+    def __init__(self) -> None:
+        self.folder = tempfile.mkdtemp(prefix="claimcalc-jobs-")
+
+    def take(self, name: str) -> Any:
+        path = Path(self.folder, name)
+        with path.open("rb") as file:
+            result = pickle.load(file)  # written by this run's workers (_handed)
+        path.unlink()
+        return result
+
+    def close(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _handed(folder: str, work: Callable[[T], R], task: T) -> str:
+    """In a worker: ``work(task)`` left in ``folder``; the file's name (_Handover)."""
+    result = work(task)
+    descriptor, path = tempfile.mkstemp(dir=folder)
+    with os.fdopen(descriptor, "wb") as file:
+        pickle.dump(result, file, pickle.HIGHEST_PROTOCOL)
+    return Path(path).name
+
+
 _frozen = False
 
 
@@ -374,27 +412,29 @@ def run(
     pool = ProcessPoolExecutor(
         jobs, mp_context=context, initializer=_init_worker, initargs=(product, rates, fmt, steps)
     )
+    handover = _Handover()
     try:
-        pending: list[Future[list[OutcomeFields]]] = []
+        pending: list[Future[str]] = []
         for chunk in _chunks(items, CHUNK):
             # Workers are started by the first submits.
             with _starting_workers(), _workers_kept():
-                pending.append(pool.submit(_settle_chunk, chunk))
+                pending.append(pool.submit(_handed, handover.folder, _settle_chunk, chunk))
             # A bounded window of chunks in flight keeps memory flat.
             if len(pending) >= jobs * WINDOW:
                 with _workers_kept():
-                    done = pending.pop(0).result()
+                    done: list[OutcomeFields] = handover.take(pending.pop(0).result())
                 for fields in done:
                     yield _outcome(fields)
         for future in pending:
             with _workers_kept():
-                done = future.result()
+                done = handover.take(future.result())
             for fields in done:
                 yield _outcome(fields)
     finally:
         # A run that stops (Ctrl-C, a worker lost, a closed pipe) waits for the
         # chunks being settled only, not for the window's others.
         pool.shutdown(cancel_futures=True)
+        handover.close()
 
 
 @contextlib.contextmanager
@@ -475,20 +515,23 @@ class _LedgerPool:
             initargs=(ledger.ledger.name, product, rates, ledger.record, ledger.add_prior,
                       settle_one, fmt, steps),
         )  # fmt: skip
+        self._handover = _Handover()
 
     def run(self, tasks: list[Any]) -> list[Any]:
         from claimcalc.ledger.settle import settle_task
 
+        folder = self._handover.folder
         with _starting_workers(), _workers_kept():
-            futures = [self._pool.submit(settle_task, task) for task in tasks]
+            futures = [self._pool.submit(_handed, folder, settle_task, task) for task in tasks]
         with _workers_kept():
-            return [future.result() for future in futures]
+            return [self._handover.take(future.result()) for future in futures]
 
     def __enter__(self) -> _LedgerPool:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._pool.shutdown(cancel_futures=True)
+        self._handover.close()
 
 
 def _kept(outcomes: list[Outcome], keep: bool) -> list[Outcome]:
