@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import claimcalc
+from claimcalc import compiled
 from claimcalc.cli import main
 from claimcalc.errors import ExitCode, FileAccessError
 from claimcalc.output.records import atomic_writer
@@ -232,7 +234,12 @@ def test_diff_claims_from_an_empty_directory_is_trouble(
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "--version")
-    assert (code, out, err) == (ExitCode.OK, f"claimcalc {claimcalc.__version__}\n", "")
+    assert (code, out, err) == (
+        ExitCode.OK,
+        f"claimcalc {claimcalc.__version__} ({compiled.summary()})\n",
+        "",
+    )
+    assert re.fullmatch(r"\d+ of \d+ modules compiled", compiled.summary())
 
 
 def test_validate_an_unreadable_file_is_an_io_error(

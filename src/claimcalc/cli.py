@@ -85,8 +85,9 @@ schema_app = typer.Typer(help="JSON Schemas for the files claimcalc reads.", no_
 def _version(value: bool) -> None:
     if value:
         from claimcalc import __version__
+        from claimcalc.compiled import summary
 
-        sys.stdout.write(f"claimcalc {__version__}\n")
+        sys.stdout.write(f"claimcalc {__version__} ({summary()})\n")
         raise typer.Exit()
 
 

@@ -38,9 +38,28 @@ MODULES = (
     "claimcalc.claim.quick",
     "claimcalc.claim.read",
     "claimcalc.claim.values",
+    "claimcalc.jsonio",
     "claimcalc.money",
+    "claimcalc.output.documents",
     "claimcalc.output.fastpath",
+    "claimcalc.output.records",
+    "claimcalc.settlement",
+    "claimcalc.settling.alternatives",
+    "claimcalc.settling.check",
+    "claimcalc.settling.conditions",
+    "claimcalc.settling.cover",
+    "claimcalc.settling.deductibles",
     "claimcalc.settling.eligibility",
+    "claimcalc.settling.engine",
+    "claimcalc.settling.event_caps",
+    "claimcalc.settling.exclusions",
+    "claimcalc.settling.limits",
+    "claimcalc.settling.plan",
+    "claimcalc.settling.quantify",
+    "claimcalc.settling.rates",
+    "claimcalc.settling.settler",
+    "claimcalc.settling.texts",
+    "claimcalc.settling.work",
 )
 #: Where they lie, under the package, and the manifest naming each with its source's hash.
 FOLDER = "_compiled"
@@ -125,3 +144,12 @@ def states() -> dict[str, str]:
         else:
             found[module] = finder.state(module)
     return found
+
+
+def summary() -> str:
+    """How many modules run compiled (``claimcalc --version``), without importing them."""
+    if os.environ.get("CLAIMCALC_COMPILED") == "0":
+        return "compiled modules turned off"
+    finder = Finder(Path(__file__).parent)
+    current = sum(finder.state(module) == "compiled" for module in MODULES)
+    return f"{current} of {len(MODULES)} modules compiled"
