@@ -490,8 +490,17 @@ def compare(claims: int, rounds: int, path_claims: int) -> dict[str, Any]:
         "same_paid": agreement(
             timing["records"]["claimcalc medical"], timing["records"]["zen medical"]
         ),
+        "compiled": compiled_summary(),
     }
     return result
+
+
+def compiled_summary() -> str:
+    """How many of claimcalc's modules ran compiled (claimcalc.compiled): figures
+    from an install whose compiled modules are stale or off are not comparable."""
+    from claimcalc.compiled import summary as compiled
+
+    return compiled()
 
 
 # --------------------------------------------------------------------------- instructions
@@ -593,7 +602,8 @@ def count_instructions(
 def instructions_summary(counted: dict[str, Any]) -> str:
     rows = [
         f"instructions a claim (callgrind, (I({counted['sizes'][1]}) - I({counted['sizes'][0]}))"
-        f" / {counted['sizes'][1] - counted['sizes'][0]}; ZEN: {counted['zen_path']}):"
+        f" / {counted['sizes'][1] - counted['sizes'][0]}; ZEN: {counted['zen_path']}; "
+        f"claimcalc: {compiled_summary()}):"
     ]
     for workload, millions in counted["per_claim_millions"].items():
         rows.append(f"  {workload:<18} {millions:.4f} M")
@@ -616,7 +626,8 @@ def summary(result: dict[str, Any]) -> str:
 
     rows = [
         f"claimcalc vs ZEN {result['zen_version']} and the orjson floor: "
-        f"{result['claims']} claims a corpus, {result['rounds']} rounds alternated",
+        f"{result['claims']} claims a corpus, {result['rounds']} rounds alternated; "
+        f"claimcalc: {result['compiled']}",
         "",
         "ZEN's calling paths, µs a claim (median, quartiles):",
     ]
