@@ -3,6 +3,7 @@ while they match their sources, and settling every claim as the sources do."""
 
 from __future__ import annotations
 
+import importlib.machinery
 import json
 import os
 import random
@@ -17,6 +18,7 @@ from claimcalc.compiled import MANIFEST, MODULES, Finder, digest, source_of, sta
 from tests.conftest import EXAMPLES, benchmark
 
 PACKAGE = Path(compiled.__file__).parent
+SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[0]  # this Python's, e.g. .cpython-311-….so
 BENCHMARK = benchmark("run")
 
 
@@ -41,8 +43,8 @@ def _package_with(tmp_path: Path, module: str, source: bytes, recorded: str) -> 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(source)
     (package / "_compiled").mkdir()
-    (package / "_compiled" / "m.so").write_bytes(b"\x7fELF")
-    manifest = {module: {"file": "m.so", "sha256": recorded}}
+    (package / "_compiled" / (module + SUFFIX)).write_bytes(b"\x7fELF")
+    manifest = {module: {"file": module + SUFFIX, "sha256": recorded}}
     (package / "_compiled" / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     return package
 
@@ -60,7 +62,7 @@ def test_a_compiled_module_is_found_only_while_its_source_is_the_one_compiled(
     finder = Finder(package)
     assert finder.state(module) == "compiled"
     spec = finder.find_spec(module)
-    assert spec is not None and spec.origin == str(package / "_compiled" / "m.so")
+    assert spec is not None and spec.origin == str(package / "_compiled" / (module + SUFFIX))
     source_of(package, module).write_bytes(b"A = 2\n")  # edited since
     assert Finder(package).find_spec(module) is None
     assert finder.find_spec("claimcalc.cli") is None  # not a compiled module
@@ -68,7 +70,12 @@ def test_a_compiled_module_is_found_only_while_its_source_is_the_one_compiled(
 
 @pytest.mark.parametrize(
     "manifest",
-    [None, "not json", "[]", '{"claimcalc.money": {"file": "../money.py", "sha256": "x"}}'],
+    [
+        None,
+        "not json",
+        "[]",
+        '{"claimcalc.money": {"file": "../money.py", "sha256": "x"}}',
+    ],
 )
 def test_a_missing_or_odd_manifest_means_the_sources(tmp_path: Path, manifest: str | None) -> None:
     package = _package_with(tmp_path, "claimcalc.money", b"A = 1\n", "")
@@ -78,6 +85,20 @@ def test_a_missing_or_odd_manifest_means_the_sources(tmp_path: Path, manifest: s
         (package / "_compiled" / MANIFEST).write_text(manifest, encoding="utf-8")
     assert Finder(package).state("claimcalc.money") == "absent"
     assert Finder(package).find_spec("claimcalc.money") is None
+
+
+def test_a_module_compiled_by_another_python_is_not_loaded(tmp_path: Path) -> None:
+    """One source tree, two Pythons (an editable install in each): the other's
+    compiled file, current as it may be, would not load in this one."""
+    module = "claimcalc.money"
+    package = _package_with(tmp_path, module, b"A = 1\n", "")
+    other = module + ".cpython-399-x86_64-linux-gnu.so"
+    (package / "_compiled" / other).write_bytes(b"\x7fELF")
+    recorded = digest(source_of(package, module))
+    manifest = {module: {"file": other, "sha256": recorded}}
+    (package / "_compiled" / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    assert Finder(package).state(module) == "absent"
+    assert Finder(package).find_spec(module) is None
 
 
 def test_turned_off_every_module_runs_from_its_source() -> None:

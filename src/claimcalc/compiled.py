@@ -96,11 +96,16 @@ class Finder:
         return self._manifest
 
     def state(self, module: str) -> str:
-        """``compiled`` (used), ``stale`` (its source changed since), or ``absent``."""
+        """``compiled`` (used), ``stale`` (its source changed since), or ``absent``
+        (not compiled, or compiled by another Python)."""
         entry = self.manifest().get(module)
         if not isinstance(entry, dict):
             return "absent"
         built = self.folder / str(entry.get("file", ""))
+        # Compiled by this Python (another's would not load, or worse): the
+        # name ends as this Python names its extension modules.
+        if built.name != module + importlib.machinery.EXTENSION_SUFFIXES[0]:
+            return "absent"
         if built.parent != self.folder or not built.is_file():
             return "absent"
         try:
