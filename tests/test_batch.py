@@ -411,6 +411,53 @@ def test_a_worker_killed_while_its_records_travel_stops_the_run_exit_7(
         assert err.startswith("a worker process stopped before its claims were settled"), err
 
 
+#: In every worker process: a full disk where the worker leaves its records.
+_FULL_TEMP_DISK = """
+import errno, multiprocessing, os, pickle
+
+_dump = pickle.dump
+
+
+def dump(obj, file, *args, **kwargs):
+    if multiprocessing.parent_process() is not None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    return _dump(obj, file, *args, **kwargs)
+
+
+pickle.dump = dump
+"""
+
+
+@pytest.mark.parametrize("output", ["file", "stdout"])
+def test_a_full_temporary_disk_in_a_worker_is_not_blamed_on_the_output(
+    tmp_path: Path, output: str
+) -> None:
+    """--jobs workers leave their records in the temporary folder (TMPDIR), not
+    beside the output: a full disk there must not read as the output file (or
+    standard output) that cannot be written, which sends the user to free the
+    wrong disk. Exit 5, naming where the write failed."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(_FULL_TEMP_DISK, encoding="utf-8")
+    book = write_ndjson(tmp_path / "book.ndjson", corpus(300, bad_every=10**6))
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    out = tmp_path / "out.ndjson"
+    where = ["-o", str(out)] if output == "file" else []
+    path = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
+    done = subprocess.run(
+        [sys.executable, "-m", "claimcalc", "settle", str(book), "--jobs", "2",
+         "-f", "ndjson", *where],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": path, "TMPDIR": str(temp)},
+    )  # fmt: skip
+    assert done.returncode == ExitCode.IO, done.stderr
+    assert "No space left on device" in done.stderr
+    assert "cannot write output" not in done.stderr, done.stderr
+    assert str(temp) in done.stderr, done.stderr
+    assert list(temp.iterdir()) == []  # the run's folder removed
+
+
 def interrupt_workers(tmp_path: Path, phase: str, *options: str) -> tuple[int, str]:
     """``settle FILE - --jobs 2 …`` in a session of its own, standard input kept open
     (the run cannot end first), interrupted as a terminal's Ctrl-C does: SIGINT to

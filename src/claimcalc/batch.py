@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from claimcalc.claim.model import Claim
 from claimcalc.claim.sources import Item
-from claimcalc.errors import ClaimcalcError, InternalError, WorkerLost
+from claimcalc.errors import ClaimcalcError, FileAccessError, InternalError, WorkerLost
 from claimcalc.output.formats import Format
 from claimcalc.output.records import Outcome, format_record
 from claimcalc.product.model import Product
@@ -253,9 +253,15 @@ class _Handover:
 def _handed(folder: str, work: Callable[[T], R], task: T) -> str:
     """In a worker: ``work(task)`` left in ``folder``; the file's name (_Handover)."""
     result = work(task)
-    descriptor, path = tempfile.mkstemp(dir=folder)
-    with os.fdopen(descriptor, "wb") as file:
-        pickle.dump(result, file, pickle.HIGHEST_PROTOCOL)
+    try:
+        descriptor, path = tempfile.mkstemp(dir=folder)
+        with os.fdopen(descriptor, "wb") as file:
+            pickle.dump(result, file, pickle.HIGHEST_PROTOCOL)
+    except OSError as exc:
+        # The temporary folder's disk (TMPDIR), not the output's: said so
+        # (the output's own writer would blame the output file).
+        reason = exc.strerror or str(exc)
+        raise FileAccessError(f"{folder}: cannot keep a worker's records: {reason}") from None
     return Path(path).name
 
 
