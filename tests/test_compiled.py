@@ -3,7 +3,6 @@ while they match their sources, and settling every claim as the sources do."""
 
 from __future__ import annotations
 
-import importlib.machinery
 import json
 import os
 import random
@@ -14,11 +13,10 @@ from pathlib import Path
 import pytest
 
 from claimcalc import compiled
-from claimcalc.compiled import MANIFEST, MODULES, Finder, digest, source_of, states
+from claimcalc.compiled import MANIFEST, MODULES, SUFFIX, Finder, digest, source_of, states
 from tests.conftest import EXAMPLES, benchmark
 
 PACKAGE = Path(compiled.__file__).parent
-SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[0]  # this Python's, e.g. .cpython-311-….so
 BENCHMARK = benchmark("run")
 
 
@@ -87,20 +85,6 @@ def test_a_missing_or_odd_manifest_means_the_sources(tmp_path: Path, manifest: s
     assert Finder(package).find_spec("claimcalc.money") is None
 
 
-def test_a_module_compiled_by_another_python_is_not_loaded(tmp_path: Path) -> None:
-    """One source tree, two Pythons (an editable install in each): the other's
-    compiled file, current as it may be, would not load in this one."""
-    module = "claimcalc.money"
-    package = _package_with(tmp_path, module, b"A = 1\n", "")
-    other = module + ".cpython-399-x86_64-linux-gnu.so"
-    (package / "_compiled" / other).write_bytes(b"\x7fELF")
-    recorded = digest(source_of(package, module))
-    manifest = {module: {"file": other, "sha256": recorded}}
-    (package / "_compiled" / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
-    assert Finder(package).state(module) == "absent"
-    assert Finder(package).find_spec(module) is None
-
-
 def test_turned_off_every_module_runs_from_its_source() -> None:
     shown = subprocess.run(
         [sys.executable, "-c", "from claimcalc.compiled import states; print(states())"],
@@ -141,3 +125,21 @@ def test_the_compiled_modules_settle_as_their_sources(tmp_path: Path, options: l
         outputs.append((done.returncode, done.stdout, done.stderr))
     assert outputs[0] == outputs[1]
     assert outputs[0][1].count(b'"status":"settled"') > 300 or options[1] == "csv"
+
+
+def test_a_module_compiled_for_another_python_is_not_loaded(tmp_path: Path) -> None:
+    """An editable install's _compiled/ is shared by every Python installed from
+    the checkout, and each install's manifest names its own Python's files: a
+    3.12 build's manifest, read by 3.11, named files 3.11 cannot load
+    (ImportError: undefined symbol: PyType_FromMetaclass), and claimcalc did
+    not start. Another Python's file means the source."""
+    module = "claimcalc.money"
+    package = _package_with(tmp_path, module, b"A = 1\n", "")
+    recorded = digest(source_of(package, module))
+    other = module + ".cpython-399-x86_64-linux-gnu.so"
+    assert other != module + SUFFIX
+    (package / "_compiled" / other).write_bytes(b"\x7fELF")
+    manifest = {module: {"file": other, "sha256": recorded}}
+    (package / "_compiled" / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    assert Finder(package).state(module) == "absent"
+    assert Finder(package).find_spec(module) is None

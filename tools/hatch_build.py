@@ -10,7 +10,6 @@ warning: claimcalc then runs its sources (the same results, slower).
 
 from __future__ import annotations
 
-import importlib.machinery
 import importlib.util
 import json
 import os
@@ -66,7 +65,7 @@ def build(folder: Path) -> list[str]:
         command.parallel = jobs
         command.ensure_finalized()
         command.run()
-        suffix = importlib.machinery.EXTENSION_SUFFIXES[0]  # as the finder expects
+        suffix = compiled.SUFFIX  # as the finder expects
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.iterdir():  # modules no longer compiled, other Pythons'
             old.unlink()

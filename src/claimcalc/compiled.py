@@ -64,6 +64,9 @@ MODULES = (
 #: Where they lie, under the package, and the manifest naming each with its source's hash.
 FOLDER = "_compiled"
 MANIFEST = "manifest.json"
+#: The compiled file's ending for this Python (the build names each file
+#: module + its own Python's ending).
+SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[0]
 #: Cython's directives: type annotations are not declarations (the sources are
 #: annotated for mypy; as C types they would change what the code accepts).
 DIRECTIVES = {"language_level": 3, "annotation_typing": False, "binding": True}
@@ -97,16 +100,14 @@ class Finder:
 
     def state(self, module: str) -> str:
         """``compiled`` (used), ``stale`` (its source changed since), or ``absent``
-        (not compiled, or compiled by another Python)."""
+        (not compiled, or compiled for another Python)."""
         entry = self.manifest().get(module)
         if not isinstance(entry, dict):
             return "absent"
         built = self.folder / str(entry.get("file", ""))
-        # Compiled by this Python (another's would not load, or worse): the
-        # name ends as this Python names its extension modules.
-        if built.name != module + importlib.machinery.EXTENSION_SUFFIXES[0]:
-            return "absent"
-        if built.parent != self.folder or not built.is_file():
+        # Built for this Python: the folder of an editable install is shared by
+        # every Python installed from the checkout (another's would not load).
+        if built.name != module + SUFFIX or built.parent != self.folder or not built.is_file():
             return "absent"
         try:
             current = digest(source_of(self.package, module))
