@@ -143,3 +143,26 @@ def test_a_module_compiled_for_another_python_is_not_loaded(tmp_path: Path) -> N
     (package / "_compiled" / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     assert Finder(package).state(module) == "absent"
     assert Finder(package).find_spec(module) is None
+
+
+@pytest.mark.parametrize("depth", [600, 900])
+def test_a_deeply_nested_claim_reads_the_same_compiled_and_from_its_sources(
+    tmp_path: Path, depth: int
+) -> None:
+    """Compiled functions calling themselves do not count against Python's
+    recursion limit: a check that recursed over the decoded claim (a lone
+    surrogate after a \\u escape) said "nested too deeply" from the sources and
+    "unknown field" compiled, for the same claim (depths about 450 to 990)."""
+    claim = json.loads(EXAMPLES[0].read_text(encoding="utf-8"))
+    nested = "[" * depth + '"\\u0041"' + "]" * depth
+    path = tmp_path / "deep.json"
+    path.write_text(json.dumps(claim)[:-1] + f', "extra": {nested}}}', encoding="utf-8")
+    outputs = []
+    for switch in ("1", "0"):
+        done = subprocess.run(
+            [sys.executable, "-m", "claimcalc", "settle", "-f", "ndjson", str(path)],
+            capture_output=True,
+            env={**os.environ, "CLAIMCALC_COMPILED": switch},
+        )
+        outputs.append((done.returncode, done.stdout, done.stderr))
+    assert outputs[0] == outputs[1]

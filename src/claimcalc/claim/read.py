@@ -120,17 +120,24 @@ def _where_number(text: str, token: str, file: str) -> str:
 
 
 def _lone_surrogate(value: object) -> bool:
-    """Whether a decoded document holds text that is not Unicode (a lone surrogate)."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return True
-        return False
-    if isinstance(value, dict):
-        return any(_lone_surrogate(k) or _lone_surrogate(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_lone_surrogate(item) for item in value)
+    """Whether a decoded document holds text that is not Unicode (a lone surrogate).
+
+    A loop, not a recursion: compiled (claimcalc.compiled), a recursion would
+    not count against Python's recursion limit, and a claim nested as deeply as
+    the json module reads would fail differently compiled and from this source."""
+    pending = [value]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value)
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
     return False
 
 
