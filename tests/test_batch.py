@@ -458,6 +458,46 @@ def test_a_full_temporary_disk_in_a_worker_is_not_blamed_on_the_output(
     assert list(temp.iterdir()) == []  # the run's folder removed
 
 
+def test_sigterm_on_a_run_writing_to_stdout_leaves_no_records_nor_workers(
+    tmp_path: Path, ledger: bool = False
+) -> None:
+    """``timeout``/``kill`` on ``settle --jobs 2`` to standard output: before,
+    the main process died alone, its workers lived on orphaned (holding the
+    run's stderr) and the handover folder kept the settled chunks' records in
+    TMPDIR. Unwound as Ctrl-C is: exit 143, no folder, no worker."""
+    claim = json.loads(EXAMPLES[0].read_text(encoding="utf-8"))
+    if ledger:
+        claim["policy"] = {**claim["policy"], "ref": "POL-1"}
+    text = "".join(json.dumps(dict(claim, claim_id=f"KT-{n}")) + "\n" for n in range(6000))
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    extra = ["--ledger", str(tmp_path / "l.sqlite"), "--record"] if ledger else []
+    with subprocess.Popen(
+        [sys.executable, "-m", "claimcalc", "settle", "-", "--jobs", "2", "-f", "ndjson", *extra],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "TMPDIR": str(temp)}, start_new_session=True,
+    ) as run:  # fmt: skip
+        assert run.stdin is not None
+        try:
+            run.stdin.write(text.encode("utf-8"))
+            run.stdin.flush()
+            deadline = time.monotonic() + 60
+            while not any(temp.iterdir()):  # the handover folder: workers coming
+                assert time.monotonic() < deadline and run.poll() is None
+                time.sleep(0.01)
+            time.sleep(2)  # the workers at work, chunks handed over
+            os.kill(run.pid, signal.SIGTERM)
+            assert run.wait(timeout=30) == 128 + signal.SIGTERM
+            deadline = time.monotonic() + 10
+            while subprocess.run(["pgrep", "-s", str(run.pid)], capture_output=True).stdout:
+                assert time.monotonic() < deadline, "workers left running"
+                time.sleep(0.05)
+            assert list(temp.iterdir()) == []
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(run.pid, signal.SIGKILL)
+
+
 def interrupt_workers(tmp_path: Path, phase: str, *options: str) -> tuple[int, str]:
     """``settle FILE - --jobs 2 …`` in a session of its own, standard input kept open
     (the run cannot end first), interrupted as a terminal's Ctrl-C does: SIGINT to

@@ -415,6 +415,8 @@ def run(
     # spawn, not fork: forking a process that already runs the pool's threads
     # can deadlock.
     context = multiprocessing.get_context("spawn")
+    unwinding = _terminate_unwinds()
+    unwinding.__enter__()
     pool = ProcessPoolExecutor(
         jobs, mp_context=context, initializer=_init_worker, initargs=(product, rates, fmt, steps)
     )
@@ -441,6 +443,33 @@ def run(
         # chunks being settled only, not for the window's others.
         pool.shutdown(cancel_futures=True)
         handover.close()
+        unwinding.__exit__(None, None, None)
+
+
+@contextlib.contextmanager
+def _terminate_unwinds() -> Iterator[None]:
+    """While workers run: SIGTERM (``timeout``, ``kill``) unwinds like Ctrl-C, so
+    that the workers are stopped and the handover folder removed. By default
+    it ended this process alone: the workers lived on, orphaned, and the
+    chunks' records stayed in the temporary folder. A handler already set
+    (an output file's, claimcalc.output.records) does the same."""
+    import threading
+
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 @contextlib.contextmanager
