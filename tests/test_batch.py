@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -458,8 +459,9 @@ def test_a_full_temporary_disk_in_a_worker_is_not_blamed_on_the_output(
     assert list(temp.iterdir()) == []  # the run's folder removed
 
 
+@pytest.mark.parametrize("ledger", [False, True])
 def test_sigterm_on_a_run_writing_to_stdout_leaves_no_records_nor_workers(
-    tmp_path: Path, ledger: bool = False
+    tmp_path: Path, ledger: bool
 ) -> None:
     """``timeout``/``kill`` on ``settle --jobs 2`` to standard output: before,
     the main process died alone, its workers lived on orphaned (holding the
@@ -478,9 +480,15 @@ def test_sigterm_on_a_run_writing_to_stdout_leaves_no_records_nor_workers(
         env={**os.environ, "TMPDIR": str(temp)}, start_new_session=True,
     ) as run:  # fmt: skip
         assert run.stdin is not None
+        stdin = run.stdin
+
+        def feed() -> None:  # a ledger's run reads slowly: the pipe would hold the test
+            with contextlib.suppress(BrokenPipeError, ValueError):
+                stdin.write(text.encode("utf-8"))
+                stdin.flush()
+
+        threading.Thread(target=feed, daemon=True).start()
         try:
-            run.stdin.write(text.encode("utf-8"))
-            run.stdin.flush()
             deadline = time.monotonic() + 60
             while not any(temp.iterdir()):  # the handover folder: workers coming
                 assert time.monotonic() < deadline and run.poll() is None

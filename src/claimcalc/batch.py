@@ -24,7 +24,7 @@ from claimcalc.claim.model import Claim
 from claimcalc.claim.sources import Item
 from claimcalc.errors import ClaimcalcError, FileAccessError, InternalError, WorkerLost
 from claimcalc.output.formats import Format
-from claimcalc.output.records import Outcome, format_record
+from claimcalc.output.records import Outcome, format_record, terminate_unwinds
 from claimcalc.product.model import Product
 from claimcalc.settlement import Settlement
 from claimcalc.settling.rates import RateTable
@@ -415,61 +415,38 @@ def run(
     # spawn, not fork: forking a process that already runs the pool's threads
     # can deadlock.
     context = multiprocessing.get_context("spawn")
-    unwinding = _terminate_unwinds()
-    unwinding.__enter__()
-    pool = ProcessPoolExecutor(
-        jobs, mp_context=context, initializer=_init_worker, initargs=(product, rates, fmt, steps)
-    )
-    handover = _Handover()
-    try:
-        pending: list[Future[str]] = []
-        for chunk in _chunks(items, CHUNK):
-            # Workers are started by the first submits.
-            with _starting_workers(), _workers_kept():
-                pending.append(pool.submit(_handed, handover.folder, _settle_chunk, chunk))
-            # A bounded window of chunks in flight keeps memory flat.
-            if len(pending) >= jobs * WINDOW:
+    # SIGTERM unwinds (else it ended this process alone: the workers lived on,
+    # orphaned, and their chunks' records stayed in the handover folder).
+    with terminate_unwinds():
+        pool = ProcessPoolExecutor(
+            jobs,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(product, rates, fmt, steps),
+        )
+        handover = _Handover()
+        try:
+            pending: list[Future[str]] = []
+            for chunk in _chunks(items, CHUNK):
+                # Workers are started by the first submits.
+                with _starting_workers(), _workers_kept():
+                    pending.append(pool.submit(_handed, handover.folder, _settle_chunk, chunk))
+                # A bounded window of chunks in flight keeps memory flat.
+                if len(pending) >= jobs * WINDOW:
+                    with _workers_kept():
+                        done: list[OutcomeFields] = handover.take(pending.pop(0).result())
+                    for fields in done:
+                        yield _outcome(fields)
+            for future in pending:
                 with _workers_kept():
-                    done: list[OutcomeFields] = handover.take(pending.pop(0).result())
+                    done = handover.take(future.result())
                 for fields in done:
                     yield _outcome(fields)
-        for future in pending:
-            with _workers_kept():
-                done = handover.take(future.result())
-            for fields in done:
-                yield _outcome(fields)
-    finally:
-        # A run that stops (Ctrl-C, a worker lost, a closed pipe) waits for the
-        # chunks being settled only, not for the window's others.
-        pool.shutdown(cancel_futures=True)
-        handover.close()
-        unwinding.__exit__(None, None, None)
-
-
-@contextlib.contextmanager
-def _terminate_unwinds() -> Iterator[None]:
-    """While workers run: SIGTERM (``timeout``, ``kill``) unwinds like Ctrl-C, so
-    that the workers are stopped and the handover folder removed. By default
-    it ended this process alone: the workers lived on, orphaned, and the
-    chunks' records stayed in the temporary folder. A handler already set
-    (an output file's, claimcalc.output.records) does the same."""
-    import threading
-
-    if (
-        threading.current_thread() is not threading.main_thread()
-        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
-    ):
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, _terminated)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _terminated(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
+        finally:
+            # A run that stops (Ctrl-C, SIGTERM, a worker lost, a closed pipe) waits
+            # for the chunks being settled only, not for the window's others.
+            pool.shutdown(cancel_futures=True)
+            handover.close()
 
 
 @contextlib.contextmanager
@@ -506,6 +483,7 @@ def _run_with_ledger(
     with contextlib.ExitStack() as stack:
         pool = None
         if workers is not None:
+            stack.enter_context(terminate_unwinds())  # as run's own pool
             pool = stack.enter_context(_LedgerPool(ledger, fmt, steps, *workers))
         done = False
         try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -336,11 +337,27 @@ def output_stream(path: Path | None) -> Iterator[TextIO]:
     if path is None:
         yield sys.stdout
         return
-    # SIGTERM unwinds like Ctrl-C, so the temporary file is removed.
+    with terminate_unwinds(), atomic_writer(path) as stream:  # the temporary file removed
+        yield stream
+
+
+@contextmanager
+def terminate_unwinds() -> Iterator[None]:
+    """Within the block SIGTERM (``timeout``, ``kill``) unwinds like Ctrl-C (exit
+    143), so that what the block holds is cleaned up: an output's temporary
+    file, a batch's workers and their handover folder (claimcalc.batch). By
+    default it would end the process on the spot. Left as it is where a
+    handler is already set (an outer block's, the host program's) and off the
+    main thread (only it can set one)."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        with atomic_writer(path) as stream:
-            yield stream
+        yield
     finally:
         signal.signal(signal.SIGTERM, previous)
 
