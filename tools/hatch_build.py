@@ -84,11 +84,16 @@ def build(folder: Path) -> list[str]:
 
 
 class CompiledHook(BuildHookInterface):  # type: ignore[type-arg]
+    #: A wheel's compiled files, until the wheel holds them (finalize).
+    _scratch: str | None = None
+
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         if os.environ.get("CLAIMCALC_COMPILE") == "0":
             return
         editable = version == "editable"
-        folder = (ROOT / PACKAGE if editable else Path(tempfile.mkdtemp())) / "_compiled"
+        if not editable:
+            self._scratch = tempfile.mkdtemp(prefix="claimcalc-build-")
+        folder = (ROOT / PACKAGE if editable else Path(str(self._scratch))) / "_compiled"
         started = time.monotonic()
         try:
             files = build(folder)
@@ -108,3 +113,8 @@ class CompiledHook(BuildHookInterface):  # type: ignore[type-arg]
                 build_data["force_include"][str(folder / file)] = f"claimcalc/_compiled/{file}"
             build_data["pure_python"] = False
             build_data["infer_tag"] = True
+
+    def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
