@@ -3,9 +3,10 @@
 The install (``pip install -e .``, or a wheel) compiles each module of
 :data:`MODULES` from its own ``.py`` file with Cython (``hatch_build.py``),
 unchanged: the same code, without the interpreter's loop (12% fewer
-instructions a medical claim, 15% fewer a mixed one: docs/performance.md). The compiled modules lie in
-``claimcalc/_compiled/`` with the SHA-256 of the source each was compiled from
-(``manifest.json``); they never shadow the sources.
+instructions a medical claim, 15% fewer a mixed one: docs/performance.md).
+The compiled modules lie in ``claimcalc/_compiled/`` with the SHA-256 of the
+source each was compiled from (``manifest.json``); they never shadow the
+sources.
 
 :func:`install` puts a finder first on ``sys.meta_path`` that loads a module
 compiled only while its source is the one it was compiled from: an edited
