@@ -4,7 +4,9 @@
     python benchmarks/compiled.py --rounds 3 --claims 2000
 
 A measurement, not an install: the package is not built with mypyc (see
-docs/performance.md, "2026-12-02 (afternoon)", for why). This script copies
+docs/performance.md, "2026-12-02 (afternoon)", for why; the install compiles
+with Cython instead, "sixth session"; both sides here run with those modules
+off, ``CLAIMCALC_COMPILED=0``). This script copies
 ``src/`` to a temporary directory, compiles the modules of :data:`MODULES`
 there with mypyc (mypy's compiler, already a test dependency; needs a C
 compiler), and then, the compiled copy against this checkout:
@@ -108,7 +110,9 @@ def build(workdir: Path) -> Path:
 
 
 def environment(src: Path) -> dict[str, str]:
-    return dict(os.environ, PYTHONPATH=str(src), PYTHONHASHSEED="0")
+    # The install's Cython-compiled modules off (claimcalc.compiled): mypyc's
+    # modules against the interpreted sources, as this script measures.
+    return dict(os.environ, PYTHONPATH=str(src), PYTHONHASHSEED="0", CLAIMCALC_COMPILED="0")
 
 
 def differential(compiled: Path, workdir: Path, claims: int) -> dict[str, Any]:
