@@ -340,12 +340,7 @@ def test_a_worker_killed_stops_the_run_in_one_line_exit_7(tmp_path: Path) -> Non
         workers: list[int] = []
         while not workers:  # stdin is still open: the run cannot end meanwhile
             assert time.monotonic() < deadline and run.poll() is None
-            found = subprocess.run(["pgrep", "-P", str(run.pid)], capture_output=True, text=True)
-            workers = [
-                int(pid)
-                for pid in found.stdout.split()
-                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
-            ]
+            workers = _workers(run.pid)
             time.sleep(0.1)
         os.kill(workers[0], signal.SIGKILL)
         with contextlib.suppress(BrokenPipeError):
@@ -355,15 +350,6 @@ def test_a_worker_killed_stops_the_run_in_one_line_exit_7(tmp_path: Path) -> Non
         assert run.wait(timeout=60) == ExitCode.INTERNAL
         assert "Traceback" not in err
         assert err.startswith("a worker process stopped before its claims were settled"), err
-
-
-def _children(pid: int) -> list[int]:
-    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
-    return [
-        int(child)
-        for child in found.stdout.split()
-        if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
-    ]
 
 
 @pytest.mark.parametrize("ledger", [False, True])
@@ -396,7 +382,7 @@ def test_a_worker_killed_while_its_records_travel_stops_the_run_exit_7(
                 time.sleep(0.005)
             os.kill(run.pid, signal.SIGSTOP)  # records coming back: the workers at work
             time.sleep(1.5)  # their chunks settled: each hands its records back, or waits to
-            workers = _children(run.pid)
+            workers = _workers(run.pid)
             writing = [
                 pid for pid in workers if "pipe_write" in Path(f"/proc/{pid}/wchan").read_text()
             ]
@@ -497,7 +483,7 @@ def test_sigterm_on_a_run_writing_to_stdout_leaves_no_records_nor_workers(
             os.kill(run.pid, signal.SIGTERM)
             assert run.wait(timeout=30) == 128 + signal.SIGTERM
             deadline = time.monotonic() + 10
-            while subprocess.run(["pgrep", "-s", str(run.pid)], capture_output=True).stdout:
+            while _group_alive(run.pid):  # its session's group: the workers too
                 assert time.monotonic() < deadline, "workers left running"
                 time.sleep(0.05)
             assert list(temp.iterdir()) == []
