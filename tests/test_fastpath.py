@@ -14,6 +14,7 @@ check and be useless).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -31,8 +32,8 @@ from hypothesis import strategies as st
 from claimcalc.batch import fast_path_for, settle_one
 from claimcalc.claim.sources import Item
 from claimcalc.errors import ClaimcalcError
-from claimcalc.output.fastpath import FastPath
 from claimcalc.output.formats import Format
+from claimcalc.output.plain import PlainPath
 from claimcalc.settling.rates import RateTable
 from claimcalc.settling.settler import Settler
 from tests.conftest import benchmark
@@ -47,25 +48,40 @@ BENCHMARK = benchmark("run")
 
 
 class Pair:
-    """One settler; each claim settled by the engine alone and offered to the fast path."""
+    """One settler; each claim settled by the engine alone and offered to the fast
+    path, and to the plain path (output/plain.py) that reads it from orjson's values."""
 
     def __init__(self, product: str | None = None, rates: RateTable | None = None) -> None:
         self.settler = Settler(product, rates, False)
-        self.fast = FastPath()
+        self.fast = PlainPath()  # the fast path, which also reads plain claims
         self.taken = 0
         self.declined = 0
         self.records: list[str] = []  # the fast path's, in order
+        self.plain_taken = 0  # records the plain path wrote
 
     def check(self, claim: Claim | str, position: int = 1) -> bool:
-        """Whether the fast path took the claim; fails if its record is not the engine's."""
+        """Whether the fast path took the claim; fails if its record is not the engine's,
+        or if the plain path reads a claim the readers refuse or writes another record."""
         text = claim if isinstance(claim, str) else json.dumps(claim)
         item = Item(position, f"corpus:{position}", text)
         engine = settle_one(self.settler, item, Format.NDJSON, False, None).record
+        read, _ = self.fast.read_plain(text, self.settler)
         try:
             parsed = self.settler.parse(item)
             product = self.settler.product_of(parsed, item.source)
         except ClaimcalcError:
+            assert read is None, f"{item.source}: the plain path read a claim the readers refuse"
             return False  # an error record: the fast path never sees the claim
+        if read is not None:
+            # what it read of the claim is the readers' claim
+            assert read.header == dataclasses.replace(parsed, insured=())
+            assert [p[:3] for p in read.persons] == [
+                (p.ref, p.age_at_subscription, p.role) for p in parsed.insured
+            ]
+            made_plain = self.fast.record_plain(read, item.position, item.source, item.fast)
+            if made_plain is not None:
+                assert made_plain[0] == engine, f"{item.source}: plain path differs"
+                self.plain_taken += 1
         # The run's --rates, as settle_one passes them.
         made = self.fast.record(
             parsed, product, item.position, item.source, item.fast, self.settler.rates
@@ -406,6 +422,7 @@ def test_the_benchmark_corpus_takes_the_fast_path_and_equals_the_engine() -> Non
     for i in range(600):
         assert pair.check(BENCHMARK.medical_claim(i, rng), i + 1), i
     assert pair.taken == 600
+    assert pair.plain_taken == 600  # and read from orjson's values, without the claim's objects
 
 
 def test_varied_claims_equal_the_engine_and_plain_ones_take_the_fast_path() -> None:
@@ -454,6 +471,8 @@ def test_varied_claims_equal_the_engine_and_plain_ones_take_the_fast_path() -> N
     # What it does not do, it leaves to the engine.
     assert taken.get("_prior", 0) == 0  # prior payments: the engine's
     assert pair.taken > 600 and pair.declined > 600, (pair.taken, pair.declined)
+    # The plain path takes the claims in euro without birth dates, units or rates.
+    assert pair.plain_taken > 0.7 * pair.taken, (pair.plain_taken, pair.taken)
 
 
 def test_a_product_named_on_the_command_line_equals_the_engine() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import select
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from claimcalc.claim.sources import Item
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, benchmark
 from tests.test_batch import corpus
 
 MEDICAL = next(p for p in EXAMPLES if p.name == "D-medical-usa.json")
@@ -30,7 +31,15 @@ class Bug(Exception):
     pass
 
 
-STAGES = ["parse", "product_of", "fast_path", "settle_claim", "format_record"]
+STAGES = [
+    "parse",
+    "product_of",
+    "fast_path",
+    "read_plain",
+    "record_plain",
+    "settle_claim",
+    "format_record",
+]
 BUGGY = {3, 64, 65, 130}  # positions: the chunks' edges and the 64th claim (orjson after it)
 
 
@@ -38,18 +47,42 @@ def _inject(monkeypatch: pytest.MonkeyPatch, stage: str) -> None:
     """A bug (an unexpected exception) at ``stage`` for the claims at BUGGY."""
     import claimcalc.batch as batch
     from claimcalc.output.fastpath import FastPath
+    from claimcalc.output.plain import PlainPath
     from claimcalc.settling.settler import Settler
 
     def position(source: str) -> int:
         return int(source.rsplit(":", 1)[1])
 
-    if stage == "parse":
+    if stage in ("parse", "product_of", "fast_path"):
+        # the plain path reads and settles plain claims without these
+        monkeypatch.setenv("CLAIMCALC_PLAIN_PATH", "0")
+    if stage == "read_plain":
+        read_plain = PlainPath.read_plain
+
+        def buggy_read(self: PlainPath, text: str, settler: Settler) -> Any:
+            # the claim's position from its id (C-000064: the 65th), if it can be read
+            claim_id = text.partition('"claim_id": "')[2].partition('"')[0]
+            if claim_id[:2] == "C-" and int(claim_id[2:]) + 1 in BUGGY:
+                raise Bug("in reading a plain claim")
+            return read_plain(self, text, settler)
+
+        monkeypatch.setattr(PlainPath, "read_plain", buggy_read)
+    elif stage == "record_plain":
+        record_plain = PlainPath.record_plain
+
+        def buggy_plain(self: PlainPath, plain: Any, at: int, *rest: Any) -> Any:
+            if at in BUGGY:
+                raise Bug("in the plain path")
+            return record_plain(self, plain, at, *rest)
+
+        monkeypatch.setattr(PlainPath, "record_plain", buggy_plain)
+    elif stage == "parse":
         parse = Settler.parse
 
-        def buggy_parse(self: Settler, item: Item) -> Any:
+        def buggy_parse(self: Settler, item: Item, *rest: Any) -> Any:
             if item.position in BUGGY:
                 raise Bug("in parse")
-            return parse(self, item)
+            return parse(self, item, *rest)
 
         monkeypatch.setattr(Settler, "parse", buggy_parse)
     elif stage == "product_of":
@@ -120,14 +153,20 @@ def test_a_bug_anywhere_gives_the_same_outcomes_phase_by_phase_and_claim_by_clai
     from claimcalc.output.formats import Format
 
     _inject(monkeypatch, stage)
-    items = _items(corpus(150, bad_every=9))
+    lines = corpus(150, bad_every=9)
+    # the 130th a plain claim: read and written by the plain path (the 65th is not)
+    plain = benchmark("run").medical_claim(129, random.Random(1))
+    lines[129] = json.dumps({**plain, "claim_id": "C-000129"})
+    items = _items(lines)
     form = Format(fmt)
     ahead = _seen(run(iter(items), form, keep_settlements=keep, steps=steps, read_ahead=True))
     one = _seen(run(iter(items), form, keep_settlements=keep, steps=steps, read_ahead=False))
     assert ahead == one
     bugs = {seen[0] for seen in one if seen[5] == "InternalError"}
     # no fast path for tables, CSV or --explain; a claim that cannot be read is not settled
-    reached = stage != "fast_path" or (fmt in ("ndjson", "json") and not steps)
+    reached = stage not in ("fast_path", "read_plain", "record_plain") or (
+        fmt in ("ndjson", "json") and not steps
+    )
     assert (bugs == BUGGY - {seen[0] for seen in one if "Bug" not in str(seen[6])}) and (
         bool(bugs) == reached
     ), bugs

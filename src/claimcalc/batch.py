@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, Union, cast
 
 from claimcalc.claim.model import Claim
 from claimcalc.claim.sources import Item
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
     from claimcalc.ledger.settle import LedgerSettler
-    from claimcalc.output.fastpath import FastPath
+    from claimcalc.output.plain import Plain, PlainPath
 
 CHUNK = 256  # claims per task sent to a worker
 WINDOW = 4  # chunks in flight per worker
@@ -45,7 +45,7 @@ def settle_one(
     item: Item,
     fmt: Format,
     steps: bool = False,
-    fast_path: FastPath | None = None,
+    fast_path: PlainPath | None = None,
 ) -> Outcome:
     """The claim's outcome. Whatever goes wrong stays with this claim: an unexpected
     exception (a bug) becomes its error record, exit code 7, and the batch goes on.
@@ -75,7 +75,7 @@ def settle_many(
     items: Sequence[Item],
     fmt: Format,
     steps: bool = False,
-    fast_path: FastPath | None = None,
+    fast_path: PlainPath | None = None,
     keep: bool = False,
 ) -> list[Outcome]:
     """The outcomes of ``items``, as :func:`settle_one` gives each, taken
@@ -98,11 +98,11 @@ def _phased(
     chunk: list[Item],
     fmt: Format,
     steps: bool,
-    fast_path: FastPath | None,
+    fast_path: PlainPath | None,
     keep: bool,
 ) -> list[Outcome]:
     """One chunk's outcomes (:func:`_phases`): every claim read, then every one settled."""
-    read = [_read(settler, item) for item in chunk]
+    read = [_read(settler, item, fast_path) for item in chunk]
     outcomes = []
     for item, got in zip(chunk, read, strict=True):
         outcome = _settled(settler, item, got, fmt, steps, fast_path)
@@ -112,13 +112,19 @@ def _phased(
     return outcomes
 
 
-#: A claim as read: the claim and its product, or why it was not read.
-Read = tuple[Claim, Product] | ClaimcalcError
+#: A claim as read: the claim and its product, or why it was not read; or a
+#: plain claim read by the plain path (output/plain.py).
+Read = Union[tuple[Claim, Product], ClaimcalcError, "Plain"]
 
 
-def _read(settler: Settler, item: Item) -> Read:
+def _read(settler: Settler, item: Item, fast_path: PlainPath | None = None) -> Read:
     try:
-        claim = settler.parse(item)
+        data = None  # orjson's reading, if the plain path took the text
+        if fast_path is not None and item.fast and item.unreadable is None:
+            taken, data = fast_path.read_plain(item.text, settler)
+            if taken is not None:
+                return taken
+        claim = settler.parse(item, data)
         return claim, settler.product_of(claim, item.source)
     except ClaimcalcError as error:
         return error
@@ -132,21 +138,31 @@ def _settled(
     read: Read,
     fmt: Format,
     steps: bool,
-    fast_path: FastPath | None,
+    fast_path: PlainPath | None,
 ) -> Outcome:
     """The outcome of a claim as read (settle_one's, in two steps)."""
     result: Settlement | ClaimcalcError
     if isinstance(read, ClaimcalcError):
         result = read
     else:
-        claim, product = read
         try:
-            if fast_path is not None:
-                made = fast_path.record(
-                    claim, product, item.position, item.source, item.fast, settler.rates
-                )
+            if type(read) is tuple:
+                claim, product = read
+                if fast_path is not None:
+                    made = fast_path.record(
+                        claim, product, item.position, item.source, item.fast, settler.rates
+                    )
+                    if made is not None:
+                        return Outcome(item.position, made[0], True, made[1], made[2])
+            else:  # a plain claim: its record written here, or the engine's
+                plain = cast("Plain", read)
+                assert fast_path is not None  # it read the claim
+                made = fast_path.record_plain(plain, item.position, item.source, item.fast)
                 if made is not None:
                     return Outcome(item.position, made[0], True, made[1], made[2])
+                # The fast path would decline it too (the same steps): the engine's.
+                claim = settler.parse(item, plain.data)
+                product = settler.product_of(claim, item.source)
             result = settler.settle_claim(claim, product, item.source)
         except ClaimcalcError as error:
             result = error
@@ -168,7 +184,7 @@ def _finished(item: Item, result: Settlement | ClaimcalcError, fmt: Format, step
     return Outcome(item.position, record, True, indemnity, advances, result)
 
 
-def fast_path_for(fmt: Format, steps: bool) -> FastPath | None:
+def fast_path_for(fmt: Format, steps: bool) -> PlainPath | None:
     """The fast path, where its records are the batch's (NDJSON or JSON records
     without ``--explain``; not tables, CSV or a claims ledger's runs), unless
     ``CLAIMCALC_FAST_PATH=0``: every claim then goes through the engine."""
@@ -178,12 +194,12 @@ def fast_path_for(fmt: Format, steps: bool) -> FastPath | None:
         or os.environ.get("CLAIMCALC_FAST_PATH") == "0"
     ):
         return None
-    from claimcalc.output.fastpath import FastPath
+    from claimcalc.output.plain import PlainPath
 
-    return FastPath()
+    return PlainPath()
 
 
-_worker: tuple[Settler, Format, bool, FastPath | None] | None = None
+_worker: tuple[Settler, Format, bool, PlainPath | None] | None = None
 
 #: An item as it travels to a worker: ``tuple(item)``. A plain tuple of text
 #: pickles in half the time of the named tuple.

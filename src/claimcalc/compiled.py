@@ -43,6 +43,7 @@ MODULES = (
     "claimcalc.money",
     "claimcalc.output.documents",
     "claimcalc.output.fastpath",
+    "claimcalc.output.plain",
     "claimcalc.output.records",
     "claimcalc.settlement",
     "claimcalc.settling.alternatives",

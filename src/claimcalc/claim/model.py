@@ -343,13 +343,15 @@ class Claim:
 
     @property
     def product_ref(self) -> str:
-        if (
-            self.edition
-            and "@" not in self.product
-            and not self.product.endswith((".yaml", ".yml"))
-        ):
-            return f"{self.product}@{self.edition}"
-        return self.product
+        return product_ref(self.product, self.edition)
+
+
+def product_ref(product: str, edition: str | None) -> str:
+    """The product a claim names: ``product@edition`` if it states an edition
+    apart (a path or an ``id@edition`` is kept as it is)."""
+    if edition and "@" not in product and not product.endswith((".yaml", ".yml")):
+        return f"{product}@{edition}"
+    return product
 
 
 # --------------------------------------------------------------------------- the declaration, read

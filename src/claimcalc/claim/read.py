@@ -47,12 +47,13 @@ _SURROGATE = "invalid JSON: a \\u escape makes a lone surrogate, not a character
 _DIGITS = "invalid JSON: a number with more than 4300 digits"
 
 
-def parse_claim(text: str, file: str = "<claim>", fast: bool = False) -> Claim:
+def parse_claim(text: str, file: str = "<claim>", fast: bool = False, data: object = None) -> Claim:
     """Parse and validate one claim document (JSON text).
 
     ``fast``: read the JSON with orjson first. Its values differ from the json
     module's only by floats, which no field of a claim accepts: a claim it
     yields is exact; otherwise the text is read again, as without ``fast``.
+    ``data``: orjson's reading of ``text``, when the caller has it (None: not read).
     A UTF-8 byte order mark before the document is ignored (as in a rates file).
     """
     if text[:1] == "\ufeff":
@@ -71,7 +72,8 @@ def parse_claim(text: str, file: str = "<claim>", fast: bool = False) -> Claim:
         )
     if fast:
         try:
-            data = jsonio.loads_fast(text)
+            if data is None:
+                data = jsonio.loads_fast(text)
             claim = claim_from_data(data, file)
         except (ClaimError, ValueError, RecursionError):
             pass  # the exact reading below reports it
@@ -461,17 +463,17 @@ _STATED = {
     for name, spec in FACTS.items()
     if spec.level is FactLevel.CLAIM and name not in DERIVED_FACTS
 }
-_BOOLEAN_FACTS = frozenset(name for name, spec in _STATED.items() if spec.type is FactType.BOOL)
-_ENUM_FACTS = {name: spec.values for name, spec in _STATED.items() if spec.type is FactType.ENUM}
+BOOLEAN_FACTS = frozenset(name for name, spec in _STATED.items() if spec.type is FactType.BOOL)
+ENUM_FACTS = {name: spec.values for name, spec in _STATED.items() if spec.type is FactType.ENUM}
 _fact_decimal = decimal_within(FACT_DECIMAL)
 
 
 def _check_facts(facts: Mapping[str, object], where: str, found: list[tuple[str, str]]) -> None:
     for name, value in facts.items():
         # The common cases, and valid: a boolean fact, a value of an enumerated one.
-        if type(value) is bool and name in _BOOLEAN_FACTS:
+        if type(value) is bool and name in BOOLEAN_FACTS:
             continue
-        if type(value) is str and value in _ENUM_FACTS.get(name, ()):
+        if type(value) is str and value in ENUM_FACTS.get(name, ()):
             continue
         leak = personal_data(name, reference=False)  # the name is quoted in the field's path
         if leak is not None:

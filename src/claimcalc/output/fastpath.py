@@ -241,8 +241,9 @@ class FastPath:
     def __init__(self) -> None:
         # Its memos are keyed by id(product): the products are kept alive with them.
         self._products: dict[int, Product] = {}
-        # The texts it keeps (a franchigia's) are in the language of its run.
-        self._language = current_language()
+        # The texts it keeps (a franchigia's) are in the language of its run: in
+        # another, the engine writes the record.
+        self.language = current_language()
         self._specs: dict[tuple[int, str, str, str], Spec | None] = {}
         self._heads: dict[tuple[int, str, str, str, str | None], Head] = {}
         self._verdicts: dict[tuple[int, str], dict[object, Verdict | None]] = {}
@@ -266,7 +267,7 @@ class FastPath:
         )
         if head is None:
             head = self._head(claim, product)
-        if head is None or current_language() != self._language:
+        if head is None or current_language() != self.language:
             return None
         answered: dict[int, bool] = {}  # claim-wide rules
         # The rates a foreign amount is converted at (engine.settle's table), made
@@ -285,47 +286,55 @@ class FastPath:
             insured.append(document)
             indemnity += paid
             advances += advanced
-        record = {
-            "position": position,
-            "source": source,
-            "status": "settled",
-            "schema_version": SCHEMA_VERSION,
-            "claim_id": claim.claim_id,
-            "product": head.product_record,
-            "event": {"id": event.id, "date": event.date.isoformat(), "zone": event.zone},
-            "insured": insured,
-            "totals": {
-                "claimed": str(round_cents(sum(claimed, ZERO))),
-                "indemnity": str(indemnity),
-                "advances": str(advances),
-            },
-        }
+        record = claim_record(
+            head, position, source, claim.claim_id, event, insured, claimed, indemnity, advances
+        )
         return dumps(record, fast), indemnity, advances
 
     def _head(self, claim: Claim, product: Product) -> Head | None:
         """The claim's Head, found and kept; None: a level, zone or edition the
         product does not have (the engine says so)."""
-        level, event_zone, policy_zone = claim.level, claim.event.zone, claim.policy.zone
+        return self.head(product, claim.level, claim.event.zone, claim.policy.zone, claim.edition)
+
+    def head(
+        self,
+        product: Product,
+        level: str,
+        event_zone: str,
+        policy_zone: str,
+        edition: str | None,
+    ) -> Head | None:
+        """:meth:`_head` from the claim's level, zones and edition."""
+        key = (id(product), level, event_zone, policy_zone, edition)
+        head = self._heads.get(key)
+        if head is not None:
+            return head
         if not (
             level in product.level_ids
             and event_zone in product.zone_ids
             and policy_zone in product.zone_ids
-            and (not claim.edition or claim.edition == product.edition)
+            and (not edition or edition == product.edition)
         ):
             return None  # not kept: claims may name any number of unknown ones
         head = Head(product, ProductPlan.of(product), level)
         self._products[id(product)] = product
-        self._heads[id(product), level, event_zone, policy_zone, claim.edition] = head
+        self._heads[key] = head
         return head
 
     def _line_spec(self, claim: Claim, head: Head, code: str) -> Spec | None:
         """The Spec of a line's guarantee (one of the product's) at the claim's level,
         in the zone its section reads (the event's or the policy's); None: not one
         it settles."""
+        return self.line_spec(head, code, claim.level, claim.event.zone, claim.policy.zone)
+
+    def line_spec(
+        self, head: Head, code: str, level: str, event_zone: str, policy_zone: str
+    ) -> Spec | None:
+        """:meth:`_line_spec` from the claim's level and zones."""
         product, plan = head.product, head.plan
         gplan = plan.guarantee(code)
-        zone = claim.event.zone if gplan.section.zone_basis == "event" else claim.policy.zone
-        return self._spec(product, plan, code, claim.level, zone)
+        zone = event_zone if gplan.section.zone_basis == "event" else policy_zone
+        return self._spec(product, plan, code, level, zone)
 
     def _spec(
         self, product: Product, plan: ProductPlan, code: str, level: str, zone: str
@@ -373,7 +382,7 @@ class FastPath:
         base: dict[str, object] = {**claim.event.facts, **person.facts, "age": age}
         if role is not None:
             base["role"] = role
-        base_key: object = None  # the verdicts' key of a line stating no facts of its own
+        base_key = _key(base)  # the verdicts' key of a line stating no facts of its own
         product, plan, event = head.product, head.plan, claim.event
         specs = head.specs
         # Per line: spec, id, chain, claimed, value (after deductibles), deductible,
@@ -416,117 +425,195 @@ class FastPath:
                     loss += eur
             if loss <= 0:
                 return None  # "nothing to pay": the engine's note
-            # 2. eligibility: the claim's rules once a claim, then the line's
-            met = answered.get(id(spec.claim_wide))  # by id: a rule hashes all its fields
-            if met is None:
-                met = True
-                for check in spec.claim_wide:
-                    if not check(claim):
-                        met = False
-                        break
-                answered[id(spec.claim_wide)] = met
-            if not met:
-                return None
-            max_age = spec.max_ages.get(role)
-            if max_age is not None and age > max_age:
-                return None
-            if (
-                spec.authorised_above is not None
-                and documented > spec.authorised_above
-                and line.facts.get("authorised", base.get("authorised")) is not True
-            ):
-                return None
-            for deadline in spec.renunciation:
-                if reported_after(claim, deadline, line) is not None:
-                    return None
-            # 2–3 and 6: requirements and exclusions on the facts, and the chain of limits
-            if line.facts:
-                facts = {**base, **line.facts}
-                if spec.deadlines:
-                    facts["reported_late"] = False
-                verdict = _verdict(spec, plan, facts, None)
-            else:
-                if base_key is None:
-                    base_key = _key(base)
-                verdict = _verdict(spec, plan, base, base_key)
-            if verdict is None:
-                return None
-            limits, waived = verdict
-            chain = spec.capped.get(id(limits), _UNKNOWN)
-            if chain is _UNKNOWN:
-                chain = spec.capped[id(limits)] = _capped(limits, product, spec.level, spec.zone)
-            if chain is None:
-                return None
-            rows.append(
-                [spec, line.id or str(j + 1), chain, documented, loss, ZERO, [], loss, waived]
+            row = line_row(
+                spec,
+                plan,
+                claim,
+                documented,
+                loss,
+                line.facts,
+                base,
+                base_key,
+                answered,
+                age,
+                role,
+                line,
             )
-        # 5. each section's franchigia once, where it costs the insured least
-        if len(rows) == 1:
-            sections = [rows]
+            if row is None:
+                return None
+            row[1] = line.id or str(j + 1)
+            rows.append(row)
+        return person_document(rows, person.ref, age, claimed)
+
+
+def claim_record(
+    head: Head,
+    position: int,
+    source: str,
+    claim_id: str,
+    event: Any,
+    insured: list[dict[str, Any]],
+    claimed: list[Decimal],
+    indemnity: Decimal,
+    advances: Decimal,
+) -> dict[str, Any]:
+    """The batch record of a claim settled, from its persons' documents
+    (:func:`person_document`) and their lines' claimed amounts."""
+    return {
+        "position": position,
+        "source": source,
+        "status": "settled",
+        "schema_version": SCHEMA_VERSION,
+        "claim_id": claim_id,
+        "product": head.product_record,
+        "event": {"id": event.id, "date": event.date.isoformat(), "zone": event.zone},
+        "insured": insured,
+        "totals": {
+            "claimed": str(round_cents(sum(claimed, ZERO))),
+            "indemnity": str(indemnity),
+            "advances": str(advances),
+        },
+    }
+
+
+def line_row(
+    spec: Spec,
+    plan: ProductPlan,
+    claim: Claim,
+    documented: Decimal,
+    loss: Decimal,
+    line_facts: dict[str, object],
+    base: dict[str, object],
+    base_key: object,
+    answered: dict[int, bool],
+    age: int,
+    role: str | None,
+    line: Any,
+) -> list[Any] | None:
+    """A line's row for :func:`person_document` once its rules are met (steps 2–3
+    and 6: eligibility, requirements and exclusions, its chain of limits); None:
+    the engine's. ``base``: the event's and the person's facts, with age and role;
+    ``base_key``: their :func:`_key`; ``answered``: the claim-wide rules' answers;
+    ``line``: read for its renunciation date (None: a deadline from it is the engine's)."""
+    # 2. eligibility: the claim's rules once a claim, then the line's
+    met = answered.get(id(spec.claim_wide))  # by id: a rule hashes all its fields
+    if met is None:
+        met = True
+        for check in spec.claim_wide:
+            if not check(claim):
+                met = False
+                break
+        answered[id(spec.claim_wide)] = met
+    if not met:
+        return None
+    max_age = spec.max_ages.get(role)
+    if max_age is not None and age > max_age:
+        return None
+    if (
+        spec.authorised_above is not None
+        and documented > spec.authorised_above
+        and line_facts.get("authorised", base.get("authorised")) is not True
+    ):
+        return None
+    if spec.renunciation:
+        if line is None:
+            return None
+        for deadline in spec.renunciation:
+            if reported_after(claim, deadline, line) is not None:
+                return None
+    # 2–3 and 6: requirements and exclusions on the facts, and the chain of limits
+    if line_facts:
+        facts = {**base, **line_facts}
+        if spec.deadlines:
+            facts["reported_late"] = False
+        verdict = _verdict(spec, plan, facts, None)
+    else:
+        verdict = _verdict(spec, plan, base, base_key)
+    if verdict is None:
+        return None
+    limits, waived = verdict
+    chain = spec.capped.get(id(limits), _UNKNOWN)
+    if chain is _UNKNOWN:
+        chain = spec.capped[id(limits)] = _capped(limits, plan.product, spec.level, spec.zone)
+    if chain is None:
+        return None
+    # spec, line id (the caller's), chain, claimed, value (after deductibles),
+    # deductible, reasons, assessed loss, its section's franchigie waived
+    return [spec, None, chain, documented, loss, ZERO, [], loss, waived]
+
+
+def person_document(
+    rows: list[list[Any]], ref: str, age: int, claimed: list[Decimal]
+) -> tuple[dict[str, Any], Decimal, Decimal]:
+    """A person's document from their lines' rows (:func:`line_row`), with what
+    it pays and advances (steps 5–7); each line's claimed amount added to ``claimed``."""
+    # 5. each section's franchigia once, where it costs the insured least
+    if len(rows) == 1:
+        sections = [rows]
+    else:
+        by_section: dict[str, list[list[Any]]] = {}
+        for row in rows:
+            by_section.setdefault(row[0].section, []).append(row)
+        sections = list(by_section.values())
+    for section_rows in sections:
+        # the lines with something to pay before the section's first deductible
+        # (deductibles._section_deductibles' live lines, found once)
+        payable = [row for row in section_rows if row[4] > 0]
+        section = section_rows[0][0]
+        for k, (amount, article, text, whole) in enumerate(section.franchigie):
+            takers = [row for row in payable if not row[8][k]] if section.waivers else payable
+            for row, take in _cheapest(section_rows, takers, amount):
+                row[5] += take
+                row[4] -= take
+                row[6].append(
+                    {
+                        "code": _FRANCHIGIA,
+                        "article": article,
+                        "text": whole
+                        if take == amount
+                        else texts.once_for_section(text, row[0].section, take, amount),
+                    }
+                )
+    # 6. limits innermost first, in line order; 7. rounded
+    consumed: dict[str, Decimal] = {}
+    lines = []
+    paid_total = advanced_total = _ZERO_CENTS
+    for spec, line_id, chain, documented, value, deductible, reasons, loss, _ in rows:
+        paid, limit = _apply(chain, value, consumed, reasons)
+        status = "paid"
+        if paid == 0:
+            status = "refused"
+        elif limit is not None:
+            status = "reduced"
+        if spec.kind == "advance":
+            advanced_total += paid
         else:
-            by_section: dict[str, list[list[Any]]] = {}
-            for row in rows:
-                by_section.setdefault(row[0].section, []).append(row)
-            sections = list(by_section.values())
-        for section_rows in sections:
-            # the lines with something to pay before the section's first deductible
-            # (deductibles._section_deductibles' live lines, found once)
-            payable = [row for row in section_rows if row[4] > 0]
-            section = section_rows[0][0]
-            for k, (amount, article, text, whole) in enumerate(section.franchigie):
-                takers = [row for row in payable if not row[8][k]] if section.waivers else payable
-                for row, take in _cheapest(section_rows, takers, amount):
-                    row[5] += take
-                    row[4] -= take
-                    row[6].append(
-                        {
-                            "code": _FRANCHIGIA,
-                            "article": article,
-                            "text": whole
-                            if take == amount
-                            else texts.once_for_section(text, row[0].section, take, amount),
-                        }
-                    )
-        # 6. limits innermost first, in line order; 7. rounded
-        consumed: dict[str, Decimal] = {}
-        lines = []
-        paid_total = advanced_total = _ZERO_CENTS
-        for spec, line_id, chain, documented, value, deductible, reasons, loss, _ in rows:
-            paid, limit = _apply(chain, value, consumed, reasons)
-            status = "paid"
-            if paid == 0:
-                status = "refused"
-            elif limit is not None:
-                status = "reduced"
-            if spec.kind == "advance":
-                advanced_total += paid
-            else:
-                paid_total += paid
-            claimed.append(documented)
-            claimed_text = cents_text(documented)
-            lines.append(
-                {
-                    "line": line_id,
-                    "guarantee": spec.code,
-                    "title": spec.title,
-                    "kind": spec.kind,
-                    "article": spec.article,
-                    "status": status,
-                    "claimed": claimed_text,
-                    "assessed_loss": claimed_text if loss is documented else cents_text(loss),
-                    "deductible": "0.00" if deductible is ZERO else cents_text(deductible),
-                    "limit": limit,
-                    "paid": str(paid),
-                    "reasons": reasons,
-                }
-            )
-        document = {
-            "ref": person.ref,
-            "age": age,
-            "lines": lines,
-            "totals": {"indemnity": str(paid_total), "advances": str(advanced_total)},
-        }
-        return document, paid_total, advanced_total
+            paid_total += paid
+        claimed.append(documented)
+        claimed_text = cents_text(documented)
+        lines.append(
+            {
+                "line": line_id,
+                "guarantee": spec.code,
+                "title": spec.title,
+                "kind": spec.kind,
+                "article": spec.article,
+                "status": status,
+                "claimed": claimed_text,
+                "assessed_loss": claimed_text if loss is documented else cents_text(loss),
+                "deductible": "0.00" if deductible is ZERO else cents_text(deductible),
+                "limit": limit,
+                "paid": str(paid),
+                "reasons": reasons,
+            }
+        )
+    document = {
+        "ref": ref,
+        "age": age,
+        "lines": lines,
+        "totals": {"indemnity": str(paid_total), "advances": str(advanced_total)},
+    }
+    return document, paid_total, advanced_total
 
 
 def _first(pair: tuple[Any, Decimal]) -> Any:

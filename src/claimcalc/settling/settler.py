@@ -63,8 +63,11 @@ class Settler:
         claim = self.parse(item)
         return self.settle_claim(claim, self.product_of(claim, item.source), item.source)
 
-    def parse(self, item: Item) -> Claim:
-        """The item's claim, validated (the claims ledger reads it before settling)."""
+    def parse(self, item: Item, data: object = None) -> Claim:
+        """The item's claim, validated (the claims ledger reads it before settling).
+        ``data``: orjson's reading of its text, if already read (None: not read)."""
+        if data is not None:
+            return self._parse_claim(item.text, item.source, item.fast, data)
         return claim_of(item, self._parse_claim)
 
     def product_of(self, claim: Claim, source: str) -> Any:

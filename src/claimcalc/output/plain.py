@@ -1,0 +1,390 @@
+"""The plain path: the fast path's claims read from orjson's values, not the claim's objects.
+
+The fast path (:mod:`claimcalc.output.fastpath`) writes the record of a plain
+claim without the engine's objects, but from the claim as read: a
+:class:`~claimcalc.claim.model.Claim` with an object for every person, line
+and expense, each made and then read back. For the commonest claims — people
+with an age, lines of documented expenses in euro — this module goes from
+orjson's dictionaries to the same record: the claim's insured persons, lines
+and expenses are checked as the readers check them (the quick reader's own
+patterns and screens, :func:`~claimcalc.claim.read.check_claim`'s checks
+between fields) and settled by the fast path's steps
+(:func:`~claimcalc.output.fastpath.line_row`,
+:func:`~claimcalc.output.fastpath.person_document`) without being made into
+objects. The policy, trip and event are read by the quick reader into the
+claim's own objects (few, and what the claim-wide rules read).
+
+It only ever accepts: anything it does not take — a field it does not read
+(birth dates, prior payments, objects, units, exchange rates), a currency
+other than the euro, a value the readers would refuse or read otherwise, a
+fact of an uncommon kind, a repeated key — makes :meth:`PlainPath.read`
+answer None, and the claim is read and settled as before. Any problem, the
+readers report it. tests/test_plain.py holds it to the full reading and the
+engine on the fast path's corpora and on claims broken one field at a time.
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from claimcalc import jsonio
+from claimcalc.claim.model import MAX_CLAIM_TEXT, MAX_LINES, Claim, product_ref
+from claimcalc.claim.personal import CLEAN, unclean
+from claimcalc.claim.quick import (
+    _EXPENSE_CATEGORY,
+    _match_claim_id,
+    _match_cost,
+    _match_edition,
+    event,
+    policy,
+    trip,
+)
+from claimcalc.claim.read import BOOLEAN_FACTS, ENUM_FACTS, check_claim
+from claimcalc.claim.values import DATES, Invalid, amount, date, within_places
+from claimcalc.errors import ClaimcalcError
+from claimcalc.i18n import current_language
+from claimcalc.output.fastpath import (
+    _UNKNOWN,
+    ZERO,
+    FastPath,
+    Head,
+    _key,
+    _roles,
+    claim_record,
+    line_row,
+    person_document,
+)
+from claimcalc.settling.eligibility import within
+
+if TYPE_CHECKING:
+    from claimcalc.settling.settler import Settler
+
+_new: Any = object.__new__
+_MISSING: Any = object()
+_ZERO_CENTS = Decimal("0.00")
+
+# The fields it reads, of each object of a claim; a claim with any other goes
+# the full way. The claim's own fields but exchange rates; the policy's, the
+# trip's and the event's all (the quick reader reads them).
+_CLAIM = frozenset(
+    {
+        "claim_format",
+        "claim_id",
+        "product",
+        "edition",
+        "level",
+        "policy",
+        "trip",
+        "event",
+        "reported_on",
+        "insured",
+    }
+)
+_PERSON = frozenset({"ref", "age_at_subscription", "role", "facts", "lines"})
+_LINE = frozenset({"id", "guarantee", "expenses", "facts"})
+_EXPENSE = frozenset({"amount", "currency", "date", "category", "label"})
+
+#: A line as read: its id in the record, its guarantee's Spec, what it claims, its facts.
+PlainLine = tuple[str, Any, Decimal, dict[str, object]]
+#: A person as read: ref, age, role, facts (the event's, the person's, age and role), lines.
+PlainPerson = tuple[str, int, str | None, dict[str, object], list[PlainLine]]
+
+
+class Plain:
+    """A claim read by :meth:`PlainPath.read`: orjson's values, the claim's
+    policy, trip and event (``header``: a Claim without insured persons) and
+    each person's lines with their guarantee's Spec."""
+
+    __slots__ = ("data", "head", "header", "persons")
+
+    def __init__(self, data: Any, header: Claim, head: Head, persons: list[PlainPerson]) -> None:
+        self.data = data
+        self.header = header
+        self.head = head
+        self.persons = persons
+
+
+class PlainPath(FastPath):
+    """The fast path, reading plain claims from orjson's values too: one per
+    batch run (or worker), beside its :class:`~claimcalc.settling.settler.Settler`.
+    ``CLAIMCALC_PLAIN_PATH=0``: it reads none (measured so)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._roles = frozenset(_roles())
+        self._on = os.environ.get("CLAIMCALC_PLAIN_PATH") != "0"
+
+    def read_plain(self, text: str, settler: Settler) -> tuple[Plain | None, Any]:
+        """The claim of ``text`` if it is plain and valid (the readers would read
+        the same claim), else None; and orjson's reading of the text (None if
+        not read, or refused), for the readers to take it from there.
+        ``settler``: the run's, whose products it settles under."""
+        if not self._on or len(text) > MAX_CLAIM_TEXT or text[:1] == "\ufeff":
+            return None, None  # the reader's to refuse, or to strip
+        try:
+            data = jsonio.loads_fast(text)
+        except (ValueError, RecursionError):
+            return None, None
+        try:
+            taken = self._read(data, settler)
+        except (Invalid, KeyError, TypeError, ClaimcalcError):
+            return None, data
+        if taken is None:
+            return None, data
+        plain, keys = taken
+        # orjson keeps a repeated key's last value. Every key is followed by a
+        # colon: a text with as many colons as the keys kept lost none
+        # (jsonio.may_repeat_keys otherwise, which also counts a string's).
+        if keys != text.count(":") and jsonio.may_repeat_keys(text, data):
+            return None, data
+        return plain, data
+
+    def _read(self, data: Any, settler: Settler) -> tuple[Plain, int] | None:
+        if type(data) is not dict or not _CLAIM.issuperset(data):
+            return None
+        v = data["claim_format"]
+        if type(v) is not int or v != 1:
+            return None
+        claim_id = data["claim_id"]
+        if type(claim_id) is not str or _match_claim_id(claim_id) is None or len(claim_id) > 64:
+            return None
+        name = data["product"]
+        if type(name) is not str:
+            return None
+        edition = data.get("edition")
+        if edition is not None and (type(edition) is not str or _match_edition(edition) is None):
+            return None
+        level = data["level"]
+        if type(level) is not str:
+            return None
+        for text in (claim_id, name, edition, level):
+            if text is not None and len(text) > 5 and text not in CLEAN and unclean(text):
+                return None
+        # The event, the product and the claim's Head first, then every person
+        # and line: most claims it does not take are known there, cheaply (a
+        # guarantee it does not settle, a field it does not read). The policy
+        # and trip last, with the checks between fields.
+        the_event = event(data["event"])
+        product = settler.load(
+            settler.product or product_ref(name, edition), from_claim=settler.product is None
+        )
+        # the policy's zone as written: one of the product's, or no Head
+        head = self.head(product, level, the_event.zone, data["policy"]["zone"], edition)
+        if head is None:
+            return None
+        facts = data["event"].get("facts")
+        keys = len(data) + len(data["event"]) + (len(facts) if facts else 0)
+        people = data["insured"]
+        if type(people) is not list or not people or len(people) > 1000:
+            return None
+        persons = []
+        refs: set[str] = set()
+        lines_in_all = 0
+        event_facts = the_event.facts
+        event_day = the_event.date
+        for person in people:
+            if type(person) is not dict or not _PERSON.issuperset(person):
+                return None
+            keys += len(person)
+            ref = person["ref"]
+            if type(ref) is not str or _match_claim_id(ref) is None or len(ref) > 64:
+                return None
+            if len(ref) > 5 and ref not in CLEAN and unclean(ref):
+                return None
+            if ref in refs:
+                return None  # a duplicate: the reader's to say
+            refs.add(ref)
+            age = person["age_at_subscription"]
+            if type(age) is not int or age < 0 or age > 130:
+                return None
+            role = person.get("role")
+            if role is None:
+                if head.plan.needs_role:
+                    return None  # the engine's to say: the product's age caps need it
+            elif role not in self._roles:
+                return None
+            base: dict[str, object] = {**event_facts}
+            v = person.get("facts", _MISSING)
+            if v is not _MISSING:
+                if not _common_facts(v):
+                    return None
+                keys += len(v)
+                base.update(v)
+            base["age"] = age
+            if role is not None:
+                base["role"] = role
+            lines = person["lines"]
+            if type(lines) is not list or not lines or len(lines) > 1000:
+                return None
+            lines_in_all += len(lines)
+            ids: set[str] = set()
+            read: list[PlainLine] = []
+            for j, line in enumerate(lines):
+                if type(line) is not dict or not _LINE.issuperset(line):
+                    return None
+                keys += len(line)
+                line_id = line.get("id")
+                if line_id is None:
+                    line_id = str(j + 1)
+                else:
+                    if (
+                        type(line_id) is not str
+                        or _match_claim_id(line_id) is None
+                        or len(line_id) > 64
+                        or line_id in ids
+                    ):
+                        return None
+                    if len(line_id) > 5 and line_id not in CLEAN and unclean(line_id):
+                        return None
+                    ids.add(line_id)
+                code = line["guarantee"]
+                if type(code) is not str:
+                    return None
+                if len(code) > 5 and code not in CLEAN and unclean(code):
+                    return None
+                spec = head.specs.get(code, _UNKNOWN)
+                if spec is _UNKNOWN:
+                    if not product.has_guarantee(code):
+                        return None
+                    spec = head.specs[code] = self.line_spec(
+                        head, code, level, the_event.zone, data["policy"]["zone"]
+                    )
+                if spec is None or spec.renunciation:
+                    return None
+                expenses = line["expenses"]
+                if type(expenses) is not list or not expenses or len(expenses) > 1000:
+                    return None
+                window = spec.window
+                documented = ZERO
+                for expense in expenses:
+                    if type(expense) is not dict or not _EXPENSE.issuperset(expense):
+                        return None
+                    keys += len(expense)
+                    v = expense["amount"]
+                    if type(v) is str:
+                        if _match_cost(v) is None:
+                            return None
+                        documented += Decimal(v)
+                    else:
+                        number = amount(v)
+                        if number > 1000000000000 or not within_places(number, 2):
+                            return None
+                        documented += number
+                    v = expense.get("currency", "EUR")
+                    if v != "EUR" or type(v) is not str:
+                        return None  # converted at a rate: the fast path's from the claim
+                    day = _day(expense["date"])
+                    if window is not None and not within(window, event_day, day):
+                        return None
+                    v = expense.get("category", "other")
+                    if type(v) is not str or v not in _EXPENSE_CATEGORY:
+                        return None
+                    v = expense.get("label")
+                    if v is not None:
+                        if type(v) is not str or len(v) > 80:
+                            return None
+                        if len(v) > 5 and v not in CLEAN and unclean(v):
+                            return None
+                if documented <= 0:
+                    return None  # "nothing to pay": the engine's note
+                v = line.get("facts", _MISSING)
+                if v is _MISSING:
+                    line_facts: dict[str, object] = {}
+                else:
+                    if not _common_facts(v):
+                        return None
+                    keys += len(v)
+                    line_facts = dict(v)
+                read.append((line_id, spec, documented, line_facts))
+            persons.append((ref, age, role, base, read))
+        if len(people) > 1 and lines_in_all > MAX_LINES:
+            return None
+        header: Claim = _new(Claim)
+        header.claim_format = 1
+        header.claim_id = claim_id
+        header.product = name
+        header.edition = edition
+        header.level = level
+        header.policy = policy(data["policy"])
+        header.trip = trip(data["trip"])
+        header.event = the_event
+        header.reported_on = _day(data["reported_on"])
+        header.rates = ()
+        header.insured = ()
+        if check_claim(header):
+            return None
+        keys += len(data["policy"]) + len(data["trip"])
+        return Plain(data, header, head, persons), keys
+
+    def record_plain(
+        self, plain: Plain, position: int, source: str, fast: bool
+    ) -> tuple[str, Decimal, Decimal] | None:
+        """The batch record of a claim read by :meth:`read_plain`, its indemnity
+        and advances, as :meth:`FastPath.record` writes them; None: the engine's."""
+        if current_language() != self.language:
+            return None
+        header, head = plain.header, plain.head
+        plan = head.plan
+        answered: dict[int, bool] = {}
+        insured = []
+        claimed: list[Decimal] = []
+        indemnity = advances = _ZERO_CENTS
+        for ref, age, role, base, lines in plain.persons:
+            base_key = _key(base)
+            rows = []
+            for line_id, spec, documented, line_facts in lines:
+                row = line_row(
+                    spec,
+                    plan,
+                    header,
+                    documented,
+                    documented,
+                    line_facts,
+                    base,
+                    base_key,
+                    answered,
+                    age,
+                    role,
+                    None,
+                )
+                if row is None:
+                    return None
+                row[1] = line_id
+                rows.append(row)
+            document, paid, advanced = person_document(rows, ref, age, claimed)
+            insured.append(document)
+            indemnity += paid
+            advances += advanced
+        record = claim_record(
+            head,
+            position,
+            source,
+            header.claim_id,
+            header.event,
+            insured,
+            claimed,
+            indemnity,
+            advances,
+        )
+        return jsonio.dumps(record, fast), indemnity, advances
+
+
+def _day(value: Any) -> Any:
+    day = DATES.get(value) if type(value) is str else None
+    return day if day is not None else date(value)
+
+
+def _common_facts(facts: Any) -> bool:
+    """Whether ``facts`` is an object of facts of the common kinds, each valid:
+    booleans, and values of enumerated facts (check_claim's first answers)."""
+    if type(facts) is not dict:
+        return False
+    for name, value in facts.items():
+        if type(value) is bool:
+            if name not in BOOLEAN_FACTS:
+                return False
+        elif type(value) is not str or value not in ENUM_FACTS.get(name, ()):
+            return False
+    return True

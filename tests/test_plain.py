@@ -1,0 +1,230 @@
+"""The plain path (claimcalc.output.plain) against the readers and the engine.
+
+The plain path reads the commonest claims from orjson's values and writes
+their records with the fast path's steps; anything else it declines, and the
+claim is read and settled as before. Its promise: a batch's output is the same
+byte for byte with it and without it. tests/test_fastpath.py offers it every
+claim of the fast path's corpora (Pair.check); here it meets claims broken
+one field at a time, and texts that orjson and the exact reader read apart.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from claimcalc.batch import settle_many
+from claimcalc.claim.sources import Item
+from claimcalc.output.formats import Format
+from claimcalc.output.plain import PlainPath
+from claimcalc.settling.settler import Settler
+from tests.conftest import benchmark
+from tests.test_fastpath import documented_claim
+
+BENCHMARK = benchmark("run")
+
+#: Values put in place of a field's: of every JSON type, at the edges of the
+#: claim format's patterns and bounds, personal data, and valid ones.
+VALUES: list[Any] = [
+    None,
+    True,
+    False,
+    0,
+    1,
+    -1,
+    130,
+    131,
+    2**70,
+    1.5,
+    "",
+    " ",
+    "x",
+    "1",
+    "0.00",
+    "0.01",
+    "12.345",
+    "12.3400",
+    "-5.00",
+    "1e3",
+    "1000000000000.01",
+    "2026-02-30",
+    "2026-13-01",
+    "2026-01-01",
+    "2031-01-01",
+    "USD",
+    "EUR",
+    "mario.rossi@example.com",
+    "RSSMRA80A01H501U",
+    "IT60X0542811101000000123456",
+    "student",
+    "teacher",
+    "accident",
+    "illness",
+    "medicines",
+    "D.dental",
+    "D.unknown",
+    "italia",
+    "mondo",
+    "easy",
+    "top",
+    "imaway",
+    "imaway@2026-01",
+    "2026-01",
+    "A:B/C-1.2_3",
+    "x" * 65,
+    "é" * 81,
+    [],
+    {},
+    ["accident"],
+    {"cause": "accident"},
+    [{"amount": "1.00", "date": "2026-01-01"}],
+]
+
+
+def plain_claim(i: int, rng: random.Random) -> dict[str, Any]:
+    """A claim the plain path reads: the benchmark's medical claims, and one in
+    four of Imaway's documented ones without units (most settled by the engine)."""
+    if i % 4:
+        return BENCHMARK.medical_claim(i, rng)  # type: ignore[no-any-return]
+    claim = documented_claim(i, rng)
+    for person in claim["insured"]:
+        for line in person["lines"]:
+            for expense in line["expenses"]:
+                expense.pop("units", None)
+    return claim
+
+
+def _places(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every key and index of a document, as paths."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield (*path, key)
+            yield from _places(value, (*path, key))
+    elif isinstance(node, list):
+        for k, value in enumerate(node):
+            yield (*path, k)
+            yield from _places(value, (*path, k))
+
+
+def mutated(claim: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """The claim with one field replaced, removed, or added beside it."""
+    claim = copy.deepcopy(claim)
+    path = rng.choice(list(_places(claim)))
+    parent = claim
+    for step in path[:-1]:
+        parent = parent[step]
+    last = path[-1]
+    what = rng.random()
+    if what < 0.7:
+        parent[last] = copy.deepcopy(rng.choice(VALUES))
+    elif what < 0.85:
+        del parent[last]
+    elif isinstance(parent, dict):
+        parent[rng.choice(["units", "rates", "birth_date", "objects", "note", "label"])] = (
+            copy.deepcopy(rng.choice(VALUES))
+        )
+    else:
+        parent.append(copy.deepcopy(parent[last]))  # a person, line or expense again
+    return claim
+
+
+def rewritten(text: str, rng: random.Random) -> str:
+    """The same claim written otherwise, or a key repeated in its text."""
+    what = rng.randrange(7)
+    if what == 0:  # a key repeated: orjson keeps the last, the exact reader refuses
+        return text.replace('"ref":', '"ref":"P0","ref":', 1)
+    if what == 1:  # a colon escaped, balancing the count of a repeated key
+        return text.replace('"ref":', '"ref":"\\u003a","ref":', 1)
+    if what == 2:  # letters escaped: the same values
+        return text.replace('"P1"', '"\\u0050\\u0031"')
+    if what == 3:  # a colon in a reference: the same claim, one colon more
+        return text.replace('"claim_id":"', '"claim_id":"A:', 1)
+    if what == 4:
+        return "\ufeff" + text
+    if what == 5:  # an amount as a JSON number: a float to orjson
+        return text.replace('"amount":"', '"amount":', 1).replace('","date"', ',"date"', 1)
+    return json.dumps(json.loads(text), indent=1)  # spaced out, on many lines
+
+
+def _outputs(items: list[Item], plain: bool, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Each outcome of a batch run, with the plain path or with the fast path alone."""
+    monkeypatch.setenv("CLAIMCALC_PLAIN_PATH", "1" if plain else "0")
+    fast_path = PlainPath()  # reads the variable
+    monkeypatch.delenv("CLAIMCALC_PLAIN_PATH")
+    outcomes = settle_many(Settler(None, None, False), items, Format.NDJSON, False, fast_path)
+    return [(o.record, o.ok, o.indemnity, o.advances) for o in outcomes]
+
+
+def _taken(texts: list[str]) -> int:
+    """How many of ``texts`` the plain path reads and writes itself."""
+    plain, settler = PlainPath(), Settler(None, None, False)
+    taken = 0
+    for text in texts:
+        read, _ = plain.read_plain(text, settler)
+        taken += read is not None and plain.record_plain(read, 65, "x", True) is not None
+    return taken
+
+
+def test_claims_broken_one_field_at_a_time_give_the_same_outcomes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = random.Random(20261202)
+    texts = [json.dumps(mutated(plain_claim(i, rng), rng)) for i in range(3000)]
+    items = [Item(65 + k, f"fuzz:{k}", text) for k, text in enumerate(texts)]  # orjson's claims
+    assert _outputs(items, True, monkeypatch) == _outputs(items, False, monkeypatch)
+    # It meets them: most make it decline, some break nothing it reads (150 or so).
+    assert _taken(texts) > 80
+
+
+def test_claims_written_otherwise_give_the_same_outcomes(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(7)
+    texts = [
+        rewritten(json.dumps(plain_claim(i, rng), separators=(",", ":")), rng) for i in range(700)
+    ]
+    items = [Item(65 + k, f"text:{k}", text) for k, text in enumerate(texts)]
+    plain, full = _outputs(items, True, monkeypatch), _outputs(items, False, monkeypatch)
+    assert plain == full
+    refused = sum(not ok for _, ok, _, _ in full)
+    assert refused > 100  # the repeated keys, and the colon escaped
+    assert _taken(texts) > 150  # escapes, a colon in a reference, spacing (229)
+
+
+def test_a_repeated_key_is_never_taken() -> None:
+    """A key twice in one object: orjson keeps the last; the exact reader refuses
+    the claim. The count of colons tells, even with a colon escaped beside it."""
+    plain, settler = PlainPath(), Settler(None, None, False)
+    text = json.dumps(BENCHMARK.medical_claim(0, random.Random(1)), separators=(",", ":"))
+    assert plain.read_plain(text, settler)[0] is not None
+    for twice in (
+        text.replace('"ref":', '"ref":"P0","ref":'),
+        text.replace('"ref":', '"ref":"\\u003a","ref":'),
+        text.replace('"amount":', '"amount":"1.00","amount":'),
+        text.replace('"cause":', '"cause":"illness","cause":'),
+    ):
+        assert twice != text
+        assert plain.read_plain(twice, settler)[0] is None
+
+
+def test_a_claim_the_plain_path_declines_is_read_once() -> None:
+    """What it declines it hands on with orjson's reading, not read again."""
+    plain, settler = PlainPath(), Settler(None, None, False)
+    claim = BENCHMARK.medical_claim(0, random.Random(1))
+    claim["insured"][0]["birth_date"] = "1980-01-01"
+    read, data = plain.read_plain(json.dumps(claim), settler)
+    assert read is None and data == claim
+
+
+def test_a_change_of_language_is_left_to_the_engine() -> None:
+    from claimcalc.i18n import speaking
+
+    plain, settler = PlainPath(), Settler(None, None, False)
+    read, _ = plain.read_plain(json.dumps(BENCHMARK.medical_claim(0, random.Random(1))), settler)
+    assert read is not None
+    assert plain.record_plain(read, 65, "x", True) is not None
+    with speaking("it"):
+        assert plain.record_plain(read, 65, "x", True) is None
