@@ -80,7 +80,13 @@ def source_of(package: Path, module: str) -> Path:
 
 
 def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The SHA-256 of a module's source: its ``.py`` file, and the ``.pxd`` beside
+    it if it has one (C types for some of its names, read when it is compiled)."""
+    found = hashlib.sha256(path.read_bytes())
+    declared = path.with_suffix(".pxd")
+    if declared.exists():
+        found.update(declared.read_bytes())
+    return found.hexdigest()
 
 
 class Finder:

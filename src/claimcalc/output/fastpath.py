@@ -653,7 +653,7 @@ def _apply(
     """The line's value after its chain, rounded, and the last limit that cut it;
     ``consumed`` charged (limits.apply_chain)."""
     limit_record = None
-    for limit, limit_id, cap, record, whole in chain:
+    for _, limit_id, cap, record, whole in chain:
         used_here = consumed.get(limit_id)
         if used_here is None:
             if value > cap:
@@ -669,7 +669,8 @@ def _apply(
                 {
                     "code": _PERIOD_LIMIT_USED if used_here > 0 else _LIMIT,
                     "article": record["article"],
-                    "text": texts.limit(limit, cap, ZERO, used_here, None) if used_here else whole,
+                    # texts.limit(limit, cap, ZERO, used_here, None), from its first part
+                    "text": whole + texts.used_by_other_lines(used_here) if used_here else whole,
                 }
             )
     rounded = round_cents(value)

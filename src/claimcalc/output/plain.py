@@ -128,7 +128,7 @@ class PlainPath(FastPath):
         except (ValueError, RecursionError):
             return None, None
         try:
-            taken = self._read(data, settler)
+            taken = _read(self, data, settler)
         except (Invalid, KeyError, TypeError, ClaimcalcError):
             return None, data
         if taken is None:
@@ -140,183 +140,6 @@ class PlainPath(FastPath):
         if keys != text.count(":") and jsonio.may_repeat_keys(text, data):
             return None, data
         return plain, data
-
-    def _read(self, data: Any, settler: Settler) -> tuple[Plain, int] | None:
-        if type(data) is not dict or not _CLAIM.issuperset(data):
-            return None
-        v = data["claim_format"]
-        if type(v) is not int or v != 1:
-            return None
-        claim_id = data["claim_id"]
-        if type(claim_id) is not str or _match_claim_id(claim_id) is None or len(claim_id) > 64:
-            return None
-        name = data["product"]
-        if type(name) is not str:
-            return None
-        edition = data.get("edition")
-        if edition is not None and (type(edition) is not str or _match_edition(edition) is None):
-            return None
-        level = data["level"]
-        if type(level) is not str:
-            return None
-        for text in (claim_id, name, edition, level):
-            if text is not None and len(text) > 5 and text not in CLEAN and unclean(text):
-                return None
-        # The event, the product and the claim's Head first, then every person
-        # and line: most claims it does not take are known there, cheaply (a
-        # guarantee it does not settle, a field it does not read). The policy
-        # and trip last, with the checks between fields.
-        the_event = event(data["event"])
-        product = settler.load(
-            settler.product or product_ref(name, edition), from_claim=settler.product is None
-        )
-        # the policy's zone as written: one of the product's, or no Head
-        head = self.head(product, level, the_event.zone, data["policy"]["zone"], edition)
-        if head is None:
-            return None
-        facts = data["event"].get("facts")
-        keys = len(data) + len(data["event"]) + (len(facts) if facts else 0)
-        people = data["insured"]
-        if type(people) is not list or not people or len(people) > 1000:
-            return None
-        persons = []
-        refs: set[str] = set()
-        lines_in_all = 0
-        event_facts = the_event.facts
-        event_day = the_event.date
-        for person in people:
-            if type(person) is not dict or not _PERSON.issuperset(person):
-                return None
-            keys += len(person)
-            ref = person["ref"]
-            if type(ref) is not str or _match_claim_id(ref) is None or len(ref) > 64:
-                return None
-            if len(ref) > 5 and ref not in CLEAN and unclean(ref):
-                return None
-            if ref in refs:
-                return None  # a duplicate: the reader's to say
-            refs.add(ref)
-            age = person["age_at_subscription"]
-            if type(age) is not int or age < 0 or age > 130:
-                return None
-            role = person.get("role")
-            if role is None:
-                if head.plan.needs_role:
-                    return None  # the engine's to say: the product's age caps need it
-            elif role not in self._roles:
-                return None
-            base: dict[str, object] = {**event_facts}
-            v = person.get("facts", _MISSING)
-            if v is not _MISSING:
-                if not _common_facts(v):
-                    return None
-                keys += len(v)
-                base.update(v)
-            base["age"] = age
-            if role is not None:
-                base["role"] = role
-            lines = person["lines"]
-            if type(lines) is not list or not lines or len(lines) > 1000:
-                return None
-            lines_in_all += len(lines)
-            ids: set[str] = set()
-            read: list[PlainLine] = []
-            for j, line in enumerate(lines):
-                if type(line) is not dict or not _LINE.issuperset(line):
-                    return None
-                keys += len(line)
-                line_id = line.get("id")
-                if line_id is None:
-                    line_id = str(j + 1)
-                else:
-                    if (
-                        type(line_id) is not str
-                        or _match_claim_id(line_id) is None
-                        or len(line_id) > 64
-                        or line_id in ids
-                    ):
-                        return None
-                    if len(line_id) > 5 and line_id not in CLEAN and unclean(line_id):
-                        return None
-                    ids.add(line_id)
-                code = line["guarantee"]
-                if type(code) is not str:
-                    return None
-                if len(code) > 5 and code not in CLEAN and unclean(code):
-                    return None
-                spec = head.specs.get(code, _UNKNOWN)
-                if spec is _UNKNOWN:
-                    if not product.has_guarantee(code):
-                        return None
-                    spec = head.specs[code] = self.line_spec(
-                        head, code, level, the_event.zone, data["policy"]["zone"]
-                    )
-                if spec is None or spec.renunciation:
-                    return None
-                expenses = line["expenses"]
-                if type(expenses) is not list or not expenses or len(expenses) > 1000:
-                    return None
-                window = spec.window
-                documented = ZERO
-                for expense in expenses:
-                    if type(expense) is not dict or not _EXPENSE.issuperset(expense):
-                        return None
-                    keys += len(expense)
-                    v = expense["amount"]
-                    if type(v) is str:
-                        if _match_cost(v) is None:
-                            return None
-                        documented += Decimal(v)
-                    else:
-                        number = amount(v)
-                        if number > 1000000000000 or not within_places(number, 2):
-                            return None
-                        documented += number
-                    v = expense.get("currency", "EUR")
-                    if v != "EUR" or type(v) is not str:
-                        return None  # converted at a rate: the fast path's from the claim
-                    day = _day(expense["date"])
-                    if window is not None and not within(window, event_day, day):
-                        return None
-                    v = expense.get("category", "other")
-                    if type(v) is not str or v not in _EXPENSE_CATEGORY:
-                        return None
-                    v = expense.get("label")
-                    if v is not None:
-                        if type(v) is not str or len(v) > 80:
-                            return None
-                        if len(v) > 5 and v not in CLEAN and unclean(v):
-                            return None
-                if documented <= 0:
-                    return None  # "nothing to pay": the engine's note
-                v = line.get("facts", _MISSING)
-                if v is _MISSING:
-                    line_facts: dict[str, object] = {}
-                else:
-                    if not _common_facts(v):
-                        return None
-                    keys += len(v)
-                    line_facts = dict(v)
-                read.append((line_id, spec, documented, line_facts))
-            persons.append((ref, age, role, base, read))
-        if len(people) > 1 and lines_in_all > MAX_LINES:
-            return None
-        header: Claim = _new(Claim)
-        header.claim_format = 1
-        header.claim_id = claim_id
-        header.product = name
-        header.edition = edition
-        header.level = level
-        header.policy = policy(data["policy"])
-        header.trip = trip(data["trip"])
-        header.event = the_event
-        header.reported_on = _day(data["reported_on"])
-        header.rates = ()
-        header.insured = ()
-        if check_claim(header):
-            return None
-        keys += len(data["policy"]) + len(data["trip"])
-        return Plain(data, header, head, persons), keys
 
     def record_plain(
         self, plain: Plain, position: int, source: str, fast: bool
@@ -369,6 +192,194 @@ class PlainPath(FastPath):
             advances,
         )
         return jsonio.dumps(record, fast), indemnity, advances
+
+
+def _read(path: PlainPath, data: Any, settler: Settler) -> tuple[Plain, int] | None:
+    """:meth:`PlainPath.read_plain`'s reading of orjson's ``data``, and how many keys
+    its objects have; None: not plain. A function, its locals typed when
+    compiled (plain.pxd): most of its work is looking up dictionaries."""
+    if type(data) is not dict or not _CLAIM.issuperset(data):
+        return None
+    v = data["claim_format"]
+    if type(v) is not int or v != 1:
+        return None
+    claim_id = data["claim_id"]
+    if type(claim_id) is not str or _match_claim_id(claim_id) is None or len(claim_id) > 64:
+        return None
+    name = data["product"]
+    if type(name) is not str:
+        return None
+    edition = data.get("edition")
+    if edition is not None and (type(edition) is not str or _match_edition(edition) is None):
+        return None
+    level = data["level"]
+    if type(level) is not str:
+        return None
+    for text in (claim_id, name, edition, level):
+        if text is not None and len(text) > 5 and text not in CLEAN and unclean(text):
+            return None
+    # The product and the claim's Head first, then every person and line: most
+    # claims it does not take are known there, cheaply (a guarantee it does
+    # not settle, a field it does not read). The event, policy and trip last,
+    # with the checks between fields.
+    product = settler.load(
+        settler.product or product_ref(name, edition), from_claim=settler.product is None
+    )
+    # the zones as written: the product's, or no Head (the event reads them again)
+    event_data = data["event"]
+    event_zone, policy_zone = event_data["zone"], data["policy"]["zone"]
+    head = path.head(product, level, event_zone, policy_zone, edition)
+    if head is None:
+        return None
+    keys = len(data)
+    people = data["insured"]
+    if type(people) is not list or not people or len(people) > 1000:
+        return None
+    persons = []
+    refs: set[str] = set()
+    lines_in_all = 0
+    windows = []  # (the time allowed after the event, an expense's day)
+    for person in people:
+        if type(person) is not dict or not _PERSON.issuperset(person):
+            return None
+        keys += len(person)
+        ref = person["ref"]
+        if type(ref) is not str or _match_claim_id(ref) is None or len(ref) > 64:
+            return None
+        if len(ref) > 5 and ref not in CLEAN and unclean(ref):
+            return None
+        if ref in refs:
+            return None  # a duplicate: the reader's to say
+        refs.add(ref)
+        age = person["age_at_subscription"]
+        if type(age) is not int or age < 0 or age > 130:
+            return None
+        role = person.get("role")
+        if role is None:
+            if head.plan.needs_role:
+                return None  # the engine's to say: the product's age caps need it
+        elif role not in path._roles:
+            return None
+        own = person.get("facts", _MISSING)
+        if own is not _MISSING:
+            if not _common_facts(own):
+                return None
+            keys += len(own)
+        lines = person["lines"]
+        if type(lines) is not list or not lines or len(lines) > 1000:
+            return None
+        lines_in_all += len(lines)
+        ids: set[str] = set()
+        read: list[PlainLine] = []
+        for j, line in enumerate(lines):
+            if type(line) is not dict or not _LINE.issuperset(line):
+                return None
+            keys += len(line)
+            line_id = line.get("id")
+            if line_id is None:
+                line_id = str(j + 1)
+            else:
+                if (
+                    type(line_id) is not str
+                    or _match_claim_id(line_id) is None
+                    or len(line_id) > 64
+                    or line_id in ids
+                ):
+                    return None
+                if len(line_id) > 5 and line_id not in CLEAN and unclean(line_id):
+                    return None
+                ids.add(line_id)
+            code = line["guarantee"]
+            if type(code) is not str:
+                return None
+            if len(code) > 5 and code not in CLEAN and unclean(code):
+                return None
+            spec = head.specs.get(code, _UNKNOWN)
+            if spec is _UNKNOWN:
+                if not product.has_guarantee(code):
+                    return None
+                spec = head.specs[code] = path.line_spec(head, code, level, event_zone, policy_zone)
+            if spec is None or spec.renunciation:
+                return None
+            expenses = line["expenses"]
+            if type(expenses) is not list or not expenses or len(expenses) > 1000:
+                return None
+            window = spec.window
+            documented = ZERO
+            for expense in expenses:
+                if type(expense) is not dict or not _EXPENSE.issuperset(expense):
+                    return None
+                keys += len(expense)
+                v = expense["amount"]
+                if type(v) is str:
+                    if _match_cost(v) is None:
+                        return None
+                    documented += Decimal(v)
+                else:
+                    number = amount(v)
+                    if number > 1000000000000 or not within_places(number, 2):
+                        return None
+                    documented += number
+                v = expense.get("currency", "EUR")
+                if v != "EUR" or type(v) is not str:
+                    return None  # converted at a rate: the fast path's from the claim
+                day = _day(expense["date"])
+                if window is not None:
+                    windows.append((window, day))
+                v = expense.get("category", "other")
+                if type(v) is not str or v not in _EXPENSE_CATEGORY:
+                    return None
+                v = expense.get("label")
+                if v is not None:
+                    if type(v) is not str or len(v) > 80:
+                        return None
+                    if len(v) > 5 and v not in CLEAN and unclean(v):
+                        return None
+            if documented <= 0:
+                return None  # "nothing to pay": the engine's note
+            v = line.get("facts", _MISSING)
+            if v is _MISSING:
+                line_facts: dict[str, object] = {}
+            else:
+                if not _common_facts(v):
+                    return None
+                keys += len(v)
+                line_facts = dict(v)
+            read.append((line_id, spec, documented, line_facts))
+        persons.append((ref, age, role, own, read))
+    if len(people) > 1 and lines_in_all > MAX_LINES:
+        return None
+    the_event = event(event_data)
+    facts = event_data.get("facts")
+    keys += len(event_data) + (len(facts) if facts else 0)
+    for window, day in windows:
+        if not within(window, the_event.date, day):
+            return None
+    header: Claim = _new(Claim)
+    header.claim_format = 1
+    header.claim_id = claim_id
+    header.product = name
+    header.edition = edition
+    header.level = level
+    header.policy = policy(data["policy"])
+    header.trip = trip(data["trip"])
+    header.event = the_event
+    header.reported_on = _day(data["reported_on"])
+    header.rates = ()
+    header.insured = ()
+    if check_claim(header):
+        return None
+    for k, (ref, age, role, own, read) in enumerate(persons):
+        # the facts its lines are settled on: the event's, the person's, age and role
+        base: dict[str, object] = {**the_event.facts}  # as check_claim left them
+        if own is not _MISSING:
+            base.update(own)
+        base["age"] = age
+        if role is not None:
+            base["role"] = role
+        persons[k] = (ref, age, role, base, read)
+    keys += len(data["policy"]) + len(data["trip"])
+    return Plain(data, header, head, persons), keys
 
 
 def _day(value: Any) -> Any:

@@ -505,7 +505,8 @@ def invalidity_relative(percent: Decimal, threshold: Decimal) -> str:
 # --------------------------------------------------------------------------- 6. limits
 
 
-def _used_here(used_here: Decimal) -> str:
+def used_by_other_lines(used_here: Decimal) -> str:
+    """What a limit's text adds when other lines of the claim used some of it."""
     return _("; {amount} used by other lines of this claim").format(
         amount=format_eur(round_cents(used_here))
     )
@@ -520,7 +521,7 @@ def categories_capped(limit: Limit, cap: Decimal, used_here: Decimal = Decimal(0
         limit=name, categories=categories, cap=format_eur(cap)
     )
     if used_here > 0:
-        text += _used_here(used_here)
+        text += used_by_other_lines(used_here)
     return text
 
 
@@ -539,7 +540,7 @@ def limit(
             paid = _("; {amount} already paid in the policy period{by_claims}")
         text += paid.format(amount=format_eur(used_before), by_claims=by_claims(claims))
     if used_here > 0:
-        text += _used_here(used_here)
+        text += used_by_other_lines(used_here)
     return text
 
 

@@ -1,0 +1,27 @@
+# The plain path's reader compiled with its containers' types (claimcalc.compiled):
+# a dictionary or a list is looked up without asking its type. A value of
+# another type where one is declared raises TypeError, which read_plain takes
+# as "not plain", as the reader's own type checks do from the sources.
+import cython
+
+
+@cython.locals(
+    event_data=dict,
+    people=list,
+    person=dict,
+    lines=list,
+    line=dict,
+    expenses=list,
+    expense=dict,
+    refs=set,
+    ids=set,
+    persons=list,
+    read=list,
+    windows=list,
+    base=dict,
+    keys=cython.Py_ssize_t,
+    lines_in_all=cython.Py_ssize_t,
+    j=cython.Py_ssize_t,
+    k=cython.Py_ssize_t,
+)
+cpdef _read(path, dict data, settler)
