@@ -253,22 +253,26 @@ def engine_work(lines: list[str]) -> Work:
 
 
 def fast_path_share(lines: list[str]) -> str:
-    """On how many claims the fast path writes the record (the engine the others')."""
+    """On how many claims the fast path writes the record (the engine the others'),
+    and of those how many the plain path reads from orjson's values."""
     from claimcalc.claim.sources import Item
     from claimcalc.errors import ClaimcalcError
-    from claimcalc.output.fastpath import FastPath
+    from claimcalc.output.plain import PlainPath
     from claimcalc.settling.settler import Settler
 
-    settler, fast, taken = Settler(None, None, False), FastPath(), 0
+    settler, fast, taken, plain = Settler(None, None, False), PlainPath(), 0, 0
     for i, line in enumerate(lines):
         item = Item(i + 1, "bench", line)
+        read, _ = fast.read_plain(line, settler)
+        if read is not None and fast.record_plain(read, item.position, item.source, True):
+            plain += 1
         try:
             claim = settler.parse(item)
             product = settler.product_of(claim, item.source)
         except ClaimcalcError:
             continue
         taken += fast.record(claim, product, item.position, item.source, True) is not None
-    return f"{taken}/{len(lines)}"
+    return f"{taken}/{len(lines)} (plain path {plain})"
 
 
 def floor_work(lines: list[str]) -> Work:

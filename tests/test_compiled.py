@@ -66,6 +66,25 @@ def test_a_compiled_module_is_found_only_while_its_source_is_the_one_compiled(
     assert finder.find_spec("claimcalc.cli") is None  # not a compiled module
 
 
+def test_a_module_whose_declarations_changed_is_stale(tmp_path: Path) -> None:
+    """A ``.pxd`` beside a source gives C types to its names when compiled (the
+    plain path's reader): edited, added or removed, the compiled module is stale."""
+    module = "claimcalc.output.plain"
+    package = _package_with(tmp_path, module, b"A = 1\n", "")
+    declared = source_of(package, module).with_suffix(".pxd")
+    declared.write_bytes(b"cpdef f(dict d)\n")
+    recorded = digest(source_of(package, module))
+    package = _package_with(tmp_path / "current", module, b"A = 1\n", recorded)
+    declared = source_of(package, module).with_suffix(".pxd")
+    declared.write_bytes(b"cpdef f(dict d)\n")
+    assert Finder(package).state(module) == "compiled"
+    declared.write_bytes(b"cpdef f(list d)\n")
+    assert Finder(package).state(module) == "stale"
+    declared.unlink()
+    assert Finder(package).state(module) == "stale"
+    assert (PACKAGE / "output" / "plain.pxd").exists()  # the one there is
+
+
 @pytest.mark.parametrize(
     "manifest",
     [

@@ -1024,3 +1024,29 @@ def test_a_franchigia_waived_on_the_facts_equals_the_engine() -> None:
         if pair.check(claim, 100 + i):
             taken[any(met)] += 1
     assert taken[True] > 20 and taken[False] > 20
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'book "2026".ndjson:7',
+        "C:\\claims\\book.ndjson:7",
+        "libro é €\t\x01.ndjson:7",
+        "b\udcff.ndjson:7",
+    ],
+)
+def test_any_source_is_written_as_the_engine_writes_it(source: str) -> None:
+    """A source with quotes, backslashes, other alphabets, control characters or a
+    byte that is no UTF-8 (a file name, surrogate-escaped): the fast path's and
+    the plain path's records are the engine's, with the json module (the first
+    claims) and with orjson (which refuses the surrogate: the json module then)."""
+    rng = random.Random(3)
+    settler = Settler(None, None, False)
+    for position in (1, 65):  # the fast path, then the plain path
+        claim = BENCHMARK.medical_claim(position, rng)
+        item = Item(position, source, json.dumps(claim))
+        engine = settle_one(settler, item, Format.NDJSON, False, None).record
+        fast = settle_one(settler, item, Format.NDJSON, False, PlainPath())
+        assert fast.settlement is None  # written by the fast path, not the engine
+        assert fast.record == engine
+        assert json.loads(engine)["source"] == source
