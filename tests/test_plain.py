@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import json
 import random
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,6 +24,7 @@ from claimcalc.output.plain import PlainPath
 from claimcalc.settling.settler import Settler
 from tests.conftest import benchmark
 from tests.test_fastpath import documented_claim
+from tests.test_fuzz_batch import paths
 
 BENCHMARK = benchmark("run")
 
@@ -99,23 +99,11 @@ def plain_claim(i: int, rng: random.Random) -> dict[str, Any]:
     return claim
 
 
-def _places(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    """Every key and index of a document, as paths."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield (*path, key)
-            yield from _places(value, (*path, key))
-    elif isinstance(node, list):
-        for k, value in enumerate(node):
-            yield (*path, k)
-            yield from _places(value, (*path, k))
-
-
 def mutated(claim: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """The claim with one field replaced, removed, or added beside it."""
     claim = copy.deepcopy(claim)
-    path = rng.choice(list(_places(claim)))
-    parent = claim
+    path = rng.choice(list(paths(claim)))
+    parent: Any = claim
     for step in path[:-1]:
         parent = parent[step]
     last = path[-1]

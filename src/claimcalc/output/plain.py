@@ -17,7 +17,7 @@ claim's own objects (few, and what the claim-wide rules read).
 It only ever accepts: anything it does not take — a field it does not read
 (birth dates, prior payments, objects, units, exchange rates), a currency
 other than the euro, a value the readers would refuse or read otherwise, a
-fact of an uncommon kind, a repeated key — makes :meth:`PlainPath.read`
+fact of an uncommon kind, a repeated key — makes :meth:`PlainPath.read_plain`
 answer None, and the claim is read and settled as before. Any problem, the
 readers report it. tests/test_plain.py holds it to the full reading and the
 engine on the fast path's corpora and on claims broken one field at a time.
@@ -93,7 +93,7 @@ PlainPerson = tuple[str, int, str | None, dict[str, object], list[PlainLine]]
 
 
 class Plain:
-    """A claim read by :meth:`PlainPath.read`: orjson's values, the claim's
+    """A claim read by :meth:`PlainPath.read_plain`: orjson's values, the claim's
     policy, trip and event (``header``: a Claim without insured persons) and
     each person's lines with their guarantee's Spec."""
 
