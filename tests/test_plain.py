@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from claimcalc.batch import settle_many
+from claimcalc.claim.model import Claim, Expense, Insured, Line, fields_of
 from claimcalc.claim.sources import Item
 from claimcalc.output.formats import Format
 from claimcalc.output.plain import PlainPath
@@ -216,3 +217,88 @@ def test_a_change_of_language_is_left_to_the_engine() -> None:
     assert plain.record_plain(read, 65, "x", True) is not None
     with speaking("it"):
         assert plain.record_plain(read, 65, "x", True) is None
+
+
+def test_an_unknown_product_is_looked_up_once_a_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plain path looks a claim's product up before it has read the rest:
+    a product no claim can be settled under is remembered, not looked up for
+    each claim naming it (the readers then refuse them, as without it)."""
+    import claimcalc.product.catalog as catalog
+
+    calls = {"n": 0}
+    find = catalog.find_product
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        return find(*args, **kwargs)
+
+    monkeypatch.setattr(catalog, "find_product", counting)
+    claim = BENCHMARK.medical_claim(0, random.Random(1))
+    claim["product"] = "nosuch"
+    invalid = copy.deepcopy(claim)
+    invalid["trip"]["return_date"] = "2020-01-01"  # before departure: refused by check_claim
+    texts = [json.dumps(claim)] * 10 + [json.dumps(invalid)] * 10
+    items = [Item(65 + k, f"x:{k}", text) for k, text in enumerate(texts)]
+    counts, outputs = [], []
+    for plain in (True, False):
+        calls["n"] = 0
+        outputs.append(_outputs(items, plain, monkeypatch))
+        counts.append(calls["n"])
+    assert outputs[0] == outputs[1]
+    assert counts[0] <= counts[1] + 1, counts  # 30 against 10 before it remembered
+
+
+def test_the_bounds_it_checks_are_the_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    """plain.py checks lengths and ages as the generated reader does: at each
+    bound the model states (claim/model.py) and one past it, the same outcomes
+    with and without it; and it takes the claims within them."""
+
+    def spec(model: type, name: str) -> Any:
+        return next(f for f in fields_of(model) if f.name == name)
+
+    cases: list[tuple[tuple[Any, ...], Any]] = []
+    for model, name, path, fill in (
+        (Claim, "claim_id", ("claim_id",), "C"),
+        (Insured, "ref", ("insured", 0, "ref"), "P"),
+        (Line, "id", ("insured", 0, "lines", 0, "id"), "L"),
+        (Expense, "label", ("insured", 0, "lines", 0, "expenses", 0, "label"), "x"),
+    ):
+        most = spec(model, name).length.max
+        cases += [(path, fill * most), (path, fill * (most + 1))]
+    bounds = spec(Insured, "age_at_subscription").bounds
+    for age in (bounds.ge, bounds.ge - 1, bounds.le, bounds.le + 1):
+        cases.append((("insured", 0, "age_at_subscription"), age))
+    texts = []
+    for path, value in cases:
+        claim = BENCHMARK.medical_claim(0, random.Random(1))
+        node: Any = claim
+        for step in path[:-1]:
+            node = node[step]
+        node[path[-1]] = value
+        texts.append(json.dumps(claim))
+    items = [Item(65 + k, f"x:{k}", text) for k, text in enumerate(texts)]
+    assert _outputs(items, True, monkeypatch) == _outputs(items, False, monkeypatch)
+    assert _taken(texts) >= 5  # each field at its bound, the lowest age (the oldest is refused)
+
+
+def test_a_claim_read_in_another_language_leaves_no_texts_behind(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fast path made in one language declines plain claims in another before
+    it makes a guarantee's Spec (whose franchigia texts are the language's then):
+    a claim settled in Italian leaves no Italian text in the next English record.
+    Found by review: "una volta per la sezione D" in an English record."""
+    from claimcalc.i18n import speaking
+
+    text = json.dumps(BENCHMARK.medical_claim(0, random.Random(1)))
+    records = []
+    for plain in ("1", "0"):
+        monkeypatch.setenv("CLAIMCALC_PLAIN_PATH", plain)
+        fast_path = PlainPath()  # English
+        settler = Settler(None, None, False)
+        with speaking("it"):
+            settle_many(settler, [Item(65, "it", text)], Format.NDJSON, False, fast_path)
+        (outcome,) = settle_many(settler, [Item(65, "en", text)], Format.NDJSON, False, fast_path)
+        records.append(outcome.record)
+    assert records[0] == records[1]
+    assert "once for section D" in records[0]

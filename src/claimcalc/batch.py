@@ -119,7 +119,7 @@ Read = Union[tuple[Claim, Product], ClaimcalcError, "Plain"]
 
 def _read(settler: Settler, item: Item, fast_path: PlainPath | None = None) -> Read:
     try:
-        data = None  # orjson's reading, if the plain path took the text
+        data = None  # orjson's reading, if the plain path read the text and declined it
         if fast_path is not None and item.fast and item.unreadable is None:
             taken, data = fast_path.read_plain(item.text, settler)
             if taken is not None:

@@ -463,17 +463,32 @@ _STATED = {
     for name, spec in FACTS.items()
     if spec.level is FactLevel.CLAIM and name not in DERIVED_FACTS
 }
-BOOLEAN_FACTS = frozenset(name for name, spec in _STATED.items() if spec.type is FactType.BOOL)
-ENUM_FACTS = {name: spec.values for name, spec in _STATED.items() if spec.type is FactType.ENUM}
+_BOOLEAN_FACTS = frozenset(name for name, spec in _STATED.items() if spec.type is FactType.BOOL)
+_ENUM_FACTS = {name: spec.values for name, spec in _STATED.items() if spec.type is FactType.ENUM}
 _fact_decimal = decimal_within(FACT_DECIMAL)
+
+
+def common_facts(facts: object) -> bool:
+    """Whether ``facts`` is an object of facts of the common kinds, each valid: the
+    cases :func:`_check_facts` answers first (the plain path takes only these)."""
+    if type(facts) is not dict:
+        return False
+    for name, value in facts.items():
+        if type(value) is bool:
+            if name not in _BOOLEAN_FACTS:
+                return False
+        elif type(value) is not str or value not in _ENUM_FACTS.get(name, ()):
+            return False
+    return True
 
 
 def _check_facts(facts: Mapping[str, object], where: str, found: list[tuple[str, str]]) -> None:
     for name, value in facts.items():
-        # The common cases, and valid: a boolean fact, a value of an enumerated one.
-        if type(value) is bool and name in BOOLEAN_FACTS:
+        # The common cases, and valid: a boolean fact, a value of an enumerated one
+        # (common_facts: the same two).
+        if type(value) is bool and name in _BOOLEAN_FACTS:
             continue
-        if type(value) is str and value in ENUM_FACTS.get(name, ()):
+        if type(value) is str and value in _ENUM_FACTS.get(name, ()):
             continue
         leak = personal_data(name, reference=False)  # the name is quoted in the field's path
         if leak is not None:

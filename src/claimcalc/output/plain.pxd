@@ -1,7 +1,9 @@
 # The plain path's reader compiled with its containers' types (claimcalc.compiled):
 # a dictionary or a list is looked up without asking its type. A value of
 # another type where one is declared raises TypeError, which read_plain takes
-# as "not plain", as the reader's own type checks do from the sources.
+# as "not plain", as the reader's own type checks do from the sources. None
+# passes a declaration: the reader checks each such name's type before it
+# uses it, or uses it only where None raises TypeError too (an index).
 import cython
 
 

@@ -34,19 +34,22 @@ from claimcalc.claim.model import MAX_CLAIM_TEXT, MAX_LINES, Claim, product_ref
 from claimcalc.claim.personal import CLEAN, unclean
 from claimcalc.claim.quick import (
     _EXPENSE_CATEGORY,
+    _MISSING,
     _match_claim_id,
     _match_cost,
     _match_edition,
+    _new,
     event,
     policy,
     trip,
 )
-from claimcalc.claim.read import BOOLEAN_FACTS, ENUM_FACTS, check_claim
-from claimcalc.claim.values import DATES, Invalid, amount, date, within_places
+from claimcalc.claim.read import check_claim, common_facts
+from claimcalc.claim.values import Invalid, amount, date, within_places
 from claimcalc.errors import ClaimcalcError
 from claimcalc.i18n import current_language
 from claimcalc.output.fastpath import (
     _UNKNOWN,
+    _ZERO_CENTS,
     ZERO,
     FastPath,
     Head,
@@ -61,9 +64,6 @@ from claimcalc.settling.eligibility import within
 if TYPE_CHECKING:
     from claimcalc.settling.settler import Settler
 
-_new: Any = object.__new__
-_MISSING: Any = object()
-_ZERO_CENTS = Decimal("0.00")
 
 # The fields it reads, of each object of a claim; a claim with any other goes
 # the full way. The claim's own fields but exchange rates; the policy's, the
@@ -88,7 +88,8 @@ _EXPENSE = frozenset({"amount", "currency", "date", "category", "label"})
 
 #: A line as read: its id in the record, its guarantee's Spec, what it claims, its facts.
 PlainLine = tuple[str, Any, Decimal, dict[str, object]]
-#: A person as read: ref, age, role, facts (the event's, the person's, age and role), lines.
+#: A person as read: ref, age, role, the facts its lines are settled on (the
+#: event's, the person's, age and role; while being read, the person's own), lines.
 PlainPerson = tuple[str, int, str | None, dict[str, object], list[PlainLine]]
 
 
@@ -115,6 +116,7 @@ class PlainPath(FastPath):
         super().__init__()
         self._roles = frozenset(_roles())
         self._on = os.environ.get("CLAIMCALC_PLAIN_PATH") != "0"
+        self.unknown: set[str] = set()  # products no claim could be settled under
 
     def read_plain(self, text: str, settler: Settler) -> tuple[Plain | None, Any]:
         """The claim of ``text`` if it is plain and valid (the readers would read
@@ -123,6 +125,8 @@ class PlainPath(FastPath):
         ``settler``: the run's, whose products it settles under."""
         if not self._on or len(text) > MAX_CLAIM_TEXT or text[:1] == "\ufeff":
             return None, None  # the reader's to refuse, or to strip
+        if current_language() != self.language:
+            return None, None  # the Specs it makes keep texts in the language of its run
         try:
             data = jsonio.loads_fast(text)
         except (ValueError, RecursionError):
@@ -222,9 +226,16 @@ def _read(path: PlainPath, data: Any, settler: Settler) -> tuple[Plain, int] | N
     # claims it does not take are known there, cheaply (a guarantee it does
     # not settle, a field it does not read). The event, policy and trip last,
     # with the checks between fields.
-    product = settler.load(
-        settler.product or product_ref(name, edition), from_claim=settler.product is None
-    )
+    ref = settler.product or product_ref(name, edition)
+    if ref in path.unknown:
+        return None
+    try:
+        product = settler.load(ref, from_claim=settler.product is None)
+    except ClaimcalcError:  # the readers' to say; looked up once a run here
+        if len(path.unknown) >= 4096:  # claims may name any number of them
+            path.unknown.clear()
+        path.unknown.add(ref)
+        return None
     # the zones as written: the product's, or no Head (the event reads them again)
     event_data = data["event"]
     event_zone, policy_zone = event_data["zone"], data["policy"]["zone"]
@@ -262,7 +273,7 @@ def _read(path: PlainPath, data: Any, settler: Settler) -> tuple[Plain, int] | N
             return None
         own = person.get("facts", _MISSING)
         if own is not _MISSING:
-            if not _common_facts(own):
+            if not common_facts(own):
                 return None
             keys += len(own)
         lines = person["lines"]
@@ -323,7 +334,7 @@ def _read(path: PlainPath, data: Any, settler: Settler) -> tuple[Plain, int] | N
                 v = expense.get("currency", "EUR")
                 if v != "EUR" or type(v) is not str:
                     return None  # converted at a rate: the fast path's from the claim
-                day = _day(expense["date"])
+                day = date(expense["date"])
                 if window is not None:
                     windows.append((window, day))
                 v = expense.get("category", "other")
@@ -341,7 +352,7 @@ def _read(path: PlainPath, data: Any, settler: Settler) -> tuple[Plain, int] | N
             if v is _MISSING:
                 line_facts: dict[str, object] = {}
             else:
-                if not _common_facts(v):
+                if not common_facts(v):
                     return None
                 keys += len(v)
                 line_facts = dict(v)
@@ -364,7 +375,7 @@ def _read(path: PlainPath, data: Any, settler: Settler) -> tuple[Plain, int] | N
     header.policy = policy(data["policy"])
     header.trip = trip(data["trip"])
     header.event = the_event
-    header.reported_on = _day(data["reported_on"])
+    header.reported_on = date(data["reported_on"])
     header.rates = ()
     header.insured = ()
     if check_claim(header):
@@ -380,22 +391,3 @@ def _read(path: PlainPath, data: Any, settler: Settler) -> tuple[Plain, int] | N
         persons[k] = (ref, age, role, base, read)
     keys += len(data["policy"]) + len(data["trip"])
     return Plain(data, header, head, persons), keys
-
-
-def _day(value: Any) -> Any:
-    day = DATES.get(value) if type(value) is str else None
-    return day if day is not None else date(value)
-
-
-def _common_facts(facts: Any) -> bool:
-    """Whether ``facts`` is an object of facts of the common kinds, each valid:
-    booleans, and values of enumerated facts (check_claim's first answers)."""
-    if type(facts) is not dict:
-        return False
-    for name, value in facts.items():
-        if type(value) is bool:
-            if name not in BOOLEAN_FACTS:
-                return False
-        elif type(value) is not str or value not in ENUM_FACTS.get(name, ()):
-            return False
-    return True

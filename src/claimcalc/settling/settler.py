@@ -66,7 +66,7 @@ class Settler:
     def parse(self, item: Item, data: object = None) -> Claim:
         """The item's claim, validated (the claims ledger reads it before settling).
         ``data``: orjson's reading of its text, if already read (None: not read)."""
-        if data is not None:
+        if data is not None and item.unreadable is None:
             return self._parse_claim(item.text, item.source, item.fast, data)
         return claim_of(item, self._parse_claim)
 
