@@ -27,3 +27,7 @@ import cython
     k=cython.Py_ssize_t,
 )
 cpdef _read(path, dict data, settler)
+
+
+@cython.locals(person=dict, lines=list, line=dict, expenses=list, expense=dict)
+cpdef bint _plain_shape(people)

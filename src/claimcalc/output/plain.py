@@ -204,6 +204,8 @@ def _read(path: PlainPath, data: Any, settler: Settler) -> tuple[Plain, int] | N
     compiled (plain.pxd): most of its work is looking up dictionaries."""
     if type(data) is not dict or not _CLAIM.issuperset(data):
         return None
+    if not _plain_shape(data.get("insured")):
+        return None
     v = data["claim_format"]
     if type(v) is not int or v != 1:
         return None
@@ -244,15 +246,14 @@ def _read(path: PlainPath, data: Any, settler: Settler) -> tuple[Plain, int] | N
         return None
     keys = len(data)
     people = data["insured"]
-    if type(people) is not list or not people or len(people) > 1000:
+    # every person, line and expense is an object of fields it reads (_plain_shape)
+    if not people or len(people) > 1000:
         return None
     persons = []
     refs: set[str] = set()
     lines_in_all = 0
     windows = []  # (the time allowed after the event, an expense's day)
     for person in people:
-        if type(person) is not dict or not _PERSON.issuperset(person):
-            return None
         keys += len(person)
         ref = person["ref"]
         if type(ref) is not str or _match_claim_id(ref) is None or len(ref) > 64:
@@ -277,14 +278,12 @@ def _read(path: PlainPath, data: Any, settler: Settler) -> tuple[Plain, int] | N
                 return None
             keys += len(own)
         lines = person["lines"]
-        if type(lines) is not list or not lines or len(lines) > 1000:
+        if not lines or len(lines) > 1000:
             return None
         lines_in_all += len(lines)
         ids: set[str] = set()
         read: list[PlainLine] = []
         for j, line in enumerate(lines):
-            if type(line) is not dict or not _LINE.issuperset(line):
-                return None
             keys += len(line)
             line_id = line.get("id")
             if line_id is None:
@@ -313,13 +312,11 @@ def _read(path: PlainPath, data: Any, settler: Settler) -> tuple[Plain, int] | N
             if spec is None or spec.renunciation:
                 return None
             expenses = line["expenses"]
-            if type(expenses) is not list or not expenses or len(expenses) > 1000:
+            if len(expenses) > 1000:
                 return None
             window = spec.window
             documented = ZERO
             for expense in expenses:
-                if type(expense) is not dict or not _EXPENSE.issuperset(expense):
-                    return None
                 keys += len(expense)
                 v = expense["amount"]
                 if type(v) is str:
@@ -391,3 +388,28 @@ def _read(path: PlainPath, data: Any, settler: Settler) -> tuple[Plain, int] | N
         persons[k] = (ref, age, role, base, read)
     keys += len(data["policy"]) + len(data["trip"])
     return Plain(data, header, head, persons), keys
+
+
+def _plain_shape(people: Any) -> bool:
+    """Whether every person, line and expense has only fields it reads, and every
+    line expenses: asked first, as most claims it declines are known by their
+    shape (lines of objects, birth dates, prior payments, a daily allowance)
+    before anything else is read (the mixed corpus: 2,295 of the 2,650)."""
+    if type(people) is not list:
+        return False
+    for person in people:
+        if type(person) is not dict or not _PERSON.issuperset(person):
+            return False
+        lines = person.get("lines")
+        if type(lines) is not list:
+            return False
+        for line in lines:
+            if type(line) is not dict or not _LINE.issuperset(line):
+                return False
+            expenses = line.get("expenses")
+            if type(expenses) is not list or not expenses:
+                return False
+            for expense in expenses:
+                if type(expense) is not dict or not _EXPENSE.issuperset(expense):
+                    return False
+    return True
