@@ -228,15 +228,15 @@ def _read(path: PlainPath, data: Any, settler: Settler) -> tuple[Plain, int] | N
     # claims it does not take are known there, cheaply (a guarantee it does
     # not settle, a field it does not read). The event, policy and trip last,
     # with the checks between fields.
-    ref = settler.product or product_ref(name, edition)
-    if ref in path.unknown:
+    named = settler.product or product_ref(name, edition)
+    if named in path.unknown:
         return None
     try:
-        product = settler.load(ref, from_claim=settler.product is None)
+        product = settler.load(named, from_claim=settler.product is None)
     except ClaimcalcError:  # the readers' to say; looked up once a run here
         if len(path.unknown) >= 4096:  # claims may name any number of them
             path.unknown.clear()
-        path.unknown.add(ref)
+        path.unknown.add(named)
         return None
     # the zones as written: the product's, or no Head (the event reads them again)
     event_data = data["event"]
