@@ -199,8 +199,8 @@ def test_a_repeated_key_is_never_taken() -> None:
         assert plain.read_plain(twice, settler)[0] is None
 
 
-def test_a_claim_the_plain_path_declines_is_read_once() -> None:
-    """What it declines it hands on with orjson's reading, not read again."""
+def test_a_claim_the_plain_path_declines_is_handed_on_with_orjsons_reading() -> None:
+    """What it declines it hands on with orjson's reading, for the readers not to parse again."""
     plain, settler = PlainPath(), Settler(None, None, False)
     claim = BENCHMARK.medical_claim(0, random.Random(1))
     claim["insured"][0]["birth_date"] = "1980-01-01"
