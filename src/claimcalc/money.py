@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Context, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal
 from functools import lru_cache
 
 CENT = Decimal("0.01")
@@ -83,6 +83,40 @@ def round_cents(amount: Decimal) -> Decimal:
 def cents_text(amount: Decimal) -> str:
     """The amount rounded half up to the cent, as JSON writes it: ``"1500.00"``."""
     return str(_HALF_UP.quantize(amount, CENT))  # round_cents, without the second call
+
+
+def whole_cents(amount: Decimal) -> int | None:
+    """The amount in cents if it is a whole number of them (``1500.5`` is
+    150050), else None."""
+    cents = amount.scaleb(2)
+    return int(cents) if cents == cents.to_integral_value() else None
+
+
+def floor_cents(amount: Decimal) -> int:
+    """The greatest whole number of cents not above the amount: for a whole
+    number of cents ``n``, ``n > floor_cents(x)`` exactly when ``n / 100 > x``."""
+    return int(amount.scaleb(2).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def from_cents(cents: int) -> Decimal:
+    """A whole number of cents as euro, with two places: ``from_cents(0)`` is
+    ``Decimal("0.00")``, as an amount rounded to the cent."""
+    return Decimal(cents).scaleb(-2)
+
+
+_TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))
+
+
+def text_of_cents(cents: int) -> str:
+    """A whole number of cents (from 0) as :func:`cents_text` writes it: ``"1500.00"``."""
+    euro, rest = divmod(cents, 100)
+    return f"{euro}.{_TWO_DIGITS[rest]}"  # a format spec costs twice the whole
+
+
+def format_cents(cents: int) -> str:
+    """:func:`format_eur` of a whole number of cents (from 0): ``€ 1.500,00``."""
+    euro, rest = divmod(cents, 100)
+    return f"€ {euro:,}".replace(",", ".") + "," + _TWO_DIGITS[rest]
 
 
 @lru_cache(maxsize=4096)  # limits and deductibles print the same few amounts again and again

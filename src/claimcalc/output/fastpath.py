@@ -28,7 +28,14 @@ from typing import Any
 from claimcalc.claim.model import Claim, Insured, fields_of
 from claimcalc.i18n import current_language
 from claimcalc.jsonio import dumps
-from claimcalc.money import cents_text, round_cents
+from claimcalc.money import (
+    cents_text,
+    floor_cents,
+    from_cents,
+    round_cents,
+    text_of_cents,
+    whole_cents,
+)
 from claimcalc.output.documents import SCHEMA_VERSION
 from claimcalc.product.model import (
     DocumentedCost,
@@ -81,9 +88,10 @@ ClaimCheck = Callable[[Claim], bool]
 #: What a line's facts give: its chain of limits, and whether each franchigia of
 #: its section is waived on them (empty: none can be).
 Verdict = tuple[list[Limit], tuple[bool, ...]]
-#: A limit of a line's chain: the limit, its id, its cap, its record (``"limit"``)
-#: and its reason's text when no other line used it (texts.limit's).
-Capped = tuple[Limit, str, Decimal, dict[str, str], str]
+#: A limit of a line's chain: the limit, its id, its cap, its record (``"limit"``),
+#: its reason's text when no other line used it (texts.limit's) and its cap in
+#: cents (None: not a whole number of them).
+Capped = tuple[Limit, str, Decimal, dict[str, str], str, int | None]
 
 
 class Spec:
@@ -92,11 +100,13 @@ class Spec:
     __slots__ = (
         "article",
         "authorised_above",
+        "authorised_above_cents",
         "capped",
         "claim_wide",
         "code",
         "deadlines",
         "franchigie",
+        "franchigie_cents",
         "kind",
         "level",
         "max_ages",
@@ -160,6 +170,10 @@ class Spec:
                 self.max_ages[role] = min(ages)
         above = [r.above for r in rules if isinstance(r, PriorAuthorisation)]
         self.authorised_above = min(above) if above else None
+        # the same bound for an amount in cents (exact: money.floor_cents)
+        self.authorised_above_cents = (
+            None if self.authorised_above is None else floor_cents(self.authorised_above)
+        )
         # (amount, article, text, its text when one line takes it all) of each
         # franchigia of the section, in order
         self.franchigie = tuple(
@@ -173,6 +187,14 @@ class Spec:
             )
             for d in plan.section.deductibles
             if isinstance(d, Franchigia)
+        )
+        # The same with their amounts in cents, for arithmetic in cents (plain
+        # claims); None: one is not a whole number of cents.
+        in_cents = tuple(whole_cents(f[0]) for f in self.franchigie)
+        self.franchigie_cents = (
+            None
+            if None in in_cents
+            else tuple((c, *f[1:]) for c, f in zip(in_cents, self.franchigie, strict=True))
         )
         # Each franchigia's waiver, in the same order, if any can be waived: a
         # line whose facts meet it does not take that franchigia (the engine's
@@ -286,8 +308,17 @@ class FastPath:
             insured.append(document)
             indemnity += paid
             advances += advanced
+        claimed_total = str(round_cents(sum(claimed, ZERO)))
         record = claim_record(
-            head, position, source, claim.claim_id, event, insured, claimed, indemnity, advances
+            head,
+            position,
+            source,
+            claim.claim_id,
+            event,
+            insured,
+            claimed_total,
+            indemnity,
+            advances,
         )
         return dumps(record, fast), indemnity, advances
 
@@ -453,12 +484,12 @@ def claim_record(
     claim_id: str,
     event: Any,
     insured: list[dict[str, Any]],
-    claimed: list[Decimal],
+    claimed: str,
     indemnity: Decimal,
     advances: Decimal,
 ) -> dict[str, Any]:
     """The batch record of a claim settled, from its persons' documents
-    (:func:`person_document`) and their lines' claimed amounts."""
+    (:func:`person_document`) and what their lines claim in all (as text)."""
     return {
         "position": position,
         "source": source,
@@ -469,7 +500,7 @@ def claim_record(
         "event": {"id": event.id, "date": event.date.isoformat(), "zone": event.zone},
         "insured": insured,
         "totals": {
-            "claimed": str(round_cents(sum(claimed, ZERO))),
+            "claimed": claimed,
             "indemnity": str(indemnity),
             "advances": str(advances),
         },
@@ -480,8 +511,8 @@ def line_row(
     spec: Spec,
     plan: ProductPlan,
     claim: Claim,
-    documented: Decimal,
-    loss: Decimal,
+    documented: Decimal | int,
+    loss: Decimal | int,
     line_facts: dict[str, object],
     base: dict[str, object],
     base_key: object,
@@ -489,12 +520,15 @@ def line_row(
     age: int,
     role: str | None,
     line: Any,
+    cents: bool = False,
 ) -> list[Any] | None:
     """A line's row for :func:`person_document` once its rules are met (steps 2–3
     and 6: eligibility, requirements and exclusions, its chain of limits); None:
     the engine's. ``base``: the event's and the person's facts, with age and role;
     ``base_key``: their :func:`_key`; ``answered``: the claim-wide rules' answers;
-    ``line``: read for its renunciation date (None: a deadline from it is the engine's)."""
+    ``line``: read for its renunciation date (None: a deadline from it is the engine's).
+    ``cents``: ``documented`` and ``loss`` are whole numbers of cents, the row for
+    :func:`person_document_cents` (None if a cap or franchigia of the line is not)."""
     # 2. eligibility: the claim's rules once a claim, then the line's
     met = answered.get(id(spec.claim_wide))  # by id: a rule hashes all its fields
     if met is None:
@@ -509,9 +543,10 @@ def line_row(
     max_age = spec.max_ages.get(role)
     if max_age is not None and age > max_age:
         return None
+    above = spec.authorised_above_cents if cents else spec.authorised_above
     if (
-        spec.authorised_above is not None
-        and documented > spec.authorised_above
+        above is not None
+        and documented > above
         and line_facts.get("authorised", base.get("authorised")) is not True
     ):
         return None
@@ -537,6 +572,13 @@ def line_row(
         chain = spec.capped[id(limits)] = _capped(limits, plan.product, spec.level, spec.zone)
     if chain is None:
         return None
+    if cents:
+        if spec.franchigie_cents is None:
+            return None
+        for capped in chain:
+            if capped[5] is None:
+                return None
+        return [spec, None, chain, documented, loss, 0, [], loss, waived]
     # spec, line id (the caller's), chain, claimed, value (after deductibles),
     # deductible, reasons, assessed loss, its section's franchigie waived
     return [spec, None, chain, documented, loss, ZERO, [], loss, waived]
@@ -616,6 +658,173 @@ def person_document(
     return document, paid_total, advanced_total
 
 
+def person_document_cents(
+    rows: list[list[Any]], ref: str, age: int
+) -> tuple[dict[str, Any], int, int, int]:
+    """:func:`person_document` on rows in cents (:func:`line_row` with ``cents``):
+    the person's document, what it pays and advances, and what its lines claim,
+    in cents. Every amount — claimed, caps, franchigie — a whole number of cents,
+    every sum, difference and minimum is one too: step 7's rounding changes none
+    of them, and the arithmetic is exact in integers (tests/test_plain.py holds
+    the two to one another on every claim of the fast path's corpora)."""
+    # 5. each section's franchigia once, where it costs the insured least
+    if len(rows) == 1:
+        sections = [rows]
+    else:
+        by_section: dict[str, list[list[Any]]] = {}
+        for row in rows:
+            by_section.setdefault(row[0].section, []).append(row)
+        sections = list(by_section.values())
+    for section_rows in sections:
+        payable = [row for row in section_rows if row[4] > 0]
+        section = section_rows[0][0]
+        for k, (amount, article, text, whole) in enumerate(section.franchigie_cents):
+            takers = [row for row in payable if not row[8][k]] if section.waivers else payable
+            for row, take in _cheapest_cents(section_rows, takers, amount):
+                row[5] += take
+                row[4] -= take
+                row[6].append(
+                    {
+                        "code": _FRANCHIGIA,
+                        "article": article,
+                        "text": whole
+                        if take == amount
+                        else texts.once_for_section(
+                            text, row[0].section, from_cents(take), from_cents(amount)
+                        ),
+                    }
+                )
+    # 6. limits innermost first, in line order (7: nothing to round)
+    consumed: dict[str, int] = {}
+    lines = []
+    paid_total = advanced_total = claimed_total = 0
+    for spec, line_id, chain, documented, value, deductible, reasons, loss, _ in rows:
+        paid, limit = _apply_cents(chain, value, consumed, reasons)
+        status = "paid"
+        if paid == 0:
+            status = "refused"
+        elif limit is not None:
+            status = "reduced"
+        if spec.kind == "advance":
+            advanced_total += paid
+        else:
+            paid_total += paid
+        claimed_total += documented
+        claimed_text = text_of_cents(documented)
+        lines.append(
+            {
+                "line": line_id,
+                "guarantee": spec.code,
+                "title": spec.title,
+                "kind": spec.kind,
+                "article": spec.article,
+                "status": status,
+                "claimed": claimed_text,
+                # the same amount's text, not written again (most lines)
+                "assessed_loss": claimed_text if loss == documented else text_of_cents(loss),
+                "deductible": "0.00" if deductible == 0 else text_of_cents(deductible),
+                "limit": limit,
+                "paid": claimed_text if paid == documented else text_of_cents(paid),
+                "reasons": reasons,
+            }
+        )
+    document = {
+        "ref": ref,
+        "age": age,
+        "lines": lines,
+        "totals": {
+            "indemnity": text_of_cents(paid_total),
+            "advances": "0.00" if advanced_total == 0 else text_of_cents(advanced_total),
+        },
+    }
+    return document, paid_total, advanced_total, claimed_total
+
+
+def _apply_cents(
+    chain: tuple[Capped, ...],
+    value: int,
+    consumed: dict[str, int],
+    reasons: list[dict[str, str]],
+) -> tuple[int, dict[str, str] | None]:
+    """:func:`_apply` in cents."""
+    limit_record = None
+    for _, limit_id, _, record, whole, cap in chain:
+        used_here = consumed.get(limit_id)
+        if used_here is None:
+            if value > cap:  # type: ignore[operator]  # a whole number (line_row)
+                value = cap  # type: ignore[assignment]
+                limit_record = record
+                reasons.append({"code": _LIMIT, "article": record["article"], "text": whole})
+            continue
+        left = cap - used_here if cap > used_here else 0  # type: ignore[operator]
+        if value > left:
+            value = left
+            limit_record = record
+            reasons.append(
+                {
+                    "code": _PERIOD_LIMIT_USED if used_here > 0 else _LIMIT,
+                    "article": record["article"],
+                    "text": whole + texts.used_by_other_lines_cents(used_here)
+                    if used_here
+                    else whole,
+                }
+            )
+    for _, limit_id, _, _, _, _ in chain:
+        used = consumed.get(limit_id)
+        consumed[limit_id] = value if used is None else used + value
+    return value, limit_record
+
+
+def _after_limits_cents(chain: tuple[Capped, ...], value: int, consumed: dict[str, int]) -> int:
+    """:func:`_after_limits` in cents."""
+    for _, limit_id, _, _, _, cap in chain:
+        used_here = consumed.get(limit_id)
+        left = cap if used_here is None else cap - used_here if cap > used_here else 0  # type: ignore[operator]
+        if value > left:  # type: ignore[operator]
+            value = left  # type: ignore[assignment]
+    for _, limit_id, _, _, _, _ in chain:
+        used = consumed.get(limit_id)
+        consumed[limit_id] = value if used is None else used + value
+    return value
+
+
+def _cheapest_cents(
+    rows: list[list[Any]], payable: list[list[Any]], amount: int
+) -> list[tuple[list[Any], int]]:
+    """:func:`_cheapest` in cents."""
+    if not payable:
+        return []
+    if len(payable) == 1:
+        take = min(amount, payable[0][4])
+        return [(payable[0], take)] if take > 0 else []
+    consumed: dict[str, int] = {}
+    takes = [0] * len(payable)
+    left = amount
+    k = 0
+    for row in rows:
+        if k == len(payable) or left <= 0:
+            break
+        value = row[4]
+        after = _after_limits_cents(row[2], value, consumed)
+        if row is payable[k]:
+            cut = value - after
+            if cut > 0:  # min(left, cut, value), cut no less than zero
+                takes[k] = min(left, cut, value)
+                left -= takes[k]
+            k += 1
+    placed = []
+    for k, row in enumerate(payable):
+        take = takes[k]
+        if left > 0:
+            more = row[4] - take
+            more = left if left <= more else more  # min(left, more), as min ties
+            take += more
+            left -= more
+        if take > 0:
+            placed.append((row, take))
+    return placed
+
+
 def _first(pair: tuple[Any, Decimal]) -> Any:
     return pair[0]  # a stable sort by day, as quantify's
 
@@ -653,7 +862,7 @@ def _apply(
     """The line's value after its chain, rounded, and the last limit that cut it;
     ``consumed`` charged (limits.apply_chain)."""
     limit_record = None
-    for _, limit_id, cap, record, whole in chain:
+    for _, limit_id, cap, record, whole, _ in chain:
         used_here = consumed.get(limit_id)
         if used_here is None:
             if value > cap:
@@ -674,7 +883,7 @@ def _apply(
                 }
             )
     rounded = round_cents(value)
-    for _, limit_id, _, _, _ in chain:
+    for _, limit_id, _, _, _, _ in chain:
         used = consumed.get(limit_id)
         consumed[limit_id] = rounded if used is None else used + rounded
     return rounded, limit_record
@@ -684,13 +893,13 @@ def _after_limits(
     chain: tuple[Capped, ...], value: Decimal, consumed: dict[str, Decimal]
 ) -> Decimal:
     """What :func:`_apply` pays, recording nothing (limits.apply_chain with ``record=False``)."""
-    for _, limit_id, cap, _, _ in chain:
+    for _, limit_id, cap, _, _, _ in chain:
         used_here = consumed.get(limit_id)
         left = cap if used_here is None else cap - used_here if cap > used_here else ZERO
         if value > left:
             value = left
     rounded = round_cents(value)
-    for _, limit_id, _, _, _ in chain:
+    for _, limit_id, _, _, _, _ in chain:
         used = consumed.get(limit_id)
         consumed[limit_id] = rounded if used is None else used + rounded
     return rounded
@@ -804,7 +1013,8 @@ def _capped(
         else:
             continue  # unlimited, included, not applicable: no cap
         record = {"id": limit.id, "amount": cents_text(cap), "article": limit.source.article}
-        capped.append((limit, limit.id, cap, record, texts.limit(limit, cap, ZERO, ZERO, None)))
+        whole = texts.limit(limit, cap, ZERO, ZERO, None)
+        capped.append((limit, limit.id, cap, record, whole, whole_cents(cap)))
     return tuple(capped)
 
 

@@ -10,9 +10,10 @@ and expenses are checked as the readers check them (the quick reader's own
 patterns and screens, :func:`~claimcalc.claim.read.check_claim`'s checks
 between fields) and settled by the fast path's steps
 (:func:`~claimcalc.output.fastpath.line_row`,
-:func:`~claimcalc.output.fastpath.person_document`) without being made into
-objects. The policy, trip and event are read by the quick reader into the
-claim's own objects (few, and what the claim-wide rules read).
+:func:`~claimcalc.output.fastpath.person_document_cents`: in whole cents, as
+every amount it reads is one) without being made into objects. The policy,
+trip and event are read by the quick reader into the claim's own objects
+(few, and what the claim-wide rules read).
 
 It only ever accepts: anything it does not take — a field it does not read
 (birth dates, prior payments, objects, units, exchange rates), a currency
@@ -47,17 +48,17 @@ from claimcalc.claim.read import check_claim, common_facts
 from claimcalc.claim.values import Invalid, amount, date, within_places
 from claimcalc.errors import ClaimcalcError
 from claimcalc.i18n import current_language
+from claimcalc.money import from_cents, text_of_cents
 from claimcalc.output.fastpath import (
     _UNKNOWN,
     _ZERO_CENTS,
-    ZERO,
     FastPath,
     Head,
     _key,
     _roles,
     claim_record,
     line_row,
-    person_document,
+    person_document_cents,
 )
 from claimcalc.settling.eligibility import within
 
@@ -86,8 +87,9 @@ _PERSON = frozenset({"ref", "age_at_subscription", "role", "facts", "lines"})
 _LINE = frozenset({"id", "guarantee", "expenses", "facts"})
 _EXPENSE = frozenset({"amount", "currency", "date", "category", "label"})
 
-#: A line as read: its id in the record, its guarantee's Spec, what it claims, its facts.
-PlainLine = tuple[str, Any, Decimal, dict[str, object]]
+#: A line as read: its id in the record, its guarantee's Spec, what it claims
+#: (in cents: every amount it reads has at most two places), its facts.
+PlainLine = tuple[str, Any, int, dict[str, object]]
 #: A person as read: ref, age, role, the facts its lines are settled on (the
 #: event's, the person's, age and role; while being read, the person's own), lines.
 PlainPerson = tuple[str, int, str | None, dict[str, object], list[PlainLine]]
@@ -156,8 +158,7 @@ class PlainPath(FastPath):
         plan = head.plan
         answered: dict[int, bool] = {}
         insured = []
-        claimed: list[Decimal] = []
-        indemnity = advances = _ZERO_CENTS
+        indemnity = advances = claimed = 0  # in cents
         for ref, age, role, base, lines in plain.persons:
             base_key = _key(base)
             rows = []
@@ -175,15 +176,19 @@ class PlainPath(FastPath):
                     age,
                     role,
                     None,
+                    True,
                 )
                 if row is None:
                     return None
                 row[1] = line_id
                 rows.append(row)
-            document, paid, advanced = person_document(rows, ref, age, claimed)
+            document, paid, advanced, in_all = person_document_cents(rows, ref, age)
             insured.append(document)
             indemnity += paid
             advances += advanced
+            claimed += in_all
+        paid_eur = from_cents(indemnity)
+        advanced_eur = _ZERO_CENTS if advances == 0 else from_cents(advances)
         record = claim_record(
             head,
             position,
@@ -191,11 +196,11 @@ class PlainPath(FastPath):
             header.claim_id,
             header.event,
             insured,
-            claimed,
-            indemnity,
-            advances,
+            text_of_cents(claimed),
+            paid_eur,
+            advanced_eur,
         )
-        return jsonio.dumps(record, fast), indemnity, advances
+        return jsonio.dumps(record, fast), paid_eur, advanced_eur
 
 
 def _read(path: PlainPath, data: Any, settler: Settler) -> tuple[Plain, int] | None:
@@ -315,19 +320,26 @@ def _read(path: PlainPath, data: Any, settler: Settler) -> tuple[Plain, int] | N
             if len(expenses) > 1000:
                 return None
             window = spec.window
-            documented = ZERO
+            documented = 0  # in cents
             for expense in expenses:
                 keys += len(expense)
                 v = expense["amount"]
                 if type(v) is str:
                     if _match_cost(v) is None:
                         return None
-                    documented += Decimal(v)
+                    # at most 12 digits, at most two places but zeros (the pattern)
+                    point = v.find(".")
+                    if point < 0:
+                        documented += int(v) * 100
+                    else:
+                        documented += int(v[:point]) * 100 + int(
+                            v[point + 1 : point + 3].ljust(2, "0")
+                        )
                 else:
                     number = amount(v)
                     if number > 1000000000000 or not within_places(number, 2):
                         return None
-                    documented += number
+                    documented += int(number.scaleb(2))
                 v = expense.get("currency", "EUR")
                 if v != "EUR" or type(v) is not str:
                     return None  # converted at a rate: the fast path's from the claim

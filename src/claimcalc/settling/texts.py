@@ -16,7 +16,7 @@ import datetime as dt
 from decimal import Decimal
 
 from claimcalc.i18n import N_, _
-from claimcalc.money import format_eur, round_cents
+from claimcalc.money import format_cents, format_eur, round_cents
 from claimcalc.product.model import SCOPE_TEXTS, Limit, Scope, WithinTimeOfEvent
 from claimcalc.settlement import Code
 from claimcalc.settling.rates import Fixing
@@ -507,9 +507,16 @@ def invalidity_relative(percent: Decimal, threshold: Decimal) -> str:
 
 def used_by_other_lines(used_here: Decimal) -> str:
     """What a limit's text adds when other lines of the claim used some of it."""
-    return _("; {amount} used by other lines of this claim").format(
-        amount=format_eur(round_cents(used_here))
-    )
+    return _used_by_other_lines(format_eur(round_cents(used_here)))
+
+
+def used_by_other_lines_cents(used_here: int) -> str:
+    """:func:`used_by_other_lines` of a whole number of cents."""
+    return _used_by_other_lines(format_cents(used_here))
+
+
+def _used_by_other_lines(amount: str) -> str:
+    return _("; {amount} used by other lines of this claim").format(amount=amount)
 
 
 def categories_capped(limit: Limit, cap: Decimal, used_here: Decimal = Decimal(0)) -> str:

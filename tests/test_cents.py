@@ -1,0 +1,73 @@
+"""Whole cents: the plain path's arithmetic in integers equals the Decimal one.
+
+The plain path (output/plain.py) settles a claim in whole cents
+(fastpath.person_document_cents); these are the conversions it relies on,
+each held to the Decimal function it stands for. tests/test_plain.py and
+tests/test_fastpath.py hold its records to the engine's.
+"""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+import pytest
+
+from claimcalc.money import (
+    cents_text,
+    floor_cents,
+    format_cents,
+    format_eur,
+    from_cents,
+    text_of_cents,
+    whole_cents,
+)
+from claimcalc.settling import texts
+
+
+def _amounts() -> list[int]:
+    rng = random.Random(7)
+    edges = [0, 1, 9, 10, 99, 100, 101, 999, 1000, 99999, 100000, 10**14, 10**14 - 1, 10**17]
+    return [*range(2000), *edges, *(rng.randrange(10 ** rng.randint(3, 17)) for _ in range(20000))]
+
+
+def test_cents_are_written_as_the_decimal_amount_is() -> None:
+    for cents in _amounts():
+        euro = from_cents(cents)
+        assert euro == Decimal(cents) / 100
+        assert euro.as_tuple().exponent == -2  # as an amount rounded to the cent
+        assert text_of_cents(cents) == cents_text(euro) == str(euro)
+        assert format_cents(cents) == format_eur(euro)
+        assert texts.used_by_other_lines_cents(cents) == texts.used_by_other_lines(euro)
+
+
+@pytest.mark.parametrize(
+    ("amount", "cents"),
+    [
+        ("0", 0),
+        ("0.00", 0),
+        ("1500", 150000),
+        ("1500.5", 150050),
+        ("1500.50", 150050),
+        ("1500.500", 150050),
+        ("0.01", 1),
+        ("1E+3", 100000),
+        ("0.005", None),
+        ("1500.001", None),
+        ("12.3456", None),
+    ],
+)
+def test_whole_cents_or_none(amount: str, cents: int | None) -> None:
+    assert whole_cents(Decimal(amount)) == cents
+
+
+def test_a_whole_number_of_cents_is_above_an_amount_exactly_when_above_its_floor() -> None:
+    """Spec.authorised_above_cents: ``documented > above`` in cents, for any ``above``."""
+    rng = random.Random(11)
+    bounds = [Decimal("1000"), Decimal("1000.00"), Decimal("999.999"), Decimal("0.001")]
+    bounds += [Decimal(rng.randrange(10**8)).scaleb(-rng.randint(0, 4)) for _ in range(300)]
+    for above in bounds:
+        floor = floor_cents(above)
+        near = int(above * 100)
+        for cents in range(max(0, near - 3), near + 4):
+            assert (cents > floor) == (from_cents(cents) > above), (cents, above)
