@@ -71,3 +71,39 @@ def test_a_whole_number_of_cents_is_above_an_amount_exactly_when_above_its_floor
         near = int(above * 100)
         for cents in range(max(0, near - 3), near + 4):
             assert (cents > floor) == (from_cents(cents) > above), (cents, above)
+
+
+def _texts_of_amounts() -> list[str]:
+    """Texts at and around the amount pattern's edges, and random ones."""
+    rng = random.Random(5)
+    texts_ = [
+        "0", "00", "0.0", "0.00", "0.000", "0.", ".5", "5.", "1.5", "1.05", "1.50", "1.500",
+        "1.501", "1.005", "999999999999", "999999999999.99", "0999999999999.99",
+        "1000000000000", "1000000000000.0", "1000000000000.00", "1000000000000.01",
+        "1000000000001", "10000000000000", "0001000000000000.000", "1e3", "1E3", "+1",
+        "-1", " 1", "1 ", "1\n", "1_0", "١", "²", "1.2.3", "", ".", "00000000000000012.30",
+    ]  # fmt: skip
+    alphabet = "0000111223456789..-+e_ \n"
+    for _ in range(20000):
+        texts_.append("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 18))))
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 14)))
+        places = "".join(rng.choice("0123456789") for _ in range(rng.randint(0, 4)))
+        texts_.append(digits + ("." + places if places or rng.random() < 0.3 else ""))
+    return texts_
+
+
+def test_the_plain_path_reads_an_amount_as_the_quick_reader_does() -> None:
+    """plain._cost_parts matches the texts the quick reader's pattern does, and its
+    euro and cents are the amount's."""
+    from claimcalc.claim.quick import _match_cost
+    from claimcalc.output.plain import _CENTS, _cost_parts
+
+    matched = 0
+    for text in _texts_of_amounts():
+        parts = _cost_parts(text)
+        assert (parts is None) == (_match_cost(text) is None), repr(text)
+        if parts is not None:
+            matched += 1
+            cents = 10**14 if parts[1] is None else int(parts[1]) * 100 + _CENTS[parts[2]]
+            assert cents == Decimal(text) * 100, repr(text)
+    assert matched > 10000, matched

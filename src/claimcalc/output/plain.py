@@ -27,6 +27,7 @@ engine on the fast path's corpora and on claims broken one field at a time.
 from __future__ import annotations
 
 import os
+import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +38,6 @@ from claimcalc.claim.quick import (
     _EXPENSE_CATEGORY,
     _MISSING,
     _match_claim_id,
-    _match_cost,
     _match_edition,
     _new,
     event,
@@ -48,7 +48,7 @@ from claimcalc.claim.read import check_claim, common_facts
 from claimcalc.claim.values import Invalid, amount, date, within_places
 from claimcalc.errors import ClaimcalcError
 from claimcalc.i18n import current_language
-from claimcalc.money import from_cents, text_of_cents
+from claimcalc.money import END, from_cents, text_of_cents
 from claimcalc.output.fastpath import (
     _UNKNOWN,
     _ZERO_CENTS,
@@ -86,6 +86,21 @@ _CLAIM = frozenset(
 _PERSON = frozenset({"ref", "age_at_subscription", "role", "facts", "lines"})
 _LINE = frozenset({"id", "guarantee", "expenses", "facts"})
 _EXPENSE = frozenset({"amount", "currency", "date", "category", "label"})
+
+#: An expense's amount as text: the quick reader's pattern (_match_cost: at most
+#: 1,000,000,000,000 and two places but zeros), with the euro and the cents apart
+#: (tests/test_cents.py holds the two to the same texts).
+_cost_parts = re.compile(
+    r"^0*(?:([0-9]{1,12})(?:\.([0-9]{1,2})0*)?|1000000000000(?:\.0+)?)" + END
+).fullmatch
+#: The cents of an amount's places, as written: "5" is 50, "05" is 5, none is 0.
+_CENTS: dict[str | None, int] = {
+    None: 0,
+    **{str(d): d * 10 for d in range(10)},
+    **{f"{n:02d}": n for n in range(100)},
+}
+#: References found well formed and clean (:func:`_ref_read`).
+_REFS_READ: set[str] = set()
 
 #: A line as read: its id in the record, its guarantee's Spec, what it claims
 #: (in cents: every amount it reads has at most two places), its facts.
@@ -261,9 +276,7 @@ def _read(path: PlainPath, data: Any, settler: Settler) -> tuple[Plain, int] | N
     for person in people:
         keys += len(person)
         ref = person["ref"]
-        if type(ref) is not str or _match_claim_id(ref) is None or len(ref) > 64:
-            return None
-        if len(ref) > 5 and ref not in CLEAN and unclean(ref):
+        if ref not in _REFS_READ and not _ref_read(ref):
             return None
         if ref in refs:
             return None  # a duplicate: the reader's to say
@@ -294,14 +307,9 @@ def _read(path: PlainPath, data: Any, settler: Settler) -> tuple[Plain, int] | N
             if line_id is None:
                 line_id = str(j + 1)
             else:
-                if (
-                    type(line_id) is not str
-                    or _match_claim_id(line_id) is None
-                    or len(line_id) > 64
-                    or line_id in ids
-                ):
+                if line_id not in _REFS_READ and not _ref_read(line_id):
                     return None
-                if len(line_id) > 5 and line_id not in CLEAN and unclean(line_id):
+                if line_id in ids:
                     return None
                 ids.add(line_id)
             code = line["guarantee"]
@@ -325,16 +333,14 @@ def _read(path: PlainPath, data: Any, settler: Settler) -> tuple[Plain, int] | N
                 keys += len(expense)
                 v = expense["amount"]
                 if type(v) is str:
-                    if _match_cost(v) is None:
+                    parts = _cost_parts(v)
+                    if parts is None:
                         return None
-                    # at most 12 digits, at most two places but zeros (the pattern)
-                    point = v.find(".")
-                    if point < 0:
-                        documented += int(v) * 100
+                    euro = parts[1]
+                    if euro is None:
+                        documented += 100000000000000  # 10**12 euro
                     else:
-                        documented += int(v[:point]) * 100 + int(
-                            v[point + 1 : point + 3].ljust(2, "0")
-                        )
+                        documented += int(euro) * 100 + _CENTS[parts[2]]
                 else:
                     number = amount(v)
                     if number > 1000000000000 or not within_places(number, 2):
@@ -400,6 +406,20 @@ def _read(path: PlainPath, data: Any, settler: Settler) -> tuple[Plain, int] | N
         persons[k] = (ref, age, role, base, read)
     keys += len(data["policy"]) + len(data["trip"])
     return Plain(data, header, head, persons), keys
+
+
+def _ref_read(ref: Any) -> bool:
+    """Whether ``ref`` reads as a person's or a line's reference (the quick
+    reader's checks of a Ref): remembered if so, as a batch's claims name the
+    same few ("P1", "1", "2")."""
+    if type(ref) is not str or _match_claim_id(ref) is None or len(ref) > 64:
+        return False
+    if len(ref) > 5 and ref not in CLEAN and unclean(ref):
+        return False
+    if len(_REFS_READ) >= 4096:
+        _REFS_READ.clear()
+    _REFS_READ.add(ref)
+    return True
 
 
 def _plain_shape(people: Any) -> bool:
