@@ -55,6 +55,12 @@ def test_cents_are_written_as_the_decimal_amount_is() -> None:
         ("0.005", None),
         ("1500.001", None),
         ("12.3456", None),
+        # more digits than a Decimal context keeps: scaleb would round these to whole cents
+        ("199.99999999999999999999999999999", None),
+        ("999.99999999999999999999999999999", None),
+        ("1000.00000000000000000000000000001", None),
+        ("0.00000000000000000000000000000001", None),
+        ("123456789012345678901234567890.12", 12345678901234567890123456789012),
     ],
 )
 def test_whole_cents_or_none(amount: str, cents: int | None) -> None:
@@ -65,6 +71,9 @@ def test_a_whole_number_of_cents_is_above_an_amount_exactly_when_above_its_floor
     """Spec.authorised_above_cents: ``documented > above`` in cents, for any ``above``."""
     rng = random.Random(11)
     bounds = [Decimal("1000"), Decimal("1000.00"), Decimal("999.999"), Decimal("0.001")]
+    # beyond a Decimal context's 28 digits: the floor must not be rounded up to the bound
+    bounds += [Decimal("999.99999999999999999999999999999")]
+    bounds += [Decimal("1000.00000000000000000000000000001")]
     bounds += [Decimal(rng.randrange(10**8)).scaleb(-rng.randint(0, 4)) for _ in range(300)]
     for above in bounds:
         floor = floor_cents(above)
@@ -94,9 +103,13 @@ def _texts_of_amounts() -> list[str]:
 
 def test_the_plain_path_reads_an_amount_as_the_quick_reader_does() -> None:
     """plain._cost_parts matches the texts the quick reader's pattern does, and its
-    euro and cents are the amount's."""
+    euro and cents are the amount's; the quick reader's is the claim model's
+    (an Amount: at most 10**12, two places)."""
     from claimcalc.claim.quick import _match_cost
+    from claimcalc.money import decimal_pattern
     from claimcalc.output.plain import _CENTS, _cost_parts
+
+    assert _match_cost.__self__.pattern == decimal_pattern(most=10**12, places=2)  # type: ignore[attr-defined]
 
     matched = 0
     for text in _texts_of_amounts():

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from claimcalc.claim.sources import Item
 from claimcalc.output.formats import Format
 from claimcalc.output.plain import PlainPath
 from claimcalc.settling.settler import Settler
-from tests.conftest import benchmark
+from tests.conftest import PRODUCTS, benchmark
 from tests.test_fastpath import documented_claim
 from tests.test_fuzz_batch import paths
 
@@ -140,18 +141,20 @@ def rewritten(text: str, rng: random.Random) -> str:
     return json.dumps(json.loads(text), indent=1)  # spaced out, on many lines
 
 
-def _outputs(items: list[Item], plain: bool, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+def _outputs(
+    items: list[Item], plain: bool, monkeypatch: pytest.MonkeyPatch, product: str | None = None
+) -> list[Any]:
     """Each outcome of a batch run, with the plain path or with the fast path alone."""
     monkeypatch.setenv("CLAIMCALC_PLAIN_PATH", "1" if plain else "0")
     fast_path = PlainPath()  # reads the variable
     monkeypatch.delenv("CLAIMCALC_PLAIN_PATH")
-    outcomes = settle_many(Settler(None, None, False), items, Format.NDJSON, False, fast_path)
+    outcomes = settle_many(Settler(product, None, False), items, Format.NDJSON, False, fast_path)
     return [(o.record, o.ok, o.indemnity, o.advances) for o in outcomes]
 
 
-def _taken(texts: list[str]) -> int:
+def _taken(texts: list[str], product: str | None = None) -> int:
     """How many of ``texts`` the plain path reads and writes itself."""
-    plain, settler = PlainPath(), Settler(None, None, False)
+    plain, settler = PlainPath(), Settler(product, None, False)
     taken = 0
     for text in texts:
         read, _ = plain.read_plain(text, settler)
@@ -302,3 +305,71 @@ def test_a_claim_read_in_another_language_leaves_no_texts_behind(
         records.append(outcome.record)
     assert records[0] == records[1]
     assert "once for section D" in records[0]
+
+
+#: Products whose amounts the plain path cannot carry in whole cents, or that
+#: hold more digits than a Decimal context keeps (28): each edit is made once
+#: to Imaway's D (the benchmark's medical claims). Found by review: with
+#: ``scaleb`` rounding, a dental cap of 199.999…9 (31 nines) was taken as
+#: € 200.00 and the plain path paid a cent the engine does not.
+VARIANTS: dict[str, tuple[str, str]] = {
+    "franchigia of half a cent": ("amount: 50\n", "amount: 50.005\n"),
+    "franchigia past 28 digits": ("amount: 50\n", "amount: 49.999999999999999999999999999999\n"),
+    "caps not whole cents": (
+        "amount: {easy: 200, smart: 400, top: 550}",
+        "amount: {easy: 199.99999999999999999999999999999, smart: 400.001, top: 550.005}",
+    ),
+    "a cap whose cents are past 28 digits": (
+        "mondo: 5000000}",
+        "mondo: 99999999999999999999999999999999.99}",
+    ),
+    "authorisation above a bound past 28 digits": (
+        "above: 0\n",
+        "above: 999.99999999999999999999999999999\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_amounts_not_whole_cents_are_left_to_the_engine(
+    variant: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a product whose cap, franchigia or authorisation bound is not a whole
+    number of cents, the batch's output is the engine's byte for byte; the plain
+    path declines a line under such a cap or franchigia (fastpath.line_row with
+    ``cents``), and compares a bound exactly (money.floor_cents)."""
+    old, new = VARIANTS[variant]
+    text = (PRODUCTS / "imaway" / "2026-01.yaml").read_text(encoding="utf-8")
+    at = text.index(old, text.index("\n  - code: D\n"))  # in section D
+    product = tmp_path / "imaway.yaml"
+    product.write_text(text[:at] + new + text[at + len(old) :], encoding="utf-8")
+    rng = random.Random(3)
+    claims = [BENCHMARK.medical_claim(i, rng) for i in range(300)]
+    authorisation = variant.startswith("authorisation")
+    if authorisation:
+        for k, claim in enumerate(claims[:60]):  # one line at the bound, unauthorised
+            person = claim["insured"][0]
+            del person["facts"]["authorised"]
+            person["lines"] = person["lines"][:1]
+            person["lines"][0]["expenses"][0]["amount"] = ["999.99", "1000.00"][k % 2]
+    texts = [json.dumps(claim) for claim in claims]
+    items = [Item(65 + k, f"x:{k}", text) for k, text in enumerate(texts)]
+    settler = Settler(str(product), None, False)
+    engine = settle_many(settler, items, Format.NDJSON, False, None)
+    outputs = [(o.record, o.ok, o.indemnity, o.advances) for o in engine]
+    assert all(ok for _, ok, _, _ in outputs)  # the product is valid: each claim settled
+    assert _outputs(items, True, monkeypatch, str(product)) == outputs
+    assert _outputs(items, False, monkeypatch, str(product)) == outputs
+    taken = _taken(texts, str(product))
+    if variant.startswith("franchigia"):  # every claim's lines are D's
+        assert taken == 0
+    elif variant == "caps not whole cents":
+        lines = [c["insured"][0]["lines"] for c in claims]
+        dental = [any(line["guarantee"] == "D.dental" for line in ls) for ls in lines]
+        assert taken == dental.count(False), (taken, dental.count(False))
+    elif authorisation:  # a bound of 999.99…9: 999.99 is within it, 1000.00 is refused
+        assert [o.indemnity > 0 for o in engine[:60]] == [True, False] * 30
+        assert taken == len(claims) - 30
+    else:  # a cap the fast path cannot write in cents: the engine settles its claims
+        beyond = [c["level"] == "top" and c["event"]["zone"] == "mondo" for c in claims]
+        assert taken == beyond.count(False), (taken, beyond.count(False))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from functools import lru_cache
 
 CENT = Decimal("0.01")
@@ -87,15 +87,19 @@ def cents_text(amount: Decimal) -> str:
 
 def whole_cents(amount: Decimal) -> int | None:
     """The amount in cents if it is a whole number of them (``1500.5`` is
-    150050), else None."""
-    cents = amount.scaleb(2)
-    return int(cents) if cents == cents.to_integral_value() else None
+    150050), else None. Exact for any finite amount: ``scaleb`` would round one
+    of more than 28 digits, ``199.99999999999999999999999999999`` to 20000."""
+    numerator, denominator = amount.as_integer_ratio()
+    cents, rest = divmod(numerator * 100, denominator)
+    return None if rest else cents
 
 
 def floor_cents(amount: Decimal) -> int:
     """The greatest whole number of cents not above the amount: for a whole
-    number of cents ``n``, ``n > floor_cents(x)`` exactly when ``n / 100 > x``."""
-    return int(amount.scaleb(2).to_integral_value(rounding=ROUND_FLOOR))
+    number of cents ``n``, ``n > floor_cents(x)`` exactly when ``n / 100 > x``
+    (exact, as :func:`whole_cents`)."""
+    numerator, denominator = amount.as_integer_ratio()
+    return numerator * 100 // denominator
 
 
 def from_cents(cents: int) -> Decimal:

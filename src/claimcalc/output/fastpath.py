@@ -666,7 +666,8 @@ def person_document_cents(
     in cents. Every amount — claimed, caps, franchigie — a whole number of cents,
     every sum, difference and minimum is one too: step 7's rounding changes none
     of them, and the arithmetic is exact in integers (tests/test_plain.py holds
-    the two to one another on every claim of the fast path's corpora)."""
+    the two to one another on every claim of the fast path's corpora). Each
+    ``_cents`` function is its Decimal twin's steps in integers: change both."""
     # 5. each section's franchigia once, where it costs the insured least
     if len(rows) == 1:
         sections = [rows]
@@ -927,16 +928,16 @@ def _cheapest(
             cut = round_cents(value) - after
             if cut > 0:  # min(left, cut, value), cut no less than zero
                 takes[k] = min(left, cut, value)
-                left -= takes[k]
+            # Every step the engine takes, a zero's too: a sum or difference of an
+            # amount of more than 28 digits is rounded (a franchigia of 49.99…9).
+            left -= takes[k]
             k += 1
     placed = []
     for k, row in enumerate(payable):
-        take = takes[k]
-        if left > 0:
-            more = row[4] - take
-            more = left if left <= more else more  # min(left, more), as min ties
-            take += more
-            left -= more
+        more = row[4] - takes[k]
+        more = left if left <= more else more  # min(left, more), as min ties
+        take = takes[k] + more
+        left -= more
         if take > 0:
             placed.append((row, take))
     return placed
@@ -998,7 +999,8 @@ def _capped(
     limits: list[Limit], product: Product, level: str, zone: str
 ) -> tuple[Capped, ...] | None:
     """limits.capped_chain: each limit that caps at the level and zone, with its cap
-    and record; None for a cap the fast path does not do (the trip cost, categories)."""
+    and record; None for a cap the fast path does not do (the trip cost, categories,
+    an amount of 10**26 or more, whose cents a Decimal context cannot hold)."""
     capped = []
     for limit in limits:
         if limit.applies_to:
@@ -1012,6 +1014,8 @@ def _capped(
             cap = ZERO
         else:
             continue  # unlimited, included, not applicable: no cap
+        if cap.adjusted() > 25:  # its cents past 28 digits: the engine writes it if it binds
+            return None
         record = {"id": limit.id, "amount": cents_text(cap), "article": limit.source.article}
         whole = texts.limit(limit, cap, ZERO, ZERO, None)
         capped.append((limit, limit.id, cap, record, whole, whole_cents(cap)))

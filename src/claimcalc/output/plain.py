@@ -203,6 +203,7 @@ class PlainPath(FastPath):
             advances += advanced
             claimed += in_all
         paid_eur = from_cents(indemnity)
+        # advances are seldom: the common case without a new Decimal
         advanced_eur = _ZERO_CENTS if advances == 0 else from_cents(advances)
         record = claim_record(
             head,

@@ -356,7 +356,6 @@ CHECKS: dict[str, Callable[..., Refusal]] = {
 }
 
 
-@lru_cache(maxsize=4096)  # the policies of a batch start on few days
 @lru_cache(maxsize=4096)  # a book's policies start on a few hundred days
 def last_day(start: dt.date, months: int) -> dt.date:
     """The last day of a policy of ``months`` months from ``start``."""
