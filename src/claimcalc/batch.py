@@ -18,11 +18,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, TypeVar, Union
 
 from claimcalc.claim.model import Claim
 from claimcalc.claim.sources import Item
 from claimcalc.errors import ClaimcalcError, FileAccessError, InternalError, WorkerLost
+from claimcalc.jsonio import FAST_AFTER
 from claimcalc.output.formats import Format
 from claimcalc.output.records import Outcome, format_record, terminate_unwinds
 from claimcalc.product.model import Product
@@ -120,7 +121,8 @@ Read = Union[tuple[Claim, Product], ClaimcalcError, "Plain"]
 def _read(settler: Settler, item: Item, fast_path: PlainPath | None = None) -> Read:
     try:
         data = None  # orjson's reading, if the plain path read the text and declined it
-        if fast_path is not None and item.fast and item.unreadable is None:
+        # item.fast, without calling a Python property
+        if fast_path is not None and item.position > FAST_AFTER and item.unreadable is None:
             taken, data = fast_path.read_plain(item.text, settler)
             if taken is not None:
                 return taken
@@ -146,18 +148,19 @@ def _settled(
         result = read
     else:
         try:
-            if type(read) is tuple:
+            fast = item.position > FAST_AFTER  # item.fast, without calling a Python property
+            if isinstance(read, tuple):
                 claim, product = read
                 if fast_path is not None:
                     made = fast_path.record(
-                        claim, product, item.position, item.source, item.fast, settler.rates
+                        claim, product, item.position, item.source, fast, settler.rates
                     )
                     if made is not None:
                         return Outcome(item.position, made[0], True, made[1], made[2])
             else:  # a plain claim: its record written here, or the engine's
-                plain = cast("Plain", read)
+                plain = read
                 assert fast_path is not None  # it read the claim
-                made = fast_path.record_plain(plain, item.position, item.source, item.fast)
+                made = fast_path.record_plain(plain, item.position, item.source, fast)
                 if made is not None:
                     return Outcome(item.position, made[0], True, made[1], made[2])
                 # The fast path would decline it too (the same steps): the engine's.

@@ -249,7 +249,7 @@ def _read(path: PlainPath, data: Any, settler: Settler) -> tuple[Plain, int] | N
     # claims it does not take are known there, cheaply (a guarantee it does
     # not settle, a field it does not read). The event, policy and trip last,
     # with the checks between fields.
-    named = settler.product or product_ref(name, edition)
+    named = settler.product or (name if edition is None else product_ref(name, edition))
     if named in path.unknown:
         return None
     try:
