@@ -105,11 +105,16 @@ def test_the_plain_path_reads_an_amount_as_the_quick_reader_does() -> None:
     """plain._cost_parts matches the texts the quick reader's pattern does, and its
     euro and cents are the amount's; the quick reader's is the claim model's
     (an Amount: at most 10**12, two places)."""
+    from claimcalc.claim.model import Expense, fields_of
     from claimcalc.claim.quick import _match_cost
     from claimcalc.money import decimal_pattern
     from claimcalc.output.plain import _CENTS, _cost_parts
 
-    assert _match_cost.__self__.pattern == decimal_pattern(most=10**12, places=2)  # type: ignore[attr-defined]
+    amount = next(f for f in fields_of(Expense) if f.name == "amount").bounds
+    # what _cost_parts spells out
+    assert amount is not None and amount.le == 10**12 and amount.places == 2
+    pattern = decimal_pattern(most=amount.le, places=amount.places)
+    assert _match_cost.__self__.pattern == pattern  # type: ignore[attr-defined]
 
     matched = 0
     for text in _texts_of_amounts():
