@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ from claimcalc.claim.sources import Item, iter_items
 from claimcalc.cli import main
 from claimcalc.errors import ExitCode
 from claimcalc.money import format_eur
-from tests.conftest import EXAMPLE_DIRS, EXAMPLES, FIXTURES
+from tests.conftest import EXAMPLE_DIRS, EXAMPLES, FIXTURES, example
 from tests.test_examples import INDEMNITY
 
 BAD = FIXTURES / "claims" / "bad"
@@ -660,3 +661,31 @@ def test_the_phases_benchmark_times_the_same_records_each_way() -> None:
     assert len(first) == 150 and all('"status":"settled"' in r for r in first)
     assert all(done == first for done in records.values())
     assert set(records) == {"one_keep", "many 1", "many 8", "many 64"}
+
+
+def test_a_runs_product_that_cannot_be_loaded_is_loaded_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Settler's own product that fails to load fails every claim, as before,
+    without being loaded again for each (the library's batch; the command line
+    loads it before any claim)."""
+    import claimcalc.product.catalog as catalog_module
+    from claimcalc.batch import settle_many
+    from claimcalc.output.formats import Format
+    from claimcalc.settling.settler import Settler
+
+    loads = {"n": 0}
+    load = catalog_module.load_rulebook
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        loads["n"] += 1
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(catalog_module, "load_rulebook", counting)
+    missing = str(tmp_path / "missing.yaml")
+    text = example("imaway", "D-medical-usa.json").read_text(encoding="utf-8")
+    items = [Item(k, f"c{k}", text) for k in range(1, 51)]
+    outcomes = settle_many(Settler(missing, None, False), items, Format.NDJSON)
+    assert loads["n"] == 1
+    assert [o.ok for o in outcomes] == [False] * 50
+    assert all("no such product file" in o.record for o in outcomes)

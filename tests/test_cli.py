@@ -357,3 +357,34 @@ def test_a_level_after_a_product_file_suggests_what_works(
     code, _out, err = run(capsys, "settle", claim, "--product", f"{missing}:top")
     assert code == ExitCode.USAGE and "@EDITION" not in err
     assert err.endswith(f"name the product file: --product {missing}\n"), err
+
+
+def test_a_product_the_command_line_names_is_loaded_before_any_claim(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``settle --product`` with a product that cannot be loaded: one line and exit 4
+    before any claim is read, not an error record (and a load) for every claim of
+    the batch: a batch of 200 claims under an invalid product file took 14 s."""
+    import claimcalc.product.catalog as catalog_module
+
+    loads = {"n": 0}
+    load = catalog_module.load_rulebook
+
+    def counting(*args: object, **kwargs: object) -> object:
+        loads["n"] += 1
+        return load(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(catalog_module, "load_rulebook", counting)
+    text = (ROOT / "products" / "imaway" / "2026-01.yaml").read_text(encoding="utf-8")
+    old = "amount: {easy: 200, smart: 400, top: 550}"  # D.dental.max, under D.zone
+    bad = tmp_path / "imaway.yaml"
+    bad.write_text(text.replace(old, "amount: {easy: 5000, smart: 400, top: 550}", 1), "utf-8")
+    claims = tmp_path / "claims.ndjson"
+    line = json.dumps(json.loads(EXAMPLE.read_text(encoding="utf-8")))
+    claims.write_text((line + "\n") * 5, encoding="utf-8")
+    for given, says in ((str(bad), "is larger than its parent 'D.zone'"), ("nosuch", "unknown")):
+        loads["n"] = 0
+        code, out, err = run(capsys, "settle", str(claims), "--product", given, "-f", "ndjson")
+        assert (code, out) == (ExitCode.INVALID_PRODUCT, "")
+        assert err.count("\n") == 1 and says in err, err
+        assert loads["n"] == 1

@@ -378,6 +378,11 @@ def settle_command(
 
     if product is not None:
         _no_level(product)
+        # Named for every claim: loaded once before any claim is read, so that one
+        # that cannot be loaded is the run's error (one line, exit 4), not each claim's.
+        from claimcalc.product.catalog import load_rulebook
+
+        load_rulebook(product)
     table = read_ecb_csv(rates) if rates is not None else None
     claim_file = single_claim_file(claims) if format.one_claim else None
     if format is Format.HTML and claim_file is None:

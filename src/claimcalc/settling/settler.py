@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from claimcalc.claim.sources import Item, claim_of
-from claimcalc.errors import UnknownProductError
+from claimcalc.errors import ClaimcalcError, UnknownProductError
 from claimcalc.settlement import Settlement
 from claimcalc.settling.rates import RateTable
 
@@ -40,11 +40,21 @@ class Settler:
         self._settle = settle
 
     def load(self, ref: str, from_claim: bool = False) -> Any:
-        """A product by reference; one named in a claim is never a path (catalog only)."""
+        """A product by reference; one named in a claim is never a path (catalog only).
+        The run's own product (``from_claim`` False) that cannot be loaded is
+        remembered: each claim after the first gets its error without loading it
+        again (a large product file took 70 ms a claim)."""
         product = self._products.get((ref, from_claim))
         if product is None:
-            product = self._load_rulebook(ref, allow_path=not from_claim)
+            try:
+                product = self._load_rulebook(ref, allow_path=not from_claim)
+            except ClaimcalcError as error:
+                if from_claim:  # a batch's claims may name any number of products
+                    raise
+                product = error
             self._products[(ref, from_claim)] = product
+        if isinstance(product, ClaimcalcError):
+            raise product.with_traceback(None)  # a traceback would grow with each claim
         return product
 
     def _known(self, product_id: str) -> bool:
