@@ -9,6 +9,7 @@ import tempfile
 from functools import cache
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -42,6 +43,24 @@ EXAMPLE_DIRS = sorted(PRODUCTS.glob("*/examples"))
 EXAMPLES = [path for folder in EXAMPLE_DIRS for path in sorted(folder.glob("*.json"))]
 #: Every shipped product, by id: adding a product folder adds it to each test that iterates.
 PRODUCT_IDS = sorted({entry.id for entry in catalog()})
+
+
+class Calls:
+    """How many times a function :func:`counted` wraps was called."""
+
+    n = 0
+
+
+def counted(monkeypatch: pytest.MonkeyPatch, module: ModuleType, name: str) -> Calls:
+    """Count the calls of ``module.name`` for the rest of the test (it is still called)."""
+    calls, original = Calls(), getattr(module, name)
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.n += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counting)
+    return calls
 
 
 @cache

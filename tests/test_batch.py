@@ -16,7 +16,6 @@ import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -24,7 +23,7 @@ from claimcalc.claim.sources import Item, iter_items
 from claimcalc.cli import main
 from claimcalc.errors import ExitCode
 from claimcalc.money import format_eur
-from tests.conftest import EXAMPLE_DIRS, EXAMPLES, FIXTURES, example
+from tests.conftest import EXAMPLE_DIRS, EXAMPLES, FIXTURES, counted, example
 from tests.test_examples import INDEMNITY
 
 BAD = FIXTURES / "claims" / "bad"
@@ -674,18 +673,11 @@ def test_a_runs_product_that_cannot_be_loaded_is_loaded_once(
     from claimcalc.output.formats import Format
     from claimcalc.settling.settler import Settler
 
-    loads = {"n": 0}
-    load = catalog_module.load_rulebook
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        loads["n"] += 1
-        return load(*args, **kwargs)
-
-    monkeypatch.setattr(catalog_module, "load_rulebook", counting)
+    loads = counted(monkeypatch, catalog_module, "load_rulebook")
     missing = str(tmp_path / "missing.yaml")
     text = example("imaway", "D-medical-usa.json").read_text(encoding="utf-8")
     items = [Item(k, f"c{k}", text) for k in range(1, 51)]
     outcomes = settle_many(Settler(missing, None, False), items, Format.NDJSON)
-    assert loads["n"] == 1
+    assert loads.n == 1
     assert [o.ok for o in outcomes] == [False] * 50
     assert all("no such product file" in o.record for o in outcomes)

@@ -10,7 +10,7 @@ import pytest
 from claimcalc.cli import main
 from claimcalc.errors import ExitCode
 from claimcalc.product.catalog import catalog, load_product
-from tests.conftest import FIXTURES, PRODUCT_IDS, ROOT, example
+from tests.conftest import FIXTURES, PRODUCT_IDS, ROOT, counted, example
 from tests.test_product_errors import expected_lines
 
 BROKEN = FIXTURES / "products" / "broken"
@@ -367,14 +367,7 @@ def test_a_product_the_command_line_names_is_loaded_before_any_claim(
     the batch: a batch of 200 claims under an invalid product file took 14 s."""
     import claimcalc.product.catalog as catalog_module
 
-    loads = {"n": 0}
-    load = catalog_module.load_rulebook
-
-    def counting(*args: object, **kwargs: object) -> object:
-        loads["n"] += 1
-        return load(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(catalog_module, "load_rulebook", counting)
+    loads = counted(monkeypatch, catalog_module, "load_rulebook")
     text = (ROOT / "products" / "imaway" / "2026-01.yaml").read_text(encoding="utf-8")
     old = "amount: {easy: 200, smart: 400, top: 550}"  # D.dental.max, under D.zone
     bad = tmp_path / "imaway.yaml"
@@ -383,8 +376,8 @@ def test_a_product_the_command_line_names_is_loaded_before_any_claim(
     line = json.dumps(json.loads(EXAMPLE.read_text(encoding="utf-8")))
     claims.write_text((line + "\n") * 5, encoding="utf-8")
     for given, says in ((str(bad), "is larger than its parent 'D.zone'"), ("nosuch", "unknown")):
-        loads["n"] = 0
+        loads.n = 0
         code, out, err = run(capsys, "settle", str(claims), "--product", given, "-f", "ndjson")
         assert (code, out) == (ExitCode.INVALID_PRODUCT, "")
         assert err.count("\n") == 1 and says in err, err
-        assert loads["n"] == 1
+        assert loads.n == 1

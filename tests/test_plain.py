@@ -24,7 +24,7 @@ from claimcalc.claim.sources import Item
 from claimcalc.output.formats import Format
 from claimcalc.output.plain import PlainPath
 from claimcalc.settling.settler import Settler
-from tests.conftest import PRODUCTS, benchmark
+from tests.conftest import PRODUCTS, benchmark, counted
 from tests.test_fastpath import documented_claim
 from tests.test_fuzz_batch import paths
 
@@ -228,14 +228,7 @@ def test_an_unknown_product_is_looked_up_once_a_run(monkeypatch: pytest.MonkeyPa
     each claim naming it (the readers then refuse them, as without it)."""
     import claimcalc.product.catalog as catalog
 
-    calls = {"n": 0}
-    find = catalog.find_product
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        calls["n"] += 1
-        return find(*args, **kwargs)
-
-    monkeypatch.setattr(catalog, "find_product", counting)
+    calls = counted(monkeypatch, catalog, "find_product")
     claim = BENCHMARK.medical_claim(0, random.Random(1))
     claim["product"] = "nosuch"
     invalid = copy.deepcopy(claim)
@@ -244,9 +237,9 @@ def test_an_unknown_product_is_looked_up_once_a_run(monkeypatch: pytest.MonkeyPa
     items = [Item(65 + k, f"x:{k}", text) for k, text in enumerate(texts)]
     counts, outputs = [], []
     for plain in (True, False):
-        calls["n"] = 0
+        calls.n = 0
         outputs.append(_outputs(items, plain, monkeypatch))
-        counts.append(calls["n"])
+        counts.append(calls.n)
     assert outputs[0] == outputs[1]
     assert counts[0] <= counts[1] + 1, counts  # 30 against 10 before it remembered
 
