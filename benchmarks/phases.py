@@ -12,7 +12,10 @@ reversed every other round). Workloads:
 * ``one``: ``settle_one`` claim after claim (read, then settle, then the next);
 * ``one_keep``: the same, keeping the last 64 claims read alive (is it memory?);
 * ``many N``: ``settle_many`` with chunks of N claims (``batch.PHASE`` is 64):
-  every claim of a chunk read, then every one settled.
+  every claim of a chunk read, then every one settled, the garbage collector
+  paused meanwhile (``batch._phased``);
+* ``collected``: ``many 64`` with the collector left running during chunks,
+  as before 2026-12-03's pause (``batch._phased`` is told it is off).
 
 Prints µs a claim, median of the rounds with min–max. ``--cachegrind`` runs
 each of ``one`` and ``many 64`` under ``valgrind --tool=cachegrind
@@ -82,7 +85,28 @@ def workloads(claims: int, chunks: list[int]) -> dict[str, Work]:
 
         return work
 
-    return {"one": one, "one_keep": one_keep, **{f"many {n}": many(n) for n in chunks}}
+    def collected() -> Any:
+        setattr(batch, "gc", _NotPausing)  # noqa: B010  # a module's name, replaced a while
+        try:
+            return batch.settle_many(settler, items, Format.NDJSON, False, fast)
+        finally:
+            setattr(batch, "gc", gc)  # noqa: B010
+
+    return {
+        "one": one,
+        "one_keep": one_keep,
+        **{f"many {n}": many(n) for n in chunks},
+        "collected": collected,
+    }
+
+
+class _NotPausing:
+    """``batch.gc`` for ``collected``: the collector said to be off, so that
+    ``batch._phased`` leaves it as it is (running)."""
+
+    @staticmethod
+    def isenabled() -> bool:
+        return False
 
 
 def alternate(works: dict[str, Work], claims: int, rounds: int) -> dict[str, list[float]]:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -628,6 +629,52 @@ def test_claims_on_a_pipe_are_answered_one_by_one(read_ahead: bool) -> None:
         assert answered_after == list(range(1, len(items) + 1))
 
 
+def test_a_chunk_is_settled_with_the_collector_paused_and_only_then() -> None:
+    """Each chunk's claims are read and settled with the garbage collector
+    paused (batch._phased: the claims a chunk holds kept it collecting every
+    few claims), and it runs again after the chunk: the caller's code between
+    records finds it running, as after a run stopped midway; a collector the
+    host paused stays paused."""
+    import gc
+
+    import claimcalc.batch as batch
+    from claimcalc.output.formats import Format
+
+    items = _items(corpus(2 * batch.PHASE + 5, bad_every=7))
+    during: list[bool] = []  # the collector's state as each claim is read and settled
+    read, settled = batch._read, batch._settled
+
+    def reading(*args: Any) -> Any:
+        during.append(gc.isenabled())
+        return read(*args)
+
+    def settling(*args: Any) -> Any:
+        during.append(gc.isenabled())
+        return settled(*args)
+
+    def interrupted(*args: Any) -> Any:
+        raise KeyboardInterrupt
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(batch, "_read", reading)
+        patch.setattr(batch, "_settled", settling)
+        between = [gc.isenabled() for _ in batch.run(items, Format.NDJSON)]
+        assert during == [False] * 2 * len(items)
+        assert between == [True] * len(items) and gc.isenabled()
+        during.clear()
+        gc.disable()
+        try:
+            between = [gc.isenabled() for _ in batch.run(items, Format.NDJSON)]
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+        assert during == [False] * 2 * len(items) and between == [False] * len(items)
+        patch.setattr(batch, "_settled", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            list(batch.run(items, Format.NDJSON))
+        assert gc.isenabled()
+
+
 def test_settle_reads_stdin_claim_by_claim(monkeypatch: pytest.MonkeyPatch) -> None:
     """``settle -`` runs without read-ahead, files with it."""
     import claimcalc.batch as batch
@@ -659,7 +706,7 @@ def test_the_phases_benchmark_times_the_same_records_each_way() -> None:
     first = records.pop("one")
     assert len(first) == 150 and all('"status":"settled"' in r for r in first)
     assert all(done == first for done in records.values())
-    assert set(records) == {"one_keep", "many 1", "many 8", "many 64"}
+    assert set(records) == {"one_keep", "many 1", "many 8", "many 64", "collected"}
 
 
 def test_a_runs_product_that_cannot_be_loaded_is_loaded_once(

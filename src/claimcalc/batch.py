@@ -8,6 +8,7 @@ at a time, and come back in order.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import shutil
@@ -102,14 +103,34 @@ def _phased(
     fast_path: PlainPath | None,
     keep: bool,
 ) -> list[Outcome]:
-    """One chunk's outcomes (:func:`_phases`): every claim read, then every one settled."""
-    read = [_read(settler, item, fast_path) for item in chunk]
-    outcomes = []
-    for item, got in zip(chunk, read, strict=True):
-        outcome = _settled(settler, item, got, fmt, steps, fast_path)
-        if not keep:
-            outcome.settlement = None
-        outcomes.append(outcome)
+    """One chunk's outcomes (:func:`_phases`): every claim read, then every one
+    settled, the garbage collector paused meanwhile.
+
+    Why paused: a chunk's claims as read (orjson's dictionaries and lists, each
+    claim's persons and lines) live until the chunk is settled, hundreds of
+    containers, which set the cyclic collector going every few claims, and
+    every few thousand claims walking every object of the process, products
+    and modules among them: 3–5 µs of a medical claim's 36 (docs/performance.md,
+    tenth session). Reference counts still free all a claim leaves that is not
+    in a cycle; what is waits for the collector's next run after the chunk, and
+    a chunk is bounded (:data:`PHASE` claims, :data:`PHASE_TEXT` characters).
+    The collector is the process's: paused only if it was running, and running
+    again after the chunk whatever happens. Another thread's work meanwhile
+    runs with it paused too (slower at worst, never wrong)."""
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        read = [_read(settler, item, fast_path) for item in chunk]
+        outcomes = []
+        for item, got in zip(chunk, read, strict=True):
+            outcome = _settled(settler, item, got, fmt, steps, fast_path)
+            if not keep:
+                outcome.settlement = None
+            outcomes.append(outcome)
+    finally:
+        if paused:
+            gc.enable()
     return outcomes
 
 
@@ -292,8 +313,6 @@ def _freeze() -> None:
     moved out of the garbage collector's sight, its full collections no longer
     walk them (as a long-lived process would, ``gc.freeze``)."""
     global _frozen
-    import gc
-
     gc.freeze()
     _frozen = True
 
