@@ -95,7 +95,8 @@ Capped = tuple[Limit, str, Decimal, dict[str, str], str, int | None]
 
 
 class Spec:
-    """What the fast path needs of one guarantee at one level and zone."""
+    """What the fast path needs of one guarantee at one level and zone (compiled,
+    an extension type: fastpath.pxd declares its fields, as ``__slots__`` does)."""
 
     __slots__ = (
         "article",

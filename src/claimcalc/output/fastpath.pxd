@@ -1,0 +1,33 @@
+# The fast path's Spec and Head compiled as extension types (claimcalc.compiled):
+# their fields read in this module as a structure's, not looked up by name
+# (a line's rules read a dozen of them: 2.7% of a medical claim's
+# instructions). Other modules, and the sources, see the same names. A field
+# declared a dict or a tuple takes only one (or None): each is made one in
+# Spec.__init__ and Head.__init__.
+import cython
+
+
+cdef class Spec:
+    cdef public object article, authorised_above, authorised_above_cents, code, franchigie_cents
+    cdef public object kind, level, plan, section, title, window, zone
+    cdef public bint deadlines, unit_counted
+    cdef public tuple claim_wide, franchigie, renunciation, requires, waivers
+    cdef public dict capped, max_ages, verdicts
+
+
+cdef class Head:
+    cdef public object plan, product
+    cdef public dict product_record, specs
+
+
+cpdef line_row(
+    Spec spec, plan, claim, documented, loss, line_facts, base, base_key, dict answered, age,
+    role, line, bint cents=*
+)
+
+
+@cython.locals(section=Spec, spec=Spec)
+cpdef person_document_cents(list rows, ref, age)
+
+
+cpdef _verdict(Spec spec, plan, facts, key)
