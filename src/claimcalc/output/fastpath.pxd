@@ -26,8 +26,39 @@ cpdef line_row(
 )
 
 
-@cython.locals(section=Spec, spec=Spec)
+@cython.locals(
+    section=Spec, spec=Spec, sections=list, section_rows=list, payable=list, takers=list,
+    by_section=dict, consumed=dict, lines=list, row=list, reasons=list
+)
 cpdef person_document_cents(list rows, ref, age)
 
 
 cpdef _verdict(Spec spec, plan, facts, key)
+
+
+cpdef _apply_cents(tuple chain, value, dict consumed, list reasons)
+
+
+cpdef _after_limits_cents(tuple chain, value, dict consumed)
+
+
+@cython.locals(consumed=dict, takes=list, placed=list, row=list, k=cython.Py_ssize_t)
+cpdef _cheapest_cents(list rows, list payable, amount)
+
+
+# The same steps in Decimal (claims the plain path does not read)
+@cython.locals(
+    section=Spec, spec=Spec, sections=list, section_rows=list, payable=list, takers=list,
+    by_section=dict, consumed=dict, lines=list, row=list, reasons=list
+)
+cpdef person_document(list rows, ref, age, list claimed)
+
+
+cpdef _apply(tuple chain, value, dict consumed, list reasons)
+
+
+cpdef _after_limits(tuple chain, value, dict consumed)
+
+
+@cython.locals(consumed=dict, takes=list, placed=list, row=list, k=cython.Py_ssize_t)
+cpdef _cheapest(list rows, list payable, amount)
