@@ -85,38 +85,6 @@ def test_a_module_whose_declarations_changed_is_stale(tmp_path: Path) -> None:
     assert (PACKAGE / "output" / "plain.pxd").exists()  # the one there is
 
 
-def test_a_module_compiled_with_anothers_declarations_is_stale_when_that_one_changes(
-    tmp_path: Path,
-) -> None:
-    """A ``.pxd`` that cimports another module's declarations (the plain path's
-    reader reads the fast path's Spec as a structure, and calls its functions
-    in C) has that module's layout compiled in: that module's source or
-    declarations edited, it is stale too (its compiled copy beside the other's
-    source would not import, or would read a field at the wrong place)."""
-    module, other = "claimcalc.output.plain", "claimcalc.output.fastpath"
-    package = _package_with(tmp_path, module, b"A = 1\n", "")
-    source_of(package, module).with_suffix(".pxd").write_bytes(
-        b"from claimcalc.output.fastpath cimport Spec\n"
-    )
-    cimported = source_of(package, other)
-    declared = cimported.with_suffix(".pxd")
-    cimported.write_bytes(b"class Spec:\n    pass\n")
-    declared.write_bytes(b"cdef class Spec:\n    cdef public object a\n")
-    recorded = {module: {"file": module + SUFFIX, "sha256": digest(source_of(package, module))}}
-    (package / "_compiled" / MANIFEST).write_text(json.dumps(recorded), encoding="utf-8")
-    assert Finder(package).state(module) == "compiled"
-    declared.write_bytes(b"cdef class Spec:\n    cdef public object a, b\n")
-    assert Finder(package).state(module) == "stale"
-    declared.write_bytes(b"cdef class Spec:\n    cdef public object a\n")
-    assert Finder(package).state(module) == "compiled"
-    cimported.write_bytes(b"class Spec:\n    a = 1\n")
-    assert Finder(package).state(module) == "stale"
-    cimported.unlink()
-    assert Finder(package).state(module) == "absent"
-    # the real ones
-    assert source_of(PACKAGE, other) in compiled._compiled_with(source_of(PACKAGE, module))
-
-
 @pytest.mark.parametrize(
     "manifest",
     [

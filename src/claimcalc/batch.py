@@ -115,12 +115,14 @@ def _phased(
     in a cycle; what is waits for the collector's next run after the chunk, and
     a chunk is bounded (:data:`PHASE` claims, :data:`PHASE_TEXT` characters).
     The collector is the process's: paused only if it was running, and running
-    again after the chunk whatever happens. Another thread's work meanwhile
-    runs with it paused too (slower at worst, never wrong)."""
+    again after the chunk whatever happens (paused inside the ``try``: a signal
+    handled between the two would leave it off). Another thread's work
+    meanwhile runs with it paused too, slower at worst; a thread that switches
+    it off meanwhile finds it on again after the chunk."""
     paused = gc.isenabled()
-    if paused:
-        gc.disable()
     try:
+        if paused:
+            gc.disable()
         read = [_read(settler, item, fast_path) for item in chunk]
         outcomes = []
         for item, got in zip(chunk, read, strict=True):

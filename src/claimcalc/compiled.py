@@ -25,7 +25,6 @@ import importlib
 import importlib.machinery
 import json
 import os
-import re
 import sys
 from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
@@ -73,7 +72,7 @@ SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[0]
 #: Cython's directives: type annotations are not declarations (the sources are
 #: annotated for mypy; as C types they would change what the code accepts);
 #: None where a ``.pxd`` declares an extension type raises AttributeError, as
-#: in the sources (Cython's default would read a field through a null pointer).
+#: in the sources (by default Cython reads the field from None as from one).
 DIRECTIVES = {
     "language_level": 3,
     "annotation_typing": False,
@@ -88,43 +87,13 @@ def source_of(package: Path, module: str) -> Path:
 
 
 def digest(path: Path) -> str:
-    """The SHA-256 of a module's source: its ``.py`` file, the ``.pxd`` beside
-    it if it has one (C types for some of its names, read when it is compiled),
-    and the same of each module that ``.pxd`` cimports: their extension types
-    and C functions are compiled into it (``plain`` reads ``fastpath``'s Spec
-    as a structure), so one of them edited makes it stale too."""
-    found = hashlib.sha256()
-    for source in _compiled_with(path):
-        found.update(source.read_bytes())
-        declared = source.with_suffix(".pxd")
-        if declared.exists():
-            found.update(declared.read_bytes())
+    """The SHA-256 of a module's source: its ``.py`` file, and the ``.pxd`` beside
+    it if it has one (C types for some of its names, read when it is compiled)."""
+    found = hashlib.sha256(path.read_bytes())
+    declared = path.with_suffix(".pxd")
+    if declared.exists():
+        found.update(declared.read_bytes())
     return found.hexdigest()
-
-
-#: A ``.pxd``'s cimport of another module: ``from claimcalc.output.fastpath cimport Spec``.
-_CIMPORT = re.compile(r"^from\s+([\w.]+)\s+cimport\b", re.MULTILINE)
-
-
-def _compiled_with(path: Path) -> list[Path]:
-    """The source ``path``, then those of the modules its ``.pxd`` cimports, theirs
-    in turn (each once). A cimported module is found under the folder named as
-    its package (``claimcalc``) that holds ``path``; none: OSError, as a missing
-    source."""
-    found = [path]
-    for source in found:
-        declared = source.with_suffix(".pxd")
-        if not declared.exists():
-            continue
-        for module in _CIMPORT.findall(declared.read_text(encoding="utf-8")):
-            top, *rest = module.split(".")
-            package = next((p for p in source.parents if p.name == top), None)
-            if package is None or not rest:
-                raise FileNotFoundError(f"{declared}: cimports {module}, not found")
-            cimported = package.joinpath(*rest).with_suffix(".py")
-            if cimported not in found:
-                found.append(cimported)
-    return found
 
 
 class Finder:

@@ -2,8 +2,9 @@
 # their fields read in this module as a structure's, not looked up by name
 # (a line's rules read a dozen of them: 2.7% of a medical claim's
 # instructions). Other modules, and the sources, see the same names. A field
-# declared a dict or a tuple takes only one (or None): each is made one in
-# Spec.__init__ and Head.__init__.
+# or argument declared a dict, list or tuple takes exactly one (not a
+# subclass) or None, else TypeError, compiled only: each is made one where it
+# is made (Spec.__init__, Head.__init__, line_row's rows).
 import cython
 
 

@@ -4,12 +4,7 @@
 # as "not plain", as the reader's own type checks do from the sources. None
 # passes a declaration: the reader checks each such name's type before it
 # uses it, or uses it only where None raises TypeError too (an index).
-# The fast path's Head read as a structure and its steps called in C (their
-# declarations cimported: claimcalc.compiled.digest makes this module stale
-# when fastpath's source or declarations change).
 import cython
-
-from claimcalc.output.fastpath cimport Head, Spec, line_row, person_document_cents
 
 
 @cython.locals(
@@ -26,7 +21,6 @@ from claimcalc.output.fastpath cimport Head, Spec, line_row, person_document_cen
     read=list,
     windows=list,
     base=dict,
-    head=Head,
     keys=cython.Py_ssize_t,
     lines_in_all=cython.Py_ssize_t,
     j=cython.Py_ssize_t,
