@@ -17,10 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from claimcalc import jsonio
 from claimcalc.batch import settle_many
 from claimcalc.claim.model import Claim, Expense, Insured, Line, fields_of
 from claimcalc.claim.sources import Item
+from claimcalc.output import fastpath
 from claimcalc.output.formats import Format
 from claimcalc.output.plain import PlainPath
 from claimcalc.settling.settler import Settler
@@ -366,3 +370,83 @@ def test_amounts_not_whole_cents_are_left_to_the_engine(
     else:  # a cap the fast path cannot write in cents: the engine settles its claims
         beyond = [c["level"] == "top" and c["event"]["zone"] == "mondo" for c in claims]
         assert taken == beyond.count(False), (taken, beyond.count(False))
+
+
+#: Guarantee titles of Imaway's D: ones a JSON text escapes (written into its
+#: lines' templates as they are) and ones that read like a template's marker
+#: (the six characters ``\u0000``: the guarantee's lines then not written from
+#: a template, fastpath._template).
+TITLES: dict[str, tuple[str, bool]] = {
+    "escaped": ("'Spese \"mediche\" e \\ farmaceutiche – più'", True),
+    "like a marker": ("'Spese mediche \\u0000 e farmaceutiche'", False),
+    "ending in a backslash": ("'Spese mediche e farmaceutiche \\'", True),
+}
+
+
+@pytest.mark.parametrize("variant", TITLES)
+def test_titles_are_written_as_the_engine_writes_them(
+    variant: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plain path writes a record from templates cut out of the fast path's
+    documents (fastpath._template): a title with characters to escape is written
+    as the engine writes it, and one that reads like a marker leaves its
+    guarantee's lines to the engine, not written wrong."""
+    title, templated = TITLES[variant]
+    text = (PRODUCTS / "imaway" / "2026-01.yaml").read_text(encoding="utf-8")
+    old = "title: Spese mediche e farmaceutiche\n"
+    assert text.count(old) == 1
+    product = tmp_path / "imaway.yaml"
+    product.write_text(text.replace(old, f"title: {title}\n"), encoding="utf-8")
+    rng = random.Random(5)
+    claims = [BENCHMARK.medical_claim(i, rng) for i in range(200)]
+    texts = [json.dumps(claim) for claim in claims]
+    items = [Item(65 + k, f"x:{k}", text) for k, text in enumerate(texts)]
+    engine = settle_many(Settler(str(product), None, False), items, Format.NDJSON, False, None)
+    outputs = [(o.record, o.ok, o.indemnity, o.advances) for o in engine]
+    assert all(ok for _, ok, _, _ in outputs)
+    assert _outputs(items, True, monkeypatch, str(product)) == outputs
+    pharma = [
+        any(line["guarantee"] == "D.medical_pharma" for line in c["insured"][0]["lines"])
+        for c in claims
+    ]
+    assert 50 < pharma.count(True) < 150
+    expected = len(claims) if templated else pharma.count(False)
+    assert _taken(texts, str(product)) == expected
+
+
+#: Sources (a file's name and line) with characters a JSON text escapes or not.
+SOURCES = [
+    "claims.ndjson:7",
+    'my "claims".ndjson:7',
+    "C:\\claims\\book.ndjson:7",
+    "sinistri/città/è.ndjson:7",
+    "tab\there:7",
+    "new\nline:7",
+    "del\x7f:7",
+    "nul\x00:7",
+    "\u2028sep:7",
+    "emoji 🙂:7",
+    "",
+]
+
+
+def test_sources_are_written_as_the_engine_writes_them() -> None:
+    """A record's source, the one text of a plain claim's record that no pattern
+    bounds, is written by the plain path as jsonio.dumps writes it."""
+    text = json.dumps(BENCHMARK.medical_claim(0, random.Random(2)))
+    items = [Item(65 + k, source, text) for k, source in enumerate(SOURCES)]
+    engine = settle_many(Settler(None, None, False), items, Format.NDJSON, False, None)
+    path, settler = PlainPath(), Settler(None, None, False)
+    read, _ = path.read_plain(text, settler)
+    assert read is not None
+    for item, outcome in zip(items, engine, strict=True):
+        assert json.loads(outcome.record)["source"] == item.source
+        for fast in (True, False):
+            made = path.record_plain(read, item.position, item.source, fast)
+            assert made is not None and made[0] == outcome.record
+
+
+@given(st.text() | st.text(alphabet=' \\"/\x00\x1f\x7f~a\u2028é€\ud800'))
+def test_escaped_text_is_jsonios_between_the_quotes(text: str) -> None:
+    for fast in (True, False):
+        assert '"' + fastpath._escaped(text, fast) + '"' == jsonio.dumps(text, fast)

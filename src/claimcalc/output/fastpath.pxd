@@ -12,13 +12,14 @@ cdef class Spec:
     cdef public object article, authorised_above, authorised_above_cents, code, franchigie_cents
     cdef public object kind, level, plan, section, title, window, zone
     cdef public bint deadlines, unit_counted
-    cdef public tuple claim_wide, franchigie, renunciation, requires, waivers
+    cdef public tuple claim_wide, franchigie, line_parts, renunciation, requires, waivers
     cdef public dict capped, max_ages, verdicts
 
 
 cdef class Head:
     cdef public object plan, product
     cdef public dict product_record, specs
+    cdef public tuple record_parts
 
 
 cpdef line_row(
@@ -29,15 +30,23 @@ cpdef line_row(
 
 @cython.locals(
     section=Spec, spec=Spec, sections=list, section_rows=list, payable=list, takers=list,
-    by_section=dict, consumed=dict, lines=list, row=list, reasons=list
+    by_section=dict, consumed=dict, row=list, reasons=list, parts=tuple, person=tuple,
+    first=bint
 )
-cpdef person_document_cents(list rows, ref, age)
+cpdef person_text_cents(list rows, ref, age, list out, bint fast)
 
 
 cpdef _verdict(Spec spec, plan, facts, key)
 
 
-cpdef _apply_cents(tuple chain, value, dict consumed, list reasons)
+cpdef _apply_cents(tuple chain, value, dict consumed, list reasons, bint fast)
+
+
+@cython.locals(c=cython.Py_UCS4)
+cpdef str _escaped(str text, bint fast)
+
+
+cpdef str _reason_text(str code_text, str article_text, str text, bint fast)
 
 
 cpdef _after_limits_cents(tuple chain, value, dict consumed)

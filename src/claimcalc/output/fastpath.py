@@ -20,6 +20,7 @@ engine's, byte for byte, on generated corpora that reach each of its exits.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
@@ -88,10 +89,13 @@ ClaimCheck = Callable[[Claim], bool]
 #: What a line's facts give: its chain of limits, and whether each franchigia of
 #: its section is waived on them (empty: none can be).
 Verdict = tuple[list[Limit], tuple[bool, ...]]
+#: A limit's record and its reason when no other line used it, as JSON texts,
+#: and its article as one (:func:`person_text_cents`).
+LimitTexts = tuple[str, str, str]
 #: A limit of a line's chain: the limit, its id, its cap, its record (``"limit"``),
-#: its reason's text when no other line used it (texts.limit's) and its cap in
-#: cents (None: not a whole number of them).
-Capped = tuple[Limit, str, Decimal, dict[str, str], str, int | None]
+#: its reason's text when no other line used it (texts.limit's), its cap in
+#: cents (None: not a whole number of them) and its LimitTexts.
+Capped = tuple[Limit, str, Decimal, dict[str, str], str, int | None, LimitTexts]
 
 
 class Spec:
@@ -110,6 +114,7 @@ class Spec:
         "franchigie_cents",
         "kind",
         "level",
+        "line_parts",
         "max_ages",
         "plan",
         "renunciation",
@@ -175,6 +180,12 @@ class Spec:
         self.authorised_above_cents = (
             None if self.authorised_above is None else floor_cents(self.authorised_above)
         )
+        # Its lines' documents as JSON text cut where a line's own values stand
+        # (None: not to be written so, person_text_cents)
+        quoted, whole = _QUOTED, _WHOLE
+        self.line_parts = _template(
+            line_fields(quoted, self, quoted, quoted, quoted, quoted, whole, quoted, whole), 8
+        )
         # (amount, article, text, its text when one line takes it all) of each
         # franchigia of the section, in order
         self.franchigie = tuple(
@@ -190,12 +201,16 @@ class Spec:
             if isinstance(d, Franchigia)
         )
         # The same with their amounts in cents, for arithmetic in cents (plain
-        # claims); None: one is not a whole number of cents.
+        # claims), and as JSON texts the reason when one line takes it all and
+        # the article; None: one is not a whole number of cents.
         in_cents = tuple(whole_cents(f[0]) for f in self.franchigie)
         self.franchigie_cents = (
             None
             if None in in_cents
-            else tuple((c, *f[1:]) for c, f in zip(in_cents, self.franchigie, strict=True))
+            else tuple(
+                (c, *f[1:], dumps(reason_fields(_FRANCHIGIA, f[1], f[3])), dumps(f[1]))
+                for c, f in zip(in_cents, self.franchigie, strict=True)
+            )
         )
         # Each franchigia's waiver, in the same order, if any can be waived: a
         # line whose facts meet it does not take that franchigia (the engine's
@@ -241,9 +256,9 @@ class Head:
     """What the fast path needs of a claim's product, level, zones and edition:
     found once, then one look-up a claim."""
 
-    __slots__ = ("plan", "product", "product_record", "specs")
+    __slots__ = ("plan", "product", "product_record", "record_parts", "specs")
 
-    def __init__(self, product: Product, plan: ProductPlan, level: str) -> None:
+    def __init__(self, product: Product, plan: ProductPlan, level: str, event_zone: str) -> None:
         self.product = product
         self.plan = plan
         self.product_record = {
@@ -252,6 +267,23 @@ class Head:
             "level": level,
             "sha256": product.sha256,
         }
+        # Its claims' records as JSON text cut where a claim's own values stand, the
+        # event's zone its own (None: not to be written so, PlainPath.record_plain)
+        quoted, whole = _QUOTED, _WHOLE
+        self.record_parts = _template(
+            claim_fields(
+                self.product_record,
+                whole,
+                quoted,
+                quoted,
+                whole,
+                quoted,
+                event_zone,
+                whole,
+                *(quoted,) * 3,
+            ),
+            9,
+        )
         # Each guarantee's Spec at this level and its section's zone (None: the
         # engine settles its lines), by code.
         self.specs: dict[str, Spec | None] = {}
@@ -348,7 +380,7 @@ class FastPath:
             and (not edition or edition == product.edition)
         ):
             return None  # not kept: claims may name any number of unknown ones
-        head = Head(product, ProductPlan.of(product), level)
+        head = Head(product, ProductPlan.of(product), level, event_zone)
         self._products[id(product)] = product
         self._heads[key] = head
         return head
@@ -491,21 +523,142 @@ def claim_record(
 ) -> dict[str, Any]:
     """The batch record of a claim settled, from its persons' documents
     (:func:`person_document`) and what their lines claim in all (as text)."""
+    return claim_fields(
+        head.product_record,
+        position,
+        source,
+        claim_id,
+        event.id,
+        event.date.isoformat(),
+        event.zone,
+        insured,
+        claimed,
+        str(indemnity),
+        str(advances),
+    )
+
+
+def claim_fields(
+    product: dict[str, str],
+    position: object,
+    source: object,
+    claim_id: object,
+    event_id: object,
+    event_date: object,
+    event_zone: object,
+    insured: object,
+    claimed: object,
+    indemnity: object,
+    advances: object,
+) -> dict[str, Any]:
+    """A settled claim's record from its values (the fast path's one writing of
+    it: :func:`claim_record`'s, and cut into :attr:`Head.record_parts`)."""
     return {
         "position": position,
         "source": source,
         "status": "settled",
         "schema_version": SCHEMA_VERSION,
         "claim_id": claim_id,
-        "product": head.product_record,
-        "event": {"id": event.id, "date": event.date.isoformat(), "zone": event.zone},
+        "product": product,
+        "event": {"id": event_id, "date": event_date, "zone": event_zone},
         "insured": insured,
-        "totals": {
-            "claimed": claimed,
-            "indemnity": str(indemnity),
-            "advances": str(advances),
-        },
+        "totals": {"claimed": claimed, "indemnity": indemnity, "advances": advances},
     }
+
+
+def person_fields(
+    ref: object, age: object, lines: object, indemnity: object, advances: object
+) -> dict[str, Any]:
+    """An insured person's document in a record from its values (:func:`person_document`'s,
+    and cut into ``_PERSON_PARTS``)."""
+    return {
+        "ref": ref,
+        "age": age,
+        "lines": lines,
+        "totals": {"indemnity": indemnity, "advances": advances},
+    }
+
+
+def line_fields(
+    line_id: object,
+    spec: Spec,
+    status: object,
+    claimed: object,
+    assessed_loss: object,
+    deductible: object,
+    limit: object,
+    paid: object,
+    reasons: object,
+) -> dict[str, Any]:
+    """A line's document in a record from its values (:func:`person_document`'s,
+    and cut into :attr:`Spec.line_parts`)."""
+    return {
+        "line": line_id,
+        "guarantee": spec.code,
+        "title": spec.title,
+        "kind": spec.kind,
+        "article": spec.article,
+        "status": status,
+        "claimed": claimed,
+        "assessed_loss": assessed_loss,
+        "deductible": deductible,
+        "limit": limit,
+        "paid": paid,
+        "reasons": reasons,
+    }
+
+
+def reason_fields(code: object, article: object, text: object) -> dict[str, Any]:
+    """A reason of a line's document from its values (every step's here, and cut
+    into ``_REASON_PARTS``)."""
+    return {"code": code, "article": article, "text": text}
+
+
+#: What stands for a value in a document cut into a template (:func:`_template`):
+#: a text written between the template's quotes (as :func:`_escaped` gives it,
+#: or one with nothing to escape: amounts, dates, statuses), and a value
+#: written whole (its JSON text).
+_QUOTED, _WHOLE = "\x00", "\x01"
+_MARKERS = re.compile(r'\\u0000|"\\u0001"')
+
+
+def _template(document: dict[str, Any], slots: int) -> tuple[str, ...] | None:
+    """``document``'s JSON text (:func:`~claimcalc.jsonio.dumps`, a record's own)
+    cut where its ``slots`` markers stand: the text of the same document with
+    other values in their places is the pieces with each value's text between
+    them, in order. None if a text of the document reads like a marker (a
+    product's title holding the six characters ``\\u0000``, say): its markers
+    are then more than ``slots``, and those records are the engine's."""
+    pieces = tuple(_MARKERS.split(dumps(document)))
+    return pieces if len(pieces) == slots + 1 else None
+
+
+def _escaped(text: str, fast: bool) -> str:
+    """``text`` as :func:`~claimcalc.jsonio.dumps` writes it between a JSON
+    string's quotes: itself when every character is printable ASCII but the
+    quote and the backslash (neither the json module nor orjson escapes one of
+    those; ids, references and most sources), else as it writes it."""
+    for c in text:
+        if c < " " or c > "~" or c == '"' or c == "\\":
+            return dumps(text, fast)[1:-1]
+    return text
+
+
+_PERSON_PARTS: tuple[str, ...] = _template(  # type: ignore[assignment]  # no text of its own
+    person_fields(_QUOTED, _WHOLE, _WHOLE, _QUOTED, _QUOTED), 5
+)
+_REASON_PARTS: tuple[str, ...] = _template(  # type: ignore[assignment]
+    reason_fields(_WHOLE, _WHOLE, _QUOTED), 3
+)
+_FRANCHIGIA_TEXT, _PERIOD_LIMIT_USED_TEXT = dumps(_FRANCHIGIA), dumps(_PERIOD_LIMIT_USED)
+
+
+def _reason_text(code_text: str, article_text: str, text: str, fast: bool) -> str:
+    """A reason's JSON text from its code's and article's (:func:`reason_fields`)."""
+    parts = _REASON_PARTS
+    return "".join(
+        (parts[0], code_text, parts[1], article_text, parts[2], _escaped(text, fast), parts[3])
+    )
 
 
 def line_row(
@@ -529,7 +682,7 @@ def line_row(
     ``base_key``: their :func:`_key`; ``answered``: the claim-wide rules' answers;
     ``line``: read for its renunciation date (None: a deadline from it is the engine's).
     ``cents``: ``documented`` and ``loss`` are whole numbers of cents, the row for
-    :func:`person_document_cents` (None if a cap or franchigia of the line is not)."""
+    :func:`person_text_cents` (None if a cap or franchigia of the line is not)."""
     # 2. eligibility: the claim's rules once a claim, then the line's
     met = answered.get(id(spec.claim_wide))  # by id: a rule hashes all its fields
     if met is None:
@@ -609,13 +762,13 @@ def person_document(
                 row[5] += take
                 row[4] -= take
                 row[6].append(
-                    {
-                        "code": _FRANCHIGIA,
-                        "article": article,
-                        "text": whole
+                    reason_fields(
+                        _FRANCHIGIA,
+                        article,
+                        whole
                         if take == amount
                         else texts.once_for_section(text, row[0].section, take, amount),
-                    }
+                    )
                 )
     # 6. limits innermost first, in line order; 7. rounded
     consumed: dict[str, Decimal] = {}
@@ -635,40 +788,35 @@ def person_document(
         claimed.append(documented)
         claimed_text = cents_text(documented)
         lines.append(
-            {
-                "line": line_id,
-                "guarantee": spec.code,
-                "title": spec.title,
-                "kind": spec.kind,
-                "article": spec.article,
-                "status": status,
-                "claimed": claimed_text,
-                "assessed_loss": claimed_text if loss is documented else cents_text(loss),
-                "deductible": "0.00" if deductible is ZERO else cents_text(deductible),
-                "limit": limit,
-                "paid": str(paid),
-                "reasons": reasons,
-            }
+            line_fields(
+                line_id,
+                spec,
+                status,
+                claimed_text,
+                claimed_text if loss is documented else cents_text(loss),
+                "0.00" if deductible is ZERO else cents_text(deductible),
+                limit,
+                str(paid),
+                reasons,
+            )
         )
-    document = {
-        "ref": ref,
-        "age": age,
-        "lines": lines,
-        "totals": {"indemnity": str(paid_total), "advances": str(advanced_total)},
-    }
+    document = person_fields(ref, age, lines, str(paid_total), str(advanced_total))
     return document, paid_total, advanced_total
 
 
-def person_document_cents(
-    rows: list[list[Any]], ref: str, age: int
-) -> tuple[dict[str, Any], int, int, int]:
-    """:func:`person_document` on rows in cents (:func:`line_row` with ``cents``):
-    the person's document, what it pays and advances, and what its lines claim,
-    in cents. Every amount — claimed, caps, franchigie — a whole number of cents,
-    every sum, difference and minimum is one too: step 7's rounding changes none
-    of them, and the arithmetic is exact in integers (tests/test_plain.py holds
-    the two to one another on every claim of the fast path's corpora). Each
-    ``_cents`` function is its Decimal twin's steps in integers: change both."""
+def person_text_cents(
+    rows: list[list[Any]], ref: str, age: int, out: list[str], fast: bool
+) -> tuple[int, int, int] | None:
+    """:func:`person_document` on rows in cents (:func:`line_row` with ``cents``),
+    the document written as JSON text, as :func:`~claimcalc.jsonio.dumps` writes
+    the dictionaries (its pieces appended to ``out``): what it pays and advances,
+    and what its lines claim, in cents; None if a line's guarantee has no
+    template (:func:`_template`). Every amount — claimed, caps, franchigie — a
+    whole number of cents, every sum, difference and minimum is one too: step
+    7's rounding changes none of them, and the arithmetic is exact in integers
+    (tests/test_plain.py holds the two to one another on every claim of the
+    fast path's corpora). Each ``_cents`` function is its Decimal twin's steps
+    in integers: change both."""
     # 5. each section's franchigia once, where it costs the insured least
     if len(rows) == 1:
         sections = [rows]
@@ -680,28 +828,34 @@ def person_document_cents(
     for section_rows in sections:
         payable = [row for row in section_rows if row[4] > 0]
         section = section_rows[0][0]
-        for k, (amount, article, text, whole) in enumerate(section.franchigie_cents):
+        for k, (amount, _, text, _, all_taken, article) in enumerate(section.franchigie_cents):
             takers = [row for row in payable if not row[8][k]] if section.waivers else payable
             for row, take in _cheapest_cents(section_rows, takers, amount):
                 row[5] += take
                 row[4] -= take
                 row[6].append(
-                    {
-                        "code": _FRANCHIGIA,
-                        "article": article,
-                        "text": whole
-                        if take == amount
-                        else texts.once_for_section(
+                    all_taken
+                    if take == amount
+                    else _reason_text(
+                        _FRANCHIGIA_TEXT,
+                        article,
+                        texts.once_for_section(
                             text, row[0].section, from_cents(take), from_cents(amount)
                         ),
-                    }
+                        fast,
+                    )
                 )
     # 6. limits innermost first, in line order (7: nothing to round)
     consumed: dict[str, int] = {}
-    lines = []
     paid_total = advanced_total = claimed_total = 0
+    person = _PERSON_PARTS
+    out += (person[0], _escaped(ref, fast), person[1], str(age), person[2], "[")
+    first = True
     for spec, line_id, chain, documented, value, deductible, reasons, loss, _ in rows:
-        paid, limit = _apply_cents(chain, value, consumed, reasons)
+        parts = spec.line_parts
+        if parts is None:
+            return None
+        paid, limit = _apply_cents(chain, value, consumed, reasons, fast)
         status = "paid"
         if paid == 0:
             status = "refused"
@@ -711,80 +865,90 @@ def person_document_cents(
             advanced_total += paid
         else:
             paid_total += paid
+        if first:
+            first = False
+        else:
+            out.append(",")
         claimed_total += documented
         claimed_text = text_of_cents(documented)
-        lines.append(
-            {
-                "line": line_id,
-                "guarantee": spec.code,
-                "title": spec.title,
-                "kind": spec.kind,
-                "article": spec.article,
-                "status": status,
-                "claimed": claimed_text,
-                # the same amount's text, not written again (most lines)
-                "assessed_loss": claimed_text if loss == documented else text_of_cents(loss),
-                "deductible": "0.00" if deductible == 0 else text_of_cents(deductible),
-                "limit": limit,
-                "paid": claimed_text if paid == documented else text_of_cents(paid),
-                "reasons": reasons,
-            }
+        out += (
+            parts[0],
+            _escaped(line_id, fast),
+            parts[1],
+            status,
+            parts[2],
+            claimed_text,
+            parts[3],
+            # the same amount's text, not written again (most lines)
+            claimed_text if loss == documented else text_of_cents(loss),
+            parts[4],
+            "0.00" if deductible == 0 else text_of_cents(deductible),
+            parts[5],
+            "null" if limit is None else limit,
+            parts[6],
+            claimed_text if paid == documented else text_of_cents(paid),
+            parts[7],
+            "[" + ",".join(reasons) + "]" if reasons else "[]",
+            parts[8],
         )
-    document = {
-        "ref": ref,
-        "age": age,
-        "lines": lines,
-        "totals": {
-            "indemnity": text_of_cents(paid_total),
-            "advances": "0.00" if advanced_total == 0 else text_of_cents(advanced_total),
-        },
-    }
-    return document, paid_total, advanced_total, claimed_total
+    out += (
+        "]",
+        person[3],
+        text_of_cents(paid_total),
+        person[4],
+        "0.00" if advanced_total == 0 else text_of_cents(advanced_total),
+        person[5],
+    )
+    return paid_total, advanced_total, claimed_total
 
 
 def _apply_cents(
     chain: tuple[Capped, ...],
     value: int,
     consumed: dict[str, int],
-    reasons: list[dict[str, str]],
-) -> tuple[int, dict[str, str] | None]:
-    """:func:`_apply` in cents."""
-    limit_record = None
-    for _, limit_id, _, record, whole, cap in chain:
+    reasons: list[str],
+    fast: bool,
+) -> tuple[int, str | None]:
+    """:func:`_apply` in cents, the reasons and the limit as JSON texts
+    (:func:`person_text_cents`)."""
+    limit_text = None
+    for _, limit_id, _, _, whole, cap, (record, reason, article) in chain:
         used_here = consumed.get(limit_id)
         if used_here is None:
             if value > cap:  # type: ignore[operator]  # a whole number (line_row)
                 value = cap  # type: ignore[assignment]
-                limit_record = record
-                reasons.append({"code": _LIMIT, "article": record["article"], "text": whole})
+                limit_text = record
+                reasons.append(reason)
             continue
         left = cap - used_here if cap > used_here else 0  # type: ignore[operator]
         if value > left:
             value = left
-            limit_record = record
+            limit_text = record
             reasons.append(
-                {
-                    "code": _PERIOD_LIMIT_USED if used_here > 0 else _LIMIT,
-                    "article": record["article"],
-                    "text": whole + texts.used_by_other_lines_cents(used_here)
-                    if used_here
-                    else whole,
-                }
+                # used by other lines: more than nothing (amounts paid are no less)
+                _reason_text(
+                    _PERIOD_LIMIT_USED_TEXT,
+                    article,
+                    whole + texts.used_by_other_lines_cents(used_here),
+                    fast,
+                )
+                if used_here
+                else reason
             )
-    for _, limit_id, _, _, _, _ in chain:
+    for _, limit_id, _, _, _, _, _ in chain:
         used = consumed.get(limit_id)
         consumed[limit_id] = value if used is None else used + value
-    return value, limit_record
+    return value, limit_text
 
 
 def _after_limits_cents(chain: tuple[Capped, ...], value: int, consumed: dict[str, int]) -> int:
     """:func:`_after_limits` in cents."""
-    for _, limit_id, _, _, _, cap in chain:
+    for _, limit_id, _, _, _, cap, _ in chain:
         used_here = consumed.get(limit_id)
         left = cap if used_here is None else cap - used_here if cap > used_here else 0  # type: ignore[operator]
         if value > left:  # type: ignore[operator]
             value = left  # type: ignore[assignment]
-    for _, limit_id, _, _, _, _ in chain:
+    for _, limit_id, _, _, _, _, _ in chain:
         used = consumed.get(limit_id)
         consumed[limit_id] = value if used is None else used + value
     return value
@@ -864,28 +1028,28 @@ def _apply(
     """The line's value after its chain, rounded, and the last limit that cut it;
     ``consumed`` charged (limits.apply_chain)."""
     limit_record = None
-    for _, limit_id, cap, record, whole, _ in chain:
+    for _, limit_id, cap, record, whole, _, _ in chain:
         used_here = consumed.get(limit_id)
         if used_here is None:
             if value > cap:
                 value = cap
                 limit_record = record
-                reasons.append({"code": _LIMIT, "article": record["article"], "text": whole})
+                reasons.append(reason_fields(_LIMIT, record["article"], whole))
             continue
         left = cap - used_here if cap > used_here else ZERO
         if value > left:
             value = left
             limit_record = record
             reasons.append(
-                {
-                    "code": _PERIOD_LIMIT_USED if used_here > 0 else _LIMIT,
-                    "article": record["article"],
+                reason_fields(
+                    _PERIOD_LIMIT_USED if used_here > 0 else _LIMIT,
+                    record["article"],
                     # texts.limit(limit, cap, ZERO, used_here, None), from its first part
-                    "text": whole + texts.used_by_other_lines(used_here) if used_here else whole,
-                }
+                    whole + texts.used_by_other_lines(used_here) if used_here else whole,
+                )
             )
     rounded = round_cents(value)
-    for _, limit_id, _, _, _, _ in chain:
+    for _, limit_id, _, _, _, _, _ in chain:
         used = consumed.get(limit_id)
         consumed[limit_id] = rounded if used is None else used + rounded
     return rounded, limit_record
@@ -895,13 +1059,13 @@ def _after_limits(
     chain: tuple[Capped, ...], value: Decimal, consumed: dict[str, Decimal]
 ) -> Decimal:
     """What :func:`_apply` pays, recording nothing (limits.apply_chain with ``record=False``)."""
-    for _, limit_id, cap, _, _, _ in chain:
+    for _, limit_id, cap, _, _, _, _ in chain:
         used_here = consumed.get(limit_id)
         left = cap if used_here is None else cap - used_here if cap > used_here else ZERO
         if value > left:
             value = left
     rounded = round_cents(value)
-    for _, limit_id, _, _, _, _ in chain:
+    for _, limit_id, _, _, _, _, _ in chain:
         used = consumed.get(limit_id)
         consumed[limit_id] = rounded if used is None else used + rounded
     return rounded
@@ -1017,9 +1181,11 @@ def _capped(
             continue  # unlimited, included, not applicable: no cap
         if cap.adjusted() > 25:  # its cents past 28 digits: the engine writes it if it binds
             return None
-        record = {"id": limit.id, "amount": cents_text(cap), "article": limit.source.article}
+        article = limit.source.article
+        record = {"id": limit.id, "amount": cents_text(cap), "article": article}
         whole = texts.limit(limit, cap, ZERO, ZERO, None)
-        capped.append((limit, limit.id, cap, record, whole, whole_cents(cap)))
+        written = (dumps(record), dumps(reason_fields(_LIMIT, article, whole)), dumps(article))
+        capped.append((limit, limit.id, cap, record, whole, whole_cents(cap), written))
     return tuple(capped)
 
 

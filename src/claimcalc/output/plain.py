@@ -10,8 +10,9 @@ and expenses are checked as the readers check them (the quick reader's own
 patterns and screens, :func:`~claimcalc.claim.read.check_claim`'s checks
 between fields) and settled by the fast path's steps
 (:func:`~claimcalc.output.fastpath.line_row`,
-:func:`~claimcalc.output.fastpath.person_document_cents`: in whole cents, as
-every amount it reads is one) without being made into objects. The policy,
+:func:`~claimcalc.output.fastpath.person_text_cents`: in whole cents, as
+every amount it reads is one, the record written as JSON text from templates
+of the fast path's documents) without being made into objects. The policy,
 trip and event are read by the quick reader into the claim's own objects
 (few, and what the claim-wide rules read).
 
@@ -54,11 +55,11 @@ from claimcalc.output.fastpath import (
     _ZERO_CENTS,
     FastPath,
     Head,
+    _escaped,
     _key,
     _roles,
-    claim_record,
     line_row,
-    person_document_cents,
+    person_text_cents,
 )
 from claimcalc.settling.eligibility import within
 
@@ -170,11 +171,30 @@ class PlainPath(FastPath):
         if current_language() != self.language:
             return None
         header, head = plain.header, plain.head
+        parts = head.record_parts
+        if parts is None:
+            return None  # a text of the product reads like a template's marker
         plan = head.plan
         answered: dict[int, bool] = {}
-        insured = []
+        event = header.event
+        # The record as claim_record writes it and jsonio.dumps its dictionaries:
+        # Head.record_parts with the claim's values between them.
+        out = [
+            parts[0],
+            str(position),
+            parts[1],
+            _escaped(source, fast),
+            parts[2],
+            _escaped(header.claim_id, fast),
+            parts[3],
+            "null" if event.id is None else '"' + _escaped(event.id, fast) + '"',
+            parts[4],
+            event.date.isoformat(),
+            parts[5],  # the event's zone is the Head's
+            "[",
+        ]
         indemnity = advances = claimed = 0  # in cents
-        for ref, age, role, base, lines in plain.persons:
+        for k, (ref, age, role, base, lines) in enumerate(plain.persons):
             base_key = _key(base)
             rows = []
             for line_id, spec, documented, line_facts in lines:
@@ -197,26 +217,29 @@ class PlainPath(FastPath):
                     return None
                 row[1] = line_id
                 rows.append(row)
-            document, paid, advanced, in_all = person_document_cents(rows, ref, age)
-            insured.append(document)
+            if k:
+                out.append(",")
+            done = person_text_cents(rows, ref, age, out, fast)
+            if done is None:
+                return None
+            paid, advanced, in_all = done
             indemnity += paid
             advances += advanced
             claimed += in_all
         paid_eur = from_cents(indemnity)
         # advances are seldom: the common case without a new Decimal
         advanced_eur = _ZERO_CENTS if advances == 0 else from_cents(advances)
-        record = claim_record(
-            head,
-            position,
-            source,
-            header.claim_id,
-            header.event,
-            insured,
+        out += (
+            "]",
+            parts[6],
             text_of_cents(claimed),
-            paid_eur,
-            advanced_eur,
+            parts[7],
+            str(paid_eur),
+            parts[8],
+            str(advanced_eur),
+            parts[9],
         )
-        return jsonio.dumps(record, fast), paid_eur, advanced_eur
+        return "".join(out), paid_eur, advanced_eur
 
 
 def _read(path: PlainPath, data: Any, settler: Settler) -> tuple[Plain, int] | None:
