@@ -39,6 +39,10 @@ cpdef person_text_cents(list rows, ref, age, list out, bint fast)
 cpdef _verdict(Spec spec, plan, facts, key)
 
 
+@cython.locals(key=list)
+cpdef tuple _key(dict facts)
+
+
 cpdef _apply_cents(tuple chain, value, dict consumed, list reasons, bint fast)
 
 

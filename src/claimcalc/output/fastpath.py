@@ -1108,15 +1108,17 @@ def _cheapest(
     return placed
 
 
-def _key(facts: dict[str, object]) -> object:
-    """The verdicts' key of a line's facts: their names, values and the values'
-    types (True and 1 are one key, not one fact); None for a value that is no key."""
-    key = (tuple(facts.items()), tuple(map(type, facts.values())))
-    try:
-        hash(key)
-    except TypeError:  # a list fact: answered each time
-        return None
-    return key
+def _key(facts: dict[str, object]) -> tuple[object, ...]:
+    """The verdicts' key of a line's facts: each one's name, value and the value's
+    type (True and 1 are one key, not one fact), in one flat tuple (hashed and
+    compared in one pass, not as a tuple of tuples); no key when a value is not
+    hashable (a list fact: :func:`_verdict` answers it each time)."""
+    key: list[object] = []
+    for name, value in facts.items():
+        key.append(name)
+        key.append(value)
+        key.append(type(value))
+    return tuple(key)
 
 
 def _verdict(
@@ -1129,7 +1131,11 @@ def _verdict(
     ``reported_late`` a guarantee with a reporting deadline adds)."""
     if key is None:
         key = _key(facts)
-    found = spec.verdicts.get(key, _UNKNOWN) if key is not None else _UNKNOWN
+    try:
+        found = spec.verdicts.get(key, _UNKNOWN)
+    except TypeError:  # a value that is no key (a list fact): answered each time
+        key = None
+        found = _UNKNOWN
     if found is not _UNKNOWN:
         return found  # type: ignore[no-any-return]
     if spec.deadlines:

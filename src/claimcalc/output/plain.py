@@ -453,19 +453,29 @@ def _plain_shape(people: Any) -> bool:
     before anything else is read (the mixed corpus: 2,295 of the 2,650)."""
     if type(people) is not list:
         return False
+    # each field's name looked up (a set's issuperset is a method call, and more)
     for person in people:
-        if type(person) is not dict or not _PERSON.issuperset(person):
+        if type(person) is not dict:
             return False
+        for name in person:
+            if name not in _PERSON:
+                return False
         lines = person.get("lines")
         if type(lines) is not list:
             return False
         for line in lines:
-            if type(line) is not dict or not _LINE.issuperset(line):
+            if type(line) is not dict:
                 return False
+            for name in line:
+                if name not in _LINE:
+                    return False
             expenses = line.get("expenses")
             if type(expenses) is not list or not expenses:
                 return False
             for expense in expenses:
-                if type(expense) is not dict or not _EXPENSE.issuperset(expense):
+                if type(expense) is not dict:
                     return False
+                for name in expense:
+                    if name not in _EXPENSE:
+                        return False
     return True
