@@ -43,6 +43,7 @@ cpdef _verdict(Spec spec, plan, facts, key)
 cpdef tuple _key(dict facts)
 
 
+@cython.locals(capped=tuple, written=tuple)
 cpdef _apply_cents(tuple chain, value, dict consumed, list reasons, bint fast)
 
 
@@ -53,6 +54,7 @@ cpdef str _escaped(str text, bint fast)
 cpdef str _reason_text(str code_text, str article_text, str text, bint fast)
 
 
+@cython.locals(capped=tuple)
 cpdef _after_limits_cents(tuple chain, value, dict consumed)
 
 

@@ -910,45 +910,52 @@ def _apply_cents(
     fast: bool,
 ) -> tuple[int, str | None]:
     """:func:`_apply` in cents, the reasons and the limit as JSON texts
-    (:func:`person_text_cents`)."""
+    (:func:`person_text_cents`). A Capped's fields are read by index: what is
+    not read is not unpacked (compiled, a tuple's item is a load)."""
     limit_text = None
-    for _, limit_id, _, _, whole, cap, (record, reason, article) in chain:
+    for capped in chain:
+        limit_id, cap = capped[1], capped[5]
         used_here = consumed.get(limit_id)
         if used_here is None:
             if value > cap:  # type: ignore[operator]  # a whole number (line_row)
                 value = cap  # type: ignore[assignment]
-                limit_text = record
-                reasons.append(reason)
+                written = capped[6]
+                limit_text = written[0]
+                reasons.append(written[1])
             continue
         left = cap - used_here if cap > used_here else 0  # type: ignore[operator]
         if value > left:
             value = left
-            limit_text = record
+            written = capped[6]
+            limit_text = written[0]
             reasons.append(
                 # used by other lines: more than nothing (amounts paid are no less)
                 _reason_text(
                     _PERIOD_LIMIT_USED_TEXT,
-                    article,
-                    whole + texts.used_by_other_lines_cents(used_here),
+                    written[2],
+                    capped[4] + texts.used_by_other_lines_cents(used_here),
                     fast,
                 )
                 if used_here
-                else reason
+                else written[1]
             )
-    for _, limit_id, _, _, _, _, _ in chain:
+    for capped in chain:
+        limit_id = capped[1]
         used = consumed.get(limit_id)
         consumed[limit_id] = value if used is None else used + value
     return value, limit_text
 
 
 def _after_limits_cents(chain: tuple[Capped, ...], value: int, consumed: dict[str, int]) -> int:
-    """:func:`_after_limits` in cents."""
-    for _, limit_id, _, _, _, cap, _ in chain:
+    """:func:`_after_limits` in cents (a Capped read by index, as :func:`_apply_cents`)."""
+    for capped in chain:
+        limit_id, cap = capped[1], capped[5]
         used_here = consumed.get(limit_id)
         left = cap if used_here is None else cap - used_here if cap > used_here else 0  # type: ignore[operator]
         if value > left:  # type: ignore[operator]
             value = left  # type: ignore[assignment]
-    for _, limit_id, _, _, _, _, _ in chain:
+    for capped in chain:
+        limit_id = capped[1]
         used = consumed.get(limit_id)
         consumed[limit_id] = value if used is None else used + value
     return value
