@@ -20,6 +20,7 @@ engine's, byte for byte, on generated corpora that reach each of its exits.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -529,7 +530,7 @@ def claim_record(
         source,
         claim_id,
         event.id,
-        event.date.isoformat(),
+        day_text(event.date),
         event.zone,
         insured,
         claimed,
@@ -651,6 +652,21 @@ _REASON_PARTS: tuple[str, ...] = _template(  # type: ignore[assignment]
     reason_fields(_WHOLE, _WHOLE, _QUOTED), 3
 )
 _FRANCHIGIA_TEXT, _PERIOD_LIMIT_USED_TEXT = dumps(_FRANCHIGIA), dumps(_PERIOD_LIMIT_USED)
+
+
+#: Days as records write them (date.isoformat formats a string each time: a look-up
+#: costs a tenth of it), some thousands at most: a book's claims share few days.
+_DAYS: dict[dt.date, str] = {}
+
+
+def day_text(day: dt.date) -> str:
+    """``day.isoformat()``, remembered."""
+    text = _DAYS.get(day)
+    if text is None:
+        if len(_DAYS) >= 4096:
+            _DAYS.clear()
+        text = _DAYS[day] = day.isoformat()
+    return text
 
 
 def _reason_text(code_text: str, article_text: str, text: str, fast: bool) -> str:

@@ -58,6 +58,7 @@ from claimcalc.output.fastpath import (
     _escaped,
     _key,
     _roles,
+    day_text,
     line_row,
     person_text_cents,
 )
@@ -189,7 +190,7 @@ class PlainPath(FastPath):
             parts[3],
             "null" if event.id is None else '"' + _escaped(event.id, fast) + '"',
             parts[4],
-            event.date.isoformat(),
+            day_text(event.date),
             parts[5],  # the event's zone is the Head's
             "[",
         ]
