@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from claimcalc import jsonio
@@ -446,7 +446,25 @@ def test_sources_are_written_as_the_engine_writes_them() -> None:
             assert made is not None and made[0] == outcome.record
 
 
-@given(st.text() | st.text(alphabet=' \\"/\x00\x1f\x7f~a\u2028é€\ud800'))
+@settings(max_examples=500)
+@given(
+    st.text()
+    | st.text(alphabet=' \\"/\x00\x1f\x7f~a\u0085\u2028\u2029é€\ufeff\ud800\udfff🙂')
+    | st.text(st.characters(max_codepoint=0xFF))
+)
 def test_escaped_text_is_jsonios_between_the_quotes(text: str) -> None:
     for fast in (True, False):
         assert '"' + fastpath._escaped(text, fast) + '"' == jsonio.dumps(text, fast)
+
+
+def test_every_character_but_controls_quote_and_backslash_is_written_as_it_is() -> None:
+    """What _escaped relies on, over every code point: jsonio.dumps (orjson, and
+    the json module) writes a text of all the others between quotes unchanged."""
+    kept = "".join(chr(c) for c in range(0x20, 0x110000) if chr(c) not in '"\\')
+    no_surrogates = "".join(c for c in kept if not 0xD800 <= ord(c) <= 0xDFFF)
+    for text in (kept, no_surrogates):
+        for fast in (True, False):
+            assert jsonio.dumps(text, fast) == '"' + text + '"'
+            assert fastpath._escaped(text, fast) == text
+    for c in map(chr, [*range(0x20), ord('"'), ord("\\")]):
+        assert jsonio.dumps(c) != '"' + c + '"'

@@ -636,11 +636,11 @@ def _template(document: dict[str, Any], slots: int) -> tuple[str, ...] | None:
 
 def _escaped(text: str, fast: bool) -> str:
     """``text`` as :func:`~claimcalc.jsonio.dumps` writes it between a JSON
-    string's quotes: itself when every character is printable ASCII but the
-    quote and the backslash (neither the json module nor orjson escapes one of
-    those; ids, references and most sources), else as it writes it."""
+    string's quotes: itself when it has no control character, quote or
+    backslash (what the json module, without ``ensure_ascii``, and orjson
+    escape; tests/test_plain.py holds the two to it), else as it writes it."""
     for c in text:
-        if c < " " or c > "~" or c == '"' or c == "\\":
+        if c < " " or c == '"' or c == "\\":
             return dumps(text, fast)[1:-1]
     return text
 
