@@ -645,6 +645,12 @@ def _escaped(text: str, fast: bool) -> str:
     return text
 
 
+#: What :func:`person_text_cents` gives of a person's totals: in cents what it
+#: pays, advances and claims, and as text what it pays and advances and, if
+#: written already (one line), what it claims.
+PersonTotals = tuple[int, int, int, str, str, str | None]
+#: Ages as text (0 to 130, the claim format's bounds).
+_AGES = tuple(str(age) for age in range(131))
 _PERSON_PARTS: tuple[str, ...] = _template(  # type: ignore[assignment]  # no text of its own
     person_fields(_QUOTED, _WHOLE, _WHOLE, _QUOTED, _QUOTED), 5
 )
@@ -822,12 +828,12 @@ def person_document(
 
 def person_text_cents(
     rows: list[list[Any]], ref: str, age: int, out: list[str], fast: bool
-) -> tuple[int, int, int] | None:
+) -> PersonTotals | None:
     """:func:`person_document` on rows in cents (:func:`line_row` with ``cents``),
     the document written as JSON text, as :func:`~claimcalc.jsonio.dumps` writes
-    the dictionaries (its pieces appended to ``out``): what it pays and advances,
-    and what its lines claim, in cents; None if a line's guarantee has no
-    template (:func:`_template`). Every amount — claimed, caps, franchigie — a
+    the dictionaries (its pieces appended to ``out``), and its totals
+    (:data:`PersonTotals`); None if a line's guarantee has no template
+    (:func:`_template`). Every amount — claimed, caps, franchigie — a
     whole number of cents, every sum, difference and minimum is one too: step
     7's rounding changes none of them, and the arithmetic is exact in integers
     (tests/test_plain.py holds the two to one another on every claim of the
@@ -865,7 +871,8 @@ def person_text_cents(
     consumed: dict[str, int] = {}
     paid_total = advanced_total = claimed_total = 0
     person = _PERSON_PARTS
-    out += (person[0], _escaped(ref, fast), person[1], str(age), person[2], "[")
+    age_text = _AGES[age] if 0 <= age <= 130 else str(age)
+    out += (person[0], _escaped(ref, fast), person[1], age_text, person[2], "[")
     first = True
     for spec, line_id, chain, documented, value, deductible, reasons, loss, _ in rows:
         parts = spec.line_parts
@@ -887,6 +894,7 @@ def person_text_cents(
             out.append(",")
         claimed_total += documented
         claimed_text = text_of_cents(documented)
+        paid_text = claimed_text if paid == documented else text_of_cents(paid)
         out += (
             parts[0],
             _escaped(line_id, fast),
@@ -902,20 +910,28 @@ def person_text_cents(
             parts[5],
             "null" if limit is None else limit,
             parts[6],
-            claimed_text if paid == documented else text_of_cents(paid),
+            paid_text,
             parts[7],
             "[" + ",".join(reasons) + "]" if reasons else "[]",
             parts[8],
         )
-    out += (
-        "]",
-        person[3],
-        text_of_cents(paid_total),
-        person[4],
-        "0.00" if advanced_total == 0 else text_of_cents(advanced_total),
-        person[5],
+    if len(rows) == 1:  # most persons: the totals are the line's, written already
+        paid_total_text = "0.00" if paid_total == 0 else paid_text
+        advanced_text = "0.00" if advanced_total == 0 else paid_text
+        claimed_total_text: str | None = claimed_text
+    else:
+        paid_total_text = text_of_cents(paid_total)
+        advanced_text = "0.00" if advanced_total == 0 else text_of_cents(advanced_total)
+        claimed_total_text = None
+    out += ("]", person[3], paid_total_text, person[4], advanced_text, person[5])
+    return (
+        paid_total,
+        advanced_total,
+        claimed_total,
+        paid_total_text,
+        advanced_text,
+        claimed_total_text,
     )
-    return paid_total, advanced_total, claimed_total
 
 
 def _apply_cents(

@@ -220,24 +220,31 @@ class PlainPath(FastPath):
                 rows.append(row)
             if k:
                 out.append(",")
-            done = person_text_cents(rows, ref, age, out, fast)
-            if done is None:
+            totals = person_text_cents(rows, ref, age, out, fast)
+            if totals is None:
                 return None
-            paid, advanced, in_all = done
-            indemnity += paid
-            advances += advanced
-            claimed += in_all
+            indemnity += totals[0]
+            advances += totals[1]
+            claimed += totals[2]
+            person_totals = totals
         paid_eur = from_cents(indemnity)
         # advances are seldom: the common case without a new Decimal
         advanced_eur = _ZERO_CENTS if advances == 0 else from_cents(advances)
+        if len(plain.persons) == 1:  # most claims: the totals are the person's, written
+            _, _, _, paid_text, advanced_text, claimed_text = person_totals
+            if claimed_text is None:
+                claimed_text = text_of_cents(claimed)
+        else:
+            paid_text, advanced_text = str(paid_eur), str(advanced_eur)
+            claimed_text = text_of_cents(claimed)
         out += (
             "]",
             parts[6],
-            text_of_cents(claimed),
+            claimed_text,
             parts[7],
-            str(paid_eur),
+            paid_text,
             parts[8],
-            str(advanced_eur),
+            advanced_text,
             parts[9],
         )
         return "".join(out), paid_eur, advanced_eur
