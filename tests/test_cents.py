@@ -102,26 +102,25 @@ def _texts_of_amounts() -> list[str]:
 
 
 def test_the_plain_path_reads_an_amount_as_the_quick_reader_does() -> None:
-    """plain._cost_parts matches the texts the quick reader's pattern does, and its
-    euro and cents are the amount's; the quick reader's is the claim model's
-    (an Amount: at most 10**12, two places)."""
+    """plain._cost_cents reads the texts the quick reader's pattern matches, and
+    their cents are the amount's; the quick reader's is the claim model's (an
+    Amount: at most 10**12, two places)."""
     from claimcalc.claim.model import Expense, fields_of
     from claimcalc.claim.quick import _match_cost
     from claimcalc.money import decimal_pattern
-    from claimcalc.output.plain import _CENTS, _cost_parts
+    from claimcalc.output.plain import _cost_cents
 
     amount = next(f for f in fields_of(Expense) if f.name == "amount").bounds
-    # what _cost_parts spells out
+    # what _cost_cents spells out
     assert amount is not None and amount.le == 10**12 and amount.places == 2
     pattern = decimal_pattern(most=amount.le, places=amount.places)
     assert _match_cost.__self__.pattern == pattern  # type: ignore[attr-defined]
 
     matched = 0
     for text in _texts_of_amounts():
-        parts = _cost_parts(text)
-        assert (parts is None) == (_match_cost(text) is None), repr(text)
-        if parts is not None:
+        cents = _cost_cents(text)
+        assert (cents < 0) == (_match_cost(text) is None), repr(text)
+        if cents >= 0:
             matched += 1
-            cents = 10**14 if parts[1] is None else int(parts[1]) * 100 + _CENTS[parts[2]]
             assert cents == Decimal(text) * 100, repr(text)
     assert matched > 10000, matched

@@ -25,9 +25,17 @@ import cython
     lines_in_all=cython.Py_ssize_t,
     j=cython.Py_ssize_t,
     k=cython.Py_ssize_t,
+    cents=cython.longlong,
 )
 cpdef _read(path, dict data, settler)
 
 
 @cython.locals(person=dict, lines=list, line=dict, expenses=list, expense=dict)
 cpdef bint _plain_shape(people)
+
+
+@cython.locals(
+    c=cython.Py_UCS4, euro=cython.longlong, cents=cython.longlong, digits=cython.Py_ssize_t,
+    places=cython.Py_ssize_t
+)
+cpdef long long _cost_cents(str text)
