@@ -468,3 +468,18 @@ def test_every_character_but_controls_quote_and_backslash_is_written_as_it_is() 
             assert fastpath._escaped(text, fast) == text
     for c in map(chr, [*range(0x20), ord('"'), ord("\\")]):
         assert jsonio.dumps(c) != '"' + c + '"'
+
+
+def test_the_reference_form_is_read_as_the_quick_reader_reads_it() -> None:
+    """plain._ref_form against the claim format's pattern (model.REF_FORM), over
+    every character, the empty text and a final newline: a text of the form is
+    one of its characters again and again."""
+    from claimcalc.claim.model import REF_FORM
+    from claimcalc.claim.quick import _match_claim_id
+    from claimcalc.output.plain import _ref_form
+
+    assert _match_claim_id.__self__.pattern == REF_FORM.regex  # type: ignore[attr-defined]
+    for c in map(chr, range(0x110000)):
+        assert _ref_form(c) == (_match_claim_id(c) is not None), repr(c)
+    for text in ["", "\n", "A\n", "A-1\n", "CLM-2026/000123", "a b", "é1", "A" * 65]:
+        assert _ref_form(text) == (_match_claim_id(text) is not None), repr(text)

@@ -39,3 +39,7 @@ cpdef bint _plain_shape(people)
     places=cython.Py_ssize_t
 )
 cpdef long long _cost_cents(str text)
+
+
+@cython.locals(c=cython.Py_UCS4)
+cpdef bint _ref_form(str text)

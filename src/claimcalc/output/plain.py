@@ -37,7 +37,6 @@ from claimcalc.claim.personal import CLEAN, unclean
 from claimcalc.claim.quick import (
     _EXPENSE_CATEGORY,
     _MISSING,
-    _match_claim_id,
     _match_edition,
     _new,
     event,
@@ -249,7 +248,7 @@ def _read(path: PlainPath, data: Any, settler: Settler) -> tuple[Plain, int] | N
     if type(v) is not int or v != 1:
         return None
     claim_id = data["claim_id"]
-    if type(claim_id) is not str or _match_claim_id(claim_id) is None or len(claim_id) > 64:
+    if type(claim_id) is not str or not _ref_form(claim_id) or len(claim_id) > 64:
         return None
     name = data["product"]
     if type(name) is not str:
@@ -456,11 +455,24 @@ def _cost_cents(text: str) -> int:
     return euro * 100 + cents
 
 
+def _ref_form(text: str) -> bool:
+    """Whether ``text`` is of the claim format's reference form (model.REF_FORM,
+    the quick reader's _match_claim_id: letters, digits and . _ : / - only),
+    read character by character (compiled, a tenth of the pattern's match;
+    tests/test_plain.py holds the two to the same characters)."""
+    if not text:
+        return False
+    for c in text:  # noqa: SIM110  # a loop: c a machine character (plain.pxd), not all()'s
+        if not ("a" <= c <= "z" or "A" <= c <= "Z" or "0" <= c <= "9" or c in "._:/-"):
+            return False
+    return True
+
+
 def _ref_read(ref: Any) -> bool:
     """Whether ``ref`` reads as a person's or a line's reference (the quick
     reader's checks of a Ref): remembered if so, as a batch's claims name the
     same few ("P1", "1", "2")."""
-    if type(ref) is not str or _match_claim_id(ref) is None or len(ref) > 64:
+    if type(ref) is not str or not _ref_form(ref) or len(ref) > 64:
         return False
     if len(ref) > 5 and ref not in CLEAN and unclean(ref):
         return False
