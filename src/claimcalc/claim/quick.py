@@ -34,6 +34,8 @@ from claimcalc.claim.values import DATES, Invalid, amount, date, within_places
 
 _new: Any = object.__new__
 _MISSING: Any = object()
+# a day read before, by its text: a bound method, no attribute looked up a field
+_date_of = DATES.get
 # letters, digits and . _ : / - only
 _match_claim_id = re.compile(r"^[A-Za-z0-9._:/-]+$(?!\n)").fullmatch
 # YYYY-MM, e.g. 2026-01
@@ -84,8 +86,11 @@ _CLAIM_FIELDS = frozenset(Claim.__dataclass_fields__)
 
 
 def claim(data: Any) -> Claim:
-    if type(data) is not dict or not _CLAIM_FIELDS.issuperset(data):
+    if type(data) is not dict:
         raise Invalid("")
+    for name in data:  # each field's name looked up: a method call costs more
+        if name not in _CLAIM_FIELDS:
+            raise Invalid("")
     get = data.get
     o: Claim = _new(Claim)
     v = data["claim_format"]
@@ -126,7 +131,7 @@ def claim(data: Any) -> Claim:
     v = data["event"]
     o.event = event(v)
     v = data["reported_on"]
-    day = DATES.get(v) if type(v) is str else None
+    day = _date_of(v) if type(v) is str else None
     if day is None:
         day = date(v)
     o.reported_on = day
@@ -148,8 +153,11 @@ _POLICY_FIELDS = frozenset(Policy.__dataclass_fields__)
 
 
 def policy(data: Any) -> Policy:
-    if type(data) is not dict or not _POLICY_FIELDS.issuperset(data):
+    if type(data) is not dict:
         raise Invalid("")
+    for name in data:  # each field's name looked up: a method call costs more
+        if name not in _POLICY_FIELDS:
+            raise Invalid("")
     get = data.get
     o: Policy = _new(Policy)
     v = get("ref")
@@ -162,7 +170,7 @@ def policy(data: Any) -> Policy:
             raise Invalid("")
         o.ref = v
     v = data["issue_date"]
-    day = DATES.get(v) if type(v) is str else None
+    day = _date_of(v) if type(v) is str else None
     if day is None:
         day = date(v)
     o.issue_date = day
@@ -170,7 +178,7 @@ def policy(data: Any) -> Policy:
     if v is None:
         o.start_date = None
     else:
-        day = DATES.get(v) if type(v) is str else None
+        day = _date_of(v) if type(v) is str else None
         if day is None:
             day = date(v)
         o.start_date = day
@@ -178,7 +186,7 @@ def policy(data: Any) -> Policy:
     if v is None:
         o.end_date = None
     else:
-        day = DATES.get(v) if type(v) is str else None
+        day = _date_of(v) if type(v) is str else None
         if day is None:
             day = date(v)
         o.end_date = day
@@ -195,25 +203,28 @@ _TRIP_FIELDS = frozenset(Trip.__dataclass_fields__)
 
 
 def trip(data: Any) -> Trip:
-    if type(data) is not dict or not _TRIP_FIELDS.issuperset(data):
+    if type(data) is not dict:
         raise Invalid("")
+    for name in data:  # each field's name looked up: a method call costs more
+        if name not in _TRIP_FIELDS:
+            raise Invalid("")
     get = data.get
     o: Trip = _new(Trip)
     v = get("booking_date")
     if v is None:
         o.booking_date = None
     else:
-        day = DATES.get(v) if type(v) is str else None
+        day = _date_of(v) if type(v) is str else None
         if day is None:
             day = date(v)
         o.booking_date = day
     v = data["departure_date"]
-    day = DATES.get(v) if type(v) is str else None
+    day = _date_of(v) if type(v) is str else None
     if day is None:
         day = date(v)
     o.departure_date = day
     v = data["return_date"]
-    day = DATES.get(v) if type(v) is str else None
+    day = _date_of(v) if type(v) is str else None
     if day is None:
         day = date(v)
     o.return_date = day
@@ -276,8 +287,11 @@ _EVENT_FIELDS = frozenset(Event.__dataclass_fields__)
 
 
 def event(data: Any) -> Event:
-    if type(data) is not dict or not _EVENT_FIELDS.issuperset(data):
+    if type(data) is not dict:
         raise Invalid("")
+    for name in data:  # each field's name looked up: a method call costs more
+        if name not in _EVENT_FIELDS:
+            raise Invalid("")
     get = data.get
     o: Event = _new(Event)
     v = get("id")
@@ -290,7 +304,7 @@ def event(data: Any) -> Event:
             raise Invalid("")
         o.id = v
     v = data["date"]
-    day = DATES.get(v) if type(v) is str else None
+    day = _date_of(v) if type(v) is str else None
     if day is None:
         day = date(v)
     o.date = day
@@ -317,7 +331,7 @@ def event(data: Any) -> Event:
     if v is None:
         o.reporting_possible_from = None
     else:
-        day = DATES.get(v) if type(v) is str else None
+        day = _date_of(v) if type(v) is str else None
         if day is None:
             day = date(v)
         o.reporting_possible_from = day
@@ -328,8 +342,11 @@ _EXCHANGE_RATE_FIELDS = frozenset(ExchangeRate.__dataclass_fields__)
 
 
 def exchange_rate(data: Any) -> ExchangeRate:
-    if type(data) is not dict or not _EXCHANGE_RATE_FIELDS.issuperset(data):
+    if type(data) is not dict:
         raise Invalid("")
+    for name in data:  # each field's name looked up: a method call costs more
+        if name not in _EXCHANGE_RATE_FIELDS:
+            raise Invalid("")
     o: ExchangeRate = _new(ExchangeRate)
     v = data["currency"]
     if type(v) is not str or _match_currency(v) is None:
@@ -338,7 +355,7 @@ def exchange_rate(data: Any) -> ExchangeRate:
         raise Invalid("")
     o.currency = v
     v = data["date"]
-    day = DATES.get(v) if type(v) is str else None
+    day = _date_of(v) if type(v) is str else None
     if day is None:
         day = date(v)
     o.date = day
@@ -359,8 +376,11 @@ _INSURED_FIELDS = frozenset(Insured.__dataclass_fields__)
 
 
 def insured(data: Any) -> Insured:
-    if type(data) is not dict or not _INSURED_FIELDS.issuperset(data):
+    if type(data) is not dict:
         raise Invalid("")
+    for name in data:  # each field's name looked up: a method call costs more
+        if name not in _INSURED_FIELDS:
+            raise Invalid("")
     get = data.get
     o: Insured = _new(Insured)
     v = data["ref"]
@@ -373,7 +393,7 @@ def insured(data: Any) -> Insured:
     if v is None:
         o.birth_date = None
     else:
-        day = DATES.get(v) if type(v) is str else None
+        day = _date_of(v) if type(v) is str else None
         if day is None:
             day = date(v)
         o.birth_date = day
@@ -416,8 +436,11 @@ _PRIOR_PAYMENT_FIELDS = frozenset(PriorPayment.__dataclass_fields__)
 
 
 def prior_payment(data: Any) -> PriorPayment:
-    if type(data) is not dict or not _PRIOR_PAYMENT_FIELDS.issuperset(data):
+    if type(data) is not dict:
         raise Invalid("")
+    for name in data:  # each field's name looked up: a method call costs more
+        if name not in _PRIOR_PAYMENT_FIELDS:
+            raise Invalid("")
     get = data.get
     o: PriorPayment = _new(PriorPayment)
     v = data["guarantee"]
@@ -437,7 +460,7 @@ def prior_payment(data: Any) -> PriorPayment:
             raise Invalid("")
         o.amount = number
     v = data["date"]
-    day = DATES.get(v) if type(v) is str else None
+    day = _date_of(v) if type(v) is str else None
     if day is None:
         day = date(v)
     o.date = day
@@ -471,8 +494,11 @@ _LINE_FIELDS = frozenset(Line.__dataclass_fields__)
 
 
 def line(data: Any) -> Line:
-    if type(data) is not dict or not _LINE_FIELDS.issuperset(data):
+    if type(data) is not dict:
         raise Invalid("")
+    for name in data:  # each field's name looked up: a method call costs more
+        if name not in _LINE_FIELDS:
+            raise Invalid("")
     get = data.get
     o: Line = _new(Line)
     v = get("id")
@@ -515,7 +541,7 @@ def line(data: Any) -> Line:
     if v is None:
         o.renunciation_date = None
     else:
-        day = DATES.get(v) if type(v) is str else None
+        day = _date_of(v) if type(v) is str else None
         if day is None:
             day = date(v)
         o.renunciation_date = day
@@ -523,7 +549,7 @@ def line(data: Any) -> Line:
     if v is None:
         o.loss_date = None
     else:
-        day = DATES.get(v) if type(v) is str else None
+        day = _date_of(v) if type(v) is str else None
         if day is None:
             day = date(v)
         o.loss_date = day
@@ -547,8 +573,11 @@ _EXPENSE_FIELDS = frozenset(Expense.__dataclass_fields__)
 
 
 def expense(data: Any) -> Expense:
-    if type(data) is not dict or not _EXPENSE_FIELDS.issuperset(data):
+    if type(data) is not dict:
         raise Invalid("")
+    for name in data:  # each field's name looked up: a method call costs more
+        if name not in _EXPENSE_FIELDS:
+            raise Invalid("")
     get = data.get
     o: Expense = _new(Expense)
     v = data["amount"]
@@ -571,7 +600,7 @@ def expense(data: Any) -> Expense:
             raise Invalid("")
         o.currency = v
     v = data["date"]
-    day = DATES.get(v) if type(v) is str else None
+    day = _date_of(v) if type(v) is str else None
     if day is None:
         day = date(v)
     o.date = day
@@ -611,8 +640,11 @@ _BAGGAGE_OBJECT_FIELDS = frozenset(BaggageObject.__dataclass_fields__)
 
 
 def baggage_object(data: Any) -> BaggageObject:
-    if type(data) is not dict or not _BAGGAGE_OBJECT_FIELDS.issuperset(data):
+    if type(data) is not dict:
         raise Invalid("")
+    for name in data:  # each field's name looked up: a method call costs more
+        if name not in _BAGGAGE_OBJECT_FIELDS:
+            raise Invalid("")
     get = data.get
     o: BaggageObject = _new(BaggageObject)
     v = get("label")
@@ -644,7 +676,7 @@ def baggage_object(data: Any) -> BaggageObject:
             raise Invalid("")
         o.currency = v
     v = data["date"]
-    day = DATES.get(v) if type(v) is str else None
+    day = _date_of(v) if type(v) is str else None
     if day is None:
         day = date(v)
     o.date = day
