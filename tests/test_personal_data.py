@@ -426,7 +426,10 @@ def test_a_checksum_off_by_one_character_is_not_an_iban_or_fiscal_code(
     # then changes by (a - b) * 10**6 with 0 < |a - b| < 97, never 0 modulo 97.
     same = string.digits if iban[-1].isdigit() else string.ascii_uppercase
     last = data.draw(st.sampled_from(same.replace(iban[-1], "")))
-    assert IBAN not in kinds(iban[:-1] + last)
+    changed = iban[:-1] + last
+    # Not the whole text: a shorter IBAN may stand inside it, checksum and all
+    # (FK78W9O99T98SCK34E in AE090FK78W9O99T98SCK34E, drawn once).
+    assert (0, len(changed)) not in personal.ibans(changed)
 
 
 _PREFIX = st.from_regex(r"[A-Z]{2,6}", fullmatch=True)
