@@ -1,7 +1,7 @@
 """Whole cents: the plain path's arithmetic in integers equals the Decimal one.
 
 The plain path (output/plain.py) settles a claim in whole cents
-(fastpath.person_document_cents); these are the conversions it relies on,
+(fastpath.person_text_cents); these are the conversions it relies on,
 each held to the Decimal function it stands for. tests/test_plain.py and
 tests/test_fastpath.py hold its records to the engine's.
 """

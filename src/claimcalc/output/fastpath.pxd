@@ -30,7 +30,7 @@ cpdef line_row(
 
 @cython.locals(
     section=Spec, spec=Spec, sections=list, section_rows=list, payable=list, takers=list,
-    by_section=dict, consumed=dict, row=list, reasons=list, parts=tuple, person=tuple,
+    by_section=dict, consumed=dict, row=list, reasons=list, parts=tuple, person_parts=tuple,
     first=bint
 )
 cpdef person_text_cents(list rows, ref, age, list out, bint fast)

@@ -704,7 +704,8 @@ def line_row(
     ``base_key``: their :func:`_key`; ``answered``: the claim-wide rules' answers;
     ``line``: read for its renunciation date (None: a deadline from it is the engine's).
     ``cents``: ``documented`` and ``loss`` are whole numbers of cents, the row for
-    :func:`person_text_cents` (None if a cap or franchigia of the line is not)."""
+    :func:`person_text_cents` (None if a cap or franchigia of the line is not, or
+    its guarantee has no template: :attr:`Spec.line_parts`)."""
     # 2. eligibility: the claim's rules once a claim, then the line's
     met = answered.get(id(spec.claim_wide))  # by id: a rule hashes all its fields
     if met is None:
@@ -749,8 +750,8 @@ def line_row(
     if chain is None:
         return None
     if cents:
-        if spec.franchigie_cents is None:
-            return None
+        if spec.franchigie_cents is None or spec.line_parts is None:
+            return None  # the line's amounts or its document not written in cents
         for capped in chain:
             if capped[5] is None:
                 return None
@@ -828,17 +829,16 @@ def person_document(
 
 def person_text_cents(
     rows: list[list[Any]], ref: str, age: int, out: list[str], fast: bool
-) -> PersonTotals | None:
-    """:func:`person_document` on rows in cents (:func:`line_row` with ``cents``),
-    the document written as JSON text, as :func:`~claimcalc.jsonio.dumps` writes
-    the dictionaries (its pieces appended to ``out``), and its totals
-    (:data:`PersonTotals`); None if a line's guarantee has no template
-    (:func:`_template`). Every amount — claimed, caps, franchigie — a
-    whole number of cents, every sum, difference and minimum is one too: step
-    7's rounding changes none of them, and the arithmetic is exact in integers
-    (tests/test_plain.py holds the two to one another on every claim of the
-    fast path's corpora). Each ``_cents`` function is its Decimal twin's steps
-    in integers: change both."""
+) -> PersonTotals:
+    """:func:`person_document` on rows in cents (:func:`line_row` with ``cents``:
+    each line's guarantee with its template), the document written as JSON
+    text, as :func:`~claimcalc.jsonio.dumps` writes the dictionaries (its
+    pieces appended to ``out``), and its totals (:data:`PersonTotals`). Every
+    amount — claimed, caps, franchigie — a whole number of cents, every sum,
+    difference and minimum is one too: step 7's rounding changes none of them,
+    and the arithmetic is exact in integers (tests/test_plain.py holds the two
+    to one another on every claim of the fast path's corpora). Each ``_cents``
+    function is its Decimal twin's steps in integers: change both."""
     # 5. each section's franchigia once, where it costs the insured least
     if len(rows) == 1:
         sections = [rows]
@@ -850,7 +850,7 @@ def person_text_cents(
     for section_rows in sections:
         payable = [row for row in section_rows if row[4] > 0]
         section = section_rows[0][0]
-        for k, (amount, _, text, _, all_taken, article) in enumerate(section.franchigie_cents):
+        for k, (amount, _, text, _, all_taken, article_text) in enumerate(section.franchigie_cents):
             takers = [row for row in payable if not row[8][k]] if section.waivers else payable
             for row, take in _cheapest_cents(section_rows, takers, amount):
                 row[5] += take
@@ -860,7 +860,7 @@ def person_text_cents(
                     if take == amount
                     else _reason_text(
                         _FRANCHIGIA_TEXT,
-                        article,
+                        article_text,
                         texts.once_for_section(
                             text, row[0].section, from_cents(take), from_cents(amount)
                         ),
@@ -870,14 +870,12 @@ def person_text_cents(
     # 6. limits innermost first, in line order (7: nothing to round)
     consumed: dict[str, int] = {}
     paid_total = advanced_total = claimed_total = 0
-    person = _PERSON_PARTS
+    person_parts = _PERSON_PARTS
     age_text = _AGES[age] if 0 <= age <= 130 else str(age)
-    out += (person[0], _escaped(ref, fast), person[1], age_text, person[2], "[")
+    out += (person_parts[0], _escaped(ref, fast), person_parts[1], age_text, person_parts[2], "[")
     first = True
     for spec, line_id, chain, documented, value, deductible, reasons, loss, _ in rows:
         parts = spec.line_parts
-        if parts is None:
-            return None
         paid, limit = _apply_cents(chain, value, consumed, reasons, fast)
         status = "paid"
         if paid == 0:
@@ -923,7 +921,14 @@ def person_text_cents(
         paid_total_text = text_of_cents(paid_total)
         advanced_text = "0.00" if advanced_total == 0 else text_of_cents(advanced_total)
         claimed_total_text = None
-    out += ("]", person[3], paid_total_text, person[4], advanced_text, person[5])
+    out += (
+        "]",
+        person_parts[3],
+        paid_total_text,
+        person_parts[4],
+        advanced_text,
+        person_parts[5],
+    )
     return (
         paid_total,
         advanced_total,
@@ -1150,8 +1155,8 @@ def _cheapest(
 def _key(facts: dict[str, object]) -> tuple[object, ...]:
     """The verdicts' key of a line's facts: each one's name, value and the value's
     type (True and 1 are one key, not one fact), in one flat tuple (hashed and
-    compared in one pass, not as a tuple of tuples); no key when a value is not
-    hashable (a list fact: :func:`_verdict` answers it each time)."""
+    compared in one pass, not as a tuple of tuples). Unhashable when a value is
+    (a list fact): :func:`_verdict` then finds a TypeError and answers it each time."""
     key: list[object] = []
     for name, value in facts.items():
         key.append(name)

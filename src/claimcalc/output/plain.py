@@ -207,8 +207,6 @@ class PlainPath(FastPath):
             if k:
                 out.append(",")
             totals = person_text_cents(rows, ref, age, out, fast)
-            if totals is None:
-                return None
             indemnity += totals[0]
             advances += totals[1]
             claimed += totals[2]
