@@ -7,6 +7,7 @@ condition tree node by node as domain.md states it.
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +18,16 @@ from hypothesis import strategies as st
 from claimcalc.facts import FACTS, FactType
 from claimcalc.product import model as rulebook
 from claimcalc.product.catalog import load_rulebook
-from claimcalc.product.model import AllOf, AnyOf, Condition, FactTest, Not, iter_fact_tests
+from claimcalc.product.model import (
+    AllOf,
+    AnyOf,
+    Condition,
+    FactTest,
+    Not,
+    iter_fact_tests,
+    operator_attribute,
+)
+from claimcalc.settling import conditions
 from claimcalc.settling.conditions import compiled, evaluate, reference
 from tests.conftest import PRODUCT_IDS
 
@@ -162,3 +172,37 @@ def test_a_group_of_many_members_compiles_and_reads_as_the_reference(
     # Python refuses code nested 100 levels deep: members must not nest.
     group = _group(kind, [TESTS[i % len(TESTS)] for i in range(150)])
     assert evaluate(group, facts) is reference(group, facts)
+
+
+def test_a_product_loaded_again_finds_its_conditions_compiled() -> None:
+    """Each batch run loads its product again: equal conditions, new objects,
+    whose tests are the ones written already (Python's compiler not run again)."""
+    for condition in CONDITIONS:
+        again = copy.deepcopy(condition)
+        assert again is not condition
+        assert compiled(again) is compiled(condition)
+
+
+def test_a_different_constant_is_a_different_test() -> None:
+    test = NUMERIC[0]
+    other = copy.deepcopy(test)
+    attribute = operator_attribute(test.operator)
+    setattr(other, attribute, getattr(test, attribute) + 1)
+    assert compiled(other) is not compiled(test)
+    bound = {test.fact: getattr(test, attribute)}
+    assert compiled(other)(bound) is reference(other, bound)
+    assert compiled(test)(bound) is reference(test, bound)
+
+
+def test_the_compiled_conditions_kept_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long-lived process loads its products again and again: the tests kept,
+    by condition and by source, stay within a bound (they grew by a product's
+    conditions a run)."""
+    monkeypatch.setattr(conditions, "_KEPT", 5)
+    monkeypatch.setattr(conditions, "_COMPILED", {})
+    monkeypatch.setattr(conditions, "_WRITTEN", {})
+    facts = {t.fact: t.operand for t in TESTS if not isinstance(t.operand, tuple)}
+    for _ in range(3):
+        for condition in copy.deepcopy(CONDITIONS):
+            assert compiled(condition)(facts) is reference(condition, facts)
+            assert len(conditions._COMPILED) <= 5 and len(conditions._WRITTEN) <= 5

@@ -37,6 +37,12 @@ _COLLECTION = (list, tuple, set, frozenset)
 
 # id(condition) → (condition, compiled); holding the condition keeps its id unique.
 _COMPILED: dict[int, tuple[Condition, Test]] = {}
+# (source, constants) → compiled: each load of a product (a batch run loads its
+# own) makes new condition objects, whose tests are written already.
+_WRITTEN: dict[tuple[object, ...], Test] = {}
+# Entries each keeps at most: a long-lived process loads products again and
+# again (each keeping its conditions alive here), and a product has some tens.
+_KEPT = 4096
 
 
 def reference(condition: Condition, facts: Facts) -> bool | None:
@@ -92,17 +98,27 @@ def compiled(condition: Condition) -> Test:
     """The condition as a function of the facts (compiled once, then kept)."""
     entry = _COMPILED.get(id(condition))
     if entry is None:
+        if len(_COMPILED) >= _KEPT:
+            _COMPILED.clear()
         entry = _COMPILED[id(condition)] = (condition, _compile(condition))
     return entry[1]
 
 
 def _compile(condition: Condition) -> Test:
-    """One generated function for the whole tree: no call per node."""
+    """One generated function for the whole tree: no call per node. The same
+    source with the same constants (types and values) is the same function:
+    compiled once (Python's compiler is most of the cost)."""
     writer = _Writer()
     result = writer.node(condition, 1)
     source = "\n".join(["def test(facts):", *writer.lines, f"    return {result}"])
-    exec(source, writer.space)  # our own source, written from the condition tree
-    test: Test = writer.space["test"]
+    key = (source, *((name, type(value), repr(value)) for name, value in writer.space.items()))
+    test = _WRITTEN.get(key)
+    if test is None:
+        exec(source, writer.space)  # our own source, written from the condition tree
+        test = writer.space["test"]
+        if len(_WRITTEN) >= _KEPT:
+            _WRITTEN.clear()
+        _WRITTEN[key] = test
     return test
 
 
