@@ -182,7 +182,7 @@ class Spec:
             None if self.authorised_above is None else floor_cents(self.authorised_above)
         )
         # Its lines' documents as JSON text cut where a line's own values stand
-        # (None: not to be written so, person_text_cents)
+        # (person_text_cents; None: its lines are the engine's, line_row)
         quoted, whole = _QUOTED, _WHOLE
         self.line_parts = _template(
             line_fields(quoted, self, quoted, quoted, quoted, quoted, whole, quoted, whole), 8
@@ -202,8 +202,8 @@ class Spec:
             if isinstance(d, Franchigia)
         )
         # The same with their amounts in cents, for arithmetic in cents (plain
-        # claims), and as JSON texts the reason when one line takes it all and
-        # the article; None: one is not a whole number of cents.
+        # claims), then as JSON texts the reason when one line takes it all and
+        # the article (person_text_cents); None: one is not a whole number of cents.
         in_cents = tuple(whole_cents(f[0]) for f in self.franchigie)
         self.franchigie_cents = (
             None
