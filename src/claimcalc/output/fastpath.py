@@ -228,6 +228,13 @@ class Spec:
         self.capped: dict[int, tuple[Capped, ...] | None] = {}
 
 
+def _most_age() -> int:
+    """The claim format's bound on an insured person's age at subscription."""
+    (spec,) = (f for f in fields_of(Insured) if f.name == "age_at_subscription")
+    assert spec.bounds is not None and spec.bounds.le is not None
+    return int(spec.bounds.le)
+
+
 @cache
 def _roles() -> tuple[str, ...]:
     """The roles a claim's insured person may state (the claim format's)."""
@@ -649,8 +656,8 @@ def _escaped(text: str, fast: bool) -> str:
 #: pays, advances and claims, and as text what it pays and advances and, if
 #: written already (one line), what it claims.
 PersonTotals = tuple[int, int, int, str, str, str | None]
-#: Ages as text (0 to 130, the claim format's bounds).
-_AGES = tuple(str(age) for age in range(131))
+#: Ages as text, from 0 to the claim format's most (an insured's age at subscription).
+_AGES = tuple(map(str, range(_most_age() + 1)))
 _PERSON_PARTS: tuple[str, ...] = _template(  # type: ignore[assignment]  # no text of its own
     person_fields(_QUOTED, _WHOLE, _WHOLE, _QUOTED, _QUOTED), 5
 )
@@ -871,7 +878,7 @@ def person_text_cents(
     consumed: dict[str, int] = {}
     paid_total = advanced_total = claimed_total = 0
     person_parts = _PERSON_PARTS
-    age_text = _AGES[age] if 0 <= age <= 130 else str(age)
+    age_text = _AGES[age] if 0 <= age < len(_AGES) else str(age)
     out += (person_parts[0], _escaped(ref, fast), person_parts[1], age_text, person_parts[2], "[")
     first = True
     for spec, line_id, chain, documented, value, deductible, reasons, loss, _ in rows:
