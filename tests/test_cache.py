@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from claimcalc.output.documents import to_json
-from claimcalc.product import cache
+from claimcalc.product import cache, catalog
 from claimcalc.product import model as rulebook
+from claimcalc.product.catalog import forget_rulebooks, load_rulebook
 from claimcalc.product.load import load_product_file
 from tests.conftest import ROOT, example
 
@@ -55,14 +56,15 @@ def test_a_corrupt_entry_is_ignored(cache_in: Path) -> None:
 
 def test_the_rulebook_is_cached_beside_the_product_and_settles_the_same(cache_in: Path) -> None:
     from claimcalc.claim.read import read_claim
-    from claimcalc.product.catalog import load_rulebook
     from claimcalc.settling.engine import settle
 
+    forget_rulebooks()
     first = load_rulebook(IMAWAY)
     (entry,) = cache_in.glob("rulebook-*.pickle")
     assert first.sha256 in entry.name
     assert type(first) is rulebook.Product
-    second = load_rulebook(IMAWAY)
+    forget_rulebooks()
+    second = load_rulebook(IMAWAY)  # unpickled
     assert second is not first
     assert (second.sha256, second.path) == (first.sha256, str(IMAWAY))
     claim = read_claim(example("imaway", "D-medical-usa.json"))
@@ -71,12 +73,44 @@ def test_the_rulebook_is_cached_beside_the_product_and_settles_the_same(cache_in
 
 
 def test_a_corrupt_rulebook_entry_is_ignored(cache_in: Path) -> None:
-    from claimcalc.product.catalog import load_rulebook
-
+    forget_rulebooks()
     load_rulebook(IMAWAY)
     (entry,) = cache_in.glob("rulebook-*.pickle")
     entry.write_bytes(b"not a pickle")
+    forget_rulebooks()
     assert load_rulebook(IMAWAY).ref == "imaway@2026-01"
+
+
+def test_a_process_keeps_a_rulebook_for_the_same_bytes_at_the_same_path(
+    cache_in: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each batch run loads its product: the second and later find it kept,
+    until the file changes."""
+    copy = tmp_path / "2026-01.yaml"
+    copy.write_bytes(IMAWAY.read_bytes())
+    first = load_rulebook(copy)
+    assert load_rulebook(copy) is first
+    # the same bytes elsewhere: its own, naming its own path
+    twin = tmp_path / "twin.yaml"
+    twin.write_bytes(IMAWAY.read_bytes())
+    assert load_rulebook(twin) is not first
+    assert (load_rulebook(twin).path, first.path) == (str(twin), str(copy))
+    # the file changed: loaded again, its new rules
+    copy.write_text(
+        IMAWAY.read_text(encoding="utf-8").replace("amount: 500\n", "amount: 600\n", 1),
+        encoding="utf-8",
+    )
+    changed = load_rulebook(copy)
+    assert changed is not first and changed.sha256 != first.sha256
+    assert changed.limit_amount("B.home_nursing.max", "top", "europa") == 600
+    assert first.limit_amount("B.home_nursing.max", "top", "europa") == 500
+    # bounded: a host loading edited files all day keeps at most LOADED_KEPT
+    monkeypatch.setattr(catalog, "LOADED_KEPT", 3)
+    for i in range(7):
+        other = tmp_path / f"edition-{i}.yaml"
+        other.write_bytes(IMAWAY.read_bytes())
+        load_rulebook(other)
+        assert len(catalog._LOADED) <= 3
 
 
 def test_the_cache_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,7 +16,7 @@ import pytest
 from claimcalc.output.documents import to_json
 from claimcalc.product import cache
 from claimcalc.product import model as rulebook
-from claimcalc.product.catalog import load_rulebook
+from claimcalc.product.catalog import forget_rulebooks, load_rulebook
 from claimcalc.product.load import load_product_file
 from tests.conftest import ROOT, example
 
@@ -53,6 +53,12 @@ def _sign(directory: Path, kind: cache.Kind, sha256: str, payload: bytes) -> byt
     return cache._sign(key, cache._header(sha256, kind), payload) + payload
 
 
+def _unkept(path: Path) -> rulebook.Product:
+    """The rulebook from the cache or the file, not one this process keeps."""
+    forget_rulebooks()
+    return load_rulebook(path)
+
+
 def _settled(book: rulebook.Product) -> object:
     from claimcalc.claim.read import read_claim
     from claimcalc.settling.engine import settle
@@ -81,7 +87,7 @@ def test_a_planted_pickle_is_never_unpickled(
     cache_in: Path, tmp_path: Path, kind: cache.Kind, signed_with: str
 ) -> None:
     genuine = load_product_file(IMAWAY)
-    load_rulebook(IMAWAY)
+    _unkept(IMAWAY)
     marker = tmp_path / "code-ran"
     payload = pickle.dumps(_Planted(marker))
     if signed_with == "nothing":
@@ -90,7 +96,7 @@ def test_a_planted_pickle_is_never_unpickled(
         planted = cache._sign(b"\0" * 32, cache._header(genuine.sha256, kind), payload) + payload
     _entry(kind, genuine.sha256).write_bytes(planted)
     assert load_product_file(IMAWAY) == genuine
-    assert load_rulebook(IMAWAY).ref == "imaway@2026-01"
+    assert _unkept(IMAWAY).ref == "imaway@2026-01"
     assert not marker.exists()
     # the planted entry was replaced by a genuine one
     assert cache.get(genuine.sha256, kind, object) is not None
@@ -99,12 +105,12 @@ def test_a_planted_pickle_is_never_unpickled(
 def test_an_edited_entry_is_refused_and_the_result_is_the_genuine_one(
     cache_in: Path, tmp_path: Path
 ) -> None:
-    genuine = load_rulebook(IMAWAY)
+    genuine = _unkept(IMAWAY)
     expected = _settled(genuine)
     # a product paying more, validated and cached under its own hash
     richer = tmp_path / "imaway@2026-01.yaml"
     richer.write_text(IMAWAY.read_text(encoding="utf-8").replace("500", "900"), encoding="utf-8")
-    other = load_rulebook(richer)
+    other = _unkept(richer)
     assert _settled(other) != expected
     genuine_entry = _entry("rulebook", genuine.sha256)
     other_entry = _entry("rulebook", other.sha256)
@@ -112,15 +118,15 @@ def test_an_edited_entry_is_refused_and_the_result_is_the_genuine_one(
     mac = signed[: cache._MAC_BYTES]
     # 1. the other product's entry, renamed (its signature is for its own hash)
     genuine_entry.write_bytes(other_entry.read_bytes())
-    assert _settled(load_rulebook(IMAWAY)) == expected
+    assert _settled(_unkept(IMAWAY)) == expected
     # 2. the other product's rules behind the genuine entry's signature
     genuine_entry.write_bytes(mac + other_entry.read_bytes()[cache._MAC_BYTES :])
-    assert _settled(load_rulebook(IMAWAY)) == expected
+    assert _settled(_unkept(IMAWAY)) == expected
     # 3. one byte changed
     flipped = bytearray(signed)
     flipped[-10] ^= 1
     genuine_entry.write_bytes(bytes(flipped))
-    assert _settled(load_rulebook(IMAWAY)) == expected
+    assert _settled(_unkept(IMAWAY)) == expected
     # replaced by a genuine entry
     assert genuine_entry.read_bytes() != bytes(flipped)
     assert cache.get(genuine.sha256, "rulebook", rulebook.Product) is not None
@@ -154,14 +160,14 @@ def test_a_corrupt_entry_is_a_miss_and_is_replaced(
 def test_a_memory_error_while_unpickling_is_a_miss(
     cache_in: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    genuine = load_rulebook(IMAWAY)
+    genuine = _unkept(IMAWAY)
 
     def exhausted(data: bytes) -> object:
         raise MemoryError
 
     monkeypatch.setattr(pickle, "loads", exhausted)
     assert cache.get(genuine.sha256, "rulebook", rulebook.Product) is None
-    assert _settled(load_rulebook(IMAWAY)) == _settled(genuine)
+    assert _settled(_unkept(IMAWAY)) == _settled(genuine)
 
 
 @posix_only

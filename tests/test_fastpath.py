@@ -930,11 +930,38 @@ def test_what_it_keeps_does_not_grow_with_unknown_names() -> None:
         else:
             claim["insured"][0]["lines"][0]["guarantee"] = f"Z.unknown_{i}"
         assert not pair.check(claim, 100 + i)
-    heads = pair.fast._heads
     product = pair.settler.load("imaway", from_claim=True)
-    # the product's levels × event zones (the corpus's policies are all "mondo")
-    assert len(heads) <= len(product.level_ids) * len(product.zone_ids)
-    assert all(product.has_guarantee(code) for h in heads.values() if h for code in h.specs)
+    # The process's memos (other tests' claims too): each Head a level, zones and
+    # edition of its product, each Spec a guarantee it has.
+    heads = pair.fast._heads
+    assert id(product) in pair.fast._products and heads
+    for (product_id, level, event_zone, policy_zone, edition), head in heads.items():
+        kept = pair.fast._products[product_id]
+        assert level in kept.level_ids and edition in (None, kept.edition)
+        assert event_zone in kept.zone_ids and policy_zone in kept.zone_ids
+        assert all(kept.has_guarantee(code) for code in head.specs)
+
+
+def test_runs_share_what_the_fast_path_works_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each batch run has its fast path; the Heads and Specs it works out from a
+    product are the process's (in the run's language), not made again."""
+    from claimcalc.i18n import current_language, speaking
+    from claimcalc.output import fastpath
+
+    settler = Settler(None, None, False)
+    product = settler.load("imaway")
+    first = PlainPath().head(product, "top", "europa", "europa", None)
+    assert first is not None
+    spec = PlainPath().line_spec(first, "D.medical_pharma", "top", "europa", "europa")
+    assert spec is not None
+    assert PlainPath().head(product, "top", "europa", "europa", None) is first
+    assert PlainPath().line_spec(first, "D.medical_pharma", "top", "europa", "europa") is spec
+    other_language = "en" if current_language() == "it" else "it"
+    with speaking(other_language):
+        assert PlainPath().head(product, "top", "europa", "europa", None) is not first
+    # bounded: a run starting when they hold MEMO_PRODUCTS products starts them again
+    monkeypatch.setattr(fastpath, "MEMO_PRODUCTS", 1)
+    assert PlainPath().head(product, "top", "europa", "europa", None) is not first
 
 
 def test_wi_school_roles_and_their_age_caps_equal_the_engine() -> None:

@@ -297,20 +297,47 @@ class Head:
         self.specs: dict[str, Spec | None] = {}
 
 
-class FastPath:
-    """Writes records of the claims it can settle; one per batch run, beside its
-    :class:`~claimcalc.settling.settler.Settler`."""
+class _Memos:
+    """What the fast path works out from products (Heads, Specs, their verdicts
+    and rule sets), kept for the process in each language: every batch run has
+    its FastPath, and a run of a few thousand claims spent a fifth of its time
+    making them again (docs/performance.md, twelfth session). The rulebooks are
+    the same objects from run to run (catalog.load_rulebook)."""
+
+    __slots__ = ("heads", "products", "rule_sets", "specs", "verdicts")
 
     def __init__(self) -> None:
-        # Its memos are keyed by id(product): the products are kept alive with them.
-        self._products: dict[int, Product] = {}
+        # Keyed by id(product): the products are kept alive with them.
+        self.products: dict[int, Product] = {}
+        self.specs: dict[tuple[int, str, str, str], Spec | None] = {}
+        self.heads: dict[tuple[int, str, str, str, str | None], Head] = {}
+        self.verdicts: dict[tuple[int, str], dict[object, Verdict | None]] = {}
+        self.rule_sets: dict[tuple[int, ...], tuple[ClaimCheck, ...]] = {}
+
+
+#: A FastPath made when its language's memos hold this many products starts
+#: them again (a host settling under edited product files all day: bounded).
+MEMO_PRODUCTS = 16
+_MEMOS: dict[str, _Memos] = {}
+
+
+class FastPath:
+    """Writes records of the claims it can settle; one per batch run, beside its
+    :class:`~claimcalc.settling.settler.Settler`, its memos the process's
+    (:class:`_Memos`)."""
+
+    def __init__(self) -> None:
         # The texts it keeps (a franchigia's) are in the language of its run: in
         # another, the engine writes the record.
         self.language = current_language()
-        self._specs: dict[tuple[int, str, str, str], Spec | None] = {}
-        self._heads: dict[tuple[int, str, str, str, str | None], Head] = {}
-        self._verdicts: dict[tuple[int, str], dict[object, Verdict | None]] = {}
-        self._rule_sets: dict[tuple[int, ...], tuple[ClaimCheck, ...]] = {}
+        memos = _MEMOS.get(self.language)
+        if memos is None or len(memos.products) >= MEMO_PRODUCTS:
+            memos = _MEMOS[self.language] = _Memos()
+        self._products = memos.products
+        self._specs = memos.specs
+        self._heads = memos.heads
+        self._verdicts = memos.verdicts
+        self._rule_sets = memos.rule_sets
 
     def record(
         self,
