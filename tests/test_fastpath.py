@@ -49,7 +49,8 @@ BENCHMARK = benchmark("run")
 
 class Pair:
     """One settler; each claim settled by the engine alone and offered to the fast
-    path, and to the plain path (output/plain.py) that reads it from orjson's values."""
+    path, and to the plain path (output/plain.py) that reads it from orjson's
+    values (at a batch's first positions, the json module's: both are tried)."""
 
     def __init__(self, product: str | None = None, rates: RateTable | None = None) -> None:
         self.settler = Settler(product, rates, False)
@@ -65,7 +66,13 @@ class Pair:
         text = claim if isinstance(claim, str) else json.dumps(claim)
         item = Item(position, f"corpus:{position}", text)
         engine = settle_one(self.settler, item, Format.NDJSON, False, None).record
-        read, _ = self.fast.read_plain(text, self.settler)
+        read, _ = self.fast.read_plain(text, self.settler, item.fast)
+        # the other reader (orjson, or the json module's for a batch's first
+        # claims) takes the same claims and reads them the same
+        other, _ = self.fast.read_plain(text, self.settler, not item.fast)
+        assert (other is None) == (read is None), f"{item.source}: the readers differ"
+        if read is not None and other is not None:
+            assert (other.header, other.persons) == (read.header, read.persons)
         try:
             parsed = self.settler.parse(item)
             product = self.settler.product_of(parsed, item.source)

@@ -433,7 +433,7 @@ def clean_record(index: int, position: int, source: str, pretty: bool) -> str:
 @contextmanager
 def fast_after(position: int) -> Iterator[None]:
     """Claims after ``position`` take the orjson path (a short book tries both)."""
-    with patch.object(sources, "FAST_AFTER", position):
+    with patch.object(sources, "FAST_AFTER", position), patch.object(batch, "FAST_AFTER", position):
         yield
 
 

@@ -104,6 +104,8 @@ def test_a_bug_settling_one_claim_is_its_error_record_and_the_batch_goes_on(
 
         monkeypatch.setattr(Settler, "settle_claim", failing_step)
     else:
+        # the plain path writes a plain claim's record without FastPath.record
+        monkeypatch.setenv("CLAIMCALC_PLAIN_PATH", "0")
         record = FastPath.record
 
         def failing_record(self: FastPath, claim: Any, product: Any, position: int, *a: Any) -> Any:
@@ -169,6 +171,8 @@ def test_a_bug_formatting_a_record_is_that_claims_error(
 
         monkeypatch.setattr(batch, "format_record", failing_format)
     else:
+        # the plain path writes a plain claim's record without FastPath.record
+        monkeypatch.setenv("CLAIMCALC_PLAIN_PATH", "0")
         record = FastPath.record
 
         def failing_record(self: FastPath, claim: Any, product: Any, position: int, *a: Any) -> Any:

@@ -59,12 +59,12 @@ def _inject(monkeypatch: pytest.MonkeyPatch, stage: str) -> None:
     if stage == "read_plain":
         read_plain = PlainPath.read_plain
 
-        def buggy_read(self: PlainPath, text: str, settler: Settler) -> Any:
+        def buggy_read(self: PlainPath, text: str, settler: Settler, *rest: Any) -> Any:
             # the claim's position from its id (C-000064: the 65th), if it can be read
             claim_id = text.partition('"claim_id": "')[2].partition('"')[0]
             if claim_id[:2] == "C-" and int(claim_id[2:]) + 1 in BUGGY:
                 raise Bug("in reading a plain claim")
-            return read_plain(self, text, settler)
+            return read_plain(self, text, settler, *rest)
 
         monkeypatch.setattr(PlainPath, "read_plain", buggy_read)
     elif stage == "record_plain":

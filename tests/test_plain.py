@@ -20,8 +20,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from claimcalc import jsonio
+from claimcalc import batch, jsonio
 from claimcalc.batch import settle_many
+from claimcalc.claim import sources
 from claimcalc.claim.model import Claim, Expense, Insured, Line, fields_of
 from claimcalc.claim.sources import Item
 from claimcalc.output import fastpath
@@ -156,28 +157,44 @@ def _outputs(
     return [(o.record, o.ok, o.indemnity, o.advances) for o in outcomes]
 
 
-def _taken(texts: list[str], product: str | None = None) -> int:
-    """How many of ``texts`` the plain path reads and writes itself."""
+def _taken(texts: list[str], product: str | None = None, fast: bool = True) -> int:
+    """How many of ``texts`` the plain path reads and writes itself (``fast``:
+    read by orjson, else by the json module)."""
     plain, settler = PlainPath(), Settler(product, None, False)
     taken = 0
     for text in texts:
-        read, _ = plain.read_plain(text, settler)
-        taken += read is not None and plain.record_plain(read, 65, "x", True) is not None
+        read, _ = plain.read_plain(text, settler, fast)
+        taken += read is not None and plain.record_plain(read, 65, "x", fast) is not None
     return taken
 
 
+def _read_by(reader: str, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Every claim read as a batch reads its first ones (the json module) or its
+    later ones (orjson); whether by orjson."""
+    if reader == "json":
+        monkeypatch.setattr(sources, "FAST_AFTER", 10**9)
+        monkeypatch.setattr(batch, "FAST_AFTER", 10**9)
+    return reader == "orjson"
+
+
+@pytest.mark.parametrize("reader", ["orjson", "json"])
 def test_claims_broken_one_field_at_a_time_give_the_same_outcomes(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, reader: str
 ) -> None:
+    fast = _read_by(reader, monkeypatch)
     rng = random.Random(20261202)
     texts = [json.dumps(mutated(plain_claim(i, rng), rng)) for i in range(3000)]
-    items = [Item(65 + k, f"fuzz:{k}", text) for k, text in enumerate(texts)]  # orjson's claims
+    items = [Item(65 + k, f"fuzz:{k}", text) for k, text in enumerate(texts)]
     assert _outputs(items, True, monkeypatch) == _outputs(items, False, monkeypatch)
     # It meets them: most make it decline, some break nothing it reads (150 or so).
-    assert _taken(texts) > 80
+    assert _taken(texts, fast=fast) > 80
 
 
-def test_claims_written_otherwise_give_the_same_outcomes(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("reader", ["orjson", "json"])
+def test_claims_written_otherwise_give_the_same_outcomes(
+    monkeypatch: pytest.MonkeyPatch, reader: str
+) -> None:
+    fast = _read_by(reader, monkeypatch)
     rng = random.Random(7)
     texts = [
         rewritten(json.dumps(plain_claim(i, rng), separators=(",", ":")), rng) for i in range(700)
@@ -187,15 +204,17 @@ def test_claims_written_otherwise_give_the_same_outcomes(monkeypatch: pytest.Mon
     assert plain == full
     refused = sum(not ok for _, ok, _, _ in full)
     assert refused > 100  # the repeated keys, and the colon escaped
-    assert _taken(texts) > 150  # escapes, a colon in a reference, spacing (229)
+    assert _taken(texts, fast=fast) > 150  # escapes, a colon in a reference, spacing (229)
 
 
-def test_a_repeated_key_is_never_taken() -> None:
-    """A key twice in one object: orjson keeps the last; the exact reader refuses
-    the claim. The count of colons tells, even with a colon escaped beside it."""
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_repeated_key_is_never_taken(fast: bool) -> None:
+    """A key twice in one object: orjson and the json module keep the last; the
+    exact reader refuses the claim. The count of colons tells, even with a colon
+    escaped beside it."""
     plain, settler = PlainPath(), Settler(None, None, False)
     text = json.dumps(BENCHMARK.medical_claim(0, random.Random(1)), separators=(",", ":"))
-    assert plain.read_plain(text, settler)[0] is not None
+    assert plain.read_plain(text, settler, fast)[0] is not None
     for twice in (
         text.replace('"ref":', '"ref":"P0","ref":'),
         text.replace('"ref":', '"ref":"\\u003a","ref":'),
@@ -203,7 +222,38 @@ def test_a_repeated_key_is_never_taken() -> None:
         text.replace('"cause":', '"cause":"illness","cause":'),
     ):
         assert twice != text
-        assert plain.read_plain(twice, settler)[0] is None
+        assert plain.read_plain(twice, settler, fast)[0] is None
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ('"claim_id":"', '"claim_id":"\\ud800'),  # a lone surrogate's escape
+        ('"ref":"', '"ref":"\\udfff'),
+        ('"age_at_subscription":45', '"age_at_subscription":' + "9" * 30),
+        ('"age_at_subscription":45', '"age_at_subscription":NaN'),
+        ('"claim_format":1', '"claim_format":Infinity'),
+        ('"claim_format":1', '"claim_format":' + "0" * 25 + "1"),  # not JSON: refused by both
+        ('"claim_format":1', '"claim_format":1' + "0" * 20),
+    ],
+)
+def test_what_the_json_module_reads_and_orjson_does_not_is_the_exact_readings(
+    old: str, new: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch's first claims are read by the json module (no orjson imported),
+    which reads a lone surrogate's escape, NaN, Infinity and integers beyond 64
+    bits where orjson refuses them or makes floats: the plain path declines
+    them, and the record is the exact reading's, as with the plain path off."""
+    plain, settler = PlainPath(), Settler(None, None, False)
+    text = json.dumps(BENCHMARK.medical_claim(0, random.Random(1)), separators=(",", ":"))
+    assert old in text
+    changed = text.replace(old, new, 1)
+    assert plain.read_plain(changed, settler, False)[0] is None
+    assert plain.read_plain(changed, settler, True)[0] is None
+    items = [Item(1, "first:1", changed), Item(2, "first:2", text)]
+    outcomes = _outputs(items, True, monkeypatch)
+    assert outcomes == _outputs(items, False, monkeypatch)
+    assert not outcomes[0][1] and outcomes[1][1]  # the changed claim refused, the other settled
 
 
 def test_a_claim_the_plain_path_declines_is_handed_on_with_orjsons_reading() -> None:

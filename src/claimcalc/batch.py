@@ -144,9 +144,9 @@ Read = Union[tuple[Claim, Product], ClaimcalcError, "Plain"]
 def _read(settler: Settler, item: Item, fast_path: PlainPath | None = None) -> Read:
     try:
         data = None  # orjson's reading, if the plain path read the text and declined it
-        # item.fast, without calling a Python property
-        if fast_path is not None and item.position > FAST_AFTER and item.unreadable is None:
-            taken, data = fast_path.read_plain(item.text, settler)
+        if fast_path is not None and item.unreadable is None:
+            # item.fast, without calling a Python property
+            taken, data = fast_path.read_plain(item.text, settler, item.position > FAST_AFTER)
             if taken is not None:
                 return taken
         claim = settler.parse(item, data)

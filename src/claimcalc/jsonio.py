@@ -12,7 +12,9 @@ the same either way (tests/test_jsonio.py):
   exact Decimal or int. A claim refuses floats wherever they appear, so a
   claim read from orjson's values is the claim; when that reading fails,
   the text is read again with the json module, whose values and messages
-  are the ones reported (claim.parse_claim);
+  are the ones reported (claim.parse_claim). The plain path
+  (output/plain.py) reads the first claims' values with the json module as
+  orjson would (:func:`loads_values`);
 * writing: orjson refuses lone surrogates, integers beyond 64 bits and
   non-text keys; the json module then writes the record, or refuses it.
 """
@@ -82,10 +84,11 @@ def loads(text: str) -> Any:
     )
 
 
-def may_repeat_keys(text: str, data: object) -> bool:
-    """False if ``data``, orjson's reading of ``text``, surely lost no repeated key.
+def may_repeat_keys(text: str, data: object, fast: bool = True) -> bool:
+    """False if ``data``, orjson's reading of ``text`` (``fast``; else the json
+    module's, :func:`loads_values`), surely lost no repeated key.
 
-    orjson keeps a repeated key's last value and says nothing. Every key is
+    Both keep a repeated key's last value and say nothing. Every key is
     followed by one colon; writing ``data`` back (~1 µs) gives the keys it
     kept and the colons inside its strings, so as many colons as the text
     has means that no key was lost — provided every colon of a string is
@@ -96,18 +99,47 @@ def may_repeat_keys(text: str, data: object) -> bool:
     if "\\u003" in text:  # \u003a or \u003A: a colon not counted in the text
         return True
     try:
-        written: bytes = _orjson().dumps(data)
-    except TypeError:
+        written = _orjson().dumps(data) if fast else dumps(data).encode()
+    except (TypeError, ValueError):  # orjson's refusal; the json module's (a lone surrogate)
         return True
     return written.count(b":") != text.count(":")
 
 
-def loads_fast(text: str) -> Any:
-    """Parse JSON with orjson: such numbers become floats, which callers refuse.
+def loads_values(text: str, fast: bool) -> Any:
+    """JSON's values as orjson reads them (``fast``), else as the json module
+    does without the exact reading's hooks (a batch's first claims: orjson
+    not imported for them). A repeated key keeps its last value either way.
+    Where they differ, the callers refuse the values: the json module reads
+    ``NaN`` and ``Infinity`` as floats, an integer beyond 64 bits exactly, a
+    lone surrogate's escape as text (:func:`lone_surrogate`).
 
-    Raises a ValueError (``orjson.JSONDecodeError``) on what orjson refuses.
+    Raises a ValueError (a JSONDecodeError) on what it refuses, RecursionError
+    on a document nested too deeply.
     """
-    return _orjson().loads(text)  # Any, as json.loads
+    return _orjson().loads(text) if fast else json.loads(text)
+
+
+def lone_surrogate(value: object) -> bool:
+    """Whether a decoded document holds text that is not Unicode (a lone
+    surrogate: the json module reads its escape, orjson refuses it).
+
+    A loop, not a recursion: compiled (claimcalc.compiled), a recursion would
+    not count against Python's recursion limit, and a claim nested as deeply as
+    the json module reads would fail differently compiled and from this source."""
+    pending = [value]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value)
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
 
 
 def dumps(document: object, fast: bool = False) -> str:

@@ -73,7 +73,7 @@ def parse_claim(text: str, file: str = "<claim>", fast: bool = False, data: obje
     if fast:
         try:
             if data is None:
-                data = jsonio.loads_fast(text)
+                data = jsonio.loads_values(text, True)
             claim = claim_from_data(data, file)
         except (ClaimError, ValueError, RecursionError):
             pass  # the exact reading below reports it
@@ -83,7 +83,7 @@ def parse_claim(text: str, file: str = "<claim>", fast: bool = False, data: obje
             # orjson kept a repeated key's last value: the exact reading tells
     try:
         data = jsonio.loads(text)
-        if "\\u" in text and _lone_surrogate(data):  # the json module lets them through
+        if "\\u" in text and jsonio.lone_surrogate(data):  # the json module lets them through
             raise ClaimError(
                 file,
                 [("", _("invalid JSON: a \\u escape makes a lone surrogate, not a character"))],
@@ -119,28 +119,6 @@ def _where_number(text: str, token: str, file: str) -> str:
             line = text.count("\n", 0, start) + 1
             return f"{file}:{line}:{start - text.rfind(chr(10), 0, start)}"
     return file
-
-
-def _lone_surrogate(value: object) -> bool:
-    """Whether a decoded document holds text that is not Unicode (a lone surrogate).
-
-    A loop, not a recursion: compiled (claimcalc.compiled), a recursion would
-    not count against Python's recursion limit, and a claim nested as deeply as
-    the json module reads would fail differently compiled and from this source."""
-    pending = [value]
-    while pending:
-        value = pending.pop()
-        if isinstance(value, str):
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                return True
-        elif isinstance(value, dict):
-            pending.extend(value)
-            pending.extend(value.values())
-        elif isinstance(value, list):
-            pending.extend(value)
-    return False
 
 
 def claim_from_data(data: object, file: str = "<claim>") -> Claim:

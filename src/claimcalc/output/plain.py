@@ -1,14 +1,16 @@
-"""The plain path: the fast path's claims read from orjson's values, not the claim's objects.
+"""The plain path: the fast path's claims read from JSON's values, not the claim's objects.
 
 The fast path (:mod:`claimcalc.output.fastpath`) writes the record of a plain
 claim without the engine's objects, but from the claim as read: a
 :class:`~claimcalc.claim.model.Claim` with an object for every person, line
 and expense, each made and then read back. For the commonest claims — people
 with an age, lines of documented expenses in euro — this module goes from
-orjson's dictionaries to the same record: the claim's insured persons, lines
-and expenses are checked as the readers check them (the quick reader's own
-patterns and screens, :func:`~claimcalc.claim.read.check_claim`'s checks
-between fields) and settled by the fast path's steps
+orjson's dictionaries (the json module's for a batch's first claims, the
+same values: :func:`~claimcalc.jsonio.loads_values`) to the same record:
+the claim's insured persons, lines and expenses are checked as the readers
+check them (the quick reader's own patterns and screens,
+:func:`~claimcalc.claim.read.check_claim`'s checks between fields) and
+settled by the fast path's steps
 (:func:`~claimcalc.output.fastpath.line_row`,
 :func:`~claimcalc.output.fastpath.person_text_cents`: in whole cents, as
 every amount it reads is one, the record written as JSON text from templates
@@ -99,7 +101,7 @@ PlainPerson = tuple[str, int, str | None, dict[str, object], list[PlainLine]]
 
 
 class Plain:
-    """A claim read by :meth:`PlainPath.read_plain`: orjson's values, the claim's
+    """A claim read by :meth:`PlainPath.read_plain`: JSON's values, the claim's
     policy, trip and event (``header``: a Claim without insured persons) and
     each person's lines with their guarantee's Spec."""
 
@@ -123,32 +125,48 @@ class PlainPath(FastPath):
         self._on = os.environ.get("CLAIMCALC_PLAIN_PATH") != "0"
         self.unknown: set[str] = set()  # products no claim could be settled under
 
-    def read_plain(self, text: str, settler: Settler) -> tuple[Plain | None, Any]:
+    def read_plain(
+        self, text: str, settler: Settler, fast: bool = True
+    ) -> tuple[Plain | None, Any]:
         """The claim of ``text`` if it is plain and valid (the readers would read
         the same claim), else None; and orjson's reading of the text (None if
-        not read, or refused), for the readers to take it from there.
-        ``settler``: the run's, whose products it settles under."""
+        not read, or refused, or not ``fast``), for the readers to take it from there.
+        ``settler``: the run's, whose products it settles under. ``fast``: read
+        with orjson, else with the json module (a batch's first claims,
+        :data:`~claimcalc.jsonio.FAST_AFTER`), its values taken as orjson's
+        where orjson gives the same (:func:`~claimcalc.jsonio.loads_values`)."""
         if not self._on or len(text) > MAX_CLAIM_TEXT or text[:1] == "\ufeff":
             return None, None  # the reader's to refuse, or to strip
         if current_language() != self.language:
             return None, None  # the Specs it makes keep texts in the language of its run
         try:
-            data = jsonio.loads_fast(text)
+            data = jsonio.loads_values(text, fast)
         except (ValueError, RecursionError):
             return None, None
+        if not fast:
+            # orjson refuses a lone surrogate; the exact reading says why. No text
+            # the plain path takes can hold one today (each is a choice, a date,
+            # an amount or a reference's form): kept for one that could.
+            if "\\u" in text and jsonio.lone_surrogate(data):
+                return None, None
+            taken = self._plain(text, data, settler, False)
+            return taken, None  # the exact reading reads the text again
+        return self._plain(text, data, settler, True), data
+
+    def _plain(self, text: str, data: Any, settler: Settler, fast: bool) -> Plain | None:
         try:
             taken = _read(self, data, settler)
         except (Invalid, KeyError, TypeError, ClaimcalcError):
-            return None, data
+            return None
         if taken is None:
-            return None, data
+            return None
         plain, keys = taken
-        # orjson keeps a repeated key's last value. Every key is followed by a
-        # colon: a text with as many colons as the keys kept lost none
+        # A repeated key keeps its last value. Every key is followed by a colon:
+        # a text with as many colons as the keys kept lost none
         # (jsonio.may_repeat_keys otherwise, which also counts a string's).
-        if keys != text.count(":") and jsonio.may_repeat_keys(text, data):
-            return None, data
-        return plain, data
+        if keys != text.count(":") and jsonio.may_repeat_keys(text, data, fast):
+            return None
+        return plain
 
     def record_plain(
         self, plain: Plain, position: int, source: str, fast: bool
