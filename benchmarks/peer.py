@@ -2,6 +2,7 @@
 
     python benchmarks/peer.py                                   # 20,000 claims, 7 rounds
     python benchmarks/peer.py --claims 5000 --rounds 5 --json peer.json
+    python benchmarks/peer.py --instructions [--run-cost]       # callgrind's counts
 
 Three workloads on the same NDJSON lines, in this process, alternated round by
 round so that a noisy second hits all of them:
@@ -537,6 +538,85 @@ def drive(workload: str, corpus: Path, path: str) -> None:
     work()
 
 
+def drive_runs(workload: str, corpus: Path, path: str, runs: int) -> None:
+    """What runs under callgrind for ``--run-cost``: ``runs`` runs of the corpus's
+    lines, after one (imports, products, memos) that cancels out between two counts."""
+    lines = corpus.read_text(encoding="utf-8").splitlines()
+    work = claimcalc_work(lines) if workload == "claimcalc medical" else zen_paths(lines)[path]
+    work()
+    for _ in range(runs):
+        work()
+
+
+#: --run-cost: runs of so many claims, counted at so many runs (the first cancels out).
+RUN_SIZES = (1, 65)
+RUN_COUNTS = (5, 25)
+
+
+def count_run_cost(path: str) -> dict[str, Any]:
+    """Instructions a run of claimcalc and of ZEN (medical), beyond its claims':
+    a run of 1 and of 65 claims, each counted over 5 and 25 runs in one process,
+    (I(25) - I(5)) / 20. A library's caller pays it at every run (claimcalc: the
+    products found, the memos' look-ups; the first ``FAST_AFTER`` claims read
+    by the json module), the benchmark once a round."""
+    import re
+    import subprocess
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+
+    total = re.compile(r"^(?:summary|totals):\s+(\d+)", re.MULTILINE)
+    few, many = RUN_COUNTS
+    with tempfile.TemporaryDirectory(prefix="claimcalc-peer-") as tmp:
+        workdir = Path(tmp)
+        lines = medical_lines(max(RUN_SIZES))
+        for size in RUN_SIZES:
+            text = "\n".join(lines[:size]) + "\n"
+            (workdir / f"medical-{size}.ndjson").write_text(text, encoding="utf-8")
+
+        def run(job: tuple[str, int, int]) -> int:
+            workload, size, runs = job
+            out = workdir / f"cg.{workload.replace(' ', '-')}.{size}.{runs}"
+            argv = [
+                "valgrind",
+                "--tool=callgrind",
+                "-q",
+                f"--callgrind-out-file={out}",
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--run-driver",
+                workload,
+                str(workdir / f"medical-{size}.ndjson"),
+                path,
+                str(runs),
+            ]
+            env = dict(os.environ, PYTHONHASHSEED="0")
+            subprocess.run(argv, env=env, check=True, capture_output=True)
+            match = total.search(out.read_text(encoding="utf-8"))
+            assert match is not None
+            print(
+                f"  callgrind {workload}, {runs} runs of {size}: {int(match[1]):,}", file=sys.stderr
+            )
+            return int(match[1])
+
+        jobs = [
+            (w, size, runs)
+            for w in ("claimcalc medical", "zen medical")
+            for size in RUN_SIZES
+            for runs in RUN_COUNTS
+        ]
+        with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+            counts = dict(zip(jobs, pool.map(run, jobs), strict=True))
+    return {
+        w: {
+            f"{size} claim{'s' if size > 1 else ''}": round(
+                (counts[w, size, many] - counts[w, size, few]) / (many - few) / 1e6, 3
+            )
+            for size in RUN_SIZES
+        }
+        for w in ("claimcalc medical", "zen medical")
+    }
+
+
 def count_instructions(
     path: str,
     sizes: tuple[int, int],
@@ -617,6 +697,9 @@ def instructions_summary(counted: dict[str, Any]) -> str:
     ]
     for workload, millions in counted["per_claim_millions"].items():
         rows.append(f"  {workload:<18} {millions:.4f} M")
+    for workload, runs in counted.get("run_millions", {}).items():
+        sizes = ", ".join(f"{name} {millions:.3f} M" for name, millions in runs.items())
+        rows.append(f"  {workload:<18} a whole run of {sizes}")
     if "claimcalc_over_zen" not in counted:
         return "\n".join(rows)
     rows.append(
@@ -708,10 +791,20 @@ def main() -> None:
         help="with --instructions: count these only (quoted, e.g. 'claimcalc medical')",
     )
     parser.add_argument("--sizes", type=int, nargs=2, default=(300, 2300), metavar=("S", "B"))
+    parser.add_argument(
+        "--run-cost",
+        action="store_true",
+        help="with --instructions: also count a run's own instructions (runs of 1 and 65 claims)",
+    )
     parser.add_argument("--driver", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--run-driver", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.driver:
         drive(args.driver[0], Path(args.driver[1]), args.driver[2])
+        return
+    if args.run_driver:
+        workload, corpus, path, runs = args.run_driver
+        drive_runs(workload, Path(corpus), path, int(runs))
         return
     if args.instructions:
         counted = {
@@ -719,6 +812,8 @@ def main() -> None:
             "zen_version": importlib.metadata.version("zen-engine"),
             **count_instructions(args.zen_path, tuple(args.sizes), tuple(args.workloads)),
         }
+        if args.run_cost:
+            counted["run_millions"] = count_run_cost(args.zen_path)
         print(instructions_summary(counted))
         if args.json:
             args.json.write_text(json.dumps(counted, indent=2) + "\n", encoding="utf-8")
