@@ -554,11 +554,13 @@ RUN_COUNTS = (5, 25)
 
 
 def count_run_cost(path: str) -> dict[str, Any]:
-    """Instructions a run of claimcalc and of ZEN (medical), beyond its claims':
-    a run of 1 and of 65 claims, each counted over 5 and 25 runs in one process,
-    (I(25) - I(5)) / 20. A library's caller pays it at every run (claimcalc: the
-    products found, the memos' look-ups; the first ``FAST_AFTER`` claims read
-    by the json module), the benchmark once a round."""
+    """Instructions of a whole run of claimcalc and of ZEN (medical), its claims
+    included: a run of 1 and of 65 claims, each counted over 5 and 25 runs in
+    one process, (I(25) - I(5)) / 20. Beside 65 × a claim's count (``--sizes``),
+    what a run costs of its own: a library's caller pays it at every run
+    (claimcalc: the product file read and hashed, the memos' look-ups; the
+    first ``FAST_AFTER`` claims read by the json module), the benchmark once a
+    round."""
     import re
     import subprocess
     import tempfile

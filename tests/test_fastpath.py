@@ -971,6 +971,48 @@ def test_runs_share_what_the_fast_path_works_out(monkeypatch: pytest.MonkeyPatch
     assert PlainPath().head(product, "top", "europa", "europa", None) is not first
 
 
+def test_what_another_language_would_make_is_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The language is the process's (i18n.speaking): a Head, a Spec or a chain's
+    caps made while another thread speaks another language would keep its texts
+    for every later run (the memos are the process's). Made then, none is kept."""
+    from decimal import Decimal
+
+    from claimcalc.i18n import current_language, speaking
+    from claimcalc.output import fastpath
+
+    monkeypatch.setattr(fastpath, "_MEMOS", {})
+    other = "en" if current_language() == "it" else "it"
+    settler, path = Settler(None, None, False), PlainPath()
+    claim = settler.parse(Item(1, "x:1", json.dumps(BENCHMARK.medical_claim(0, random.Random(1)))))
+    product = settler.product_of(claim, "x:1")
+    with speaking(other):
+        assert path._head(claim, product) is None
+    head = path._head(claim, product)
+    assert head is not None and path._heads
+    person = claim.insured[0]
+    code = person.lines[0].guarantee
+    with speaking(other):
+        assert path._line_spec(claim, head, code) is None
+    assert not path._specs
+    spec = path._line_spec(claim, head, code)
+    assert spec is not None and spec.language == path.language
+    age = person.age_at_subscription
+    assert age is not None
+    base: dict[str, object] = {**claim.event.facts, **person.facts, "age": age}
+    amount = Decimal("100.00")
+    line = person.lines[0]
+
+    def row() -> object:
+        return fastpath.line_row(
+            spec, head.plan, claim, amount, amount, {}, base, None, {}, age, None, line
+        )
+
+    with speaking(other):
+        assert row() is None
+    assert not spec.capped
+    assert row() is not None and spec.capped
+
+
 def test_wi_school_roles_and_their_age_caps_equal_the_engine() -> None:
     """Wi School caps teachers' age at 70 and students' not at all (a cap naming
     roles); a person without a role is the engine's problem to say. Every role,

@@ -13,6 +13,8 @@ from __future__ import annotations
 import copy
 import json
 import random
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +31,7 @@ from claimcalc.output import fastpath
 from claimcalc.output.formats import Format
 from claimcalc.output.plain import PlainPath
 from claimcalc.settling.settler import Settler
-from tests.conftest import PRODUCTS, benchmark, counted
+from tests.conftest import PRODUCTS, ROOT, benchmark, counted
 from tests.test_fastpath import documented_claim
 from tests.test_fuzz_batch import paths
 
@@ -229,6 +231,7 @@ def test_a_repeated_key_is_never_taken(fast: bool) -> None:
     "old, new",
     [
         ('"claim_id":"', '"claim_id":"\\ud800'),  # a lone surrogate's escape
+        ('"amount":"', '"label":"\\ud800","amount":"'),  # in free text the plain path takes
         ('"ref":"', '"ref":"\\udfff'),
         ('"age_at_subscription":45', '"age_at_subscription":' + "9" * 30),
         ('"age_at_subscription":45', '"age_at_subscription":NaN'),
@@ -254,6 +257,40 @@ def test_what_the_json_module_reads_and_orjson_does_not_is_the_exact_readings(
     outcomes = _outputs(items, True, monkeypatch)
     assert outcomes == _outputs(items, False, monkeypatch)
     assert not outcomes[0][1] and outcomes[1][1]  # the changed claim refused, the other settled
+
+
+_FIRST_CLAIMS = """
+import json, random, sys
+sys.path.insert(0, sys.argv[1])
+import run as bench
+from claimcalc.batch import run
+from claimcalc.claim.sources import Item
+from claimcalc.jsonio import FAST_AFTER
+from claimcalc.output.formats import Format
+from claimcalc.output.plain import PlainPath
+written = []
+record_plain = PlainPath.record_plain
+def counted(self, plain, position, *rest):
+    made = record_plain(self, plain, position, *rest)
+    written.append(made is not None)
+    return made
+PlainPath.record_plain = counted
+rng = random.Random(1)
+claims = [bench.medical_claim(i, rng) for i in range(FAST_AFTER)]
+claims[1]["claim_id"] = "A:1"  # a colon in a text: its keys counted by writing it back
+items = [Item(i + 1, f"x:{i + 1}", json.dumps(c)) for i, c in enumerate(claims)]
+records = [o.record for o in run(items, Format.NDJSON)]
+print(json.dumps([len(records), sum(written), "orjson" in sys.modules]))
+"""
+
+
+def test_a_batchs_first_claims_take_the_plain_path_without_orjson() -> None:
+    """A batch's first FAST_AFTER claims are read with the json module (orjson
+    costs ~20 ms to import, a one-claim run's time) and the plain path writes
+    their records, colons in their texts counted without orjson too."""
+    command = [sys.executable, "-c", _FIRST_CLAIMS, str(ROOT / "benchmarks")]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout) == [jsonio.FAST_AFTER, jsonio.FAST_AFTER, False]
 
 
 def test_a_claim_the_plain_path_declines_is_handed_on_with_orjsons_reading() -> None:

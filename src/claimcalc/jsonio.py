@@ -13,8 +13,8 @@ the same either way (tests/test_jsonio.py):
   claim read from orjson's values is the claim; when that reading fails,
   the text is read again with the json module, whose values and messages
   are the ones reported (claim.parse_claim). The plain path
-  (output/plain.py) reads the first claims' values with the json module as
-  orjson would (:func:`loads_values`);
+  (output/plain.py) reads the first claims' values with the json module and
+  takes only the claims where they are orjson's (:func:`loads_values`);
 * writing: orjson refuses lone surrogates, integers beyond 64 bits and
   non-text keys; the json module then writes the record, or refuses it.
 """

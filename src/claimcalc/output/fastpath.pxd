@@ -10,7 +10,7 @@ import cython
 
 cdef class Spec:
     cdef public object article, authorised_above, authorised_above_cents, code, franchigie_cents
-    cdef public object kind, level, plan, section, title, window, zone
+    cdef public object kind, language, level, plan, section, title, window, zone
     cdef public bint deadlines, unit_counted
     cdef public tuple claim_wide, franchigie, line_parts, renunciation, requires, waivers
     cdef public dict capped, max_ages, verdicts

@@ -114,6 +114,7 @@ class Spec:
         "franchigie",
         "franchigie_cents",
         "kind",
+        "language",
         "level",
         "line_parts",
         "max_ages",
@@ -140,6 +141,7 @@ class Spec:
     ) -> None:
         guarantee = plan.guarantee
         self.plan = plan
+        self.language = current_language()  # its texts' (franchigie, caps)
         self.level, self.zone = level, zone  # its caps
         self.code = guarantee.code
         self.title = guarantee.title
@@ -300,9 +302,10 @@ class Head:
 class _Memos:
     """What the fast path works out from products (Heads, Specs, their verdicts
     and rule sets), kept for the process in each language: every batch run has
-    its FastPath, and a run of a few thousand claims spent a fifth of its time
-    making them again (docs/performance.md, twelfth session). The rulebooks are
-    the same objects from run to run (catalog.load_rulebook)."""
+    its FastPath, and making them again (the product unpickled again) cost a
+    run of 65 medical claims about 50M instructions, what 240 such claims cost
+    (docs/performance.md, twelfth session). The rulebooks are the same objects
+    from run to run (catalog.load_rulebook)."""
 
     __slots__ = ("heads", "products", "rule_sets", "specs", "verdicts")
 
@@ -415,6 +418,8 @@ class FastPath:
             and (not edition or edition == product.edition)
         ):
             return None  # not kept: claims may name any number of unknown ones
+        if current_language() != self.language:
+            return None  # another thread's language (i18n.speaking): not kept
         head = Head(product, ProductPlan.of(product), level, event_zone)
         self._products[id(product)] = product
         self._heads[key] = head
@@ -443,6 +448,8 @@ class FastPath:
             return self._specs[key]
         except KeyError:
             pass
+        if current_language() != self.language:
+            return None  # its texts would be another language's: not kept
         spec = None
         self._products[id(product)] = product
         if product.has_guarantee(code):
@@ -780,6 +787,8 @@ def line_row(
     limits, waived = verdict
     chain = spec.capped.get(id(limits), _UNKNOWN)
     if chain is _UNKNOWN:
+        if current_language() != spec.language:
+            return None  # its caps' texts would be another language's: not kept
         chain = spec.capped[id(limits)] = _capped(limits, plan.product, spec.level, spec.zone)
     if chain is None:
         return None

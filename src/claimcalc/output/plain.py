@@ -144,9 +144,8 @@ class PlainPath(FastPath):
         except (ValueError, RecursionError):
             return None, None
         if not fast:
-            # orjson refuses a lone surrogate; the exact reading says why. No text
-            # the plain path takes can hold one today (each is a choice, a date,
-            # an amount or a reference's form): kept for one that could.
+            # orjson refuses a lone surrogate, the exact reading too (and says
+            # why): an expense's label is free text the plain path takes.
             if "\\u" in text and jsonio.lone_surrogate(data):
                 return None, None
             taken = self._plain(text, data, settler, False)

@@ -146,10 +146,13 @@ def load_rulebook(
     loaded from the same bytes at the same path is returned again, the same
     object (every batch run loads its products: unpickling one took 2–3 ms a
     run, and what the engine and the fast path work out from it is kept with
-    it); settling changes none of its rules, only adds its plan. Otherwise, found in the
-    cache by the file's hash, it costs a signature check and an unpickling, and
-    imports neither PyYAML nor pydantic; else the file is loaded and validated as
-    by :func:`load_product`, then frozen and cached.
+    it); settling changes none of its rules, only adds its plan, and a caller
+    must not change them either: the next run would settle under them, the
+    fast path's memos made from the old ones (:func:`forget_rulebooks` does not
+    clear those; they start again at ``fastpath.MEMO_PRODUCTS``). Otherwise,
+    found in the cache by the file's hash, it costs a signature check and an
+    unpickling, and imports neither PyYAML nor pydantic; else the file is
+    loaded and validated as by :func:`load_product`, then frozen and cached.
     ``allow_path=False``: ``ref`` is a catalog id or edition (:func:`find_product`).
     """
     path = ref if isinstance(ref, Path) else find_product(ref, directory, allow_path)
