@@ -538,6 +538,30 @@ def drive(workload: str, corpus: Path, path: str) -> None:
     work()
 
 
+def callgrind(out: Path, script: Path, args: list[str]) -> int:
+    """The instructions of ``python script *args`` under callgrind (its output
+    file ``out``; Python's hash seed fixed, so that two counts compare)."""
+    import re
+    import subprocess
+
+    argv = [
+        "valgrind",
+        "--tool=callgrind",
+        "-q",
+        f"--callgrind-out-file={out}",
+        sys.executable,
+        str(script.resolve()),
+        *args,
+    ]
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    subprocess.run(argv, env=env, check=True, capture_output=True)
+    total = re.search(
+        r"^(?:summary|totals):\s+(\d+)", out.read_text(encoding="utf-8"), re.MULTILINE
+    )
+    assert total is not None
+    return int(total[1])
+
+
 def drive_runs(workload: str, corpus: Path, path: str, runs: int) -> None:
     """What runs under callgrind for ``--run-cost``: ``runs`` runs of the corpus's
     lines, after one (imports, products, memos) that cancels out between two counts."""
@@ -561,12 +585,9 @@ def count_run_cost(path: str) -> dict[str, Any]:
     (claimcalc: the product file read and hashed, the memos' look-ups; the
     first ``FAST_AFTER`` claims read by the json module), the benchmark once a
     round."""
-    import re
-    import subprocess
     import tempfile
     from concurrent.futures import ThreadPoolExecutor
 
-    total = re.compile(r"^(?:summary|totals):\s+(\d+)", re.MULTILINE)
     few, many = RUN_COUNTS
     with tempfile.TemporaryDirectory(prefix="claimcalc-peer-") as tmp:
         workdir = Path(tmp)
@@ -578,27 +599,12 @@ def count_run_cost(path: str) -> dict[str, Any]:
         def run(job: tuple[str, int, int]) -> int:
             workload, size, runs = job
             out = workdir / f"cg.{workload.replace(' ', '-')}.{size}.{runs}"
-            argv = [
-                "valgrind",
-                "--tool=callgrind",
-                "-q",
-                f"--callgrind-out-file={out}",
-                sys.executable,
-                str(Path(__file__).resolve()),
-                "--run-driver",
-                workload,
-                str(workdir / f"medical-{size}.ndjson"),
-                path,
-                str(runs),
-            ]
-            env = dict(os.environ, PYTHONHASHSEED="0")
-            subprocess.run(argv, env=env, check=True, capture_output=True)
-            match = total.search(out.read_text(encoding="utf-8"))
-            assert match is not None
-            print(
-                f"  callgrind {workload}, {runs} runs of {size}: {int(match[1]):,}", file=sys.stderr
+            corpus = workdir / f"medical-{size}.ndjson"
+            count = callgrind(
+                out, Path(__file__), ["--run-driver", workload, str(corpus), path, str(runs)]
             )
-            return int(match[1])
+            print(f"  callgrind {workload}, {runs} runs of {size}: {count:,}", file=sys.stderr)
+            return count
 
         jobs = [
             (w, size, runs)
@@ -630,13 +636,10 @@ def count_instructions(
     ``script``: the benchmark whose ``--driver`` runs the workloads (this one by
     default; ``python_bound.py`` adds its own).
     """
-    import re
-    import subprocess
     import tempfile
     from concurrent.futures import ThreadPoolExecutor
 
     small, big = sizes
-    total = re.compile(r"^(?:summary|totals):\s+(\d+)", re.MULTILINE)
     with tempfile.TemporaryDirectory(prefix="claimcalc-peer-") as tmp:
         workdir = Path(tmp)
         for corpus, make in (("medical", medical_lines), ("mixed", mixed_lines)):
@@ -649,24 +652,13 @@ def count_instructions(
             workload, size = job
             corpus = workload.split()[1] + ("" if size == big else f"-{small}") + ".ndjson"
             out = workdir / f"cg.{workload.replace(' ', '-')}.{size}"
-            argv = [
-                "valgrind",
-                "--tool=callgrind",
-                "-q",
-                f"--callgrind-out-file={out}",
-                sys.executable,
-                str((script or Path(__file__)).resolve()),
-                "--driver",
-                workload,
-                str(workdir / corpus),
-                path,
-            ]
-            env = dict(os.environ, PYTHONHASHSEED="0")
-            subprocess.run(argv, env=env, check=True, capture_output=True)
-            match = total.search(out.read_text(encoding="utf-8"))
-            assert match is not None
-            print(f"  callgrind {workload} {size}: {int(match[1]):,}", file=sys.stderr)
-            return int(match[1])
+            count = callgrind(
+                out,
+                script or Path(__file__),
+                ["--driver", workload, str(workdir / corpus), path],
+            )
+            print(f"  callgrind {workload} {size}: {count:,}", file=sys.stderr)
+            return count
 
         jobs = [(w, n) for w in driven for n in sizes]
         with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
