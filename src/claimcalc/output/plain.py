@@ -6,11 +6,11 @@ claim without the engine's objects, but from the claim as read: a
 and expense, each made and then read back. For the commonest claims — people
 with an age, lines of documented expenses in euro — this module goes from
 orjson's dictionaries (the json module's for a batch's first claims, the
-same values: :func:`~claimcalc.jsonio.loads_values`) to the same record:
-the claim's insured persons, lines and expenses are checked as the readers
-check them (the quick reader's own patterns and screens,
-:func:`~claimcalc.claim.read.check_claim`'s checks between fields) and
-settled by the fast path's steps
+same for every claim it takes: :func:`~claimcalc.jsonio.loads_values`) to
+the same record: the claim's insured persons, lines and expenses are
+checked as the readers check them (the quick reader's own patterns and
+screens, :func:`~claimcalc.claim.read.check_claim`'s checks between fields)
+and settled by the fast path's steps
 (:func:`~claimcalc.output.fastpath.line_row`,
 :func:`~claimcalc.output.fastpath.person_text_cents`: in whole cents, as
 every amount it reads is one, the record written as JSON text from templates
@@ -133,8 +133,8 @@ class PlainPath(FastPath):
         not read, or refused, or not ``fast``), for the readers to take it from there.
         ``settler``: the run's, whose products it settles under. ``fast``: read
         with orjson, else with the json module (a batch's first claims,
-        :data:`~claimcalc.jsonio.FAST_AFTER`), its values taken as orjson's
-        where orjson gives the same (:func:`~claimcalc.jsonio.loads_values`)."""
+        :data:`~claimcalc.jsonio.FAST_AFTER`), taking only a claim whose values
+        orjson would give too (:func:`~claimcalc.jsonio.loads_values`)."""
         if not self._on or len(text) > MAX_CLAIM_TEXT or text[:1] == "\ufeff":
             return None, None  # the reader's to refuse, or to strip
         if current_language() != self.language:
