@@ -426,6 +426,37 @@ def test_a_ledger_failing_mid_run_leaves_standard_output_parseable(
     ]
 
 
+def test_a_transaction_left_with_a_query_in_progress_is_rolled_back(postgres_server: str) -> None:
+    """Ctrl-C between sending a query and reading its result leaves the connection
+    with a command in progress: no ROLLBACK can be sent on it, and the run ended
+    on "cannot roll back the ledger: … another command is already in progress"
+    (exit 5) instead of the interrupt (130; once in CI, 2026-12-03). Rolling back
+    then closes the connection: the server rolls the transaction back."""
+    import psycopg
+
+    url = create_database(postgres_server)
+    try:
+        ledger = Ledger(url)
+        ledger.begin(True)
+        ledger.execute("CREATE TABLE probe (x int)")
+        ledger._conn.pgconn.send_query(b"SELECT pg_sleep(0.2)")  # sent, its result not read
+        assert ledger._busy()
+        ledger.rollback()
+        assert not ledger.in_transaction
+        ledger.close()
+        with psycopg.connect(url, autocommit=True) as watch:
+            deadline = time.monotonic() + 10
+            while watch.execute(  # the other backend ends when its sleep does
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone() != (0,):
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            assert watch.execute("SELECT to_regclass('probe')").fetchone() == (None,)
+    finally:
+        drop_database(url)
+
+
 @pytest.mark.parametrize("phase", ["starting", "working"])
 def test_ctrl_c_stops_a_run_with_jobs_and_a_ledger_in_one_line_exit_130(
     ledger_url: str, tmp_path: Path, phase: str

@@ -266,7 +266,22 @@ class Ledger:
     def rollback(self) -> None:
         if self.in_transaction:
             self.in_transaction = False
+            if self.postgres and self._busy():
+                # A query interrupted mid-way (Ctrl-C between sending it and
+                # reading its result) leaves a command in progress: no ROLLBACK
+                # can be sent ("another command is already in progress"), and
+                # the run would end on that, not on the interrupt. Closed, the
+                # connection's transaction, never committed, is rolled back by
+                # the server.
+                self._conn.close()
+                return
             self.execute("ROLLBACK")
+
+    def _busy(self) -> bool:
+        """PostgreSQL: whether the connection has a command in progress."""
+        import psycopg
+
+        return bool(self._conn.info.transaction_status == psycopg.pq.TransactionStatus.ACTIVE)
 
     @contextmanager
     def transaction(self, write: bool, doing: str) -> Iterator[None]:
