@@ -15,6 +15,7 @@ import json
 import random
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from claimcalc import batch, jsonio
+from claimcalc import jsonio
 from claimcalc.batch import settle_many
-from claimcalc.claim import sources
 from claimcalc.claim.model import Claim, Expense, Insured, Line, fields_of
 from claimcalc.claim.sources import Item
 from claimcalc.output import fastpath
@@ -33,7 +33,7 @@ from claimcalc.output.plain import PlainPath
 from claimcalc.settling.settler import Settler
 from tests.conftest import PRODUCTS, ROOT, benchmark, counted
 from tests.test_fastpath import documented_claim
-from tests.test_fuzz_batch import paths
+from tests.test_fuzz_batch import fast_after, paths
 
 BENCHMARK = benchmark("run")
 
@@ -170,33 +170,31 @@ def _taken(texts: list[str], product: str | None = None, fast: bool = True) -> i
     return taken
 
 
-def _read_by(reader: str, monkeypatch: pytest.MonkeyPatch) -> bool:
-    """Every claim read as a batch reads its first ones (the json module) or its
-    later ones (orjson); whether by orjson."""
-    if reader == "json":
-        monkeypatch.setattr(sources, "FAST_AFTER", 10**9)
-        monkeypatch.setattr(batch, "FAST_AFTER", 10**9)
-    return reader == "orjson"
+@pytest.fixture(params=["orjson", "json"])
+def by_orjson(request: pytest.FixtureRequest) -> Iterator[bool]:
+    """Every claim read as a batch reads its later ones (orjson: True) or its
+    first ones (the json module: False)."""
+    if request.param == "orjson":
+        yield True
+        return
+    with fast_after(10**9):
+        yield False
 
 
-@pytest.mark.parametrize("reader", ["orjson", "json"])
 def test_claims_broken_one_field_at_a_time_give_the_same_outcomes(
-    monkeypatch: pytest.MonkeyPatch, reader: str
+    monkeypatch: pytest.MonkeyPatch, by_orjson: bool
 ) -> None:
-    fast = _read_by(reader, monkeypatch)
     rng = random.Random(20261202)
     texts = [json.dumps(mutated(plain_claim(i, rng), rng)) for i in range(3000)]
     items = [Item(65 + k, f"fuzz:{k}", text) for k, text in enumerate(texts)]
     assert _outputs(items, True, monkeypatch) == _outputs(items, False, monkeypatch)
     # It meets them: most make it decline, some break nothing it reads (150 or so).
-    assert _taken(texts, fast=fast) > 80
+    assert _taken(texts, fast=by_orjson) > 80
 
 
-@pytest.mark.parametrize("reader", ["orjson", "json"])
 def test_claims_written_otherwise_give_the_same_outcomes(
-    monkeypatch: pytest.MonkeyPatch, reader: str
+    monkeypatch: pytest.MonkeyPatch, by_orjson: bool
 ) -> None:
-    fast = _read_by(reader, monkeypatch)
     rng = random.Random(7)
     texts = [
         rewritten(json.dumps(plain_claim(i, rng), separators=(",", ":")), rng) for i in range(700)
@@ -206,7 +204,7 @@ def test_claims_written_otherwise_give_the_same_outcomes(
     assert plain == full
     refused = sum(not ok for _, ok, _, _ in full)
     assert refused > 100  # the repeated keys, and the colon escaped
-    assert _taken(texts, fast=fast) > 150  # escapes, a colon in a reference, spacing (229)
+    assert _taken(texts, fast=by_orjson) > 150  # escapes, a colon in a reference, spacing (229)
 
 
 @pytest.mark.parametrize("fast", [True, False])

@@ -47,7 +47,7 @@ from claimcalc.claim.values import DATES, Invalid, amount, date, within_places
 
 _new: Any = object.__new__
 _MISSING: Any = object()
-# a day read before, by its text: a bound method, no attribute looked up a field
+# a day read before, by its text: a bound method (no attribute look-up for each field)
 _date_of = DATES.get
 '''
 
