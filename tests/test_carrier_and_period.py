@@ -167,7 +167,7 @@ def scenario(kind: str, amounts: list[Decimal]) -> dict[str, Any]:
             "date": "2026-02-20",
             "country": "IT",
             "zone": "italia",
-            "facts": {"cause": "illness"},
+            "facts": {"cause": "illness", "affected_person": "insured"},
         }
         data["reported_on"] = "2026-02-21"
     return data

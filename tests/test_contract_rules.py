@@ -261,7 +261,10 @@ def test_imaway_g1_renunciation_needs_more_than_16_complete_hours() -> None:
 def test_essentials_need_a_baggage_delay_of_at_least(product_id: str, code: str, quote: str, hours: int) -> None:
     quoted(product_id, quote)
     (rule,) = [r for r in product(product_id).guarantee(code).eligibility if isinstance(r, Requires)]
-    assert str(rule.when) == f"(delay_hours ge {hours} or baggage_not_delivered is true)"
+    assert str(rule.when) == (
+        "(cause in [carrier_late_delivery, carrier_loss] and"
+        f" (delay_hours ge {hours} or baggage_not_delivered is true))"
+    )
 
 
 @pytest.mark.parametrize(

@@ -584,12 +584,14 @@ class UnitAllowance(Annotations):
 
 
 class ProRataTripCost(Annotations):
-    """Trip cost (net of fees) divided by its days or nights, times unused days."""
+    """Trip cost (net of fees, and flights where named) by its days or nights, times unused days."""
 
     kind: Literal["pro_rata_trip_cost"]
     divide_by: Literal["days", "nights"]
     multiply_by: Annotated[Literal["unused_days"], Meta(default="unused_days")]
-    net_of: Annotated[tuple[Literal["registration_fees", "insurance"], ...], Meta(default=())]
+    net_of: Annotated[
+        tuple[Literal["registration_fees", "insurance", "flights"], ...], Meta(default=())
+    ]
 
 
 class PercentOfSumInsured(Annotations):

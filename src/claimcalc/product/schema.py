@@ -249,12 +249,12 @@ class UnitAllowance(model.UnitAllowance, Annotations):
 
 
 class ProRataTripCost(model.ProRataTripCost, Annotations):
-    """Trip cost (net of fees) divided by its days or nights, times unused days."""
+    """Trip cost (net of fees, and flights where named) by its days or nights, times unused days."""
 
     kind: Literal["pro_rata_trip_cost"]
     divide_by: Literal["days", "nights"]
     multiply_by: Literal["unused_days"] = "unused_days"
-    net_of: tuple[Literal["registration_fees", "insurance"], ...] = ()
+    net_of: tuple[Literal["registration_fees", "insurance", "flights"], ...] = ()
 
 
 class PercentOfSumInsured(model.PercentOfSumInsured, Annotations):

@@ -188,6 +188,8 @@ def _documented(s: Settling, work: LineWork, formula: DocumentedCost, person: Pe
         in_euro = sorted(in_euro, key=_by_date)
     window, rate_limits = work.plan.window, work.plan.rate_limits
     units_left: Decimal | None = None
+    # a rate with categories rates only their expenses (Wi School A1.7: the nights, not the ticket)
+    rated = rate_limits[0].applies_to if rate_limits else ()
     if rate_limits:
         units = s.product.limit_max_units(rate_limits[0].id, s.level, work.zone)
         units_left = units if isinstance(units, Decimal) else None
@@ -199,7 +201,7 @@ def _documented(s: Settling, work: LineWork, formula: DocumentedCost, person: Pe
                 Code.OUT_OF_TIME, window.source.article, texts.out_of_time(expense.date, window)
             )
             continue
-        if rate_limits:
+        if rate_limits and (not rated or expense.category in rated):
             eur = _unit_rate(s, work, expense, eur, rate_limits[0], units_left)
             if units_left is not None and expense.units is not None:
                 units_left = max(ZERO, units_left - expense.units)
@@ -380,8 +382,11 @@ def _pro_rata(s: Settling, work: LineWork, formula: ProRataTripCost, person: Per
     unused = _needed_number(s, work, "unused_days", article)
     if unused is None:
         return
-    fees = (trip.fees or ZERO) if formula.net_of else ZERO
-    base = trip.cost - fees
+    # registration fees and insurance are one amount on a claim (trip.fees)
+    fees = (trip.fees or ZERO) if {"registration_fees", "insurance"} & set(formula.net_of) else ZERO
+    # "ground services only" (Imaway I1): a trip with no flight part stated has none
+    flights = (trip.flight_cost or ZERO) if "flights" in formula.net_of else ZERO
+    base = max(trip.cost - fees - flights, ZERO)
     span = (trip.return_date - trip.departure_date).days
     divisor = span + 1 if formula.divide_by == "days" else max(span, 1)
     unused = min(unused, Decimal(divisor))
