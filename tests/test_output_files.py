@@ -145,6 +145,46 @@ def test_an_existing_output_file_keeps_its_mode(
     assert stat.S_IMODE(target.stat().st_mode) == mode
 
 
+def test_a_link_to_a_file_stays_a_link_and_its_file_is_replaced(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    real = tmp_path / "real.ndjson"
+    real.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "link.ndjson"
+    link.symlink_to(real.name)
+    code, _, _ = run(capsys, "settle", str(EXAMPLES[0]), "-f", "ndjson", "-o", str(link))
+    assert code == ExitCode.OK
+    assert link.is_symlink() and str(link.readlink()) == real.name
+    assert real.read_text(encoding="utf-8").startswith('{"position":1')
+
+
+CLAIMCALC = (sys.executable, "-m", "claimcalc")
+
+
+@pytest.mark.parametrize("append", [False, True], ids=["redirected", "appended"])
+def test_a_path_naming_standard_output_writes_where_it_points(tmp_path: Path, append: bool) -> None:
+    """``-o /dev/stdout`` (a link to ``/proc/self/fd/1``) must write through the
+    descriptor: renaming a file over the path replaced the link itself (as root,
+    the machine's /dev/stdout), and opening it again truncated a file opened to
+    append. A link of the test's own stands for /dev/stdout."""
+    stdout = tmp_path / "stdout"
+    stdout.symlink_to("/proc/self/fd/1")
+    target = tmp_path / "out.txt"
+    target.write_text("kept\n" if append else "", encoding="utf-8")
+    with target.open("a" if append else "w", encoding="utf-8") as out:
+        done = subprocess.run(
+            [*CLAIMCALC, "settle", str(EXAMPLES[0]), "-f", "ndjson", "-o", str(stdout)],
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    assert done.returncode == ExitCode.OK, done.stderr
+    assert stdout.is_symlink() and str(stdout.readlink()) == "/proc/self/fd/1"
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("kept\n" if append else '{"position":1')
+    assert text.count('{"position":1') == 1
+
+
 # --------------------------------------------------------------------------- a closed pipe
 
 

@@ -176,6 +176,7 @@ RELATIONS = (
     "is before departure",
     "is after departure",
     "exceeds trip cost",
+    "exceed trip cost",
     "is before issue",
     "is before the policy starts",
     "is before the event",

@@ -12,6 +12,7 @@ Exit codes (also in ``claimcalc --help`` and the README):
   7  internal error: a claim met a bug in claimcalc (in a batch: its error record)
 130  interrupted (Ctrl-C, SIGINT), as a shell's 128+SIGINT
 141  the output was a pipe and its reader went away (``| head``), as a shell's 128+SIGPIPE
+143  terminated (SIGTERM: kill, timeout), as a shell's 128+SIGTERM
 """
 
 from __future__ import annotations
@@ -47,11 +48,12 @@ if TYPE_CHECKING:
     from claimcalc.settling.rates import RateTable
 
 EXIT_CODES_HELP = (
-    "Exit codes: 0 success; 1 diff found differences; 2 usage error; 3 invalid claim; "
+    "Exit codes: 0 success; 1 diff found differences, test cases failed, claim new wrote "
+    "nothing; 2 usage error; 3 invalid claim; "
     "4 invalid or unknown product; 5 file or claims ledger not readable or writable; "
     "6 batch with some claims failed (the others settled); "
     "7 internal error (a bug: please report it); 130 interrupted (Ctrl-C); "
-    "141 output pipe closed by its reader (| head)."
+    "141 output pipe closed by its reader (| head); 143 terminated (SIGTERM)."
 )
 #: ``settle``'s own codes: not diff's or test's 1.
 SETTLE_EXIT_CODES_HELP = (
@@ -60,7 +62,8 @@ SETTLE_EXIT_CODES_HELP = (
     "full disk: the output file is left as it was); 6 batch with some claims failed (the others "
     "settled); 7 internal error (a bug: please report it); 130 interrupted (Ctrl-C: "
     "the records written stay, an --output file is left as it was, a ledger keeps its "
-    "committed batches); 141 output pipe closed by its reader (| head)."
+    "committed batches); 141 output pipe closed by its reader (| head); 143 terminated "
+    "(SIGTERM: as Ctrl-C, without its line)."
 )
 
 LANG_HELP = (

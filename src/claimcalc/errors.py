@@ -37,6 +37,9 @@ class ExitCode(IntEnum):
     BROKEN_PIPE = 141
     #: Interrupted (Ctrl-C, SIGINT): 128+SIGINT, as a shell reports it; one line.
     INTERRUPTED = 130
+    #: Terminated (SIGTERM: ``kill``, ``timeout``) while settling or writing an output
+    #: file: 128+SIGTERM, as a shell reports it; the output file is left as it was.
+    TERMINATED = 143
 
 
 class ClaimcalcError(Exception):

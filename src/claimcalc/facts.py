@@ -512,10 +512,8 @@ _SPECS: tuple[FactSpec, ...] = (
     FactSpec(
         "affected_person",
         FactType.ENUM,
-        N_(
-            "To whom the cause happened, e.g. a family member's death: cause death with"
-            " affected_person family_member."
-        ),
+        # short: the claim interview's prompt, after the fact's name, fits 80 columns
+        N_("To whom the cause happened (insured, family_member…)."),
         AFFECTED_PERSONS,
     ),
     FactSpec("affected_person_age", FactType.INT, N_("Age of the affected person, in years.")),

@@ -19,7 +19,7 @@ from typing import Any
 from claimcalc.authoring.questions import fact_questions, line_needs, unknown_guarantee
 from claimcalc.errors import ClaimcalcError, ClaimError, ExitCode
 from claimcalc.i18n import _
-from claimcalc.product.schema import Product
+from claimcalc.product.schema import PriorAuthorisation, Product, Requires
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +129,7 @@ def check_text(text: str, source: str, product_ref: str | None = None) -> Report
         # An unknown product is exit 4 whether --product or the claim names it, as in
         # settle; a claim naming none is the claim's problem (exit 3).
         return Report(source, (*problems, Problem("product", str(error))), error.exit_code)
-    found = _needs(product, data)
+    found = _needs(product, data, reads=claim is not None)
     problems += [p for p in found if p not in problems]
     if claim is not None and not found:
         # The settlement's own checks (zones, rates, dates its rules need).
@@ -190,9 +190,16 @@ def _facts(holder: object) -> dict[str, Any]:
     return facts if isinstance(facts, dict) else {}
 
 
-def _needs(product: Product, data: dict[str, Any]) -> list[Problem]:
-    """What the product needs of each line that the document does not state."""
+def _needs(product: Product, data: dict[str, Any], reads: bool) -> list[Problem]:
+    """What the product needs of each line that the document does not state.
+
+    A requirement's fact is needed while the requirement is undecided by the facts
+    stated (Imaway I1's motives: a hospital stay of 48 hours decides it, the other
+    motives' facts are not needed); a prior authorisation's, when the claim reads,
+    is the settlement's to ask for (it depends on the amounts: Wi School B2's
+    €1,000), as ``settle`` does."""
     from claimcalc.claim.read import fact_problems
+    from claimcalc.output.guide import fact_rules
     from claimcalc.settling import texts
 
     out: list[Problem] = []
@@ -214,6 +221,11 @@ def _needs(product: Product, data: dict[str, Any]) -> list[Problem]:
     event = _facts(data.get("event"))
     for i, person in _dicts(data.get("insured")):
         stated = {**event, **_facts(person)}
+        # the facts the settlement derives from the person (as settling/work.py)
+        if type(person.get("age_at_subscription")) is int:
+            stated["age"] = person["age_at_subscription"]
+        if isinstance(person.get("role"), str):
+            stated["role"] = person["role"]
         for j, line in _dicts(person.get("lines")):
             at = f"insured[{i}].lines[{j}]"
             code = line.get("guarantee")
@@ -234,10 +246,36 @@ def _needs(product: Product, data: dict[str, Any]) -> list[Problem]:
             if needs.loss_date and line.get("loss_date") is None:
                 out.append(Problem(f"{at}.loss_date", texts.required_by(code, needs.loss_article)))
             facts = {**stated, **_facts(line)}
+            rules = fact_rules(product, section, guarantee)
             for question in fact_questions(product, section, guarantee):
-                if question.required and question.fact not in facts:
+                if (
+                    question.required
+                    and question.fact not in facts
+                    and _needed(question.fact, rules[question.fact], facts, guarantee, reads)
+                ):
                     reason = question.reasons[0]
                     said = reason.quote or _(question.description)
                     message = texts.facts_required(code, question.fact, reason.article, said)
                     out.append(Problem(f"{at}.facts", message))
     return out
+
+
+def _needed(
+    fact: str, rules: list[Any], facts: dict[str, Any], guarantee: Any, reads: bool
+) -> bool:
+    """Whether an unstated fact is needed by one of the rules that read it."""
+    from claimcalc.settling.conditions import evaluate, unknown_facts
+
+    for rule in rules:
+        if rule is guarantee.formula:
+            return True
+        if isinstance(rule, PriorAuthorisation) and not reads:
+            return True
+        if isinstance(rule, Requires):
+            try:
+                undecided = evaluate(rule.when, facts) is None
+            except Exception:  # a fact of the wrong type: the reader says so
+                return True
+            if undecided and fact in set(unknown_facts(rule.when, facts)):
+                return True
+    return False

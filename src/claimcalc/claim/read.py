@@ -323,6 +323,25 @@ def check_claim(claim: Claim) -> list[tuple[str, str]]:
                 ),
             )
         )
+    # fees are part of the trip's cost, as its flights are: a pro rata of the cost
+    # net of them would be negative
+    elif (
+        trip.fees is not None
+        and trip.cost is not None
+        and trip.fees + (trip.flight_cost or 0) > trip.cost
+    ):
+        found.append(
+            (
+                "trip.fees",
+                _("fees {fees} and flight cost {flight} exceed trip cost {cost}").format(
+                    fees=trip.fees, flight=trip.flight_cost or 0, cost=trip.cost
+                )
+                if trip.flight_cost
+                else _("fees {fees} exceed trip cost {cost}").format(
+                    fees=trip.fees, cost=trip.cost
+                ),
+            )
+        )
     policy = claim.policy
     if policy.start_date and policy.start_date < policy.issue_date:
         found.append(
@@ -397,6 +416,21 @@ def check_claim(claim: Claim) -> list[tuple[str, str]]:
                         "makes the insured {age} at the policy's issue ({issue});"
                         " at most {most}, as for age_at_subscription"
                     ).format(age=age, issue=policy.issue_date, most=MAX_AGE),
+                )
+            )
+        elif (
+            person.birth_date
+            and person.age_at_subscription is not None
+            and (age := _age(person.birth_date, policy.issue_date)) != person.age_at_subscription
+        ):
+            # both stated: one would silently win, and an age cap could go either way
+            found.append(
+                (
+                    f"insured[{i}].age_at_subscription",
+                    _(
+                        "is {stated}, but birth_date makes the insured {age}"
+                        " at the policy's issue ({issue})"
+                    ).format(stated=person.age_at_subscription, age=age, issue=policy.issue_date),
                 )
             )
         if person.facts:

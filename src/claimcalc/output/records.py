@@ -363,7 +363,9 @@ def terminate_unwinds() -> Iterator[None]:
 
 
 def _terminate(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
+    from claimcalc.errors import ExitCode
+
+    raise SystemExit(ExitCode.TERMINATED)  # 128 + SIGTERM
 
 
 @contextmanager
@@ -375,17 +377,30 @@ def atomic_writer(path: Path) -> Iterator[TextIO]:
     :class:`FileAccessError`. The file keeps the mode of the one it replaces;
     a new file gets the umask's (like ``>`` in a shell), not the temporary
     file's 0600. Only regular files are replaced this way; a device or a pipe
-    (``/dev/null``, a FIFO) is written directly, never renamed over.
+    (``/dev/null``, a FIFO), or a path naming an open descriptor
+    (``/dev/stdout``, ``/dev/fd/1``: what the shell opened, perhaps a file
+    opened to append), is written directly, never renamed over. A symbolic
+    link stays a link: the file it leads to is the one replaced.
     """
-    if path.exists() and not path.is_file():
+    descriptor = _descriptor(path)
+    if descriptor is not None or (path.exists() and not path.is_file()):
         try:
-            with path.open("w", encoding="utf-8", newline="") as handle:
+            # the descriptor itself: opening /dev/stdout again would truncate a file
+            # the shell opened to append (>>)
+            opened = (
+                os.fdopen(os.dup(descriptor), "w", encoding="utf-8", newline="")
+                if isinstance(descriptor, int)
+                else path.open("w", encoding="utf-8", newline="")
+            )
+            with opened as handle:
                 yield handle
         except OSError as exc:
             raise FileAccessError(f"{path}: cannot write output: {exc.strerror}") from None
         return
     import tempfile  # a run that writes to stdout needs none
 
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     try:
         mode = _mode_for(path)
         fd, temporary = tempfile.mkstemp(
@@ -406,6 +421,30 @@ def atomic_writer(path: Path) -> Iterator[TextIO]:
         if isinstance(exc, OSError):  # a full disk, a quota, an I/O error
             raise FileAccessError(f"{path}: cannot write output: {_reason(exc)}") from None
         raise
+
+
+def _descriptor(path: Path) -> int | bool | None:
+    """What ``path`` names if it, or a link it leads through, is under ``/proc/``
+    or ``/dev/fd/`` (``/dev/stdout`` → ``/proc/self/fd/1``): this process's
+    descriptor's number, True for another such path; None for an ordinary path.
+    Renaming a file over such a path would replace the link, not write where
+    the descriptor points."""
+    import re
+
+    current = str(path.absolute())  # not resolve(): each link is looked at
+    own = (f"/proc/{os.getpid()}/fd/", "/proc/self/fd/", "/dev/fd/")
+    for _hop in range(40):  # the kernel's own limit on links followed
+        for prefix in own:
+            number = current.removeprefix(prefix)
+            if number != current and re.fullmatch(r"[0-9]+", number):
+                return int(number)
+        if current.startswith(("/proc/", "/dev/fd/")):
+            return True
+        link = Path(current)
+        if not link.is_symlink():
+            return None
+        current = os.path.normpath(link.parent / link.readlink())
+    return None
 
 
 def _mode_for(path: Path) -> int:
