@@ -62,6 +62,22 @@ def test_a_claim_text_is_bounded_before_it_is_parsed(fast: bool) -> None:
     parse_claim(text[: MAX_CLAIM_TEXT - 1] + "}", "huge.json", fast)
 
 
+@pytest.mark.parametrize("ending", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_an_ndjson_line_of_the_largest_claim_is_a_claim(tmp_path: Path, ending: str) -> None:
+    """The bound is the claim's text, not its line ending's: a line of exactly
+    MAX_CLAIM_TEXT characters before its ending is read as a file of them is."""
+    from claimcalc.claim.sources import iter_items
+
+    text = json.dumps(_claim())
+    text = text[:-1] + " " * (MAX_CLAIM_TEXT - len(text)) + "}"
+    assert len(text) == MAX_CLAIM_TEXT
+    path = tmp_path / "big.ndjson"
+    path.write_bytes((text + ending + text + ending).encode("utf-8"))
+    items = list(iter_items([str(path)]))
+    assert [(item.text, item.unreadable) for item in items] == [(text, None)] * 2
+    assert items[0].claim().claim_id == _claim()["claim_id"]
+
+
 def test_a_second_rate_for_the_same_currency_and_day_is_refused() -> None:
     """Two fixings of one day: the last one would win silently, and change the payout."""
     data = _claim()

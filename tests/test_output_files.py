@@ -269,6 +269,51 @@ def test_diff_claims_from_an_empty_directory_is_trouble(
     assert err == f"{tmp_path}: no claim files (*.json) in this directory\n"
 
 
+def test_a_broken_link_or_a_pipe_in_a_directory_is_an_error_record(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Every ``*.json`` entry of a directory gives a record: a broken link and a
+    named pipe were skipped without one (and a pipe is not opened: reading it
+    would wait for a writer)."""
+    (tmp_path / "a.json").write_text(EXAMPLES[0].read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "b-broken.json").symlink_to("nowhere.json")
+    os.mkfifo(tmp_path / "c-pipe.json")
+    code, out, _ = run(capsys, "settle", str(tmp_path), "-f", "ndjson")
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == ExitCode.PARTIAL
+    assert [(r["source"], r["status"], r.get("exit_code")) for r in records] == [
+        (str(tmp_path / "a.json"), "settled", None),
+        (str(tmp_path / "b-broken.json"), "error", ExitCode.IO),
+        (str(tmp_path / "c-pipe.json"), "error", ExitCode.IO),
+    ]
+    assert records[2]["errors"][0]["message"].endswith("not a regular file")
+
+
+def test_a_csv_error_row_carries_its_exit_code(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A script reading CSV tells an invalid claim (3) from an unknown product (4)
+    and an unreadable file (5), as the NDJSON error record's ``exit_code`` does."""
+    import csv
+    import io
+
+    book = tmp_path / "book.ndjson"
+    claim = json.loads(EXAMPLES[0].read_text(encoding="utf-8"))
+    book.write_text(
+        json.dumps({"x": 1}) + "\n" + json.dumps(dict(claim, product="nosuch")) + "\n",
+        encoding="utf-8",
+    )
+    inputs = [str(book), str(tmp_path / "missing.json"), str(EXAMPLES[0])]
+    _, ndjson, _ = run(capsys, "settle", *inputs, "-f", "ndjson")
+    _, text, _ = run(capsys, "settle", *inputs, "-f", "csv")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    errors = [r for r in rows if r["status"] == "error"]
+    expected = [json.loads(line) for line in ndjson.splitlines()][:3]
+    assert [int(r["exit_code"]) for r in errors] == [r["exit_code"] for r in expected]
+    assert [int(r["exit_code"]) for r in errors] == [3, 4, 5]
+    assert {r["exit_code"] for r in rows if r["status"] == "settled"} == {""}
+
+
 # --------------------------------------------------------------------------- smaller
 
 

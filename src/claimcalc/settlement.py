@@ -178,6 +178,12 @@ class Code(StrEnum):
         Effect.INFORMS,
         "The loss assessed from the documents.",
     )
+    NOTHING_TO_PAY = (
+        "nothing_to_pay",
+        Step.QUANTIFICATION,
+        Effect.REFUSES,
+        "The loss assessed is nil (no unused day, a cost of 0): the line pays nothing.",
+    )
     PER_OBJECT_CAP = (
         "per_object_cap",
         Step.QUANTIFICATION,

@@ -105,7 +105,7 @@ def iter_items(inputs: Iterable[str], stdin: Iterable[str] | None = None) -> Ite
                 for number, line in enumerate(sys.stdin if stdin is None else stdin, start=1):
                     if line.strip():
                         position += 1
-                        yield Item(position, f"<stdin>:{number}", line)
+                        yield Item(position, f"<stdin>:{number}", line.rstrip("\r\n"))
                 continue
             # Bytes, as a file's: a line that is not UTF-8 or is too large fails alone.
             for number, line, problem in _lines_of(buffer):
@@ -114,7 +114,9 @@ def iter_items(inputs: Iterable[str], stdin: Iterable[str] | None = None) -> Ite
             continue
         path = Path(name)
         if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.suffix == ".json" and p.is_file())
+            # every *.json entry but a folder: a broken link or a pipe becomes its own
+            # error record, not a claim gone without one
+            files = sorted(p for p in path.iterdir() if p.suffix == ".json" and not p.is_dir())
         else:
             files = [path]
         for file in files:
@@ -125,7 +127,7 @@ def iter_items(inputs: Iterable[str], stdin: Iterable[str] | None = None) -> Ite
                     yield Item(position, f"{label}:{number}", line, problem)
             else:
                 position += 1
-                text, problem = _read_text(file)
+                text, problem = _read_text(file, listed=file is not path)
                 yield Item(position, str(file), text, problem)
 
 
@@ -156,11 +158,17 @@ def _lines_of(handle: BinaryIO) -> Iterator[tuple[int, str, str | None]]:
             yield number, "", NOT_UTF8
             continue
         if line.strip():
-            yield number, line, None
+            # the line without its ending: a claim's size is its own text's (MAX_CLAIM_TEXT),
+            # and a line cut short reads as such, not as a newline inside a string
+            yield number, line.rstrip("\r\n"), None
 
 
-def _read_text(path: Path) -> tuple[str, str | None]:
-    """The file's text, or why it could not be read (its claim then fails alone)."""
+def _read_text(path: Path, listed: bool = False) -> tuple[str, str | None]:
+    """The file's text, or why it could not be read (its claim then fails alone).
+    ``listed``: found in a folder, where a pipe or a device is not opened (reading
+    it could wait for ever; a file named on the command line is the caller's)."""
+    if listed and path.exists() and not path.is_file():
+        return "", _("not a regular file")
     try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_CLAIM_BYTES + 1)

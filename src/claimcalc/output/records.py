@@ -115,6 +115,7 @@ CSV_FIELDS = [
     "paid",
     "reasons",
     "message",
+    "exit_code",  # an error row's (3, 4, 5, 7): what the error record says in JSON
 ]
 
 
@@ -158,7 +159,8 @@ def format_record(
                 "source": item.source,
                 "claim_id": record["claim_id"],
             }
-            return _csv_rows([{**base, "status": "error", "message": message}])
+            row = {**base, "status": "error", "message": message, "exit_code": record["exit_code"]}
+            return _csv_rows([row])
         return dumps(record, item.fast)
     if fmt is Format.CSV:
         rows = []
@@ -182,6 +184,7 @@ def format_record(
                         "paid": str(line.paid),
                         "reasons": " ".join(f"{r.code.value}:{r.article}" for r in line.reasons),
                         "message": "",
+                        "exit_code": "",
                     }
                 )
         return _csv_rows(rows)

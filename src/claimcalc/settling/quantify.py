@@ -28,7 +28,7 @@ from claimcalc.product.model import (
     Scope,
     UnitAllowance,
 )
-from claimcalc.settlement import Code
+from claimcalc.settlement import REASON_CODES, Code
 from claimcalc.settling import texts
 from claimcalc.settling.eligibility import within
 from claimcalc.settling.exclusions import excludes_object
@@ -95,13 +95,15 @@ _CLAIMING = frozenset({"documented_cost", "object_values"})
 
 def _assessed_value(work: LineWork) -> None:
     work.value = work.loss
+    # a nil loss no reason explains yet (every expense out of time, a threshold not
+    # reached explain theirs): the line's refusal needs one
     if (
         not work.refused
         and work.loss == 0
-        and not any(step.code is Code.BELOW_THRESHOLD for step in work.trace)
+        and not any(step.code in REASON_CODES for step in work.trace)
     ):
         article = work.guarantee.formula.source.article
-        work.note(Code.DOCUMENTED, article, texts.nothing_to_pay(), ZERO)
+        work.note(Code.NOTHING_TO_PAY, article, texts.nothing_to_pay(), ZERO)
 
 
 def carrier_compensation(s: Settling, lines: list[LineWork]) -> None:
