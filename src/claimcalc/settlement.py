@@ -140,7 +140,8 @@ class Code(StrEnum):
         "out_of_time",
         Step.ELIGIBILITY,
         Effect.CAPS,
-        "An expense, a death or an invalidity came later after the event than the contract allows.",
+        "An expense, a death or an invalidity came later than the contract allows (after the"
+        " event, or an expense after the trip's end).",
     )
     CONDITION_NOT_MET = (
         "condition_not_met",

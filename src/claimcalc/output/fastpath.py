@@ -259,6 +259,7 @@ def _supported(plan: GuaranteePlan, product_plan: ProductPlan) -> bool:
         and guarantee.code not in product_plan.alternating
         and guarantee.code not in product_plan.event_capped
         and all(isinstance(c.rule, _RULES) for c in plan.eligibility)
+        and plan.trip_end is None  # applied per expense, as the window is not here
     )
 
 

@@ -37,6 +37,7 @@ from claimcalc.product.model import (
 from claimcalc.product.schema import (
     AllOf,
     AnyOf,
+    DocumentedCost,
     Exclusion,
     FixedSum,
     Guarantee,
@@ -350,6 +351,7 @@ def cross_check(product: Product) -> Iterator[tuple[KeyPath, str]]:
         for g_index, guarantee in enumerate(section.guarantees):
             g_path = (*s_path, "guarantees", g_index)
             yield from _check_formula(guarantee, g_path, limits)
+            yield from _check_expense_rules(guarantee, g_path)
         yield from _check_exclusions(section.exclusions, (*s_path, "exclusions"), sections)
         for g_index, guarantee in enumerate(section.guarantees):
             g_path = (*s_path, "guarantees", g_index)
@@ -478,6 +480,19 @@ def _check_formula(
             yield (*path, "formula", key), _("unknown limit {id!r}").format(id=ref)
         elif key == "rate_limit" and not limits[ref][1].scope.is_unit_rate:
             yield (*path, "formula", key), _("limit {id!r} is not a per-unit rate").format(id=ref)
+
+
+def _check_expense_rules(guarantee: Guarantee, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
+    """A rule read per expense sits only on a guarantee with expenses: elsewhere the
+    engine would not read it."""
+    if isinstance(guarantee.formula, DocumentedCost):
+        return
+    for index, rule in enumerate(guarantee.eligibility):
+        if rule.kind == "expenses_during_trip":
+            yield (
+                (*path, "eligibility", index, "kind"),
+                _("expenses_during_trip needs a guarantee paying documented costs"),
+            )
 
 
 def _check_exclusions(

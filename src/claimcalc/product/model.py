@@ -770,6 +770,12 @@ class WithinTimeOfEvent(Annotations):
             raise ValueError(_("takes exactly one of: days, years"))
 
 
+class ExpensesDuringTrip(Annotations):
+    """A documented expense counts only when made by the trip's last day (Imaway E2 a)."""
+
+    kind: Literal["expenses_during_trip"]
+
+
 class EventInDestination(Annotations):
     """The event happened inside the destination zone bought (zones nest)."""
 
@@ -801,6 +807,7 @@ EligibilityRule = (
     | OncePerPeriod
     | PriorAuthorisation
     | WithinTimeOfEvent
+    | ExpensesDuringTrip
     | EventDuringTrip
     | EventInDestination
     | Requires

@@ -413,6 +413,12 @@ class WithinTimeOfEvent(model.WithinTimeOfEvent, Annotations):
         return self
 
 
+class ExpensesDuringTrip(model.ExpensesDuringTrip, Annotations):
+    """A documented expense counts only when made by the trip's last day (Imaway E2 a)."""
+
+    kind: Literal["expenses_during_trip"]
+
+
 class EventInDestination(model.EventInDestination, Annotations):
     """The event happened inside the destination zone bought (zones nest)."""
 
@@ -444,6 +450,7 @@ EligibilityRule = Annotated[
     | OncePerPeriod
     | PriorAuthorisation
     | WithinTimeOfEvent
+    | ExpensesDuringTrip
     | EventDuringTrip
     | EventInDestination
     | Requires,

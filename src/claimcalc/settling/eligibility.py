@@ -352,6 +352,7 @@ CHECKS: dict[str, Callable[..., Refusal]] = {
     "once_per_period": _once,
     "prior_authorisation": _authorised,
     "within_time_of_event": _within_time,
+    "expenses_during_trip": _applied_elsewhere,  # per expense, in quantify
     "requires": _applied_elsewhere,
 }
 

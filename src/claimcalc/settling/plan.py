@@ -18,6 +18,7 @@ from claimcalc.product.model import (
     Condition,
     EligibilityRule,
     Exclusion,
+    ExpensesDuringTrip,
     Guarantee,
     Limit,
     MaxAge,
@@ -68,6 +69,7 @@ class GuaranteePlan:
     eligibility: tuple[EligibilityCheck, ...]
     deadlines: tuple[ReportingDeadline, ...]  # the reporting deadlines among them
     window: WithinTimeOfEvent | None  # expenses count only this long after the event
+    trip_end: ExpensesDuringTrip | None  # expenses count only up to the return day
     rate_limits: tuple[Limit, ...]  # per day / night / hour / block
     unit_count_limits: tuple[Limit, ...]  # caps counted in hours or days
     chain_candidates: tuple[Limit, ...]  # caps on the line's total, guarantee's first
@@ -185,13 +187,14 @@ def _guarantee_plan(product: Product, code: str) -> GuaranteePlan:
                 claim_wide_key=id(rule) if rule.kind in CLAIM_WIDE else None,
             )
             for rule in rules
-            # A documented cost's window is applied per expense (quantify).
-            if not (rule.kind == "within_time_of_event" and documented)
+            # A documented cost's window and trip end are applied per expense (quantify).
+            if not (rule.kind in ("within_time_of_event", "expenses_during_trip") and documented)
             # The destination bought limits only sections zoned by the event.
             and (rule.kind != "event_in_destination" or section.zone_basis == "event")
         ),
         deadlines=tuple(r for r in rules if isinstance(r, ReportingDeadline)),
         window=next((r for r in rules if isinstance(r, WithinTimeOfEvent)), None),
+        trip_end=next((r for r in rules if isinstance(r, ExpensesDuringTrip)), None),
         rate_limits=tuple(lim for lim in guarantee.limits if lim.scope.is_unit_rate),
         unit_count_limits=tuple(
             lim for lim in own_limits if lim.unit is not Unit.EUR and lim.scope in TOTAL_SCOPES

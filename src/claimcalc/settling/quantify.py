@@ -188,7 +188,8 @@ def _documented(s: Settling, work: LineWork, formula: DocumentedCost, person: Pe
     in_euro = zip(expenses, _claimed(s, work, False), strict=True)
     if len(expenses) > 1:
         in_euro = sorted(in_euro, key=_by_date)
-    window, rate_limits = work.plan.window, work.plan.rate_limits
+    window, rate_limits, trip_end = work.plan.window, work.plan.rate_limits, work.plan.trip_end
+    last_day = s.claim.trip.return_date
     units_left: Decimal | None = None
     # a rate with categories rates only their expenses (Wi School A1.7: the nights, not the ticket)
     rated = rate_limits[0].applies_to if rate_limits else ()
@@ -201,6 +202,13 @@ def _documented(s: Settling, work: LineWork, formula: DocumentedCost, person: Pe
         if window is not None and not within(window, event, expense.date):
             work.note(
                 Code.OUT_OF_TIME, window.source.article, texts.out_of_time(expense.date, window)
+            )
+            continue
+        if trip_end is not None and expense.date > last_day:
+            work.note(
+                Code.OUT_OF_TIME,
+                trip_end.source.article,
+                texts.after_the_trip(expense.date, last_day),
             )
             continue
         if rate_limits and (not rated or expense.category in rated):

@@ -277,6 +277,10 @@ def out_of_time(day: dt.date, rule: WithinTimeOfEvent) -> str:
     )
 
 
+def after_the_trip(day: dt.date, last: dt.date) -> str:
+    return _("expense of {day} is after the trip's end ({last})").format(day=day, last=last)
+
+
 def loss_before_event(day: dt.date, event: dt.date) -> str:
     return _("{day} is before the event ({event})").format(day=day, event=event)
 
