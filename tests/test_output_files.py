@@ -162,13 +162,23 @@ CLAIMCALC = (sys.executable, "-m", "claimcalc")
 
 
 @pytest.mark.parametrize("append", [False, True], ids=["redirected", "appended"])
-def test_a_path_naming_standard_output_writes_where_it_points(tmp_path: Path, append: bool) -> None:
+@pytest.mark.parametrize("way", ["link", "folder-link", "thread-self"])
+def test_a_path_naming_standard_output_writes_where_it_points(
+    tmp_path: Path, append: bool, way: str
+) -> None:
     """``-o /dev/stdout`` (a link to ``/proc/self/fd/1``) must write through the
     descriptor: renaming a file over the path replaced the link itself (as root,
     the machine's /dev/stdout), and opening it again truncated a file opened to
-    append. A link of the test's own stands for /dev/stdout."""
-    stdout = tmp_path / "stdout"
-    stdout.symlink_to("/proc/self/fd/1")
+    append. A link of the test's own stands for /dev/stdout; so do a folder
+    linked to /dev/fd and /proc/thread-self/fd/1."""
+    link = tmp_path / "stdout"
+    link.symlink_to("/proc/self/fd/1")
+    (tmp_path / "fd").symlink_to("/dev/fd")
+    stdout = {
+        "link": link,
+        "folder-link": tmp_path / "fd" / "1",
+        "thread-self": Path("/proc/thread-self/fd/1"),
+    }[way]
     target = tmp_path / "out.txt"
     target.write_text("kept\n" if append else "", encoding="utf-8")
     with target.open("a" if append else "w", encoding="utf-8") as out:
@@ -179,7 +189,8 @@ def test_a_path_naming_standard_output_writes_where_it_points(tmp_path: Path, ap
             text=True,
         )
     assert done.returncode == ExitCode.OK, done.stderr
-    assert stdout.is_symlink() and str(stdout.readlink()) == "/proc/self/fd/1"
+    assert link.is_symlink() and str(link.readlink()) == "/proc/self/fd/1"
+    assert (tmp_path / "fd").is_symlink() and str((tmp_path / "fd").readlink()) == "/dev/fd"
     text = target.read_text(encoding="utf-8")
     assert text.startswith("kept\n" if append else '{"position":1')
     assert text.count('{"position":1') == 1

@@ -193,11 +193,13 @@ def _facts(holder: object) -> dict[str, Any]:
 def _needs(product: Product, data: dict[str, Any], reads: bool) -> list[Problem]:
     """What the product needs of each line that the document does not state.
 
-    A requirement's fact is needed while the requirement is undecided by the facts
-    stated (Imaway I1's motives: a hospital stay of 48 hours decides it, the other
-    motives' facts are not needed); a prior authorisation's, when the claim reads,
-    is the settlement's to ask for (it depends on the amounts: Wi School B2's
-    €1,000), as ``settle`` does."""
+    The facts a line needs: when the claim reads, the settlement's own pass (run
+    after this one) names them, exactly as ``settle`` does — its eligibility order,
+    exclusions and amounts decide (Imaway I1 with every motive false needs no
+    ``unused_days``; Wi School B2's authorisation only above €1,000). When it does
+    not read, the facts a rule needs are listed from the document as it stands:
+    a requirement's while it is undecided by the facts stated, none for a line
+    refused anyway (not covered at its level, a requirement already false)."""
     from claimcalc.claim.read import fact_problems
     from claimcalc.output.guide import fact_rules
     from claimcalc.settling import texts
@@ -245,13 +247,17 @@ def _needs(product: Product, data: dict[str, Any], reads: bool) -> list[Problem]
                 out.append(Problem(f"{at}.objects", texts.objects_required(code)))
             if needs.loss_date and line.get("loss_date") is None:
                 out.append(Problem(f"{at}.loss_date", texts.required_by(code, needs.loss_article)))
+            if reads:
+                continue  # the settlement's own pass says which facts it needs, exactly
             facts = {**stated, **_facts(line)}
+            if _refused_anyway(product, section, guarantee, level, facts):
+                continue  # settle refuses the line before it reads its other facts
             rules = fact_rules(product, section, guarantee)
             for question in fact_questions(product, section, guarantee):
                 if (
                     question.required
                     and question.fact not in facts
-                    and _needed(question.fact, rules[question.fact], facts, guarantee, reads)
+                    and _needed(question.fact, rules[question.fact], facts, guarantee)
                 ):
                     reason = question.reasons[0]
                     said = reason.quote or _(question.description)
@@ -260,16 +266,12 @@ def _needs(product: Product, data: dict[str, Any], reads: bool) -> list[Problem]
     return out
 
 
-def _needed(
-    fact: str, rules: list[Any], facts: dict[str, Any], guarantee: Any, reads: bool
-) -> bool:
+def _needed(fact: str, rules: list[Any], facts: dict[str, Any], guarantee: Any) -> bool:
     """Whether an unstated fact is needed by one of the rules that read it."""
     from claimcalc.settling.conditions import evaluate, unknown_facts
 
     for rule in rules:
-        if rule is guarantee.formula:
-            return True
-        if isinstance(rule, PriorAuthorisation) and not reads:
+        if rule is guarantee.formula or isinstance(rule, PriorAuthorisation):
             return True
         if isinstance(rule, Requires):
             try:
@@ -278,4 +280,24 @@ def _needed(
                 return True
             if undecided and fact in set(unknown_facts(rule.when, facts)):
                 return True
+    return False
+
+
+def _refused_anyway(
+    product: Product, section: Any, guarantee: Any, level: str, facts: dict[str, Any]
+) -> bool:
+    """Whether the line is refused whatever its unstated facts say: not covered at
+    the level, or a requirement already false on the facts stated (Imaway I1 with
+    every motive false asks for no ``unused_days``)."""
+    from claimcalc.settling.conditions import evaluate
+
+    if level not in product.covered_levels(section, guarantee):
+        return True
+    for rule in (*product.eligibility, *section.eligibility, *guarantee.eligibility):
+        if isinstance(rule, Requires):
+            try:
+                if evaluate(rule.when, facts) is False:
+                    return True
+            except Exception:  # a fact of the wrong type: the reader says so
+                return False
     return False

@@ -427,26 +427,31 @@ def atomic_writer(path: Path) -> Iterator[TextIO]:
 
 
 def _descriptor(path: Path) -> int | bool | None:
-    """What ``path`` names if it, or a link it leads through, is under ``/proc/``
-    or ``/dev/fd/`` (``/dev/stdout`` → ``/proc/self/fd/1``): this process's
-    descriptor's number, True for another such path; None for an ordinary path.
-    Renaming a file over such a path would replace the link, not write where
-    the descriptor points."""
+    """What ``path`` names if it leads into ``/proc/`` or ``/dev/fd/``
+    (``/dev/stdout`` → ``/proc/self/fd/1``, a folder linked to ``/dev/fd``): this
+    process's descriptor's number, True for another such path; None for an
+    ordinary path. Renaming a file over such a path would replace the link, not
+    write where the descriptor points."""
     import re
 
-    current = str(path.absolute())  # not resolve(): each link is looked at
-    own = (f"/proc/{os.getpid()}/fd/", "/proc/self/fd/", "/dev/fd/")
+    own = re.compile(rf"/proc/{os.getpid()}(?:/task/[0-9]+)?/fd/([0-9]+)")
+
+    def joined(folder: Path, name: str) -> str:
+        # the folder's links followed (/dev/fd, /proc/self, /proc/thread-self), the name's not
+        return str(Path(os.path.realpath(folder)) / name)
+
+    current = joined(path.parent, path.name)
     for _hop in range(40):  # the kernel's own limit on links followed
-        for prefix in own:
-            number = current.removeprefix(prefix)
-            if number != current and re.fullmatch(r"[0-9]+", number):
-                return int(number)
+        found = own.fullmatch(current)
+        if found:
+            return int(found[1])
         if current.startswith(("/proc/", "/dev/fd/")):
             return True
         link = Path(current)
         if not link.is_symlink():
             return None
-        current = os.path.normpath(link.parent / link.readlink())
+        target = link.parent / link.readlink()
+        current = joined(target.parent, target.name)
     return None
 
 

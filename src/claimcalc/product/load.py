@@ -272,6 +272,8 @@ def cross_check(product: Product) -> Iterator[tuple[KeyPath, str]]:
     """Checks that need the whole file. Yields (key path, message)."""
     levels, zones = product.level_ids, product.zone_ids
     yield from _check_non_empty(product)
+    every = [g for s in product.sections for g in s.guarantees]
+    yield from _check_expense_rules(product.eligibility, every, ("eligibility",))
     yield from _unique(product.levels, ("levels",), N_("duplicate level {id!r}"))
     yield from _unique(product.zones, ("zones",), N_("duplicate zone {id!r}"))
     overlap = set(levels) & set(zones)
@@ -351,7 +353,8 @@ def cross_check(product: Product) -> Iterator[tuple[KeyPath, str]]:
         for g_index, guarantee in enumerate(section.guarantees):
             g_path = (*s_path, "guarantees", g_index)
             yield from _check_formula(guarantee, g_path, limits)
-            yield from _check_expense_rules(guarantee, g_path)
+            yield from _check_expense_rules(guarantee.eligibility, [guarantee], g_path)
+        yield from _check_expense_rules(section.eligibility, section.guarantees, s_path)
         yield from _check_exclusions(section.exclusions, (*s_path, "exclusions"), sections)
         for g_index, guarantee in enumerate(section.guarantees):
             g_path = (*s_path, "guarantees", g_index)
@@ -482,16 +485,18 @@ def _check_formula(
             yield (*path, "formula", key), _("limit {id!r} is not a per-unit rate").format(id=ref)
 
 
-def _check_expense_rules(guarantee: Guarantee, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
-    """A rule read per expense sits only on a guarantee with expenses: elsewhere the
-    engine would not read it."""
-    if isinstance(guarantee.formula, DocumentedCost):
+def _check_expense_rules(
+    rules: Sequence[Any], guarantees: Sequence[Guarantee], path: KeyPath
+) -> Iterator[tuple[KeyPath, str]]:
+    """A rule read per expense applies only to guarantees paying expenses: on one
+    that pays none (or a section or product holding one) the engine would not read it."""
+    if all(isinstance(g.formula, DocumentedCost) for g in guarantees):
         return
-    for index, rule in enumerate(guarantee.eligibility):
+    for index, rule in enumerate(rules):
         if rule.kind == "expenses_during_trip":
             yield (
                 (*path, "eligibility", index, "kind"),
-                _("expenses_during_trip needs a guarantee paying documented costs"),
+                _("expenses_during_trip applies only to guarantees paying documented costs"),
             )
 
 
