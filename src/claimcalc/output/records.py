@@ -366,8 +366,6 @@ def terminate_unwinds() -> Iterator[None]:
 
 
 def _terminate(signum: int, frame: object) -> None:
-    from claimcalc.errors import ExitCode
-
     raise SystemExit(ExitCode.TERMINATED)  # 128 + SIGTERM
 
 
