@@ -506,7 +506,7 @@ def _settles(text: str) -> bool:
 def test_claim_check_agrees_with_settle_on_every_example_and_case() -> None:
     """``claim check`` finds problems exactly when ``settle`` refuses the claim: on
     every shipped example and case claim (all settle), and on each of them with one
-    fact taken away at a time (867 claims; settle's order decides whether a fact is
+    fact taken away at a time (over a thousand claims; settle's order decides whether a fact is
     needed: a line refused first needs no more). It asked for every fact a
     requirement reads, even one an any-of no longer needed (Imaway I1 with a 48-hour
     stay asked for organised_by_assistance), Wi School B2's authorisation under

@@ -504,7 +504,9 @@ class Section(model.Section, Annotations):
         default="event",
         description=(
             "Which zone selects the limits: where the event happened (Imaway 1.2) or "
-            "the trip's destination (cancellation, interruption)."
+            "the trip's destination (cancellation, interruption; Wi School B1). A "
+            "section zoned by the destination checks the event in the destination "
+            "only when its event happens during the trip (event_during_trip)."
         ),
     )
     levels: tuple[str, ...] | None = Field(

@@ -17,6 +17,7 @@ from decimal import Decimal
 from claimcalc.product.model import (
     Condition,
     EligibilityRule,
+    EventDuringTrip,
     Exclusion,
     ExpensesDuringTrip,
     Guarantee,
@@ -161,6 +162,7 @@ class ProductPlan:
 def _guarantee_plan(product: Product, code: str) -> GuaranteePlan:
     section, guarantee = product.section_of(code), product.guarantee(code)
     rules = (*product.eligibility, *section.eligibility, *guarantee.eligibility)
+    on_trip = any(isinstance(rule, EventDuringTrip) for rule in rules)
     own_limits = (*section.limits, *guarantee.limits)
     general = [e for e in product.exclusions if section.code not in e.not_for]
     exclusions = tuple(
@@ -189,8 +191,10 @@ def _guarantee_plan(product: Product, code: str) -> GuaranteePlan:
             for rule in rules
             # A documented cost's window and trip end are applied per expense (quantify).
             if not (rule.kind in ("within_time_of_event", "expenses_during_trip") and documented)
-            # The destination bought limits only sections zoned by the event.
-            and (rule.kind != "event_in_destination" or section.zone_basis == "event")
+            # The destination bought limits where an event may happen: sections zoned by
+            # the event, and those whose event happens during the trip (Wi School B, zoned
+            # by the destination); a cancellation's may happen anywhere.
+            and (rule.kind != "event_in_destination" or section.zone_basis == "event" or on_trip)
         ),
         deadlines=tuple(r for r in rules if isinstance(r, ReportingDeadline)),
         window=next((r for r in rules if isinstance(r, WithinTimeOfEvent)), None),
