@@ -158,6 +158,27 @@ def test_a_link_to_a_file_stays_a_link_and_its_file_is_replaced(
     assert real.read_text(encoding="utf-8").startswith('{"position":1')
 
 
+def test_an_output_path_that_cannot_be_looked_at_is_a_file_access_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A folder on the way the user may not read (EACCES on lstat) is one line,
+    exit 5, not a traceback from deciding how to write the path."""
+    target = tmp_path / "locked" / "out.ndjson"
+    real = Path.is_symlink
+
+    def is_symlink(self: Path) -> bool:
+        if self == target:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "is_symlink", is_symlink)
+    with (
+        pytest.raises(FileAccessError, match="cannot write output: Permission denied"),
+        atomic_writer(target),
+    ):
+        pass
+
+
 CLAIMCALC = (sys.executable, "-m", "claimcalc")
 
 

@@ -383,8 +383,12 @@ def atomic_writer(path: Path) -> Iterator[TextIO]:
     opened to append), is written directly, never renamed over. A symbolic
     link stays a link: the file it leads to is the one replaced.
     """
-    descriptor = _descriptor(path)
-    if descriptor is not None or (path.exists() and not path.is_file()):
+    try:  # a folder on the way that cannot be read (EACCES) is the output's problem
+        descriptor = _descriptor(path)
+        direct = descriptor is not None or (path.exists() and not path.is_file())
+    except OSError as exc:
+        raise FileAccessError(f"{path}: cannot write output: {exc.strerror}") from None
+    if direct:
         try:
             # the descriptor itself: opening /dev/stdout again would truncate a file
             # the shell opened to append (>>)

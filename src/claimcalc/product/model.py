@@ -531,6 +531,12 @@ class Limit(Annotations):
         if self.percent_of_parent is not None and self.parent is None:
             raise ValueError(_("percent_of_parent needs a parent"))
 
+    def rates(self, category: str) -> bool:
+        """Whether this rate (per day, night, hour, block) applies to an expense of
+        ``category``: every one, or those ``applies_to`` names (Wi School A1.7:
+        the nights, not the return ticket)."""
+        return not self.applies_to or category in self.applies_to
+
 
 # --------------------------------------------------------------------------- formulas
 

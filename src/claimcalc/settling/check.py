@@ -55,9 +55,8 @@ def _check_line(s: Settling, i: int, j: int, line: Line) -> None:
     if isinstance(formula, DocumentedCost) and not line.expenses:
         s.problem(f"{texts.line_at(i, j)}.expenses", texts.expenses_required(guarantee.code))
     if isinstance(formula, DocumentedCost) and rate_limits:
-        rated = rate_limits[0].applies_to
         for k, expense in enumerate(line.expenses):
-            if expense.units is None and (not rated or expense.category in rated):
+            if expense.units is None and rate_limits[0].rates(expense.category):
                 s.problem(
                     f"{texts.line_at(i, j)}.expenses[{k}].units",
                     texts.units_required(rate_limits[0]),

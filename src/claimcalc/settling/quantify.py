@@ -191,8 +191,6 @@ def _documented(s: Settling, work: LineWork, formula: DocumentedCost, person: Pe
     window, rate_limits, trip_end = work.plan.window, work.plan.rate_limits, work.plan.trip_end
     last_day = s.claim.trip.return_date
     units_left: Decimal | None = None
-    # a rate with categories rates only their expenses (Wi School A1.7: the nights, not the ticket)
-    rated = rate_limits[0].applies_to if rate_limits else ()
     if rate_limits:
         units = s.product.limit_max_units(rate_limits[0].id, s.level, work.zone)
         units_left = units if isinstance(units, Decimal) else None
@@ -211,7 +209,7 @@ def _documented(s: Settling, work: LineWork, formula: DocumentedCost, person: Pe
                 texts.after_the_trip(expense.date, last_day),
             )
             continue
-        if rate_limits and (not rated or expense.category in rated):
+        if rate_limits and rate_limits[0].rates(expense.category):
             eur = _unit_rate(s, work, expense, eur, rate_limits[0], units_left)
             if units_left is not None and expense.units is not None:
                 units_left = max(ZERO, units_left - expense.units)
